@@ -1,0 +1,34 @@
+import { parse } from 'csv-parse/sync';
+import { RegistryFileError } from '../errors.js';
+
+export interface CsvRow {
+  line: number;
+  fields: Record<string, string>;
+}
+
+/**
+ * Parses CSV text with a header line into rows that keep their line number in the
+ * file (the header is line 1), so that a rejected row can be reported where it is.
+ */
+export function parseCsv(text: string, required: readonly string[], fileLabel: string): CsvRow[] {
+  let records: { record: Record<string, string>; info: { lines: number } }[];
+  try {
+    records = parse(text.replace(/^\uFEFF/, ''), {
+      columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()),
+      skip_empty_lines: true,
+      relax_column_count: true,
+      info: true,
+      trim: false,
+    }) as typeof records;
+  } catch (error) {
+    throw new RegistryFileError(`${fileLabel}: not valid CSV: ${(error as Error).message}`, { cause: error });
+  }
+  const first = records[0];
+  if (first) {
+    const missing = required.filter((column) => !(column in first.record));
+    if (missing.length > 0) throw new RegistryFileError(`${fileLabel}: missing column(s) ${missing.join(', ')}`);
+  } else if (!text.trim()) {
+    throw new RegistryFileError(`${fileLabel}: the file is empty`);
+  }
+  return records.map(({ record, info }) => ({ line: info.lines, fields: record }));
+}

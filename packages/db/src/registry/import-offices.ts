@@ -1,0 +1,310 @@
+import { readFile } from 'node:fs/promises';
+import {
+  districtClusterId,
+  findDuplicateOffices,
+  placeholderHandle,
+  validateOfficeRow,
+  type District,
+  type OfficeRecord,
+  type RowError,
+} from '@jcp/domain';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { appendAudit, type AuditRecord } from '../audit.js';
+import { defaultRegistryFiles } from '../paths.js';
+import type { DB, Office } from '../types.js';
+import { parseCsv, type CsvRow } from './csv.js';
+
+export interface RegistryInput {
+  offices: string;
+  districts: string;
+  groups: string;
+  aliases?: string | undefined;
+}
+
+export interface ImportReport {
+  total: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  closed: number;
+  clustersCreated: number;
+  aliasesAdded: number;
+  rejected: RowError[];
+}
+
+export interface ImportOptions {
+  actor: string;
+  /** The date (Europe/London) an office absent from the file is recorded as closed. */
+  today?: string;
+}
+
+const REGISTRY_LOCK_KEY = 4_283_117_002;
+const WALES_GROUP = '11';
+
+export function londonToday(now: Date = new Date()): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+}
+
+export async function readRegistryFiles(files: Partial<Record<keyof RegistryInput, string>> = {}): Promise<RegistryInput> {
+  const paths = { ...defaultRegistryFiles, ...files };
+  const [offices, districts, groups, aliases] = await Promise.all([
+    readFile(paths.offices, 'utf8'),
+    readFile(paths.districts, 'utf8'),
+    readFile(paths.groups, 'utf8'),
+    paths.aliases ? readFile(paths.aliases, 'utf8') : Promise.resolve(undefined),
+  ]);
+  return { offices, districts, groups, aliases };
+}
+
+function emptyToNull(value: string | undefined): string | null {
+  const v = value?.trim();
+  return v ? v : null;
+}
+
+async function syncReferenceData(trx: Transaction<DB>, input: RegistryInput): Promise<Map<string, District>> {
+  const groups = parseCsv(input.groups, ['key', 'name'], 'groups file').map(({ fields }) => ({
+    code: fields.key?.trim() ?? '',
+    name: fields.name?.trim() ?? '',
+    start_date: emptyToNull(fields['start-date']),
+    end_date: emptyToNull(fields['end-date']),
+  }));
+  const districts = parseCsv(input.districts, ['key', 'name', 'jobcentre-group'], 'districts file').map(({ fields }) => ({
+    code: fields.key?.trim() ?? '',
+    name: fields.name?.trim() ?? '',
+    group_code: fields['jobcentre-group']?.trim() ?? '',
+    start_date: emptyToNull(fields['start-date']),
+    end_date: emptyToNull(fields['end-date']),
+  }));
+  // Upserts that only write when something differs, so a re-import touches nothing.
+  if (groups.length > 0) {
+    await trx
+      .insertInto('office_groups')
+      .values(groups)
+      .onConflict((oc) =>
+        oc.column('code').doUpdateSet((eb) => ({
+          name: eb.ref('excluded.name'),
+          start_date: eb.ref('excluded.start_date'),
+          end_date: eb.ref('excluded.end_date'),
+        })).where(sql<boolean>`(office_groups.name, office_groups.start_date, office_groups.end_date) is distinct from (excluded.name, excluded.start_date, excluded.end_date)`),
+      )
+      .execute();
+  }
+  if (districts.length > 0) {
+    await trx
+      .insertInto('districts')
+      .values(districts)
+      .onConflict((oc) =>
+        oc.column('code').doUpdateSet((eb) => ({
+          name: eb.ref('excluded.name'),
+          group_code: eb.ref('excluded.group_code'),
+          start_date: eb.ref('excluded.start_date'),
+          end_date: eb.ref('excluded.end_date'),
+        })).where(sql<boolean>`(districts.name, districts.group_code, districts.start_date, districts.end_date) is distinct from (excluded.name, excluded.group_code, excluded.start_date, excluded.end_date)`),
+      )
+      .execute();
+  }
+  const rows = await trx.selectFrom('districts').selectAll().execute();
+  return new Map(rows.map((d) => [d.code, { code: d.code, name: d.name, groupCode: d.group_code, endDate: d.end_date }]));
+}
+
+/** Creates the placeholder cluster of each district that has offices but no cluster yet. */
+async function ensureDistrictClusters(trx: Transaction<DB>, districtCodes: Set<string>, districts: Map<string, District>, actor: string): Promise<number> {
+  const existing = await trx.selectFrom('clusters').select(['id', 'handle']).execute();
+  const ids = new Set(existing.map((c) => c.id));
+  const taken = new Set(existing.map((c) => c.handle.toLowerCase()));
+  const created = [];
+  for (const code of [...districtCodes].sort()) {
+    const id = districtClusterId(code);
+    const district = districts.get(code);
+    if (ids.has(id) || !district) continue;
+    const handle = placeholderHandle(district.name, code, taken);
+    taken.add(handle.toLowerCase());
+    created.push({
+      id,
+      name: district.name,
+      handle,
+      is_placeholder: true,
+      languages: district.groupCode === WALES_GROUP ? ['en', 'cy'] : ['en'],
+    });
+  }
+  if (created.length > 0) {
+    await trx.insertInto('clusters').values(created).execute();
+    await appendAudit(trx, created.map((c) => ({ actor, action: 'cluster.created', entityType: 'cluster', entityId: c.id, after: c })));
+  }
+  return created.length;
+}
+
+type OfficeFields = Pick<Office, 'office_code' | 'name' | 'address' | 'postcode' | 'district_code' | 'closed_permanently_on'>;
+
+function fieldsOf(office: OfficeFields): OfficeFields {
+  return {
+    office_code: office.office_code,
+    name: office.name,
+    address: office.address,
+    postcode: office.postcode,
+    district_code: office.district_code,
+    closed_permanently_on: office.closed_permanently_on,
+  };
+}
+
+function changedFields(before: OfficeFields, after: OfficeFields): Partial<OfficeFields> {
+  const diff: Partial<OfficeFields> = {};
+  for (const key of Object.keys(after) as (keyof OfficeFields)[]) {
+    if (before[key] !== after[key]) (diff as Record<string, unknown>)[key] = after[key];
+  }
+  return diff;
+}
+
+/**
+ * Pairs each incoming record with the stored office it describes: by id first, then
+ * by office code where the code names exactly one office on each side (a rename).
+ */
+function matchOffices(records: OfficeRecord[], existing: Office[]): Map<OfficeRecord, Office | undefined> {
+  const byId = new Map(existing.map((o) => [o.id, o]));
+  const matched = new Map<OfficeRecord, Office | undefined>();
+  const used = new Set<string>();
+  for (const record of records) {
+    const office = byId.get(record.id);
+    matched.set(record, office);
+    if (office) used.add(office.id);
+  }
+  const count = <T>(items: T[], key: (t: T) => string) => items.reduce((m, t) => m.set(key(t), (m.get(key(t)) ?? 0) + 1), new Map<string, number>());
+  const incomingPerCode = count(records, (r) => r.officeCode);
+  const storedPerCode = count(existing, (o) => o.office_code);
+  for (const record of records) {
+    if (matched.get(record)) continue;
+    if (incomingPerCode.get(record.officeCode) !== 1 || storedPerCode.get(record.officeCode) !== 1) continue;
+    const candidate = existing.find((o) => o.office_code === record.officeCode);
+    if (candidate && !used.has(candidate.id)) {
+      matched.set(record, candidate);
+      used.add(candidate.id);
+    }
+  }
+  return matched;
+}
+
+function validateOffices(input: RegistryInput, districts: Map<string, District>) {
+  const rows: CsvRow[] = parseCsv(input.offices, ['office_code', 'name', 'address', 'postcode', 'district_code'], 'offices file');
+  const valid: OfficeRecord[] = [];
+  const rejected: RowError[] = [];
+  const rejectedCodes = new Set<string>();
+  for (const row of rows) {
+    const result = validateOfficeRow(row.fields, row.line, districts);
+    if (result.ok) valid.push(result.office);
+    else {
+      rejected.push(...result.errors);
+      const code = row.fields.office_code?.trim();
+      if (code) rejectedCodes.add(code);
+    }
+  }
+  const { kept, errors } = findDuplicateOffices(valid);
+  rejected.push(...errors);
+  return { total: rows.length, records: kept, rejected, rejectedCodes };
+}
+
+/**
+ * Imports the office register idempotently in one transaction: new offices are
+ * inserted, changed ones updated, offices missing from the file marked closed for
+ * good (never deleted), each change audited. Bad rows are reported, the rest load.
+ */
+export async function importOfficeRegistry(db: Kysely<DB>, input: RegistryInput, options: ImportOptions): Promise<ImportReport> {
+  const today = options.today ?? londonToday();
+  const actor = options.actor;
+  return db.transaction().execute(async (trx) => {
+    // Two importers at once would each insert what the other has not yet committed.
+    await sql`select pg_advisory_xact_lock(${REGISTRY_LOCK_KEY})`.execute(trx);
+    const districts = await syncReferenceData(trx, input);
+    const { total, records, rejected, rejectedCodes } = validateOffices(input, districts);
+
+    const existing = await trx.selectFrom('offices').selectAll().execute();
+    const matches = matchOffices(records, existing);
+    const newDistricts = new Set(records.filter((r) => !matches.get(r)).map((r) => r.districtCode));
+    for (const [record, office] of matches) if (office && office.district_code !== record.districtCode) newDistricts.add(record.districtCode);
+    const clustersCreated = await ensureDistrictClusters(trx, newDistricts, districts, actor);
+
+    const audit: AuditRecord[] = [];
+    const inserts = [];
+    let updated = 0;
+    let unchanged = 0;
+    for (const [record, office] of matches) {
+      const next: OfficeFields = {
+        office_code: record.officeCode,
+        name: record.name,
+        address: record.address,
+        postcode: record.postcode,
+        district_code: record.districtCode,
+        closed_permanently_on: record.closedOn,
+      };
+      if (!office) {
+        inserts.push({ id: record.id, ...next, cluster_id: districtClusterId(record.districtCode) });
+        audit.push({ actor, action: 'office.created', entityType: 'office', entityId: record.id, after: next });
+        continue;
+      }
+      const before = fieldsOf(office);
+      const diff = changedFields(before, next);
+      if (Object.keys(diff).length === 0) {
+        unchanged++;
+        continue;
+      }
+      // An office that moves district follows it only if it was on its district's default cluster.
+      const cluster_id =
+        diff.district_code && office.cluster_id === districtClusterId(office.district_code)
+          ? districtClusterId(record.districtCode)
+          : office.cluster_id;
+      await trx.updateTable('offices').set({ ...diff, cluster_id, updated_at: sql`now()` }).where('id', '=', office.id).execute();
+      audit.push({ actor, action: 'office.updated', entityType: 'office', entityId: office.id, before, after: next });
+      updated++;
+    }
+    if (inserts.length > 0) await trx.insertInto('offices').values(inserts).execute();
+
+    const present = new Set([...matches.values()].filter((o): o is Office => !!o).map((o) => o.id));
+    const gone = existing.filter((o) => !present.has(o.id) && o.closed_permanently_on === null && !rejectedCodes.has(o.office_code));
+    if (gone.length > 0) {
+      await trx
+        .updateTable('offices')
+        .set({ closed_permanently_on: today, updated_at: sql`now()` })
+        .where('id', 'in', gone.map((o) => o.id))
+        .execute();
+      for (const office of gone) {
+        audit.push({
+          actor,
+          action: 'office.closed_permanently',
+          entityType: 'office',
+          entityId: office.id,
+          before: fieldsOf(office),
+          after: { ...fieldsOf(office), closed_permanently_on: today },
+        });
+      }
+    }
+    const aliasesAdded = input.aliases ? await importAliases(trx, input.aliases, actor, audit, rejected) : 0;
+    await appendAudit(trx, audit);
+    rejected.sort((a, b) => a.line - b.line);
+    return { total, inserted: inserts.length, updated, unchanged, closed: gone.length, clustersCreated, aliasesAdded, rejected };
+  });
+}
+
+/** Adds aliases that are not there yet; aliases added by other means are left alone. */
+async function importAliases(trx: Transaction<DB>, text: string, actor: string, audit: AuditRecord[], rejected: RowError[]): Promise<number> {
+  const rows = parseCsv(text, ['office_code', 'office_name', 'alias', 'language'], 'aliases file');
+  const offices = await trx.selectFrom('offices').select(['id', 'office_code', 'name']).execute();
+  const byKey = new Map(offices.map((o) => [`${o.office_code}\u0000${o.name}`, o.id]));
+  const wanted = new Map<string, { office_id: string; alias: string; language: 'en' | 'cy' }>();
+  for (const { line, fields } of rows) {
+    const officeId = byKey.get(`${fields.office_code?.trim()}\u0000${fields.office_name?.trim()}`);
+    const alias = fields.alias?.trim().normalize('NFC') ?? '';
+    const language = fields.language?.trim();
+    if (!officeId) rejected.push({ line, field: 'office_name', reason: `aliases file: no office ${fields.office_code} "${fields.office_name}"` });
+    else if (!alias || alias.length > 120) rejected.push({ line, field: 'alias', reason: 'aliases file: alias missing or too long' });
+    else if (language !== 'en' && language !== 'cy') rejected.push({ line, field: 'language', reason: `aliases file: language must be en or cy` });
+    else wanted.set(`${officeId}\u0000${alias}`, { office_id: officeId, alias, language });
+  }
+  if (wanted.size === 0) return 0;
+  const added = await trx
+    .insertInto('office_aliases')
+    .values([...wanted.values()])
+    .onConflict((oc) => oc.columns(['office_id', 'alias']).doNothing())
+    .returning(['office_id', 'alias', 'language'])
+    .execute();
+  for (const a of added) audit.push({ actor, action: 'office_alias.created', entityType: 'office', entityId: a.office_id, after: a });
+  return added.length;
+}

@@ -1,0 +1,150 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** timestamptz: read as Date, written as Date or ISO string. */
+export type Timestamp = ColumnType<Date, Date | string, Date | string>;
+/** A timestamptz with a database default. */
+export type CreatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+/** date: kept as the 'YYYY-MM-DD' text (parsers are set so), never shifted by a time zone. */
+export type DateOnly = string;
+export type Json = ColumnType<unknown, string, string>;
+
+export interface SchemaMigrationsTable {
+  version: number;
+  name: string;
+  checksum: string;
+  applied_at: CreatedAt;
+}
+
+export interface OfficeGroupsTable {
+  code: string;
+  name: string;
+  start_date: DateOnly | null;
+  end_date: DateOnly | null;
+}
+
+export interface DistrictsTable {
+  code: string;
+  name: string;
+  group_code: string;
+  start_date: DateOnly | null;
+  end_date: DateOnly | null;
+}
+
+export interface ClustersTable {
+  id: string;
+  name: string;
+  handle: string;
+  is_placeholder: Generated<boolean>;
+  x_user_id: string | null;
+  languages: ColumnType<string[], string[] | undefined, string[]>;
+  posting_window_start: Generated<string>;
+  posting_window_end: Generated<string>;
+  live_hours: ColumnType<unknown, string | undefined, string>;
+  include_links: Generated<boolean>;
+  paused: Generated<boolean>;
+  credentials_encrypted: Buffer | null;
+  created_at: CreatedAt;
+  updated_at: CreatedAt;
+}
+
+export interface OfficesTable {
+  id: string;
+  office_code: string;
+  name: string;
+  address: string;
+  postcode: string;
+  district_code: string;
+  cluster_id: string;
+  regular_hours: ColumnType<unknown, string | undefined, string>;
+  closed_permanently_on: DateOnly | null;
+  created_at: CreatedAt;
+  updated_at: CreatedAt;
+}
+
+export interface OfficeAliasesTable {
+  office_id: string;
+  alias: string;
+  language: 'en' | 'cy';
+}
+
+export interface AuditLogTable {
+  id: Generated<string>;
+  occurred_at: CreatedAt;
+  actor: string;
+  action: string;
+  entity_type: string;
+  entity_id: string;
+  before: ColumnType<unknown, string | null, never>;
+  after: ColumnType<unknown, string | null, never>;
+}
+
+export interface DisruptionEventsTable {
+  id: string;
+  name: string;
+  description: string | null;
+  started_at: CreatedAt;
+  ended_at: Timestamp | null;
+  created_by: string;
+  created_at: CreatedAt;
+}
+
+export interface DisruptionEventOfficesTable {
+  event_id: string;
+  office_id: string;
+  added_at: CreatedAt;
+}
+
+export type NoticeStatus = 'open' | 'closed' | 'delayed';
+export type NoticeCause =
+  | 'weather' | 'flooding' | 'power_failure' | 'heating_failure' | 'building'
+  | 'staffing' | 'security' | 'industrial_action' | 'other';
+
+export interface StatusNoticesTable {
+  id: string;
+  kind: ColumnType<'notice' | 'correction' | 'cancellation', 'notice' | 'correction' | 'cancellation' | undefined, never>;
+  replaces_id: string | null;
+  status: NoticeStatus;
+  cause: NoticeCause | null;
+  message: string | null;
+  active_from: Timestamp;
+  active_until: Timestamp | null;
+  expected_reopen_at: Timestamp | null;
+  reopen_certainty: ColumnType<'confirmed' | 'expected' | 'unknown', 'confirmed' | 'expected' | 'unknown' | undefined, never>;
+  author: string;
+  event_id: string | null;
+  created_at: CreatedAt;
+}
+
+export interface StatusNoticeOfficesTable {
+  notice_id: string;
+  office_id: string;
+}
+
+export interface DB {
+  schema_migrations: SchemaMigrationsTable;
+  office_groups: OfficeGroupsTable;
+  districts: DistrictsTable;
+  clusters: ClustersTable;
+  offices: OfficesTable;
+  office_aliases: OfficeAliasesTable;
+  audit_log: AuditLogTable;
+  disruption_events: DisruptionEventsTable;
+  disruption_event_offices: DisruptionEventOfficesTable;
+  status_notices: StatusNoticesTable;
+  status_notice_offices: StatusNoticeOfficesTable;
+}
+
+export type Office = Selectable<OfficesTable>;
+export type NewOffice = Insertable<OfficesTable>;
+export type OfficeUpdate = Updateable<OfficesTable>;
+export type Cluster = Selectable<ClustersTable>;
+export type NewCluster = Insertable<ClustersTable>;
+export type ClusterUpdate = Updateable<ClustersTable>;
+export type District = Selectable<DistrictsTable>;
+export type OfficeGroup = Selectable<OfficeGroupsTable>;
+export type OfficeAlias = Selectable<OfficeAliasesTable>;
+export type AuditEntry = Selectable<AuditLogTable>;
+export type NewAuditEntry = Insertable<AuditLogTable>;
+export type DisruptionEvent = Selectable<DisruptionEventsTable>;
+export type StatusNotice = Selectable<StatusNoticesTable>;
+export type NewStatusNotice = Insertable<StatusNoticesTable>;

@@ -1,0 +1,3 @@
+export * from './postcode.js';
+export * from './slug.js';
+export * from './registry.js';

@@ -1,0 +1,43 @@
+import { pino, type Logger, type LoggerOptions } from 'pino';
+
+export type { Logger } from 'pino';
+
+/** Paths that may carry credentials or personal data; pino replaces their values. */
+export const redactPaths = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.token',
+  '*.accessToken',
+  '*.accessSecret',
+  '*.refreshToken',
+  '*.secret',
+  '*.apiKey',
+  '*.credentials',
+  '*.connectionString',
+  '*.databaseUrl',
+];
+
+export interface LoggerSettings {
+  level: string;
+  format: 'auto' | 'json' | 'pretty';
+  name?: string;
+}
+
+export function loggerOptions(settings: LoggerSettings): LoggerOptions {
+  const pretty = settings.format === 'pretty' || (settings.format === 'auto' && process.stdout.isTTY);
+  return {
+    level: settings.level,
+    ...(settings.name ? { name: settings.name } : {}),
+    redact: { paths: redactPaths, censor: '[redacted]' },
+    ...(pretty
+      ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } }
+      : {}),
+  };
+}
+
+export function createLogger(settings: LoggerSettings): Logger {
+  return pino(loggerOptions(settings));
+}
