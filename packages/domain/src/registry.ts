@@ -27,6 +27,8 @@ export interface OfficeRecord {
 }
 
 export interface RowError {
+  /** The input the row came from, where an import reads several. */
+  file?: string;
   line: number;
   field: string;
   reason: string;

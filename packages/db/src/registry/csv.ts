@@ -15,7 +15,8 @@ export function parseCsv(text: string, required: readonly string[], fileLabel: s
   try {
     records = parse(text.replace(/^\uFEFF/, ''), {
       columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()),
-      skip_empty_lines: true,
+      skip_empty_lines: false,
+      record_delimiter: ['\r\n', '\n'],
       relax_column_count: true,
       info: true,
       trim: false,
@@ -30,5 +31,15 @@ export function parseCsv(text: string, required: readonly string[], fileLabel: s
   } else if (!text.trim()) {
     throw new RegistryFileError(`${fileLabel}: the file is empty`);
   }
-  return records.map(({ record, info }) => ({ line: info.lines, fields: record }));
+  // info.lines is where a record ends; a quoted field can span lines, so a row's
+  // own line is the one after the previous record ended.
+  const rows: CsvRow[] = [];
+  let previousEnd = 1;
+  for (const { record, info } of records) {
+    const line = previousEnd + 1;
+    previousEnd = info.lines;
+    if (Object.values(record).every((value) => !value?.trim())) continue;
+    rows.push({ line, fields: record });
+  }
+  return rows;
 }

@@ -192,13 +192,13 @@ function validateOffices(input: RegistryInput, districts: Map<string, District>)
     const result = validateOfficeRow(row.fields, row.line, districts);
     if (result.ok) valid.push(result.office);
     else {
-      rejected.push(...result.errors);
+      rejected.push(...result.errors.map((e) => ({ file: 'offices', ...e })));
       const code = row.fields.office_code?.trim();
       if (code) rejectedCodes.add(code);
     }
   }
   const { kept, errors } = findDuplicateOffices(valid);
-  rejected.push(...errors);
+  rejected.push(...errors.map((e) => ({ file: 'offices', ...e })));
   return { total: rows.length, records: kept, rejected, rejectedCodes };
 }
 
@@ -278,7 +278,7 @@ export async function importOfficeRegistry(db: Kysely<DB>, input: RegistryInput,
     }
     const aliasesAdded = input.aliases ? await importAliases(trx, input.aliases, actor, audit, rejected) : 0;
     await appendAudit(trx, audit);
-    rejected.sort((a, b) => a.line - b.line);
+    rejected.sort((a, b) => (a.file ?? '').localeCompare(b.file ?? '') || a.line - b.line);
     return { total, inserted: inserts.length, updated, unchanged, closed: gone.length, clustersCreated, aliasesAdded, rejected };
   });
 }
@@ -293,9 +293,10 @@ async function importAliases(trx: Transaction<DB>, text: string, actor: string, 
     const officeId = byKey.get(`${fields.office_code?.trim()}\u0000${fields.office_name?.trim()}`);
     const alias = fields.alias?.trim().normalize('NFC') ?? '';
     const language = fields.language?.trim();
-    if (!officeId) rejected.push({ line, field: 'office_name', reason: `aliases file: no office ${fields.office_code} "${fields.office_name}"` });
-    else if (!alias || alias.length > 120) rejected.push({ line, field: 'alias', reason: 'aliases file: alias missing or too long' });
-    else if (language !== 'en' && language !== 'cy') rejected.push({ line, field: 'language', reason: `aliases file: language must be en or cy` });
+    // An alias of an office that is not in the registry (a partial import) is skipped, not an error.
+    if (!officeId) continue;
+    if (!alias || alias.length > 120) rejected.push({ file: 'aliases', line, field: 'alias', reason: 'missing or longer than 120 characters' });
+    else if (language !== 'en' && language !== 'cy') rejected.push({ file: 'aliases', line, field: 'language', reason: 'must be en or cy' });
     else wanted.set(`${officeId}\u0000${alias}`, { office_id: officeId, alias, language });
   }
   if (wanted.size === 0) return 0;

@@ -11,7 +11,7 @@ Imports the office register (default: the bundled DWP register in data/jobcentre
 Exits 1 when any row was rejected; valid rows are imported all the same.`;
 
 function printRejected(rejected: ImportReport['rejected']): void {
-  for (const r of rejected) process.stderr.write(`line ${r.line}: ${r.field}: ${r.reason}\n`);
+  for (const r of rejected) process.stderr.write(`${r.file ? `${r.file} ` : ''}line ${r.line}: ${r.field}: ${r.reason}\n`);
 }
 
 await runCli(async (config, logger) => {
