@@ -81,3 +81,5 @@ export async function createTestDatabase(t: Teardown, options: { migrate?: boole
   t.teardown(() => database.close());
   return { ...database, url: undefined };
 }
+export * from './tcp-proxy.js';
+export * from './process.js';

@@ -1,0 +1,40 @@
+import t from 'tap';
+import { ConfigError, loadConfig } from '../src/index.js';
+
+t.test('defaults give the embedded setup', async (t) => {
+  const config = loadConfig({});
+  t.equal(config.PORT, 3000);
+  t.equal(config.HOST, '127.0.0.1');
+  t.equal(config.DATABASE_URL, undefined);
+  t.equal(config.PGLITE_DATA_DIR, '.data/pglite');
+  t.equal(config.MIGRATE_ON_START, true);
+  t.ok(Object.isFrozen(config));
+});
+
+t.test('values are parsed and coerced', async (t) => {
+  const config = loadConfig({ PORT: '8080', MIGRATE_ON_START: 'false', DATABASE_URL: 'postgres://u:p@db:5432/jcp', LOG_LEVEL: 'debug', IMPORT_REGISTRY_ON_EMPTY: '0' });
+  t.equal(config.PORT, 8080);
+  t.equal(config.MIGRATE_ON_START, false);
+  t.equal(config.IMPORT_REGISTRY_ON_EMPTY, false);
+  t.equal(config.DATABASE_URL, 'postgres://u:p@db:5432/jcp');
+  t.equal(loadConfig({ PORT: '' }).PORT, 3000, 'an empty variable counts as unset');
+});
+
+t.test('a malformed variable stops with a message naming it, and never echoes a secret', async (t) => {
+  const cases: [Record<string, string>, RegExp][] = [
+    [{ PORT: 'eighty' }, /PORT: /],
+    [{ PORT: '70000' }, /PORT: /],
+    [{ MIGRATE_ON_START: 'maybe' }, /MIGRATE_ON_START: /],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL: .*(fatal|info)/],
+    [{ DATABASE_URL: 'mysql://root:hunter2@db/jcp' }, /DATABASE_URL: expected a postgres:\/\/ or postgresql:\/\/ URL/],
+    [{ NODE_ENV: 'staging' }, /NODE_ENV: /],
+  ];
+  for (const [env, message] of cases) {
+    const error = (() => { try { loadConfig(env); return null; } catch (e) { return e; } })();
+    t.ok(error instanceof ConfigError, JSON.stringify(env));
+    t.match((error as Error).message, message);
+    t.notMatch((error as Error).message, /hunter2/);
+  }
+  const two = (() => { try { loadConfig({ PORT: 'x', DATABASE_POOL_MAX: '0' }); return null; } catch (e) { return e as ConfigError; } })();
+  t.equal(two?.issues.length, 2, 'every bad variable is named at once');
+});

@@ -1,0 +1,55 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultRegistryFiles } from '@jcp/db';
+import { createEmptyPostgresDatabase, type Teardown, freePort, runScript, spawnScript, testServerUrl, waitForExit } from '@jcp/testing';
+import t from 'tap';
+
+/** Environment for a process with its own empty database (PostgreSQL, or a PGlite folder). */
+async function isolatedEnv(t: Teardown): Promise<Record<string, string>> {
+  if (testServerUrl) return { DATABASE_URL: await createEmptyPostgresDatabase(t, testServerUrl) };
+  return { PGLITE_DATA_DIR: join(await mkdtemp(join(tmpdir(), 'jcp-pglite-')), 'db') };
+}
+
+t.test('import-offices exits 1 and names the line of each rejected row; valid rows load', async (t) => {
+  const env = await isolatedEnv(t);
+  const dir = await mkdtemp(join(tmpdir(), 'jcp-import-'));
+  const real = (await readFile(defaultRegistryFiles.offices, 'utf8')).trimEnd().split(/\r?\n/);
+  const file = join(dir, 'offices.csv');
+  await writeFile(file, [real[0], real[1], '1234,,"1 Road, Town",CA3 8DG,101,x,11,Wales,', real[2]].join('\n'));
+  const bad = await runScript('services/api/src/cli/import-offices.ts', ['--offices', file], env);
+  t.equal(bad.code, 1);
+  t.match(bad.stdout, /3 rows, 2 added/);
+  t.match(bad.stderr, /offices line 3: name: missing/);
+  const good = await runScript('services/api/src/cli/import-offices.ts', [], env);
+  t.equal(good.code, 0, good.stderr);
+  t.match(good.stdout, /631 rows, 629 added, 2 unchanged/);
+  const again = await runScript('services/api/src/cli/import-offices.ts', [], env);
+  t.match(again.stdout, /631 rows, 0 added, 0 updated, 631 unchanged, 0 closed permanently, 0 rejected/);
+});
+
+t.test('a malformed variable stops the service with a message naming it', async (t) => {
+  const run = await runScript('services/api/src/server.ts', [], { PORT: 'eighty', DATABASE_URL: 'postgres://u:hunter2@127.0.0.1:9/x' });
+  t.equal(run.code, 1);
+  t.match(run.stderr, /PORT: /);
+  t.notMatch(run.stderr + run.stdout, /hunter2/);
+});
+
+t.test('the service starts on an empty database, seeds 631 offices, serves health, and stops on SIGTERM', async (t) => {
+  const env = await isolatedEnv(t);
+  const port = await freePort();
+  const server = spawnScript('services/api/src/server.ts', [], { ...env, PORT: String(port) });
+  const exited = waitForExit(server, 120_000);
+  let ready = 0;
+  for (let i = 0; i < 600 && ready !== 200; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status, () => 0);
+  }
+  t.equal(ready, 200, 'readyz answers 200');
+  t.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
+  t.match(server.output.stdout, /"inserted":631/, 'the registry was seeded');
+  server.kill('SIGTERM');
+  const result = await exited;
+  t.equal(result.code, 0, 'graceful exit');
+  t.match(result.stdout, /shutting down/);
+});
