@@ -5,7 +5,7 @@ import t from 'tap';
 
 const migrations = await readMigrations();
 
-t.test('healthz and readyz answer 200 on a migrated database', async (t) => {
+void t.test('healthz and readyz answer 200 on a migrated database', async (t) => {
   const database = await createTestDatabase(t);
   const app = await buildApp({ database, migrations });
   t.teardown(() => app.close());
@@ -18,7 +18,7 @@ t.test('healthz and readyz answer 200 on a migrated database', async (t) => {
   t.same(ready.json(), { status: 'ready', database: database.kind });
 });
 
-t.test('readyz is 503 while migrations are pending', async (t) => {
+void t.test('readyz is 503 while migrations are pending', async (t) => {
   const database = await createTestDatabase(t, { migrate: false });
   const app = await buildApp({ database, migrations });
   t.teardown(() => app.close());
@@ -28,7 +28,7 @@ t.test('readyz is 503 while migrations are pending', async (t) => {
   t.match(ready.json(), { status: 503, checks: { database: 'ok', pendingMigrations: migrations.map((m) => m.file) } });
 });
 
-t.test('an unknown route is a problem+json 404', async (t) => {
+void t.test('an unknown route is a problem+json 404', async (t) => {
   const database = await createTestDatabase(t);
   const app = await buildApp({ database, migrations });
   t.teardown(() => app.close());
@@ -38,7 +38,7 @@ t.test('an unknown route is a problem+json 404', async (t) => {
   t.match(res.json(), { title: 'Not Found', status: 404, instance: '/offices/nowhere/at/all' });
 });
 
-t.test('readyz fails while the database is unreachable, healthz stays up', async (t) => {
+void t.test('readyz fails while the database is unreachable, healthz stays up', async (t) => {
   // A port nothing listens on: connection refused.
   const database = await createDatabase({ url: 'postgres://postgres@127.0.0.1:9/jcp', poolMax: 1 });
   t.teardown(() => database.close());
@@ -50,7 +50,7 @@ t.test('readyz fails while the database is unreachable, healthz stays up', async
   t.equal((await app.inject('/healthz')).statusCode, 200);
 });
 
-t.test('readiness recovers when a PostgreSQL outage ends', { skip: testServerUrl ? false : 'needs TEST_DATABASE_URL (PostgreSQL)' }, async (t) => {
+void t.test('readiness recovers when a PostgreSQL outage ends', { skip: testServerUrl ? false : 'needs TEST_DATABASE_URL (PostgreSQL)' }, async (t) => {
   const url = new URL(await createEmptyPostgresDatabase(t, testServerUrl ?? ''));
   const proxy = await startTcpProxy(url.hostname, Number(url.port || 5432));
   t.teardown(() => proxy.close());

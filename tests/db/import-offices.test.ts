@@ -17,7 +17,7 @@ async function snapshot(db: Awaited<ReturnType<typeof createTestDatabase>>['db']
   };
 }
 
-t.test('imports the bundled register: 631 offices, district clusters, aliases', async (t) => {
+void t.test('imports the bundled register: 631 offices, district clusters, aliases', async (t) => {
   const { db } = await createTestDatabase(t);
   const report = await importOfficeRegistry(db, registry, { actor });
   t.equal(report.total, 631);
@@ -47,7 +47,7 @@ t.test('imports the bundled register: 631 offices, district clusters, aliases', 
   t.equal(created.length, 631, 'each new office is audited');
 });
 
-t.test('importing the same file twice changes nothing the second time', async (t) => {
+void t.test('importing the same file twice changes nothing the second time', async (t) => {
   const { db } = await createTestDatabase(t);
   await importOfficeRegistry(db, registry, { actor });
   const before = await snapshot(db);
@@ -59,7 +59,7 @@ t.test('importing the same file twice changes nothing the second time', async (t
   t.same(await snapshot(db), before, 'every row, timestamp and audit entry is as it was');
 });
 
-t.test('a changed row is updated and audited; a renamed office keeps its id', async (t) => {
+void t.test('a changed row is updated and audited; a renamed office keeps its id', async (t) => {
   const { db } = await createTestDatabase(t);
   await importOfficeRegistry(db, registry, { actor });
   const changed = lines.map((l) =>
@@ -84,7 +84,7 @@ t.test('a changed row is updated and audited; a renamed office keeps its id', as
   t.match(entry?.after, { address: 'Unit 2, Greenbach, Aberdare' });
 });
 
-t.test('an office missing from a newer file is closed permanently, never deleted, and can come back', async (t) => {
+void t.test('an office missing from a newer file is closed permanently, never deleted, and can come back', async (t) => {
   const { db } = await createTestDatabase(t);
   await importOfficeRegistry(db, registry, { actor });
   const withoutAberdare = lines.filter((l) => !l.startsWith('9820,'));
@@ -103,7 +103,7 @@ t.test('an office missing from a newer file is closed permanently, never deleted
   t.equal(reopened.closed_permanently_on, null);
 });
 
-t.test('bad rows are reported with their line numbers while valid rows load', async (t) => {
+void t.test('bad rows are reported with their line numbers while valid rows load', async (t) => {
   const { db } = await createTestDatabase(t);
   const bad = [
     lines[0] ?? '',
@@ -126,7 +126,7 @@ t.test('bad rows are reported with their line numbers while valid rows load', as
   t.equal((await db.selectFrom('offices').select('id').execute()).length, 10);
 });
 
-t.test('a rejected row does not close the office it describes', async (t) => {
+void t.test('a rejected row does not close the office it describes', async (t) => {
   const { db } = await createTestDatabase(t);
   await importOfficeRegistry(db, withOffices(lines.slice(0, 5)), { actor });
   const broken = lines.slice(0, 5).map((l, i) => (i === 2 ? l.replace(/,[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2},/, ',BROKEN,') : l));
@@ -135,7 +135,7 @@ t.test('a rejected row does not close the office it describes', async (t) => {
   t.equal(report.closed, 0);
 });
 
-t.test('a file without the required columns is refused whole', async (t) => {
+void t.test('a file without the required columns is refused whole', async (t) => {
   const { db } = await createTestDatabase(t);
   await t.rejects(importOfficeRegistry(db, { ...registry, offices: 'code,title\n1,x\n' }, { actor }), RegistryFileError);
   await t.rejects(importOfficeRegistry(db, { ...registry, offices: '' }, { actor }), /empty/);
@@ -143,7 +143,7 @@ t.test('a file without the required columns is refused whole', async (t) => {
   t.equal((await db.selectFrom('districts').select('code').execute()).length, 0, 'the transaction rolled back whole');
 });
 
-t.test('the office-to-account mapping moves offices to real accounts, idempotently', async (t) => {
+void t.test('the office-to-account mapping moves offices to real accounts, idempotently', async (t) => {
   const { db } = await createTestDatabase(t);
   await importOfficeRegistry(db, registry, { actor });
   const mapping = [

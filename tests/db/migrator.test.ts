@@ -10,7 +10,7 @@ function migration(version: number, name: string, text: string): MigrationFile {
   return { version, name, file: `${String(version).padStart(4, '0')}_${name}.sql`, sql: text, checksum: checksumOf(text) };
 }
 
-t.test('applies migrations in version order, once, and records checksums', async (t) => {
+void t.test('applies migrations in version order, once, and records checksums', async (t) => {
   const { db } = await createTestDatabase(t, { migrate: false });
   const files = [
     migration(1, 'one', 'create table m_one (id int primary key);'),
@@ -28,7 +28,7 @@ t.test('applies migrations in version order, once, and records checksums', async
   t.same(await migrate(db, added), ['0003_three.sql']);
 });
 
-t.test('refuses an applied migration that was edited, and applies nothing after it', async (t) => {
+void t.test('refuses an applied migration that was edited, and applies nothing after it', async (t) => {
   const { db } = await createTestDatabase(t, { migrate: false });
   await migrate(db, [migration(1, 'one', 'create table e_one (id int);')]);
   const edited = [migration(1, 'one', 'create table e_one (id int, extra text);'), migration(2, 'two', 'create table e_two (id int);')];
@@ -41,7 +41,7 @@ t.test('refuses an applied migration that was edited, and applies nothing after 
   t.same((await pendingMigrations(db, edited)).map((m) => m.version), [1, 2], 'readiness sees the edited migration as not applied');
 });
 
-t.test('a failing migration rolls back whole and names the statement', async (t) => {
+void t.test('a failing migration rolls back whole and names the statement', async (t) => {
   const { db } = await createTestDatabase(t, { migrate: false });
   const bad = migration(1, 'bad', 'create table f_one (id int);\nselect * from no_such_table;');
   const error = await migrate(db, [bad]).then(() => null, (e: unknown) => e);
@@ -51,7 +51,7 @@ t.test('a failing migration rolls back whole and names the statement', async (t)
   t.same((await pendingMigrations(db, [bad])).map((m) => m.file), ['0001_bad.sql'], 'nothing was recorded');
 });
 
-t.test('two migrators at once apply each migration once', async (t) => {
+void t.test('two migrators at once apply each migration once', async (t) => {
   const { db } = await createTestDatabase(t, { migrate: false });
   const files = [
     migration(1, 'one', 'create table c_one (id int primary key); insert into c_one values (1);'),
@@ -63,7 +63,7 @@ t.test('two migrators at once apply each migration once', async (t) => {
   t.equal(rows.length, 2);
 });
 
-t.test('readMigrations reads NNNN_name.sql in order and refuses other names', async (t) => {
+void t.test('readMigrations reads NNNN_name.sql in order and refuses other names', async (t) => {
   const real = await readMigrations();
   t.ok(real.length >= 2);
   t.same(real.map((m) => m.version), [...real.map((m) => m.version)].sort((x, y) => x - y));

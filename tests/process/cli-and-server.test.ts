@@ -11,7 +11,7 @@ async function isolatedEnv(t: Teardown): Promise<Record<string, string>> {
   return { PGLITE_DATA_DIR: join(await mkdtemp(join(tmpdir(), 'jcp-pglite-')), 'db') };
 }
 
-t.test('import-offices exits 1 and names the line of each rejected row; valid rows load', async (t) => {
+void t.test('import-offices exits 1 and names the line of each rejected row; valid rows load', async (t) => {
   const env = await isolatedEnv(t);
   const dir = await mkdtemp(join(tmpdir(), 'jcp-import-'));
   const real = (await readFile(defaultRegistryFiles.offices, 'utf8')).trimEnd().split(/\r?\n/);
@@ -28,14 +28,14 @@ t.test('import-offices exits 1 and names the line of each rejected row; valid ro
   t.match(again.stdout, /631 rows, 0 added, 0 updated, 631 unchanged, 0 closed permanently, 0 rejected/);
 });
 
-t.test('a malformed variable stops the service with a message naming it', async (t) => {
+void t.test('a malformed variable stops the service with a message naming it', async (t) => {
   const run = await runScript('services/api/src/server.ts', [], { PORT: 'eighty', DATABASE_URL: 'postgres://u:hunter2@127.0.0.1:9/x' });
   t.equal(run.code, 1);
   t.match(run.stderr, /PORT: /);
   t.notMatch(run.stderr + run.stdout, /hunter2/);
 });
 
-t.test('the service starts on an empty database, seeds 631 offices, serves health, and stops on SIGTERM', async (t) => {
+void t.test('the service starts on an empty database, seeds 631 offices, serves health, and stops on SIGTERM', async (t) => {
   const env = await isolatedEnv(t);
   const port = await freePort();
   const server = spawnScript('services/api/src/server.ts', [], { ...env, PORT: String(port) });

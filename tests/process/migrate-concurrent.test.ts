@@ -4,7 +4,7 @@ import t from 'tap';
 
 // Two real processes need a real server: PGlite is embedded in one process.
 // (On PGlite, tests/db/migrator.test.ts runs two migrators at once in one process.)
-t.test('two processes migrating one database at once both succeed and apply each migration once',
+void t.test('two processes migrating one database at once both succeed and apply each migration once',
   { skip: testServerUrl ? false : 'needs TEST_DATABASE_URL (PostgreSQL)' }, async (t) => {
     const url = await createEmptyPostgresDatabase(t, testServerUrl ?? '');
     const env = { DATABASE_URL: url, LOG_LEVEL: 'info' };
@@ -23,7 +23,7 @@ t.test('two processes migrating one database at once both succeed and apply each
     t.equal(rows.length, migrations.length);
   });
 
-t.test('an edited migration makes pnpm migrate exit 1 with a clear message', { skip: testServerUrl ? false : 'needs TEST_DATABASE_URL (PostgreSQL)' }, async (t) => {
+void t.test('an edited migration makes pnpm migrate exit 1 with a clear message', { skip: testServerUrl ? false : 'needs TEST_DATABASE_URL (PostgreSQL)' }, async (t) => {
   const url = await createEmptyPostgresDatabase(t, testServerUrl ?? '');
   t.equal((await runScript('services/api/src/cli/migrate.ts', [], { DATABASE_URL: url })).code, 0);
   const database = await createDatabase({ url });

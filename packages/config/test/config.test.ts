@@ -1,7 +1,7 @@
 import t from 'tap';
 import { ConfigError, loadConfig } from '../src/index.js';
 
-t.test('defaults give the embedded setup', async (t) => {
+void t.test('defaults give the embedded setup', async (t) => {
   const config = loadConfig({});
   t.equal(config.PORT, 3000);
   t.equal(config.HOST, '127.0.0.1');
@@ -11,7 +11,7 @@ t.test('defaults give the embedded setup', async (t) => {
   t.ok(Object.isFrozen(config));
 });
 
-t.test('values are parsed and coerced', async (t) => {
+void t.test('values are parsed and coerced', async (t) => {
   const config = loadConfig({ PORT: '8080', MIGRATE_ON_START: 'false', DATABASE_URL: 'postgres://u:p@db:5432/jcp', LOG_LEVEL: 'debug', IMPORT_REGISTRY_ON_EMPTY: '0' });
   t.equal(config.PORT, 8080);
   t.equal(config.MIGRATE_ON_START, false);
@@ -20,7 +20,7 @@ t.test('values are parsed and coerced', async (t) => {
   t.equal(loadConfig({ PORT: '' }).PORT, 3000, 'an empty variable counts as unset');
 });
 
-t.test('a malformed variable stops with a message naming it, and never echoes a secret', async (t) => {
+void t.test('a malformed variable stops with a message naming it, and never echoes a secret', async (t) => {
   const cases: [Record<string, string>, RegExp][] = [
     [{ PORT: 'eighty' }, /PORT: /],
     [{ PORT: '70000' }, /PORT: /],

@@ -8,12 +8,11 @@ const OID_DATE = 1082;
 
 // `date` stays 'YYYY-MM-DD' text: parsing it into a JS Date would shift it by the
 // process's time zone. pg and PGlite both get the same rule.
-const pgTypes = {
-  getTypeParser(oid: number, format?: 'text' | 'binary') {
-    if (oid === OID_DATE) return (value: string) => value;
-    return pg.types.getTypeParser(oid, format);
-  },
-} as pg.CustomTypesConfig;
+const keepText = (value: string): string => value;
+const pgTypes: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary'): unknown =>
+    oid === OID_DATE ? keepText : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+};
 
 export interface Database {
   readonly db: Kysely<DB>;
@@ -44,8 +43,12 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
       application_name: options.applicationName ?? 'jcp-status',
       types: pgTypes,
     });
-    // Without a listener, a server restart kills the process through an idle client's error.
-    pool.on('error', (error) => options.onPoolError?.(error));
+    // pg emits 'error' on a connection the server drops; with no listener that is an
+    // uncaught exception. The pool listens only to idle connections, so every client
+    // gets its own listener from birth (the pool still discards the broken ones).
+    const onError = (error: Error) => options.onPoolError?.(error);
+    pool.on('error', onError);
+    pool.on('connect', (client) => client.on('error', onError));
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', close: () => db.destroy() };
   }

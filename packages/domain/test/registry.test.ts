@@ -10,7 +10,7 @@ import {
   type District,
 } from '../src/index.js';
 
-t.test('normalisePostcode accepts every GB postcode form and canonicalises it', async (t) => {
+void t.test('normalisePostcode accepts every GB postcode form and canonicalises it', async (t) => {
   const cases: [string, string | null][] = [
     ['CA3 8DG', 'CA3 8DG'],
     ['ca38dg', 'CA3 8DG'],
@@ -34,7 +34,7 @@ t.test('normalisePostcode accepts every GB postcode form and canonicalises it', 
   t.equal(outwardCode('CA3 8DG'), 'CA3');
 });
 
-t.test('slugify and officeId give stable URL-safe ids', async (t) => {
+void t.test('slugify and officeId give stable URL-safe ids', async (t) => {
   t.equal(slugify('Newport Gwent'), 'newport-gwent');
   t.equal(slugify('King\u2019s Lynn'), 'kings-lynn');
   t.equal(slugify('Bishop Auckland & Spennymoor'), 'bishop-auckland-and-spennymoor');
@@ -45,7 +45,7 @@ t.test('slugify and officeId give stable URL-safe ids', async (t) => {
   t.match(officeId('9618', 'Porthmadog'), /^[a-z0-9-]+$/);
 });
 
-t.test('placeholderHandle fits X handle rules and avoids taken handles', async (t) => {
+void t.test('placeholderHandle fits X handle rules and avoids taken handles', async (t) => {
   const h = placeholderHandle('Durham and Tees Valley', '130', new Set());
   t.equal(h, 'JCPinDurhamTees');
   t.ok(h.length <= 15);
@@ -60,7 +60,7 @@ const districts = new Map<string, District>([
 ]);
 const good = { office_code: '9820', name: 'Aberdare', address: 'Crown Buildings, Greenbach, Aberdare', postcode: 'cf44 7hu', district_code: '101', closed_on: '' };
 
-t.test('validateOfficeRow accepts a good row and normalises it', async (t) => {
+void t.test('validateOfficeRow accepts a good row and normalises it', async (t) => {
   const result = validateOfficeRow(good, 2, districts);
   t.same(result, {
     ok: true,
@@ -70,7 +70,7 @@ t.test('validateOfficeRow accepts a good row and normalises it', async (t) => {
   t.equal(closed.ok && closed.office.closedOn, '2018-08-13');
 });
 
-t.test('validateOfficeRow rejects each kind of bad row with its line and field', async (t) => {
+void t.test('validateOfficeRow rejects each kind of bad row with its line and field', async (t) => {
   const bad: [Record<string, string>, string, RegExp][] = [
     [{ ...good, name: '' }, 'name', /missing/],
     [{ ...good, name: 'x'.repeat(121) }, 'name', /longer/],
@@ -98,7 +98,7 @@ t.test('validateOfficeRow rejects each kind of bad row with its line and field',
   t.equal(many.ok ? 0 : many.errors.length, 4, 'every problem of a row is reported, not just the first');
 });
 
-t.test('findDuplicateOffices keeps the first of two rows naming one office', async (t) => {
+void t.test('findDuplicateOffices keeps the first of two rows naming one office', async (t) => {
   const a = validateOfficeRow(good, 2, districts);
   const b = validateOfficeRow({ ...good, address: 'Elsewhere' }, 5, districts);
   if (!a.ok || !b.ok) throw new Error('fixture rows must be valid');

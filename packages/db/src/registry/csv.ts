@@ -13,14 +13,14 @@ export interface CsvRow {
 export function parseCsv(text: string, required: readonly string[], fileLabel: string): CsvRow[] {
   let records: { record: Record<string, string>; info: { lines: number } }[];
   try {
-    records = parse(text.replace(/^\uFEFF/, ''), {
+    records = parse<{ record: Record<string, string>; info: { lines: number } }>(text.replace(/^\uFEFF/, ''), {
       columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()),
       skip_empty_lines: false,
       record_delimiter: ['\r\n', '\n'],
       relax_column_count: true,
       info: true,
       trim: false,
-    }) as typeof records;
+    });
   } catch (error) {
     throw new RegistryFileError(`${fileLabel}: not valid CSV: ${(error as Error).message}`, { cause: error });
   }
