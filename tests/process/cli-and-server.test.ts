@@ -23,7 +23,7 @@ void t.test('import-offices exits 1 and names the line of each rejected row; val
   t.match(bad.stderr, /offices line 3: name: missing/);
   const good = await runScript('services/api/src/cli/import-offices.ts', [], env);
   t.equal(good.code, 0, good.stderr);
-  t.match(good.stdout, /631 rows, 629 added, 2 unchanged/);
+  t.match(good.stdout, /631 rows, 629 added, 0 updated, 2 unchanged, 0 closed permanently, 0 rejected/);
   const again = await runScript('services/api/src/cli/import-offices.ts', [], env);
   t.match(again.stdout, /631 rows, 0 added, 0 updated, 631 unchanged, 0 closed permanently, 0 rejected/);
 });
