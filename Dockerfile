@@ -1,0 +1,49 @@
+# syntax=docker/dockerfile:1
+# jcp-status API: built with tsc, run with plain node as a non-root user.
+# Production sets DATABASE_URL (PostgreSQL); without it the service uses PGlite in /app/.data.
+
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+FROM ${NODE_IMAGE} AS base
+ENV PNPM_HOME=/pnpm PATH=/pnpm:$PATH CI=true
+# corepack's signature check cannot be relied on; install the pinned pnpm with npm.
+RUN npm install --global --no-fund --no-audit pnpm@12.4.2
+WORKDIR /app
+
+# Only the manifests, so that the dependency layers are cached until they change.
+FROM base AS manifests
+COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
+COPY packages/config/package.json packages/config/
+COPY packages/log/package.json packages/log/
+COPY packages/domain/package.json packages/domain/
+COPY packages/db/package.json packages/db/
+COPY packages/testing/package.json packages/testing/
+COPY services/api/package.json services/api/
+
+FROM manifests AS build
+RUN pnpm install --frozen-lockfile
+COPY tsconfig.base.json tsconfig.json ./
+COPY packages packages
+COPY services services
+RUN pnpm build
+
+FROM manifests AS prod-deps
+RUN pnpm install --frozen-lockfile --prod
+
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 LOG_FORMAT=json
+WORKDIR /app
+COPY --from=prod-deps --chown=root:root /app ./
+COPY --from=build /app/packages/config/dist packages/config/dist
+COPY --from=build /app/packages/log/dist packages/log/dist
+COPY --from=build /app/packages/domain/dist packages/domain/dist
+COPY --from=build /app/packages/db/dist packages/db/dist
+COPY --from=build /app/services/api/dist services/api/dist
+COPY migrations migrations
+COPY data data
+RUN mkdir -p /app/.data && chown node:node /app/.data
+USER node
+EXPOSE 3000
+HEALTHCHECK --interval=30s --timeout=3s --start-period=30s \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+CMD ["node", "services/api/dist/server.js"]
