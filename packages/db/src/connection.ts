@@ -54,7 +54,13 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
   }
   const pglite = options.pglite ?? (await openPglite(options.pgliteDataDir ?? '.data/pglite'));
   const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite }) });
-  return { db, kind: 'pglite', close: () => db.destroy() };
+  const close = async () => {
+    await db.destroy();
+    // Kysely's PGlite driver takes hold of the instance on its first query only; an
+    // instance never queried would stay open and keep the process alive.
+    if (!pglite.closed) await pglite.close();
+  };
+  return { db, kind: 'pglite', close };
 }
 
 export const pgliteParsers = { [OID_DATE]: (value: string) => value };
