@@ -1,14 +1,19 @@
 import { buildApp } from '@jcp/api';
-import { createDatabase, readMigrations } from '@jcp/db';
-import { createEmptyPostgresDatabase, createTestDatabase, startTcpProxy, testServerUrl } from '@jcp/testing';
+import { createDatabase, readMigrations, type Database } from '@jcp/db';
+import { createEmptyPostgresDatabase, createTestDatabase, startTcpProxy, testServerUrl, type Teardown } from '@jcp/testing';
 import t from 'tap';
 
 const migrations = await readMigrations();
 
-void t.test('healthz and readyz answer 200 on a migrated database', async (t) => {
-  const database = await createTestDatabase(t);
+async function appOn(t: Teardown, database: Database) {
   const app = await buildApp({ database, migrations });
   t.teardown(() => app.close());
+  return app;
+}
+
+void t.test('healthz and readyz answer 200 on a migrated database', async (t) => {
+  const database = await createTestDatabase(t);
+  const app = await appOn(t, database);
   const health = await app.inject('/healthz');
   t.equal(health.statusCode, 200);
   t.same(health.json(), { status: 'ok' });
@@ -20,8 +25,7 @@ void t.test('healthz and readyz answer 200 on a migrated database', async (t) =>
 
 void t.test('readyz is 503 while migrations are pending', async (t) => {
   const database = await createTestDatabase(t, { migrate: false });
-  const app = await buildApp({ database, migrations });
-  t.teardown(() => app.close());
+  const app = await appOn(t, database);
   const ready = await app.inject('/readyz');
   t.equal(ready.statusCode, 503);
   t.match(ready.headers['content-type'], /^application\/problem\+json/);
@@ -30,8 +34,7 @@ void t.test('readyz is 503 while migrations are pending', async (t) => {
 
 void t.test('an unknown route is a problem+json 404', async (t) => {
   const database = await createTestDatabase(t);
-  const app = await buildApp({ database, migrations });
-  t.teardown(() => app.close());
+  const app = await appOn(t, database);
   const res = await app.inject('/offices/nowhere/at/all');
   t.equal(res.statusCode, 404);
   t.match(res.headers['content-type'], /^application\/problem\+json/);
@@ -42,8 +45,7 @@ void t.test('readyz fails while the database is unreachable, healthz stays up', 
   // A port nothing listens on: connection refused.
   const database = await createDatabase({ url: 'postgres://postgres@127.0.0.1:9/jcp', poolMax: 1 });
   t.teardown(() => database.close());
-  const app = await buildApp({ database, migrations });
-  t.teardown(() => app.close());
+  const app = await appOn(t, database);
   const ready = await app.inject('/readyz');
   t.equal(ready.statusCode, 503);
   t.match(ready.json(), { checks: { database: 'unreachable' } });
@@ -59,8 +61,7 @@ void t.test('readiness recovers when a PostgreSQL outage ends', { skip: testServ
   t.teardown(() => database.close());
   const { migrate } = await import('@jcp/db');
   await migrate(database.db, migrations);
-  const app = await buildApp({ database, migrations });
-  t.teardown(() => app.close());
+  const app = await appOn(t, database);
   t.equal((await app.inject('/readyz')).statusCode, 200, 'ready before the outage');
   proxy.cut();
   const during = await app.inject('/readyz');
