@@ -171,3 +171,61 @@ void t.test('the office-to-account mapping moves offices to real accounts, idemp
   const still = await db.selectFrom('offices').select('cluster_id').where('id', '=', 'aberdare-9820').executeTakeFirstOrThrow();
   t.equal(still.cluster_id, 'jcpinswales');
 });
+
+void t.test('a header-only or all-invalid file closes nothing; a file that would close many offices is refused', async (t) => {
+  const { db } = await createTestDatabase(t);
+  await importOfficeRegistry(db, registry, { actor });
+  const headerOnly = await importOfficeRegistry(db, withOffices([]), { actor });
+  t.equal(headerOnly.closed, 0);
+  t.match(headerOnly.closuresSkipped, /no valid office row/);
+  await t.rejects(importOfficeRegistry(db, { ...registry, offices: 'foo,bar\n' }, { actor }), /missing column\(s\) office_code/);
+  await t.rejects(importOfficeRegistry(db, withOffices(lines.slice(0, 300)), { actor }), /would close 331 of 630 open offices/);
+  const open = await db.selectFrom('offices').select('id').where('closed_permanently_on', 'is', null).execute();
+  t.equal(open.length, 630, 'nothing closed by the refused import');
+  const allowed = await importOfficeRegistry(db, withOffices(lines.slice(0, 300)), { actor, allowMassClosure: true });
+  t.equal(allowed.closed, 331, 'with the operator\'s consent');
+});
+
+void t.test('a rejected row without a usable office code blocks closures', async (t) => {
+  const { db } = await createTestDatabase(t);
+  await importOfficeRegistry(db, withOffices(lines.slice(0, 20)), { actor });
+  const blanked = lines.slice(0, 20).map((l) => (l.startsWith('9820,') ? l.replace(/^9820,/, ',') : l));
+  const report = await importOfficeRegistry(db, withOffices(blanked), { actor });
+  t.equal(report.rejected.length, 1);
+  t.equal(report.closed, 0);
+  t.match(report.closuresSkipped, /no usable office code/);
+});
+
+void t.test('renaming one of two offices that share a code keeps its id', async (t) => {
+  const { db } = await createTestDatabase(t);
+  await importOfficeRegistry(db, registry, { actor });
+  const renamed = lines.map((l) => (l.startsWith('1683,Alton,') ? l.replace('1683,Alton,', '1683,Alton Town Centre,') : l));
+  const report = await importOfficeRegistry(db, withOffices(renamed), { actor });
+  t.same([report.inserted, report.updated, report.closed], [0, 1, 0]);
+  const alton = await db.selectFrom('offices').select(['name', 'closed_permanently_on']).where('id', '=', 'alton-1683').executeTakeFirstOrThrow();
+  t.same(alton, { name: 'Alton Town Centre', closed_permanently_on: null });
+});
+
+void t.test('bad reference data and unusable names are refused clearly, not with a database error', async (t) => {
+  const { db } = await createTestDatabase(t);
+  const starry = await importOfficeRegistry(db, withOffices([...lines.slice(0, 3), '7777,***,"1 Road, Town",CA3 8DG,105,x,25,x,']), { actor });
+  t.same(starry.rejected.map((r) => [r.line, r.field]), [[5, 'name']]);
+  const orphan = `${registry.districts.trimEnd()}\n99,99,2026-01-01T00:00:00Z,999,999,Atlantis,77,,\n`;
+  await t.rejects(importOfficeRegistry(db, { ...registry, districts: orphan }, { actor }), /district\(s\) 999 \(group 77\) name a group that is not in the groups file/);
+  const repeated = `${registry.districts.trimEnd()}\n100,100,2026-01-01T00:00:00Z,105,105,"Cumbria and Lancashire (renamed)",25,,\n`;
+  await importOfficeRegistry(db, { ...registry, districts: repeated }, { actor });
+  const district = await db.selectFrom('districts').select('name').where('code', '=', '105').executeTakeFirstOrThrow();
+  t.equal(district.name, 'Cumbria and Lancashire (renamed)', 'a repeated key keeps its latest entry');
+});
+
+void t.test('a real handle equal to a placeholder takes that cluster over', async (t) => {
+  const { db } = await createTestDatabase(t);
+  await importOfficeRegistry(db, registry, { actor });
+  const kent = await db.selectFrom('clusters').select(['id', 'handle']).where('name', '=', 'Kent').executeTakeFirstOrThrow();
+  const office = await db.selectFrom('offices').select('id').where('district_code', '=', '117').executeTakeFirstOrThrow();
+  const report = await importClusterMapping(db, `office_id,handle,cluster_name,languages\n${office.id},${kent.handle},Kent,en\n_,_,x,en\n`, 'test:mapping');
+  t.same(report.rejected.map((r) => r.field), ['office_id', 'handle']);
+  t.same([report.clustersCreated, report.clustersUpdated], [0, 1]);
+  const cluster = await db.selectFrom('clusters').select(['id', 'is_placeholder']).where('id', '=', kent.id).executeTakeFirstOrThrow();
+  t.equal(cluster.is_placeholder, false);
+});

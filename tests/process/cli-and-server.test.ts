@@ -53,3 +53,31 @@ void t.test('the service starts on an empty database, seeds 631 offices, serves 
   t.equal(result.code, 0, 'graceful exit');
   t.match(result.stdout, /shutting down/);
 });
+
+void t.test('a second process cannot open the embedded database the service holds', async (t) => {
+  const env = { PGLITE_DATA_DIR: join(await mkdtemp(join(tmpdir(), 'jcp-pglite-')), 'db') };
+  const port = await freePort();
+  const server = spawnScript('services/api/src/server.ts', [], { ...env, PORT: String(port) });
+  const exited = waitForExit(server, 120_000);
+  let ready = 0;
+  for (let i = 0; i < 600 && ready !== 200; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status, () => 0);
+  }
+  t.equal(ready, 200);
+  const second = await runScript('services/api/src/cli/migrate.ts', [], env);
+  t.equal(second.code, 1);
+  t.match(second.stderr, new RegExp(`in use by process ${server.pid}`));
+  server.kill('SIGTERM');
+  t.equal((await exited).code, 0);
+  const after = await runScript('services/api/src/cli/migrate.ts', [], env);
+  t.equal(after.code, 0, 'free again once the service stopped');
+  t.match(after.stdout, /no pending migrations/);
+});
+
+void t.test('with MIGRATE_ON_START=false on an unmigrated database the service says what to do', async (t) => {
+  const env = await isolatedEnv(t);
+  const run = await runScript('services/api/src/server.ts', [], { ...env, MIGRATE_ON_START: 'false', PORT: String(await freePort()) });
+  t.equal(run.code, 1);
+  t.match(run.stdout + run.stderr, /migration\(s\) not applied .*run pnpm migrate/);
+});

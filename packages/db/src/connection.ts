@@ -1,4 +1,5 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { DbError } from './errors.js';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
 import pg from 'pg';
@@ -52,15 +53,60 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', close: () => db.destroy() };
   }
-  const pglite = options.pglite ?? (await openPglite(options.pgliteDataDir ?? '.data/pglite'));
+  const dataDir = options.pgliteDataDir ?? '.data/pglite';
+  const unlock = options.pglite ? async () => {} : await lockDataDir(dataDir);
+  let pglite: PGlite;
+  try {
+    pglite = options.pglite ?? (await openPglite(dataDir));
+  } catch (error) {
+    await unlock();
+    throw error;
+  }
   const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite }) });
   const close = async () => {
     await db.destroy();
     // Kysely's PGlite driver takes hold of the instance on its first query only; an
     // instance never queried would stay open and keep the process alive.
     if (!pglite.closed) await pglite.close();
+    await unlock();
   };
   return { db, kind: 'pglite', close };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * PGlite is one process's database: a second process opening the same folder (a CLI
+ * next to the running service) would corrupt it. A lock file holding the owner's pid
+ * refuses that clearly; a lock left by a dead process is taken over.
+ */
+async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
+  if (dataDir.startsWith('memory://')) return async () => {};
+  await mkdir(dataDir, { recursive: true });
+  const lockFile = `${dataDir.replace(/\/+$/, '')}.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const handle = await open(lockFile, 'wx');
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      return () => rm(lockFile, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const owner = Number((await readFile(lockFile, 'utf8').catch(() => '')).trim());
+      if (owner && owner !== process.pid && isAlive(owner)) {
+        throw new DbError('PGLITE_IN_USE', `the embedded database in ${dataDir} is in use by process ${owner}; stop it first, or use DATABASE_URL (PostgreSQL) for several processes`);
+      }
+      await rm(lockFile, { force: true });
+    }
+  }
+  throw new DbError('PGLITE_IN_USE', `could not lock the embedded database in ${dataDir}`);
 }
 
 export const pgliteParsers = { [OID_DATE]: (value: string) => value };

@@ -2,8 +2,13 @@
  * Splits a SQL script into statements on top-level semicolons, skipping those in
  * quotes, quoted identifiers, dollar-quoted bodies and comments. PGlite's query
  * path takes one statement at a time, and pg's simple protocol would hide which
- * statement of a migration failed.
+ * statement of a migration failed. Not understood: SQL-standard function bodies
+ * (BEGIN ATOMIC ... END); write function bodies as dollar-quoted strings.
  */
+function isIdentifierChar(ch: string | undefined): boolean {
+  return ch !== undefined && /[A-Za-z0-9_$]/.test(ch);
+}
+
 export function splitSqlStatements(script: string): string[] {
   const statements: string[] = [];
   let start = 0;
@@ -23,6 +28,18 @@ export function splitSqlStatements(script: string): string[] {
         else if (script[i] === '*' && script[i + 1] === '/') { depth--; i += 2; }
         else i++;
       }
+    } else if ((ch === 'E' || ch === 'e') && next === "'" && !isIdentifierChar(script[i - 1])) {
+      // E'...' strings take backslash escapes: E'it\'s' is one string.
+      i += 2;
+      while (i < n) {
+        if (script[i] === '\\') { i += 2; continue; }
+        if (script[i] === "'") {
+          if (script[i + 1] === "'") { i += 2; continue; }
+          break;
+        }
+        i++;
+      }
+      i++;
     } else if (ch === "'" || ch === '"') {
       i++;
       while (i < n) {
@@ -33,7 +50,7 @@ export function splitSqlStatements(script: string): string[] {
         i++;
       }
       i++;
-    } else if (ch === '$') {
+    } else if (ch === '$' && !isIdentifierChar(script[i - 1])) {
       const tag = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(script.slice(i));
       if (tag) {
         const end = script.indexOf(tag[0], i + tag[0].length);

@@ -21,3 +21,9 @@ void t.test('drops empty and comment-only pieces', async (t) => {
   t.same(splitSqlStatements(';;  ;\n-- only a comment\n'), []);
   t.same(splitSqlStatements(''), []);
 });
+
+void t.test('E-strings take backslash escapes; a $ inside an identifier is not a dollar quote', async (t) => {
+  t.same(splitSqlStatements("select E'it\\'s; here'; select 2"), ["select E'it\\'s; here'", 'select 2']);
+  t.same(splitSqlStatements("select E'a''b;c', 'd\\'; select 3"), ["select E'a''b;c', 'd\\'", 'select 3'], 'a plain string ends at its quote even after a backslash');
+  t.same(splitSqlStatements('select 1 as a$b$; select 2'), ['select 1 as a$b$', 'select 2']);
+});

@@ -1,5 +1,5 @@
 import { normalisePostcode } from './postcode.js';
-import { officeId } from './slug.js';
+import { officeId, slugify } from './slug.js';
 
 export interface District {
   code: string;
@@ -61,6 +61,7 @@ export function validateOfficeRow(
   const name = field('name');
   if (!name) fail('name', 'missing');
   else if (name.length > 120) fail('name', 'longer than 120 characters');
+  else if (!slugify(name)) fail('name', `"${name}" has no letter or digit`);
   const address = field('address');
   if (!address) fail('address', 'missing');
   const rawPostcode = field('postcode');

@@ -1,6 +1,7 @@
 import type { Config } from '@jcp/config';
 import {
   createDatabase,
+  pendingMigrations,
   importOfficeRegistry,
   migrate,
   readMigrations,
@@ -28,6 +29,11 @@ export async function prepareDatabase(config: Config, database: Database, logger
   if (config.MIGRATE_ON_START) {
     const applied = await migrate(database.db, migrations, logger.child({ module: 'migrator' }));
     logger.info({ applied: applied.length }, 'migrations up to date');
+  }
+  const pending = await pendingMigrations(database.db, migrations);
+  if (pending.length > 0) {
+    // Serving would fail on every request; say why instead (MIGRATE_ON_START=false, or an edited migration).
+    throw new Error(`${pending.length} migration(s) not applied (${pending.map((m) => m.file).join(', ')}): run pnpm migrate, or set MIGRATE_ON_START=true`);
   }
   if (config.IMPORT_REGISTRY_ON_EMPTY) {
     const any = await database.db.selectFrom('offices').select('id').limit(1).executeTakeFirst();

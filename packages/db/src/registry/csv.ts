@@ -12,9 +12,10 @@ export interface CsvRow {
  */
 export function parseCsv(text: string, required: readonly string[], fileLabel: string): CsvRow[] {
   let records: { record: Record<string, string>; info: { lines: number } }[];
+  let header: string[] = [];
   try {
     records = parse<{ record: Record<string, string>; info: { lines: number } }>(text.replace(/^\uFEFF/, ''), {
-      columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()),
+      columns: (names: string[]) => (header = names.map((h) => h.trim().toLowerCase())),
       skip_empty_lines: false,
       record_delimiter: ['\r\n', '\n'],
       relax_column_count: true,
@@ -24,13 +25,9 @@ export function parseCsv(text: string, required: readonly string[], fileLabel: s
   } catch (error) {
     throw new RegistryFileError(`${fileLabel}: not valid CSV: ${(error as Error).message}`, { cause: error });
   }
-  const first = records[0];
-  if (first) {
-    const missing = required.filter((column) => !(column in first.record));
-    if (missing.length > 0) throw new RegistryFileError(`${fileLabel}: missing column(s) ${missing.join(', ')}`);
-  } else if (!text.trim()) {
-    throw new RegistryFileError(`${fileLabel}: the file is empty`);
-  }
+  if (header.length === 0) throw new RegistryFileError(`${fileLabel}: the file is empty`);
+  const missing = required.filter((column) => !header.includes(column));
+  if (missing.length > 0) throw new RegistryFileError(`${fileLabel}: missing column(s) ${missing.join(', ')}`);
   // info.lines is where a record ends; a quoted field can span lines, so a row's
   // own line is the one after the previous record ended.
   const rows: CsvRow[] = [];

@@ -3,6 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import { appendAudit, type AuditRecord } from '../audit.js';
 import type { DB } from '../types.js';
 import { parseCsv } from './csv.js';
+import { REGISTRY_LOCK_KEY } from './import-offices.js';
 
 export interface MappingReport {
   total: number;
@@ -27,6 +28,10 @@ export async function importClusterMapping(db: Kysely<DB>, text: string, actor: 
   const rows = parseCsv(text, ['office_id', 'handle', 'cluster_name'], 'mapping file');
   const rejected: RowError[] = [];
   return db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(${REGISTRY_LOCK_KEY})`.execute(trx);
+    const existing = new Map((await trx.selectFrom('clusters').selectAll().execute()).map((c) => [c.id, c]));
+    // A real handle that a placeholder already carries takes that cluster over.
+    const idByHandle = new Map([...existing.values()].map((c) => [c.handle.toLowerCase(), c.id]));
     const offices = new Map((await trx.selectFrom('offices').select(['id', 'cluster_id']).execute()).map((o) => [o.id, o]));
     const specs = new Map<string, ClusterSpec>();
     const assignments = new Map<string, string>();
@@ -38,11 +43,12 @@ export async function importClusterMapping(db: Kysely<DB>, text: string, actor: 
       const errors: RowError[] = [];
       if (!offices.has(officeId)) errors.push({ line, field: 'office_id', reason: officeId ? `unknown office "${officeId}"` : 'missing' });
       if (!handle) errors.push({ line, field: 'handle', reason: 'not an X handle (1-15 letters, digits or _)' });
+      else if (!slugify(handle)) errors.push({ line, field: 'handle', reason: 'a handle needs a letter or digit' });
       if (!name) errors.push({ line, field: 'cluster_name', reason: 'missing' });
       if (!LANGUAGES.test(languagesText)) errors.push({ line, field: 'languages', reason: 'must be "en" or "en;cy"' });
       if (assignments.has(officeId)) errors.push({ line, field: 'office_id', reason: `office "${officeId}" is listed twice` });
       if (errors.length > 0 || !handle) { rejected.push(...errors); continue; }
-      const id = slugify(handle);
+      const id = idByHandle.get(handle.toLowerCase()) ?? slugify(handle);
       const languages = languagesText.includes('cy') ? ['en', 'cy'] : ['en'];
       const spec = specs.get(id);
       if (spec && (spec.name !== name || spec.languages.join() !== languages.join())) {
@@ -54,7 +60,6 @@ export async function importClusterMapping(db: Kysely<DB>, text: string, actor: 
     }
 
     const audit: AuditRecord[] = [];
-    const existing = new Map((await trx.selectFrom('clusters').selectAll().execute()).map((c) => [c.id, c]));
     let clustersCreated = 0;
     let clustersUpdated = 0;
     for (const spec of specs.values()) {

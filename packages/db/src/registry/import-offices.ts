@@ -13,6 +13,7 @@ import { appendAudit, type AuditRecord } from '../audit.js';
 import { defaultRegistryFiles } from '../paths.js';
 import type { DB, Office } from '../types.js';
 import { parseCsv, type CsvRow } from './csv.js';
+import { RegistryFileError } from '../errors.js';
 
 export interface RegistryInput {
   offices: string;
@@ -30,15 +31,23 @@ export interface ImportReport {
   clustersCreated: number;
   aliasesAdded: number;
   rejected: RowError[];
+  /** Why offices missing from the file were not closed, when they were not. */
+  closuresSkipped: string | null;
 }
 
 export interface ImportOptions {
   actor: string;
+  /**
+   * Allow closing more than a tenth of the open offices (at least 6) in one import.
+   * Without it such an import is refused: it is far likelier a truncated file.
+   */
+  allowMassClosure?: boolean;
   /** The date (Europe/London) an office absent from the file is recorded as closed. */
   today?: string;
 }
 
-const REGISTRY_LOCK_KEY = 4_283_117_002;
+/** Serialises every writer of the registry (office imports, mapping imports). */
+export const REGISTRY_LOCK_KEY = 4_283_117_002;
 const WALES_GROUP = '11';
 
 export function londonToday(now: Date = new Date()): string {
@@ -61,20 +70,39 @@ function emptyToNull(value: string | undefined): string | null {
   return v ? v : null;
 }
 
+/** Register exports can list a key more than once (its history): keep its latest entry. */
+function latestEntries(rows: CsvRow[]): CsvRow[] {
+  const byKey = new Map<string, CsvRow>();
+  const entry = (r: CsvRow) => Number(r.fields['entry-number'] ?? 0) || 0;
+  for (const row of rows) {
+    const key = row.fields.key?.trim() ?? '';
+    const seen = byKey.get(key);
+    if (!seen || entry(row) >= entry(seen)) byKey.set(key, row);
+  }
+  return [...byKey.values()];
+}
+
 async function syncReferenceData(trx: Transaction<DB>, input: RegistryInput): Promise<Map<string, District>> {
-  const groups = parseCsv(input.groups, ['key', 'name'], 'groups file').map(({ fields }) => ({
+  const groups = latestEntries(parseCsv(input.groups, ['key', 'name'], 'groups file')).map(({ fields }) => ({
     code: fields.key?.trim() ?? '',
     name: fields.name?.trim() ?? '',
     start_date: emptyToNull(fields['start-date']),
     end_date: emptyToNull(fields['end-date']),
   }));
-  const districts = parseCsv(input.districts, ['key', 'name', 'jobcentre-group'], 'districts file').map(({ fields }) => ({
+  const districts = latestEntries(parseCsv(input.districts, ['key', 'name', 'jobcentre-group'], 'districts file')).map(({ fields }) => ({
     code: fields.key?.trim() ?? '',
     name: fields.name?.trim() ?? '',
     group_code: fields['jobcentre-group']?.trim() ?? '',
     start_date: emptyToNull(fields['start-date']),
     end_date: emptyToNull(fields['end-date']),
   }));
+  const bad = [...groups, ...districts].filter((r) => !r.code || !r.name);
+  if (bad.length > 0) throw new RegistryFileError(`groups or districts file: ${bad.length} entr(ies) without a key or a name`);
+  const knownGroups = new Set([...groups.map((g) => g.code), ...(await trx.selectFrom('office_groups').select('code').execute()).map((g) => g.code)]);
+  const orphans = districts.filter((d) => !knownGroups.has(d.group_code));
+  if (orphans.length > 0) {
+    throw new RegistryFileError(`districts file: district(s) ${orphans.map((d) => `${d.code} (group ${d.group_code})`).join(', ')} name a group that is not in the groups file`);
+  }
   // Upserts that only write when something differs, so a re-import touches nothing.
   if (groups.length > 0) {
     await trx
@@ -156,8 +184,9 @@ function changedFields(before: OfficeFields, after: OfficeFields): Partial<Offic
 }
 
 /**
- * Pairs each incoming record with the stored office it describes: by id first, then
- * by office code where the code names exactly one office on each side (a rename).
+ * Pairs each incoming record with the stored office it describes: by id first; then,
+ * per office code, a record and a still-open office that are the only unmatched ones
+ * of that code on each side are the same office renamed (shared codes included).
  */
 function matchOffices(records: OfficeRecord[], existing: Office[]): Map<OfficeRecord, Office | undefined> {
   const byId = new Map(existing.map((o) => [o.id, o]));
@@ -168,17 +197,16 @@ function matchOffices(records: OfficeRecord[], existing: Office[]): Map<OfficeRe
     matched.set(record, office);
     if (office) used.add(office.id);
   }
-  const count = <T>(items: T[], key: (t: T) => string) => items.reduce((m, t) => m.set(key(t), (m.get(key(t)) ?? 0) + 1), new Map<string, number>());
-  const incomingPerCode = count(records, (r) => r.officeCode);
-  const storedPerCode = count(existing, (o) => o.office_code);
-  for (const record of records) {
-    if (matched.get(record)) continue;
-    if (incomingPerCode.get(record.officeCode) !== 1 || storedPerCode.get(record.officeCode) !== 1) continue;
-    const candidate = existing.find((o) => o.office_code === record.officeCode);
-    if (candidate && !used.has(candidate.id)) {
-      matched.set(record, candidate);
-      used.add(candidate.id);
-    }
+  const group = <T>(items: T[], key: (t: T) => string) => {
+    const map = new Map<string, T[]>();
+    for (const item of items) map.set(key(item), [...(map.get(key(item)) ?? []), item]);
+    return map;
+  };
+  const unmatchedRecords = group(records.filter((r) => !matched.get(r)), (r) => r.officeCode);
+  const unmatchedOffices = group(existing.filter((o) => !used.has(o.id) && o.closed_permanently_on === null), (o) => o.office_code);
+  for (const [code, recs] of unmatchedRecords) {
+    const offices = unmatchedOffices.get(code);
+    if (recs.length === 1 && offices?.length === 1 && recs[0] && offices[0]) matched.set(recs[0], offices[0]);
   }
   return matched;
 }
@@ -188,18 +216,20 @@ function validateOffices(input: RegistryInput, districts: Map<string, District>)
   const valid: OfficeRecord[] = [];
   const rejected: RowError[] = [];
   const rejectedCodes = new Set<string>();
+  let unidentified = 0;
   for (const row of rows) {
     const result = validateOfficeRow(row.fields, row.line, districts);
     if (result.ok) valid.push(result.office);
     else {
       rejected.push(...result.errors.map((e) => ({ file: 'offices', ...e })));
-      const code = row.fields.office_code?.trim();
-      if (code) rejectedCodes.add(code);
+      const code = row.fields.office_code?.trim() ?? '';
+      if (/^\d{1,6}$/.test(code)) rejectedCodes.add(code);
+      else unidentified++;
     }
   }
   const { kept, errors } = findDuplicateOffices(valid);
   rejected.push(...errors.map((e) => ({ file: 'offices', ...e })));
-  return { total: rows.length, records: kept, rejected, rejectedCodes };
+  return { total: rows.length, records: kept, rejected, rejectedCodes, unidentified };
 }
 
 /**
@@ -214,7 +244,7 @@ export async function importOfficeRegistry(db: Kysely<DB>, input: RegistryInput,
     // Two importers at once would each insert what the other has not yet committed.
     await sql`select pg_advisory_xact_lock(${REGISTRY_LOCK_KEY})`.execute(trx);
     const districts = await syncReferenceData(trx, input);
-    const { total, records, rejected, rejectedCodes } = validateOffices(input, districts);
+    const { total, records, rejected, rejectedCodes, unidentified } = validateOffices(input, districts);
 
     const existing = await trx.selectFrom('offices').selectAll().execute();
     const matches = matchOffices(records, existing);
@@ -258,7 +288,18 @@ export async function importOfficeRegistry(db: Kysely<DB>, input: RegistryInput,
     if (inserts.length > 0) await trx.insertInto('offices').values(inserts).execute();
 
     const present = new Set([...matches.values()].filter((o): o is Office => !!o).map((o) => o.id));
-    const gone = existing.filter((o) => !present.has(o.id) && o.closed_permanently_on === null && !rejectedCodes.has(o.office_code));
+    const missing = existing.filter((o) => !present.has(o.id) && o.closed_permanently_on === null && !rejectedCodes.has(o.office_code));
+    const openCount = existing.filter((o) => o.closed_permanently_on === null).length;
+    const closuresSkipped =
+      records.length === 0 ? 'the file has no valid office row'
+      : unidentified > 0 ? `${unidentified} rejected row(s) have no usable office code, so which offices they describe is unknown`
+      : null;
+    const gone = closuresSkipped ? [] : missing;
+    if (gone.length > 5 && gone.length > openCount / 10 && !options.allowMassClosure) {
+      throw new RegistryFileError(
+        `this file would close ${gone.length} of ${openCount} open offices for good; if that is right, import it again allowing mass closure (--allow-mass-closure)`,
+      );
+    }
     if (gone.length > 0) {
       await trx
         .updateTable('offices')
@@ -279,7 +320,7 @@ export async function importOfficeRegistry(db: Kysely<DB>, input: RegistryInput,
     const aliasesAdded = input.aliases ? await importAliases(trx, input.aliases, actor, audit, rejected) : 0;
     await appendAudit(trx, audit);
     rejected.sort((a, b) => (a.file ?? '').localeCompare(b.file ?? '') || a.line - b.line);
-    return { total, inserted: inserts.length, updated, unchanged, closed: gone.length, clustersCreated, aliasesAdded, rejected };
+    return { total, inserted: inserts.length, updated, unchanged, closed: gone.length, clustersCreated, aliasesAdded, rejected, closuresSkipped: missing.length > 0 ? closuresSkipped : null };
   });
 }
 

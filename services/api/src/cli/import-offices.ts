@@ -5,10 +5,12 @@ import { openDatabase } from '../boot.js';
 import { runCli } from './common.js';
 
 const usage = `usage: pnpm import-offices [--offices FILE] [--districts FILE] [--groups FILE] [--aliases FILE]
-                           [--mapping FILE] [--actor NAME]
+                           [--allow-mass-closure] [--mapping FILE] [--actor NAME]
 Imports the office register (default: the bundled DWP register in data/jobcentres/).
 --mapping imports the office-to-account mapping (office_id,handle,cluster_name,languages).
-Exits 1 when any row was rejected; valid rows are imported all the same.`;
+Offices missing from the file are closed for good; closing more than a tenth of the
+open offices needs --allow-mass-closure. Exits 1 when any row was rejected; valid rows
+are imported all the same. Migrates first when MIGRATE_ON_START is true (the default).`;
 
 function printRejected(rejected: ImportReport['rejected']): void {
   for (const r of rejected) process.stderr.write(`${r.file ? `${r.file} ` : ''}line ${r.line}: ${r.field}: ${r.reason}\n`);
@@ -22,6 +24,7 @@ await runCli(async (config, logger) => {
       groups: { type: 'string' },
       aliases: { type: 'string' },
       mapping: { type: 'string' },
+      'allow-mass-closure': { type: 'boolean', default: false },
       actor: { type: 'string', default: `cli:${process.env.USER ?? 'operator'}` },
       help: { type: 'boolean', short: 'h' },
     },
@@ -46,11 +49,12 @@ await runCli(async (config, logger) => {
       ...(values.groups ? { groups: values.groups } : {}),
       ...(values.aliases ? { aliases: values.aliases } : {}),
     });
-    const report = await importOfficeRegistry(database.db, input, { actor });
+    const report = await importOfficeRegistry(database.db, input, { actor, allowMassClosure: values['allow-mass-closure'] ?? false });
     process.stdout.write(
       `offices: ${report.total} rows, ${report.inserted} added, ${report.updated} updated, ${report.unchanged} unchanged, ` +
         `${report.closed} closed permanently, ${report.rejected.length} rejected; ${report.clustersCreated} clusters created, ${report.aliasesAdded} aliases added\n`,
     );
+    if (report.closuresSkipped) process.stdout.write(`offices missing from the file were not closed: ${report.closuresSkipped}\n`);
     printRejected(report.rejected);
     return report.rejected.length > 0 ? 1 : 0;
   } finally {
