@@ -22,6 +22,8 @@ create index disruption_event_offices_office_idx on disruption_event_offices (of
 
 create table status_notices (
   id                  uuid primary key,
+  -- Creation order, which breaks ties between notices of equal timestamps.
+  seq                 bigint generated always as identity unique,
   kind                text not null default 'notice' check (kind in ('notice', 'correction', 'cancellation')),
   -- The notice this one corrects or cancels.
   replaces_id         uuid references status_notices (id),

@@ -8,3 +8,4 @@ export * from './audit.js';
 export * from './registry/csv.js';
 export * from './registry/import-offices.js';
 export * from './registry/import-mapping.js';
+export * from './repositories/notices.js';

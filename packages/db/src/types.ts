@@ -101,6 +101,7 @@ export type NoticeCause =
 
 export interface StatusNoticesTable {
   id: string;
+  seq: Generated<string>;
   kind: ColumnType<'notice' | 'correction' | 'cancellation', 'notice' | 'correction' | 'cancellation' | undefined, never>;
   replaces_id: string | null;
   status: NoticeStatus;
