@@ -9,3 +9,4 @@ export * from './registry/csv.js';
 export * from './registry/import-offices.js';
 export * from './registry/import-mapping.js';
 export * from './repositories/notices.js';
+export * from './repositories/offices.js';

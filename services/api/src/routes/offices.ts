@@ -1,0 +1,108 @@
+import { createHash } from 'node:crypto';
+import { findOffice, statusesAt, type OfficeWithNames } from '@jcp/db';
+import { CAUSES, CERTAINTIES, STATUSES, type EffectiveStatus } from '@jcp/domain';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { HttpProblem } from '../errors.js';
+import { problemSchema } from '../schemas.js';
+
+const officeId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,127}$/).describe('Office id: the name\'s slug and the DWP office code, e.g. carlisle-8504');
+const instant = z.iso.datetime().nullable();
+
+export const statusSchema = z
+  .object({
+    status: z.enum(STATUSES),
+    stale: z.boolean().describe('The expected reopening has passed and nobody has confirmed or reopened'),
+    cause: z.enum(CAUSES).nullable(),
+    message: z.string().nullable(),
+    since: instant.describe('When the notice in force took effect (null: regular hours)'),
+    until: instant.describe('When the notice in force ends (null: until further notice)'),
+    expectedReopenAt: instant.describe('Closed: when it should reopen. Delayed: when it opens'),
+    reopenCertainty: z.enum(CERTAINTIES),
+    noticeId: z.uuid().nullable(),
+    eventId: z.uuid().nullable(),
+  })
+  .meta({ id: 'OfficeStatus' });
+
+export const officeSchema = z
+  .object({
+    id: officeId,
+    officeCode: z.string(),
+    name: z.string(),
+    address: z.string(),
+    postcode: z.string(),
+    district: z.object({ code: z.string(), name: z.string() }),
+    cluster: z.object({ id: z.string(), handle: z.string() }),
+    aliases: z.array(z.object({ alias: z.string(), language: z.enum(['en', 'cy']) })),
+    regularHours: z.record(z.string(), z.tuple([z.string(), z.string()])).describe('ISO weekday (1 = Monday) to local opening and closing time'),
+    closedPermanentlyOn: z.iso.date().nullable(),
+    currentStatus: statusSchema,
+  })
+  .meta({ id: 'Office' });
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+export function toStatusResource(s: EffectiveStatus): z.infer<typeof statusSchema> {
+  return {
+    status: s.status, stale: s.stale, cause: s.cause, message: s.message, since: iso(s.since), until: iso(s.until),
+    expectedReopenAt: iso(s.expectedReopenAt), reopenCertainty: s.reopenCertainty, noticeId: s.noticeId, eventId: s.eventId,
+  };
+}
+
+/** The one mapping from stored office to the API's shape. */
+export function toOfficeResource(o: OfficeWithNames, status: EffectiveStatus): z.infer<typeof officeSchema> {
+  return {
+    id: o.id,
+    officeCode: o.office_code,
+    name: o.name,
+    address: o.address,
+    postcode: o.postcode,
+    district: { code: o.district_code, name: o.district_name },
+    cluster: { id: o.cluster_id, handle: o.cluster_handle },
+    aliases: o.aliases.map((a) => ({ alias: a.alias, language: a.language as 'en' | 'cy' })),
+    regularHours: o.regular_hours as Record<string, [string, string]>,
+    closedPermanentlyOn: o.closed_permanently_on,
+    currentStatus: toStatusResource(status),
+  };
+}
+
+export function etagOf(body: unknown): string {
+  return `"${createHash('sha256').update(JSON.stringify(body)).digest('base64url').slice(0, 27)}"`;
+}
+
+function matchesIfNoneMatch(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  return header.split(',').some((tag) => {
+    const t = tag.trim();
+    return t === '*' || t === etag || t === `W/${etag}`;
+  });
+}
+
+const offices: FastifyPluginAsyncZod = async (app) => {
+  app.get(
+    '/offices/:officeId',
+    {
+      schema: {
+        summary: 'One office and its current status',
+        tags: ['offices'],
+        params: z.object({ officeId }),
+        headers: z.object({ 'if-none-match': z.string().max(1000).optional() }),
+        response: { 200: officeSchema, 304: z.null().describe('Not modified'), 400: problemSchema, 404: problemSchema, 503: problemSchema },
+      },
+    },
+    async (request, reply) => {
+      const office = await findOffice(app.db, request.params.officeId);
+      if (!office) throw new HttpProblem(404, 'OFFICE_NOT_FOUND', `No office ${request.params.officeId}`);
+      const status = (await statusesAt(app.db, [office.id], new Date())).get(office.id);
+      if (!status) throw new Error('status missing for a known office');
+      const body = toOfficeResource(office, status);
+      const etag = etagOf(body);
+      // Short freshness: during disruption a status may change at any minute.
+      reply.header('etag', etag).header('cache-control', 'public, max-age=15, stale-while-revalidate=30');
+      if (matchesIfNoneMatch(request.headers['if-none-match'], etag)) return reply.code(304).send(null);
+      return body;
+    },
+  );
+};
+
+export default offices;

@@ -1,0 +1,69 @@
+import { readFile } from 'node:fs/promises';
+import { buildApp } from '@jcp/api';
+import { appendNotice, importOfficeRegistry, readMigrations, readRegistryFiles } from '@jcp/db';
+import { createTestDatabase } from '@jcp/testing';
+import t from 'tap';
+import { generateOpenApi, openApiFile } from '../../scripts/openapi.js';
+
+const migrations = await readMigrations();
+const registry = await readRegistryFiles();
+
+void t.test('GET /offices/:id gives the office and its current status, with ETag and 304', async (t) => {
+  const database = await createTestDatabase(t);
+  await importOfficeRegistry(database.db, registry, { actor: 'test' });
+  const app = await buildApp({ database, migrations });
+  t.teardown(() => app.close());
+
+  const open = await app.inject('/offices/carlisle-8504');
+  t.equal(open.statusCode, 200);
+  t.match(open.json(), {
+    id: 'carlisle-8504', name: 'Carlisle', postcode: 'CA3 8DA', district: { code: '105', name: 'Cumbria and Lancashire' },
+    currentStatus: { status: 'open', stale: false, noticeId: null, since: null },
+  });
+  t.match(open.headers['cache-control'], /max-age=15/);
+  const etag = open.headers.etag as string;
+  t.match(etag, /^"[A-Za-z0-9_-]+"$/);
+  const notModified = await app.inject({ url: '/offices/carlisle-8504', headers: { 'if-none-match': etag } });
+  t.equal(notModified.statusCode, 304);
+  t.equal(notModified.body, '');
+
+  const now = new Date();
+  await database.db.transaction().execute((trx) => appendNotice(trx, {
+    officeIds: ['carlisle-8504'], author: 'manager:cumbria',
+    draft: { status: 'closed', cause: 'weather', message: 'Closed: snow', activeFrom: now, activeUntil: null, expectedReopenAt: null, reopenCertainty: 'unknown' },
+  }, now));
+  const closed = await app.inject({ url: '/offices/carlisle-8504', headers: { 'if-none-match': etag } });
+  t.equal(closed.statusCode, 200, 'a changed status is not 304');
+  t.match(closed.json(), { currentStatus: { status: 'closed', cause: 'weather', message: 'Closed: snow' } });
+  t.not(closed.headers.etag, etag);
+
+  const cy = await app.inject('/offices/wrexham-9673');
+  const { aliases } = cy.json<{ aliases: { alias: string; language: string }[] }>();
+  t.ok(aliases.some((a) => a.alias === 'Wrecsam' && a.language === 'cy'));
+});
+
+void t.test('unknown and malformed office ids are problem+json 404 and 400', async (t) => {
+  const database = await createTestDatabase(t);
+  const app = await buildApp({ database, migrations });
+  t.teardown(() => app.close());
+  const missing = await app.inject('/offices/atlantis-1');
+  t.equal(missing.statusCode, 404);
+  t.match(missing.headers['content-type'], /application\/problem\+json/);
+  t.match(missing.json(), { status: 404, detail: 'No office atlantis-1' });
+  const cases: [string, number][] = [['Carlisle-8504', 400], ['-x', 400], [`a${'b'.repeat(150)}`, 400], [`a${'b'.repeat(300)}`, 414], ['x%20y', 400], ['%E0%A4%A', 400]];
+  for (const [bad, status] of cases) {
+    const res = await app.inject(`/offices/${bad}`);
+    t.equal(res.statusCode, status, bad);
+    t.match(res.headers['content-type'], /application\/problem\+json/);
+    t.match(res.json(), { status, type: /^https:/ });
+  }
+});
+
+void t.test('openapi/openapi.json matches the routes', async (t) => {
+  const generated = await generateOpenApi();
+  const committed = await readFile(openApiFile, 'utf8');
+  t.equal(committed, generated, 'run pnpm openapi and commit the result');
+  const doc = JSON.parse(generated) as { openapi: string; paths: Record<string, unknown> };
+  t.equal(doc.openapi, '3.1.0');
+  t.ok(doc.paths['/offices/{officeId}']);
+});
