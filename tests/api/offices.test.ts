@@ -42,6 +42,40 @@ void t.test('GET /offices/:id gives the office and its current status, with ETag
   t.ok(aliases.some((a) => a.alias === 'Wrecsam' && a.language === 'cy'));
 });
 
+void t.test('GET /offices filters by cluster, district and status, and searches names, Welsh names and postcodes', async (t) => {
+  const database = await createTestDatabase(t);
+  await importOfficeRegistry(database.db, registry, { actor: 'test' });
+  const app = await buildApp({ database, migrations });
+  t.teardown(() => app.close());
+  type List = { count: number; offices: { id: string; currentStatus: { status: string } }[] };
+  const get = async (query: string) => {
+    const res = await app.inject(`/offices${query}`);
+    t.equal(res.statusCode, 200, query);
+    return res.json<List>();
+  };
+  t.equal((await get('')).count, 630, 'every office still open for business (Bishop Auckland closed for good)');
+  t.same((await get('?q=Wrecsam')).offices.map((o) => o.id), ['wrexham-9673']);
+  t.same((await get('?q=abertawe')).offices.map((o) => o.id), (await get('?q=swansea')).offices.map((o) => o.id), 'Welsh and English names find the same offices');
+  t.same((await get('?q=ca3%208da')).offices.map((o) => o.id), ['carlisle-8504'], 'full postcode');
+  t.ok((await get('?q=CA3')).offices.some((o) => o.id === 'carlisle-8504'), 'outward code');
+  t.ok((await get('?q=leeds')).count >= 2, 'an ambiguous town gives every office');
+  const district = await get('?district=105');
+  t.ok(district.count > 5);
+  t.ok(district.offices.every((o) => o.id !== 'aberdare-9820'));
+  const now = new Date();
+  await database.db.transaction().execute((trx) => appendNotice(trx, {
+    officeIds: ['carlisle-8504', 'aberdare-9820'], author: 'm',
+    draft: { status: 'closed', cause: 'flooding', message: null, activeFrom: now, activeUntil: null, expectedReopenAt: null, reopenCertainty: 'unknown' },
+  }, now));
+  t.same((await get('?status=closed')).offices.map((o) => o.id), ['aberdare-9820', 'carlisle-8504']);
+  t.same((await get('?status=closed&district=105')).offices.map((o) => o.id), ['carlisle-8504']);
+  for (const bad of ['?status=shut', '?q=x', `?q=${'x'.repeat(101)}`]) {
+    const res = await app.inject(`/offices${bad}`);
+    t.equal(res.statusCode, 400, bad);
+    t.match(res.headers['content-type'], /application\/problem\+json/);
+  }
+});
+
 void t.test('unknown and malformed office ids are problem+json 404 and 400', async (t) => {
   const database = await createTestDatabase(t);
   const app = await buildApp({ database, migrations });

@@ -25,7 +25,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     trustProxy: false,
     return503OnClosing: true,
     // Office ids are at most 128 characters; longer path parameters get a 414.
-    maxParamLength: 200,
+    routerOptions: { maxParamLength: 200 },
     // Errors the router raises before any route (bad URL encoding, too long a
     // parameter) get the same problem+json as every other error.
     frameworkErrors: (error, request, reply) => {

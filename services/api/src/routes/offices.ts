@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { findOffice, statusesAt, type OfficeWithNames } from '@jcp/db';
-import { CAUSES, CERTAINTIES, STATUSES, type EffectiveStatus } from '@jcp/domain';
+import { findOffice, listOffices, statusesAt, type OfficeWithNames } from '@jcp/db';
+import { CAUSES, CERTAINTIES, REGULAR_OPEN, STATUSES, type EffectiveStatus } from '@jcp/domain';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { HttpProblem } from '../errors.js';
@@ -78,7 +78,40 @@ function matchesIfNoneMatch(header: string | undefined, etag: string): boolean {
   });
 }
 
+const listQuery = z.object({
+  cluster: z.string().max(64).optional().describe('Only offices of this cluster (account) id'),
+  district: z.string().max(16).optional().describe('Only offices of this district code'),
+  status: z.enum(STATUSES).optional().describe('Only offices whose current status is this'),
+  q: z.string().min(2).max(100).optional().describe('Search: name, alias (Welsh names too) or postcode / outward code'),
+});
+
 const offices: FastifyPluginAsyncZod = async (app) => {
+  app.get(
+    '/offices',
+    {
+      schema: {
+        summary: 'Offices with their current status, filtered and searched',
+        tags: ['offices'],
+        querystring: listQuery,
+        headers: z.object({ 'if-none-match': z.string().max(1000).optional() }),
+        response: { 200: z.object({ offices: z.array(officeSchema), count: z.number().int() }).meta({ id: 'OfficeList' }), 304: z.null().describe('Not modified'), 400: problemSchema, 503: problemSchema },
+      },
+    },
+    async (request, reply) => {
+      const { cluster, district, status, q } = request.query;
+      const found = await listOffices(app.db, { clusterId: cluster, districtCode: district, q });
+      const statuses = await statusesAt(app.db, found.map((o) => o.id), new Date());
+      const items = found
+        .map((o) => toOfficeResource(o, statuses.get(o.id) ?? REGULAR_OPEN))
+        .filter((o) => !status || o.currentStatus.status === status);
+      const body = { offices: items, count: items.length };
+      const etag = etagOf(body);
+      reply.header('etag', etag).header('cache-control', 'public, max-age=15, stale-while-revalidate=30');
+      if (matchesIfNoneMatch(request.headers['if-none-match'], etag)) return reply.code(304).send(null);
+      return body;
+    },
+  );
+
   app.get(
     '/offices/:officeId',
     {
