@@ -10,3 +10,4 @@ export * from './registry/import-offices.js';
 export * from './registry/import-mapping.js';
 export * from './repositories/notices.js';
 export * from './repositories/offices.js';
+export * from './repositories/tokens.js';

@@ -121,7 +121,23 @@ export interface StatusNoticeOfficesTable {
   office_id: string;
 }
 
+export type Role = 'reader' | 'manager' | 'admin';
+
+export interface ApiTokensTable {
+  id: string;
+  name: string;
+  role: Role;
+  token_hash: string;
+  district_codes: ColumnType<string[], string[] | undefined, string[]>;
+  cluster_ids: ColumnType<string[], string[] | undefined, string[]>;
+  created_by: string;
+  created_at: CreatedAt;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
 export interface DB {
+  api_tokens: ApiTokensTable;
   schema_migrations: SchemaMigrationsTable;
   office_groups: OfficeGroupsTable;
   districts: DistrictsTable;
@@ -135,6 +151,7 @@ export interface DB {
   status_notice_offices: StatusNoticeOfficesTable;
 }
 
+export type ApiToken = Selectable<ApiTokensTable>;
 export type Office = Selectable<OfficesTable>;
 export type NewOffice = Insertable<OfficesTable>;
 export type OfficeUpdate = Updateable<OfficesTable>;

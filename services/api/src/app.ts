@@ -5,6 +5,8 @@ import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, val
 import { installProblemHandlers, sendProblem, toProblem } from './errors.js';
 import databasePlugin from './plugins/database.js';
 import healthRoutes from './routes/health.js';
+import authPlugin from './plugins/auth.js';
+import noticeRoutes from './routes/notices.js';
 import officeRoutes from './routes/offices.js';
 
 export const API_VERSION = '0.1.0';
@@ -44,7 +46,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         description: 'Open, closed or delayed: the status of every Jobcentre Plus office in Great Britain. Errors are application/problem+json (RFC 9457).',
         license: { name: 'MIT', identifier: 'MIT' },
       },
-      tags: [{ name: 'offices', description: 'Offices and their current status' }],
+      tags: [
+        { name: 'offices', description: 'Offices and their current status' },
+        { name: 'notices', description: 'Closures, delays and reopenings posted by area managers' },
+      ],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API token (pnpm create-token)' } } },
     },
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
@@ -55,7 +61,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     migrations: options.migrations,
     closeOnShutdown: options.closeDatabaseOnShutdown ?? false,
   });
+  await app.register(authPlugin);
   await app.register(healthRoutes);
   await app.register(officeRoutes);
+  await app.register(noticeRoutes);
   return app;
 }

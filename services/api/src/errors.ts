@@ -73,6 +73,7 @@ export function installProblemHandlers(app: FastifyInstance): void {
     if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: problem.type, status: problem.status }, 'request refused');
     if (problem.status === 503) reply.header('retry-after', '5');
+    if (problem.status === 401) reply.header('www-authenticate', 'Bearer realm="jcp-status"');
     return sendProblem(reply, problem);
   });
   app.setNotFoundHandler((request, reply) =>
