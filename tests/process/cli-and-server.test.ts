@@ -2,7 +2,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultRegistryFiles } from '@jcp/db';
-import { createEmptyPostgresDatabase, type Teardown, freePort, runScript, spawnScript, testServerUrl, waitForExit } from '@jcp/testing';
+import { createEmptyPostgresDatabase, type Teardown, freePort, runScript, spawnScript, testServerUrl, waitForExit, waitForReady } from '@jcp/testing';
 import t from 'tap';
 
 /** Environment for a process with its own empty database (PostgreSQL, or a PGlite folder). */
@@ -40,11 +40,7 @@ void t.test('the service starts on an empty database, seeds 631 offices, serves 
   const port = await freePort();
   const server = spawnScript('services/api/src/server.ts', [], { ...env, PORT: String(port) });
   const exited = waitForExit(server, 120_000);
-  let ready = 0;
-  for (let i = 0; i < 600 && ready !== 200; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status, () => 0);
-  }
+  const ready = await waitForReady(port);
   t.equal(ready, 200, 'readyz answers 200');
   t.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
   t.match(server.output.stdout, /"inserted":631/, 'the registry was seeded');
@@ -59,11 +55,7 @@ void t.test('a second process cannot open the embedded database the service hold
   const port = await freePort();
   const server = spawnScript('services/api/src/server.ts', [], { ...env, PORT: String(port) });
   const exited = waitForExit(server, 120_000);
-  let ready = 0;
-  for (let i = 0; i < 600 && ready !== 200; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status, () => 0);
-  }
+  const ready = await waitForReady(port);
   t.equal(ready, 200);
   const second = await runScript('services/api/src/cli/migrate.ts', [], env);
   t.equal(second.code, 1);

@@ -50,3 +50,13 @@ export async function freePort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
+
+/** Polls GET /readyz on 127.0.0.1:port until it answers 200 (or the time is up); returns the last status. */
+export async function waitForReady(port: number, timeoutMs = 60_000): Promise<number> {
+  let status = 0;
+  for (const deadline = Date.now() + timeoutMs; status !== 200 && Date.now() < deadline; ) {
+    await new Promise((r) => setTimeout(r, 100));
+    status = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status, () => 0);
+  }
+  return status;
+}

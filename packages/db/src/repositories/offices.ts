@@ -17,18 +17,20 @@ export interface OfficeWithNames {
   aliases: { alias: string; language: string }[];
 }
 
-/** One office with its district, cluster and aliases, or undefined. */
-export async function findOffice(db: Kysely<DB>, id: string): Promise<OfficeWithNames | undefined> {
-  const office = await db
+function officesWithNames(db: Kysely<DB>) {
+  return db
     .selectFrom('offices as o')
     .innerJoin('districts as d', 'd.code', 'o.district_code')
     .innerJoin('clusters as c', 'c.id', 'o.cluster_id')
     .select([
       'o.id', 'o.office_code', 'o.name', 'o.address', 'o.postcode', 'o.district_code', 'd.name as district_name',
       'o.cluster_id', 'c.handle as cluster_handle', 'o.regular_hours', 'o.closed_permanently_on', 'o.updated_at',
-    ])
-    .where('o.id', '=', id)
-    .executeTakeFirst();
+    ]);
+}
+
+/** One office with its district, cluster and aliases, or undefined. */
+export async function findOffice(db: Kysely<DB>, id: string): Promise<OfficeWithNames | undefined> {
+  const office = await officesWithNames(db).where('o.id', '=', id).executeTakeFirst();
   if (!office) return undefined;
   const aliases = await db.selectFrom('office_aliases').select(['alias', 'language']).where('office_id', '=', id).orderBy('alias').execute();
   return { ...office, aliases };
@@ -48,15 +50,7 @@ function foldText(text: string): string {
 
 /** Offices matching the filter, ordered by id, with their aliases. */
 export async function listOffices(db: Kysely<DB>, filter: OfficeFilter): Promise<OfficeWithNames[]> {
-  let query = db
-    .selectFrom('offices as o')
-    .innerJoin('districts as d', 'd.code', 'o.district_code')
-    .innerJoin('clusters as c', 'c.id', 'o.cluster_id')
-    .select([
-      'o.id', 'o.office_code', 'o.name', 'o.address', 'o.postcode', 'o.district_code', 'd.name as district_name',
-      'o.cluster_id', 'c.handle as cluster_handle', 'o.regular_hours', 'o.closed_permanently_on', 'o.updated_at',
-    ])
-    .orderBy('o.id');
+  let query = officesWithNames(db).orderBy('o.id');
   if (filter.clusterId) query = query.where('o.cluster_id', '=', filter.clusterId);
   if (filter.districtCode) query = query.where('o.district_code', '=', filter.districtCode);
   if (!filter.includeClosedPermanently) query = query.where('o.closed_permanently_on', 'is', null);
