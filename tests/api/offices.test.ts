@@ -76,6 +76,30 @@ void t.test('GET /offices filters by cluster, district and status, and searches 
   }
 });
 
+void t.test('GET /statuses gives every office in one document that changes its ETag when a status changes', async (t) => {
+  const database = await createTestDatabase(t);
+  await importOfficeRegistry(database.db, registry, { actor: 'test' });
+  const app = await buildApp({ database, migrations });
+  t.teardown(() => app.close());
+  const first = await app.inject('/statuses');
+  t.equal(first.statusCode, 200);
+  const doc = first.json<{ count: number; offices: Record<string, { status: string }> }>();
+  t.equal(doc.count, 630);
+  t.equal(Object.keys(doc.offices).length, 630);
+  t.ok(Object.values(doc.offices).every((o) => o.status === 'open'));
+  t.ok(first.body.length < 120_000, `compact: ${first.body.length} bytes`);
+  const etag = first.headers.etag as string;
+  t.equal((await app.inject({ url: '/statuses', headers: { 'if-none-match': etag } })).statusCode, 304);
+  const now = new Date();
+  await database.db.transaction().execute((trx) => appendNotice(trx, {
+    officeIds: ['carlisle-8504'], author: 'm',
+    draft: { status: 'delayed', cause: 'weather', message: null, activeFrom: now, activeUntil: null, expectedReopenAt: new Date(now.getTime() + 3_600_000), reopenCertainty: 'confirmed' },
+  }, now));
+  const second = await app.inject({ url: '/statuses', headers: { 'if-none-match': etag } });
+  t.equal(second.statusCode, 200);
+  t.match(second.json(), { offices: { 'carlisle-8504': { status: 'delayed', cause: 'weather', stale: false } } });
+});
+
 void t.test('unknown and malformed office ids are problem+json 404 and 400', async (t) => {
   const database = await createTestDatabase(t);
   const app = await buildApp({ database, migrations });

@@ -85,7 +85,47 @@ const listQuery = z.object({
   q: z.string().min(2).max(100).optional().describe('Search: name, alias (Welsh names too) or postcode / outward code'),
 });
 
+const compactStatus = z
+  .object({
+    status: z.enum(STATUSES),
+    stale: z.boolean(),
+    cause: z.enum(CAUSES).nullable(),
+    until: instant,
+    expectedReopenAt: instant,
+  })
+  .meta({ id: 'CompactStatus' });
+
 const offices: FastifyPluginAsyncZod = async (app) => {
+  app.get(
+    '/statuses',
+    {
+      schema: {
+        summary: 'The status of every office in one compact document (for caches, phone lines, status pages)',
+        tags: ['offices'],
+        headers: z.object({ 'if-none-match': z.string().max(1000).optional() }),
+        response: {
+          200: z.object({ count: z.number().int(), offices: z.record(z.string(), compactStatus) }).meta({ id: 'StatusDocument' }),
+          304: z.null().describe('Not modified'),
+          503: problemSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const ids = (await listOffices(app.db, {})).map((o) => o.id);
+      const statuses = await statusesAt(app.db, ids, new Date());
+      const document: Record<string, z.infer<typeof compactStatus>> = {};
+      for (const id of ids) {
+        const s = statuses.get(id) ?? REGULAR_OPEN;
+        document[id] = { status: s.status, stale: s.stale, cause: s.cause, until: iso(s.until), expectedReopenAt: iso(s.expectedReopenAt) };
+      }
+      const body = { count: ids.length, offices: document };
+      const etag = etagOf(body);
+      reply.header('etag', etag).header('cache-control', 'public, max-age=15, stale-while-revalidate=30');
+      if (matchesIfNoneMatch(request.headers['if-none-match'], etag)) return reply.code(304).send(null);
+      return body;
+    },
+  );
+
   app.get(
     '/offices',
     {
