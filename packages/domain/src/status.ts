@@ -29,18 +29,12 @@ export type Certainty = (typeof CERTAINTIES)[number];
 
 export type NoticeKind = 'notice' | 'correction' | 'cancellation';
 
-export interface Notice {
+/** A stored notice: its content (a draft that was accepted) and where it stands. */
+export interface Notice extends NoticeDraft {
   id: string;
   kind: NoticeKind;
   /** For a correction or cancellation: the notice it replaces. */
   replacesId: string | null;
-  status: Status;
-  cause: Cause | null;
-  message: string | null;
-  activeFrom: Date;
-  activeUntil: Date | null;
-  expectedReopenAt: Date | null;
-  reopenCertainty: Certainty;
   author: string;
   eventId: string | null;
   createdAt: Date;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { findOffice, listOffices, statusesAt, type OfficeWithNames } from '@jcp/db';
 import { CAUSES, CERTAINTIES, REGULAR_OPEN, STATUSES, type EffectiveStatus } from '@jcp/domain';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { HttpProblem } from '../errors.js';
@@ -70,7 +71,21 @@ export function etagOf(body: unknown): string {
   return `"${createHash('sha256').update(JSON.stringify(body)).digest('base64url').slice(0, 27)}"`;
 }
 
-function matchesIfNoneMatch(header: string | undefined, etag: string): boolean {
+// Short freshness: during disruption a status may change at any minute.
+const CACHE_CONTROL = 'public, max-age=15, stale-while-revalidate=30';
+const conditionalHeaders = z.object({ 'if-none-match': z.string().max(1000).optional() });
+const notModified = z.null().describe('Not modified');
+
+/** Answers a cacheable read: ETag and Cache-Control on the body, or 304 when the client has it. */
+function sendCacheable<T>(request: FastifyRequest, reply: FastifyReply, body: T): T | FastifyReply {
+  const etag = etagOf(body);
+  reply.header('etag', etag).header('cache-control', CACHE_CONTROL);
+  if (matchesIfNoneMatch(request.headers['if-none-match'], etag)) return reply.code(304).send(null);
+  return body;
+}
+
+function matchesIfNoneMatch(header: string | string[] | undefined, etag: string): boolean {
+  if (Array.isArray(header)) header = header.join(',');
   if (!header) return false;
   return header.split(',').some((tag) => {
     const t = tag.trim();
@@ -102,10 +117,10 @@ const offices: FastifyPluginAsyncZod = async (app) => {
       schema: {
         summary: 'The status of every office in one compact document (for caches, phone lines, status pages)',
         tags: ['offices'],
-        headers: z.object({ 'if-none-match': z.string().max(1000).optional() }),
+        headers: conditionalHeaders,
         response: {
           200: z.object({ count: z.number().int(), offices: z.record(z.string(), compactStatus) }).meta({ id: 'StatusDocument' }),
-          304: z.null().describe('Not modified'),
+          304: notModified,
           503: problemSchema,
         },
       },
@@ -119,10 +134,7 @@ const offices: FastifyPluginAsyncZod = async (app) => {
         document[id] = { status: s.status, stale: s.stale, cause: s.cause, until: iso(s.until), expectedReopenAt: iso(s.expectedReopenAt) };
       }
       const body = { count: ids.length, offices: document };
-      const etag = etagOf(body);
-      reply.header('etag', etag).header('cache-control', 'public, max-age=15, stale-while-revalidate=30');
-      if (matchesIfNoneMatch(request.headers['if-none-match'], etag)) return reply.code(304).send(null);
-      return body;
+      return sendCacheable(request, reply, body);
     },
   );
 
@@ -133,8 +145,8 @@ const offices: FastifyPluginAsyncZod = async (app) => {
         summary: 'Offices with their current status, filtered and searched',
         tags: ['offices'],
         querystring: listQuery,
-        headers: z.object({ 'if-none-match': z.string().max(1000).optional() }),
-        response: { 200: z.object({ offices: z.array(officeSchema), count: z.number().int() }).meta({ id: 'OfficeList' }), 304: z.null().describe('Not modified'), 400: problemSchema, 503: problemSchema },
+        headers: conditionalHeaders,
+        response: { 200: z.object({ offices: z.array(officeSchema), count: z.number().int() }).meta({ id: 'OfficeList' }), 304: notModified, 400: problemSchema, 503: problemSchema },
       },
     },
     async (request, reply) => {
@@ -145,10 +157,7 @@ const offices: FastifyPluginAsyncZod = async (app) => {
         .map((o) => toOfficeResource(o, statuses.get(o.id) ?? REGULAR_OPEN))
         .filter((o) => !status || o.currentStatus.status === status);
       const body = { offices: items, count: items.length };
-      const etag = etagOf(body);
-      reply.header('etag', etag).header('cache-control', 'public, max-age=15, stale-while-revalidate=30');
-      if (matchesIfNoneMatch(request.headers['if-none-match'], etag)) return reply.code(304).send(null);
-      return body;
+      return sendCacheable(request, reply, body);
     },
   );
 
@@ -159,8 +168,8 @@ const offices: FastifyPluginAsyncZod = async (app) => {
         summary: 'One office and its current status',
         tags: ['offices'],
         params: z.object({ officeId }),
-        headers: z.object({ 'if-none-match': z.string().max(1000).optional() }),
-        response: { 200: officeSchema, 304: z.null().describe('Not modified'), 400: problemSchema, 404: problemSchema, 503: problemSchema },
+        headers: conditionalHeaders,
+        response: { 200: officeSchema, 304: notModified, 400: problemSchema, 404: problemSchema, 503: problemSchema },
       },
     },
     async (request, reply) => {
@@ -169,11 +178,7 @@ const offices: FastifyPluginAsyncZod = async (app) => {
       const status = (await statusesAt(app.db, [office.id], new Date())).get(office.id);
       if (!status) throw new Error('status missing for a known office');
       const body = toOfficeResource(office, status);
-      const etag = etagOf(body);
-      // Short freshness: during disruption a status may change at any minute.
-      reply.header('etag', etag).header('cache-control', 'public, max-age=15, stale-while-revalidate=30');
-      if (matchesIfNoneMatch(request.headers['if-none-match'], etag)) return reply.code(304).send(null);
-      return body;
+      return sendCacheable(request, reply, body);
     },
   );
 };
