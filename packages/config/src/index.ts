@@ -18,6 +18,11 @@ export const envSchema = z.object({
   MIGRATE_ON_START: bool.default(true),
   IMPORT_REGISTRY_ON_EMPTY: bool.default(true),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** Requests a caller (a valid token, else an address) may make per window; 0 turns rate limiting off. */
+  RATE_LIMIT_MAX: z.coerce.number().int().min(0).max(1_000_000).default(600),
+  RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(60_000),
+  /** `public`: anyone may read; `token`: every read needs a token with at least the reader role. */
+  READ_ACCESS: z.enum(['public', 'token']).default('public'),
 });
 
 export type Config = Readonly<z.infer<typeof envSchema>>;

@@ -18,6 +18,12 @@ const pgTypes: pg.CustomTypesConfig = {
 export interface Database {
   readonly db: Kysely<DB>;
   readonly kind: 'postgres' | 'pglite';
+  /**
+   * LISTENs on a channel on a connection of its own, reconnecting after a failure.
+   * `onState(false)` says notifications may be missed from now on; `onState(true)`
+   * says they flow again (callers that cache must drop what they hold on both).
+   */
+  listen(channel: string, onMessage: (payload: string) => void, onState?: (listening: boolean) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -51,7 +57,20 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
     pool.on('error', onError);
     pool.on('connect', (client) => client.on('error', onError));
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-    return { db, kind: 'postgres', close: () => db.destroy() };
+    const listeners = new Set<() => Promise<void>>();
+    const listen: Database['listen'] = async (channel, onMessage, onState) => {
+      const stop = await listenOnPostgres(options.url as string, channel, onMessage, onState ?? (() => {}), options.onPoolError);
+      listeners.add(stop);
+      return async () => {
+        listeners.delete(stop);
+        await stop();
+      };
+    };
+    const close = async () => {
+      await Promise.all([...listeners].map((stop) => stop()));
+      await db.destroy();
+    };
+    return { db, kind: 'postgres', listen, close };
   }
   const dataDir = options.pgliteDataDir ?? '.data/pglite';
   const unlock = options.pglite ? async () => {} : await lockDataDir(dataDir);
@@ -63,6 +82,14 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
     throw error;
   }
   const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite }) });
+  const listen: Database['listen'] = async (channel, onMessage, onState) => {
+    // One process owns a PGlite database: notifications cannot be missed while it runs.
+    const unlisten = await pglite.listen(channel, onMessage);
+    onState?.(true);
+    return async () => {
+      if (!pglite.closed) await unlisten();
+    };
+  };
   const close = async () => {
     await db.destroy();
     // Kysely's PGlite driver takes hold of the instance on its first query only; an
@@ -70,7 +97,70 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
     if (!pglite.closed) await pglite.close();
     await unlock();
   };
-  return { db, kind: 'pglite', close };
+  return { db, kind: 'pglite', listen, close };
+}
+
+/**
+ * A dedicated client that LISTENs, and on any failure reports "not listening" and
+ * reconnects with backoff (0.2 s doubling to 5 s) until stopped.
+ */
+async function listenOnPostgres(
+  url: string,
+  channel: string,
+  onMessage: (payload: string) => void,
+  onState: (listening: boolean) => void,
+  onError: ((error: Error) => void) | undefined,
+): Promise<() => Promise<void>> {
+  let stopped = false;
+  let client: pg.Client | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let delay = 200;
+  const connect = async (): Promise<void> => {
+    const c = new pg.Client({ connectionString: url, application_name: 'jcp-status-listener', connectionTimeoutMillis: 5_000 });
+    let failed = false;
+    const fail = (error: Error) => {
+      if (failed) return;
+      failed = true;
+      onError?.(error);
+      onState(false);
+      void c.end().catch(() => {});
+      if (client === c) client = null;
+      if (!stopped) {
+        timer = setTimeout(() => void connect().catch(() => {}), delay);
+        delay = Math.min(delay * 2, 5_000);
+      }
+    };
+    c.on('error', fail);
+    c.on('end', () => fail(new Error('listener connection ended')));
+    c.on('notification', (n) => {
+      if (n.channel === channel) onMessage(n.payload ?? '');
+    });
+    try {
+      await c.connect();
+      await c.query(`LISTEN "${channel.replace(/"/g, '""')}"`);
+    } catch (error) {
+      fail(error as Error);
+      return;
+    }
+    if (stopped) {
+      await c.end().catch(() => {});
+      return;
+    }
+    client = c;
+    delay = 200;
+    onState(true);
+  };
+  await connect();
+  return async () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+    const c = client;
+    client = null;
+    if (c) {
+      c.removeAllListeners('end');
+      await c.end().catch(() => {});
+    }
+  };
 }
 
 function isAlive(pid: number): boolean {

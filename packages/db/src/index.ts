@@ -11,3 +11,4 @@ export * from './registry/import-mapping.js';
 export * from './repositories/notices.js';
 export * from './repositories/offices.js';
 export * from './repositories/tokens.js';
+export * from './repositories/status.js';

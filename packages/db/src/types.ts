@@ -136,8 +136,64 @@ export interface ApiTokensTable {
   revoked_at: Timestamp | null;
 }
 
+/** The columns of a status as readers see it (office_status and status_changes share them). */
+export interface StatusSnapshotColumns {
+  status: NoticeStatus;
+  stale: boolean;
+  notice_id: string | null;
+  cause: NoticeCause | null;
+  message: string | null;
+  since: Timestamp | null;
+  until: Timestamp | null;
+  expected_reopen_at: Timestamp | null;
+  reopen_certainty: 'confirmed' | 'expected' | 'unknown';
+  event_id: string | null;
+}
+
+export interface OfficeStatusTable extends StatusSnapshotColumns {
+  office_id: string;
+  next_transition_at: Timestamp | null;
+  last_change_seq: string | null;
+  updated_at: CreatedAt;
+}
+
+export type ChangeReason = 'notice' | 'correction' | 'cancellation' | 'scheduled' | 'expired' | 'stale';
+
+export interface StatusChangesTable extends StatusSnapshotColumns {
+  seq: Generated<string>;
+  office_id: string;
+  effective_at: Timestamp;
+  recorded_at: CreatedAt;
+  reason: ChangeReason;
+  actor: string;
+  previous_status: NoticeStatus;
+}
+
+export interface IdempotencyKeysTable {
+  token_id: string;
+  key: string;
+  request_hash: string;
+  status_code: number | null;
+  response_body: ColumnType<unknown, string | null | undefined, string | null>;
+  headers: ColumnType<Record<string, string>, string | undefined, string>;
+  created_at: CreatedAt;
+}
+
+export interface JobSlotsTable {
+  job: string;
+  slot: Timestamp;
+  claimed_by: string;
+  claimed_at: CreatedAt;
+  finished_at: Timestamp | null;
+  outcome: ColumnType<unknown, string | null | undefined, string | null>;
+}
+
 export interface DB {
   api_tokens: ApiTokensTable;
+  office_status: OfficeStatusTable;
+  status_changes: StatusChangesTable;
+  idempotency_keys: IdempotencyKeysTable;
+  job_slots: JobSlotsTable;
   schema_migrations: SchemaMigrationsTable;
   office_groups: OfficeGroupsTable;
   districts: DistrictsTable;
@@ -166,3 +222,5 @@ export type NewAuditEntry = Insertable<AuditLogTable>;
 export type DisruptionEvent = Selectable<DisruptionEventsTable>;
 export type StatusNotice = Selectable<StatusNoticesTable>;
 export type NewStatusNotice = Insertable<StatusNoticesTable>;
+export type StatusChange = Selectable<StatusChangesTable>;
+export type OfficeStatusRow = Selectable<OfficeStatusTable>;

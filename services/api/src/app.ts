@@ -1,21 +1,40 @@
 import type { Database, MigrationFile } from '@jcp/db';
+import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { installProblemHandlers, sendProblem, toProblem } from './errors.js';
 import databasePlugin from './plugins/database.js';
 import healthRoutes from './routes/health.js';
 import authPlugin from './plugins/auth.js';
+import metricsPlugin from './plugins/metrics.js';
+import rateLimitPlugin, { type RateLimitSettings } from './plugins/rate-limit.js';
+import readAccessPlugin, { type ReadAccess } from './plugins/read-access.js';
+import { applySecurityHeaders, helmetOptions } from './security.js';
+import adminTokenRoutes from './routes/admin-tokens.js';
+import eventRoutes from './routes/events.js';
 import noticeRoutes from './routes/notices.js';
+import schedulerPlugin, { type SchedulerOptions } from './plugins/scheduler.js';
+import statusEventsPlugin from './plugins/status-events.js';
 import officeRoutes from './routes/offices.js';
 
 export const API_VERSION = '0.1.0';
+export const DOCS_PREFIX = '/docs';
 
 export interface AppOptions {
   database: Database;
   migrations: readonly MigrationFile[];
   closeDatabaseOnShutdown?: boolean;
+  /** Keep rendered reads until a status change is notified (default true). */
+  cache?: boolean;
+  /** The node-cron jobs (default: not scheduled; `app.jobs` runs them by hand). */
+  scheduler?: SchedulerOptions;
   logger?: FastifyServerOptions['loggerInstance'] | false;
+  /** `token`: every read route needs a reader token (default `public`). */
+  readAccess?: ReadAccess;
+  /** Per caller and window; unset or `max: 0`: no rate limit (server.ts passes the configured one). */
+  rateLimit?: RateLimitSettings;
 }
 
 /** Builds the HTTP app; `server.ts` listens, tests use `app.inject`. */
@@ -31,12 +50,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Errors the router raises before any route (bad URL encoding, too long a
     // parameter) get the same problem+json as every other error.
     frameworkErrors: (error, request, reply) => {
+      applySecurityHeaders(request.raw, reply.raw);
       void sendProblem(reply, toProblem(error, request));
     },
   }) as unknown as FastifyInstance;
   installProblemHandlers(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  // Security headers on every response, errors and 404s included.
+  await app.register(helmet, helmetOptions);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -49,6 +71,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       tags: [
         { name: 'offices', description: 'Offices and their current status' },
         { name: 'notices', description: 'Closures, delays and reopenings posted by area managers' },
+        { name: 'events', description: 'Disruption events: many offices closed and reopened together' },
+        { name: 'admin', description: 'API tokens: issue, list and revoke (admin role)' },
       ],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API token (pnpm create-token)' } } },
     },
@@ -62,8 +86,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     closeOnShutdown: options.closeDatabaseOnShutdown ?? false,
   });
   await app.register(authPlugin);
+  await app.register(statusEventsPlugin, { cache: options.cache ?? true });
+  await app.register(schedulerPlugin, options.scheduler ?? {});
+  // These three act on the routes declared after them (onRoute hooks).
+  await app.register(rateLimitPlugin, options.rateLimit ?? { max: 0, windowMs: 60_000 });
+  await app.register(readAccessPlugin, { readAccess: options.readAccess ?? 'public', publicPrefixes: [DOCS_PREFIX] });
+  await app.register(metricsPlugin);
+  // The docs UI and the document it shows (/docs/json); its routes are hidden from the document.
+  await app.register(swaggerUi, { routePrefix: DOCS_PREFIX, staticCSP: true });
   await app.register(healthRoutes);
   await app.register(officeRoutes);
   await app.register(noticeRoutes);
+  await app.register(eventRoutes);
+  await app.register(adminTokenRoutes);
   return app;
 }

@@ -1,4 +1,4 @@
-import { isDatabaseUnavailable } from '@jcp/db';
+import { isDatabaseUnavailable, NoticeRejected } from '@jcp/db';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 export const PROBLEM_JSON = 'application/problem+json';
@@ -34,6 +34,9 @@ const TITLES: Record<number, string> = {
   429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable',
 };
 
+/** Notice fields as the API names them, where the domain's names differ. */
+const API_FIELD: Record<string, string> = { activeFrom: 'from', activeUntil: 'until' };
+
 function problemType(code: string): string {
   return `https://jcp-status.dwp.example/problems/${code.toLowerCase().replace(/_/g, '-')}`;
 }
@@ -46,6 +49,9 @@ export function toProblem(error: FastifyError | HttpProblem | Error, request: Fa
   const instance = request.url.split('?')[0] ?? request.url;
   if (error instanceof HttpProblem) {
     return { type: problemType(error.code), title: TITLES[error.statusCode] ?? 'Error', status: error.statusCode, detail: error.message, instance, ...error.extensions };
+  }
+  if (error instanceof NoticeRejected) {
+    return { type: problemType('NOTICE_REJECTED'), title: TITLES[422] ?? 'Unprocessable Content', status: 422, detail: error.message, instance, errors: error.problems.map((p) => ({ path: `/${API_FIELD[p.field] ?? p.field}`, message: p.reason })) };
   }
   if (isDatabaseUnavailable(error)) {
     return { type: problemType('DATABASE_UNAVAILABLE'), title: TITLES[503] ?? 'Service Unavailable', status: 503, detail: 'The status database cannot be reached. Try again shortly.', instance };

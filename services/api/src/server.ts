@@ -22,7 +22,14 @@ const logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT
 try {
   const database = await openDatabase(config, logger);
   const migrations = await prepareDatabase(config, database, logger);
-  const app = await buildApp({ database, migrations, closeDatabaseOnShutdown: true, logger });
+  const app = await buildApp({
+    database,
+    migrations,
+    closeDatabaseOnShutdown: true,
+    logger,
+    readAccess: config.READ_ACCESS,
+    rateLimit: { max: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW_MS },
+  });
 
   closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT_MS }, async ({ signal, err }) => {
     if (err) logger.error({ err }, 'shutting down after an error');

@@ -46,10 +46,70 @@ export async function findActiveToken(db: Kysely<DB>, token: string): Promise<Ap
   return db.selectFrom('api_tokens').selectAll().where('token_hash', '=', hashToken(token)).where('revoked_at', 'is', null).executeTakeFirst();
 }
 
-export async function revokeToken(db: Kysely<DB>, id: string, actor: string): Promise<boolean> {
+/** Tokens for the admin listing, newest first (the hash is never selected). */
+export type TokenSummary = Omit<ApiToken, 'token_hash'>;
+
+const SUMMARY_COLUMNS = ['id', 'name', 'role', 'district_codes', 'cluster_ids', 'created_by', 'created_at', 'last_used_at', 'revoked_at'] as const;
+
+export async function listTokens(db: Kysely<DB>, options: { includeRevoked?: boolean } = {}): Promise<TokenSummary[]> {
+  let query = db.selectFrom('api_tokens').select(SUMMARY_COLUMNS).orderBy('created_at', 'desc').orderBy('id', 'desc');
+  if (!options.includeRevoked) query = query.where('revoked_at', 'is', null);
+  return query.execute();
+}
+
+export async function findToken(db: Kysely<DB>, id: string): Promise<TokenSummary | undefined> {
+  return db.selectFrom('api_tokens').select(SUMMARY_COLUMNS).where('id', '=', id).executeTakeFirst();
+}
+
+/** The given district codes and cluster ids that name no district or cluster. */
+export async function unknownScopes(db: Kysely<DB>, districtCodes: readonly string[], clusterIds: readonly string[]): Promise<{ districtCodes: string[]; clusterIds: string[] }> {
+  const districts = districtCodes.length === 0 ? [] : await db.selectFrom('districts').select('code').where('code', 'in', [...districtCodes]).execute();
+  const clusters = clusterIds.length === 0 ? [] : await db.selectFrom('clusters').select('id').where('id', 'in', [...clusterIds]).execute();
+  const knownDistricts = new Set(districts.map((d) => d.code));
+  const knownClusters = new Set(clusters.map((c) => c.id));
+  return { districtCodes: districtCodes.filter((c) => !knownDistricts.has(c)), clusterIds: clusterIds.filter((c) => !knownClusters.has(c)) };
+}
+
+/** How long a token's `last_used_at` may lag behind its real last use. */
+export const LAST_USED_RESOLUTION_MS = 60_000;
+
+/**
+ * Records that a token was used, at most once a minute: the row is written only when
+ * `last_used_at` is unset or older than a minute, so most calls change nothing.
+ */
+export async function touchToken(db: Kysely<DB>, id: string): Promise<boolean> {
+  const result = await db
+    .updateTable('api_tokens')
+    .set({ last_used_at: sql`now()` })
+    .where('id', '=', id)
+    .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', sql<Date>`now() - interval '1 minute'`)]))
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+export type RevokeOutcome = 'revoked' | 'already_revoked' | 'not_found' | 'last_admin';
+
+/**
+ * Revokes a token and audits it. With `keepLastAdmin`, the last live admin token is
+ * refused ('last_admin'): the live admin rows are locked first (in id order, so two
+ * admins revoking each other's token at once cannot both succeed nor deadlock).
+ */
+export async function revokeTokenChecked(db: Kysely<DB>, id: string, actor: string, options: { keepLastAdmin?: boolean } = {}): Promise<RevokeOutcome> {
   return db.transaction().execute(async (trx) => {
-    const row = await trx.updateTable('api_tokens').set({ revoked_at: sql`now()` }).where('id', '=', id).where('revoked_at', 'is', null).returning('id').executeTakeFirst();
-    if (row) await appendAudit(trx, [{ actor, action: 'token.revoked', entityType: 'token', entityId: id }]);
-    return !!row;
+    const liveAdmins = options.keepLastAdmin
+      ? await trx.selectFrom('api_tokens').select('id').where('role', '=', 'admin').where('revoked_at', 'is', null).orderBy('id').forUpdate().execute()
+      : [];
+    const token = await trx.selectFrom('api_tokens').select(['id', 'name', 'role', 'revoked_at']).where('id', '=', id).forUpdate().executeTakeFirst();
+    if (!token) return 'not_found';
+    if (token.revoked_at) return 'already_revoked';
+    if (options.keepLastAdmin && token.role === 'admin' && !liveAdmins.some((a) => a.id !== id)) return 'last_admin';
+    const row = await trx.updateTable('api_tokens').set({ revoked_at: sql`now()` }).where('id', '=', id).where('revoked_at', 'is', null).returning('revoked_at').executeTakeFirstOrThrow();
+    await appendAudit(trx, [{ actor, action: 'token.revoked', entityType: 'token', entityId: id, before: { name: token.name, role: token.role, revokedAt: null }, after: { revokedAt: row.revoked_at } }]);
+    return 'revoked';
   });
+}
+
+/** Revokes a token (even the last admin's); false when it is unknown or already revoked. */
+export async function revokeToken(db: Kysely<DB>, id: string, actor: string): Promise<boolean> {
+  return (await revokeTokenChecked(db, id, actor)) === 'revoked';
 }

@@ -1,4 +1,4 @@
-import { findActiveToken, type ApiToken, type Role } from '@jcp/db';
+import { findActiveToken, LAST_USED_RESOLUTION_MS, touchToken, type ApiToken, type Role } from '@jcp/db';
 import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { HttpProblem } from '../errors.js';
@@ -17,6 +17,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
   }
+  interface FastifyInstance {
+    /** `last_used_at` writes still running (awaited when the app closes). */
+    pendingTokenTouches: Set<Promise<void>>;
+  }
 }
 
 const RANK: Record<Role, number> = { reader: 0, manager: 1, admin: 2 };
@@ -33,13 +37,30 @@ export async function authenticate(request: FastifyRequest): Promise<Principal |
   if (!match?.[1]) throw new HttpProblem(401, 'BAD_AUTHORIZATION', 'Authorization must be "Bearer <token>"');
   const token = await findActiveToken(request.server.db, match[1]);
   if (!token) throw new HttpProblem(401, 'INVALID_TOKEN', 'The token is unknown or revoked');
+  recordUse(request, token);
   return toPrincipal(token);
+}
+
+/**
+ * Sets the token's `last_used_at` without delaying the request: skipped when the row
+ * just read was used less than a minute ago (so most requests write nothing), never
+ * awaited, and a failure is only logged.
+ */
+function recordUse(request: FastifyRequest, token: ApiToken): void {
+  if (token.last_used_at && Date.now() - token.last_used_at.getTime() < LAST_USED_RESOLUTION_MS) return;
+  const pending = request.server.pendingTokenTouches;
+  const touch: Promise<void> = touchToken(request.server.db, token.id).then(
+    () => undefined,
+    (err: unknown) => request.log.warn({ err, tokenId: token.id }, 'could not record when the token was last used'),
+  ).finally(() => pending.delete(touch));
+  pending.add(touch);
 }
 
 /** A preHandler hook for a protected subtree: the caller needs at least `role`. */
 export function requireRole(role: Role) {
   return async (request: FastifyRequest): Promise<void> => {
-    const principal = await authenticate(request);
+    // A route may stack checks (the read-access one, then its own): authenticate once.
+    const principal = request.principal ?? (await authenticate(request));
     if (!principal) throw new HttpProblem(401, 'AUTHENTICATION_REQUIRED', 'A bearer token is required', {});
     if (RANK[principal.role] < RANK[role]) throw new HttpProblem(403, 'ROLE_REQUIRED', `This needs the ${role} role`);
     request.principal = principal;
@@ -54,6 +75,10 @@ export function covers(principal: Principal, office: { district_code: string; cl
 export default fp(
   async (app) => {
     app.decorateRequest('principal', null);
+    app.decorate('pendingTokenTouches', new Set<Promise<void>>());
+    app.addHook('onClose', async () => {
+      await Promise.allSettled([...app.pendingTokenTouches]);
+    });
   },
   { name: 'auth', dependencies: ['database'] },
 );

@@ -4,6 +4,8 @@ import { sql } from 'kysely';
 import { PROBLEM_JSON } from '../errors.js';
 
 const READY_TIMEOUT_MS = 2_000;
+/** Probes answer anybody, however often: no token even when reads need one, no rate limit. */
+const PROBE = { public: true, rateLimit: false } as const;
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -16,12 +18,12 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 export default async function healthRoutes(app: FastifyInstance): Promise<void> {
   // Liveness: the process answers. It never touches the database, so an outage
   // does not get healthy replicas restarted.
-  app.get('/healthz', { logLevel: 'warn' }, async (_request, reply) => {
+  app.get('/healthz', { logLevel: 'warn', config: PROBE }, async (_request, reply) => {
     return reply.header('cache-control', 'no-store').send({ status: 'ok' });
   });
 
   // Readiness: the database answers and every migration of this release is applied.
-  app.get('/readyz', { logLevel: 'warn' }, async (_request, reply) => {
+  app.get('/readyz', { logLevel: 'warn', config: PROBE }, async (_request, reply) => {
     reply.header('cache-control', 'no-store');
     let database: 'ok' | 'unreachable' = 'ok';
     let pending: string[] = [];

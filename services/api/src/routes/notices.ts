@@ -1,28 +1,138 @@
-import { appendNotice, findOffice, NoticeRejected, statusesAt } from '@jcp/db';
-import { CAUSES, CERTAINTIES, STATUSES } from '@jcp/domain';
+import { appendNotice, replaceNotice, statusesAt, toNotice, type DB } from '@jcp/db';
+import { CAUSES, CERTAINTIES, STATUSES, type NoticeDraft } from '@jcp/domain';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { HttpProblem } from '../errors.js';
-import { covers, requireRole } from '../plugins/auth.js';
+import { covers, requireRole, type Principal } from '../plugins/auth.js';
+import { etagOf } from '../representation-cache.js';
 import { problemSchema } from '../schemas.js';
-import { statusSchema, toStatusResource } from './offices.js';
+import { iso, officeIdSchema, renderOffice, statusSchema, toStatusResource } from '../views.js';
+import { performWrite, singleOfficeWriteHeaders, writeHeaders } from '../writes.js';
 
-const noticeBody = z
-  .object({
-    status: z.enum(STATUSES),
-    cause: z.enum(CAUSES).optional().describe('Required for closed and delayed'),
-    message: z.string().trim().min(1).max(1000).optional(),
-    from: z.iso.datetime({ offset: true }).optional().describe('When it takes effect; a future time schedules it. Default: now'),
-    until: z.iso.datetime({ offset: true }).optional().describe('When it ends on its own. Default: until further notice'),
-    expectedReopenAt: z.iso.datetime({ offset: true }).optional().describe('Closed: expected reopening. Delayed (required): when the office opens'),
-    reopenCertainty: z.enum(CERTAINTIES).optional().describe('Default: expected when expectedReopenAt is given, else unknown'),
-  })
+const noticeFields = {
+  status: z.enum(STATUSES),
+  cause: z.enum(CAUSES).optional().describe('Required for closed and delayed'),
+  message: z.string().trim().min(1).max(1000).optional().describe('Shown to the public: what people should do'),
+  from: z.iso.datetime({ offset: true }).optional().describe('When it takes effect; a future time schedules it. Default: now'),
+  until: z.iso.datetime({ offset: true }).optional().describe('When it ends on its own. Default: until further notice'),
+  expectedReopenAt: z.iso.datetime({ offset: true }).optional().describe('Closed: expected reopening. Delayed (required): when the office opens'),
+  reopenCertainty: z.enum(CERTAINTIES).optional().describe('Default: expected when expectedReopenAt is given, else unknown'),
+};
+type NoticeFields = { [K in keyof typeof noticeFields]: z.infer<(typeof noticeFields)[K]> };
+
+const singleNoticeBody = z
+  .object({ ...noticeFields, eventId: z.uuid().optional().describe('Tie the notice to a disruption event (the office joins the event)') })
   .strict()
   .meta({ id: 'NewNotice' });
 
-const createdSchema = z
-  .object({ noticeId: z.uuid(), officeId: z.string(), currentStatus: statusSchema })
-  .meta({ id: 'NoticeCreated' });
+const bulkNoticeBody = z
+  .object({
+    ...noticeFields,
+    offices: z.array(officeIdSchema).min(1).max(2000).optional().describe('These offices'),
+    cluster: z.string().min(1).max(64).optional().describe('Every office of this cluster (account)'),
+    district: z.string().min(1).max(16).optional().describe('Every office of this district'),
+    event: z.uuid().optional().describe('Every office of this disruption event; the notice is tied to the event'),
+  })
+  .strict()
+  .superRefine((b, ctx) => {
+    const targets = [b.offices, b.cluster, b.district, b.event].filter((t) => t !== undefined).length;
+    if (targets !== 1) ctx.addIssue({ code: 'custom', message: 'give exactly one of offices, cluster, district or event', path: [] });
+  })
+  .meta({ id: 'NewBulkNotice' });
+
+const noticeSchema = z
+  .object({
+    id: z.uuid(),
+    kind: z.enum(['notice', 'correction', 'cancellation']),
+    replacesId: z.uuid().nullable().describe('The notice this corrects or cancels'),
+    replacedById: z.uuid().nullable().describe('The correction or cancellation that replaced this one'),
+    status: z.enum(STATUSES),
+    cause: z.enum(CAUSES).nullable(),
+    message: z.string().nullable(),
+    from: z.iso.datetime(),
+    until: z.iso.datetime().nullable(),
+    expectedReopenAt: z.iso.datetime().nullable(),
+    reopenCertainty: z.enum(CERTAINTIES),
+    eventId: z.uuid().nullable(),
+    createdAt: z.iso.datetime(),
+    officeIds: z.array(officeIdSchema),
+  })
+  .meta({ id: 'Notice' });
+
+const createdSchema = z.object({ noticeId: z.uuid(), officeId: officeIdSchema, currentStatus: statusSchema }).meta({ id: 'NoticeCreated' });
+const bulkCreatedSchema = z
+  .object({
+    noticeId: z.uuid(),
+    officeIds: z.array(officeIdSchema),
+    officeCount: z.number().int(),
+    changedCount: z.number().int().describe('Offices whose current status changed now (a scheduled notice changes none yet)'),
+  })
+  .meta({ id: 'BulkNoticeCreated' });
+
+const writeErrors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema, 503: problemSchema };
+
+/** The notice fields of a request body as a draft; `defaults` fill what the body leaves out. */
+function toDraft(b: Partial<NoticeFields> & Pick<NoticeFields, 'status'>, now: Date, defaultFrom: Date = now): NoticeDraft {
+  const expectedReopenAt = b.expectedReopenAt ? new Date(b.expectedReopenAt) : null;
+  return {
+    status: b.status,
+    cause: b.cause ?? null,
+    message: b.message ?? null,
+    activeFrom: b.from ? new Date(b.from) : defaultFrom,
+    activeUntil: b.until ? new Date(b.until) : null,
+    expectedReopenAt,
+    reopenCertainty: b.reopenCertainty ?? (expectedReopenAt ? 'expected' : 'unknown'),
+  };
+}
+
+interface ScopedOffice {
+  id: string;
+  district_code: string;
+  cluster_id: string;
+}
+
+/** Refuses the whole request when any office is outside the principal's scope. */
+export function assertCovers(principal: Principal, offices: readonly ScopedOffice[]): void {
+  const outside = offices.filter((o) => !covers(principal, o)).map((o) => o.id);
+  if (outside.length > 0) {
+    throw new HttpProblem(
+      403,
+      'OUT_OF_SCOPE',
+      `${outside.length} office(s) are outside this token's districts and clusters, so nothing was applied: ${outside.slice(0, 10).join(', ')}${outside.length > 10 ? ', …' : ''}`,
+      { outOfScope: outside.slice(0, 100) },
+    );
+  }
+}
+
+/** Offices by id; unknown ids refuse the request (422). */
+export async function officesByIds(db: Kysely<DB>, ids: readonly string[]): Promise<ScopedOffice[]> {
+  const unique = [...new Set(ids)];
+  const rows = await db.selectFrom('offices').select(['id', 'district_code', 'cluster_id']).where('id', 'in', unique).execute();
+  if (rows.length !== unique.length) {
+    const known = new Set(rows.map((r) => r.id));
+    const unknown = unique.filter((id) => !known.has(id));
+    throw new HttpProblem(422, 'UNKNOWN_OFFICES', `unknown office(s): ${unknown.slice(0, 10).join(', ')}${unknown.length > 10 ? ', …' : ''}`, {
+      errors: unknown.slice(0, 100).map((id) => ({ path: '/offices', message: `no office ${id}` })),
+    });
+  }
+  return rows;
+}
+
+/** An open (not ended) disruption event, or 404 / 409. */
+export async function openEvent(db: Kysely<DB>, eventId: string) {
+  const event = await db.selectFrom('disruption_events').selectAll().where('id', '=', eventId).executeTakeFirst();
+  if (!event) throw new HttpProblem(404, 'EVENT_NOT_FOUND', `No disruption event ${eventId}`);
+  if (event.ended_at) throw new HttpProblem(409, 'EVENT_ENDED', `Disruption event ${event.name} ended at ${event.ended_at.toISOString()}`);
+  return event;
+}
+
+function ifMatches(header: string, etag: string): boolean {
+  return header.split(',').some((tag) => {
+    const t = tag.trim();
+    return t === '*' || t === etag;
+  });
+}
 
 const notices: FastifyPluginAsyncZod = async (app) => {
   app.post(
@@ -31,47 +141,231 @@ const notices: FastifyPluginAsyncZod = async (app) => {
       preHandler: requireRole('manager'),
       schema: {
         summary: 'Set the status of one office (a manager of its district or cluster, or an admin)',
+        description: 'Send If-Match with the office\'s ETag to be refused (412) rather than overwrite a change somebody else made since you looked. The answer carries the office\'s new ETag.',
         tags: ['notices'],
         security: [{ bearer: [] }],
-        params: z.object({ officeId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,127}$/) }),
-        body: noticeBody,
-        response: { 201: createdSchema, 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 422: problemSchema, 503: problemSchema },
+        params: z.object({ officeId: officeIdSchema }),
+        headers: singleOfficeWriteHeaders,
+        body: singleNoticeBody,
+        response: { 201: createdSchema, ...writeErrors, 412: problemSchema },
       },
     },
-    async (request, reply) => {
-      const principal = request.principal;
-      if (!principal) throw new HttpProblem(401, 'AUTHENTICATION_REQUIRED', 'A bearer token is required');
-      const office = await findOffice(app.db, request.params.officeId);
-      if (!office) throw new HttpProblem(404, 'OFFICE_NOT_FOUND', `No office ${request.params.officeId}`);
-      if (!covers(principal, office)) throw new HttpProblem(403, 'OUT_OF_SCOPE', `Office ${office.id} is outside this token's districts and clusters`);
-      const b = request.body;
-      const now = new Date();
-      const expectedReopenAt = b.expectedReopenAt ? new Date(b.expectedReopenAt) : null;
-      try {
-        const notice = await app.db.transaction().execute((trx) =>
-          appendNotice(trx, {
-            officeIds: [office.id],
-            author: principal.actor,
-            draft: {
-              status: b.status,
-              cause: b.cause ?? null,
-              message: b.message ?? null,
-              activeFrom: b.from ? new Date(b.from) : now,
-              activeUntil: b.until ? new Date(b.until) : null,
-              expectedReopenAt,
-              reopenCertainty: b.reopenCertainty ?? (expectedReopenAt ? 'expected' : 'unknown'),
-            },
-          }, now),
-        );
-        const status = (await statusesAt(app.db, [office.id], new Date())).get(office.id);
-        if (!status) throw new Error('status missing for a known office');
-        return reply.code(201).header('location', `/offices/${office.id}`).send({ noticeId: notice.id, officeId: office.id, currentStatus: toStatusResource(status) });
-      } catch (error) {
-        if (error instanceof NoticeRejected) {
-          throw new HttpProblem(422, 'NOTICE_REJECTED', error.message, { errors: error.problems.map((p) => ({ path: `/${p.field}`, message: p.reason })) });
+    async (request, reply) =>
+      performWrite(app, request, reply, async ({ trx, principal, now, settle }) => {
+        const { officeId } = request.params;
+        const office = await trx.selectFrom('offices').select(['id', 'district_code', 'cluster_id']).where('id', '=', officeId).executeTakeFirst();
+        if (!office) throw new HttpProblem(404, 'OFFICE_NOT_FOUND', `No office ${officeId}`);
+        assertCovers(principal, [office]);
+        const ifMatch = request.headers['if-match'];
+        if (ifMatch !== undefined) {
+          const current = await renderOffice(trx, office.id, now);
+          const etag = current ? etagOf(JSON.stringify(current.body)) : '';
+          if (!ifMatches(ifMatch, etag)) {
+            throw new HttpProblem(412, 'STATUS_CHANGED', 'The office changed since you read it; read it again, check, then retry with its new ETag', { currentETag: etag });
+          }
         }
-        throw error;
-      }
+        const { eventId, ...fields } = request.body;
+        if (eventId) {
+          await openEvent(trx, eventId);
+          await trx.insertInto('disruption_event_offices').values({ event_id: eventId, office_id: office.id, added_at: now }).onConflict((oc) => oc.doNothing()).execute();
+        }
+        const notice = await appendNotice(trx, { officeIds: [office.id], author: principal.actor, eventId: eventId ?? null, draft: toDraft(fields, now) }, now);
+        const { statuses } = await settle([office.id], { reason: 'notice', actor: principal.actor });
+        const after = await renderOffice(trx, office.id, now);
+        const status = statuses.get(office.id);
+        if (!after || !status) throw new Error('a known office always renders');
+        return {
+          statusCode: 201,
+          body: { noticeId: notice.id, officeId: office.id, currentStatus: toStatusResource(status) },
+          headers: { location: `/offices/${office.id}`, etag: etagOf(JSON.stringify(after.body)) },
+        };
+      }),
+  );
+
+  app.post(
+    '/notices',
+    {
+      preHandler: requireRole('manager'),
+      schema: {
+        summary: 'Apply one notice to many offices at once: a list, a cluster, a district or a disruption event',
+        description: 'All or nothing: an office outside the token\'s scope, an unknown office or an invalid notice refuses the whole request, and nothing is applied. All 631 offices in one request are fine.',
+        tags: ['notices'],
+        security: [{ bearer: [] }],
+        headers: writeHeaders,
+        body: bulkNoticeBody,
+        response: { 201: bulkCreatedSchema, ...writeErrors },
+      },
+    },
+    async (request, reply) =>
+      performWrite(app, request, reply, async ({ trx, principal, now, settle }) => {
+        const { offices: ids, cluster, district, event, ...fields } = request.body;
+        let targets: ScopedOffice[];
+        const base = trx.selectFrom('offices').select(['id', 'district_code', 'cluster_id']).where('closed_permanently_on', 'is', null).orderBy('id');
+        if (ids) targets = await officesByIds(trx, ids);
+        else if (cluster !== undefined) {
+          if (!(await trx.selectFrom('clusters').select('id').where('id', '=', cluster).executeTakeFirst())) throw new HttpProblem(404, 'CLUSTER_NOT_FOUND', `No cluster ${cluster}`);
+          targets = await base.where('cluster_id', '=', cluster).execute();
+        } else if (district !== undefined) {
+          if (!(await trx.selectFrom('districts').select('code').where('code', '=', district).executeTakeFirst())) throw new HttpProblem(404, 'DISTRICT_NOT_FOUND', `No district ${district}`);
+          targets = await base.where('district_code', '=', district).execute();
+        } else {
+          await openEvent(trx, event as string);
+          targets = await base.where('id', 'in', (eb) => eb.selectFrom('disruption_event_offices').select('office_id').where('event_id', '=', event as string)).execute();
+        }
+        if (targets.length === 0) throw new HttpProblem(422, 'NO_OFFICES', 'The target has no open offices');
+        assertCovers(principal, targets);
+        const officeIds = targets.map((o) => o.id);
+        const notice = await appendNotice(trx, { officeIds, author: principal.actor, eventId: event ?? null, draft: toDraft(fields, now) }, now);
+        const { changes } = await settle(officeIds, { reason: 'notice', actor: principal.actor });
+        const changed = new Set(changes.filter((c) => c.reason === 'notice').map((c) => c.office_id));
+        return {
+          statusCode: 201,
+          body: { noticeId: notice.id, officeIds, officeCount: officeIds.length, changedCount: changed.size },
+          headers: { location: `/notices/${notice.id}` },
+        };
+      }),
+  );
+
+  app.get(
+    '/notices/:noticeId',
+    {
+      schema: {
+        summary: 'One notice, its offices and what replaced it',
+        tags: ['notices'],
+        params: z.object({ noticeId: z.uuid() }),
+        response: { 200: noticeSchema, 400: problemSchema, 404: problemSchema, 503: problemSchema },
+      },
+    },
+    async (request) => {
+      const row = await app.db.selectFrom('status_notices').selectAll().where('id', '=', request.params.noticeId).executeTakeFirst();
+      if (!row) throw new HttpProblem(404, 'NOTICE_NOT_FOUND', `No notice ${request.params.noticeId}`);
+      const [offices, replacement] = await Promise.all([
+        app.db.selectFrom('status_notice_offices').select('office_id').where('notice_id', '=', row.id).orderBy('office_id').execute(),
+        app.db.selectFrom('status_notices').select('id').where('replaces_id', '=', row.id).executeTakeFirst(),
+      ]);
+      const n = toNotice(row);
+      return {
+        id: n.id, kind: n.kind, replacesId: n.replacesId, replacedById: replacement?.id ?? null, status: n.status, cause: n.cause, message: n.message,
+        from: n.activeFrom.toISOString(), until: iso(n.activeUntil), expectedReopenAt: iso(n.expectedReopenAt), reopenCertainty: n.reopenCertainty,
+        eventId: n.eventId, createdAt: n.createdAt.toISOString(), officeIds: offices.map((o) => o.office_id),
+      };
+    },
+  );
+
+  /** Loads a notice to replace, checking it can be replaced and that the caller covers all its offices. */
+  async function replaceable(trx: Kysely<DB>, principal: Principal, noticeId: string) {
+    const original = await trx.selectFrom('status_notices').selectAll().where('id', '=', noticeId).executeTakeFirst();
+    if (!original) throw new HttpProblem(404, 'NOTICE_NOT_FOUND', `No notice ${noticeId}`);
+    if (original.kind === 'cancellation') throw new HttpProblem(409, 'NOTICE_IS_CANCELLATION', 'A cancellation cannot be corrected or cancelled; post a new notice instead');
+    const replacement = await trx.selectFrom('status_notices').select('id').where('replaces_id', '=', noticeId).executeTakeFirst();
+    if (replacement) throw new HttpProblem(409, 'NOTICE_REPLACED', `Notice ${noticeId} was already replaced by ${replacement.id}; correct or cancel that one`, { replacedById: replacement.id });
+    const offices = await trx
+      .selectFrom('status_notice_offices as l')
+      .innerJoin('offices as o', 'o.id', 'l.office_id')
+      .select(['o.id', 'o.district_code', 'o.cluster_id'])
+      .where('l.notice_id', '=', noticeId)
+      .execute();
+    assertCovers(principal, offices);
+    return { original: toNotice(original), officeIds: offices.map((o) => o.id) };
+  }
+
+  const replacedSchema = z
+    .object({ noticeId: z.uuid(), replacesId: z.uuid(), kind: z.enum(['correction', 'cancellation']), officeIds: z.array(officeIdSchema), changedCount: z.number().int() })
+    .meta({ id: 'NoticeReplaced' });
+
+  app.post(
+    '/notices/:noticeId/correction',
+    {
+      preHandler: requireRole('manager'),
+      schema: {
+        summary: 'Correct a notice: new content in its place, for the same offices',
+        description: 'The correction stands where the original stood (it does not supersede notices made after the original). `from` defaults to the original\'s. A notice can be replaced once; correct the correction to change it again.',
+        tags: ['notices'],
+        security: [{ bearer: [] }],
+        params: z.object({ noticeId: z.uuid() }),
+        headers: writeHeaders,
+        body: z.object(noticeFields).strict().meta({ id: 'NoticeCorrection' }),
+        response: { 201: replacedSchema, ...writeErrors },
+      },
+    },
+    async (request, reply) =>
+      performWrite(app, request, reply, async ({ trx, principal, now, settle }) => {
+        const { original, officeIds } = await replaceable(trx, principal, request.params.noticeId);
+        const row = await replaceNotice(trx, original.id, 'correction', toDraft(request.body, now, original.activeFrom), principal.actor, now);
+        const { changes } = await settle(officeIds, { reason: 'correction', actor: principal.actor });
+        return {
+          statusCode: 201,
+          body: { noticeId: row.id, replacesId: original.id, kind: 'correction', officeIds, changedCount: new Set(changes.map((c) => c.office_id)).size },
+          headers: { location: `/notices/${row.id}` },
+        };
+      }),
+  );
+
+  app.post(
+    '/notices/:noticeId/cancellation',
+    {
+      preHandler: requireRole('manager'),
+      schema: {
+        summary: 'Cancel a notice posted in error: it no longer counts, as if never made',
+        description: 'To reopen an office after a real closure, post an open notice instead: that keeps the closure in the history.',
+        tags: ['notices'],
+        security: [{ bearer: [] }],
+        params: z.object({ noticeId: z.uuid() }),
+        headers: writeHeaders,
+        body: z.object({}).strict().optional(),
+        response: { 201: replacedSchema, ...writeErrors },
+      },
+    },
+    async (request, reply) =>
+      performWrite(app, request, reply, async ({ trx, principal, now, settle }) => {
+        const { original, officeIds } = await replaceable(trx, principal, request.params.noticeId);
+        const row = await replaceNotice(trx, original.id, 'cancellation', null, principal.actor, now);
+        const { changes } = await settle(officeIds, { reason: 'cancellation', actor: principal.actor });
+        return {
+          statusCode: 201,
+          body: { noticeId: row.id, replacesId: original.id, kind: 'cancellation', officeIds, changedCount: new Set(changes.map((c) => c.office_id)).size },
+          headers: { location: `/notices/${row.id}` },
+        };
+      }),
+  );
+
+  app.get(
+    '/stale',
+    {
+      preHandler: requireRole('manager'),
+      schema: {
+        summary: 'Stale closures this token can act on: the expected reopening has passed and nobody has confirmed or reopened',
+        description: 'Managers see the offices of their districts and clusters, admins every office. Post an open notice to reopen, or a new closure with a new expected reopening to confirm.',
+        tags: ['notices'],
+        security: [{ bearer: [] }],
+        response: {
+          200: z
+            .object({ offices: z.array(z.object({ officeId: officeIdSchema, name: z.string(), districtCode: z.string(), clusterId: z.string(), currentStatus: statusSchema })), count: z.number().int() })
+            .meta({ id: 'StaleClosures' }),
+          401: problemSchema, 403: problemSchema, 503: problemSchema,
+        },
+      },
+    },
+    async (request) => {
+      const principal = request.principal as Principal;
+      // Only offices with a notice can be stale; the materialised table narrows the search.
+      const candidates = await app.db
+        .selectFrom('offices as o')
+        .select(['o.id', 'o.name', 'o.district_code', 'o.cluster_id'])
+        .where('o.closed_permanently_on', 'is', null)
+        .where('o.id', 'in', (eb) =>
+          eb.selectFrom('office_status').select('office_id').where((w) => w.or([w('status', '!=', 'open'), w('next_transition_at', '<=', new Date())])),
+        )
+        .orderBy('o.id')
+        .execute();
+      const inScope = candidates.filter((o) => covers(principal, o));
+      const statuses = await statusesAt(app.db, inScope.map((o) => o.id), new Date());
+      const offices = inScope
+        .flatMap((o) => {
+          const s = statuses.get(o.id);
+          return s?.stale ? [{ officeId: o.id, name: o.name, districtCode: o.district_code, clusterId: o.cluster_id, currentStatus: toStatusResource(s) }] : [];
+        });
+      return { offices, count: offices.length };
     },
   );
 };

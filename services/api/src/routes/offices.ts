@@ -1,87 +1,32 @@
-import { createHash } from 'node:crypto';
-import { findOffice, listOffices, statusesAt, type OfficeWithNames } from '@jcp/db';
-import { CAUSES, CERTAINTIES, REGULAR_OPEN, STATUSES, type EffectiveStatus } from '@jcp/domain';
+import { changesAfter, listOffices, officeHistory, officesChangedSince, statusesAt } from '@jcp/db';
+import { REGULAR_OPEN, STATUSES } from '@jcp/domain';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { HttpProblem } from '../errors.js';
+import { etagOf, type Representation } from '../representation-cache.js';
 import { problemSchema } from '../schemas.js';
-
-const officeId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,127}$/).describe('Office id: the name\'s slug and the DWP office code, e.g. carlisle-8504');
-const instant = z.iso.datetime().nullable();
-
-export const statusSchema = z
-  .object({
-    status: z.enum(STATUSES),
-    stale: z.boolean().describe('The expected reopening has passed and nobody has confirmed or reopened'),
-    cause: z.enum(CAUSES).nullable(),
-    message: z.string().nullable(),
-    since: instant.describe('When the notice in force took effect (null: regular hours)'),
-    until: instant.describe('When the notice in force ends (null: until further notice)'),
-    expectedReopenAt: instant.describe('Closed: when it should reopen. Delayed: when it opens'),
-    reopenCertainty: z.enum(CERTAINTIES),
-    noticeId: z.uuid().nullable(),
-    eventId: z.uuid().nullable(),
-  })
-  .meta({ id: 'OfficeStatus' });
-
-export const officeSchema = z
-  .object({
-    id: officeId,
-    officeCode: z.string(),
-    name: z.string(),
-    address: z.string(),
-    postcode: z.string(),
-    district: z.object({ code: z.string(), name: z.string() }),
-    cluster: z.object({ id: z.string(), handle: z.string() }),
-    aliases: z.array(z.object({ alias: z.string(), language: z.enum(['en', 'cy']) })),
-    regularHours: z.record(z.string(), z.tuple([z.string(), z.string()])).describe('ISO weekday (1 = Monday) to local opening and closing time'),
-    closedPermanentlyOn: z.iso.date().nullable(),
-    currentStatus: statusSchema,
-  })
-  .meta({ id: 'Office' });
-
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
-
-export function toStatusResource(s: EffectiveStatus): z.infer<typeof statusSchema> {
-  return {
-    status: s.status, stale: s.stale, cause: s.cause, message: s.message, since: iso(s.since), until: iso(s.until),
-    expectedReopenAt: iso(s.expectedReopenAt), reopenCertainty: s.reopenCertainty, noticeId: s.noticeId, eventId: s.eventId,
-  };
-}
-
-/** The one mapping from stored office to the API's shape. */
-export function toOfficeResource(o: OfficeWithNames, status: EffectiveStatus): z.infer<typeof officeSchema> {
-  return {
-    id: o.id,
-    officeCode: o.office_code,
-    name: o.name,
-    address: o.address,
-    postcode: o.postcode,
-    district: { code: o.district_code, name: o.district_name },
-    cluster: { id: o.cluster_id, handle: o.cluster_handle },
-    aliases: o.aliases.map((a) => ({ alias: a.alias, language: a.language as 'en' | 'cy' })),
-    regularHours: o.regular_hours as Record<string, [string, string]>,
-    closedPermanentlyOn: o.closed_permanently_on,
-    currentStatus: toStatusResource(status),
-  };
-}
-
-export function etagOf(body: unknown): string {
-  return `"${createHash('sha256').update(JSON.stringify(body)).digest('base64url').slice(0, 27)}"`;
-}
+import { changeSchema, officeIdSchema, officeSchema, renderOffice, renderStatusDocument, statusDocumentSchema, toChangeResource, toOfficeResource } from '../views.js';
 
 // Short freshness: during disruption a status may change at any minute.
 const CACHE_CONTROL = 'public, max-age=15, stale-while-revalidate=30';
+const JSON_TYPE = 'application/json; charset=utf-8';
 const conditionalHeaders = z.object({ 'if-none-match': z.string().max(1000).optional() });
 const notModified = z.null().describe('Not modified');
 
-/** Answers a cacheable read: ETag and Cache-Control on the body, or 304 when the client has it. */
-function sendCacheable<T>(request: FastifyRequest, reply: FastifyReply, body: T): T | FastifyReply {
-  const etag = etagOf(body);
-  reply.header('etag', etag).header('cache-control', CACHE_CONTROL);
-  if (matchesIfNoneMatch(request.headers['if-none-match'], etag)) return reply.code(304).send(null);
-  return body;
+/**
+ * Answers a cacheable read from its rendered JSON: ETag and Cache-Control, or 304 when
+ * the client has it. The text was checked against the route's schema when rendered.
+ */
+function sendRepresentation(request: FastifyRequest, reply: FastifyReply, representation: Pick<Representation, 'payload' | 'etag'>): FastifyReply {
+  reply.header('etag', representation.etag).header('cache-control', CACHE_CONTROL);
+  if (matchesIfNoneMatch(request.headers['if-none-match'], representation.etag)) return reply.code(304).send(null);
+  return reply.type(JSON_TYPE).send(representation.payload);
+}
+
+function sendJson(request: FastifyRequest, reply: FastifyReply, body: unknown): FastifyReply {
+  const payload = JSON.stringify(body);
+  return sendRepresentation(request, reply, { payload, etag: etagOf(payload) });
 }
 
 function matchesIfNoneMatch(header: string | string[] | undefined, etag: string): boolean {
@@ -97,18 +42,11 @@ const listQuery = z.object({
   cluster: z.string().max(64).optional().describe('Only offices of this cluster (account) id'),
   district: z.string().max(16).optional().describe('Only offices of this district code'),
   status: z.enum(STATUSES).optional().describe('Only offices whose current status is this'),
+  changedSince: z.iso.datetime({ offset: true }).optional().describe('Only offices whose status changed after this instant'),
   q: z.string().min(2).max(100).optional().describe('Search: name, alias (Welsh names too) or postcode / outward code'),
 });
 
-const compactStatus = z
-  .object({
-    status: z.enum(STATUSES),
-    stale: z.boolean(),
-    cause: z.enum(CAUSES).nullable(),
-    until: instant,
-    expectedReopenAt: instant,
-  })
-  .meta({ id: 'CompactStatus' });
+const cursorSchema = z.string().regex(/^\d{1,18}$/, 'a cursor is the decimal number a previous page returned');
 
 const offices: FastifyPluginAsyncZod = async (app) => {
   app.get(
@@ -116,25 +54,16 @@ const offices: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         summary: 'The status of every office in one compact document (for caches, phone lines, status pages)',
+        description: 'Carries the change-feed cursor it reflects: to stay in sync, take this document once, then follow GET /changes from its cursor.',
         tags: ['offices'],
         headers: conditionalHeaders,
-        response: {
-          200: z.object({ count: z.number().int(), offices: z.record(z.string(), compactStatus) }).meta({ id: 'StatusDocument' }),
-          304: notModified,
-          503: problemSchema,
-        },
+        response: { 200: statusDocumentSchema, 304: notModified, 503: problemSchema },
       },
     },
     async (request, reply) => {
-      const ids = (await listOffices(app.db, {})).map((o) => o.id);
-      const statuses = await statusesAt(app.db, ids, new Date());
-      const document: Record<string, z.infer<typeof compactStatus>> = {};
-      for (const id of ids) {
-        const s = statuses.get(id) ?? REGULAR_OPEN;
-        document[id] = { status: s.status, stale: s.stale, cause: s.cause, until: iso(s.until), expectedReopenAt: iso(s.expectedReopenAt) };
-      }
-      const body = { count: ids.length, offices: document };
-      return sendCacheable(request, reply, body);
+      const representation = await app.representations.getOrRender('statuses', () => renderStatusDocument(app.db, new Date()));
+      if (!representation) throw new Error('the status document always renders');
+      return sendRepresentation(request, reply, representation);
     },
   );
 
@@ -150,14 +79,17 @@ const offices: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const { cluster, district, status, q } = request.query;
-      const found = await listOffices(app.db, { clusterId: cluster, districtCode: district, q });
+      const { cluster, district, status, q, changedSince } = request.query;
+      let found = await listOffices(app.db, { clusterId: cluster, districtCode: district, q });
+      if (changedSince) {
+        const changed = await officesChangedSince(app.db, new Date(changedSince));
+        found = found.filter((o) => changed.has(o.id));
+      }
       const statuses = await statusesAt(app.db, found.map((o) => o.id), new Date());
       const items = found
         .map((o) => toOfficeResource(o, statuses.get(o.id) ?? REGULAR_OPEN))
         .filter((o) => !status || o.currentStatus.status === status);
-      const body = { offices: items, count: items.length };
-      return sendCacheable(request, reply, body);
+      return sendJson(request, reply, { offices: items, count: items.length });
     },
   );
 
@@ -166,19 +98,74 @@ const offices: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         summary: 'One office and its current status',
+        description: 'The ETag is what a manager sends as If-Match when changing this office, so that a change made meanwhile by somebody else is refused (412) instead of overwritten.',
         tags: ['offices'],
-        params: z.object({ officeId }),
+        params: z.object({ officeId: officeIdSchema }),
         headers: conditionalHeaders,
         response: { 200: officeSchema, 304: notModified, 400: problemSchema, 404: problemSchema, 503: problemSchema },
       },
     },
     async (request, reply) => {
-      const office = await findOffice(app.db, request.params.officeId);
-      if (!office) throw new HttpProblem(404, 'OFFICE_NOT_FOUND', `No office ${request.params.officeId}`);
-      const status = (await statusesAt(app.db, [office.id], new Date())).get(office.id);
-      if (!status) throw new Error('status missing for a known office');
-      const body = toOfficeResource(office, status);
-      return sendCacheable(request, reply, body);
+      const { officeId } = request.params;
+      const representation = await app.representations.getOrRender(`office:${officeId}`, () => renderOffice(app.db, officeId, new Date()));
+      if (!representation) throw new HttpProblem(404, 'OFFICE_NOT_FOUND', `No office ${officeId}`);
+      return sendRepresentation(request, reply, representation);
+    },
+  );
+
+  app.get(
+    '/offices/:officeId/history',
+    {
+      schema: {
+        summary: 'How one office\'s status changed, newest first',
+        tags: ['offices'],
+        params: z.object({ officeId: officeIdSchema }),
+        querystring: z.object({
+          limit: z.coerce.number().int().min(1).max(500).default(50),
+          before: cursorSchema.optional().describe('Continue from a previous page: its `next`'),
+        }),
+        headers: conditionalHeaders,
+        response: {
+          200: z.object({ officeId: officeIdSchema, changes: z.array(changeSchema), next: z.string().nullable().describe('Pass as `before` for older changes; null at the start') }).meta({ id: 'OfficeHistory' }),
+          304: notModified, 400: problemSchema, 404: problemSchema, 503: problemSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { officeId } = request.params;
+      const office = await app.db.selectFrom('offices').select('id').where('id', '=', officeId).executeTakeFirst();
+      if (!office) throw new HttpProblem(404, 'OFFICE_NOT_FOUND', `No office ${officeId}`);
+      const { limit, before } = request.query;
+      const changes = await officeHistory(app.db, officeId, limit, before);
+      const next = changes.length === limit ? (changes.at(-1)?.seq ?? null) : null;
+      return sendJson(request, reply, { officeId, changes: changes.map(toChangeResource), next });
+    },
+  );
+
+  app.get(
+    '/changes',
+    {
+      schema: {
+        summary: 'The change feed: every status change of every office, in order',
+        description:
+          'Changes are numbered in commit order, so a client that stores the last `cursor` it processed and asks for `after=<cursor>` misses and repeats nothing, even while several managers write at once. Start from GET /statuses and its cursor, or from `after=0` for the whole history. Scheduled starts, expiries and reopening times that pass (stale) appear here like manual changes, recorded by the scheduler within its interval.',
+        tags: ['offices'],
+        querystring: z.object({
+          after: cursorSchema.default('0').describe('The last cursor already processed (0: from the start)'),
+          limit: z.coerce.number().int().min(1).max(1000).default(100),
+          office: officeIdSchema.optional().describe('Only this office\'s changes'),
+        }),
+        headers: conditionalHeaders,
+        response: {
+          200: z.object({ changes: z.array(changeSchema), cursor: z.string().describe('Pass as `after` next time'), hasMore: z.boolean() }).meta({ id: 'ChangePage' }),
+          304: notModified, 400: problemSchema, 503: problemSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { after, limit, office } = request.query;
+      const page = await changesAfter(app.db, after, limit, { officeId: office });
+      return sendJson(request, reply, { changes: page.changes.map(toChangeResource), cursor: page.cursor, hasMore: page.changes.length === limit });
     },
   );
 };

@@ -1,0 +1,117 @@
+import { listOffices, statusesAt } from '@jcp/db';
+import { STATUSES, type Status } from '@jcp/domain';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** This app's metrics (not prom-client's global registry: tests build many apps in one process). */
+    metrics: Registry;
+  }
+}
+
+/** How long a scrape waits for the office counts before leaving them out. */
+const OFFICE_COUNT_TIMEOUT_MS = 2_000;
+
+interface OfficeCounts {
+  byStatus: Record<Status, number>;
+  stale: number;
+}
+
+/** The route pattern, never the raw URL, so that the label set stays bounded. */
+function routeLabel(request: FastifyRequest): string {
+  if (request.is404) return 'not_found';
+  return request.routeOptions.url ?? 'unknown';
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Counts offices by status; both gauges of a scrape (and concurrent scrapes) share one count in flight. */
+function officeCounter(app: FastifyInstance): () => Promise<OfficeCounts | null> {
+  let inflight: Promise<OfficeCounts | null> | null = null;
+  const count = async (): Promise<OfficeCounts | null> => {
+    try {
+      return await withTimeout(
+        (async () => {
+          const ids = (await listOffices(app.db, {})).map((o) => o.id);
+          const statuses = await statusesAt(app.db, ids, new Date());
+          const counts: OfficeCounts = { byStatus: { open: 0, closed: 0, delayed: 0 }, stale: 0 };
+          for (const id of ids) {
+            const s = statuses.get(id);
+            // statusesAt answers for every id; an office without notices keeps regular hours.
+            counts.byStatus[s?.status ?? 'open'] += 1;
+            if (s?.stale) counts.stale += 1;
+          }
+          return counts;
+        })(),
+        OFFICE_COUNT_TIMEOUT_MS,
+      );
+    } catch (error) {
+      app.log.warn({ err: error }, 'metrics: office counts unavailable, left out of this scrape');
+      return null;
+    }
+  };
+  return () => {
+    inflight ??= count().finally(() => {
+      inflight = null;
+    });
+    return inflight;
+  };
+}
+
+/**
+ * GET /metrics in the Prometheus text format: process metrics, request counts and
+ * durations by route pattern, and office counts by status computed at scrape time.
+ */
+export default fp(
+  async (app) => {
+    const registry = new Registry();
+    app.decorate('metrics', registry);
+    collectDefaultMetrics({ register: registry });
+
+    const labelNames = ['method', 'route', 'status_code'] as const;
+    const requests = new Counter({ name: 'http_requests_total', help: 'HTTP requests answered, by route pattern', labelNames, registers: [registry] });
+    const duration = new Histogram({ name: 'http_request_duration_seconds', help: 'Time to answer an HTTP request, by route pattern', labelNames, registers: [registry] });
+    app.addHook('onResponse', async (request, reply) => {
+      const labels = { method: request.method, route: routeLabel(request), status_code: String(reply.statusCode) };
+      requests.inc(labels);
+      duration.observe(labels, reply.elapsedTime / 1000);
+    });
+
+    const officeCounts = officeCounter(app);
+    new Gauge({
+      name: 'jcp_offices_by_status',
+      help: 'Offices in business by current status (left out when the database does not answer)',
+      labelNames: ['status'] as const,
+      registers: [registry],
+      async collect() {
+        const counts = await officeCounts();
+        this.reset();
+        if (counts) for (const status of STATUSES) this.set({ status }, counts.byStatus[status]);
+      },
+    });
+    new Gauge({
+      name: 'jcp_offices_stale',
+      help: 'Closures whose expected reopening has passed unconfirmed (left out when the database does not answer)',
+      registers: [registry],
+      async collect() {
+        const counts = await officeCounts();
+        if (counts) this.set(counts.stale);
+        else this.remove();
+      },
+    });
+
+    app.get('/metrics', { schema: { hide: true }, config: { public: true, rateLimit: false }, logLevel: 'warn' }, async (_request, reply) => {
+      const body = await registry.metrics();
+      return reply.header('cache-control', 'no-store').type(registry.contentType).send(body);
+    });
+  },
+  { name: 'metrics', dependencies: ['database'] },
+);

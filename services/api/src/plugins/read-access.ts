@@ -1,0 +1,47 @@
+import type { RouteOptions } from 'fastify';
+import fp from 'fastify-plugin';
+import { requireRole } from './auth.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Open to anyone even when reads need a token (health, metrics, docs). */
+    public?: boolean;
+  }
+}
+
+export type ReadAccess = 'public' | 'token';
+
+export interface ReadAccessOptions {
+  readAccess: ReadAccess;
+  /** Routes under this prefix (the docs UI, whose routes a plugin declares) are public. */
+  publicPrefixes?: readonly string[];
+}
+
+const READ_METHODS = new Set(['GET', 'HEAD']);
+
+function isRead(route: RouteOptions): boolean {
+  const methods = Array.isArray(route.method) ? route.method : [route.method];
+  return methods.some((m) => READ_METHODS.has(m.toUpperCase()));
+}
+
+/**
+ * With `readAccess: 'token'`, every GET and HEAD route declared after this plugin
+ * needs a token with at least the reader role, unless its config says `public: true`
+ * or it lives under one of `publicPrefixes`. An onRoute hook rather than a list of
+ * routes, so that a new read route is covered without anybody remembering to.
+ */
+export default fp<ReadAccessOptions>(
+  async (app, options) => {
+    if (options.readAccess !== 'token') return;
+    const prefixes = options.publicPrefixes ?? [];
+    const readerRequired = requireRole('reader');
+    app.addHook('onRoute', (route) => {
+      if (!isRead(route) || route.config?.public === true) return;
+      if (prefixes.some((p) => route.url === p || route.url.startsWith(`${p}/`))) return;
+      // First, so that nothing the route does (not even a 404 for an unknown id) answers an anonymous caller.
+      const own = route.preHandler === undefined ? [] : Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler];
+      route.preHandler = [readerRequired, ...own];
+    });
+  },
+  { name: 'read-access', dependencies: ['auth'] },
+);

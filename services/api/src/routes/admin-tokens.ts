@@ -1,0 +1,177 @@
+import { findToken, issueToken, listTokens, revokeTokenChecked, unknownScopes, type ApiToken, type Role, type TokenSummary } from '@jcp/db';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { HttpProblem } from '../errors.js';
+import { requireRole } from '../plugins/auth.js';
+import { problemSchema } from '../schemas.js';
+
+const ROLES = ['reader', 'manager', 'admin'] as const satisfies readonly Role[];
+
+const tokenId = z.uuid().describe('Token id');
+const districtCode = z.string().min(1).max(16).describe('District code, e.g. 105');
+const clusterId = z.string().min(1).max(64).describe('Cluster (X account) id, e.g. district-105');
+
+const newTokenBody = z
+  .object({
+    // No control characters: the name is part of the actor the audit log records.
+    name: z.string().trim().min(1).max(100).regex(/^\P{Cc}*$/u, 'must not contain control characters').describe('Who or what holds the token'),
+    role: z.enum(ROLES),
+    districtCodes: z.array(districtCode).max(100).optional().describe('Manager only: the districts whose offices it may act on'),
+    clusterIds: z.array(clusterId).max(100).optional().describe('Manager only: the clusters whose offices it may act on'),
+  })
+  .strict()
+  .meta({ id: 'NewApiToken' });
+
+const tokenFields = {
+  id: tokenId,
+  name: z.string(),
+  role: z.enum(ROLES),
+  districtCodes: z.array(z.string()),
+  clusterIds: z.array(z.string()),
+  createdAt: z.iso.datetime(),
+  createdBy: z.string().describe('The actor who issued it'),
+};
+
+const tokenSchema = z
+  .object({
+    ...tokenFields,
+    lastUsedAt: z.iso.datetime().nullable().describe('Last successful authentication (recorded at most once a minute)'),
+    revokedAt: z.iso.datetime().nullable(),
+  })
+  .meta({ id: 'ApiToken' });
+
+const issuedTokenSchema = z
+  .object({ ...tokenFields, token: z.string().describe('The bearer secret: shown here once, never again (only its hash is stored)') })
+  .meta({ id: 'IssuedApiToken' });
+
+const tokenListSchema = z.object({ tokens: z.array(tokenSchema), count: z.number().int() }).meta({ id: 'ApiTokenList' });
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+function toTokenResource(t: TokenSummary): z.infer<typeof tokenSchema> {
+  return {
+    id: t.id, name: t.name, role: t.role, districtCodes: t.district_codes, clusterIds: t.cluster_ids,
+    createdAt: t.created_at.toISOString(), createdBy: t.created_by, lastUsedAt: iso(t.last_used_at), revokedAt: iso(t.revoked_at),
+  };
+}
+
+function toIssuedResource(t: ApiToken, secret: string): z.infer<typeof issuedTokenSchema> {
+  return {
+    id: t.id, name: t.name, role: t.role, districtCodes: t.district_codes, clusterIds: t.cluster_ids,
+    createdAt: t.created_at.toISOString(), createdBy: t.created_by, token: secret,
+  };
+}
+
+const unique = (values: readonly string[] | undefined): string[] => [...new Set(values ?? [])];
+
+const security = [{ bearer: [] }];
+const refusals = { 401: problemSchema, 403: problemSchema, 503: problemSchema };
+
+const adminTokens: FastifyPluginAsyncZod = async (app) => {
+  // Token listings and secrets are never cached by browsers or proxies.
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header('cache-control', 'no-store');
+  });
+
+  app.post(
+    '/admin/tokens',
+    {
+      preHandler: requireRole('admin'),
+      schema: {
+        summary: 'Issue an API token (admin). The secret is in this answer only. A manager needs at least one district or cluster, all of which must exist; readers and admins take none',
+        tags: ['admin'],
+        security,
+        body: newTokenBody,
+        response: { 201: issuedTokenSchema, 400: problemSchema, ...refusals, 422: problemSchema },
+      },
+    },
+    async (request, reply) => {
+      const principal = request.principal;
+      if (!principal) throw new HttpProblem(401, 'AUTHENTICATION_REQUIRED', 'A bearer token is required');
+      const { name, role } = request.body;
+      const districtCodes = unique(request.body.districtCodes);
+      const clusterIds = unique(request.body.clusterIds);
+      const errors: { path: string; message: string }[] = [];
+      if (role === 'manager') {
+        if (districtCodes.length === 0 && clusterIds.length === 0) {
+          errors.push({ path: '/districtCodes', message: 'A manager needs at least one district or cluster' });
+        }
+        const unknown = await unknownScopes(app.db, districtCodes, clusterIds);
+        for (const code of unknown.districtCodes) errors.push({ path: `/districtCodes/${request.body.districtCodes?.indexOf(code) ?? 0}`, message: `No district ${code}` });
+        for (const id of unknown.clusterIds) errors.push({ path: `/clusterIds/${request.body.clusterIds?.indexOf(id) ?? 0}`, message: `No cluster ${id}` });
+      } else {
+        if (districtCodes.length > 0) errors.push({ path: '/districtCodes', message: `A ${role} token covers every office and takes no districts` });
+        if (clusterIds.length > 0) errors.push({ path: '/clusterIds', message: `A ${role} token covers every office and takes no clusters` });
+      }
+      if (errors.length > 0) throw new HttpProblem(422, 'TOKEN_REJECTED', errors.map((e) => e.message).join('; '), { errors });
+      // issueToken audits 'token.issued' with the issuer as actor (never the secret or its hash).
+      const { token, record } = await issueToken(app.db, { name, role, districtCodes, clusterIds, createdBy: principal.actor });
+      return reply.code(201).header('location', `/admin/tokens/${record.id}`).send(toIssuedResource(record, token));
+    },
+  );
+
+  app.get(
+    '/admin/tokens',
+    {
+      preHandler: requireRole('admin'),
+      schema: {
+        summary: 'List API tokens, newest first (admin); never their secrets. Revoked tokens only with includeRevoked=true',
+        tags: ['admin'],
+        security,
+        querystring: z.object({ includeRevoked: z.enum(['true', 'false']).default('false').describe('Also list revoked tokens') }),
+        response: { 200: tokenListSchema, 400: problemSchema, ...refusals },
+      },
+    },
+    async (request) => {
+      const tokens = await listTokens(app.db, { includeRevoked: request.query.includeRevoked === 'true' });
+      return { tokens: tokens.map(toTokenResource), count: tokens.length };
+    },
+  );
+
+  app.get(
+    '/admin/tokens/:tokenId',
+    {
+      preHandler: requireRole('admin'),
+      schema: {
+        summary: 'One API token (admin), revoked or not; never its secret',
+        tags: ['admin'],
+        security,
+        params: z.object({ tokenId }),
+        response: { 200: tokenSchema, 400: problemSchema, ...refusals, 404: problemSchema },
+      },
+    },
+    async (request) => {
+      const token = await findToken(app.db, request.params.tokenId);
+      if (!token) throw new HttpProblem(404, 'TOKEN_NOT_FOUND', `No token ${request.params.tokenId}`);
+      return toTokenResource(token);
+    },
+  );
+
+  app.delete(
+    '/admin/tokens/:tokenId',
+    {
+      preHandler: requireRole('admin'),
+      schema: {
+        summary: 'Revoke an API token (admin); it stops working at once. Revoking a revoked token is a 204 again. '
+          + 'An admin may revoke the token it is using, but the last live admin token is refused with 409 so that nobody locks every admin out '
+          + '(issue another admin token first; pnpm create-token always can)',
+        tags: ['admin'],
+        security,
+        params: z.object({ tokenId }),
+        response: { 204: z.null().describe('Revoked (or already revoked)'), 400: problemSchema, ...refusals, 404: problemSchema, 409: problemSchema },
+      },
+    },
+    async (request, reply) => {
+      const principal = request.principal;
+      if (!principal) throw new HttpProblem(401, 'AUTHENTICATION_REQUIRED', 'A bearer token is required');
+      const outcome = await revokeTokenChecked(app.db, request.params.tokenId, principal.actor, { keepLastAdmin: true });
+      if (outcome === 'not_found') throw new HttpProblem(404, 'TOKEN_NOT_FOUND', `No token ${request.params.tokenId}`);
+      if (outcome === 'last_admin') {
+        throw new HttpProblem(409, 'LAST_ADMIN_TOKEN', 'This is the last live admin token: issue another admin token before revoking it');
+      }
+      return reply.code(204).send(null);
+    },
+  );
+};
+
+export default adminTokens;
