@@ -79,3 +79,12 @@ create table job_slots (
   outcome      jsonb,
   primary key (job, slot)
 );
+
+-- Instances that cache reads, and the newest change each has applied. A writer waits
+-- until every live instance has acknowledged its change before it answers, so that
+-- the client's next read, on whichever instance, sees it.
+create table cache_listeners (
+  instance_id   text primary key,
+  seen_seq      bigint not null,
+  heartbeat_at  timestamptz not null default now()
+);

@@ -71,7 +71,7 @@ void t.test('invalid notices are 400 or 422 problem+json naming the field', asyn
     [{ status: 'closed' }, 422, '/cause'],
     [{ status: 'delayed', cause: 'weather' }, 422, '/expectedReopenAt'],
     [{ ...closure, from: '2030-01-02T00:00:00Z' }, 422, '/expectedReopenAt'],
-    [{ ...closure, until: '2000-01-01T00:00:00Z', from: '2000-01-01T00:00:00Z' }, 422, '/activeUntil'],
+    [{ ...closure, until: '2000-01-01T00:00:00Z', from: '2000-01-01T00:00:00Z' }, 422, '/until'],
   ];
   for (const [payload, status, path] of cases) {
     const res = await post(payload);

@@ -11,7 +11,8 @@ const registry = await readRegistryFiles();
 void t.test('GET /offices/:id gives the office and its current status, with ETag and 304', async (t) => {
   const database = await createTestDatabase(t);
   await importOfficeRegistry(database.db, registry, { actor: 'test' });
-  const app = await buildApp({ database, migrations });
+  // Notices are written below the API (no NOTIFY), so reads must not come from a cache.
+  const app = await buildApp({ database, migrations, cache: false });
   t.teardown(() => app.close());
 
   const open = await app.inject('/offices/carlisle-8504');
@@ -79,7 +80,8 @@ void t.test('GET /offices filters by cluster, district and status, and searches 
 void t.test('GET /statuses gives every office in one document that changes its ETag when a status changes', async (t) => {
   const database = await createTestDatabase(t);
   await importOfficeRegistry(database.db, registry, { actor: 'test' });
-  const app = await buildApp({ database, migrations });
+  // Notices are written below the API (no NOTIFY), so reads must not come from a cache.
+  const app = await buildApp({ database, migrations, cache: false });
   t.teardown(() => app.close());
   const first = await app.inject('/statuses');
   t.equal(first.statusCode, 200);

@@ -38,3 +38,17 @@ void t.test('a malformed variable stops with a message naming it, and never echo
   const two = (() => { try { loadConfig({ PORT: 'x', DATABASE_POOL_MAX: '0' }); return null; } catch (e) { return e as ConfigError; } })();
   t.equal(two?.issues.length, 2, 'every bad variable is named at once');
 });
+
+void t.test('rate limit and read access settings', async (t) => {
+  const defaults = loadConfig({});
+  t.equal(defaults.RATE_LIMIT_MAX, 600);
+  t.equal(defaults.RATE_LIMIT_WINDOW_MS, 60_000);
+  t.equal(defaults.READ_ACCESS, 'public', 'reads are public unless told otherwise');
+  const set = loadConfig({ RATE_LIMIT_MAX: '0', RATE_LIMIT_WINDOW_MS: '1000', READ_ACCESS: 'token' });
+  t.equal(set.RATE_LIMIT_MAX, 0, '0 turns rate limiting off');
+  t.equal(set.RATE_LIMIT_WINDOW_MS, 1000);
+  t.equal(set.READ_ACCESS, 'token');
+  for (const env of [{ RATE_LIMIT_MAX: '-1' }, { RATE_LIMIT_MAX: 'lots' }, { RATE_LIMIT_WINDOW_MS: '10' }, { READ_ACCESS: 'private' }]) {
+    t.throws(() => loadConfig(env), ConfigError, JSON.stringify(env));
+  }
+});

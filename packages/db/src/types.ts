@@ -188,8 +188,15 @@ export interface JobSlotsTable {
   outcome: ColumnType<unknown, string | null | undefined, string | null>;
 }
 
+export interface CacheListenersTable {
+  instance_id: string;
+  seen_seq: string;
+  heartbeat_at: CreatedAt;
+}
+
 export interface DB {
   api_tokens: ApiTokensTable;
+  cache_listeners: CacheListenersTable;
   office_status: OfficeStatusTable;
   status_changes: StatusChangesTable;
   idempotency_keys: IdempotencyKeysTable;

@@ -29,10 +29,12 @@ export class RepresentationCache {
   private readonly entries = new Map<string, Representation>();
   private generation = 0;
   private listening = false;
-  private seenSeq = 0n;
-  private readonly seqWaiters = new Set<{ seq: bigint; resolve: () => void }>();
 
   constructor(private readonly now: () => number = Date.now) {}
+
+  get isListening(): boolean {
+    return this.listening;
+  }
 
   /** Whether notifications flow, so that entries may be kept. */
   setListening(listening: boolean): void {
@@ -82,42 +84,8 @@ export class RepresentationCache {
     for (const id of officeIds) this.entries.delete(`office:${id}`);
   }
 
-  /** A notification arrived: `seq` is the newest change it carries (null: none). */
-  notified(officeIds: readonly string[] | null, seq: string | null): void {
+  /** A notification arrived: drop what it makes out of date. */
+  notified(officeIds: readonly string[] | null): void {
     this.invalidate(officeIds);
-    if (seq !== null) {
-      const s = BigInt(seq);
-      if (s > this.seenSeq) this.seenSeq = s;
-    }
-    for (const waiter of this.seqWaiters) {
-      if (waiter.seq <= this.seenSeq) {
-        this.seqWaiters.delete(waiter);
-        waiter.resolve();
-      }
-    }
-  }
-
-  /**
-   * Resolves once this instance has heard the notification for change `seq` (or after
-   * `timeoutMs`). A writer waits for its own notification before answering, so by the
-   * time its client reads from another instance, that instance has been told as well.
-   */
-  async waitForSeq(seq: string, timeoutMs: number): Promise<boolean> {
-    const s = BigInt(seq);
-    if (!this.listening || s <= this.seenSeq) return s <= this.seenSeq;
-    return new Promise<boolean>((resolve) => {
-      const waiter = {
-        seq: s,
-        resolve: () => {
-          clearTimeout(timer);
-          resolve(true);
-        },
-      };
-      const timer = setTimeout(() => {
-        this.seqWaiters.delete(waiter);
-        resolve(false);
-      }, timeoutMs);
-      this.seqWaiters.add(waiter);
-    });
   }
 }

@@ -34,9 +34,6 @@ export const singleOfficeWriteHeaders = writeHeaders.extend({
   'if-match': z.string().max(1000).optional().describe('The ETag of GET /offices/{officeId}: the write is refused with 412 if the office changed since'),
 });
 
-/** How long a writer waits to hear its own change notified before answering (see RepresentationCache.waitForSeq). */
-const NOTIFY_WAIT_MS = 250;
-
 function idempotencyKey(request: FastifyRequest): string | null {
   const raw = request.headers['idempotency-key'];
   if (raw === undefined) return null;
@@ -55,7 +52,7 @@ function fingerprint(request: FastifyRequest): string {
  * Runs a write in one transaction under the status-write lock, with its Idempotency-Key
  * claimed in that same transaction: a concurrent retry waits for the first attempt and
  * then replays its answer; a failed attempt leaves no key behind, so its retry runs
- * afresh. After commit, the caches hear of the changes before the client does.
+ * afresh. After commit, every caching instance has applied the change before the client hears of it.
  */
 export async function performWrite(
   app: FastifyInstance,
@@ -112,7 +109,7 @@ export async function performWrite(
   if (touched.size > 0) {
     app.representations.invalidate([...touched]);
     const last = changes.at(-1);
-    if (last) await app.representations.waitForSeq(last.seq, NOTIFY_WAIT_MS);
+    if (last) await app.awaitPropagation(last.seq);
   }
   const { answer, replayed } = outcome;
   if (replayed) reply.header('idempotent-replayed', 'true');

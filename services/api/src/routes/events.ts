@@ -155,7 +155,7 @@ const events: FastifyPluginAsyncZod = async (app) => {
         security: [{ bearer: [] }],
         params: z.object({ eventId: z.uuid() }),
         headers: writeHeaders,
-        body: z.object({ message: z.string().trim().min(1).max(1000).optional().describe('Shown with the reopening') }).strict().optional(),
+        body: z.object({ message: z.string().trim().min(1).max(1000).optional().describe('Shown with the reopening') }).strict().nullish(),
         response: {
           200: z
             .object({

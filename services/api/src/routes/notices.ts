@@ -312,7 +312,7 @@ const notices: FastifyPluginAsyncZod = async (app) => {
         security: [{ bearer: [] }],
         params: z.object({ noticeId: z.uuid() }),
         headers: writeHeaders,
-        body: z.object({}).strict().optional(),
+        body: z.object({}).strict().nullish().describe('No body, or an empty object'),
         response: { 201: replacedSchema, ...writeErrors },
       },
     },
