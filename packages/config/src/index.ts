@@ -23,6 +23,10 @@ export const envSchema = z.object({
   RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(60_000),
   /** `public`: anyone may read; `token`: every read needs a token with at least the reader role. */
   READ_ACCESS: z.enum(['public', 'token']).default('public'),
+  /** Run the node-cron jobs (scheduled notices, expiry, stale closures, pruning) in this process. */
+  SCHEDULER_ENABLED: bool.default(true),
+  /** node-cron expression, with seconds, for settling due status transitions. */
+  SETTLE_CRON: z.string().min(9).max(100).default('*/15 * * * * *'),
 });
 
 export type Config = Readonly<z.infer<typeof envSchema>>;

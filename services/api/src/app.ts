@@ -1,17 +1,18 @@
 import type { Database, MigrationFile } from '@jcp/db';
-import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { installProblemHandlers, sendProblem, toProblem } from './errors.js';
+import { declareProblemResponses } from './openapi.js';
 import databasePlugin from './plugins/database.js';
 import healthRoutes from './routes/health.js';
+import inputTextPlugin from './plugins/input-text.js';
 import authPlugin from './plugins/auth.js';
 import metricsPlugin from './plugins/metrics.js';
 import rateLimitPlugin, { type RateLimitSettings } from './plugins/rate-limit.js';
 import readAccessPlugin, { type ReadAccess } from './plugins/read-access.js';
-import { applySecurityHeaders, helmetOptions } from './security.js';
+import { applySecurityHeaders, installSecurityHeaders } from './security.js';
 import adminTokenRoutes from './routes/admin-tokens.js';
 import eventRoutes from './routes/events.js';
 import noticeRoutes from './routes/notices.js';
@@ -21,6 +22,19 @@ import officeRoutes from './routes/offices.js';
 
 export const API_VERSION = '0.1.0';
 export const DOCS_PREFIX = '/docs';
+
+/** A route as registered: one method (auto-generated HEAD routes included) and its URL pattern. */
+export interface RouteEntry {
+  method: string;
+  url: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route of the app, in registration order (tests enumerate them, so a new route is covered at once). */
+    routeTable: readonly RouteEntry[];
+  }
+}
 
 export interface AppOptions {
   database: Database;
@@ -50,15 +64,21 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Errors the router raises before any route (bad URL encoding, too long a
     // parameter) get the same problem+json as every other error.
     frameworkErrors: (error, request, reply) => {
-      applySecurityHeaders(request.raw, reply.raw);
+      applySecurityHeaders(reply.raw);
       void sendProblem(reply, toProblem(error, request));
     },
   }) as unknown as FastifyInstance;
   installProblemHandlers(app);
+  // Before any route: the hook sees every route of every plugin, present or future.
+  const routeTable: RouteEntry[] = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (route) => {
+    for (const method of Array.isArray(route.method) ? route.method : [route.method]) routeTable.push({ method: method.toUpperCase(), url: route.url });
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   // Security headers on every response, errors and 404s included.
-  await app.register(helmet, helmetOptions);
+  installSecurityHeaders(app, DOCS_PREFIX);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -77,7 +97,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API token (pnpm create-token)' } } },
     },
     transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    // Errors are application/problem+json on the wire, so in the document too.
+    transformObject: (input) => declareProblemResponses(jsonSchemaTransformObject(input)),
   });
   // Infrastructure first, then routes.
   await app.register(databasePlugin, {
@@ -86,6 +107,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     closeOnShutdown: options.closeDatabaseOnShutdown ?? false,
   });
   await app.register(authPlugin);
+  // Text PostgreSQL cannot store is refused with a 400 before any handler sees it.
+  await app.register(inputTextPlugin);
   await app.register(statusEventsPlugin, { cache: options.cache ?? true });
   await app.register(schedulerPlugin, options.scheduler ?? {});
   // These three act on the routes declared after them (onRoute hooks).

@@ -29,6 +29,7 @@ try {
     logger,
     readAccess: config.READ_ACCESS,
     rateLimit: { max: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW_MS },
+    scheduler: { enabled: config.SCHEDULER_ENABLED, settleCron: config.SETTLE_CRON },
   });
 
   closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT_MS }, async ({ signal, err }) => {

@@ -67,6 +67,8 @@ export default fp<SchedulerOptions>(
     };
     app.decorate('jobs', jobs);
     if (!options.enabled) return;
+    const settleCron = options.settleCron ?? '*/15 * * * * *';
+    if (!cron.validate(settleCron)) throw new Error(`SETTLE_CRON: "${settleCron}" is not a valid cron expression (six fields with seconds, e.g. "*/15 * * * * *")`);
     const tasks: ScheduledTask[] = [];
     const schedule = (name: string, expression: string, job: (slot: Date) => Promise<JobOutcome>) => {
       tasks.push(
@@ -86,7 +88,7 @@ export default fp<SchedulerOptions>(
       );
     };
     app.addHook('onReady', async () => {
-      schedule('settle-statuses', options.settleCron ?? '*/15 * * * * *', jobs.settleStatuses);
+      schedule('settle-statuses', settleCron, jobs.settleStatuses);
       schedule('prune', '17 */1 * * *', jobs.prune);
     });
     app.addHook('onClose', async () => {

@@ -1,0 +1,94 @@
+/**
+ * Benchmark: one request that closes every office in service (630 of the register's
+ * 631; one closed for good in 2018), then one that reopens them all, against the
+ * service running as `pnpm start` does (a child process) on PostgreSQL. Each request
+ * writes one notice, 630 links, 630 feed changes and 630 materialised statuses, with
+ * validation, scope check, audit and cache propagation, in one transaction.
+ *
+ * Baseline, same run, same server: one transaction of raw multi-row INSERTs of the
+ * same rows into unindexed tables without triggers (the floor for writing them at all).
+ *
+ *   pnpm bench:bulk   (BENCH_DATABASE_URL; BENCH_ROUNDS, default 10)
+ */
+import { performance } from 'node:perf_hooks';
+import { createDatabase, importOfficeRegistry, issueToken, migrate, readMigrations, readRegistryFiles } from '@jcp/db';
+import { createEmptyPostgresDatabase, freePort, spawnScript, waitForReady } from '@jcp/testing';
+import { sql } from 'kysely';
+
+const server = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const rounds = Number(process.env.BENCH_ROUNDS ?? 10);
+const targetMs = 300;
+
+const say = (line: string) => void process.stdout.write(`${line}\n`);
+const teardowns: (() => unknown)[] = [];
+const scope = { teardown: (fn: () => unknown) => void teardowns.push(fn) };
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+const max = (xs: number[]) => Math.max(...xs);
+
+try {
+  const url = await createEmptyPostgresDatabase(scope, server);
+  const database = await createDatabase({ url, poolMax: 2 });
+  teardowns.push(() => database.close());
+  await migrate(database.db, await readMigrations());
+  await importOfficeRegistry(database.db, await readRegistryFiles(), { actor: 'bench' });
+  const admin = await issueToken(database.db, { name: 'bench admin', role: 'admin', createdBy: 'bench' });
+  const offices = (await database.db.selectFrom('offices').select('id').where('closed_permanently_on', 'is', null).orderBy('id').execute()).map((o) => o.id);
+
+  const port = await freePort();
+  const service = spawnScript('services/api/src/server.ts', [], { DATABASE_URL: url, PORT: String(port), LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '0', NODE_ENV: 'production' });
+  teardowns.push(() => service.kill('SIGTERM'));
+  if ((await waitForReady(port)) !== 200) throw new Error(`the service did not become ready:\n${service.output.stderr}`);
+
+  const post = async (payload: object): Promise<number> => {
+    const t0 = performance.now();
+    const res = await fetch(`http://127.0.0.1:${port}/notices`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...payload, offices }),
+    });
+    const body = (await res.json()) as { changedCount?: number };
+    const ms = performance.now() - t0;
+    if (res.status !== 201 || body.changedCount !== offices.length) throw new Error(`bulk notice failed: ${res.status} ${JSON.stringify(body)}`);
+    return ms;
+  };
+
+  await sql`create table bench_notice (id uuid, status text, cause text, message text, active_from timestamptz, author text)`.execute(database.db);
+  await sql`create table bench_link (notice_id uuid, office_id text)`.execute(database.db);
+  await sql`create table bench_change (office_id text, effective_at timestamptz, reason text, status text, notice_id uuid)`.execute(database.db);
+  const baseline = async (): Promise<number> => {
+    const t0 = performance.now();
+    await database.db.transaction().execute(async (trx) => {
+      const id = crypto.randomUUID();
+      await sql`insert into bench_notice values (${id}, 'closed', 'weather', 'snow', now(), 'bench')`.execute(trx);
+      await sql`insert into bench_link ${sql.raw('values')} ${sql.join(offices.map((o) => sql`(${id}, ${o})`))}`.execute(trx);
+      await sql`insert into bench_change ${sql.raw('values')} ${sql.join(offices.map((o) => sql`(${o}, now(), 'notice', 'closed', ${id})`))}`.execute(trx);
+    });
+    return performance.now() - t0;
+  };
+
+  // Warm up the service and the server (JIT, plans, pools).
+  await post({ status: 'closed', cause: 'weather' });
+  await post({ status: 'open' });
+  await baseline();
+
+  const closing: number[] = [];
+  const reopening: number[] = [];
+  const floor: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    floor.push(await baseline());
+    closing.push(await post({ status: 'closed', cause: 'weather', message: 'Closed today because of heavy snow', expectedReopenAt: new Date(Date.now() + 86_400_000).toISOString() }));
+    reopening.push(await post({ status: 'open', message: 'Open as normal' }));
+  }
+  const ratio = median(closing) / median(floor);
+  const fmt = (xs: number[]) => `${median(xs).toFixed(1)} ms (max ${max(xs).toFixed(1)})`;
+  say(`bulk notice for ${offices.length} offices over HTTP, ${rounds} rounds (median, max)`);
+  say(`close all:   ${fmt(closing)}`);
+  say(`reopen all:  ${fmt(reopening)}`);
+  say(`baseline (raw INSERTs of the same rows, one transaction): ${fmt(floor)}`);
+  say(`ratio close / baseline: ${ratio.toFixed(1)}x`);
+  const met = median(closing) <= targetMs && median(reopening) <= targetMs;
+  say(met ? `target met (median <= ${targetMs} ms)` : `TARGET NOT MET (median <= ${targetMs} ms)`);
+  process.exitCode = met ? 0 : 1;
+} finally {
+  for (const fn of teardowns.reverse()) await fn();
+}

@@ -1,0 +1,120 @@
+/**
+ * Benchmark: looking up one office's status (GET /offices/{officeId}) on PostgreSQL,
+ * under autocannon with 50 connections, against a bare Fastify route returning the
+ * same JSON, both measured in the same run (the ratio is what to compare).
+ *
+ * The service runs as `pnpm start` does (services/api/src/server.ts as a child
+ * process), on a fresh database with the register imported and the office closed by
+ * a manager; rate limiting stays on with a limit high enough never to trigger, so its
+ * cost is in the figure. Rounds alternate baseline and service so drift hits both.
+ *
+ *   pnpm bench:lookup   (BENCH_DATABASE_URL, BENCH_SECONDS per round, default 10; BENCH_ROUNDS, default 2)
+ */
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDatabase, importOfficeRegistry, issueToken, migrate, readMigrations, readRegistryFiles } from '@jcp/db';
+import { createEmptyPostgresDatabase, freePort, spawnScript, waitForReady } from '@jcp/testing';
+import autocannon from 'autocannon';
+
+const server = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
+const connections = 50;
+const office = 'carlisle-8504';
+const targets = { ratio: 0.8, p99Ms: 10 };
+
+const say = (line: string) => void process.stdout.write(`${line}\n`);
+const teardowns: (() => unknown)[] = [];
+const scope = { teardown: (fn: () => unknown) => void teardowns.push(fn) };
+
+interface Figures {
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+async function load(url: string, duration: number): Promise<Figures> {
+  const result = await autocannon({ url, connections, duration, pipelining: 1 });
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors + result.timeouts };
+}
+
+async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await fetch(`http://127.0.0.1:${port}/offices/${office}`).then((r) => r.ok, () => false)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing answers on port ${port}`);
+}
+
+try {
+  const url = await createEmptyPostgresDatabase(scope, server);
+  const database = await createDatabase({ url, poolMax: 2 });
+  teardowns.push(() => database.close());
+  await migrate(database.db, await readMigrations());
+  await importOfficeRegistry(database.db, await readRegistryFiles(), { actor: 'bench' });
+  const manager = await issueToken(database.db, { name: 'bench manager', role: 'manager', districtCodes: ['105'], createdBy: 'bench' });
+
+  const servicePort = await freePort();
+  const service = spawnScript('services/api/src/server.ts', [], {
+    DATABASE_URL: url, PORT: String(servicePort), LOG_LEVEL: 'warn', RATE_LIMIT_MAX: process.env.BENCH_RATE_LIMIT_MAX ?? '1000000', NODE_ENV: 'production', SCHEDULER_ENABLED: 'true', ...(process.env.BENCH_SERVICE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVICE_NODE_OPTIONS } : {}),
+  });
+  teardowns.push(() => service.kill('SIGTERM'));
+  if ((await waitForReady(servicePort)) !== 200) throw new Error(`the service did not become ready:\n${service.output.stderr}`);
+  const base = `http://127.0.0.1:${servicePort}`;
+  const posted = await fetch(`${base}/offices/${office}/notices`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${manager.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ status: 'closed', cause: 'weather', message: 'Closed because of heavy snow. Call 0800 169 0190 for help with your claim.', expectedReopenAt: new Date(Date.now() + 86_400_000).toISOString() }),
+  });
+  if (posted.status !== 201) throw new Error(`closing the office failed: ${posted.status} ${await posted.text()}`);
+  const document = await (await fetch(`${base}/offices/${office}`)).text();
+
+  const bodyFile = join(tmpdir(), `jcp-bench-office-${process.pid}.json`);
+  await writeFile(bodyFile, document);
+  const barePort = await freePort();
+  const bare = spawnScript('scripts/bench/bare-server.ts', [], { PORT: String(barePort), BODY_FILE: bodyFile });
+  teardowns.push(() => bare.kill('SIGTERM'));
+  await waitForPort(barePort);
+  const bareBody = await (await fetch(`http://127.0.0.1:${barePort}/offices/${office}`)).text();
+  if (JSON.stringify(JSON.parse(bareBody)) !== JSON.stringify(JSON.parse(document))) throw new Error('the baseline does not return the same JSON');
+
+  // Warm both (JIT, connection pools, the service's cache).
+  await load(`http://127.0.0.1:${barePort}/offices/${office}`, 3);
+  await load(`${base}/offices/${office}`, 3);
+  const bareRuns: Figures[] = [];
+  const serviceRuns: Figures[] = [];
+  for (let round = 0; round < rounds; round++) {
+    bareRuns.push(await load(`http://127.0.0.1:${barePort}/offices/${office}`, seconds));
+    serviceRuns.push(await load(`${base}/offices/${office}`, seconds));
+  }
+  const mean = (runs: Figures[], key: keyof Figures) => runs.reduce((sum, r) => sum + r[key], 0) / runs.length;
+  const worst = (runs: Figures[], key: keyof Figures) => Math.max(...runs.map((r) => r[key]));
+  const bareRps = mean(bareRuns, 'rps');
+  const serviceRps = mean(serviceRuns, 'rps');
+  const ratio = serviceRps / bareRps;
+  const p99 = worst(serviceRuns, 'p99');
+  const failures = serviceRuns.reduce((n, r) => n + r.non2xx + r.errors, 0);
+
+  // Correct under writes: reopen, and the very next read must say so.
+  const reopened = await fetch(`${base}/offices/${office}/notices`, {
+    method: 'POST', headers: { authorization: `Bearer ${manager.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ status: 'open' }),
+  });
+  const after = (await (await fetch(`${base}/offices/${office}`)).json()) as { currentStatus: { status: string } };
+  const fresh = reopened.status === 201 && after.currentStatus.status === 'open';
+
+  const line = (name: string, runs: Figures[]) =>
+    `${name.padEnd(22)} ${mean(runs, 'rps').toFixed(0).padStart(7)} req/s   p50 ${mean(runs, 'p50').toFixed(1)} ms   p99 ${worst(runs, 'p99').toFixed(1)} ms   non-2xx+errors ${runs.reduce((n, r) => n + r.non2xx + r.errors, 0)}`;
+  say(`GET /offices/${office}, autocannon ${connections} connections, ${rounds} x ${seconds} s each (alternating)`);
+  say(line('bare Fastify baseline', bareRuns));
+  say(line('jcp-status service', serviceRuns));
+  say(`ratio service / baseline: ${ratio.toFixed(2)}x (target >= ${targets.ratio}x)   service p99: ${p99.toFixed(1)} ms (target <= ${targets.p99Ms} ms)`);
+  say(`read after write: ${fresh ? 'the next read returned the new status' : 'STALE READ'}`);
+  const met = ratio >= targets.ratio && p99 <= targets.p99Ms && failures === 0 && fresh;
+  say(met ? 'targets met' : 'TARGETS NOT MET');
+  process.exitCode = met ? 0 : 1;
+} finally {
+  for (const fn of teardowns.reverse()) await fn();
+}
