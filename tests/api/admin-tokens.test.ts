@@ -280,3 +280,25 @@ void t.test('invalid token requests are 400 or 422 problem+json naming the field
   t.match(unknown.json(), { status: 422, type: /token-rejected$/, detail: /No district 999/ });
   t.equal((await database.db.selectFrom('api_tokens').select('id').execute()).length, 3, 'nothing issued');
 });
+
+void t.test('issuing with an Idempotency-Key: a retry gets the first token back, without its secret, and nothing new is issued', async (t) => {
+  const { app, database, admin, as } = await setup(t);
+  const issue = () =>
+    app.inject({ method: 'POST', url: '/admin/tokens', headers: { ...as(admin.token), 'idempotency-key': 'issue-gov-uk' }, payload: { name: 'gov.uk status page', role: 'reader' } });
+  const first = await issue();
+  t.equal(first.statusCode, 201, first.body);
+  const issued = first.json<IssuedBody>();
+  t.match(issued.token, /^jcp_/);
+  const retry = await issue();
+  t.equal(retry.statusCode, 201);
+  t.equal(retry.headers['idempotent-replayed'], 'true');
+  t.equal(retry.headers.location, first.headers.location);
+  const replayed = retry.json<{ id: string; token: string | null }>();
+  t.equal(replayed.id, issued.id, 'the same token');
+  t.equal(replayed.token, null, 'its secret is not kept, even for a replay');
+  const stored = await database.db.selectFrom('idempotency_keys').select('response_body').executeTakeFirstOrThrow();
+  t.notMatch(JSON.stringify(stored.response_body), /jcp_/, 'no secret in the idempotency store');
+  const named = await database.db.selectFrom('api_tokens').select('id').where('name', '=', 'gov.uk status page').execute();
+  t.equal(named.length, 1, 'one token issued');
+  t.equal((await app.inject({ url: '/statuses', headers: as(issued.token) })).statusCode, 200, 'and the first answer\'s secret works');
+});

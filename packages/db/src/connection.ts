@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { DB } from './types.js';
 
 const OID_DATE = 1082;
+const OID_INT8 = 20;
 
 // `date` stays 'YYYY-MM-DD' text: parsing it into a JS Date would shift it by the
 // process's time zone. pg and PGlite both get the same rule.
@@ -199,7 +200,12 @@ async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
   throw new DbError('PGLITE_IN_USE', `could not lock the embedded database in ${dataDir}`);
 }
 
-export const pgliteParsers = { [OID_DATE]: (value: string) => value };
+/**
+ * PGlite's parsers, made to agree with pg's: `date` stays text (as above), and so does
+ * `bigint` (int8), which pg gives as a string and PGlite by default as a JS number; the
+ * code and the API types (change-feed cursors, counts) expect the string.
+ */
+export const pgliteParsers = { [OID_DATE]: keepText, [OID_INT8]: keepText };
 
 export async function openPglite(dataDir: string, loadDataDir?: Blob): Promise<PGlite> {
   if (!dataDir.startsWith('memory://')) await mkdir(dataDir, { recursive: true });

@@ -4,7 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { installProblemHandlers, sendProblem, toProblem } from './errors.js';
-import { declareProblemResponses } from './openapi.js';
+import { declareProblemResponses, documentStandardErrors } from './openapi.js';
 import databasePlugin from './plugins/database.js';
 import healthRoutes from './routes/health.js';
 import inputTextPlugin from './plugins/input-text.js';
@@ -93,10 +93,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         { name: 'notices', description: 'Closures, delays and reopenings posted by area managers' },
         { name: 'events', description: 'Disruption events: many offices closed and reopened together' },
         { name: 'admin', description: 'API tokens: issue, list and revoke (admin role)' },
+        { name: 'health', description: 'Probes for orchestrators: liveness and readiness (never rate limited, never need a token)' },
       ],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API token (pnpm create-token)' } } },
     },
-    transform: jsonSchemaTransform,
+    transform: (input) => jsonSchemaTransform(documentStandardErrors(input)),
     // Errors are application/problem+json on the wire, so in the document too.
     transformObject: (input) => declareProblemResponses(jsonSchemaTransformObject(input)),
   });

@@ -1,3 +1,3 @@
-export { buildApp, type AppOptions } from './app.js';
+export { buildApp, type AppOptions, type RouteEntry } from './app.js';
 export { openDatabase, prepareDatabase } from './boot.js';
 export { HttpProblem, PROBLEM_JSON, toProblem, type Problem } from './errors.js';

@@ -11,6 +11,8 @@ export interface WriteAnswer {
   statusCode: number;
   body: unknown;
   headers?: Record<string, string>;
+  /** What a replay gets instead of `body`, when the body holds a secret that must not be stored. */
+  replayBody?: unknown;
 }
 
 export interface WriteContext {
@@ -99,7 +101,7 @@ export async function performWrite(
     if (key) {
       await trx
         .updateTable('idempotency_keys')
-        .set({ status_code: answer.statusCode, response_body: JSON.stringify(answer.body ?? null), headers: JSON.stringify(answer.headers ?? {}) })
+        .set({ status_code: answer.statusCode, response_body: JSON.stringify((answer.replayBody === undefined ? answer.body : answer.replayBody) ?? null), headers: JSON.stringify(answer.headers ?? {}) })
         .where('token_id', '=', principal.tokenId)
         .where('key', '=', key)
         .execute();

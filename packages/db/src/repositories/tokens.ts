@@ -20,7 +20,8 @@ export interface NewToken {
 /** Issues a token; the secret is returned here only, the database keeps its hash. */
 export async function issueToken(db: Kysely<DB>, input: NewToken): Promise<{ token: string; record: ApiToken }> {
   const token = `${PREFIX}${randomBytes(32).toString('base64url')}`;
-  const record = await db.transaction().execute(async (trx) => {
+  // Inside the caller's transaction when given one (an idempotent API write), else its own.
+  const write = async (trx: Kysely<DB>) => {
     const row = await trx
       .insertInto('api_tokens')
       .values({
@@ -36,7 +37,8 @@ export async function issueToken(db: Kysely<DB>, input: NewToken): Promise<{ tok
       .executeTakeFirstOrThrow();
     await appendAudit(trx, [{ actor: input.createdBy, action: 'token.issued', entityType: 'token', entityId: row.id, after: { name: row.name, role: row.role, districtCodes: row.district_codes, clusterIds: row.cluster_ids } }]);
     return row;
-  });
+  };
+  const record = db.isTransaction ? await write(db) : await db.transaction().execute(write);
   return { token, record };
 }
 

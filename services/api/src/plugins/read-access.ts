@@ -1,5 +1,6 @@
 import type { RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
+import { problemSchema } from '../schemas.js';
 import { requireRole } from './auth.js';
 
 declare module 'fastify' {
@@ -41,6 +42,15 @@ export default fp<ReadAccessOptions>(
       // First, so that nothing the route does (not even a 404 for an unknown id) answers an anonymous caller.
       const own = route.preHandler === undefined ? [] : Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler];
       route.preHandler = [readerRequired, ...own];
+      // And the OpenAPI document (/docs/json) says so: a bearer token, and the 401 and 403 it may get.
+      if (route.schema) {
+        const response = (route.schema.response ?? {}) as Record<string, unknown>;
+        route.schema = {
+          ...route.schema,
+          security: (route.schema as { security?: unknown }).security ?? [{ bearer: [] }],
+          response: { 401: problemSchema, 403: problemSchema, ...response },
+        } as typeof route.schema;
+      }
     });
   },
   { name: 'read-access', dependencies: ['auth'] },

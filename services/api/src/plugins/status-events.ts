@@ -31,8 +31,10 @@ export interface StatusEventsOptions {
 
 function parseNotification(payload: string): StatusNotification {
   try {
-    const parsed = JSON.parse(payload) as Partial<StatusNotification>;
-    return { seq: typeof parsed.seq === 'string' ? parsed.seq : null, offices: Array.isArray(parsed.offices) ? parsed.offices.map(String) : null };
+    const parsed = JSON.parse(payload) as { seq?: unknown; offices?: unknown };
+    // A seq is a bigint: text from pg, a number from a PGlite left with its default parsers.
+    const seq = typeof parsed.seq === 'string' || typeof parsed.seq === 'number' ? String(parsed.seq) : '';
+    return { seq: /^\d{1,19}$/.test(seq) ? seq : null, offices: Array.isArray(parsed.offices) ? parsed.offices.map(String) : null };
   } catch {
     return { seq: null, offices: null };
   }
@@ -53,15 +55,53 @@ export default fp<StatusEventsOptions>(
     const timeoutMs = options.propagationTimeoutMs ?? 2_000;
     app.decorate('representations', cache);
     app.decorate('awaitPropagation', async (seq: string) => {
-      const done = await waitForListeners(app.db, seq, timeoutMs);
+      let done: boolean;
+      try {
+        done = await waitForListeners(app.db, seq, timeoutMs);
+      } catch (error) {
+        // The change is committed: it must be answered as done, not as a 503 that invites a
+        // retry (a duplicate, without an Idempotency-Key). An instance that cannot be told of
+        // it has lost its LISTEN connection too, and so has dropped its cache.
+        app.log.warn({ err: error, seq }, 'could not check that caching instances applied a change (database unreachable); answering anyway');
+        return false;
+      }
       if (!done) app.log.warn({ seq, timeoutMs }, 'a caching instance has not acknowledged a change in time; it may serve the old status briefly');
       return done;
     });
     if (options.cache === false) return;
     let stop: (() => Promise<void>) | null = null;
     let heartbeat: NodeJS.Timeout | null = null;
+    let retry: NodeJS.Timeout | null = null;
+    let closing = false;
+    // Bumped at each change of the listener's state: work started for an older state
+    // (a registration that was slow to finish) must not switch caching back on.
+    let epoch = 0;
+    // Registrations and unregistrations run one at a time, in the order the listener's
+    // state changed: an unregistration that was slow to run (a database just back) must
+    // not delete the row a later registration made, or writers would stop waiting for an
+    // instance that caches.
+    let membership: Promise<void> = Promise.resolve();
+    const inOrder = (work: () => Promise<void>): Promise<void> => (membership = membership.then(work));
     const log = app.log.child({ module: 'status-events' });
     const quietly = (what: string, work: Promise<void>) => work.catch((error: unknown) => log.warn({ err: error }, `${what} failed`));
+    const unregister = () => inOrder(() => quietly('unregistering the cache listener', unregisterListener(app.db, instanceId)));
+    // Caches only once writers know to wait for this instance; retried (with backoff) while
+    // the listener stays up, or reads would go uncached until the listener next drops.
+    const register = (at: number, delay: number): Promise<void> =>
+      inOrder(async () => {
+        if (at !== epoch) return;
+        try {
+          await registerListener(app.db, instanceId);
+        } catch (error) {
+          if (at !== epoch) return;
+          log.warn({ err: error, retryInMs: delay }, 'registering the cache listener failed; reads go to the database until it succeeds');
+          retry = setTimeout(() => void register(at, Math.min(delay * 2, 5_000)), delay);
+          return;
+        }
+        if (at !== epoch) return; // the listener dropped meanwhile; the unregistration queued after this removes the row
+        cache.setListening(true);
+        log.info('status notifications flow; caching reads');
+      });
     app.addHook('onReady', async () => {
       stop = await app.database.listen(
         STATUS_CHANNEL,
@@ -71,18 +111,15 @@ export default fp<StatusEventsOptions>(
           if (n.seq !== null) void quietly('acknowledging a change', acknowledgeChange(app.db, instanceId, n.seq));
         },
         (listening) => {
+          if (closing) return;
+          const at = ++epoch;
+          if (retry) clearTimeout(retry);
+          retry = null;
           cache.setListening(false);
           if (listening) {
-            // Cache only once writers know to wait for this instance.
-            void quietly(
-              'registering the cache listener',
-              registerListener(app.db, instanceId).then(() => {
-                cache.setListening(true);
-                log.info('status notifications flow; caching reads');
-              }),
-            );
+            void register(at, 200);
           } else {
-            void quietly('unregistering the cache listener', unregisterListener(app.db, instanceId));
+            void unregister();
             log.warn('status notifications interrupted; reads go to the database');
           }
         },
@@ -93,9 +130,12 @@ export default fp<StatusEventsOptions>(
       heartbeat.unref();
     });
     app.addHook('onClose', async () => {
+      closing = true;
+      epoch++;
+      if (retry) clearTimeout(retry);
       if (heartbeat) clearInterval(heartbeat);
       cache.setListening(false);
-      await quietly('unregistering the cache listener', unregisterListener(app.db, instanceId));
+      await unregister();
       if (stop) await stop();
     });
   },

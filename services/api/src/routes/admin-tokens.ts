@@ -2,6 +2,7 @@ import { findToken, issueToken, listTokens, revokeTokenChecked, unknownScopes, t
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { HttpProblem } from '../errors.js';
+import { performWrite, writeHeaders } from '../writes.js';
 import { requireRole } from '../plugins/auth.js';
 import { problemSchema } from '../schemas.js';
 
@@ -41,7 +42,13 @@ const tokenSchema = z
   .meta({ id: 'ApiToken' });
 
 const issuedTokenSchema = z
-  .object({ ...tokenFields, token: z.string().describe('The bearer secret: shown here once, never again (only its hash is stored)') })
+  .object({
+    ...tokenFields,
+    token: z
+      .string()
+      .nullable()
+      .describe('The bearer secret: shown here once, never again (only its hash is stored). Null when this answer is an Idempotency-Key replay: the secret is not kept even for that; if it was lost, revoke the token and issue another'),
+  })
   .meta({ id: 'IssuedApiToken' });
 
 const tokenListSchema = z.object({ tokens: z.array(tokenSchema), count: z.number().int() }).meta({ id: 'ApiTokenList' });
@@ -55,7 +62,7 @@ function toTokenResource(t: TokenSummary): z.infer<typeof tokenSchema> {
   };
 }
 
-function toIssuedResource(t: ApiToken, secret: string): z.infer<typeof issuedTokenSchema> {
+function toIssuedResource(t: ApiToken, secret: string | null): z.infer<typeof issuedTokenSchema> {
   return {
     id: t.id, name: t.name, role: t.role, districtCodes: t.district_codes, clusterIds: t.cluster_ids,
     createdAt: t.created_at.toISOString(), createdBy: t.created_by, token: secret,
@@ -81,13 +88,13 @@ const adminTokens: FastifyPluginAsyncZod = async (app) => {
         summary: 'Issue an API token (admin). The secret is in this answer only. A manager needs at least one district or cluster, all of which must exist; readers and admins take none',
         tags: ['admin'],
         security,
+        headers: writeHeaders,
         body: newTokenBody,
         response: { 201: issuedTokenSchema, 400: problemSchema, ...refusals, 422: problemSchema },
       },
     },
-    async (request, reply) => {
-      const principal = request.principal;
-      if (!principal) throw new HttpProblem(401, 'AUTHENTICATION_REQUIRED', 'A bearer token is required');
+    async (request, reply) =>
+      performWrite(app, request, reply, async ({ trx, principal }) => {
       const { name, role } = request.body;
       const districtCodes = unique(request.body.districtCodes);
       const clusterIds = unique(request.body.clusterIds);
@@ -96,7 +103,7 @@ const adminTokens: FastifyPluginAsyncZod = async (app) => {
         if (districtCodes.length === 0 && clusterIds.length === 0) {
           errors.push({ path: '/districtCodes', message: 'A manager needs at least one district or cluster' });
         }
-        const unknown = await unknownScopes(app.db, districtCodes, clusterIds);
+        const unknown = await unknownScopes(trx, districtCodes, clusterIds);
         for (const code of unknown.districtCodes) errors.push({ path: `/districtCodes/${request.body.districtCodes?.indexOf(code) ?? 0}`, message: `No district ${code}` });
         for (const id of unknown.clusterIds) errors.push({ path: `/clusterIds/${request.body.clusterIds?.indexOf(id) ?? 0}`, message: `No cluster ${id}` });
       } else {
@@ -105,9 +112,14 @@ const adminTokens: FastifyPluginAsyncZod = async (app) => {
       }
       if (errors.length > 0) throw new HttpProblem(422, 'TOKEN_REJECTED', errors.map((e) => e.message).join('; '), { errors });
       // issueToken audits 'token.issued' with the issuer as actor (never the secret or its hash).
-      const { token, record } = await issueToken(app.db, { name, role, districtCodes, clusterIds, createdBy: principal.actor });
-      return reply.code(201).header('location', `/admin/tokens/${record.id}`).send(toIssuedResource(record, token));
-    },
+      const { token, record } = await issueToken(trx, { name, role, districtCodes, clusterIds, createdBy: principal.actor });
+      return {
+        statusCode: 201,
+        body: toIssuedResource(record, token),
+        replayBody: toIssuedResource(record, null),
+        headers: { location: `/admin/tokens/${record.id}` },
+      };
+      }),
   );
 
   app.get(

@@ -1,7 +1,9 @@
 import { pendingMigrations } from '@jcp/db';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
+import { z } from 'zod';
 import { PROBLEM_JSON } from '../errors.js';
+import { problemSchema } from '../schemas.js';
 
 const READY_TIMEOUT_MS = 2_000;
 /** Probes answer anybody, however often: no token even when reads need one, no rate limit. */
@@ -18,12 +20,32 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 export default async function healthRoutes(app: FastifyInstance): Promise<void> {
   // Liveness: the process answers. It never touches the database, so an outage
   // does not get healthy replicas restarted.
-  app.get('/healthz', { logLevel: 'warn', config: PROBE }, async (_request, reply) => {
+  app.get('/healthz', {
+    logLevel: 'warn',
+    config: PROBE,
+    schema: {
+      summary: 'Liveness: the process answers (it never touches the database)',
+      tags: ['health'],
+      response: { 200: z.object({ status: z.literal('ok') }).meta({ id: 'Liveness' }) },
+    },
+  }, async (_request, reply) => {
     return reply.header('cache-control', 'no-store').send({ status: 'ok' });
   });
 
   // Readiness: the database answers and every migration of this release is applied.
-  app.get('/readyz', { logLevel: 'warn', config: PROBE }, async (_request, reply) => {
+  app.get('/readyz', {
+    logLevel: 'warn',
+    config: PROBE,
+    schema: {
+      summary: 'Readiness: the database answers and every migration is applied',
+      description: 'A 503 problem carries `checks`: `database` (`ok` or `unreachable`) and the `pendingMigrations`.',
+      tags: ['health'],
+      response: {
+        200: z.object({ status: z.literal('ready'), database: z.enum(['postgres', 'pglite']) }).meta({ id: 'Readiness' }),
+        503: problemSchema,
+      },
+    },
+  }, async (_request, reply) => {
     reply.header('cache-control', 'no-store');
     let database: 'ok' | 'unreachable' = 'ok';
     let pending: string[] = [];

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { HttpProblem } from '../errors.js';
 import { covers, requireRole, type Principal } from '../plugins/auth.js';
 import { etagOf } from '../representation-cache.js';
-import { problemSchema } from '../schemas.js';
+import { instantInput, problemSchema } from '../schemas.js';
 import { iso, officeIdSchema, renderOffice, statusSchema, toStatusResource } from '../views.js';
 import { performWrite, singleOfficeWriteHeaders, writeHeaders } from '../writes.js';
 
@@ -14,9 +14,9 @@ const noticeFields = {
   status: z.enum(STATUSES),
   cause: z.enum(CAUSES).optional().describe('Required for closed and delayed'),
   message: z.string().trim().min(1).max(1000).optional().describe('Shown to the public: what people should do'),
-  from: z.iso.datetime({ offset: true }).optional().describe('When it takes effect; a future time schedules it. Default: now'),
-  until: z.iso.datetime({ offset: true }).optional().describe('When it ends on its own. Default: until further notice'),
-  expectedReopenAt: z.iso.datetime({ offset: true }).optional().describe('Closed: expected reopening. Delayed (required): when the office opens'),
+  from: instantInput.optional().describe('When it takes effect; a future time schedules it. Default: now'),
+  until: instantInput.optional().describe('When it ends on its own. Default: until further notice'),
+  expectedReopenAt: instantInput.optional().describe('Closed: expected reopening. Delayed (required): when the office opens'),
   reopenCertainty: z.enum(CERTAINTIES).optional().describe('Default: expected when expectedReopenAt is given, else unknown'),
 };
 type NoticeFields = { [K in keyof typeof noticeFields]: z.infer<(typeof noticeFields)[K]> };

@@ -5,7 +5,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { HttpProblem } from '../errors.js';
 import { etagOf, type Representation } from '../representation-cache.js';
-import { problemSchema } from '../schemas.js';
+import { instantInput, problemSchema } from '../schemas.js';
 import { changeSchema, officeIdSchema, officeSchema, renderOffice, renderStatusDocument, statusDocumentSchema, toChangeResource, toOfficeResource } from '../views.js';
 
 // Short freshness: during disruption a status may change at any minute.
@@ -42,7 +42,7 @@ const listQuery = z.object({
   cluster: z.string().max(64).optional().describe('Only offices of this cluster (account) id'),
   district: z.string().max(16).optional().describe('Only offices of this district code'),
   status: z.enum(STATUSES).optional().describe('Only offices whose current status is this'),
-  changedSince: z.iso.datetime({ offset: true }).optional().describe('Only offices whose status changed after this instant'),
+  changedSince: instantInput.optional().describe('Only offices whose status changed after this instant'),
   q: z.string().min(2).max(100).optional().describe('Search: name, alias (Welsh names too) or postcode / outward code'),
 });
 
