@@ -59,7 +59,7 @@ try {
 
   const servicePort = await freePort();
   const service = spawnScript('services/api/src/server.ts', [], {
-    DATABASE_URL: url, PORT: String(servicePort), LOG_LEVEL: 'warn', RATE_LIMIT_MAX: process.env.BENCH_RATE_LIMIT_MAX ?? '1000000', NODE_ENV: 'production', SCHEDULER_ENABLED: 'true', ...(process.env.BENCH_SERVICE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVICE_NODE_OPTIONS } : {}),
+    DATABASE_URL: url, PORT: String(servicePort), LOG_LEVEL: 'warn', RATE_LIMIT_MAX: process.env.BENCH_RATE_LIMIT_MAX ?? '1000000', RATE_LIMIT_WINDOW_MS: '1000', NODE_ENV: 'production', SCHEDULER_ENABLED: 'true', ...(process.env.BENCH_SERVICE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVICE_NODE_OPTIONS } : {}),
   });
   teardowns.push(() => service.kill('SIGTERM'));
   if ((await waitForReady(servicePort)) !== 200) throw new Error(`the service did not become ready:\n${service.output.stderr}`);

@@ -89,8 +89,7 @@ void t.test('rate limit: a 429 problem+json with Retry-After after N requests, c
   for (let i = 1; i <= 3; i++) {
     const ok = await app.inject('/statuses');
     t.equal(ok.statusCode, 200, `anonymous request ${i}`);
-    t.equal(ok.headers['ratelimit-limit'], '3');
-    t.equal(ok.headers['ratelimit-remaining'], String(3 - i));
+    t.equal(ok.headers['ratelimit-limit'], undefined, 'the limit headers come with a refusal only');
   }
   const refused = await app.inject('/offices/carlisle-8504?x=1');
   t.equal(refused.statusCode, 429, 'the fourth request from the address, on any route');
@@ -104,6 +103,7 @@ void t.test('rate limit: a 429 problem+json with Retry-After after N requests, c
   });
   const retryAfter = Number(refused.headers['retry-after']);
   t.ok(retryAfter > 0 && retryAfter <= 60, `retry-after ${String(refused.headers['retry-after'])}`);
+  t.equal(refused.headers['ratelimit-limit'], '3');
   t.equal(refused.headers['ratelimit-remaining'], '0');
   t.ok(Number(refused.headers['ratelimit-reset']) > 0, 'ratelimit-reset');
   hasSecurityHeaders(t, refused, '429');

@@ -4,13 +4,13 @@ import type { FastifyInstance } from 'fastify';
 /**
  * Security headers, fixed strings set once per response (no per-request work).
  *
- * The API answers JSON to programs, so it sends the set OWASP's REST Security Cheat
- * Sheet asks of an API: nothing it serves may load anything or be framed, no MIME
- * sniffing, HTTPS only, no referrer, no cross-origin embedding. The browser-document
- * headers helmet adds for HTML pages (DNS prefetch, download options, origin-agent
- * cluster, opener policy, legacy XSS filter) mean nothing for JSON and cost every
- * lookup bytes; only the docs UI, an HTML page, gets them, with the CSP that
- * @fastify/swagger-ui sets for its own assets (`staticCSP`).
+ * The API answers JSON to programs, so it sends the set the OWASP REST Security Cheat
+ * Sheet asks of an API (nothing it serves may load anything or be framed, no MIME
+ * sniffing, HTTPS only) plus no referrer and no cross-origin embedding. The headers
+ * for HTML pages (opener policy, DNS prefetch, download options, origin-agent cluster,
+ * legacy XSS filter) mean nothing for a JSON body and would cost every lookup bytes;
+ * the docs UI, an HTML page, gets them, with the CSP that @fastify/swagger-ui sets for
+ * its own assets (`staticCSP`).
  */
 export const API_SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'content-security-policy': "default-src 'none';frame-ancestors 'none'",

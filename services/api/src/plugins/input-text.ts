@@ -49,16 +49,23 @@ const PARTS = [
  */
 export default fp(
   async (app) => {
-    app.addHook('preValidation', async (request) => {
+    app.addHook('preValidation', (request, _reply, done) => {
       const schema = request.routeOptions.schema;
-      if (!schema) return;
+      // Fast path for reads: without a body and a percent sign, a URL cannot carry either
+      // (Node's HTTP parser refuses a raw NUL; a surrogate cannot be written in UTF-8).
+      if (!schema || (request.body == null && !request.url.includes('%'))) {
+        done();
+        return;
+      }
       for (const [part, read] of PARTS) {
         if (!schema[part]) continue;
         const at = findUnstorableText(read(request));
         if (at === null) continue;
         const message = 'must not contain U+0000 or an unpaired UTF-16 surrogate';
-        throw new HttpProblem(400, 'INVALID_TEXT', `${part}${at} ${message}`, { errors: [{ path: at, message }] });
+        done(new HttpProblem(400, 'INVALID_TEXT', `${part}${at} ${message}`, { errors: [{ path: at, message }] }));
+        return;
       }
+      done();
     });
   },
   { name: 'input-text' },

@@ -4,6 +4,10 @@ import { problemSchema } from '../schemas.js';
 import { requireRole } from './auth.js';
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** Reads need no token (READ_ACCESS=public). */
+    readsArePublic: boolean;
+  }
   interface FastifyContextConfig {
     /** Open to anyone even when reads need a token (health, metrics, docs). */
     public?: boolean;
@@ -33,6 +37,7 @@ function isRead(route: RouteOptions): boolean {
  */
 export default fp<ReadAccessOptions>(
   async (app, options) => {
+    app.decorate('readsArePublic', options.readAccess !== 'token');
     if (options.readAccess !== 'token') return;
     const prefixes = options.publicPrefixes ?? [];
     const readerRequired = requireRole('reader');

@@ -96,6 +96,14 @@ const offices: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/offices/:officeId',
     {
+      // The hot path: a lookup the cache holds is answered here, before validation and
+      // the handler (the rate limit, declared earlier, has run). Only when reads are
+      // public: with READ_ACCESS=token the token check must come first.
+      onRequest: (request, reply, done) => {
+        const cached = app.readsArePublic ? app.representations.get(`office:${(request.params as { officeId?: string }).officeId ?? ''}`) : undefined;
+        if (cached) void sendRepresentation(request, reply, cached);
+        else done();
+      },
       schema: {
         summary: 'One office and its current status',
         description: 'The ETag is what a manager sends as If-Match when changing this office, so that a change made meanwhile by somebody else is refused (412) instead of overwritten.',
