@@ -11,37 +11,28 @@
  *   pnpm bench:bulk   (BENCH_DATABASE_URL; BENCH_ROUNDS, default 10)
  */
 import { performance } from 'node:perf_hooks';
-import { createDatabase, importOfficeRegistry, issueToken, migrate, readMigrations, readRegistryFiles } from '@jcp/db';
-import { createEmptyPostgresDatabase, freePort, spawnScript, waitForReady } from '@jcp/testing';
+import { issueToken } from '@jcp/db';
 import { sql } from 'kysely';
+import { registerDatabase, say, startService, Teardowns } from './common.js';
 
 const server = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const rounds = Number(process.env.BENCH_ROUNDS ?? 10);
 const targetMs = 300;
 
-const say = (line: string) => void process.stdout.write(`${line}\n`);
-const teardowns: (() => unknown)[] = [];
-const scope = { teardown: (fn: () => unknown) => void teardowns.push(fn) };
+const scope = new Teardowns();
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const max = (xs: number[]) => Math.max(...xs);
 
 try {
-  const url = await createEmptyPostgresDatabase(scope, server);
-  const database = await createDatabase({ url, poolMax: 2 });
-  teardowns.push(() => database.close());
-  await migrate(database.db, await readMigrations());
-  await importOfficeRegistry(database.db, await readRegistryFiles(), { actor: 'bench' });
+  const { url, database } = await registerDatabase(scope, server);
   const admin = await issueToken(database.db, { name: 'bench admin', role: 'admin', createdBy: 'bench' });
   const offices = (await database.db.selectFrom('offices').select('id').where('closed_permanently_on', 'is', null).orderBy('id').execute()).map((o) => o.id);
 
-  const port = await freePort();
-  const service = spawnScript('services/api/src/server.ts', [], { DATABASE_URL: url, PORT: String(port), LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '0', NODE_ENV: 'production' });
-  teardowns.push(() => service.kill('SIGTERM'));
-  if ((await waitForReady(port)) !== 200) throw new Error(`the service did not become ready:\n${service.output.stderr}`);
+  const base = await startService(scope, url, { RATE_LIMIT_MAX: '0' });
 
   const post = async (payload: object): Promise<number> => {
     const t0 = performance.now();
-    const res = await fetch(`http://127.0.0.1:${port}/notices`, {
+    const res = await fetch(`${base}/notices`, {
       method: 'POST',
       headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ ...payload, offices }),
@@ -90,5 +81,5 @@ try {
   say(met ? `target met (median <= ${targetMs} ms)` : `TARGET NOT MET (median <= ${targetMs} ms)`);
   process.exitCode = met ? 0 : 1;
 } finally {
-  for (const fn of teardowns.reverse()) await fn();
+  await scope.run();
 }

@@ -13,9 +13,10 @@
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDatabase, importOfficeRegistry, issueToken, migrate, readMigrations, readRegistryFiles } from '@jcp/db';
-import { createEmptyPostgresDatabase, freePort, spawnScript, waitForReady } from '@jcp/testing';
+import { issueToken } from '@jcp/db';
+import { freePort, spawnScript } from '@jcp/testing';
 import autocannon from 'autocannon';
+import { registerDatabase, say, startService, Teardowns } from './common.js';
 
 const server = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -24,9 +25,7 @@ const connections = 50;
 const office = 'carlisle-8504';
 const targets = { ratio: 0.8, p99Ms: 10 };
 
-const say = (line: string) => void process.stdout.write(`${line}\n`);
-const teardowns: (() => unknown)[] = [];
-const scope = { teardown: (fn: () => unknown) => void teardowns.push(fn) };
+const scope = new Teardowns();
 
 interface Figures {
   rps: number;
@@ -50,20 +49,15 @@ async function waitForPort(port: number): Promise<void> {
 }
 
 try {
-  const url = await createEmptyPostgresDatabase(scope, server);
-  const database = await createDatabase({ url, poolMax: 2 });
-  teardowns.push(() => database.close());
-  await migrate(database.db, await readMigrations());
-  await importOfficeRegistry(database.db, await readRegistryFiles(), { actor: 'bench' });
+  const { url, database } = await registerDatabase(scope, server);
   const manager = await issueToken(database.db, { name: 'bench manager', role: 'manager', districtCodes: ['105'], createdBy: 'bench' });
 
-  const servicePort = await freePort();
-  const service = spawnScript('services/api/src/server.ts', [], {
-    DATABASE_URL: url, PORT: String(servicePort), LOG_LEVEL: 'warn', RATE_LIMIT_MAX: process.env.BENCH_RATE_LIMIT_MAX ?? '1000000', RATE_LIMIT_WINDOW_MS: '1000', NODE_ENV: 'production', SCHEDULER_ENABLED: 'true', ...(process.env.BENCH_SERVICE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVICE_NODE_OPTIONS } : {}),
+  const base = await startService(scope, url, {
+    // A limit that never triggers keeps the rate limiter's cost in the figure.
+    RATE_LIMIT_MAX: process.env.BENCH_RATE_LIMIT_MAX ?? '1000000',
+    RATE_LIMIT_WINDOW_MS: '1000',
+    SCHEDULER_ENABLED: 'true',
   });
-  teardowns.push(() => service.kill('SIGTERM'));
-  if ((await waitForReady(servicePort)) !== 200) throw new Error(`the service did not become ready:\n${service.output.stderr}`);
-  const base = `http://127.0.0.1:${servicePort}`;
   const posted = await fetch(`${base}/offices/${office}/notices`, {
     method: 'POST',
     headers: { authorization: `Bearer ${manager.token}`, 'content-type': 'application/json' },
@@ -76,7 +70,7 @@ try {
   await writeFile(bodyFile, document);
   const barePort = await freePort();
   const bare = spawnScript('scripts/bench/bare-server.ts', [], { PORT: String(barePort), BODY_FILE: bodyFile });
-  teardowns.push(() => bare.kill('SIGTERM'));
+  scope.teardown(() => bare.kill('SIGTERM'));
   await waitForPort(barePort);
   const bareBody = await (await fetch(`http://127.0.0.1:${barePort}/offices/${office}`)).text();
   if (JSON.stringify(JSON.parse(bareBody)) !== JSON.stringify(JSON.parse(document))) throw new Error('the baseline does not return the same JSON');
@@ -116,5 +110,5 @@ try {
   say(met ? 'targets met' : 'TARGETS NOT MET');
   process.exitCode = met ? 0 : 1;
 } finally {
-  for (const fn of teardowns.reverse()) await fn();
+  await scope.run();
 }

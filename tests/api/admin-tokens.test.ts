@@ -1,20 +1,12 @@
-import { buildApp } from '@jcp/api';
-import { importOfficeRegistry, issueToken, readMigrations, readRegistryFiles, touchToken } from '@jcp/db';
-import { createTestDatabase, type Teardown } from '@jcp/testing';
+import { touchToken } from '@jcp/db';
+import type { Teardown } from '@jcp/testing';
 import { sql } from 'kysely';
 import t from 'tap';
+import { apiFixture } from './fixture.js';
 
-const migrations = await readMigrations();
-const registry = await readRegistryFiles();
 
 async function setup(t: Teardown) {
-  const database = await createTestDatabase(t);
-  await importOfficeRegistry(database.db, registry, { actor: 'test' });
-  const app = await buildApp({ database, migrations });
-  t.teardown(() => app.close());
-  const admin = await issueToken(database.db, { name: 'ops', role: 'admin', createdBy: 'test' });
-  const cumbria = await issueToken(database.db, { name: 'cumbria manager', role: 'manager', districtCodes: ['105'], createdBy: 'test' });
-  const reader = await issueToken(database.db, { name: 'gov.uk', role: 'reader', createdBy: 'test' });
+  const { database, app, admin, cumbria, reader } = await apiFixture(t);
   const as = (token: string | null) => (token === null ? {} : { authorization: `Bearer ${token}` });
   return { database, app, admin, cumbria, reader, as, adminActor: `token:${admin.record.id}:ops` };
 }

@@ -1,21 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { buildApp } from '@jcp/api';
-import { createDatabase, importOfficeRegistry, issueToken, readMigrations, readRegistryFiles } from '@jcp/db';
-import { createTestDatabase, type Teardown } from '@jcp/testing';
+import { buildApp, type AppOptions } from '@jcp/api';
+import { createDatabase, issueToken } from '@jcp/db';
+import type { Teardown } from '@jcp/testing';
 import t from 'tap';
+import { apiFixture, migrations } from './fixture.js';
 
-const migrations = await readMigrations();
-const registry = await readRegistryFiles();
 
-async function setup(t: Teardown, options: Partial<Parameters<typeof buildApp>[0]> = {}) {
-  const database = await createTestDatabase(t);
-  await importOfficeRegistry(database.db, registry, { actor: 'test' });
-  const app = await buildApp({ database, migrations, ...options });
-  t.teardown(() => app.close());
-  const cumbria = await issueToken(database.db, { name: 'cumbria manager', role: 'manager', districtCodes: ['105'], createdBy: 'test' });
+async function setup(t: Teardown, options: Partial<AppOptions> = {}) {
+  const { database, app, cumbria, bearer } = await apiFixture(t, options);
   const wales = await issueToken(database.db, { name: 'wales manager', role: 'manager', districtCodes: ['101'], createdBy: 'test' });
-  const auth = (token: { token: string }) => ({ authorization: `Bearer ${token.token}` });
-  return { database, app, cumbria, wales, auth };
+  return { database, app, cumbria, wales, auth: bearer };
 }
 
 interface Change {

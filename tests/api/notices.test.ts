@@ -1,21 +1,10 @@
-import { buildApp } from '@jcp/api';
-import { importOfficeRegistry, issueToken, readMigrations, readRegistryFiles, revokeToken } from '@jcp/db';
-import { createTestDatabase, type Teardown } from '@jcp/testing';
+import { revokeToken } from '@jcp/db';
+import type { Teardown } from '@jcp/testing';
 import t from 'tap';
+import { apiFixture } from './fixture.js';
 
-const migrations = await readMigrations();
-const registry = await readRegistryFiles();
 
-async function setup(t: Teardown) {
-  const database = await createTestDatabase(t);
-  await importOfficeRegistry(database.db, registry, { actor: 'test' });
-  const app = await buildApp({ database, migrations });
-  t.teardown(() => app.close());
-  const admin = await issueToken(database.db, { name: 'ops', role: 'admin', createdBy: 'test' });
-  const cumbria = await issueToken(database.db, { name: 'cumbria manager', role: 'manager', districtCodes: ['105'], createdBy: 'test' });
-  const reader = await issueToken(database.db, { name: 'gov.uk', role: 'reader', createdBy: 'test' });
-  return { database, app, admin, cumbria, reader };
-}
+const setup = (t: Teardown) => apiFixture(t);
 
 const closure = { status: 'closed', cause: 'weather', message: 'Closed today because of heavy snow', expectedReopenAt: '2030-01-01T09:00:00Z' };
 

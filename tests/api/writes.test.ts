@@ -1,19 +1,10 @@
-import { buildApp } from '@jcp/api';
-import { importOfficeRegistry, issueToken, readMigrations, readRegistryFiles } from '@jcp/db';
-import { createTestDatabase, type Teardown } from '@jcp/testing';
+import type { Teardown } from '@jcp/testing';
 import t from 'tap';
+import { apiFixture } from './fixture.js';
 
-const migrations = await readMigrations();
-const registry = await readRegistryFiles();
 
 async function setup(t: Teardown) {
-  const database = await createTestDatabase(t);
-  await importOfficeRegistry(database.db, registry, { actor: 'test' });
-  const app = await buildApp({ database, migrations });
-  t.teardown(() => app.close());
-  const admin = await issueToken(database.db, { name: 'ops', role: 'admin', createdBy: 'test' });
-  const cumbria = await issueToken(database.db, { name: 'cumbria manager', role: 'manager', districtCodes: ['105'], createdBy: 'test' });
-  const auth = (token: { token: string }, extra: Record<string, string> = {}) => ({ authorization: `Bearer ${token.token}`, ...extra });
+  const { database, app, admin, cumbria, bearer: auth } = await apiFixture(t);
   const count = async (table: 'status_notices' | 'status_changes' | 'disruption_events') =>
     Number((await database.db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
   const cumbriaOffices = (await database.db.selectFrom('offices').select('id').where('district_code', '=', '105').orderBy('id').execute()).map((o) => o.id);

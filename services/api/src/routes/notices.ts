@@ -1,5 +1,5 @@
 import { appendNotice, replaceNotice, statusesAt, toNotice, type DB } from '@jcp/db';
-import { CAUSES, CERTAINTIES, STATUSES, type NoticeDraft } from '@jcp/domain';
+import { CAUSES, CERTAINTIES, STATUSES, type Notice, type NoticeDraft } from '@jcp/domain';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
@@ -8,7 +8,7 @@ import { covers, requireRole, type Principal } from '../plugins/auth.js';
 import { etagOf } from '../representation-cache.js';
 import { instantInput, problemSchema } from '../schemas.js';
 import { iso, officeIdSchema, renderOffice, statusSchema, toStatusResource } from '../views.js';
-import { performWrite, singleOfficeWriteHeaders, writeHeaders } from '../writes.js';
+import { performWrite, singleOfficeWriteHeaders, writeHeaders, type WriteAnswer, type WriteContext } from '../writes.js';
 
 const noticeFields = {
   status: z.enum(STATUSES),
@@ -269,6 +269,23 @@ const notices: FastifyPluginAsyncZod = async (app) => {
     return { original: toNotice(original), officeIds: offices.map((o) => o.id) };
   }
 
+  /** A correction (new content) or cancellation (none) of a notice, settled, as the answer to send. */
+  async function replaceWrite(
+    { trx, principal, now, settle }: WriteContext,
+    noticeId: string,
+    kind: 'correction' | 'cancellation',
+    content: (original: Notice) => NoticeDraft | null,
+  ): Promise<WriteAnswer> {
+    const { original, officeIds } = await replaceable(trx, principal, noticeId);
+    const row = await replaceNotice(trx, original.id, kind, content(original), principal.actor, now);
+    const { changes } = await settle(officeIds, { reason: kind, actor: principal.actor });
+    return {
+      statusCode: 201,
+      body: { noticeId: row.id, replacesId: original.id, kind, officeIds, changedCount: new Set(changes.map((c) => c.office_id)).size },
+      headers: { location: `/notices/${row.id}` },
+    };
+  }
+
   const replacedSchema = z
     .object({ noticeId: z.uuid(), replacesId: z.uuid(), kind: z.enum(['correction', 'cancellation']), officeIds: z.array(officeIdSchema), changedCount: z.number().int() })
     .meta({ id: 'NoticeReplaced' });
@@ -289,16 +306,7 @@ const notices: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) =>
-      performWrite(app, request, reply, async ({ trx, principal, now, settle }) => {
-        const { original, officeIds } = await replaceable(trx, principal, request.params.noticeId);
-        const row = await replaceNotice(trx, original.id, 'correction', toDraft(request.body, now, original.activeFrom), principal.actor, now);
-        const { changes } = await settle(officeIds, { reason: 'correction', actor: principal.actor });
-        return {
-          statusCode: 201,
-          body: { noticeId: row.id, replacesId: original.id, kind: 'correction', officeIds, changedCount: new Set(changes.map((c) => c.office_id)).size },
-          headers: { location: `/notices/${row.id}` },
-        };
-      }),
+      performWrite(app, request, reply, (ctx) => replaceWrite(ctx, request.params.noticeId, 'correction', (original) => toDraft(request.body, ctx.now, original.activeFrom))),
   );
 
   app.post(
@@ -316,17 +324,7 @@ const notices: FastifyPluginAsyncZod = async (app) => {
         response: { 201: replacedSchema, ...writeErrors },
       },
     },
-    async (request, reply) =>
-      performWrite(app, request, reply, async ({ trx, principal, now, settle }) => {
-        const { original, officeIds } = await replaceable(trx, principal, request.params.noticeId);
-        const row = await replaceNotice(trx, original.id, 'cancellation', null, principal.actor, now);
-        const { changes } = await settle(officeIds, { reason: 'cancellation', actor: principal.actor });
-        return {
-          statusCode: 201,
-          body: { noticeId: row.id, replacesId: original.id, kind: 'cancellation', officeIds, changedCount: new Set(changes.map((c) => c.office_id)).size },
-          headers: { location: `/notices/${row.id}` },
-        };
-      }),
+    async (request, reply) => performWrite(app, request, reply, (ctx) => replaceWrite(ctx, request.params.noticeId, 'cancellation', () => null)),
   );
 
   app.get(
