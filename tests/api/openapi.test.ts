@@ -150,3 +150,11 @@ void t.test('a route declares security exactly when an anonymous caller is refus
     }
   }
 });
+
+void t.test('a body the route also accepts empty is documented as optional; the others as required', async (t) => {
+  const doc = JSON.parse(await readFile(openApiFile, 'utf8')) as { paths: Record<string, Record<string, { requestBody?: { required?: boolean } }>> };
+  t.equal(doc.paths['/notices/{noticeId}/cancellation']?.post?.requestBody?.required, false);
+  t.equal(doc.paths['/events/{eventId}/end']?.post?.requestBody?.required, false);
+  t.equal(doc.paths['/notices']?.post?.requestBody?.required, true);
+  t.equal(doc.paths['/offices/{officeId}/notices']?.post?.requestBody?.required, true);
+});

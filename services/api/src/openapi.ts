@@ -75,7 +75,8 @@ export function isErrorResponseKey(key: string): boolean {
 /**
  * Every error the API sends is `application/problem+json` (RFC 9457), whatever media
  * type @fastify/swagger gave the route's error schemas (it writes `application/json`
- * for every response): the document says what the wire carries.
+ * for every response): the document says what the wire carries. A request body whose
+ * schema allows null (the client may send none) is marked optional.
  */
 export function declareProblemResponses<T>(document: T): T {
   const paths = (document as DocumentWithPaths).paths ?? {};
@@ -83,6 +84,9 @@ export function declareProblemResponses<T>(document: T): T {
     if (!pathItem) continue;
     for (const [method, operation] of Object.entries(pathItem)) {
       if (!HTTP_METHODS.has(method) || typeof operation !== 'object' || operation === null) continue;
+      // A body whose schema also allows null (no body at all) is optional.
+      const body = (operation as { requestBody?: { required?: boolean; content?: Record<string, { schema?: { anyOf?: { type?: string }[] } }> } }).requestBody;
+      if (body && Object.values(body.content ?? {}).some((m) => m.schema?.anyOf?.some((s) => s.type === 'null'))) body.required = false;
       const responses = (operation as OperationObject).responses ?? {};
       for (const [key, response] of Object.entries(responses)) {
         if (!response || !isErrorResponseKey(key)) continue;
