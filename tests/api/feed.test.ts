@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildApp, type AppOptions } from '@jcp/api';
-import { createDatabase, issueToken } from '@jcp/db';
+import { createDatabase, importOfficeRegistry, issueToken, readRegistryFiles } from '@jcp/db';
 import type { Teardown } from '@jcp/testing';
 import t from 'tap';
 import { apiFixture, migrations } from './fixture.js';
@@ -190,4 +190,21 @@ void t.test('two instances: a status just written on one is what the next read o
     const doc = (await reader.inject('/statuses')).json<{ offices: Record<string, { status: string }> }>();
     t.equal(doc.offices['carlisle-8504']?.status, wanted, 'the status document too');
   }
+});
+
+void t.test('a register import that renames an office drops the cached reads of every instance', async (t) => {
+  const { app, database } = await setup(t);
+  await app.ready();
+  const before = await app.inject('/offices/carlisle-8504');
+  t.equal(before.json<{ name: string }>().name, 'Carlisle');
+  t.equal((await app.inject('/offices/carlisle-8504')).headers.etag, before.headers.etag, 'served from the cache');
+  const files = await readRegistryFiles();
+  const report = await importOfficeRegistry(database.db, { ...files, offices: files.offices.replace('\n8504,Carlisle,', '\n8504,Carlisle City,') }, { actor: 'test' });
+  t.equal(report.updated, 1);
+  let name = '';
+  for (let i = 0; i < 50 && name !== 'Carlisle City'; i++) {
+    name = (await app.inject('/offices/carlisle-8504')).json<{ name: string }>().name;
+    if (name !== 'Carlisle City') await sleep(20);
+  }
+  t.equal(name, 'Carlisle City', 'the new name is read, not the cached one');
 });

@@ -1,3 +1,4 @@
+import { issueToken } from '@jcp/db';
 import type { Teardown } from '@jcp/testing';
 import t from 'tap';
 import { apiFixture } from './fixture.js';
@@ -193,4 +194,23 @@ void t.test('disruption events: create, close by event, add offices, end reopens
   const list = (await app.inject('/events?state=ended')).json<{ events: { id: string; officeCount: number }[] }>();
   t.match(list.events, [{ id: event.id, officeCount: 3 }]);
   t.same((await app.inject('/events')).json(), { events: [] }, 'no active event');
+});
+
+void t.test('ending an event cancels its closures that have not started yet, and needs scope over every office in it', async (t) => {
+  const { app, cumbria, auth, cumbriaOffices, database } = await setup(t);
+  const wales = await issueToken(database.db, { name: 'wales manager', role: 'manager', districtCodes: ['101'], createdBy: 'test' });
+  const [a, b] = cumbriaOffices as [string, string];
+  const event = (await app.inject({ method: 'POST', url: '/events', headers: auth(cumbria), payload: { name: 'Snow forecast', offices: [a, b] } })).json<{ id: string }>();
+  const later = new Date(Date.now() + 3_600_000).toISOString();
+  const scheduled = await app.inject({ method: 'POST', url: '/notices', headers: auth(cumbria), payload: { ...closure, event: event.id, from: later } });
+  t.equal(scheduled.statusCode, 201);
+  const scheduledId = scheduled.json<{ noticeId: string }>().noticeId;
+  const refused = await app.inject({ method: 'POST', url: `/events/${event.id}/end`, headers: auth(wales) });
+  t.equal(refused.statusCode, 403, 'a manager of other districts cannot end it, even with every office open');
+  const ended = await app.inject({ method: 'POST', url: `/events/${event.id}/end`, headers: auth(cumbria) });
+  t.equal(ended.statusCode, 200, ended.body);
+  t.match(ended.json(), { reopened: [], cancelledScheduledNoticeIds: [scheduledId] });
+  t.match((await app.inject(`/notices/${scheduledId}`)).json(), { replacedById: /^[0-9a-f-]{36}$/ });
+  const noticesOfA = await database.db.selectFrom('office_status').select(['office_id', 'next_transition_at']).where('office_id', '=', a).executeTakeFirstOrThrow();
+  t.equal(noticesOfA.next_transition_at, null, 'nothing is due any more: the closure will not start');
 });

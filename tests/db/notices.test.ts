@@ -1,4 +1,4 @@
-import { appendNotice, importOfficeRegistry, NoticeRejected, readRegistryFiles, replaceNotice, statusesAt } from '@jcp/db';
+import { appendNotice, backfillOfficeStatus, importOfficeRegistry, NoticeRejected, readRegistryFiles, replaceNotice, settleDueStatuses, statusesAt } from '@jcp/db';
 import type { NoticeDraft } from '@jcp/domain';
 import { createTestDatabase } from '@jcp/testing';
 import t from 'tap';
@@ -54,4 +54,20 @@ void t.test('corrections and cancellations replace a notice for exactly its offi
   const after = await statusesAt(db, offices, at);
   t.same([...after.values()].map((x) => x.status), ['open', 'open'], 'cancelled: open on regular hours');
   await t.rejects(db.updateTable('status_notices').set({ message: 'edited' }).execute(), /append-only/, 'notices cannot be edited');
+});
+
+void t.test('offices with notices from before the change feed get their status materialised once, as a baseline', async (t) => {
+  const { db } = await createTestDatabase(t);
+  await importOfficeRegistry(db, registry, { actor: 'test' });
+  // Written below the status lock, as the first notices endpoint did before the feed existed.
+  await db.transaction().execute((trx) => appendNotice(trx, { officeIds: ['carlisle-8504'], draft: closure, author: 'test' }, now));
+  const later = new Date('2026-11-26T10:00:00Z');
+  t.equal(await backfillOfficeStatus(db, later), 1);
+  const row = await db.selectFrom('office_status').selectAll().where('office_id', '=', 'carlisle-8504').executeTakeFirstOrThrow();
+  t.match(row, { status: 'closed', stale: true, cause: 'weather', last_change_seq: null });
+  t.equal((await db.selectFrom('status_changes').select('seq').execute()).length, 0, 'no change recorded: it is the baseline');
+  t.equal(await backfillOfficeStatus(db, later), 0, 'idempotent');
+  // From then on the scheduler keeps it: nothing is due (stale already), a write records a real change.
+  const settled = await settleDueStatuses(db, later);
+  t.equal(settled.changes.length, 0);
 });

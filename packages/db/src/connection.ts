@@ -105,6 +105,9 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
  * A dedicated client that LISTENs, and on any failure reports "not listening" and
  * reconnects with backoff (0.2 s doubling to 5 s) until stopped.
  */
+const LISTENER_PING_MS = 5_000;
+const LISTENER_PING_TIMEOUT_MS = 3_000;
+
 async function listenOnPostgres(
   url: string,
   channel: string,
@@ -115,13 +118,15 @@ async function listenOnPostgres(
   let stopped = false;
   let client: pg.Client | null = null;
   let timer: NodeJS.Timeout | null = null;
+  let ping: NodeJS.Timeout | null = null;
   let delay = 200;
   const connect = async (): Promise<void> => {
-    const c = new pg.Client({ connectionString: url, application_name: 'jcp-status-listener', connectionTimeoutMillis: 5_000 });
+    const c = new pg.Client({ connectionString: url, application_name: 'jcp-status-listener', connectionTimeoutMillis: 5_000, keepAlive: true });
     let failed = false;
     const fail = (error: Error) => {
       if (failed) return;
       failed = true;
+      if (ping) clearInterval(ping);
       onError?.(error);
       onState(false);
       void c.end().catch(() => {});
@@ -149,6 +154,13 @@ async function listenOnPostgres(
     }
     client = c;
     delay = 200;
+    // A connection that died without a word (a half-open TCP link) would leave this
+    // instance caching while deaf: a ping that does not answer in time counts as failure.
+    ping = setInterval(() => {
+      const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('listener ping timed out')), LISTENER_PING_TIMEOUT_MS).unref());
+      Promise.race([c.query('select 1'), timeout]).catch((error: unknown) => fail(error as Error));
+    }, LISTENER_PING_MS);
+    ping.unref();
     onState(true);
   };
   await connect();
@@ -157,6 +169,7 @@ async function listenOnPostgres(
     if (timer) clearTimeout(timer);
     const c = client;
     client = null;
+    if (ping) clearInterval(ping);
     if (c) {
       c.removeAllListeners('end');
       await c.end().catch(() => {});

@@ -1,5 +1,6 @@
 import type { Config } from '@jcp/config';
 import {
+  backfillOfficeStatus,
   createDatabase,
   pendingMigrations,
   importOfficeRegistry,
@@ -35,6 +36,8 @@ export async function prepareDatabase(config: Config, database: Database, logger
     // Serving would fail on every request; say why instead (MIGRATE_ON_START=false, or an edited migration).
     throw new Error(`${pending.length} migration(s) not applied (${pending.map((m) => m.file).join(', ')}): run pnpm migrate, or set MIGRATE_ON_START=true`);
   }
+  const backfilled = await backfillOfficeStatus(database.db, new Date());
+  if (backfilled > 0) logger.info({ offices: backfilled }, 'materialised the status of offices with notices from before the change feed');
   if (config.IMPORT_REGISTRY_ON_EMPTY) {
     const any = await database.db.selectFrom('offices').select('id').limit(1).executeTakeFirst();
     if (!any) {

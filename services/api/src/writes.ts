@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { lockStatusWrites, settleStatuses, type DB, type SettleOptions, type SettleResult, type StatusChange } from '@jcp/db';
+import { lockStatusWrites, settleStatuses, statusClock, type DB, type SettleOptions, type SettleResult, type StatusChange } from '@jcp/db';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
@@ -86,7 +86,7 @@ export async function performWrite(
       }
     }
     await lockStatusWrites(trx);
-    const now = new Date();
+    const now = await statusClock(trx);
     const answer = await run({
       trx,
       principal,

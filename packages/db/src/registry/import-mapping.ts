@@ -4,6 +4,7 @@ import { appendAudit, type AuditRecord } from '../audit.js';
 import type { DB } from '../types.js';
 import { parseCsv } from './csv.js';
 import { REGISTRY_LOCK_KEY } from './import-offices.js';
+import { notifyOfficesChanged } from '../repositories/status.js';
 
 export interface MappingReport {
   total: number;
@@ -85,6 +86,7 @@ export async function importClusterMapping(db: Kysely<DB>, text: string, actor: 
       officesMoved++;
     }
     await appendAudit(trx, audit);
+    if (audit.length > 0) await notifyOfficesChanged(trx);
     rejected.sort((a, b) => a.line - b.line);
     return { total: rows.length, clustersCreated, clustersUpdated, officesMoved, rejected };
   });

@@ -11,6 +11,7 @@ import {
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { appendAudit, type AuditRecord } from '../audit.js';
 import { defaultRegistryFiles } from '../paths.js';
+import { notifyOfficesChanged } from '../repositories/status.js';
 import type { DB, Office } from '../types.js';
 import { parseCsv, type CsvRow } from './csv.js';
 import { RegistryFileError } from '../errors.js';
@@ -319,6 +320,7 @@ export async function importOfficeRegistry(db: Kysely<DB>, input: RegistryInput,
     }
     const aliasesAdded = input.aliases ? await importAliases(trx, input.aliases, actor, audit, rejected) : 0;
     await appendAudit(trx, audit);
+    if (audit.length > 0) await notifyOfficesChanged(trx);
     rejected.sort((a, b) => (a.file ?? '').localeCompare(b.file ?? '') || a.line - b.line);
     return { total, inserted: inserts.length, updated, unchanged, closed: gone.length, clustersCreated, aliasesAdded, rejected, closuresSkipped: missing.length > 0 ? closuresSkipped : null };
   });

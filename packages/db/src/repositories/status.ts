@@ -24,6 +24,19 @@ export async function lockStatusWrites(trx: Transaction<DB>): Promise<void> {
   await sql`select pg_advisory_xact_lock(${STATUS_WRITE_LOCK_KEY})`.execute(trx);
 }
 
+/**
+ * The instant a status write happens at, read from the database after the status lock
+ * is taken: one clock for every replica (a replica whose clock runs behind would
+ * otherwise order its notice before one made earlier elsewhere), and never before the
+ * newest notice, so that time never runs backwards for the status rules.
+ */
+export async function statusClock(trx: Transaction<DB>): Promise<Date> {
+  const { rows } = await sql<{ now: Date }>`select greatest(clock_timestamp(), (select created_at from status_notices order by seq desc limit 1)) as now`.execute(trx);
+  const now = rows[0]?.now;
+  if (!now) throw new Error('the database gave no time');
+  return new Date(now);
+}
+
 export interface StatusNotification {
   seq: string | null;
   offices: string[] | null;
@@ -176,13 +189,54 @@ export async function settleStatuses(trx: Transaction<DB>, officeIds: readonly s
 }
 
 /**
+ * Materialises the status of offices that have notices but no `office_status` row:
+ * notices written before the change feed existed. Their current status is the feed's
+ * baseline (no change is recorded); from then on the scheduler and writes keep them.
+ * Idempotent; the service runs it at start.
+ */
+export async function backfillOfficeStatus(db: Kysely<DB>, now: Date): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    await lockStatusWrites(trx);
+    const missing = await trx
+      .selectFrom('status_notice_offices as l')
+      .select('l.office_id')
+      .distinct()
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('office_status as s').select('s.office_id').whereRef('s.office_id', '=', 'l.office_id'))))
+      .execute();
+    if (missing.length === 0) return 0;
+    const notices = await noticesByOffice(trx, missing.map((m) => m.office_id));
+    const rows: Insertable<OfficeStatusTable>[] = [...notices].map(([officeId, list]) => ({
+      office_id: officeId,
+      ...snapshotColumns(effectiveStatus(list, now)),
+      next_transition_at: nextTransition(list, now),
+      last_change_seq: null,
+      updated_at: now,
+    }));
+    for (let i = 0; i < rows.length; i += 2000) {
+      await trx.insertInto('office_status').values(rows.slice(i, i + 2000)).onConflict((oc) => oc.column('office_id').doNothing()).execute();
+    }
+    await notifyOfficesChanged(trx);
+    return rows.length;
+  });
+}
+
+/**
+ * Tells every instance that office data changed (a register or mapping import): they
+ * drop every cached read. Delivered when the caller's transaction commits.
+ */
+export async function notifyOfficesChanged(trx: Transaction<DB>): Promise<void> {
+  await sql`select pg_notify(${STATUS_CHANNEL}, ${JSON.stringify({ seq: null, offices: null } satisfies StatusNotification)})`.execute(trx);
+}
+
+/**
  * The scheduler's work: settles every office whose next transition is due, so that
  * scheduled notices take effect, ended ones expire and passed reopening times turn
  * stale, each recorded in the feed like a manual change.
  */
-export async function settleDueStatuses(db: Kysely<DB>, now: Date): Promise<SettleResult> {
+export async function settleDueStatuses(db: Kysely<DB>, at?: Date): Promise<SettleResult> {
   return db.transaction().execute(async (trx) => {
     await lockStatusWrites(trx);
+    const now = at ?? (await statusClock(trx));
     const due = await trx.selectFrom('office_status').select('office_id').where('next_transition_at', '<=', now).execute();
     return settleStatuses(trx, due.map((d) => d.office_id), { now });
   });
@@ -215,9 +269,14 @@ export async function latestChangeSeq(db: Kysely<DB>): Promise<string> {
   return row?.seq ?? '0';
 }
 
-/** Offices whose status changed after `since` (for the list's changedSince filter). */
+/**
+ * Offices with a change recorded after `since` (the list's changedSince filter). By
+ * record time, not effect time: a scheduled change is recorded by the scheduler a few
+ * seconds after it takes effect, and a client polling with the time of its last poll
+ * must still see it.
+ */
 export async function officesChangedSince(db: Kysely<DB>, since: Date): Promise<Set<string>> {
-  const rows = await db.selectFrom('status_changes').select('office_id').distinct().where('effective_at', '>', since).execute();
+  const rows = await db.selectFrom('status_changes').select('office_id').distinct().where('recorded_at', '>', since).execute();
   return new Set(rows.map((r) => r.office_id));
 }
 

@@ -19,6 +19,7 @@ export interface RateLimitSettings {
 /** How long a token seen to be live keys its own bucket without another lookup. */
 const LIVE_TOKEN_TTL_MS = 60_000;
 const LIVE_TOKEN_CACHE_MAX = 10_000;
+const DEAD_TOKEN_TTL_MS = 10_000;
 
 /**
  * An address as a bucket: IPv4 as it is (IPv4-mapped IPv6 too), IPv6 by its /64, the
@@ -45,6 +46,9 @@ export function addressKey(ip: string): string {
  */
 function callerKey() {
   const live = new Map<string, number>();
+  // Unknown or revoked tokens, remembered briefly, so that a flood of made-up tokens
+  // costs no database lookup each.
+  const dead = new Map<string, number>();
   return (request: FastifyRequest): string | Promise<string> => {
     const authorization = request.headers.authorization;
     const address = addressKey(request.ip);
@@ -54,9 +58,14 @@ function callerKey() {
     const hash = hashToken(secret);
     const now = Date.now();
     if ((live.get(hash) ?? 0) > now) return `token:${hash}`;
+    if ((dead.get(hash) ?? 0) > now) return address;
     return findActiveToken(request.server.db, secret).then(
       (token) => {
-        if (!token) return address;
+        if (!token) {
+          if (dead.size >= LIVE_TOKEN_CACHE_MAX) dead.clear();
+          dead.set(hash, now + DEAD_TOKEN_TTL_MS);
+          return address;
+        }
         if (live.size >= LIVE_TOKEN_CACHE_MAX) live.clear();
         live.set(hash, now + LIVE_TOKEN_TTL_MS);
         return `token:${hash}`;

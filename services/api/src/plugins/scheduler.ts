@@ -54,7 +54,7 @@ export default fp<SchedulerOptions>(
     const jobs: Jobs = {
       settleStatuses: (slot) =>
         runInSlot(app.db, 'settle-statuses', slot, async () => {
-          const { changes } = await settleDueStatuses(app.db, new Date());
+          const { changes } = await settleDueStatuses(app.db);
           if (changes.length > 0) app.representations.invalidate([...new Set(changes.map((c) => c.office_id))]);
           return { changes: changes.length };
         }),

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { appendAudit, appendNotice, noticesByOffice, type DB } from '@jcp/db';
+import { appendAudit, appendNotice, noticesByOffice, replaceNotice, type DB } from '@jcp/db';
 import { effectiveStatus } from '@jcp/domain';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
@@ -150,7 +150,7 @@ const events: FastifyPluginAsyncZod = async (app) => {
       schema: {
         summary: 'End a disruption event: one call reopens every office the event closed or delayed',
         description:
-          'Offices whose notice in force belongs to this event are reopened by one open notice. An office closed since for another reason (a later notice outside the event) is left as it is and listed in `leftAsIs`. A manager needs every office to be reopened in scope.',
+          'Offices whose notice in force belongs to this event are reopened by one open notice, and the event\'s notices that have not started yet are cancelled. An office closed since for another reason (a later notice outside the event) is left as it is and listed in `leftAsIs`. A manager needs every office of the event in scope.',
         tags: ['events'],
         security: [{ bearer: [] }],
         params: z.object({ eventId: z.uuid() }),
@@ -163,6 +163,7 @@ const events: FastifyPluginAsyncZod = async (app) => {
               reopenNoticeId: z.uuid().nullable(),
               reopened: z.array(officeIdSchema),
               leftAsIs: z.array(officeIdSchema).describe('Offices whose status comes from a notice outside the event'),
+              cancelledScheduledNoticeIds: z.array(z.uuid()).describe('Notices of the event that had not started yet, cancelled so that they do not close offices after the event'),
             })
             .meta({ id: 'DisruptionEventEnded' }),
           ...writeErrors,
@@ -186,7 +187,20 @@ const events: FastifyPluginAsyncZod = async (app) => {
           .filter((m) => m.status.status !== 'open');
         const toReopen = notOpen.filter((m) => m.status.eventId === event.id).map((m) => m.office);
         const leftAsIs = notOpen.filter((m) => m.status.eventId !== event.id).map((m) => m.office.id);
-        assertCovers(principal, toReopen);
+        // Ending an event acts on all of it, so the caller must cover every office in it.
+        assertCovers(principal, members);
+        // The event's notices that have not started yet would close offices after the
+        // event is over: they are cancelled.
+        const scheduled = await trx
+          .selectFrom('status_notices as n')
+          .select('n.id')
+          .where('n.event_id', '=', event.id)
+          .where('n.kind', '!=', 'cancellation')
+          .where('n.active_from', '>', now)
+          .where((eb) => eb.not(eb.exists(eb.selectFrom('status_notices as r').select('r.id').whereRef('r.replaces_id', '=', 'n.id'))))
+          .orderBy('n.seq')
+          .execute();
+        for (const notice of scheduled) await replaceNotice(trx, notice.id, 'cancellation', null, principal.actor, now);
         let reopenNoticeId: string | null = null;
         if (toReopen.length > 0) {
           const notice = await appendNotice(
@@ -200,13 +214,13 @@ const events: FastifyPluginAsyncZod = async (app) => {
             now,
           );
           reopenNoticeId = notice.id;
-          await settle(toReopen.map((o) => o.id), { reason: 'notice', actor: principal.actor });
         }
+        if (toReopen.length > 0 || scheduled.length > 0) await settle(members.map((o) => o.id), { reason: 'notice', actor: principal.actor });
         await trx.updateTable('disruption_events').set({ ended_at: now }).where('id', '=', event.id).execute();
         await appendAudit(trx, [{ actor: principal.actor, action: 'event.end', entityType: 'event', entityId: event.id, after: { reopened: toReopen.length, leftAsIs: leftAsIs.length } }]);
         return {
           statusCode: 200,
-          body: { event: await loadEvent(trx, event.id), reopenNoticeId, reopened: toReopen.map((o) => o.id), leftAsIs },
+          body: { event: await loadEvent(trx, event.id), reopenNoticeId, reopened: toReopen.map((o) => o.id), leftAsIs, cancelledScheduledNoticeIds: scheduled.map((n) => n.id) },
         };
       }),
   );

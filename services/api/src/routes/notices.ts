@@ -281,7 +281,7 @@ const notices: FastifyPluginAsyncZod = async (app) => {
     const { changes } = await settle(officeIds, { reason: kind, actor: principal.actor });
     return {
       statusCode: 201,
-      body: { noticeId: row.id, replacesId: original.id, kind, officeIds, changedCount: new Set(changes.map((c) => c.office_id)).size },
+      body: { noticeId: row.id, replacesId: original.id, kind, officeIds, changedCount: new Set(changes.filter((c) => c.reason === kind).map((c) => c.office_id)).size },
       headers: { location: `/notices/${row.id}` },
     };
   }

@@ -42,7 +42,7 @@ const listQuery = z.object({
   cluster: z.string().max(64).optional().describe('Only offices of this cluster (account) id'),
   district: z.string().max(16).optional().describe('Only offices of this district code'),
   status: z.enum(STATUSES).optional().describe('Only offices whose current status is this'),
-  changedSince: instantInput.optional().describe('Only offices whose status changed after this instant'),
+  changedSince: instantInput.optional().describe('Only offices with a status change recorded after this instant (scheduled changes are recorded within the scheduler interval)'),
   q: z.string().min(2).max(100).optional().describe('Search: name, alias (Welsh names too) or postcode / outward code'),
 });
 
