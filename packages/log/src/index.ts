@@ -1,4 +1,4 @@
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger } from 'pino';
 
@@ -38,6 +38,7 @@ export function loggerOptions(settings: LoggerSettings): LoggerOptions {
   };
 }
 
-export function createLogger(settings: LoggerSettings): Logger {
-  return pino(loggerOptions(settings));
+/** The service's logger; `destination` (tests) replaces stdout. */
+export function createLogger(settings: LoggerSettings, destination?: DestinationStream): Logger {
+  return destination ? pino(loggerOptions({ ...settings, format: 'json' }), destination) : pino(loggerOptions(settings));
 }

@@ -4,6 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { installProblemHandlers, sendProblem, toProblem } from './errors.js';
+import { lazyChildLoggerFactory } from './lazy-logger.js';
 import { declareProblemResponses, documentStandardErrors } from './openapi.js';
 import databasePlugin from './plugins/database.js';
 import healthRoutes from './routes/health.js';
@@ -54,7 +55,7 @@ export interface AppOptions {
 /** Builds the HTTP app; `server.ts` listens, tests use `app.inject`. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    ...(options.logger ? { loggerInstance: options.logger, childLoggerFactory: lazyChildLoggerFactory } : { logger: false }),
     bodyLimit: 1_048_576,
     requestIdHeader: 'x-request-id',
     trustProxy: false,

@@ -1,0 +1,72 @@
+import type { FastifyBaseLogger } from 'fastify';
+
+type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+type LevelAware = FastifyBaseLogger & { isLevelEnabled?: (level: string) => boolean };
+type Bindings = Parameters<FastifyBaseLogger['child']>[0];
+type ChildOptions = Parameters<FastifyBaseLogger['child']>[1];
+
+/**
+ * A request's logger, made only when something is logged at an enabled level. Fastify
+ * gives every request a child logger bound to its id; with redaction configured that
+ * costs about 1.4 µs a request (a tenth of a cached lookup), and at the production
+ * level nearly every request logs nothing. Lines that are logged carry the same
+ * bindings as before.
+ */
+class LazyChildLogger {
+  private real: FastifyBaseLogger | undefined;
+
+  constructor(
+    private readonly parent: LevelAware,
+    private readonly bindings: Bindings,
+    private readonly options: ChildOptions,
+  ) {}
+
+  private get logger(): FastifyBaseLogger {
+    this.real ??= this.parent.child(this.bindings, this.options);
+    return this.real;
+  }
+
+  get level(): string {
+    return this.logger.level;
+  }
+
+  set level(level: string) {
+    this.logger.level = level;
+  }
+
+  private write(level: Level, args: unknown[]): void {
+    if (this.real === undefined && this.parent.isLevelEnabled?.(level) === false) return;
+    const log: (...a: unknown[]) => void = this.logger[level];
+    log.apply(this.logger, args);
+  }
+
+  fatal(...args: unknown[]): void {
+    this.write('fatal', args);
+  }
+  error(...args: unknown[]): void {
+    this.write('error', args);
+  }
+  warn(...args: unknown[]): void {
+    this.write('warn', args);
+  }
+  info(...args: unknown[]): void {
+    this.write('info', args);
+  }
+  debug(...args: unknown[]): void {
+    this.write('debug', args);
+  }
+  trace(...args: unknown[]): void {
+    this.write('trace', args);
+  }
+  silent(): void {}
+
+  child(bindings: Bindings, options?: ChildOptions): FastifyBaseLogger {
+    return this.logger.child(bindings, options);
+  }
+}
+
+/** Fastify's childLoggerFactory: lazy unless the route sets its own log level. */
+export function lazyChildLoggerFactory(logger: FastifyBaseLogger, bindings: Bindings, options: ChildOptions): FastifyBaseLogger {
+  if (options?.level !== undefined) return logger.child(bindings, options);
+  return new LazyChildLogger(logger, bindings, options);
+}
