@@ -1,0 +1,352 @@
+// An in-memory emulator of the parts of the X API v2 the fan-out uses, with OAuth 1.0a
+// verification, rate limits, duplicate detection and faults on demand.
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { hmacSha1Signature, parseOAuthHeader, safeEqual, signatureBaseString } from './oauth1.js';
+
+export interface EmulatorOptions {
+  consumerKey: string;
+  consumerSecret: string;
+  /** Clock in epoch milliseconds (tests may move it). */
+  now?: () => number;
+  rateLimits?: Partial<Record<EndpointKey, RateRule[] | null>>;
+  logger?: boolean;
+}
+
+export type EndpointKey = 'POST /2/tweets' | 'GET /2/users/me' | 'GET /2/users/:id/mentions' | 'GET /2/tweets/search/recent';
+export interface RateRule { scope: 'user' | 'app'; limit: number; windowMs: number }
+
+const MIN15 = 15 * 60_000;
+const DAY = 24 * 60 * 60_000;
+export const defaultRateLimits: Record<EndpointKey, RateRule[] | null> = {
+  'POST /2/tweets': [
+    { scope: 'user', limit: 100, windowMs: MIN15 },
+    // Not binding beyond the 15-minute rule; present so the x-user-limit-24hour-* headers exist.
+    { scope: 'user', limit: 9600, windowMs: DAY },
+    { scope: 'app', limit: 10_000, windowMs: DAY },
+  ],
+  'GET /2/users/:id/mentions': [
+    { scope: 'user', limit: 300, windowMs: MIN15 },
+    { scope: 'app', limit: 450, windowMs: MIN15 },
+  ],
+  'GET /2/tweets/search/recent': [{ scope: 'app', limit: 450, windowMs: MIN15 }],
+  'GET /2/users/me': [{ scope: 'user', limit: 75, windowMs: MIN15 }],
+};
+
+export interface Account { id: string; username: string; name: string; consumerKey?: string; accessToken: string; accessTokenSecret: string }
+export interface Tweet {
+  id: string; text: string; authorId: string; authorUsername: string; authorName: string; createdAt: string;
+  inReplyToTweetId?: string; inReplyToUserId?: string; conversationId: string; mentions: string[]; source: 'api' | 'control';
+}
+export type FaultKind = 'status' | 'delay' | 'drop' | 'lostAnswer';
+export interface Fault { kind: FaultKind; method?: string; path?: string; account?: string; remaining: number; status?: number; body?: unknown; delayMs?: number }
+
+const unauthorized = { title: 'Unauthorized', type: 'about:blank', status: 401, detail: 'Unauthorized' };
+const duplicate = { detail: 'You are not allowed to create a Tweet with duplicate content.', type: 'about:blank', title: 'Forbidden', status: 403 };
+const rateLimited = { errors: [{ code: 88, message: 'Rate limit exceeded' }] };
+const TWITTER_EPOCH = 1288834974657n;
+
+function invalid(detail: string) {
+  return { errors: [{ message: detail }], title: 'Invalid Request', detail: 'One or more parameters to your request was invalid.', type: 'https://api.twitter.com/2/problems/invalid-request' };
+}
+function faultBody(status: number) {
+  const title = status === 503 ? 'Service Unavailable' : status === 500 ? 'Internal Server Error' : `Error ${status}`;
+  return { title, detail: title, type: 'about:blank', status };
+}
+const cmpId = (a: string, b: string) => { const x = BigInt(a); const y = BigInt(b); return x < y ? -1 : x > y ? 1 : 0; };
+const isId = (s: unknown): s is string => typeof s === 'string' && /^\d{1,19}$/.test(s);
+
+declare module 'fastify' {
+  interface FastifyRequest { xAccount?: Account; xLostAnswer?: boolean }
+}
+
+export function buildEmulator(options: EmulatorOptions): FastifyInstance {
+  const now = options.now ?? (() => Date.now());
+  const app = Fastify({ logger: options.logger ?? false });
+
+  const accounts = new Map<string, Account>();
+  const byToken = new Map<string, Account>();
+  let tweets: Tweet[] = [];
+  const nonces = new Map<string, number>();
+  let counters = new Map<string, { count: number; resetAt: number }>();
+  let faults: Fault[] = [];
+  let limits: Record<string, RateRule[] | null> = { ...defaultRateLimits, ...options.rateLimits };
+  let lastId = 0n;
+
+  const nextId = (): string => {
+    const candidate = (BigInt(now()) - TWITTER_EPOCH) << 22n;
+    lastId = candidate > lastId ? candidate : lastId + 1n;
+    return lastId.toString();
+  };
+  const findAccount = (ref: string | undefined) =>
+    ref === undefined ? undefined : accounts.get(ref) ?? [...accounts.values()].find((a) => a.username.toLowerCase() === ref.replace(/^@/, '').toLowerCase());
+  const mentionsIn = (text: string) => [...text.matchAll(/(?:^|[^\w@])@(\w{1,15})/g)].map((m) => m[1]!.toLowerCase());
+
+  function addTweet(t: Omit<Tweet, 'id' | 'createdAt' | 'conversationId' | 'mentions'> & { createdAt?: string; mentions?: string[] }): Tweet {
+    const id = nextId();
+    const parent = t.inReplyToTweetId ? tweets.find((x) => x.id === t.inReplyToTweetId) : undefined;
+    const tweet: Tweet = {
+      ...t, id, createdAt: t.createdAt ?? new Date(now()).toISOString(), conversationId: parent?.conversationId ?? id,
+      inReplyToUserId: parent?.authorId, mentions: [...new Set([...(t.mentions ?? []), ...mentionsIn(t.text)])],
+    };
+    if (tweet.inReplyToUserId === undefined) delete tweet.inReplyToUserId;
+    if (tweet.inReplyToTweetId === undefined) delete tweet.inReplyToTweetId;
+    tweets.push(tweet);
+    return tweet;
+  }
+
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+
+  // --- OAuth 1.0a ---------------------------------------------------------------------------
+  function authenticate(request: FastifyRequest): Account | undefined {
+    const oauth = parseOAuthHeader(request.headers.authorization);
+    if (!oauth) return undefined;
+    const signature = oauth.get('oauth_signature');
+    const token = oauth.get('oauth_token');
+    const consumerKey = oauth.get('oauth_consumer_key');
+    const nonce = oauth.get('oauth_nonce');
+    const timestamp = Number(oauth.get('oauth_timestamp'));
+    if (!signature || !token || !nonce || consumerKey !== options.consumerKey || oauth.get('oauth_signature_method') !== 'HMAC-SHA1') return undefined;
+    const account = byToken.get(token);
+    if (!account || (account.consumerKey !== undefined && account.consumerKey !== consumerKey)) return undefined;
+    if (!Number.isFinite(timestamp) || Math.abs(now() / 1000 - timestamp) > 300) return undefined;
+    const [path, query = ''] = request.url.split('?', 2) as [string, string?];
+    const params: [string, string][] = [...oauth].filter(([k]) => k !== 'oauth_signature' && k !== 'realm');
+    params.push(...new URLSearchParams(query));
+    if (request.headers['content-type']?.startsWith('application/x-www-form-urlencoded') && request.body && typeof request.body === 'object') {
+      for (const [k, v] of Object.entries(request.body as Record<string, string>)) params.push([k, v]);
+    }
+    const host = (request.headers.host ?? '').toLowerCase().replace(/:80$/, '');
+    const base = signatureBaseString(request.method, `${request.protocol}://${host}${path}`, params);
+    if (!safeEqual(hmacSha1Signature(base, options.consumerSecret, account.accessTokenSecret), signature)) return undefined;
+    const t = now();
+    for (const [k, exp] of nonces) if (exp <= t) nonces.delete(k);
+    const nonceKey = `${token}\u0000${nonce}`;
+    if (nonces.has(nonceKey)) return undefined;
+    nonces.set(nonceKey, t + 10 * 60_000);
+    return account;
+  }
+
+  // --- rate limits -----------------------------------------------------------------------
+  function applyRateLimit(key: string, account: Account, reply: FastifyReply): boolean {
+    const rules = limits[key];
+    if (!rules?.length) return true;
+    const t = now();
+    const states = rules.map((rule) => {
+      const k = `${key}|${rule.scope}|${rule.windowMs}|${rule.scope === 'user' ? account.id : ''}`;
+      let c = counters.get(k);
+      if (!c || c.resetAt <= t) { c = { count: 0, resetAt: t + rule.windowMs }; counters.set(k, c); }
+      return { rule, c };
+    });
+    const ok = states.every(({ rule, c }) => c.count < rule.limit);
+    if (ok) for (const s of states) s.c.count += 1;
+    let short: { limit: number; remaining: number; reset: number } | undefined;
+    for (const { rule, c } of states) {
+      const h = { limit: rule.limit, remaining: Math.max(0, rule.limit - c.count), reset: Math.ceil(c.resetAt / 1000) };
+      if (rule.windowMs >= DAY) {
+        const prefix = rule.scope === 'app' ? 'x-app-limit-24hour' : 'x-user-limit-24hour';
+        reply.header(`${prefix}-limit`, h.limit).header(`${prefix}-remaining`, h.remaining).header(`${prefix}-reset`, h.reset);
+      } else if (!short || h.remaining < short.remaining) short = h;
+    }
+    if (short) reply.header('x-rate-limit-limit', short.limit).header('x-rate-limit-remaining', short.remaining).header('x-rate-limit-reset', short.reset);
+    return ok;
+  }
+
+  // --- /2 routes: auth, faults, rate limits --------------------------------------------------
+  app.addHook('preHandler', async (request, reply) => {
+    if (!request.url.startsWith('/2/')) return;
+    const account = authenticate(request);
+    if (!account) return reply.code(401).send(unauthorized);
+    request.xAccount = account;
+    const route = request.routeOptions.url ?? '';
+    const path = request.url.split('?')[0];
+    const idx = faults.findIndex((f) =>
+      (f.kind !== 'lostAnswer' || (request.method === 'POST' && route === '/2/tweets')) &&
+      (!f.method || f.method.toUpperCase() === request.method) && (!f.path || f.path === route || f.path === path) &&
+      (!f.account || findAccount(f.account)?.id === account.id));
+    if (idx >= 0) {
+      const fault = faults[idx]!;
+      fault.remaining -= 1;
+      if (fault.remaining <= 0) faults.splice(idx, 1);
+      if (fault.kind === 'delay') await new Promise((r) => setTimeout(r, fault.delayMs ?? 1000));
+      if (fault.kind === 'status') {
+        const status = fault.status ?? 503;
+        return reply.code(status).send(fault.body ?? faultBody(status));
+      }
+      if (fault.kind === 'drop') {
+        reply.hijack();
+        request.raw.socket.destroy();
+        return reply;
+      }
+      if (fault.kind === 'lostAnswer') request.xLostAnswer = true;
+    }
+    if (!applyRateLimit(`${request.method} ${route}`, account, reply)) return reply.code(429).send(rateLimited);
+  });
+
+  const view = (t: Tweet, fields: Set<string>) => ({
+    id: t.id, text: t.text, edit_history_tweet_ids: [t.id],
+    ...(fields.has('author_id') ? { author_id: t.authorId } : {}),
+    ...(fields.has('created_at') ? { created_at: t.createdAt } : {}),
+    ...(fields.has('conversation_id') ? { conversation_id: t.conversationId } : {}),
+    ...(fields.has('in_reply_to_user_id') && t.inReplyToUserId ? { in_reply_to_user_id: t.inReplyToUserId } : {}),
+    ...(fields.has('referenced_tweets') && t.inReplyToTweetId ? { referenced_tweets: [{ type: 'replied_to', id: t.inReplyToTweetId }] } : {}),
+  });
+
+  type ListQuery = { since_id?: string; until_id?: string; max_results?: string; pagination_token?: string; next_token?: string; expansions?: string; 'tweet.fields'?: string };
+  function list(reply: FastifyReply, q: ListQuery, matching: Tweet[], min: number, max: number) {
+    const maxResults = q.max_results === undefined ? 10 : Number(q.max_results);
+    if (!Number.isInteger(maxResults) || maxResults < min || maxResults > max) {
+      return reply.code(400).send(invalid(`The \`max_results\` query parameter value [${q.max_results}] is not between ${min} and ${max}`));
+    }
+    for (const name of ['since_id', 'until_id'] as const) {
+      if (q[name] !== undefined && !isId(q[name])) return reply.code(400).send(invalid(`The \`${name}\` query parameter value [${String(q[name])}] is not valid`));
+    }
+    const token = q.pagination_token ?? q.next_token;
+    if (token !== undefined && !/^p\d+$/.test(token)) return reply.code(400).send(invalid(`The \`pagination_token\` query parameter value [${token}] is not valid`));
+    const before = token?.slice(1);
+    const all = matching
+      .filter((t) => (!q.since_id || cmpId(t.id, q.since_id) > 0) && (!q.until_id || cmpId(t.id, q.until_id) < 0))
+      .sort((a, b) => cmpId(b.id, a.id))
+      .filter((t) => !before || cmpId(t.id, before) < 0);
+    const page = all.slice(0, maxResults);
+    if (page.length === 0) return { meta: { result_count: 0 } };
+    const fields = new Set((q['tweet.fields'] ?? '').split(',').filter(Boolean));
+    const expansions = new Set((q.expansions ?? '').split(',').filter(Boolean));
+    const users = new Map(page.map((t) => [t.authorId, { id: t.authorId, username: t.authorUsername, name: t.authorName }]));
+    return {
+      data: page.map((t) => view(t, fields)),
+      ...(expansions.has('author_id') ? { includes: { users: [...users.values()] } } : {}),
+      meta: {
+        result_count: page.length, newest_id: page[0]!.id, oldest_id: page[page.length - 1]!.id,
+        ...(all.length > page.length ? { next_token: `p${page[page.length - 1]!.id}` } : {}),
+      },
+    };
+  }
+
+  app.post<{ Body: { text?: unknown; reply?: { in_reply_to_tweet_id?: unknown } } }>('/2/tweets', async (request, reply) => {
+    const account = request.xAccount!;
+    const body = request.body ?? {};
+    if (typeof body.text !== 'string' || body.text.trim() === '' || [...body.text].length > 280) {
+      return reply.code(400).send(invalid('The `text` field must be a non-empty string of at most 280 characters'));
+    }
+    const replyTo = body.reply?.in_reply_to_tweet_id;
+    if (replyTo !== undefined && (!isId(replyTo) || !tweets.some((t) => t.id === replyTo))) {
+      return reply.code(400).send(invalid(`The \`in_reply_to_tweet_id\` [${JSON.stringify(replyTo)}] does not exist or is not visible`));
+    }
+    const text = body.text.normalize('NFC');
+    if (tweets.some((t) => t.authorId === account.id && t.text.trim() === text.trim())) return reply.code(403).send(duplicate);
+    const tweet = addTweet({ text, authorId: account.id, authorUsername: account.username, authorName: account.name, source: 'api', ...(replyTo ? { inReplyToTweetId: replyTo } : {}) });
+    if (request.xLostAnswer) {
+      reply.hijack();
+      request.raw.socket.destroy();
+      return reply;
+    }
+    return reply.code(201).send({ data: { id: tweet.id, text: tweet.text, edit_history_tweet_ids: [tweet.id] } });
+  });
+
+  app.get('/2/users/me', async (request) => {
+    const a = request.xAccount!;
+    return { data: { id: a.id, name: a.name, username: a.username } };
+  });
+
+  app.get<{ Params: { id: string }; Querystring: ListQuery }>('/2/users/:id/mentions', async (request, reply) => {
+    const target = accounts.get(request.params.id);
+    if (!target) return reply.code(404).send({ errors: [{ value: request.params.id, detail: `Could not find user with id: [${request.params.id}].`, title: 'Not Found Error', type: 'https://api.twitter.com/2/problems/resource-not-found' }] });
+    const handle = target.username.toLowerCase();
+    const newest800 = tweets.filter((t) => t.mentions.includes(handle)).sort((a, b) => cmpId(b.id, a.id)).slice(0, 800);
+    return list(reply, request.query, newest800, 5, 100);
+  });
+
+  app.get<{ Querystring: ListQuery & { query?: string } }>('/2/tweets/search/recent', async (request, reply) => {
+    const query = request.query.query ?? '';
+    if (query.length === 0 || query.length > 512) return reply.code(400).send(invalid('The `query` parameter must be 1 to 512 characters'));
+    const terms = query.replace(/[()]/g, ' ').split(/\s+OR\s+|\s+/).filter((s) => s && s !== 'OR' && !s.startsWith('-'));
+    if (!terms.every((s) => /^@\w{1,15}$/.test(s))) return reply.code(400).send(invalid(`The emulator only supports OR-ed @handle terms: [${query}]`));
+    const handles = new Set(terms.map((s) => s.slice(1).toLowerCase()));
+    const since = now() - 7 * DAY;
+    const matching = tweets.filter((t) => Date.parse(t.createdAt) >= since && t.mentions.some((m) => handles.has(m)));
+    return list(reply, request.query, matching, 10, 100);
+  });
+
+  // --- control API ----------------------------------------------------------------------------
+  app.get('/_control/health', async () => ({ status: 'ok', accounts: accounts.size, posts: tweets.length, faults: faults.length }));
+
+  app.post<{ Body: Partial<Account> }>('/_control/accounts', async (request, reply) => {
+    const b = request.body ?? {};
+    const str = (v: unknown) => typeof v === 'string' && v.length > 0;
+    if (!str(b.id) || !str(b.username) || !str(b.accessToken) || !str(b.accessTokenSecret) || (b.name !== undefined && typeof b.name !== 'string') || (b.consumerKey !== undefined && !str(b.consumerKey))) {
+      return reply.code(400).send({ error: 'id, username, accessToken and accessTokenSecret are required strings' });
+    }
+    const old = accounts.get(b.id!);
+    if (old) byToken.delete(old.accessToken);
+    const account: Account = { id: b.id!, username: b.username!, name: b.name ?? b.username!, accessToken: b.accessToken!, accessTokenSecret: b.accessTokenSecret!, ...(b.consumerKey ? { consumerKey: b.consumerKey } : {}) };
+    accounts.set(account.id, account);
+    byToken.set(account.accessToken, account);
+    return reply.code(201).send({ id: account.id, username: account.username, name: account.name });
+  });
+
+  app.get<{ Querystring: { account?: string } }>('/_control/posts', async (request, reply) => {
+    const ref = request.query.account;
+    const account = findAccount(ref);
+    if (ref !== undefined && !account) return reply.code(404).send({ error: `unknown account ${ref}` });
+    const posts = tweets.filter((t) => t.source === 'api' && (!account || t.authorId === account.id)).map((t) => ({
+      id: t.id, text: t.text, authorId: t.authorId, username: t.authorUsername, createdAt: t.createdAt,
+      inReplyToTweetId: t.inReplyToTweetId ?? null, conversationId: t.conversationId,
+    }));
+    return { posts };
+  });
+
+  app.post<{ Body: { to?: string; from?: { id?: string; username?: string; name?: string }; text?: string; created_at?: string } }>('/_control/mentions', async (request, reply) => {
+    const b = request.body ?? {};
+    const to = findAccount(b.to);
+    if (!to) return reply.code(404).send({ error: `unknown account ${String(b.to)}` });
+    if (!b.from || !isId(b.from.id) || typeof b.from.username !== 'string' || typeof b.text !== 'string') {
+      return reply.code(400).send({ error: 'from {id (numeric string), username} and text are required' });
+    }
+    if (b.created_at !== undefined && Number.isNaN(Date.parse(b.created_at))) return reply.code(400).send({ error: 'created_at must be an ISO date' });
+    const tweet = addTweet({
+      text: b.text, authorId: b.from.id, authorUsername: b.from.username, authorName: b.from.name ?? b.from.username, source: 'control',
+      mentions: [to.username.toLowerCase()], ...(b.created_at ? { createdAt: new Date(b.created_at).toISOString() } : {}),
+    });
+    return reply.code(201).send({ data: { id: tweet.id, text: tweet.text, author_id: tweet.authorId, created_at: tweet.createdAt, edit_history_tweet_ids: [tweet.id] } });
+  });
+
+  app.post<{ Body: Partial<Fault> & { count?: number } }>('/_control/faults', async (request, reply) => {
+    const b = request.body ?? {};
+    const kinds: FaultKind[] = ['status', 'delay', 'drop', 'lostAnswer'];
+    if (!b.kind || !kinds.includes(b.kind)) return reply.code(400).send({ error: `kind must be one of ${kinds.join(', ')}` });
+    const count = b.count ?? 1;
+    if (!Number.isInteger(count) || count < 1) return reply.code(400).send({ error: 'count must be a positive integer' });
+    if (b.status !== undefined && (!Number.isInteger(b.status) || b.status < 400 || b.status > 599)) return reply.code(400).send({ error: 'status must be 400-599' });
+    const fault: Fault = { kind: b.kind, remaining: count, ...(b.method ? { method: b.method } : {}), ...(b.path ? { path: b.path } : {}), ...(b.account ? { account: b.account } : {}),
+      ...(b.status !== undefined ? { status: b.status } : {}), ...(b.body !== undefined ? { body: b.body } : {}), ...(b.delayMs !== undefined ? { delayMs: b.delayMs } : {}) };
+    faults.push(fault);
+    return reply.code(201).send({ queued: faults.length });
+  });
+  app.get('/_control/faults', async () => ({ faults }));
+  app.delete('/_control/faults', async () => { faults = []; return { faults }; });
+
+  app.get('/_control/rate-limits', async () => ({ limits }));
+  app.put<{ Body: Record<string, RateRule[] | null> }>('/_control/rate-limits', async (request, reply) => {
+    const b = request.body ?? {};
+    for (const [key, rules] of Object.entries(b)) {
+      if (!(key in defaultRateLimits)) return reply.code(400).send({ error: `unknown endpoint ${key}` });
+      if (rules !== null && (!Array.isArray(rules) || !rules.every((r) => (r.scope === 'user' || r.scope === 'app') && Number.isInteger(r.limit) && r.limit >= 0 && Number.isInteger(r.windowMs) && r.windowMs > 0))) {
+        return reply.code(400).send({ error: `rules for ${key} must be null or [{scope, limit, windowMs}]` });
+      }
+    }
+    limits = { ...limits, ...b };
+    counters = new Map();
+    return { limits };
+  });
+
+  app.post('/_control/reset', async () => {
+    accounts.clear(); byToken.clear(); nonces.clear();
+    tweets = []; faults = []; counters = new Map();
+    limits = { ...defaultRateLimits, ...options.rateLimits };
+    return { status: 'reset' };
+  });
+
+  return app;
+}

@@ -1,0 +1,245 @@
+// Every call goes through the real twitter-api-v2 client over real HTTP.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import t from 'tap';
+import { ApiRequestError, ApiResponseError, TwitterApi, type ITwitterApiClientPlugin } from 'twitter-api-v2';
+import { buildEmulator, type EmulatorOptions } from '../src/index.js';
+
+interface Test { teardown(fn: () => unknown): void }
+interface ControlBody { posts: { id: string; text: string; inReplyToTweetId: string | null }[]; data: { id: string }; status: string }
+const app = { consumerKey: 'app-key', consumerSecret: 'app-secret' };
+const alpha = { id: '1001', username: 'JCPAlpha', name: 'JCP Alpha', accessToken: '1001-alpha-token', accessTokenSecret: 'alpha-secret' };
+const beta = { id: '1002', username: 'JCPBeta', name: 'JCP Beta', accessToken: '1002-beta-token', accessTokenSecret: 'beta-secret' };
+const citizen = { id: '555', username: 'citizen' };
+
+async function start(t: Test, extra: Partial<EmulatorOptions> = {}) {
+  const emulator = buildEmulator({ ...app, ...extra });
+  await emulator.listen({ port: 0, host: '127.0.0.1' });
+  t.teardown(() => emulator.close());
+  const origin = `http://127.0.0.1:${(emulator.server.address() as AddressInfo).port}`;
+  const control = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${origin}${path}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }) });
+    return { status: res.status, body: (await res.json()) as ControlBody };
+  };
+  for (const account of [alpha, beta]) {
+    const res = await control('POST', '/_control/accounts', account);
+    if (res.status !== 201) throw new Error(`account registration failed: ${res.status}`);
+  }
+  const redirect: ITwitterApiClientPlugin = {
+    onBeforeRequestConfig({ params }) {
+      const url = new URL(params.url);
+      const target = new URL(origin);
+      url.protocol = target.protocol;
+      url.host = target.host;
+      params.url = url.toString();
+    },
+  };
+  const client = (account: { accessToken: string; accessTokenSecret: string }, appSecret = app.consumerSecret) =>
+    new TwitterApi(
+      { appKey: app.consumerKey, appSecret, accessToken: account.accessToken, accessSecret: account.accessTokenSecret },
+      { plugins: [redirect], httpAgent: new http.Agent() },
+    ).v2;
+  return { emulator, origin, control, client };
+}
+
+async function failure(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the call to fail');
+}
+
+void t.test('posts are attributed to the account whose token signed them; a bad signature is 401', async (t) => {
+  const { client, control } = await start(t);
+  const posted = await client(alpha).tweet('Alpha office open today');
+  t.match(posted.data, { id: /^\d+$/, text: 'Alpha office open today' });
+  t.same((posted.data as { edit_history_tweet_ids?: string[] }).edit_history_tweet_ids, [posted.data.id]);
+  const second = await client(beta).tweet('Beta office closed today');
+  t.ok(BigInt(second.data.id) > BigInt(posted.data.id), 'ids increase');
+  t.same((await control('GET', '/_control/posts?account=1001')).body.posts.map((p) => p.text), ['Alpha office open today']);
+  t.same((await control('GET', '/_control/posts?account=jcpbeta')).body.posts.map((p) => p.text), ['Beta office closed today']);
+
+  const wrongSecret = await failure(client(alpha, 'not-the-secret').tweet('never stored'));
+  t.type(wrongSecret, ApiResponseError);
+  t.equal((wrongSecret as ApiResponseError).code, 401);
+  t.same((wrongSecret as ApiResponseError).data, { title: 'Unauthorized', type: 'about:blank', status: 401, detail: 'Unauthorized' });
+  const wrongToken = await failure(client({ ...alpha, accessTokenSecret: 'beta-secret' }).me());
+  t.equal((wrongToken as ApiResponseError).code, 401);
+  const unknown = await failure(client({ accessToken: 'nobody', accessTokenSecret: 'x' }).me());
+  t.equal((unknown as ApiResponseError).code, 401);
+  const unsigned = await fetch(`${(await start(t)).origin}/2/users/me`);
+  t.equal(unsigned.status, 401);
+  t.equal((await control('GET', '/_control/posts')).body.posts.length, 2, 'nothing stored by rejected calls');
+});
+
+void t.test('timestamps more than 5 minutes off and reused nonces are rejected', async (t) => {
+  let clock = Date.now();
+  const { client } = await start(t, { now: () => clock });
+  t.equal((await client(alpha).me()).data.id, alpha.id);
+  clock += 6 * 60_000;
+  t.equal(((await failure(client(alpha).me())) as ApiResponseError).code, 401, 'client clock 6 minutes behind');
+  clock -= 12 * 60_000;
+  t.equal(((await failure(client(alpha).me())) as ApiResponseError).code, 401, 'client clock 6 minutes ahead');
+  clock += 6 * 60_000 - 4 * 60_000;
+  t.equal((await client(alpha).me()).data.id, alpha.id, 'four minutes off is accepted');
+
+  // Replay one signed request verbatim.
+  clock = Date.now();
+  let captured: Record<string, string> | undefined;
+  const { origin } = await start(t, { now: () => clock });
+  const tw = new TwitterApi({ appKey: app.consumerKey, appSecret: app.consumerSecret, accessToken: alpha.accessToken, accessSecret: alpha.accessTokenSecret }, {
+    httpAgent: new http.Agent(),
+    plugins: [{
+      onBeforeRequestConfig({ params }) {
+        const u = new URL(params.url); const o = new URL(origin); u.protocol = o.protocol; u.host = o.host; params.url = u.toString();
+      },
+      onBeforeRequest({ requestOptions }) { captured = { ...(requestOptions.headers as Record<string, string>) }; },
+    }],
+  });
+  await tw.v2.me();
+  t.ok(captured?.Authorization ?? captured?.authorization);
+  const replay = await fetch(`${origin}/2/users/me`, { headers: { authorization: (captured!.Authorization ?? captured!.authorization)! } });
+  t.equal(replay.status, 401, 'the same nonce twice is refused');
+});
+
+void t.test('me, reply, mentions with since_id and pagination, search with OR-ed handles', async (t) => {
+  const { client, control } = await start(t);
+  t.same((await client(beta).me()).data, { id: beta.id, name: beta.name, username: beta.username });
+  const none = await client(alpha).userMentionTimeline(alpha.id);
+  t.same(none.meta, { result_count: 0 }, 'no mentions yet');
+  t.equal(none.tweets.length, 0);
+
+  const injected: string[] = [];
+  for (let i = 0; i < 7; i++) {
+    const res = await control('POST', '/_control/mentions', { to: 'JCPAlpha', from: citizen, text: `@JCPAlpha is it open? ${i}` });
+    t.equal(res.status, 201);
+    injected.push(res.body.data.id);
+  }
+  const toBeta = await control('POST', '/_control/mentions', { to: beta.id, from: citizen, text: '@JCPBeta hello' });
+
+  const first = await client(alpha).userMentionTimeline(alpha.id, { max_results: 5, 'tweet.fields': ['author_id', 'created_at'], expansions: ['author_id'] });
+  t.same(first.data.data.map((d) => d.id), injected.slice(2).reverse(), 'newest first');
+  t.equal(first.data.data[0]!.author_id, citizen.id);
+  t.same(first.data.includes?.users?.map((u) => u.username), ['citizen']);
+  t.match(first.data.meta, { result_count: 5, newest_id: injected[6], oldest_id: injected[2], next_token: String });
+  const second = await client(alpha).userMentionTimeline(alpha.id, { max_results: 5, pagination_token: first.data.meta.next_token! });
+  t.same(second.data.data.map((d) => d.id), [injected[1], injected[0]]);
+  t.notOk(second.data.meta.next_token, 'last page');
+  const paginator = await client(alpha).userMentionTimeline(alpha.id, { max_results: 5 });
+  await paginator.fetchNext();
+  t.same(paginator.tweets.map((d) => d.id), [...injected].reverse(), 'the library paginator follows next_token');
+  t.ok(paginator.done);
+  const since = await client(alpha).userMentionTimeline(alpha.id, { since_id: injected[4]! });
+  t.same(since.data.data.map((d) => d.id), [injected[6], injected[5]]);
+  const badMax = await failure(client(alpha).userMentionTimeline(alpha.id, { max_results: 2 }));
+  t.equal((badMax as ApiResponseError).code, 400);
+
+  const reply = await client(alpha).reply('@citizen yes, open until 5pm', injected[6]!);
+  const posts = (await control('GET', '/_control/posts?account=JCPAlpha')).body.posts;
+  t.match(posts, [{ id: reply.data.id, inReplyToTweetId: injected[6] }]);
+  const missing = await failure(client(alpha).reply('to nothing', '999'));
+  t.equal((missing as ApiResponseError).code, 400);
+
+  const crossPost = await client(beta).tweet('Hello @JCPAlpha from Beta');
+  const alphaMentions = await client(alpha).userMentionTimeline(alpha.id, { since_id: injected[6]! });
+  t.same(alphaMentions.tweets.map((d) => d.id), [crossPost.data.id], 'a post naming a handle is a mention of it');
+  const search = await client(beta).search('@JCPAlpha OR @JCPBeta', { since_id: injected[5]! });
+  t.same(search.data.data.map((d) => d.id), [crossPost.data.id, toBeta.body.data.id, injected[6]]);
+  t.equal(search.data.meta.newest_id, crossPost.data.id);
+  const onlyBeta = await client(beta).search('@JCPBeta');
+  t.same(onlyBeta.data.data.map((d) => d.id), [toBeta.body.data.id]);
+  t.equal(((await failure(client(beta).search('from:someone'))) as ApiResponseError).code, 400, 'unsupported query terms are refused');
+});
+
+void t.test('duplicate content per account is 403 with X body; another account may post the same text', async (t) => {
+  const { client, control } = await start(t);
+  await client(alpha).tweet('Closed for snow');
+  const dup = await failure(client(alpha).tweet('Closed for snow'));
+  t.type(dup, ApiResponseError);
+  t.equal((dup as ApiResponseError).code, 403);
+  t.same((dup as ApiResponseError).data, { detail: 'You are not allowed to create a Tweet with duplicate content.', type: 'about:blank', title: 'Forbidden', status: 403 });
+  await client(beta).tweet('Closed for snow');
+  t.equal((await control('GET', '/_control/posts')).body.posts.length, 2);
+});
+
+void t.test('rate limits: headers, 429 with rateLimit on the error, configurable and disable-able', async (t) => {
+  const { client, control } = await start(t, { rateLimits: { 'POST /2/tweets': [{ scope: 'user', limit: 2, windowMs: 900_000 }, { scope: 'app', limit: 3, windowMs: 86_400_000 }] } });
+  await client(alpha).tweet('one');
+  await client(alpha).tweet('two');
+  const limited = (await failure(client(alpha).tweet('three'))) as ApiResponseError;
+  t.type(limited, ApiResponseError);
+  t.equal(limited.code, 429);
+  t.ok(limited.rateLimitError);
+  t.same(limited.data, { errors: [{ code: 88, message: 'Rate limit exceeded' }] });
+  t.match(limited.rateLimit, { limit: 2, remaining: 0 });
+  t.ok(limited.rateLimit!.reset > Date.now() / 1000 && limited.rateLimit!.reset <= Date.now() / 1000 + 901);
+  t.equal(limited.headers['x-app-limit-24hour-limit'], '3');
+  t.equal(limited.headers['x-app-limit-24hour-remaining'], '1');
+  await client(beta).tweet('beta one');
+  const appCap = (await failure(client(beta).tweet('beta two'))) as ApiResponseError;
+  t.equal(appCap.code, 429, 'the per-app daily cap covers every account');
+  t.equal(appCap.headers['x-app-limit-24hour-remaining'], '0');
+
+  t.equal((await control('PUT', '/_control/rate-limits', { 'POST /2/tweets': null })).status, 200);
+  const ok = await client(alpha).tweet('four');
+  t.ok(ok.data.id, 'limits disabled');
+  t.equal((await control('PUT', '/_control/rate-limits', { 'GET /2/users/me': [{ scope: 'user', limit: 1, windowMs: 60_000 }] })).status, 200);
+  t.equal((await client(alpha).me()).data.id, alpha.id);
+  const meLimited = (await failure(client(alpha).me())) as ApiResponseError;
+  t.equal(meLimited.code, 429);
+  t.match(meLimited.rateLimit, { limit: 1, remaining: 0 });
+  t.equal((await client(beta).me()).data.id, beta.id, 'per-user window');
+});
+
+void t.test('default post headers carry the 15-minute and 24-hour limits', async (t) => {
+  const { origin } = await start(t);
+  let headers: Record<string, unknown> = {};
+  const tw = new TwitterApi({ appKey: app.consumerKey, appSecret: app.consumerSecret, accessToken: alpha.accessToken, accessSecret: alpha.accessTokenSecret }, {
+    httpAgent: new http.Agent(),
+    plugins: [{
+      onBeforeRequestConfig({ params }) { const u = new URL(params.url); const o = new URL(origin); u.protocol = o.protocol; u.host = o.host; params.url = u.toString(); },
+      onAfterRequest({ response }) { headers = response.headers; },
+    }],
+  });
+  const res = await tw.v2.tweet('hello');
+  t.match(res.data, { text: 'hello' });
+  t.match(headers, { 'x-rate-limit-limit': '100', 'x-rate-limit-remaining': '99', 'x-app-limit-24hour-limit': '10000', 'x-app-limit-24hour-remaining': '9999', 'x-user-limit-24hour-remaining': String });
+});
+
+void t.test('faults: status, delay, drop, lostAnswer, matched by path and account, for N requests', async (t) => {
+  const { client, control } = await start(t);
+  t.equal((await control('POST', '/_control/faults', { kind: 'status', status: 503, method: 'POST', path: '/2/tweets', account: 'JCPAlpha', count: 2 })).status, 201);
+  const e1 = (await failure(client(alpha).tweet('a'))) as ApiResponseError;
+  t.type(e1, ApiResponseError);
+  t.equal(e1.code, 503);
+  t.match(e1.data, { title: 'Service Unavailable', status: 503 });
+  t.ok((await client(beta).tweet('b')).data.id, 'other account unaffected');
+  t.ok((await client(alpha).me()).data.id, 'other path unaffected');
+  t.equal(((await failure(client(alpha).tweet('a'))) as ApiResponseError).code, 503, 'second of two');
+  t.ok((await client(alpha).tweet('a')).data.id, 'fault used up');
+
+  await control('POST', '/_control/faults', { kind: 'delay', delayMs: 300, path: '/2/users/me' });
+  const started = Date.now();
+  await client(alpha).me();
+  t.ok(Date.now() - started >= 290, 'delayed');
+
+  await control('POST', '/_control/faults', { kind: 'drop', path: '/2/tweets' });
+  const dropped = await failure(client(alpha).tweet('dropped'));
+  t.type(dropped, ApiRequestError);
+  t.notOk((await control('GET', '/_control/posts?account=JCPAlpha')).body.posts.some((p) => p.text === 'dropped'), 'a drop stores nothing');
+
+  await control('POST', '/_control/faults', { kind: 'lostAnswer' });
+  t.ok((await client(alpha).me()).data.id, 'a lostAnswer fault waits for a post');
+  const lost = await failure(client(alpha).tweet('lost answer'));
+  t.type(lost, ApiRequestError);
+  t.ok((await control('GET', '/_control/posts?account=JCPAlpha')).body.posts.some((p) => p.text === 'lost answer'), 'the post exists');
+  const retry = (await failure(client(alpha).tweet('lost answer'))) as ApiResponseError;
+  t.equal(retry.code, 403, 'a blind retry meets the duplicate rule');
+
+  t.equal((await control('GET', '/_control/health')).body.status, 'ok');
+  await control('POST', '/_control/reset');
+  t.equal((await control('GET', '/_control/posts')).body.posts.length, 0);
+  t.equal(((await failure(client(alpha).me())) as ApiResponseError).code, 401, 'accounts gone after reset');
+});
