@@ -3,3 +3,4 @@ export * from './slug.js';
 export * from './registry.js';
 export * from './london-time.js';
 export * from './status.js';
+export * from './compose.js';

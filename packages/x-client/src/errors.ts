@@ -1,0 +1,78 @@
+// What to do after a failed X call: retry later, treat as already posted, or give up.
+import { ApiPartialResponseError, ApiRequestError, ApiResponseError } from 'twitter-api-v2';
+
+export type XErrorClass =
+  | { kind: 'retry'; notBefore: Date; reason: string }
+  | { kind: 'already-posted' }
+  | { kind: 'permanent'; reason: string };
+
+export const BACKOFF_BASE_MS = 1_000;
+export const BACKOFF_CAP_MS = 5 * 60_000;
+
+/**
+ * Exponential backoff with full jitter: a delay in [0, min(cap, base * 2^attempt)) milliseconds,
+ * `attempt` counting from 0 and `random` returning a number in [0, 1).
+ */
+export function backoffDelay(attempt: number, random: () => number = Math.random, baseMs = BACKOFF_BASE_MS, capMs = BACKOFF_CAP_MS): number {
+  const n = Number.isFinite(attempt) && attempt > 0 ? Math.floor(attempt) : 0;
+  const ceiling = Math.min(capMs, baseMs * 2 ** Math.min(n, 52));
+  const r = Math.min(Math.max(random(), 0), 1);
+  return Math.min(Math.floor(r * ceiling), Math.max(0, ceiling - 1));
+}
+
+export interface ClassifyOptions {
+  /** Attempts already made (0 for the first failure); drives the fallback backoff. */
+  attempt?: number;
+  random?: () => number;
+}
+
+const RETRYABLE_NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREACH', 'ECONNABORTED', 'UND_ERR_SOCKET']);
+
+function header(headers: Record<string, unknown> | undefined, name: string): string | undefined {
+  const v = headers?.[name];
+  return typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : undefined;
+}
+
+function isDuplicate(error: ApiResponseError): boolean {
+  const data = error.data as { detail?: unknown; errors?: { code?: unknown; message?: unknown }[] } | undefined;
+  if (typeof data?.detail === 'string' && /duplicate/i.test(data.detail)) return true;
+  return Array.isArray(data?.errors) && data.errors.some((e) => e.code === 187 || (typeof e.message === 'string' && /duplicate/i.test(e.message)));
+}
+
+/** When a 429 lifts: the latest exhausted window's reset (epoch seconds), if any is known. */
+function rateLimitReset(error: ApiResponseError): number | undefined {
+  const headers = error.headers as Record<string, unknown> | undefined;
+  const resets: number[] = [];
+  for (const prefix of ['x-app-limit-24hour', 'x-user-limit-24hour']) {
+    if (header(headers, `${prefix}-remaining`) === '0') resets.push(Number(header(headers, `${prefix}-reset`)));
+  }
+  const shortReset = error.rateLimit?.reset ?? Number(header(headers, 'x-rate-limit-reset'));
+  const shortExhausted = error.rateLimit ? error.rateLimit.remaining === 0 : header(headers, 'x-rate-limit-remaining') !== undefined ? header(headers, 'x-rate-limit-remaining') === '0' : true;
+  if (shortExhausted || resets.length === 0) resets.push(shortReset);
+  const valid = resets.filter((r) => Number.isFinite(r) && r > 0);
+  return valid.length ? Math.max(...valid) : undefined;
+}
+
+export function classifyXError(error: unknown, now: Date | number = Date.now(), options: ClassifyOptions = {}): XErrorClass {
+  const nowMs = typeof now === 'number' ? now : now.getTime();
+  const backoff = (reason: string): XErrorClass => ({ kind: 'retry', notBefore: new Date(nowMs + backoffDelay(options.attempt ?? 0, options.random)), reason });
+
+  if (error instanceof ApiResponseError) {
+    const code = error.code;
+    if (code === 429 || code === 420) {
+      const reset = rateLimitReset(error);
+      if (reset !== undefined && reset * 1000 > nowMs) return { kind: 'retry', notBefore: new Date(reset * 1000), reason: `rate limited (HTTP ${code}) until reset` };
+      return backoff(`rate limited (HTTP ${code})`);
+    }
+    if (code === 403 && isDuplicate(error)) return { kind: 'already-posted' };
+    if (code >= 500 || code === 408) return backoff(`X server error (HTTP ${code})`);
+    if (code === 401) return { kind: 'permanent', reason: 'unauthorized (HTTP 401): credentials rejected or revoked' };
+    if (code === 403) return { kind: 'permanent', reason: 'forbidden (HTTP 403)' };
+    return { kind: 'permanent', reason: `request rejected (HTTP ${code})` };
+  }
+  if (error instanceof ApiRequestError) return backoff('network error: no response from X');
+  if (error instanceof ApiPartialResponseError) return backoff('partial or unreadable response from X');
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && RETRYABLE_NETWORK_CODES.has(code)) return backoff(`network error (${code})`);
+  return { kind: 'permanent', reason: error instanceof Error ? `unexpected error: ${error.name}` : 'unexpected error' };
+}

@@ -1,0 +1,115 @@
+// The client against a real emulator over real HTTP.
+import type { AddressInfo } from 'node:net';
+import { buildEmulator } from '@jcp/x-emulator';
+import t from 'tap';
+import { classifyXError, createXClient, postTweet, redirectPlugin, XCredentials, type XErrorClass } from '../src/index.js';
+
+interface Test { teardown(fn: () => unknown): void }
+interface Post { id: string; text: string; authorId: string; inReplyToTweetId: string | null }
+const app = { consumerKey: 'app-key', consumerSecret: 'app-secret' };
+const alpha = { id: '1001', username: 'JCPAlpha', accessToken: '1001-alpha-token', accessTokenSecret: 'alpha-secret' };
+const beta = { id: '1002', username: 'JCPBeta', accessToken: '1002-beta-token', accessTokenSecret: 'beta-secret' };
+
+async function start(t: Test) {
+  const emulator = buildEmulator(app);
+  await emulator.listen({ port: 0, host: '127.0.0.1' });
+  t.teardown(() => emulator.close());
+  const baseUrl = `http://127.0.0.1:${(emulator.server.address() as AddressInfo).port}`;
+  const control = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${baseUrl}${path}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }) });
+    if (res.status >= 300) throw new Error(`control ${method} ${path} failed: ${res.status}`);
+    return (await res.json()) as { posts: Post[]; data: { id: string } };
+  };
+  for (const account of [alpha, beta]) await control('POST', '/_control/accounts', account);
+  const client = (account: typeof alpha, appSecret = app.consumerSecret) =>
+    createXClient({ baseUrl, appKey: app.consumerKey, appSecret, accessToken: account.accessToken, accessSecret: account.accessTokenSecret });
+  const posts = async (account?: string) => (await control('GET', `/_control/posts${account ? `?account=${account}` : ''}`)).posts;
+  return { baseUrl, control, client, posts };
+}
+
+async function classified(promise: Promise<unknown>, now = new Date()): Promise<XErrorClass> {
+  try {
+    await promise;
+  } catch (error) {
+    return classifyXError(error, now);
+  }
+  throw new Error('expected the call to fail');
+}
+
+void t.test('each account posts as itself; replies; me() goes to the emulator too', async (t) => {
+  const { client, posts, control } = await start(t);
+  const a = await postTweet(client(alpha), 'Alpha office open today');
+  const b = await postTweet(client(beta), 'Beta office closed today');
+  t.match(a, { id: /^\d+$/ });
+  t.not(a.id, b.id);
+  t.match(await posts('JCPAlpha'), [{ id: a.id, text: 'Alpha office open today', authorId: alpha.id, inReplyToTweetId: null }]);
+  t.match(await posts('JCPBeta'), [{ id: b.id, text: 'Beta office closed today', authorId: beta.id }]);
+  t.equal((await posts('JCPAlpha')).length, 1, 'alpha has only its own post');
+
+  const mention = await control('POST', '/_control/mentions', { to: 'JCPAlpha', from: { id: '555', username: 'citizen' }, text: '@JCPAlpha open?' });
+  const reply = await postTweet(client(alpha), '@citizen yes, open until 5pm', mention.data.id);
+  t.match((await posts('JCPAlpha'))[1], { id: reply.id, inReplyToTweetId: mention.data.id, authorId: alpha.id });
+  t.equal((await client(beta).v2.me()).data.id, beta.id);
+
+  const creds = new XCredentials({ appKey: app.consumerKey, appSecret: app.consumerSecret, accessToken: beta.accessToken, accessSecret: beta.accessTokenSecret });
+  const viaCreds = createXClient({ baseUrl: (await start(t)).baseUrl, ...creds.reveal() });
+  t.match(await viaCreds.v2.me(), { data: { id: beta.id } }, 'credentials object feeds the client');
+});
+
+void t.test('wrong secret is permanent; duplicate is already-posted', async (t) => {
+  const { client, posts } = await start(t);
+  t.match(await classified(postTweet(client(alpha, 'not-the-secret'), 'never stored')), { kind: 'permanent', reason: /401/ });
+  t.match(await classified(postTweet(client({ ...alpha, accessTokenSecret: 'wrong' }), 'never stored')), { kind: 'permanent', reason: /401/ });
+  await postTweet(client(alpha), 'Closed for snow');
+  t.same(await classified(postTweet(client(alpha), 'Closed for snow')), { kind: 'already-posted' });
+  t.ok(await postTweet(client(beta), 'Closed for snow'), 'another account may post the same text');
+  t.equal((await posts()).length, 2);
+  t.match(await classified(postTweet(client(alpha), 'reply to nothing', '999')), { kind: 'permanent', reason: /400/ });
+});
+
+void t.test('429 → retry not before the reset', async (t) => {
+  const { client, control } = await start(t);
+  await control('PUT', '/_control/rate-limits', { 'POST /2/tweets': [{ scope: 'user', limit: 1, windowMs: 120_000 }] });
+  const before = Date.now();
+  await postTweet(client(alpha), 'one');
+  const result = await classified(postTweet(client(alpha), 'two'));
+  t.equal(result.kind, 'retry');
+  const notBefore = (result as { notBefore: Date }).notBefore.getTime();
+  t.equal(notBefore % 1000, 0, 'an epoch-second reset, not a backoff');
+  t.ok(notBefore >= before + 119_000 && notBefore <= Date.now() + 121_000, `notBefore ${notBefore - before} ms ahead`);
+
+  await control('PUT', '/_control/rate-limits', { 'POST /2/tweets': [{ scope: 'app', limit: 1, windowMs: 86_400_000 }] });
+  await postTweet(client(beta), 'beta one');
+  const daily = await classified(postTweet(client(alpha), 'three'));
+  t.equal(daily.kind, 'retry');
+  t.ok((daily as { notBefore: Date }).notBefore.getTime() >= before + 86_399_000, 'the daily app cap reset');
+});
+
+void t.test('faults: 503 and drop retry; lostAnswer then retry is already-posted with one post stored', async (t) => {
+  const { client, control, posts } = await start(t);
+  await control('POST', '/_control/faults', { kind: 'status', status: 503, path: '/2/tweets' });
+  const now = new Date();
+  const unavailable = await classified(postTweet(client(alpha), 'a'), now);
+  t.match(unavailable, { kind: 'retry', reason: /503/ });
+  t.ok((unavailable as { notBefore: Date }).notBefore.getTime() - now.getTime() <= 1000, 'first backoff at most the base');
+
+  await control('POST', '/_control/faults', { kind: 'drop', path: '/2/tweets' });
+  t.match(await classified(postTweet(client(alpha), 'dropped')), { kind: 'retry', reason: /network/ });
+  t.equal((await posts()).length, 0, 'nothing stored so far');
+
+  await control('POST', '/_control/faults', { kind: 'lostAnswer' });
+  t.match(await classified(postTweet(client(alpha), 'lost answer')), { kind: 'retry', reason: /network/ });
+  t.same(await classified(postTweet(client(alpha), 'lost answer')), { kind: 'already-posted' }, 'the retry meets the duplicate rule');
+  t.same((await posts()).map((p) => p.text), ['lost answer'], 'exactly one post stored');
+});
+
+void t.test('the redirect plugin rewrites request and stream URLs, keeping path and query', async (t) => {
+  const plugin = redirectPlugin('http://127.0.0.1:4100');
+  const params = { url: 'https://api.x.com/2/tweets/search/stream?expansions=author_id', method: 'GET' };
+  plugin.onBeforeStreamRequestConfig!({ params, client: undefined as never, url: new URL(params.url) });
+  t.equal(params.url, 'http://127.0.0.1:4100/2/tweets/search/stream?expansions=author_id');
+  const token = { url: 'https://api.x.com/2/oauth2/token', method: 'POST' };
+  await plugin.onBeforeRequestConfig!({ params: token, client: undefined as never, url: new URL(token.url) });
+  t.equal(token.url, 'http://127.0.0.1:4100/2/oauth2/token');
+  t.throws(() => redirectPlugin('ftp://example.com'), { message: /http or https/ });
+});
