@@ -18,7 +18,9 @@ COPY packages/log/package.json packages/log/
 COPY packages/domain/package.json packages/domain/
 COPY packages/db/package.json packages/db/
 COPY packages/testing/package.json packages/testing/
+COPY packages/x-client/package.json packages/x-client/
 COPY services/api/package.json services/api/
+COPY services/x-emulator/package.json services/x-emulator/
 
 FROM manifests AS build
 RUN pnpm install --frozen-lockfile
