@@ -1,4 +1,5 @@
-import { findOffice, latestChangeSeq, listOffices, noticesByOffice, type DB, type OfficeWithNames, type StatusChange } from '@jcp/db';
+import { findOffice, latestChangeSeq, listOffices, noticesByOffice, toEffectiveStatus, type DB, type OfficeWithNames, type StatusChange } from '@jcp/db';
+import { etagOf } from './representation-cache.js';
 import { CAUSES, CERTAINTIES, effectiveStatus, nextTransition, STATUSES, type EffectiveStatus } from '@jcp/domain';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
@@ -108,10 +109,7 @@ export function toChangeResource(c: StatusChange): ChangeResource {
     recordedAt: c.recorded_at.toISOString(),
     reason: c.reason,
     previousStatus: c.previous_status,
-    currentStatus: {
-      status: c.status, stale: c.stale, cause: c.cause, message: c.message, since: iso(c.since), until: iso(c.until),
-      expectedReopenAt: iso(c.expected_reopen_at), reopenCertainty: c.reopen_certainty, noticeId: c.notice_id, eventId: c.event_id,
-    },
+    currentStatus: toStatusResource(toEffectiveStatus(c)),
   };
 }
 
@@ -142,6 +140,15 @@ export async function renderOffice(db: Kysely<DB>, officeId: string, now: Date):
   const status = statuses.get(office.id);
   if (!status) throw new Error('status missing for a known office');
   return { body: officeSchema.parse(toOfficeResource(office, status)), expiresAt };
+}
+
+/**
+ * The ETag GET /offices/{id} sends for this office now (null: no such office), computed
+ * as the representation cache does: what If-Match is checked against.
+ */
+export async function officeETag(db: Kysely<DB>, officeId: string, now: Date): Promise<string | null> {
+  const rendered = await renderOffice(db, officeId, now);
+  return rendered ? etagOf(JSON.stringify(rendered.body)) : null;
 }
 
 /** GET /statuses: every office's status, with the feed cursor read before the statuses. */

@@ -5,6 +5,7 @@ import { HttpProblem } from '../errors.js';
 import { performWrite, writeHeaders } from '../writes.js';
 import { requireRole } from '../plugins/auth.js';
 import { problemSchema } from '../schemas.js';
+import { iso } from '../views.js';
 
 const ROLES = ['reader', 'manager', 'admin'] as const satisfies readonly Role[];
 
@@ -53,7 +54,6 @@ const issuedTokenSchema = z
 
 const tokenListSchema = z.object({ tokens: z.array(tokenSchema), count: z.number().int() }).meta({ id: 'ApiTokenList' });
 
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 function toTokenResource(t: TokenSummary): z.infer<typeof tokenSchema> {
   return {

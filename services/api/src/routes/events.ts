@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { appendAudit, appendNotice, noticesByOffice, replaceNotice, type DB } from '@jcp/db';
-import { effectiveStatus } from '@jcp/domain';
+import { appendAudit, appendNotice, replaceNotice, statusesAt, type DB } from '@jcp/db';
+import { REGULAR_OPEN } from '@jcp/domain';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
@@ -181,9 +181,9 @@ const events: FastifyPluginAsyncZod = async (app) => {
           .where('o.closed_permanently_on', 'is', null)
           .orderBy('o.id')
           .execute();
-        const notices = await noticesByOffice(trx, members.map((m) => m.id));
+        const statuses = await statusesAt(trx, members.map((m) => m.id), now);
         const notOpen = members
-          .map((m) => ({ office: m, status: effectiveStatus(notices.get(m.id) ?? [], now) }))
+          .map((m) => ({ office: m, status: statuses.get(m.id) ?? REGULAR_OPEN }))
           .filter((m) => m.status.status !== 'open');
         const toReopen = notOpen.filter((m) => m.status.eventId === event.id).map((m) => m.office);
         const leftAsIs = notOpen.filter((m) => m.status.eventId !== event.id).map((m) => m.office.id);

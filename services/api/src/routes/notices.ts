@@ -5,9 +5,8 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { HttpProblem } from '../errors.js';
 import { covers, requireRole, type Principal } from '../plugins/auth.js';
-import { etagOf } from '../representation-cache.js';
 import { instantInput, problemSchema } from '../schemas.js';
-import { iso, officeIdSchema, renderOffice, statusSchema, toStatusResource } from '../views.js';
+import { iso, officeETag, officeIdSchema, statusSchema, toStatusResource } from '../views.js';
 import { performWrite, singleOfficeWriteHeaders, writeHeaders, type WriteAnswer, type WriteContext } from '../writes.js';
 
 const noticeFields = {
@@ -158,8 +157,7 @@ const notices: FastifyPluginAsyncZod = async (app) => {
         assertCovers(principal, [office]);
         const ifMatch = request.headers['if-match'];
         if (ifMatch !== undefined) {
-          const current = await renderOffice(trx, office.id, now);
-          const etag = current ? etagOf(JSON.stringify(current.body)) : '';
+          const etag = (await officeETag(trx, office.id, now)) ?? '';
           if (!ifMatches(ifMatch, etag)) {
             throw new HttpProblem(412, 'STATUS_CHANGED', 'The office changed since you read it; read it again, check, then retry with its new ETag', { currentETag: etag });
           }
@@ -171,13 +169,13 @@ const notices: FastifyPluginAsyncZod = async (app) => {
         }
         const notice = await appendNotice(trx, { officeIds: [office.id], author: principal.actor, eventId: eventId ?? null, draft: toDraft(fields, now) }, now);
         const { statuses } = await settle([office.id], { reason: 'notice', actor: principal.actor });
-        const after = await renderOffice(trx, office.id, now);
+        const etag = await officeETag(trx, office.id, now);
         const status = statuses.get(office.id);
-        if (!after || !status) throw new Error('a known office always renders');
+        if (!etag || !status) throw new Error('a known office always renders');
         return {
           statusCode: 201,
           body: { noticeId: notice.id, officeId: office.id, currentStatus: toStatusResource(status) },
-          headers: { location: `/offices/${office.id}`, etag: etagOf(JSON.stringify(after.body)) },
+          headers: { location: `/offices/${office.id}`, etag },
         };
       }),
   );
