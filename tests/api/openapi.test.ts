@@ -55,11 +55,18 @@ const MINIMAL_BODIES: Record<string, unknown> = {
   'POST /events/{eventId}/offices': { offices: ['carlisle-8504'] },
   'POST /events/{eventId}/end': {},
   'POST /admin/tokens': { name: 'x', role: 'reader' },
+  'PUT /admin/accounts/{accountId}': { name: 'x', handle: 'x' },
+  'PATCH /admin/accounts/{accountId}': {},
+  'PUT /admin/accounts/{accountId}/credentials': { accessToken: 'x', accessSecret: 'x' },
+  'POST /admin/accounts/{accountId}/pause': {},
+  'POST /admin/accounts/{accountId}/resume': {},
+  'POST /admin/delivery/pause': {},
+  'POST /admin/delivery/resume': {},
 };
 
-/** Real-looking values for path parameters: an office that exists, any well-formed uuid otherwise. */
+/** Real-looking values for path parameters: an office that exists, a change cursor, any well-formed uuid otherwise. */
 function fillPath(path: string): string {
-  return path.replace(/\{(\w+)\}/g, (_all, name: string) => (name === 'officeId' ? 'carlisle-8504' : '6a1f0b57-4b8e-4c36-9a7c-3f0e5d2c1b9a'));
+  return path.replace(/\{(\w+)\}/g, (_all, name: string) => (name === 'officeId' ? 'carlisle-8504' : name === 'seq' ? '1' : '6a1f0b57-4b8e-4c36-9a7c-3f0e5d2c1b9a'));
 }
 
 async function documents(t: Teardown) {

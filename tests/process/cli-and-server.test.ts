@@ -7,8 +7,9 @@ import t from 'tap';
 
 /** Environment for a process with its own empty database (PostgreSQL, or a PGlite folder). */
 async function isolatedEnv(t: Teardown): Promise<Record<string, string>> {
-  if (testServerUrl) return { DATABASE_URL: await createEmptyPostgresDatabase(t, testServerUrl) };
-  return { PGLITE_DATA_DIR: join(await mkdtemp(join(tmpdir(), 'jcp-pglite-')), 'db') };
+  // X_EMULATOR_PORT 0: the embedded X emulator on a free port, so that servers can run side by side.
+  if (testServerUrl) return { DATABASE_URL: await createEmptyPostgresDatabase(t, testServerUrl), X_EMULATOR_PORT: '0' };
+  return { PGLITE_DATA_DIR: join(await mkdtemp(join(tmpdir(), 'jcp-pglite-')), 'db'), X_EMULATOR_PORT: '0' };
 }
 
 void t.test('import-offices exits 1 and names the line of each rejected row; valid rows load', async (t) => {
@@ -51,7 +52,7 @@ void t.test('the service starts on an empty database, seeds 631 offices, serves 
 });
 
 void t.test('a second process cannot open the embedded database the service holds', async (t) => {
-  const env = { PGLITE_DATA_DIR: join(await mkdtemp(join(tmpdir(), 'jcp-pglite-')), 'db') };
+  const env = { PGLITE_DATA_DIR: join(await mkdtemp(join(tmpdir(), 'jcp-pglite-')), 'db'), X_EMULATOR_PORT: '0' };
   const port = await freePort();
   const server = spawnScript('services/api/src/server.ts', [], { ...env, PORT: String(port) });
   const exited = waitForExit(server, 120_000);

@@ -27,7 +27,33 @@ export const envSchema = z.object({
   SCHEDULER_ENABLED: bool.default(true),
   /** node-cron expression, with seconds, for settling due status transitions. */
   SETTLE_CRON: z.string().min(9).max(100).default('*/15 * * * * *'),
-});
+
+  /** Where X API calls go: unset runs the X emulator in `pnpm start` (X_EMULATOR_PORT); https://api.x.com for the real X API. */
+  X_API_BASE_URL: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).optional(),
+  X_EMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(4100),
+  /** The X app's OAuth 1.0a consumer key and secret (each account's tokens are stored encrypted in the database). */
+  X_APP_KEY: z.string().min(1).max(200).optional(),
+  X_APP_SECRET: z.string().min(1).max(200).optional(),
+  /** 32 bytes, base64: encrypts the accounts' X tokens at rest (AES-256-GCM). Required in production. */
+  X_CREDENTIALS_KEY: z.string().min(40).max(100).optional(),
+  X_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(120_000).default(20_000),
+  /** Budgets for POST /2/tweets (X's documented limits by default). */
+  X_USER_POST_LIMIT: z.coerce.number().int().min(1).max(100_000).default(100),
+  X_USER_POST_WINDOW_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(900_000),
+  X_APP_POST_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  X_APP_POST_WINDOW_MS: z.coerce.number().int().min(1_000).max(7 * 86_400_000).default(86_400_000),
+  /** Run the fan-out dispatcher in the API process (the standalone worker is `pnpm worker`). */
+  FANOUT_ENABLED: bool.default(true),
+  /** Changes of one account within this many seconds become one post or thread. */
+  FANOUT_COALESCE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
+  FANOUT_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(8),
+  /** How long a worker owns a post it is sending; another worker takes it over after. Longer than X_REQUEST_TIMEOUT_MS. */
+  FANOUT_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
+  FANOUT_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
+}).refine((c) => c.FANOUT_LEASE_MS > c.X_REQUEST_TIMEOUT_MS, { message: 'FANOUT_LEASE_MS must be longer than X_REQUEST_TIMEOUT_MS', path: ['FANOUT_LEASE_MS'] });
+
+/** The variable names (the schema itself is refined). */
+const envShape = envSchema.shape;
 
 export type Config = Readonly<z.infer<typeof envSchema>>;
 
@@ -46,7 +72,7 @@ export class ConfigError extends Error {
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const input: Record<string, string> = {};
-  for (const key of Object.keys(envSchema.shape)) {
+  for (const key of Object.keys(envShape)) {
     const value = env[key];
     if (value !== undefined && value !== '') input[key] = value;
   }

@@ -12,3 +12,6 @@ export * from './repositories/notices.js';
 export * from './repositories/offices.js';
 export * from './repositories/tokens.js';
 export * from './repositories/status.js';
+export * from './repositories/outbox.js';
+export * from './repositories/fanout.js';
+export * from './repositories/accounts.js';

@@ -42,9 +42,14 @@ export interface ClustersTable {
   live_hours: ColumnType<unknown, string | undefined, string>;
   include_links: Generated<boolean>;
   paused: Generated<boolean>;
-  credentials_encrypted: Buffer | null;
+  credentials_encrypted: Buffer | Uint8Array | null;
   created_at: CreatedAt;
   updated_at: CreatedAt;
+  link: string | null;
+  allow_urgent: Generated<boolean>;
+  coalesce_seconds: number | null;
+  paused_reason: string | null;
+  paused_at: Timestamp | null;
 }
 
 export interface OfficesTable {
@@ -114,6 +119,7 @@ export interface StatusNoticesTable {
   author: string;
   event_id: string | null;
   created_at: CreatedAt;
+  urgent: Generated<boolean>;
 }
 
 export interface StatusNoticeOfficesTable {
@@ -194,7 +200,85 @@ export interface CacheListenersTable {
   heartbeat_at: CreatedAt;
 }
 
+export interface FanoutBatchesTable {
+  id: string;
+  cluster_id: string;
+  composed_at: Timestamp;
+  offices: string[];
+  urgent: Generated<boolean>;
+}
+
+export interface FanoutOutboxTable {
+  change_seq: string;
+  cluster_id: string;
+  office_id: string;
+  urgent: Generated<boolean>;
+  created_at: CreatedAt;
+  batch_id: string | null;
+}
+
+export type PostState = 'queued' | 'delivered' | 'failed';
+export type PostOutcome = 'posted' | 'already-posted';
+
+export interface FanoutPostsTable {
+  id: Generated<string>;
+  batch_id: string;
+  cluster_id: string;
+  language: 'en' | 'cy';
+  part: number;
+  parts: number;
+  reply_to_post_id: string | null;
+  text: string;
+  state: Generated<PostState>;
+  attempts: Generated<number>;
+  not_before: CreatedAt;
+  lease_owner: string | null;
+  lease_expires_at: Timestamp | null;
+  x_post_id: string | null;
+  outcome: PostOutcome | null;
+  last_error: string | null;
+  created_at: CreatedAt;
+  delivered_at: Timestamp | null;
+}
+
+export interface FanoutSendsTable {
+  cluster_id: string;
+  sent_at: Timestamp;
+  post_id: string | null;
+}
+
+export interface FanoutAnnouncedTable {
+  office_id: string;
+  change_seq: string;
+  batch_id: string;
+}
+
+export interface FanoutAccountsTable {
+  cluster_id: string;
+  blocked_until: Timestamp | null;
+  last_attempt_at: Timestamp | null;
+  last_success_at: Timestamp | null;
+  last_failure_at: Timestamp | null;
+  last_error: string | null;
+  consecutive_failures: Generated<number>;
+}
+
+export interface FanoutControlTable {
+  id: Generated<boolean>;
+  paused: Generated<boolean>;
+  paused_reason: string | null;
+  paused_at: Timestamp | null;
+  app_blocked_until: Timestamp | null;
+}
+
 export interface DB {
+  fanout_batches: FanoutBatchesTable;
+  fanout_outbox: FanoutOutboxTable;
+  fanout_posts: FanoutPostsTable;
+  fanout_sends: FanoutSendsTable;
+  fanout_announced: FanoutAnnouncedTable;
+  fanout_accounts: FanoutAccountsTable;
+  fanout_control: FanoutControlTable;
   api_tokens: ApiTokensTable;
   cache_listeners: CacheListenersTable;
   office_status: OfficeStatusTable;
@@ -231,3 +315,5 @@ export type StatusNotice = Selectable<StatusNoticesTable>;
 export type NewStatusNotice = Insertable<StatusNoticesTable>;
 export type StatusChange = Selectable<StatusChangesTable>;
 export type OfficeStatusRow = Selectable<OfficeStatusTable>;
+export type FanoutPost = Selectable<FanoutPostsTable>;
+export type FanoutBatch = Selectable<FanoutBatchesTable>;

@@ -102,6 +102,8 @@ interface Phrases {
   today: string;
   tomorrow: string;
   at: (time: string, day: string) => string;
+  /** The first line of every part when composing with a stamp. */
+  stamp: (time: string) => string;
 }
 
 const withCause = (s: string, cause: string) => (cause ? `${s} ${cause}` : s);
@@ -128,6 +130,7 @@ const PHRASES: Record<Language, Phrases> = {
     today: 'today',
     tomorrow: 'tomorrow',
     at: (t, d) => `at ${t} ${d}`,
+    stamp: (t) => `Update ${t}`,
   },
   cy: {
     open: (n) => `Mae ${n} ar agor eto.`,
@@ -150,6 +153,7 @@ const PHRASES: Record<Language, Phrases> = {
     today: 'heddiw',
     tomorrow: 'yfory',
     at: (t, d) => `am ${t} ${d}`,
+    stamp: (t) => `Diweddariad ${t}`,
   },
 };
 
@@ -192,10 +196,14 @@ interface Layout {
   link: string | null;
   /** Digits reserved for the numbering, 0 for a single post. */
   digits: number;
+  /** 'Update 14:05': the first line of every part, or null for none. */
+  stamp: string | null;
 }
 
-function renderPart(lines: readonly string[], index: number, total: number, withLink: string | null): string {
-  let text = lines.join('\n');
+function renderPart(lines: readonly string[], index: number, total: number, withLink: string | null, stamp: string | null): string {
+  // Every part carries the stamp, not only the first: X compares each post's text on
+  // its own, and a thread's later parts repeat just as easily as its first.
+  let text = (stamp ? [stamp, ...lines] : lines).join('\n');
   if (total > 1) text += ` (${index + 1}/${total})`;
   if (withLink) text += `\n${withLink}`;
   return text;
@@ -204,7 +212,7 @@ function renderPart(lines: readonly string[], index: number, total: number, with
 /** Worst case for a part: the link and the widest numbering; digits weigh 1 each. */
 function fitsAnywhere(lines: readonly string[], layout: Layout): boolean {
   const wide = layout.digits ? Number('9'.repeat(layout.digits)) : 1;
-  return fitsInPost(renderPart(lines, wide - 1, wide, layout.link));
+  return fitsInPost(renderPart(lines, wide - 1, wide, layout.link, layout.stamp));
 }
 
 /** Shortens the office name with an ellipsis until its line fits in a part on its own. */
@@ -240,20 +248,37 @@ function pack(lines: readonly string[], layout: Layout): string[][] {
   return parts;
 }
 
-function composeLanguage(account: ComposeAccount, changes: readonly OfficeChange[], now: Date, language: Language): string[] {
+function composeLanguage(
+  account: ComposeAccount,
+  changes: readonly OfficeChange[],
+  now: Date,
+  language: Language,
+  stampAt: Date | undefined,
+): string[] {
   const link = account.includeLink && account.link ? account.link : null;
+  const stamp = stampAt ? PHRASES[language].stamp(londonParts(stampAt).time) : null;
   // A single post needs no numbering; a thread reserves the width of its numbering and
   // is packed again if the count needs more digits than reserved.
   for (let digits = 0; ; digits++) {
-    const layout: Layout = { link, digits };
+    const layout: Layout = { link, digits, stamp };
     const lines = changes.map((c) => fittedLine(c, now, language, layout));
     const parts = pack(lines, layout);
-    if (parts.length === 1 && digits === 0) return [renderPart(parts[0]!, 0, 1, link)];
+    if (parts.length === 1 && digits === 0) return [renderPart(parts[0]!, 0, 1, link, stamp)];
     if (digits > 0 && String(parts.length).length <= digits) {
       // The link goes once per post: in the first part, where timelines show it.
-      return parts.map((p, i) => renderPart(p, i, parts.length, i === 0 ? link : null));
+      return parts.map((p, i) => renderPart(p, i, parts.length, i === 0 ? link : null, stamp));
     }
   }
+}
+
+export interface ComposeOptions {
+  /**
+   * Starts every part with 'Update HH:MM' ('Diweddariad HH:MM'), London time of this
+   * instant. X rejects a post that duplicates a recent post of the same account, and the
+   * same state ("Carlisle is closed…") may rightly be posted twice in a day: the stamp
+   * makes each update's text distinct. It counts towards the 280, so parts still fit.
+   */
+  stampAt?: Date;
 }
 
 /**
@@ -261,8 +286,13 @@ function composeLanguage(account: ComposeAccount, changes: readonly OfficeChange
  * in (English always, Welsh too for a 'cy' account), each a single post or a numbered
  * thread. Nothing when there are no changes.
  */
-export function composeStatusPosts(account: ComposeAccount, changes: readonly OfficeChange[], now: Date): ComposedPost[] {
+export function composeStatusPosts(
+  account: ComposeAccount,
+  changes: readonly OfficeChange[],
+  now: Date,
+  options: ComposeOptions = {},
+): ComposedPost[] {
   if (changes.length === 0) return [];
   const languages: Language[] = ['en', ...(account.languages.includes('cy') ? (['cy'] as const) : [])];
-  return languages.map((language) => ({ language, parts: composeLanguage(account, changes, now, language) }));
+  return languages.map((language) => ({ language, parts: composeLanguage(account, changes, now, language, options.stampAt) }));
 }

@@ -4,3 +4,6 @@ export * from './registry.js';
 export * from './london-time.js';
 export * from './status.js';
 export * from './compose.js';
+export * from './posting-window.js';
+export * from './budget.js';
+export * from './announcement.js';

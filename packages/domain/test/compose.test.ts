@@ -6,6 +6,7 @@ import {
   CERTAINTIES,
   STATUSES,
   composeStatusPosts,
+  weightedLength,
   type ComposeAccount,
   type OfficeChange,
 } from '../src/index.js';
@@ -259,4 +260,121 @@ void t.test('property: every part fits, every office appears, for any input', as
     { numRuns: 300, seed: 20260326 },
   );
   t.pass('300 generated inputs');
+});
+
+void t.test('a stamp heads every part, in English and Welsh, in London time', async (t) => {
+  // The stamp is London time of stampAt, independent of `now`, across the clock changes.
+  const cases: [stampAt: string, en: string, cy: string][] = [
+    ['2026-11-26T08:00:00Z', 'Update 08:00', 'Diweddariad 08:00'],
+    ['2026-11-26T14:05:59Z', 'Update 14:05', 'Diweddariad 14:05'],
+    ['2026-07-01T14:05:00Z', 'Update 15:05', 'Diweddariad 15:05'],
+    ['2026-03-29T00:59:00Z', 'Update 00:59', 'Diweddariad 00:59'],
+    ['2026-03-29T01:00:00Z', 'Update 02:00', 'Diweddariad 02:00'],
+    ['2026-10-24T23:30:00Z', 'Update 00:30', 'Diweddariad 00:30'],
+    ['2026-10-25T00:59:00Z', 'Update 01:59', 'Diweddariad 01:59'],
+    ['2026-10-25T01:00:00Z', 'Update 01:00', 'Diweddariad 01:00'],
+    ['2026-06-30T23:30:00Z', 'Update 00:30', 'Diweddariad 00:30'],
+  ];
+  for (const [stampAt, en, cy] of cases) {
+    const posts = composeStatusPosts(CY, [closed('Wrexham')], NOW, { stampAt: new Date(stampAt) });
+    t.same(posts.map((p) => p.language), ['en', 'cy']);
+    t.equal(posts[0]!.parts.length, 1);
+    t.equal(posts[0]!.parts[0], `${en}\n${only(CY, closed('Wrexham'))}`, `en ${stampAt}`);
+    t.equal(posts[1]!.parts[0], `${cy}\n${composeStatusPosts(CY, [closed('Wrexham')], NOW)[1]!.parts[0]}`, `cy ${stampAt}`);
+  }
+});
+
+void t.test('the stamp makes the same state posted twice read differently', async (t) => {
+  const change = closed('Carlisle');
+  const morning = composeStatusPosts(EN, [change], NOW, { stampAt: new Date('2026-11-26T09:00:00Z') })[0]!.parts[0];
+  const evening = composeStatusPosts(EN, [change], NOW, { stampAt: new Date('2026-11-26T17:30:00Z') })[0]!.parts[0];
+  t.not(morning, evening);
+  t.equal(morning!.split('\n').slice(1).join('\n'), evening!.split('\n').slice(1).join('\n'), 'only the stamp differs');
+});
+
+void t.test('no stamp unless asked', async (t) => {
+  const changes = [closed('Carlisle'), closed('Penrith')];
+  for (const options of [undefined, {}, { stampAt: undefined }]) {
+    for (const post of composeStatusPosts(CY, changes, NOW, options)) {
+      for (const part of post.parts) t.notMatch(part, /^(Update|Diweddariad) /, `${post.language} ${JSON.stringify(options)}`);
+    }
+    t.same(composeStatusPosts(CY, changes, NOW, options), composeStatusPosts(CY, changes, NOW), 'same as before the option');
+  }
+});
+
+void t.test('stamped threads: every part stamped, numbered, within 280, every office once', async (t) => {
+  const stampAt = new Date('2026-07-01T14:05:00Z'); // 15:05 BST
+  const names = Array.from({ length: 30 }, (_, i) => `Jobcentre Plus Office Number ${String(i + 1).padStart(2, '0')}`);
+  const big = (n: string) => closed(`${n} ${'Long Street Jobcentre '.repeat(7)}`);
+  const long = 'Jobcentre Plus ' + 'Llanfairpwllgwyngyllgogerychwyrndrobwllllantysiliogogogoch '.repeat(20);
+  const inputs: [string, ComposeAccount, OfficeChange[]][] = [
+    ['30 offices', CY, names.map((n) => closed(n))],
+    ['30 offices with a link', { ...CY, includeLink: true, link: LINK }, names.map((n) => closed(n))],
+    ['12 big offices', CY, Array.from({ length: 12 }, (_, i) => big(`Office${i}`))],
+    ['a very long name', { ...CY, includeLink: true, link: LINK }, [closed(long), closed('Bangor')]],
+    ['emoji', CY, [closed('🏢'.repeat(300))]],
+  ];
+  for (const [label, account, changes] of inputs) {
+    const plain = composeStatusPosts(account, changes, NOW);
+    for (const post of composeStatusPosts(account, changes, NOW, { stampAt })) {
+      const stamp = post.language === 'en' ? 'Update 15:05' : 'Diweddariad 15:05';
+      const { parts } = post;
+      parts.forEach((part, i) => {
+        t.ok(part.startsWith(`${stamp}\n`), `${label} ${post.language} part ${i + 1} stamped`);
+        t.ok(weightedLength(part) <= 280 && valid(part), `${label} ${post.language} part ${i + 1}: ${weightedLength(part)}`);
+        if (parts.length > 1) t.match(part, new RegExp(` \\(${i + 1}/${parts.length}\\)($|\n)`), `${label} ${post.language} part ${i + 1} numbered`);
+      });
+      const lines = parts.join('\n').split('\n').filter((l) => l !== stamp && l !== account.link);
+      t.equal(lines.length, changes.length, `${label} ${post.language}: one line per office`);
+      // The stamp takes room: never fewer parts than without it.
+      const before = plain.find((p) => p.language === post.language)!.parts.length;
+      t.ok(parts.length >= before, `${label} ${post.language}: ${parts.length} parts (${before} unstamped)`);
+    }
+  }
+});
+
+void t.test('a post that fits exactly without the stamp is cut or split to fit with it', async (t) => {
+  // One office whose line fills all 280: with the stamp the name is shortened.
+  const name = 'N'.repeat(280 - weight(only(EN, closed(''))));
+  t.equal(weight(only(EN, closed(name))), 280);
+  const stamped = composeStatusPosts(EN, [closed(name)], NOW, { stampAt: NOW })[0]!.parts;
+  t.equal(stamped.length, 1);
+  t.ok(stamped[0]!.startsWith('Update 08:00\n'));
+  t.ok(weightedLength(stamped[0]!) <= 280, `${weightedLength(stamped[0]!)}`);
+  t.match(stamped[0], '… is closed', 'name cut to make room');
+  // Two offices that just fit in one post become a thread of two with the stamp.
+  const half = (n: string) => closed(n + 'x'.repeat(Math.floor((280 - 1 - 2 * weight(only(EN, closed('')))) / 2) - n.length));
+  const pair = [half('North'), half('South')];
+  t.equal(composeStatusPosts(EN, pair, NOW)[0]!.parts.length, 1, 'one post unstamped');
+  const thread = composeStatusPosts(EN, pair, NOW, { stampAt: NOW })[0]!.parts;
+  t.equal(thread.length, 2, 'two parts stamped');
+  for (const part of thread) t.ok(part.startsWith('Update 08:00\nNorth') || part.startsWith('Update 08:00\nSouth'), part.slice(0, 20));
+});
+
+void t.test('property: stamped, every part fits and starts with the stamp, for any input', async (t) => {
+  const date = fc.date({ min: new Date('2026-01-01T00:00:00Z'), max: new Date('2028-01-01T00:00:00Z'), noInvalidDate: true });
+  const change: fc.Arbitrary<OfficeChange> = fc.record({
+    officeName: fc.oneof(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 400 }).map(noBreaks), fc.constantFrom('Wrexham', 'bbc.co.uk office')),
+    status: fc.constantFrom(...STATUSES),
+    cause: fc.option(fc.constantFrom(...CAUSES)),
+    expectedReopenAt: fc.option(date),
+    reopenCertainty: fc.constantFrom(...CERTAINTIES),
+  });
+  fc.assert(
+    fc.property(fc.boolean(), fc.array(change, { minLength: 1, maxLength: 40 }), date, date, (includeLink, changes, now, stampAt) => {
+      const account: ComposeAccount = { ...CY, includeLink, link: LINK };
+      const time = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(stampAt);
+      for (const post of composeStatusPosts(account, changes, now, { stampAt })) {
+        const stamp = `${post.language === 'en' ? 'Update' : 'Diweddariad'} ${time}`;
+        for (const part of post.parts) {
+          if (!part.startsWith(`${stamp}\n`) || !valid(part) || weightedLength(part) > 280) return false;
+        }
+        const lines = post.parts.join('\n').split('\n').filter((l) => l !== stamp && l !== LINK);
+        if (lines.length !== changes.length) return false;
+      }
+      return true;
+    }),
+    { numRuns: 200, seed: 20261026 },
+  );
+  t.pass('200 generated inputs');
 });

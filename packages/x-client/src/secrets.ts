@@ -113,3 +113,21 @@ export function decryptCredentials(
   const field = (name: keyof XCredentialFields) => (encrypted.includes(name) ? decryptSecret(stored[name], k) : stored[name]);
   return new XCredentials({ appKey: field('appKey'), appSecret: field('appSecret'), accessToken: field('accessToken'), accessSecret: field('accessSecret') });
 }
+
+/** One account's OAuth 1.0a user tokens (the app's key and secret come from config). */
+export interface AccountTokens {
+  accessToken: string;
+  accessSecret: string;
+}
+
+/** The stored form of an account's tokens: one AES-256-GCM secret holding both. */
+export function sealAccountTokens(tokens: AccountTokens, key: Buffer | Uint8Array | string): string {
+  return encryptSecret(JSON.stringify({ accessToken: tokens.accessToken, accessSecret: tokens.accessSecret }), key);
+}
+
+export function openAccountTokens(sealed: string, key: Buffer | Uint8Array | string): AccountTokens {
+  const value: unknown = JSON.parse(decryptSecret(sealed, key));
+  const v = value as Partial<AccountTokens> | null;
+  if (typeof v?.accessToken !== 'string' || typeof v.accessSecret !== 'string') throw new Error('stored account tokens are malformed');
+  return { accessToken: v.accessToken, accessSecret: v.accessSecret };
+}

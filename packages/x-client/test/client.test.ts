@@ -2,7 +2,7 @@
 import type { AddressInfo } from 'node:net';
 import { buildEmulator } from '@jcp/x-emulator';
 import t from 'tap';
-import { classifyXError, createXClient, postTweet, redirectPlugin, XCredentials, type XErrorClass } from '../src/index.js';
+import { classifyXError, createXClient, findRecentPost, postTweet, redirectPlugin, unescapeXText, XCredentials, type XErrorClass } from '../src/index.js';
 
 interface Test { teardown(fn: () => unknown): void }
 interface Post { id: string; text: string; authorId: string; inReplyToTweetId: string | null }
@@ -112,4 +112,40 @@ void t.test('the redirect plugin rewrites request and stream URLs, keeping path 
   await plugin.onBeforeRequestConfig!({ params: token, client: undefined as never, url: new URL(token.url) });
   t.equal(token.url, 'http://127.0.0.1:4100/2/oauth2/token');
   t.throws(() => redirectPlugin('ftp://example.com'), { message: /http or https/ });
+});
+
+void t.test('findRecentPost recovers the id of a post whose answer was lost; NFC, escaped text; absent → null', async (t) => {
+  const { client, control, posts } = await start(t);
+  const text = 'Swyddfa ar gau: eira & rhew <heddiw> — ŵyr';
+  await postTweet(client(alpha), 'an older post');
+  await postTweet(client(beta), text);
+  await control('POST', '/_control/faults', { kind: 'lostAnswer' });
+  t.match(await classified(postTweet(client(alpha), text)), { kind: 'retry', reason: /network/ }, 'the answer is lost');
+  t.same(await classified(postTweet(client(alpha), text)), { kind: 'already-posted' }, 'the retry meets the duplicate rule');
+  await postTweet(client(alpha), 'a newer post');
+  const stored = (await posts('JCPAlpha')).find((p) => p.text === text)!;
+  t.ok(stored, 'stored once');
+  t.same(await findRecentPost(client(alpha), alpha.id, text), { id: stored.id }, "alpha's post, not beta's same text");
+  t.not(text.normalize('NFD'), text, 'the test text has a composed ŵ');
+  t.same(await findRecentPost(client(alpha), alpha.id, text.normalize('NFD')), { id: stored.id }, 'ŵ decomposed still matches');
+  t.equal(await findRecentPost(client(alpha), alpha.id, 'never posted'), null);
+  t.equal(await findRecentPost(client(alpha), alpha.id, 'Swyddfa ar gau: eira &amp; rhew &lt;heddiw&gt; — ŵyr'), null, 'escaped input is not the same text');
+});
+
+void t.test('findRecentPost reads at most maxPages pages of 100 and lets errors propagate', async (t) => {
+  const { client, control } = await start(t);
+  await control('PUT', '/_control/rate-limits', { 'POST /2/tweets': null });
+  const oldest = await postTweet(client(alpha), 'the oldest');
+  let newest = oldest;
+  for (let i = 0; i < 150; i++) newest = await postTweet(client(alpha), `filler ${i}`);
+  t.same(await findRecentPost(client(alpha), alpha.id, 'the oldest'), { id: oldest.id }, 'found on the second page');
+  t.equal(await findRecentPost(client(alpha), alpha.id, 'the oldest', { maxPages: 1 }), null, 'not on the first');
+  t.same(await findRecentPost(client(alpha), alpha.id, 'filler 149', { maxPages: 1 }), newest, 'the newest is on the first');
+  await control('POST', '/_control/faults', { kind: 'status', status: 503, path: '/2/users/:id/tweets' });
+  t.match(await classified(findRecentPost(client(alpha), alpha.id, 'the oldest')), { kind: 'retry', reason: /503/ });
+  t.match(await classified(findRecentPost(client(alpha, 'not-the-secret'), alpha.id, 'the oldest')), { kind: 'permanent', reason: /401/ });
+});
+
+void t.test('unescapeXText undoes exactly X escaping of &, < and >, once', async (t) => {
+  t.equal(unescapeXText('a &amp; b &lt;c&gt; &quot;d&quot; &amp;lt;'), 'a & b <c> &quot;d&quot; &lt;');
 });

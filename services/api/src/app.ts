@@ -20,6 +20,7 @@ import noticeRoutes from './routes/notices.js';
 import schedulerPlugin, { type SchedulerOptions } from './plugins/scheduler.js';
 import statusEventsPlugin from './plugins/status-events.js';
 import officeRoutes from './routes/offices.js';
+import accountRoutes, { type FanoutApiOptions } from './routes/accounts.js';
 
 export const API_VERSION = '0.1.0';
 export const DOCS_PREFIX = '/docs';
@@ -50,6 +51,12 @@ export interface AppOptions {
   readAccess?: ReadAccess;
   /** Per caller and window; unset or `max: 0`: no rate limit (server.ts passes the configured one). */
   rateLimit?: RateLimitSettings;
+  /**
+   * The fan-out to X: the key that encrypts the accounts' tokens, X to verify them, and the
+   * budgets the delivery health reports (default X's: 100 per 15 min per user, 10,000 per
+   * 24 h per app). Unset: storing credentials answers 503; every other route works.
+   */
+  fanout?: FanoutApiOptions;
 }
 
 /** Builds the HTTP app; `server.ts` listens, tests use `app.inject`. */
@@ -94,6 +101,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         { name: 'notices', description: 'Closures, delays and reopenings posted by area managers' },
         { name: 'events', description: 'Disruption events: many offices closed and reopened together' },
         { name: 'admin', description: 'API tokens: issue, list and revoke (admin role)' },
+        { name: 'accounts', description: 'Cluster X accounts: settings, credentials (admin), the posts the fan-out made of status changes, and delivery health' },
         { name: 'health', description: 'Probes for orchestrators: liveness and readiness (never rate limited, never need a token)' },
       ],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API token (pnpm create-token)' } } },
@@ -124,5 +132,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(noticeRoutes);
   await app.register(eventRoutes);
   await app.register(adminTokenRoutes);
+  await app.register(accountRoutes, { fanout: options.fanout });
   return app;
 }

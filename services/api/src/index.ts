@@ -1,3 +1,4 @@
 export { buildApp, type AppOptions, type RouteEntry } from './app.js';
+export type { FanoutApiOptions, AccountTokensInput } from './routes/accounts.js';
 export { openDatabase, prepareDatabase } from './boot.js';
 export { HttpProblem, PROBLEM_JSON, toProblem, type Problem } from './errors.js';

@@ -1,5 +1,7 @@
 import { ConfigError, loadConfig, type Config } from '@jcp/config';
 import { createLogger } from '@jcp/log';
+import { dispatcherFromConfig, resolveCredentialsKey, startEmbeddedX, xSettings, type Dispatcher, type EmbeddedX } from '@jcp/worker';
+import { createXClient } from '@jcp/x-client';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { openDatabase, prepareDatabase } from './boot.js';
@@ -22,6 +24,11 @@ const logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT
 try {
   const database = await openDatabase(config, logger);
   const migrations = await prepareDatabase(config, database, logger);
+  const credentialsKey = await resolveCredentialsKey(config);
+  // No X API configured: the embedded default runs the X emulator, with every account on it.
+  if (!config.X_API_BASE_URL && config.NODE_ENV === 'production') throw new Error('X_API_BASE_URL is required in production');
+  const embeddedX: EmbeddedX | null = config.X_API_BASE_URL ? null : await startEmbeddedX(config, database, credentialsKey, logger.child({ module: 'x-emulator' }));
+  const x = xSettings(config, embeddedX?.baseUrl);
   const app = await buildApp({
     database,
     migrations,
@@ -30,15 +37,28 @@ try {
     readAccess: config.READ_ACCESS,
     rateLimit: { max: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW_MS },
     scheduler: { enabled: config.SCHEDULER_ENABLED, settleCron: config.SETTLE_CRON },
+    fanout: {
+      credentialsKey,
+      verifyAccount: async (tokens) => {
+        const me = await createXClient({ baseUrl: x.baseUrl, appKey: x.appKey, appSecret: x.appSecret, timeoutMs: x.timeoutMs, ...tokens }).v2.me();
+        return { id: me.data.id, username: me.data.username };
+      },
+      userBudget: { limit: config.X_USER_POST_LIMIT, windowMs: config.X_USER_POST_WINDOW_MS },
+      appBudget: { limit: config.X_APP_POST_LIMIT, windowMs: config.X_APP_POST_WINDOW_MS },
+    },
   });
+  const dispatcher: Dispatcher | null = config.FANOUT_ENABLED ? dispatcherFromConfig(config, { database, logger, credentialsKey, x }) : null;
 
   closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT_MS }, async ({ signal, err }) => {
     if (err) logger.error({ err }, 'shutting down after an error');
     else logger.info({ signal }, 'shutting down');
+    await dispatcher?.stop();
     await app.close();
+    await embeddedX?.close();
   });
 
   await app.listen({ host: config.HOST, port: config.PORT });
+  await dispatcher?.start();
 } catch (error) {
   logger.fatal({ err: error }, 'failed to start');
   logger.flush?.();

@@ -12,7 +12,7 @@ export interface EmulatorOptions {
   logger?: boolean;
 }
 
-export type EndpointKey = 'POST /2/tweets' | 'GET /2/users/me' | 'GET /2/users/:id/mentions' | 'GET /2/tweets/search/recent';
+export type EndpointKey = 'POST /2/tweets' | 'GET /2/users/me' | 'GET /2/users/:id/mentions' | 'GET /2/users/:id/tweets' | 'GET /2/tweets/search/recent';
 export interface RateRule { scope: 'user' | 'app'; limit: number; windowMs: number }
 
 const MIN15 = 15 * 60_000;
@@ -27,6 +27,10 @@ export const defaultRateLimits: Record<EndpointKey, RateRule[] | null> = {
   'GET /2/users/:id/mentions': [
     { scope: 'user', limit: 300, windowMs: MIN15 },
     { scope: 'app', limit: 450, windowMs: MIN15 },
+  ],
+  'GET /2/users/:id/tweets': [
+    { scope: 'user', limit: 900, windowMs: MIN15 },
+    { scope: 'app', limit: 1500, windowMs: MIN15 },
   ],
   'GET /2/tweets/search/recent': [{ scope: 'app', limit: 450, windowMs: MIN15 }],
   'GET /2/users/me': [{ scope: 'user', limit: 75, windowMs: MIN15 }],
@@ -52,6 +56,8 @@ function faultBody(status: number) {
   const title = status === 503 ? 'Service Unavailable' : status === 500 ? 'Internal Server Error' : `Error ${status}`;
   return { title, detail: title, type: 'about:blank', status };
 }
+// X answers reads with `&`, `<` and `>` in a post's text HTML-escaped (and nothing else).
+const escapeText = (s: string) => s.replace(/[&<>]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&gt;'));
 const cmpId = (a: string, b: string) => { const x = BigInt(a); const y = BigInt(b); return x < y ? -1 : x > y ? 1 : 0; };
 const isId = (s: unknown): s is string => typeof s === 'string' && /^\d{1,19}$/.test(s);
 
@@ -185,7 +191,7 @@ export function buildEmulator(options: EmulatorOptions): FastifyInstance {
   });
 
   const view = (t: Tweet, fields: Set<string>) => ({
-    id: t.id, text: t.text, edit_history_tweet_ids: [t.id],
+    id: t.id, text: escapeText(t.text), edit_history_tweet_ids: [t.id],
     ...(fields.has('author_id') ? { author_id: t.authorId } : {}),
     ...(fields.has('created_at') ? { created_at: t.createdAt } : {}),
     ...(fields.has('conversation_id') ? { conversation_id: t.conversationId } : {}),
@@ -250,13 +256,20 @@ export function buildEmulator(options: EmulatorOptions): FastifyInstance {
     return { data: { id: a.id, name: a.name, username: a.username } };
   });
 
-  app.get<{ Params: { id: string }; Querystring: ListQuery }>('/2/users/:id/mentions', async (request, reply) => {
-    const target = accounts.get(request.params.id);
-    if (!target) return reply.code(404).send({ errors: [{ value: request.params.id, detail: `Could not find user with id: [${request.params.id}].`, title: 'Not Found Error', type: 'https://api.twitter.com/2/problems/resource-not-found' }] });
-    const handle = target.username.toLowerCase();
-    const newest800 = tweets.filter((t) => t.mentions.includes(handle)).sort((a, b) => cmpId(b.id, a.id)).slice(0, 800);
-    return list(reply, request.query, newest800, 5, 100);
-  });
+  /** A user's timeline: 404 for an unknown user, else the newest `reachable` posts that `select` picks, paged by `list`. */
+  function userTimeline(reply: FastifyReply, id: string, q: ListQuery, select: (t: Tweet, user: Account) => boolean, reachable: number) {
+    const target = accounts.get(id);
+    if (!target) return reply.code(404).send({ errors: [{ value: id, detail: `Could not find user with id: [${id}].`, title: 'Not Found Error', type: 'https://api.twitter.com/2/problems/resource-not-found' }] });
+    const newest = tweets.filter((t) => select(t, target)).sort((a, b) => cmpId(b.id, a.id)).slice(0, reachable);
+    return list(reply, q, newest, 5, 100);
+  }
+
+  app.get<{ Params: { id: string }; Querystring: ListQuery }>('/2/users/:id/mentions', async (request, reply) =>
+    userTimeline(reply, request.params.id, request.query, (t, user) => t.mentions.includes(user.username.toLowerCase()), 800));
+
+  // The posts the user made through the API (injected mentions are never anyone's own posts).
+  app.get<{ Params: { id: string }; Querystring: ListQuery }>('/2/users/:id/tweets', async (request, reply) =>
+    userTimeline(reply, request.params.id, request.query, (t, user) => t.source === 'api' && t.authorId === user.id, 3200));
 
   app.get<{ Querystring: ListQuery & { query?: string } }>('/2/tweets/search/recent', async (request, reply) => {
     const query = request.query.query ?? '';

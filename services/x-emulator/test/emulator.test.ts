@@ -243,3 +243,68 @@ void t.test('faults: status, delay, drop, lostAnswer, matched by path and accoun
   t.equal((await control('GET', '/_control/posts')).body.posts.length, 0);
   t.equal(((await failure(client(alpha).me())) as ApiResponseError).code, 401, 'accounts gone after reset');
 });
+
+void t.test("user timeline: the account's own API posts, newest first, paged, since_id/until_id, escaped text, auth, validation, limits, faults", async (t) => {
+  const { client, control, origin } = await start(t);
+  t.same((await client(alpha).userTimeline(alpha.id)).data.meta, { result_count: 0 }, 'no posts yet');
+
+  const own: string[] = [];
+  for (let i = 0; i < 7; i++) own.push((await client(alpha).tweet(`Alpha update ${i}`)).data.id);
+  await client(beta).tweet('Beta update');
+  await control('POST', '/_control/mentions', { to: 'JCPAlpha', from: citizen, text: '@JCPAlpha not an own post' });
+  const reply = await client(alpha).reply('@citizen a reply is an own post too', own[0]!);
+  own.push(reply.data.id);
+  const newestFirst = [...own].reverse();
+
+  const all = await client(beta).userTimeline(alpha.id, { 'tweet.fields': ['created_at', 'author_id', 'conversation_id', 'in_reply_to_user_id'] });
+  t.same(all.data.data.map((d) => d.id), newestFirst, "only alpha's own posts, newest first, readable by another account");
+  t.match(all.data.data[0], { id: reply.data.id, text: '@citizen a reply is an own post too', author_id: alpha.id, created_at: String, conversation_id: own[0], in_reply_to_user_id: alpha.id, edit_history_tweet_ids: [reply.data.id] });
+  t.match(all.data.meta, { result_count: 8, newest_id: reply.data.id, oldest_id: own[0] });
+  t.notOk(all.data.meta.next_token, 'one page');
+  t.notOk('created_at' in (await client(alpha).userTimeline(alpha.id)).data.data[0]!, 'fields only when asked, as for mentions');
+
+  const first = await client(alpha).userTimeline(alpha.id, { max_results: 5 });
+  t.same(first.data.data.map((d) => d.id), newestFirst.slice(0, 5));
+  t.match(first.data.meta, { result_count: 5, newest_id: newestFirst[0], oldest_id: newestFirst[4], next_token: String });
+  const second = await client(alpha).userTimeline(alpha.id, { max_results: 5, pagination_token: first.data.meta.next_token! });
+  t.same(second.data.data.map((d) => d.id), newestFirst.slice(5));
+  t.notOk(second.data.meta.next_token, 'last page');
+  const next = await first.next();
+  t.same(next.tweets.map((d) => d.id), newestFirst.slice(5), 'the library paginator follows next_token');
+  t.ok(next.done);
+
+  t.same((await client(alpha).userTimeline(alpha.id, { since_id: own[5]! })).tweets.map((d) => d.id), [reply.data.id, own[6]]);
+  t.same((await client(alpha).userTimeline(alpha.id, { until_id: own[2]! })).tweets.map((d) => d.id), [own[1], own[0]]);
+  t.same((await client(alpha).userTimeline(beta.id)).tweets.map((d) => d.text), ['Beta update'], "beta's timeline has none of alpha's posts");
+
+  await client(alpha).tweet('Fish & chips <today> at 5 > 4');
+  t.equal((await client(alpha).userTimeline(alpha.id, { max_results: 5 })).tweets[0]!.text, 'Fish &amp; chips &lt;today&gt; at 5 &gt; 4', 'X escapes &, < and > on reads');
+  t.equal((await control('GET', '/_control/posts?account=JCPAlpha')).body.posts.at(-1)!.text, 'Fish & chips <today> at 5 > 4', 'stored as posted');
+
+  for (const max of [4, 101]) {
+    const bad = (await failure(client(alpha).userTimeline(alpha.id, { max_results: max }))) as ApiResponseError;
+    t.equal(bad.code, 400, `max_results ${max}`);
+    t.match(bad.data, { title: 'Invalid Request', errors: [{ message: /max_results.*between 5 and 100/ }] });
+  }
+  t.equal(((await failure(client(alpha).userTimeline(alpha.id, { since_id: 'abc' }))) as ApiResponseError).code, 400, 'bad since_id');
+  t.equal(((await failure(client(alpha).userTimeline('999'))) as ApiResponseError).code, 404, 'unknown user');
+  const badSignature = (await failure(client(alpha, 'not-the-secret').userTimeline(alpha.id))) as ApiResponseError;
+  t.equal(badSignature.code, 401);
+  t.same(badSignature.data, { title: 'Unauthorized', type: 'about:blank', status: 401, detail: 'Unauthorized' });
+  t.equal((await fetch(`${origin}/2/users/${alpha.id}/tweets`)).status, 401, 'unsigned');
+
+  const page = await client(alpha).userTimeline(alpha.id);
+  t.match(page.rateLimit, { limit: 900, remaining: Number }, 'the tighter per-user 15-minute window is reported');
+  await control('PUT', '/_control/rate-limits', { 'GET /2/users/:id/tweets': [{ scope: 'app', limit: 1, windowMs: 60_000 }] });
+  await client(alpha).userTimeline(alpha.id);
+  const limited = (await failure(client(beta).userTimeline(alpha.id))) as ApiResponseError;
+  t.equal(limited.code, 429, 'per-app window covers every account');
+  t.match(limited.rateLimit, { limit: 1, remaining: 0 });
+  await control('PUT', '/_control/rate-limits', { 'GET /2/users/:id/tweets': null });
+
+  await control('POST', '/_control/faults', { kind: 'status', status: 503, path: '/2/users/:id/tweets', account: 'JCPAlpha' });
+  t.equal(((await failure(client(alpha).userTimeline(alpha.id))) as ApiResponseError).code, 503, 'a fault by route pattern');
+  await control('POST', '/_control/faults', { kind: 'drop', path: `/2/users/${beta.id}/tweets` });
+  t.type(await failure(client(alpha).userTimeline(beta.id)), ApiRequestError, 'a fault by literal path');
+  t.ok((await client(alpha).userTimeline(alpha.id)).tweets.length, 'faults used up');
+});

@@ -23,6 +23,8 @@ export interface NewNotice {
   eventId?: string | null;
   kind?: NoticeKind;
   replacesId?: string | null;
+  /** Post to X outside the accounts' posting windows, where the account allows it (default false). */
+  urgent?: boolean;
 }
 
 /** Maps a stored row to the domain's notice. */
@@ -78,12 +80,13 @@ export async function appendNotice(trx: Transaction<DB>, input: NewNotice, now: 
       author: input.author,
       event_id: input.eventId ?? null,
       created_at: now,
+      urgent: input.urgent ?? false,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
   await trx.insertInto('status_notice_offices').values(officeIds.map((office_id) => ({ notice_id: row.id, office_id }))).execute();
   await appendAudit(trx, [
-    { actor: input.author, action: `notice.${row.kind}`, entityType: 'notice', entityId: row.id, after: { ...d, kind: row.kind, replacesId: row.replaces_id, offices: officeIds.length } },
+    { actor: input.author, action: `notice.${row.kind}`, entityType: 'notice', entityId: row.id, after: { ...d, kind: row.kind, replacesId: row.replaces_id, urgent: row.urgent, offices: officeIds.length } },
   ]);
   return row;
 }
@@ -114,7 +117,8 @@ export async function statusesAt(db: Db, officeIds: readonly string[], at: Date)
  * Corrects (new content) or cancels a notice. The replacement covers exactly the
  * original's offices; a cancellation repeats the original's content, which it voids.
  * A notice already corrected or cancelled cannot be replaced again: replace the
- * newest one instead (the caller's conflict, a 409).
+ * newest one instead (the caller's conflict, a 409). The replacement keeps the
+ * original's urgency unless `options.urgent` is given.
  */
 export async function replaceNotice(
   trx: Transaction<DB>,
@@ -123,6 +127,7 @@ export async function replaceNotice(
   draft: NoticeDraft | null,
   author: string,
   now: Date,
+  options: { urgent?: boolean } = {},
 ): Promise<StatusNotice> {
   const original = await trx.selectFrom('status_notices').selectAll().where('id', '=', originalId).forUpdate().executeTakeFirst();
   if (!original) throw new NoticeRejected(`no notice ${originalId}`);
@@ -131,5 +136,5 @@ export async function replaceNotice(
   if (replaced) throw new NoticeRejected(`notice ${originalId} was already replaced by ${replaced.id}`);
   const offices = await trx.selectFrom('status_notice_offices').select('office_id').where('notice_id', '=', originalId).execute();
   const content: NoticeDraft = draft ?? toNotice(original);
-  return appendNotice(trx, { officeIds: offices.map((o) => o.office_id), draft: content, author, eventId: original.event_id, kind, replacesId: originalId }, now);
+  return appendNotice(trx, { officeIds: offices.map((o) => o.office_id), draft: content, author, eventId: original.event_id, kind, replacesId: originalId, urgent: options.urgent ?? original.urgent }, now);
 }

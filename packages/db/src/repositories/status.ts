@@ -2,6 +2,7 @@ import { effectiveStatus, nextTransition, REGULAR_OPEN, sameStatus, type Effecti
 import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { ChangeReason, DB, OfficeStatusRow, OfficeStatusTable, StatusChange, StatusChangesTable, StatusSnapshotColumns } from '../types.js';
 import { noticesByOffice } from './notices.js';
+import { enqueueForFanout } from './outbox.js';
 
 /**
  * Every transaction that changes a status takes this lock first and holds it to
@@ -153,6 +154,7 @@ export async function settleStatuses(trx: Transaction<DB>, officeIds: readonly s
   for (let i = 0; i < newChanges.length; i += 2000) {
     changes.push(...(await trx.insertInto('status_changes').values(newChanges.slice(i, i + 2000)).returningAll().execute()));
   }
+  await enqueueForFanout(trx, changes);
   const lastSeq = new Map(changes.map((c) => [c.office_id, c.seq]));
   for (let i = 0; i < upserts.length; i += 2000) {
     const batch = upserts.slice(i, i + 2000).map((u) => ({ ...u, last_change_seq: lastSeq.get(u.office_id) ?? stored.get(u.office_id)?.last_change_seq ?? null }));

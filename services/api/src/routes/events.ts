@@ -9,7 +9,7 @@ import { requireRole } from '../plugins/auth.js';
 import { problemSchema } from '../schemas.js';
 import { iso, officeIdSchema } from '../views.js';
 import { performWrite, writeHeaders } from '../writes.js';
-import { assertCovers, officesByIds, openEvent } from './notices.js';
+import { assertCovers, officesByIds, openEvent, urgentField } from './notices.js';
 
 const eventSchema = z
   .object({
@@ -155,7 +155,13 @@ const events: FastifyPluginAsyncZod = async (app) => {
         security: [{ bearer: [] }],
         params: z.object({ eventId: z.uuid() }),
         headers: writeHeaders,
-        body: z.object({ message: z.string().trim().min(1).max(1000).optional().describe('Shown with the reopening') }).strict().nullish(),
+        body: z
+          .object({
+            message: z.string().trim().min(1).max(1000).optional().describe('Shown with the reopening'),
+            urgent: urgentField.optional().describe("Post the reopening to X outside the accounts' posting windows, where the account allows it (default false)"),
+          })
+          .strict()
+          .nullish(),
         response: {
           200: z
             .object({
@@ -209,6 +215,7 @@ const events: FastifyPluginAsyncZod = async (app) => {
               officeIds: toReopen.map((o) => o.id),
               author: principal.actor,
               eventId: event.id,
+              urgent: request.body?.urgent ?? false,
               draft: { status: 'open', cause: null, message: request.body?.message ?? null, activeFrom: now, activeUntil: null, expectedReopenAt: null, reopenCertainty: 'unknown' },
             },
             now,

@@ -18,16 +18,20 @@ const noticeFields = {
   expectedReopenAt: instantInput.optional().describe('Closed: expected reopening. Delayed (required): when the office opens'),
   reopenCertainty: z.enum(CERTAINTIES).optional().describe('Default: expected when expectedReopenAt is given, else unknown'),
 };
+/** Shared by the notice bodies: new notices default to false, a correction to the original's. */
+export const urgentField = z.boolean().describe("Post to X outside the accounts' posting windows, where the account allows it");
+
 type NoticeFields = { [K in keyof typeof noticeFields]: z.infer<(typeof noticeFields)[K]> };
 
 const singleNoticeBody = z
-  .object({ ...noticeFields, eventId: z.uuid().optional().describe('Tie the notice to a disruption event (the office joins the event)') })
+  .object({ ...noticeFields, urgent: urgentField.default(false), eventId: z.uuid().optional().describe('Tie the notice to a disruption event (the office joins the event)') })
   .strict()
   .meta({ id: 'NewNotice' });
 
 const bulkNoticeBody = z
   .object({
     ...noticeFields,
+    urgent: urgentField.default(false),
     offices: z.array(officeIdSchema).min(1).max(2000).optional().describe('These offices'),
     cluster: z.string().min(1).max(64).optional().describe('Every office of this cluster (account)'),
     district: z.string().min(1).max(16).optional().describe('Every office of this district'),
@@ -54,6 +58,7 @@ const noticeSchema = z
     expectedReopenAt: z.iso.datetime().nullable(),
     reopenCertainty: z.enum(CERTAINTIES),
     eventId: z.uuid().nullable(),
+    urgent: urgentField,
     createdAt: z.iso.datetime(),
     officeIds: z.array(officeIdSchema),
   })
@@ -162,12 +167,12 @@ const notices: FastifyPluginAsyncZod = async (app) => {
             throw new HttpProblem(412, 'STATUS_CHANGED', 'The office changed since you read it; read it again, check, then retry with its new ETag', { currentETag: etag });
           }
         }
-        const { eventId, ...fields } = request.body;
+        const { eventId, urgent, ...fields } = request.body;
         if (eventId) {
           await openEvent(trx, eventId);
           await trx.insertInto('disruption_event_offices').values({ event_id: eventId, office_id: office.id, added_at: now }).onConflict((oc) => oc.doNothing()).execute();
         }
-        const notice = await appendNotice(trx, { officeIds: [office.id], author: principal.actor, eventId: eventId ?? null, draft: toDraft(fields, now) }, now);
+        const notice = await appendNotice(trx, { officeIds: [office.id], author: principal.actor, eventId: eventId ?? null, urgent, draft: toDraft(fields, now) }, now);
         const { statuses } = await settle([office.id], { reason: 'notice', actor: principal.actor });
         const etag = await officeETag(trx, office.id, now);
         const status = statuses.get(office.id);
@@ -196,7 +201,7 @@ const notices: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) =>
       performWrite(app, request, reply, async ({ trx, principal, now, settle }) => {
-        const { offices: ids, cluster, district, event, ...fields } = request.body;
+        const { offices: ids, cluster, district, event, urgent, ...fields } = request.body;
         let targets: ScopedOffice[];
         const base = trx.selectFrom('offices').select(['id', 'district_code', 'cluster_id']).where('closed_permanently_on', 'is', null).orderBy('id');
         if (ids) targets = await officesByIds(trx, ids);
@@ -213,7 +218,7 @@ const notices: FastifyPluginAsyncZod = async (app) => {
         if (targets.length === 0) throw new HttpProblem(422, 'NO_OFFICES', 'The target has no open offices');
         assertCovers(principal, targets);
         const officeIds = targets.map((o) => o.id);
-        const notice = await appendNotice(trx, { officeIds, author: principal.actor, eventId: event ?? null, draft: toDraft(fields, now) }, now);
+        const notice = await appendNotice(trx, { officeIds, author: principal.actor, eventId: event ?? null, urgent, draft: toDraft(fields, now) }, now);
         const { changes } = await settle(officeIds, { reason: 'notice', actor: principal.actor });
         const changed = new Set(changes.filter((c) => c.reason === 'notice').map((c) => c.office_id));
         return {
@@ -245,7 +250,7 @@ const notices: FastifyPluginAsyncZod = async (app) => {
       return {
         id: n.id, kind: n.kind, replacesId: n.replacesId, replacedById: replacement?.id ?? null, status: n.status, cause: n.cause, message: n.message,
         from: n.activeFrom.toISOString(), until: iso(n.activeUntil), expectedReopenAt: iso(n.expectedReopenAt), reopenCertainty: n.reopenCertainty,
-        eventId: n.eventId, createdAt: n.createdAt.toISOString(), officeIds: offices.map((o) => o.office_id),
+        eventId: n.eventId, urgent: row.urgent, createdAt: n.createdAt.toISOString(), officeIds: offices.map((o) => o.office_id),
       };
     },
   );
@@ -273,9 +278,10 @@ const notices: FastifyPluginAsyncZod = async (app) => {
     noticeId: string,
     kind: 'correction' | 'cancellation',
     content: (original: Notice) => NoticeDraft | null,
+    urgent?: boolean,
   ): Promise<WriteAnswer> {
     const { original, officeIds } = await replaceable(trx, principal, noticeId);
-    const row = await replaceNotice(trx, original.id, kind, content(original), principal.actor, now);
+    const row = await replaceNotice(trx, original.id, kind, content(original), principal.actor, now, urgent === undefined ? {} : { urgent });
     const { changes } = await settle(officeIds, { reason: kind, actor: principal.actor });
     return {
       statusCode: 201,
@@ -299,12 +305,15 @@ const notices: FastifyPluginAsyncZod = async (app) => {
         security: [{ bearer: [] }],
         params: z.object({ noticeId: z.uuid() }),
         headers: writeHeaders,
-        body: z.object(noticeFields).strict().meta({ id: 'NoticeCorrection' }),
+        body: z.object({ ...noticeFields, urgent: urgentField.optional().describe("Post to X outside the accounts' posting windows, where the account allows it. Default: the original's") }).strict().meta({ id: 'NoticeCorrection' }),
         response: { 201: replacedSchema, ...writeErrors },
       },
     },
     async (request, reply) =>
-      performWrite(app, request, reply, (ctx) => replaceWrite(ctx, request.params.noticeId, 'correction', (original) => toDraft(request.body, ctx.now, original.activeFrom))),
+      performWrite(app, request, reply, (ctx) => {
+        const { urgent, ...fields } = request.body;
+        return replaceWrite(ctx, request.params.noticeId, 'correction', (original) => toDraft(fields, ctx.now, original.activeFrom), urgent);
+      }),
   );
 
   app.post(

@@ -1,0 +1,193 @@
+// The fan-out dispatcher: composes each account's pending status changes into posts
+// and delivers them to X. Any number of dispatchers may run against one database; the
+// database's locks and leases decide who does what (see packages/db/src/repositories/fanout.ts).
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { claimPosts, completePost, composeBatch, FANOUT_CHANNEL, pendingAccounts, pruneSends, type ClaimedPost, type Database, type DeliveryResult } from '@jcp/db';
+import type { BudgetRule } from '@jcp/domain';
+import type { Logger } from '@jcp/log';
+import { classifyXError, createXClient, findRecentPost, openAccountTokens, postTweet } from '@jcp/x-client';
+import { ApiResponseError, type TwitterApi } from 'twitter-api-v2';
+
+export interface DispatcherOptions {
+  database: Database;
+  logger: Logger;
+  /** Names this worker in leases; unique per process. */
+  workerId?: string;
+  x: { baseUrl?: string | undefined; appKey: string; appSecret: string; timeoutMs: number };
+  /** Decrypts the accounts' stored tokens. */
+  credentialsKey: Buffer;
+  coalesceSeconds: number;
+  /** Posts in flight at once (each to a different account). */
+  concurrency: number;
+  leaseMs: number;
+  /** Longest sleep between looks at the database when no NOTIFY arrives. */
+  pollMs: number;
+  userBudget: BudgetRule;
+  appBudget: BudgetRule;
+  random?: () => number;
+}
+
+export interface Dispatcher {
+  readonly workerId: string;
+  start: () => Promise<void>;
+  /** Stops claiming, waits for the posts in flight to be recorded, and stops listening. */
+  stop: () => Promise<void>;
+  /** Look at the database now rather than at the next poll. */
+  wake: () => void;
+}
+
+const FAILURE_PAUSE_MS = 1_000;
+
+export function createDispatcher(options: DispatcherOptions): Dispatcher {
+  const { database, x } = options;
+  const db = database.db;
+  const log = options.logger.child({ module: 'dispatcher' });
+  const workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const inFlight = new Set<Promise<void>>();
+  const clients = new Map<string, TwitterApi>();
+  let running = false;
+  let loop: Promise<void> | null = null;
+  let unlisten: (() => Promise<void>) | null = null;
+  let wakeUp: (() => void) | null = null;
+  let woken = false;
+  let lastPrune = 0;
+
+  const wake = () => {
+    woken = true;
+    wakeUp?.();
+  };
+
+  function clientFor(post: ClaimedPost): TwitterApi {
+    if (!post.credentials) throw new Error('account has no credentials');
+    let client = clients.get(post.credentials);
+    if (!client) {
+      const tokens = openAccountTokens(post.credentials, options.credentialsKey);
+      client = createXClient({ baseUrl: x.baseUrl, timeoutMs: x.timeoutMs, appKey: x.appKey, appSecret: x.appSecret, ...tokens });
+      clients.set(post.credentials, client);
+    }
+    return client;
+  }
+
+  async function attempt(post: ClaimedPost): Promise<DeliveryResult> {
+    let client: TwitterApi;
+    try {
+      client = clientFor(post);
+    } catch {
+      return { kind: 'credentials-rejected', reason: 'stored credentials could not be decrypted with the configured key' };
+    }
+    try {
+      const { id } = await postTweet(client, post.text, post.replyToXId ?? undefined);
+      return { kind: 'delivered', outcome: 'posted', xPostId: id };
+    } catch (error) {
+      const verdict = classifyXError(error, Date.now(), { attempt: post.attempts - 1, ...(options.random ? { random: options.random } : {}) });
+      if (verdict.kind === 'already-posted') {
+        // An earlier attempt got through but its answer was lost: find the post it made,
+        // so that the thread's next part can reply to it.
+        const found = post.xUserId ? await findRecentPost(client, post.xUserId, post.text).catch(() => null) : null;
+        return { kind: 'delivered', outcome: 'already-posted', xPostId: found?.id ?? null };
+      }
+      if (verdict.kind === 'retry') {
+        const rateLimited = error instanceof ApiResponseError && (error.code === 429 || error.code === 420);
+        return { kind: 'retry', notBefore: verdict.notBefore, reason: verdict.reason, rateLimited };
+      }
+      const code = error instanceof ApiResponseError ? error.code : 0;
+      if (code === 401 || code === 403) return { kind: 'credentials-rejected', reason: verdict.reason };
+      return { kind: 'failed', reason: verdict.reason };
+    }
+  }
+
+  async function deliver(post: ClaimedPost): Promise<void> {
+    const result = await attempt(post);
+    const recorded = await completePost(db, post, workerId, result);
+    const fields = { post: post.id, account: post.handle, attempt: post.attempts };
+    if (!recorded) log.warn(fields, 'lease lost before the outcome was recorded; the post is another worker’s now');
+    else if (result.kind === 'delivered') log.debug({ ...fields, xPostId: result.xPostId, outcome: result.outcome }, 'post delivered');
+    else if (result.kind === 'retry') log.warn({ ...fields, reason: result.reason, notBefore: result.notBefore }, 'post will be retried');
+    else if (result.kind === 'credentials-rejected') log.error({ ...fields, reason: result.reason }, 'X rejected the account’s credentials: account paused');
+    else log.error({ ...fields, reason: result.reason }, 'post failed permanently');
+  }
+
+  async function compose(): Promise<Date | null> {
+    const { now, accounts } = await pendingAccounts(db, { coalesceSeconds: options.coalesceSeconds });
+    const ready = accounts.filter((a) => a.waiting === null);
+    // A few at a time: each is a short transaction on its own account.
+    for (let i = 0; i < ready.length; i += 4) {
+      const batches = await Promise.all(ready.slice(i, i + 4).map((a) => composeBatch(db, a.clusterId)));
+      for (const b of batches) if (b) log.debug({ account: b.clusterId, offices: b.offices.length, posts: b.posts }, 'changes composed');
+    }
+    const next = accounts.filter((a) => a.waiting === 'coalescing' || a.waiting === 'posting-window').map((a) => a.readyAt?.getTime() ?? Infinity);
+    const soonest = Math.min(...next);
+    // The database's clock decided readiness; turn it into a delay on ours.
+    return Number.isFinite(soonest) ? new Date(Date.now() + Math.max(0, soonest - now.getTime())) : null;
+  }
+
+  async function claim(): Promise<number> {
+    const room = options.concurrency - inFlight.size;
+    if (room <= 0) return 0;
+    const posts = await claimPosts(db, { workerId, leaseMs: options.leaseMs, limit: room, userBudget: options.userBudget, appBudget: options.appBudget });
+    for (const post of posts) {
+      const task = deliver(post)
+        .catch((error: unknown) => log.error({ err: error, post: post.id }, 'recording a delivery failed; the lease will expire and the post be retried'))
+        .finally(() => {
+          inFlight.delete(task);
+          wake();
+        });
+      inFlight.add(task);
+    }
+    return posts.length;
+  }
+
+  async function run(): Promise<void> {
+    while (running) {
+      woken = false;
+      let sleepUntil = Date.now() + options.pollMs;
+      try {
+        const readyAt = await compose();
+        if (readyAt) sleepUntil = Math.min(sleepUntil, readyAt.getTime());
+        const claimed = await claim();
+        if (claimed > 0) woken = true; // more may be ready behind them
+        if (Date.now() - lastPrune > 60_000) {
+          lastPrune = Date.now();
+          await pruneSends(db, Math.max(options.userBudget.windowMs, options.appBudget.windowMs) + 60_000);
+        }
+      } catch (error) {
+        log.error({ err: error }, 'dispatcher cycle failed');
+        sleepUntil = Date.now() + FAILURE_PAUSE_MS;
+      }
+      if (!running || woken) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.max(0, sleepUntil - Date.now()));
+        wakeUp = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        if (woken) wakeUp();
+      });
+      wakeUp = null;
+    }
+  }
+
+  return {
+    workerId,
+    wake,
+    start: async () => {
+      if (running) return;
+      running = true;
+      unlisten = await database.listen(FANOUT_CHANNEL, wake, (listening) => {
+        if (listening) wake();
+      });
+      log.info({ workerId }, 'dispatcher started');
+      loop = run();
+    },
+    stop: async () => {
+      if (!running) return;
+      running = false;
+      wake();
+      await loop;
+      await Promise.allSettled([...inFlight]);
+      await unlisten?.();
+      log.info({ workerId }, 'dispatcher stopped');
+    },
+  };
+}

@@ -1,0 +1,45 @@
+// The standalone worker: the fan-out dispatcher on a PostgreSQL server, posting to the
+// X API at X_API_BASE_URL. Run as many as you like; they share the work.
+import { ConfigError, loadConfig } from '@jcp/config';
+import { createDatabase } from '@jcp/db';
+import { createLogger } from '@jcp/log';
+import closeWithGrace from 'close-with-grace';
+import { dispatcherFromConfig, resolveCredentialsKey, xSettings } from './runtime.js';
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}
+
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (error instanceof ConfigError) fail(error.message);
+  throw error;
+}
+if (!config.DATABASE_URL) fail('DATABASE_URL is required: workers share a PostgreSQL server (the embedded PGlite belongs to `pnpm start`)');
+const logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT, name: 'jcp-worker' });
+
+try {
+  const x = xSettings(config);
+  const credentialsKey = await resolveCredentialsKey(config);
+  const database = await createDatabase({
+    url: config.DATABASE_URL,
+    poolMax: config.DATABASE_POOL_MAX,
+    onPoolError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
+  });
+  const dispatcher = dispatcherFromConfig(config, { database, logger, credentialsKey, x });
+  closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT_MS }, async ({ signal, err }) => {
+    if (err) logger.error({ err }, 'shutting down after an error');
+    else logger.info({ signal }, 'shutting down');
+    await dispatcher.stop();
+    await database.close();
+  });
+  await dispatcher.start();
+} catch (error) {
+  logger.fatal({ err: error }, 'worker failed to start');
+  logger.flush?.();
+  process.exitCode = 1;
+  setTimeout(() => process.exit(1), 200).unref();
+}

@@ -1,0 +1,299 @@
+// The fan-out end to end: status writes through the API, the outbox, the dispatcher,
+// the real twitter-api-v2 client over HTTP, the X emulator.
+import { londonParts } from '@jcp/domain';
+import { sql } from 'kysely';
+import t from 'tap';
+import { CARLISLE, CUMBRIA, fanoutFixture, waitFor } from './fixture.js';
+
+const closed = { status: 'closed', cause: 'weather' } as const;
+
+/** A posting window that is shut now (London time) and does not wrap midnight. */
+function shutWindow(now = new Date()): { start: string; end: string } {
+  const hour = Number(londonParts(now).time.slice(0, 2));
+  return hour >= 2 ? { start: '00:00', end: '01:00' } : { start: '12:00', end: '13:00' };
+}
+
+void t.test('a closure is posted once, by the account of the office, signed with its own tokens', async (t) => {
+  const f = await fanoutFixture(t);
+  const cumbria = await f.handleOf(CUMBRIA);
+  await f.notice({ ...closed, offices: [CARLISLE, 'barrow-8627'] });
+  await f.newDispatcher().start();
+  const posts = await waitFor('the Cumbria post', async () => {
+    const p = await f.posts();
+    return p.length > 0 && p;
+  });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const all = await f.posts();
+  t.equal(all.length, 1, 'one post in all: other accounts post nothing');
+  t.equal(posts[0]!.username, cumbria, 'attributed (by OAuth signature) to the Cumbria account');
+  t.match(posts[0]!.text, /^Update \d\d:\d\d\n/);
+  t.match(posts[0]!.text, /Barrow is closed because of severe weather\./);
+  t.match(posts[0]!.text, /Carlisle is closed because of severe weather\./);
+  const stored = await f.database.db.selectFrom('fanout_posts').selectAll().execute();
+  t.equal(stored.length, 1);
+  t.equal(stored[0]!.state, 'delivered');
+  t.equal(stored[0]!.outcome, 'posted');
+  t.equal(stored[0]!.x_post_id, posts[0]!.id, 'the X id is recorded');
+  const outbox = await f.database.db.selectFrom('fanout_outbox').selectAll().execute();
+  t.equal(outbox.length, 2, 'one outbox row per change');
+  t.ok(outbox.every((o) => o.cluster_id === CUMBRIA && o.batch_id === stored[0]!.batch_id));
+});
+
+void t.test('a long list becomes a numbered thread, each part replying to the one before; Welsh accounts post in both languages', async (t) => {
+  const f = await fanoutFixture(t);
+  await f.newDispatcher().start();
+  await f.notice({ ...closed, district: '101' }); // South West Wales: en + cy
+  const handle = await f.handleOf('district-101');
+  const expected = await f.database.db.selectFrom('offices').select('id').where('cluster_id', '=', 'district-101').where('closed_permanently_on', 'is', null).execute();
+  const rows = await waitFor('every part delivered', async () => {
+    const r = await f.database.db.selectFrom('fanout_posts').selectAll().orderBy('id').execute();
+    return r.length > 0 && r.every((p) => p.state === 'delivered') && r;
+  });
+  const posts = await f.posts(handle);
+  t.equal(posts.length, rows.length);
+  for (const language of ['en', 'cy'] as const) {
+    const parts = rows.filter((r) => r.language === language);
+    t.ok(parts.length > 1, `${language}: a thread`);
+    for (const [i, part] of parts.entries()) {
+      t.match(part.text, new RegExp(`\\(${i + 1}/${parts.length}\\)$`, 'm'));
+      const posted = posts.find((p) => p.id === part.x_post_id);
+      t.ok(posted, 'delivered to X');
+      t.equal(posted?.inReplyToTweetId ?? null, i === 0 ? null : parts[i - 1]!.x_post_id, 'replies to the previous part');
+    }
+  }
+  t.match(rows.find((r) => r.language === 'cy')?.text ?? '', /^Diweddariad \d\d:\d\d\n.*ar gau/s);
+  const named = new Set((await f.database.db.selectFrom('fanout_batches').select('offices').execute()).flatMap((b) => b.offices));
+  t.equal(named.size, expected.length, 'every office of the district is named');
+});
+
+void t.test('coalescing: changes within the window become one post; a change undone within it posts nothing', async (t) => {
+  const f = await fanoutFixture(t, { dispatcher: { coalesceSeconds: 2 } });
+  await f.newDispatcher().start();
+  await f.notice({ ...closed, offices: [CARLISLE] });
+  await f.notice({ ...closed, offices: ['barrow-8627'] });
+  await f.notice({ status: 'open', offices: ['barrow-8627'] });
+  await waitFor('the coalesced batch', async () => (await f.database.db.selectFrom('fanout_batches').select('id').executeTakeFirst()) !== undefined);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const posts = await waitFor('the post', async () => {
+    const p = await f.posts();
+    return p.length > 0 && p;
+  });
+  t.equal(posts.length, 1, 'one post for three changes');
+  t.match(posts[0]!.text, /Carlisle is closed/);
+  t.notMatch(posts[0]!.text, /Barrow/, 'Barrow closed and reopened within the window: not mentioned');
+
+  // Closed and reopened inside the window: nothing at all.
+  await f.notice({ ...closed, offices: ['kendal-8576'] });
+  await f.notice({ status: 'open', offices: ['kendal-8576'] });
+  await waitFor('the second batch', async () => (await f.database.db.selectFrom('fanout_batches').select('id').execute()).length === 2);
+  const batches = await f.database.db.selectFrom('fanout_batches').selectAll().orderBy('composed_at').execute();
+  t.same(batches[1]!.offices, [], 'the batch names no office');
+  t.equal((await f.posts()).length, 1, 'and posts nothing');
+});
+
+void t.test('posting windows: held while shut, then the then-current state is posted once; urgent notices bypass where allowed', async (t) => {
+  const f = await fanoutFixture(t);
+  const window = shutWindow();
+  await f.database.db.updateTable('clusters').set({ posting_window_start: window.start, posting_window_end: window.end }).execute();
+  await f.newDispatcher().start();
+  await f.notice({ ...closed, offices: [CARLISLE] });
+  await f.notice({ status: 'delayed', cause: 'staffing', expectedReopenAt: new Date(Date.now() + 3 * 3600_000).toISOString(), offices: [CARLISLE] });
+  await new Promise((resolve) => setTimeout(resolve, 600));
+  t.equal((await f.posts()).length, 0, 'nothing outside the window');
+  t.equal((await f.database.db.selectFrom('fanout_outbox').select('change_seq').where('batch_id', 'is', null).execute()).length, 2, 'both changes wait');
+
+  // Urgent, but the account does not allow it: still held.
+  await f.notice({ ...closed, offices: ['barrow-8627'], urgent: true });
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  t.equal((await f.posts()).length, 0, 'an urgent notice waits where the account does not allow bypassing');
+
+  await f.database.db.updateTable('clusters').set({ allow_urgent: true }).where('id', '=', CUMBRIA).execute();
+  f.newDispatcher().wake();
+  const urgent = await waitFor('the urgent post', async () => {
+    const p = await f.posts();
+    return p.length > 0 && p;
+  });
+  t.equal(urgent.length, 1);
+  t.match(urgent[0]!.text, /Barrow is closed/);
+  t.match(urgent[0]!.text, /Carlisle is opening late because of staff shortages/, 'the then-current state of every pending office');
+  t.notMatch(urgent[0]!.text, /Carlisle is closed/, 'the superseded closure is not posted');
+
+  // Another account, window shut, then opened: one post with the current state.
+  await f.notice({ ...closed, offices: ['aberdare-9820'] });
+  await f.notice({ status: 'open', offices: ['aberdare-9820'] });
+  await f.notice({ status: 'closed', cause: 'flooding', offices: ['aberdare-9820'] });
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  const wales = await f.handleOf('district-101');
+  t.equal((await f.posts(wales)).length, 0);
+  await f.database.db.updateTable('clusters').set({ posting_window_start: '00:00', posting_window_end: '23:59:59' }).where('id', '=', 'district-101').execute();
+  const opened = await waitFor('the Welsh account posts', async () => {
+    const p = await f.posts(wales);
+    return p.length === 2 && p;
+  });
+  t.match(opened.find((p) => p.text.startsWith('Update'))?.text ?? '', /Aberdare is closed because of flooding\./);
+  t.equal(opened.filter((p) => /Aberdare is closed because of severe weather/.test(p.text)).length, 0, 'superseded state not posted');
+});
+
+void t.test('every kind of fault: 100% delivered, nothing duplicated', async (t) => {
+  const f = await fanoutFixture(t);
+  // 503s, a slow answer past the client timeout, dropped connections, and answers lost after the post was stored.
+  await f.control('POST', '/_control/faults', { kind: 'status', status: 503, method: 'POST', path: '/2/tweets', count: 3 });
+  await f.control('POST', '/_control/faults', { kind: 'delay', delayMs: 1_500, method: 'POST', path: '/2/tweets', count: 1 });
+  await f.control('POST', '/_control/faults', { kind: 'drop', method: 'POST', path: '/2/tweets', count: 2 });
+  await f.control('POST', '/_control/faults', { kind: 'lostAnswer', method: 'POST', path: '/2/tweets', count: 3 });
+  await f.control('POST', '/_control/faults', { kind: 'status', status: 500, method: 'POST', path: '/2/tweets', count: 2 });
+  await f.newDispatcher().start();
+  await f.notice({ ...closed, district: '105' });
+  await f.notice({ ...closed, district: '101' });
+  await f.notice({ ...closed, district: '136' });
+  const rows = await waitFor(
+    'every post delivered',
+    async () => {
+      const r = await f.database.db.selectFrom('fanout_posts').selectAll().execute();
+      return r.length > 0 && r.every((p) => p.state === 'delivered') && r;
+    },
+    40_000,
+  );
+  const posts = await f.posts();
+  t.equal(posts.length, rows.length, 'exactly one X post per composed post');
+  t.equal(new Set(posts.map((p) => `${p.authorId}\n${p.text}`)).size, posts.length, 'no text twice on one account');
+  t.ok(rows.some((r) => r.attempts > 1), 'faults made retries');
+  t.ok(rows.some((r) => r.outcome === 'already-posted'), 'a lost answer is recognised on retry as already posted');
+  for (const r of rows.filter((r) => r.outcome === 'already-posted')) {
+    t.ok(posts.some((p) => p.id === r.x_post_id && p.text === r.text), 'its X id was recovered from the timeline');
+  }
+  t.same((await f.control('GET', '/_control/faults')).faults, [], 'every fault was used');
+});
+
+void t.test('429: the account waits for the reset; our own budget keeps within X limits', async (t) => {
+  const f = await fanoutFixture(t);
+  // X allows 2 posts per 2 s per user; we believe 100 per 15 min, so X says 429.
+  await f.control('PUT', '/_control/rate-limits', { 'POST /2/tweets': [{ scope: 'user', limit: 2, windowMs: 2_000 }] });
+  await f.newDispatcher({ concurrency: 1 }).start();
+  await f.notice({ ...closed, district: '105' }); // a thread of several parts
+  const rows = await waitFor(
+    'delivered despite the limit',
+    async () => {
+      const r = await f.database.db.selectFrom('fanout_posts').selectAll().execute();
+      return r.length > 0 && r.every((p) => p.state === 'delivered') && r;
+    },
+    30_000,
+  );
+  t.ok(rows.length > 2);
+  t.equal((await f.posts()).length, rows.length);
+  const account = await f.database.db.selectFrom('fanout_accounts').selectAll().where('cluster_id', '=', 'district-105').executeTakeFirstOrThrow();
+  t.ok(account.blocked_until, 'a 429 blocked the account until its reset');
+  t.ok(rows.some((r) => r.attempts > 1), 'the refused posts were retried');
+  t.ok(account.consecutive_failures === 0 && account.last_success_at, 'and the account is healthy again');
+
+  // With our budget set to X's real limit, X never has to say 429.
+  const g = await fanoutFixture(t);
+  await g.control('PUT', '/_control/rate-limits', { 'POST /2/tweets': [{ scope: 'user', limit: 2, windowMs: 2_000 }] });
+  await g.newDispatcher({ userBudget: { limit: 2, windowMs: 2_000 } }).start();
+  await g.notice({ ...closed, district: '105' });
+  await waitFor(
+    'delivered within budget',
+    async () => {
+      const r = await g.database.db.selectFrom('fanout_posts').select('state').execute();
+      return r.length > 0 && r.every((p) => p.state === 'delivered');
+    },
+    30_000,
+  );
+  const accounts = await g.database.db.selectFrom('fanout_accounts').selectAll().execute();
+  t.ok(accounts.every((a) => a.blocked_until === null && a.last_error === null), 'no 429 at all');
+  const sends = await g.database.db.selectFrom('fanout_sends').select('sent_at').where('cluster_id', '=', 'district-105').orderBy('sent_at').execute();
+  for (let i = 2; i < sends.length; i++) {
+    t.ok(sends[i]!.sent_at.getTime() - sends[i - 2]!.sent_at.getTime() >= 2_000, 'never a third post within 2 s');
+  }
+});
+
+void t.test('order per account: a reopening never overtakes its closure, even when the closure needs retries', async (t) => {
+  const f = await fanoutFixture(t);
+  await f.control('POST', '/_control/faults', { kind: 'status', status: 503, method: 'POST', path: '/2/tweets', count: 4 });
+  await f.newDispatcher().start();
+  await f.notice({ ...closed, offices: [CARLISLE] });
+  await waitFor('the closure composed', async () => (await f.database.db.selectFrom('fanout_posts').select('id').executeTakeFirst()) !== undefined);
+  await f.notice({ status: 'open', offices: [CARLISLE] });
+  const posts = await waitFor('both posted', async () => {
+    const p = await f.posts();
+    return p.length === 2 && p;
+  }, 20_000);
+  t.match(posts[0]!.text, /Carlisle is closed/);
+  t.match(posts[1]!.text, /Carlisle is open again/);
+  t.ok(BigInt(posts[0]!.id) < BigInt(posts[1]!.id));
+});
+
+void t.test('pause per account and for all: nothing posts while paused; on resume the current state posts once', async (t) => {
+  const f = await fanoutFixture(t);
+  await f.database.db.updateTable('clusters').set({ paused: true, paused_reason: 'testing', paused_at: new Date() }).where('id', '=', CUMBRIA).execute();
+  await f.newDispatcher().start();
+  await f.notice({ ...closed, offices: [CARLISLE] });
+  await f.notice({ ...closed, offices: ['aberdare-9820'] });
+  await waitFor('the unpaused account posts', async () => (await f.posts()).length === 2);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  t.equal((await f.posts(await f.handleOf(CUMBRIA))).length, 0, 'the paused account did not post');
+
+  await f.database.db.updateTable('fanout_control').set({ paused: true }).execute();
+  await f.database.db.updateTable('clusters').set({ paused: false, paused_reason: null, paused_at: null }).where('id', '=', CUMBRIA).execute();
+  await f.notice({ status: 'open', offices: ['aberdare-9820'] });
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  t.equal((await f.posts()).length, 2, 'paused for all: nothing');
+  await f.database.db.updateTable('fanout_control').set({ paused: false }).execute();
+  await sql`select pg_notify('jcp_fanout', '')`.execute(f.database.db);
+  const posts = await waitFor('resumed', async () => {
+    const p = await f.posts();
+    return p.length === 4 && p;
+  });
+  t.ok(posts.some((p) => /Carlisle is closed/.test(p.text)));
+  t.ok(posts.some((p) => /Aberdare is open again/.test(p.text)));
+});
+
+void t.test('rejected credentials pause the account and keep its post; fixed and resumed, it is delivered', async (t) => {
+  const f = await fanoutFixture(t, { accounts: [CUMBRIA] });
+  const handle = await f.handleOf(CUMBRIA);
+  const cluster = await f.database.db.selectFrom('clusters').select('x_user_id').where('id', '=', CUMBRIA).executeTakeFirstOrThrow();
+  // X forgets the tokens (revoked): the emulator now expects others.
+  await f.control('POST', '/_control/accounts', { id: cluster.x_user_id, username: handle, accessToken: 'revoked', accessTokenSecret: 'revoked' });
+  await f.newDispatcher().start();
+  await f.notice({ ...closed, offices: [CARLISLE] });
+  const paused = await waitFor('the account paused', async () => {
+    const c = await f.database.db.selectFrom('clusters').select(['paused', 'paused_reason']).where('id', '=', CUMBRIA).executeTakeFirstOrThrow();
+    return c.paused && c;
+  });
+  t.match(paused.paused_reason, /401/);
+  const post = await f.database.db.selectFrom('fanout_posts').selectAll().executeTakeFirstOrThrow();
+  t.equal(post.state, 'queued', 'the post waits');
+  t.equal((await f.posts()).length, 0);
+  // Other accounts have no credentials at all: nothing is composed for them.
+  await f.notice({ ...closed, offices: ['aberdare-9820'] });
+  // Fixed: register the original tokens again, then resume.
+  const { provisionEmulatorAccounts } = await import('@jcp/worker');
+  await provisionEmulatorAccounts(f.database, f.emulator, f.credentialsKey, { only: [CUMBRIA] });
+  await f.database.db.updateTable('clusters').set({ paused: false, paused_reason: null, paused_at: null }).where('id', '=', CUMBRIA).execute();
+  await sql`select pg_notify('jcp_fanout', '')`.execute(f.database.db);
+  await waitFor('delivered after resume', async () => (await f.posts()).length === 1);
+  t.equal((await f.database.db.selectFrom('fanout_posts').select('state').executeTakeFirstOrThrow()).state, 'delivered');
+  t.equal((await f.database.db.selectFrom('fanout_posts').select('id').execute()).length, 1, 'nothing composed for the account without credentials');
+});
+
+void t.test('a scheduled closure and its expiry are posted like manual changes', async (t) => {
+  const f = await fanoutFixture(t);
+  await f.newDispatcher().start();
+  const from = new Date(Date.now() + 800);
+  const until = new Date(Date.now() + 1_600);
+  await f.notice({ ...closed, offices: [CARLISLE], from: from.toISOString(), until: until.toISOString() });
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  await f.app.jobs.settleStatuses(new Date());
+  const first = await waitFor('the scheduled closure posted', async () => {
+    const p = await f.posts();
+    return p.length === 1 && p;
+  });
+  t.match(first[0]!.text, /Carlisle is closed because of severe weather\. It will reopen at/);
+  await new Promise((resolve) => setTimeout(resolve, 800));
+  await f.app.jobs.settleStatuses(new Date());
+  const both = await waitFor('the expiry posted', async () => {
+    const p = await f.posts();
+    return p.length === 2 && p;
+  });
+  t.match(both[1]!.text, /Carlisle is open again/);
+});

@@ -1,0 +1,94 @@
+import { randomBytes } from 'node:crypto';
+import { createLogger } from '@jcp/log';
+import { createDispatcher, EMULATOR_APP, provisionEmulatorAccounts, type Dispatcher, type DispatcherOptions } from '@jcp/worker';
+import { buildEmulator } from '@jcp/x-emulator';
+import type { FastifyInstance } from 'fastify';
+import type { Teardown } from '@jcp/testing';
+import { apiFixture } from '../api/fixture.js';
+
+export interface EmulatorPost {
+  id: string;
+  text: string;
+  authorId: string;
+  username: string;
+  inReplyToTweetId: string | null;
+  conversationId: string;
+}
+
+/** The Cumbria and Lancashire account (district 105) and two of its offices. */
+export const CUMBRIA = 'district-105';
+export const CARLISLE = 'carlisle-8504';
+
+/**
+ * The fan-out's world: the API fixture (an isolated database with the register and
+ * tokens), an X emulator on a real port, the given accounts provisioned on it (tokens
+ * stored encrypted), and a dispatcher (not started) that posts to it over HTTP with the
+ * real twitter-api-v2 client.
+ */
+export async function fanoutFixture(t: Teardown, options: { accounts?: readonly string[]; dispatcher?: Partial<DispatcherOptions> } = {}) {
+  const dispatchers: Dispatcher[] = [];
+  // Registered first, so that it runs before the database closes (teardowns run in order).
+  t.teardown(async () => {
+    for (const d of dispatchers) await d.stop();
+  });
+  const api = await apiFixture(t);
+  const emulator: FastifyInstance = buildEmulator({ consumerKey: EMULATOR_APP.appKey, consumerSecret: EMULATOR_APP.appSecret });
+  await emulator.listen({ host: '127.0.0.1', port: 0 });
+  t.teardown(() => emulator.close());
+  const address = emulator.server.address();
+  const baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const credentialsKey = randomBytes(32);
+  await provisionEmulatorAccounts(api.database, emulator, credentialsKey, options.accounts ? { only: options.accounts } : {});
+  // Open all day, so that tests pass at any hour; the window tests shut it themselves.
+  await api.database.db.updateTable('clusters').set({ posting_window_start: '00:00', posting_window_end: '23:59:59' }).execute();
+  const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', format: 'json' });
+  const newDispatcher = (overrides: Partial<DispatcherOptions> = {}) => {
+    const dispatcher = createDispatcher({
+      database: api.database,
+      logger,
+      x: { baseUrl, ...EMULATOR_APP, timeoutMs: 1_000 },
+      credentialsKey,
+      coalesceSeconds: 0,
+      concurrency: 8,
+      leaseMs: 3_000,
+      pollMs: 100,
+      userBudget: { limit: 100, windowMs: 15 * 60_000 },
+      appBudget: { limit: 10_000, windowMs: 24 * 60 * 60_000 },
+      // No jitter wait in tests: a retry after a fault goes at once.
+      random: () => 0,
+      ...options.dispatcher,
+      ...overrides,
+    });
+    dispatchers.push(dispatcher);
+    return dispatcher;
+  };
+  const control = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown) => {
+    const response = await emulator.inject({ method, url, ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) });
+    if (response.statusCode >= 300) throw new Error(`${method} ${url}: ${response.statusCode} ${response.body}`);
+    return response.json<Record<string, unknown>>();
+  };
+  const posts = async (account?: string): Promise<EmulatorPost[]> =>
+    ((await control('GET', `/_control/posts${account ? `?account=${account}` : ''}`)) as { posts: EmulatorPost[] }).posts;
+
+  /** Posts a notice through the API as the admin; returns the answer's body. */
+  const notice = async (body: Record<string, unknown>) => {
+    const response = await api.app.inject({ method: 'POST', url: '/notices', headers: api.bearer(api.admin), payload: body });
+    if (response.statusCode !== 201) throw new Error(`POST /notices: ${response.statusCode} ${response.body}`);
+    return response.json<Record<string, unknown>>();
+  };
+
+  const handleOf = async (clusterId: string) => (await api.database.db.selectFrom('clusters').select('handle').where('id', '=', clusterId).executeTakeFirstOrThrow()).handle;
+
+  return { ...api, emulator, baseUrl, credentialsKey, newDispatcher, control, posts, notice, handleOf, logger };
+}
+
+/** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
