@@ -67,7 +67,9 @@ create table fanout_posts (
   outcome           text check (outcome in ('posted', 'already-posted')),
   last_error        text,
   created_at        timestamptz not null default now(),
-  delivered_at      timestamptz
+  delivered_at      timestamptz,
+  -- The worker whose attempt was recorded as the delivery.
+  delivered_by      text
 );
 create index fanout_posts_queue_idx on fanout_posts (cluster_id, id) where state = 'queued';
 create index fanout_posts_batch_idx on fanout_posts (batch_id, id);

@@ -20,6 +20,7 @@
  *
  * The regression test at the end pins each bug these properties found.
  */
+import { randomBytes } from 'node:crypto';
 import { buildApp } from '@jcp/api';
 import { importOfficeRegistry, issueToken, readMigrations, readRegistryFiles, revokeToken } from '@jcp/db';
 import { CAUSES } from '@jcp/domain';
@@ -555,10 +556,12 @@ const closure = { status: 'closed', cause: 'weather', message: 'Closed today bec
 async function setup(t: Teardown) {
   const database = await createTestDatabase(t);
   await importOfficeRegistry(database.db, registry, { actor: 'test' });
-  const open = await buildApp({ database, migrations });
+  // Credentials storage configured as server.ts does (without it, storing credentials is a deliberate 503), but no X to ask.
+  const fanout = { credentialsKey: randomBytes(32) };
+  const open = await buildApp({ database, migrations, fanout });
   t.teardown(() => open.close());
   // Another instance on the same database with the optional guards on: every read needs a token, and a rate limit (high enough never to refuse here) runs its token lookups.
-  const guarded = await buildApp({ database, migrations, readAccess: 'token', rateLimit: { max: 1_000_000_000, windowMs: 60_000 } });
+  const guarded = await buildApp({ database, migrations, fanout, readAccess: 'token', rateLimit: { max: 1_000_000_000, windowMs: 60_000 } });
   t.teardown(() => guarded.close());
   const issue = (name: string, role: 'reader' | 'manager' | 'admin', districtCodes?: string[]) => issueToken(database.db, { name, role, createdBy: 'test', ...(districtCodes ? { districtCodes } : {}) });
   const admin = await issueToken(database.db, { name: 'ops', role: 'admin', createdBy: 'test' });

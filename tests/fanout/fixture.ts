@@ -79,7 +79,7 @@ export async function fanoutFixture(t: Teardown, options: { accounts?: readonly 
 
   const handleOf = async (clusterId: string) => (await api.database.db.selectFrom('clusters').select('handle').where('id', '=', clusterId).executeTakeFirstOrThrow()).handle;
 
-  return { ...api, emulator, baseUrl, credentialsKey, newDispatcher, control, posts, notice, handleOf, logger };
+  return { ...api, emulator, baseUrl, credentialsKey, newDispatcher, control, posts, notice, handleOf };
 }
 
 /** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */

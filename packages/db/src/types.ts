@@ -239,6 +239,7 @@ export interface FanoutPostsTable {
   last_error: string | null;
   created_at: CreatedAt;
   delivered_at: Timestamp | null;
+  delivered_by: string | null;
 }
 
 export interface FanoutSendsTable {

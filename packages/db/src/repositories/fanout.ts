@@ -71,7 +71,7 @@ export async function pendingAccounts(db: Kysely<DB>, defaults: FanoutDefaults):
   ]);
   const allPaused = control?.paused ?? false;
   const accounts = rows.map((r): PendingAccount => {
-    const oldest = new Date(r.oldest as Date | string);
+    const oldest = new Date(r.oldest);
     const urgent = r.urgent;
     const base = { clusterId: r.cluster_id, oldest, urgent };
     if (r.paused || allPaused) return { ...base, waiting: 'paused', readyAt: null };
@@ -285,7 +285,7 @@ export async function completePost(db: Kysely<DB>, post: Pick<ClaimedPost, 'id' 
     const release = { lease_owner: null, lease_expires_at: null };
     let updated;
     if (result.kind === 'delivered') {
-      updated = await mine.set({ ...release, state: 'delivered', outcome: result.outcome, x_post_id: result.xPostId, delivered_at: now, last_error: null }).executeTakeFirst();
+      updated = await mine.set({ ...release, state: 'delivered', outcome: result.outcome, x_post_id: result.xPostId, delivered_at: now, delivered_by: workerId, last_error: null }).executeTakeFirst();
     } else if (result.kind === 'retry' || result.kind === 'credentials-rejected') {
       const notBefore = result.kind === 'retry' ? result.notBefore : now;
       updated = await mine.set({ ...release, not_before: notBefore, last_error: result.reason }).executeTakeFirst();

@@ -1,0 +1,161 @@
+/**
+ * Benchmark: the fan-out of a closure of every office in service (630 of the register's
+ * 631) to every cluster account, from the commit of the status write to the last post
+ * accepted by the X emulator. The worker runs as `pnpm worker` does (a child process) on
+ * PostgreSQL, with coalescing 0; the emulator runs here, without faults or limits.
+ * Each round closes every office, then reopens every office, and times both.
+ *
+ * Baseline, same run: the same posts (same texts, same accounts, threads in order) sent
+ * straight to the emulator with the twitter-api-v2 client and the same concurrency, with
+ * no database: the floor for posting them at all.
+ *
+ *   pnpm bench:fanout   (BENCH_DATABASE_URL; BENCH_ROUNDS, default 5)
+ */
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { appendNotice, lockStatusWrites, settleStatuses, statusClock, type Database } from '@jcp/db';
+import type { NoticeDraft } from '@jcp/domain';
+import { spawnScript } from '@jcp/testing';
+import { EMULATOR_APP, provisionEmulatorAccounts } from '@jcp/worker';
+import { createXClient, openAccountTokens, postTweet } from '@jcp/x-client';
+import { buildEmulator } from '@jcp/x-emulator';
+import { registerDatabase, say, Teardowns } from './common.js';
+
+const server = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+const concurrency = 8;
+const targetMs = 2_000;
+
+const scope = new Teardowns();
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+const max = (xs: number[]) => Math.max(...xs);
+
+async function write(database: Database, offices: string[], draft: NoticeDraft): Promise<void> {
+  await database.db.transaction().execute(async (trx) => {
+    await lockStatusWrites(trx);
+    const now = await statusClock(trx);
+    await appendNotice(trx, { officeIds: offices, draft, author: 'bench' }, now);
+    await settleStatuses(trx, offices, { now, write: { reason: 'notice', actor: 'bench' } });
+  });
+}
+
+try {
+  const { url, database } = await registerDatabase(scope, server);
+  const db = database.db;
+  const offices = (await db.selectFrom('offices').select('id').where('closed_permanently_on', 'is', null).orderBy('id').execute()).map((o) => o.id);
+  // Open all day, so that the benchmark measures delivery at any hour.
+  await db.updateTable('clusters').set({ posting_window_start: '00:00', posting_window_end: '23:59:59' }).execute();
+
+  const emulator = buildEmulator({ consumerKey: EMULATOR_APP.appKey, consumerSecret: EMULATOR_APP.appSecret, rateLimits: { 'POST /2/tweets': null, 'GET /2/users/me': null } });
+  let lastAccepted = 0;
+  emulator.addHook('onResponse', async (request, reply) => {
+    if (request.method === 'POST' && request.url === '/2/tweets' && reply.statusCode === 201) lastAccepted = performance.timeOrigin + performance.now();
+  });
+  await emulator.listen({ host: '127.0.0.1', port: 0 });
+  scope.teardown(() => emulator.close());
+  const address = emulator.server.address();
+  const baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const credentialsKey = randomBytes(32);
+  const accounts = await provisionEmulatorAccounts(database, emulator, credentialsKey);
+  const reset = async () => {
+    await emulator.inject({ method: 'POST', url: '/_control/reset' });
+    await emulator.inject({ method: 'PUT', url: '/_control/rate-limits', payload: { 'POST /2/tweets': null, 'GET /2/users/me': null } });
+    await provisionEmulatorAccounts(database, emulator, credentialsKey);
+  };
+  const acceptedPosts = async () => (JSON.parse((await emulator.inject({ method: 'GET', url: '/_control/posts' })).body) as { posts: unknown[] }).posts.length;
+
+  const worker = spawnScript('services/worker/src/main.ts', [], {
+    DATABASE_URL: url,
+    X_API_BASE_URL: baseUrl,
+    X_APP_KEY: EMULATOR_APP.appKey,
+    X_APP_SECRET: EMULATOR_APP.appSecret,
+    X_CREDENTIALS_KEY: credentialsKey.toString('base64'),
+    FANOUT_COALESCE_SECONDS: '0',
+    FANOUT_CONCURRENCY: String(concurrency),
+    // The emulator has no limits here, and the rounds post more than X's 100 per 15 min per account.
+    X_USER_POST_LIMIT: '100000',
+    X_APP_POST_LIMIT: '1000000',
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'production',
+  });
+  scope.teardown(() => worker.kill('SIGTERM'));
+
+  /** One status write for every office, then the wait for its last post; ms from commit to the last post accepted. */
+  const fanOut = async (draft: NoticeDraft): Promise<{ ms: number; posts: number; after: string }> => {
+    await reset();
+    const before = await db.selectFrom('fanout_posts').select((eb) => [eb.fn.countAll<string>().as('n'), eb.fn.coalesce(eb.fn.max('id'), eb.val('0')).as('last')]).executeTakeFirstOrThrow();
+    await write(database, offices, draft);
+    const committed = performance.timeOrigin + performance.now();
+    for (const deadline = Date.now() + 60_000; ; ) {
+      const pendingChanges = await db.selectFrom('fanout_outbox').select('change_seq').where('batch_id', 'is', null).limit(1).execute();
+      const queued = await db.selectFrom('fanout_posts').select('id').where('state', '!=', 'delivered').limit(1).execute();
+      if (pendingChanges.length === 0 && queued.length === 0) break;
+      if (Date.now() > deadline) throw new Error(`the fan-out did not finish within 60 s\n${worker.output.stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const after = await db.selectFrom('fanout_posts').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const posts = Number(after.n) - Number(before.n);
+    const accepted = await acceptedPosts();
+    if (accepted !== posts) throw new Error(`the emulator accepted ${accepted} posts, the database composed ${posts}`);
+    return { ms: lastAccepted - committed, posts, after: before.last };
+  };
+
+  /** The same posts sent straight to the emulator, `concurrency` accounts at a time, each account's in order. */
+  const baseline = async (after: string): Promise<{ ms: number; posts: number }> => {
+    const rows = await db
+      .selectFrom('fanout_posts as p')
+      .innerJoin('clusters as c', 'c.id', 'p.cluster_id')
+      .select(['p.cluster_id', 'p.text', 'p.id', 'c.credentials_encrypted'])
+      .where('p.id', '>', after)
+      .orderBy('p.id')
+      .execute();
+    const byAccount = new Map<string, typeof rows>();
+    for (const r of rows) byAccount.set(r.cluster_id, [...(byAccount.get(r.cluster_id) ?? []), r]);
+    await reset();
+    const clients = new Map([...byAccount].map(([id, list]) => [id, createXClient({ baseUrl, ...EMULATOR_APP, ...openAccountTokens(Buffer.from(list[0]!.credentials_encrypted!).toString('utf8'), credentialsKey) })]));
+    const queue = [...byAccount.keys()];
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+          let previous: string | undefined;
+          for (const r of byAccount.get(id) ?? []) previous = (await postTweet(clients.get(id)!, `${r.text}`, previous)).id;
+        }
+      }),
+    );
+    return { ms: performance.now() - t0, posts: rows.length };
+  };
+
+  const close: NoticeDraft = { status: 'closed', cause: 'weather', message: 'Heavy snow', activeFrom: new Date(), activeUntil: null, expectedReopenAt: null, reopenCertainty: 'unknown' };
+  const open: NoticeDraft = { status: 'open', cause: null, message: null, activeFrom: new Date(), activeUntil: null, expectedReopenAt: null, reopenCertainty: 'unknown' };
+  // Warm up: the worker's first claims, JIT, plans, keep-alive connections.
+  await fanOut({ ...close, activeFrom: new Date() });
+  await fanOut({ ...open, activeFrom: new Date() });
+
+  const closing: number[] = [];
+  const reopening: number[] = [];
+  const floor: number[] = [];
+  let closurePosts = 0;
+  let reopenPosts = 0;
+  for (let round = 0; round < rounds; round++) {
+    const c = await fanOut({ ...close, activeFrom: new Date(), expectedReopenAt: new Date(Date.now() + 86_400_000), reopenCertainty: 'expected' });
+    closing.push(c.ms);
+    closurePosts = c.posts;
+    floor.push((await baseline(c.after)).ms);
+    const o = await fanOut({ ...open, activeFrom: new Date() });
+    reopening.push(o.ms);
+    reopenPosts = o.posts;
+  }
+  const fmt = (xs: number[]) => `${median(xs).toFixed(0)} ms (max ${max(xs).toFixed(0)})`;
+  const rate = (posts: number, xs: number[]) => `${((posts / median(xs)) * 1000).toFixed(0)} posts/s`;
+  say(`fan-out of a bulk notice for ${offices.length} offices to ${accounts} accounts, ${rounds} rounds (median, max), worker process on PostgreSQL, coalescing 0`);
+  say(`close all:  ${closurePosts} posts, commit to last post accepted ${fmt(closing)}, ${rate(closurePosts, closing)}`);
+  say(`reopen all: ${reopenPosts} posts, commit to last post accepted ${fmt(reopening)}, ${rate(reopenPosts, reopening)}`);
+  say(`baseline (the closure's posts sent straight to the emulator, ${concurrency} at a time, no database): ${fmt(floor)}, ${rate(closurePosts, floor)}`);
+  say(`ratio close / baseline: ${(median(closing) / median(floor)).toFixed(2)}x`);
+  const met = median(closing) <= targetMs && median(reopening) <= targetMs;
+  say(met ? `target met (median <= ${targetMs} ms)` : `TARGET NOT MET (median <= ${targetMs} ms)`);
+  process.exitCode = met ? 0 : 1;
+} finally {
+  await scope.run();
+}
