@@ -1,6 +1,8 @@
 # syntax=docker/dockerfile:1
-# jcp-status API: built with tsc, run with plain node as a non-root user.
-# Production sets DATABASE_URL (PostgreSQL); without it the service uses PGlite in /app/.data.
+# jcp-status: built with tsc, run with plain node as a non-root user.
+# Production sets DATABASE_URL (PostgreSQL), X_API_BASE_URL, X_APP_KEY, X_APP_SECRET and
+# X_CREDENTIALS_KEY. The default command runs the API (with the fan-out dispatcher unless
+# FANOUT_ENABLED=false); `node services/worker/dist/main.js` runs a standalone worker.
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
@@ -21,6 +23,7 @@ COPY packages/testing/package.json packages/testing/
 COPY packages/x-client/package.json packages/x-client/
 COPY services/api/package.json services/api/
 COPY services/x-emulator/package.json services/x-emulator/
+COPY services/worker/package.json services/worker/
 
 FROM manifests AS build
 RUN pnpm install --frozen-lockfile
@@ -40,6 +43,9 @@ COPY --from=build /app/packages/config/dist packages/config/dist
 COPY --from=build /app/packages/log/dist packages/log/dist
 COPY --from=build /app/packages/domain/dist packages/domain/dist
 COPY --from=build /app/packages/db/dist packages/db/dist
+COPY --from=build /app/packages/x-client/dist packages/x-client/dist
+COPY --from=build /app/services/x-emulator/dist services/x-emulator/dist
+COPY --from=build /app/services/worker/dist services/worker/dist
 COPY --from=build /app/services/api/dist services/api/dist
 COPY migrations migrations
 COPY data data

@@ -27,8 +27,7 @@ void t.test('a closure is posted once, by the account of the office, signed with
   t.equal(all.length, 1, 'one post in all: other accounts post nothing');
   t.equal(posts[0]!.username, cumbria, 'attributed (by OAuth signature) to the Cumbria account');
   t.match(posts[0]!.text, /^Update \d\d:\d\d\n/);
-  t.match(posts[0]!.text, /Barrow is closed because of severe weather\./);
-  t.match(posts[0]!.text, /Carlisle is closed because of severe weather\./);
+  t.match(posts[0]!.text, /Barrow and Carlisle are closed because of severe weather\. No reopening time yet\./, 'offices in the same state share a sentence');
   const stored = await f.database.db.selectFrom('fanout_posts').selectAll().execute();
   t.equal(stored.length, 1);
   t.equal(stored[0]!.state, 'delivered');
@@ -170,7 +169,7 @@ void t.test('429: the account waits for the reset; our own budget keeps within X
   // X allows 2 posts per 2 s per user; we believe 100 per 15 min, so X says 429.
   await f.control('PUT', '/_control/rate-limits', { 'POST /2/tweets': [{ scope: 'user', limit: 2, windowMs: 2_000 }] });
   await f.newDispatcher({ concurrency: 1 }).start();
-  await f.notice({ ...closed, district: '105' }); // a thread of several parts
+  await f.notice({ ...closed, district: '101' }); // Welsh: a thread in English and one in Welsh
   const rows = await waitFor(
     'delivered despite the limit',
     async () => {
@@ -181,7 +180,7 @@ void t.test('429: the account waits for the reset; our own budget keeps within X
   );
   t.ok(rows.length > 2);
   t.equal((await f.posts()).length, rows.length);
-  const account = await f.database.db.selectFrom('fanout_accounts').selectAll().where('cluster_id', '=', 'district-105').executeTakeFirstOrThrow();
+  const account = await f.database.db.selectFrom('fanout_accounts').selectAll().where('cluster_id', '=', 'district-101').executeTakeFirstOrThrow();
   t.ok(account.blocked_until, 'a 429 blocked the account until its reset');
   t.ok(rows.some((r) => r.attempts > 1), 'the refused posts were retried');
   t.ok(account.consecutive_failures === 0 && account.last_success_at, 'and the account is healthy again');
@@ -190,7 +189,7 @@ void t.test('429: the account waits for the reset; our own budget keeps within X
   const g = await fanoutFixture(t);
   await g.control('PUT', '/_control/rate-limits', { 'POST /2/tweets': [{ scope: 'user', limit: 2, windowMs: 2_000 }] });
   await g.newDispatcher({ userBudget: { limit: 2, windowMs: 2_000 } }).start();
-  await g.notice({ ...closed, district: '105' });
+  await g.notice({ ...closed, district: '101' });
   await waitFor(
     'delivered within budget',
     async () => {
@@ -201,7 +200,7 @@ void t.test('429: the account waits for the reset; our own budget keeps within X
   );
   const accounts = await g.database.db.selectFrom('fanout_accounts').selectAll().execute();
   t.ok(accounts.every((a) => a.blocked_until === null && a.last_error === null), 'no 429 at all');
-  const sends = await g.database.db.selectFrom('fanout_sends').select('sent_at').where('cluster_id', '=', 'district-105').orderBy('sent_at').execute();
+  const sends = await g.database.db.selectFrom('fanout_sends').select('sent_at').where('cluster_id', '=', 'district-101').orderBy('sent_at').execute();
   for (let i = 2; i < sends.length; i++) {
     t.ok(sends[i]!.sent_at.getTime() - sends[i - 2]!.sent_at.getTime() >= 2_000, 'never a third post within 2 s');
   }
@@ -229,20 +228,29 @@ void t.test('pause per account and for all: nothing posts while paused; on resum
   await f.newDispatcher().start();
   await f.notice({ ...closed, offices: [CARLISLE] });
   await f.notice({ ...closed, offices: ['aberdare-9820'] });
-  await waitFor('the unpaused account posts', async () => (await f.posts()).length === 2);
+  await waitFor('the unpaused account posts (English and Welsh)', async () => (await f.posts()).length === 2);
   await new Promise((resolve) => setTimeout(resolve, 300));
   t.equal((await f.posts(await f.handleOf(CUMBRIA))).length, 0, 'the paused account did not post');
+  const metrics = async () => (await f.app.inject('/metrics')).body;
+  const gauge = (body: string, name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(body)?.[1]);
+  const whilePaused = await metrics();
+  t.equal(gauge(whilePaused, 'jcp_fanout_changes_pending'), 1, '/metrics: the paused account’s change waits');
+  t.equal(gauge(whilePaused, 'jcp_fanout_accounts_paused'), 1);
+  t.equal(gauge(whilePaused, 'jcp_fanout_posts_queued'), 0);
+  t.equal(gauge(whilePaused, 'jcp_fanout_paused'), 0);
 
   await f.database.db.updateTable('fanout_control').set({ paused: true }).execute();
   await f.database.db.updateTable('clusters').set({ paused: false, paused_reason: null, paused_at: null }).where('id', '=', CUMBRIA).execute();
   await f.notice({ status: 'open', offices: ['aberdare-9820'] });
   await new Promise((resolve) => setTimeout(resolve, 400));
   t.equal((await f.posts()).length, 2, 'paused for all: nothing');
+  t.equal(gauge(await metrics(), 'jcp_fanout_paused'), 1);
   await f.database.db.updateTable('fanout_control').set({ paused: false }).execute();
   await sql`select pg_notify('jcp_fanout', '')`.execute(f.database.db);
+  // Carlisle's closure (English) and Aberdare's reopening (English and Welsh).
   const posts = await waitFor('resumed', async () => {
     const p = await f.posts();
-    return p.length === 4 && p;
+    return p.length === 5 && p;
   });
   t.ok(posts.some((p) => /Carlisle is closed/.test(p.text)));
   t.ok(posts.some((p) => /Aberdare is open again/.test(p.text)));

@@ -5,6 +5,11 @@
  * Every post names the account's offices, so no two accounts post the same text (X rule)
  * and no post is a generic sentence. Each thread part is at most 280 weighted characters
  * as X counts them (twitter-text: a URL weighs 23, emoji and CJK 2).
+ *
+ * Offices whose sentence would be the same but for the name share one sentence ("Barrow,
+ * Carlisle and Kendal are closed …"), in order of first appearance, so a wide closure
+ * takes a few parts, not one part per two offices. A list too long for one part is split
+ * into several complete sentences; every office is named exactly once per language.
  */
 import twitterText from 'twitter-text';
 import { londonParts } from './london-time.js';
@@ -53,7 +58,9 @@ export function fitsInPost(text: string): boolean {
 
 // Welsh wording: NEEDS REVIEW BY A WELSH SPEAKER before it goes live. Written to be
 // plain and correct (adverbial "ddydd" for a day, no mutation after "am" with digits),
-// but not checked by a native speaker.
+// but not checked by a native speaker. Lists of offices join with "a", or "ac" before a
+// vowel ("Aberdâr ac Abertawe"); office names are not mutated after "a" (no "a
+// Chaerdydd"), and a listed subject keeps "Nid yw" ("Nid yw X a Y wedi agor eto").
 const CAUSE_WORDS: Record<Language, Record<Cause, string>> = {
   en: {
     weather: 'because of severe weather',
@@ -89,14 +96,20 @@ const MONTHS: Record<Language, readonly string[]> = {
   cy: ['Ionawr', 'Chwefror', 'Mawrth', 'Ebrill', 'Mai', 'Mehefin', 'Gorffennaf', 'Awst', 'Medi', 'Hydref', 'Tachwedd', 'Rhagfyr'],
 };
 
+/**
+ * The sentences name one office or a list of offices: `names` is the list already joined
+ * ("Barrow, Carlisle and Kendal") and `many` says whether it is more than one.
+ */
 interface Phrases {
-  open: (name: string) => string;
-  closed: (name: string, cause: string) => string;
-  stillClosed: (name: string, cause: string) => string;
-  delayed: (name: string, cause: string) => string;
-  stillDelayed: (name: string, cause: string) => string;
-  reopen: Record<Certainty, (when: string) => string>;
-  opens: Record<Certainty, (when: string) => string>;
+  /** "Carlisle", "Carlisle and Kendal", "Barrow, Carlisle and Kendal". */
+  list: (names: readonly string[]) => string;
+  open: (names: string, many: boolean) => string;
+  closed: (names: string, cause: string, many: boolean) => string;
+  stillClosed: (names: string, cause: string, many: boolean) => string;
+  delayed: (names: string, cause: string, many: boolean) => string;
+  stillDelayed: (names: string, cause: string, many: boolean) => string;
+  reopen: Record<Certainty, (when: string, many: boolean) => string>;
+  opens: Record<Certainty, (when: string, many: boolean) => string>;
   noReopenTime: string;
   noNewReopenTime: string;
   today: string;
@@ -108,22 +121,30 @@ interface Phrases {
 
 const withCause = (s: string, cause: string) => (cause ? `${s} ${cause}` : s);
 
+/** "A, B and C": the last name joined with `and(last)`, the others with commas. */
+const joinList = (names: readonly string[], and: (last: string) => string): string =>
+  names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} ${and(names[names.length - 1]!)} ${names[names.length - 1]!}`;
+
+/** Welsh "ac" before a vowel (accents aside: "ac Aberdâr", "ac Ystrad"), "a" otherwise. */
+const welshAnd = (next: string) => (/^[aeiouy]/i.test(next.normalize('NFD')) ? 'ac' : 'a');
+
 const PHRASES: Record<Language, Phrases> = {
   en: {
-    open: (n) => `${n} is open again.`,
-    closed: (n, c) => `${withCause(`${n} is closed`, c)}.`,
-    stillClosed: (n, c) => `${withCause(`${n} is still closed`, c)}.`,
-    delayed: (n, c) => `${withCause(`${n} is opening late`, c)}.`,
-    stillDelayed: (n, c) => `${withCause(`${n} has not opened yet`, c)}.`,
+    list: (names) => joinList(names, () => 'and'),
+    open: (n, m) => `${n} ${m ? 'are' : 'is'} open again.`,
+    closed: (n, c, m) => `${withCause(`${n} ${m ? 'are' : 'is'} closed`, c)}.`,
+    stillClosed: (n, c, m) => `${withCause(`${n} ${m ? 'are' : 'is'} still closed`, c)}.`,
+    delayed: (n, c, m) => `${withCause(`${n} ${m ? 'are' : 'is'} opening late`, c)}.`,
+    stillDelayed: (n, c, m) => `${withCause(`${n} ${m ? 'have' : 'has'} not opened yet`, c)}.`,
     reopen: {
-      confirmed: (w) => `It will reopen ${w}.`,
-      expected: (w) => `It is expected to reopen ${w}.`,
-      unknown: (w) => `It may reopen ${w}.`,
+      confirmed: (w, m) => `${m ? 'They' : 'It'} will reopen ${w}.`,
+      expected: (w, m) => `${m ? 'They are' : 'It is'} expected to reopen ${w}.`,
+      unknown: (w, m) => `${m ? 'They' : 'It'} may reopen ${w}.`,
     },
     opens: {
-      confirmed: (w) => `It will open ${w}.`,
-      expected: (w) => `It is expected to open ${w}.`,
-      unknown: (w) => `It may open ${w}.`,
+      confirmed: (w, m) => `${m ? 'They' : 'It'} will open ${w}.`,
+      expected: (w, m) => `${m ? 'They are' : 'It is'} expected to open ${w}.`,
+      unknown: (w, m) => `${m ? 'They' : 'It'} may open ${w}.`,
     },
     noReopenTime: 'No reopening time yet.',
     noNewReopenTime: 'No new reopening time yet.',
@@ -133,20 +154,21 @@ const PHRASES: Record<Language, Phrases> = {
     stamp: (t) => `Update ${t}`,
   },
   cy: {
+    list: (names) => joinList(names, welshAnd),
     open: (n) => `Mae ${n} ar agor eto.`,
     closed: (n, c) => `${withCause(`Mae ${n} ar gau`, c)}.`,
     stillClosed: (n, c) => `${withCause(`Mae ${n} yn dal ar gau`, c)}.`,
     delayed: (n, c) => `${withCause(`Mae ${n} yn agor yn hwyr`, c)}.`,
     stillDelayed: (n, c) => `${withCause(`Nid yw ${n} wedi agor eto`, c)}.`,
     reopen: {
-      confirmed: (w) => `Bydd yn ailagor ${w}.`,
-      expected: (w) => `Disgwylir iddi ailagor ${w}.`,
-      unknown: (w) => `Efallai y bydd yn ailagor ${w}.`,
+      confirmed: (w, m) => `${m ? 'Byddant' : 'Bydd'} yn ailagor ${w}.`,
+      expected: (w, m) => `Disgwylir ${m ? 'iddynt' : 'iddi'} ailagor ${w}.`,
+      unknown: (w, m) => `Efallai y ${m ? 'byddant' : 'bydd'} yn ailagor ${w}.`,
     },
     opens: {
-      confirmed: (w) => `Bydd yn agor ${w}.`,
-      expected: (w) => `Disgwylir iddi agor ${w}.`,
-      unknown: (w) => `Efallai y bydd yn agor ${w}.`,
+      confirmed: (w, m) => `${m ? 'Byddant' : 'Bydd'} yn agor ${w}.`,
+      expected: (w, m) => `Disgwylir ${m ? 'iddynt' : 'iddi'} agor ${w}.`,
+      unknown: (w, m) => `Efallai y ${m ? 'byddant' : 'bydd'} yn agor ${w}.`,
     },
     noReopenTime: 'Dim amser ailagor eto.',
     noNewReopenTime: 'Dim amser ailagor newydd eto.',
@@ -175,20 +197,25 @@ export function whenWords(at: Date, now: Date, language: Language): string {
   return p.at(local.time, day);
 }
 
-/** One office's sentence(s), with the name as given (it may be shortened later). */
-function officeLine(change: OfficeChange, name: string, now: Date, language: Language): string {
+/**
+ * The sentence(s) about one or more offices in the same state, names as given (a single
+ * name may be shortened later): "Carlisle is closed …", "Barrow and Kendal are closed …".
+ */
+function officeLine(change: OfficeChange, names: readonly string[], now: Date, language: Language): string {
   const p = PHRASES[language];
-  if (change.status === 'open') return p.open(name);
+  const many = names.length > 1;
+  const name = p.list(names);
+  if (change.status === 'open') return p.open(name, many);
   const cause = change.cause ? CAUSE_WORDS[language][change.cause] : '';
   const delayed = change.status === 'delayed';
   if (change.stale) {
-    return `${delayed ? p.stillDelayed(name, cause) : p.stillClosed(name, cause)} ${p.noNewReopenTime}`;
+    return `${delayed ? p.stillDelayed(name, cause, many) : p.stillClosed(name, cause, many)} ${p.noNewReopenTime}`;
   }
   const time = delayed ? (change.opensAt ?? change.expectedReopenAt) : change.expectedReopenAt;
-  const head = delayed ? p.delayed(name, cause) : p.closed(name, cause);
-  if (time) return `${head} ${(delayed ? p.opens : p.reopen)[change.reopenCertainty](whenWords(time, now, language))}`;
+  const head = delayed ? p.delayed(name, cause, many) : p.closed(name, cause, many);
+  if (time) return `${head} ${(delayed ? p.opens : p.reopen)[change.reopenCertainty](whenWords(time, now, language), many)}`;
   // The notice ends at a known time even though nobody gave a reopening time.
-  if (change.until) return `${head} ${(delayed ? p.opens : p.reopen).confirmed(whenWords(change.until, now, language))}`;
+  if (change.until) return `${head} ${(delayed ? p.opens : p.reopen).confirmed(whenWords(change.until, now, language), many)}`;
   return `${head} ${p.noReopenTime}`;
 }
 
@@ -215,14 +242,33 @@ function fitsAnywhere(lines: readonly string[], layout: Layout): boolean {
   return fitsInPost(renderPart(lines, wide - 1, wide, layout.link, layout.stamp));
 }
 
+/** Offices whose sentence is the same but for the name, in order of first appearance. */
+interface Group {
+  /** The first office of the group: its sentence stands for all of them. */
+  change: OfficeChange;
+  names: string[];
+}
+
+function groupChanges(changes: readonly OfficeChange[], now: Date, language: Language): Group[] {
+  const groups = new Map<string, Group>();
+  for (const change of changes) {
+    // One line per sentence: a stray newline in a name must not break the layout.
+    const name = change.officeName.normalize('NFC').replace(/\s+/g, ' ').trim();
+    // The sentence without a name: equal exactly when the wording after the name is.
+    const key = officeLine(change, [''], now, language);
+    const group = groups.get(key);
+    if (group) group.names.push(name);
+    else groups.set(key, { change, names: [name] });
+  }
+  return [...groups.values()];
+}
+
 /** Shortens the office name with an ellipsis until its line fits in a part on its own. */
-function fittedLine(change: OfficeChange, now: Date, language: Language, layout: Layout): string {
-  // One line per office: a stray newline in a name must not break the layout.
-  const name = change.officeName.normalize('NFC').replace(/\s+/g, ' ').trim();
-  const full = officeLine(change, name, now, language);
+function fittedLine(change: OfficeChange, name: string, now: Date, language: Language, layout: Layout): string {
+  const full = officeLine(change, [name], now, language);
   if (fitsAnywhere([full], layout)) return full;
   const chars = Array.from(name);
-  const line = (n: number) => officeLine(change, `${chars.slice(0, n).join('').trimEnd()}…`, now, language);
+  const line = (n: number) => officeLine(change, [`${chars.slice(0, n).join('').trimEnd()}…`], now, language);
   // Invariant: a name of `lo` characters fits (0 does: the sentences themselves are short).
   let lo = 0;
   let hi = chars.length;
@@ -234,15 +280,35 @@ function fittedLine(change: OfficeChange, now: Date, language: Language, layout:
   return line(lo);
 }
 
-function pack(lines: readonly string[], layout: Layout): string[][] {
+/**
+ * Fills parts in order. A group's names go into as few sentences as fit: the first takes
+ * as many names as fit in what is left of the current part, each further one as many as
+ * fit in a fresh part. Every sentence is complete, so every part reads on its own.
+ */
+function pack(groups: readonly Group[], now: Date, language: Language, layout: Layout): string[][] {
   const parts: string[][] = [];
   let current: string[] = [];
-  for (const line of lines) {
-    if (current.length && !fitsAnywhere([...current, line], layout)) {
-      parts.push(current);
-      current = [];
+  const fits = (line: string) => fitsAnywhere([...current, line], layout);
+  for (const { change, names } of groups) {
+    let next = 0;
+    while (next < names.length) {
+      const line = (count: number) => officeLine(change, names.slice(next, next + count), now, language);
+      if (!fits(line(1))) {
+        if (current.length) {
+          parts.push(current);
+          current = [];
+          continue;
+        }
+        // Alone in a part and still too long: this one name is cut to fit.
+        current.push(fittedLine(change, names[next]!, now, language, layout));
+        next += 1;
+        continue;
+      }
+      let count = 1;
+      while (next + count < names.length && fits(line(count + 1))) count++;
+      current.push(line(count));
+      next += count;
     }
-    current.push(line);
   }
   if (current.length) parts.push(current);
   return parts;
@@ -257,12 +323,12 @@ function composeLanguage(
 ): string[] {
   const link = account.includeLink && account.link ? account.link : null;
   const stamp = stampAt ? PHRASES[language].stamp(londonParts(stampAt).time) : null;
+  const groups = groupChanges(changes, now, language);
   // A single post needs no numbering; a thread reserves the width of its numbering and
   // is packed again if the count needs more digits than reserved.
   for (let digits = 0; ; digits++) {
     const layout: Layout = { link, digits, stamp };
-    const lines = changes.map((c) => fittedLine(c, now, language, layout));
-    const parts = pack(lines, layout);
+    const parts = pack(groups, now, language, layout);
     if (parts.length === 1 && digits === 0) return [renderPart(parts[0]!, 0, 1, link, stamp)];
     if (digits > 0 && String(parts.length).length <= digits) {
       // The link goes once per post: in the first part, where timelines show it.

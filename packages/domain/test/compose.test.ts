@@ -35,6 +35,19 @@ const only = (account: ComposeAccount, change: OfficeChange, now = NOW) => {
   return posts.find((p) => p.language === 'en')!.parts.join('\n');
 };
 
+/** A part's sentence lines: without the stamp, the link and the numbering. */
+const sentencesOf = (part: string, drop: readonly (string | undefined)[] = []) =>
+  part
+    .split('\n')
+    .filter((l) => !drop.includes(l))
+    .map((l) => l.replace(/ \(\d+\/\d+\)$/, ''));
+
+/** The office names a sentence lists ("A, B and C are closed …", "Mae A, B ac C ar gau …"). */
+const namesIn = (sentence: string) => {
+  const list = /^(?:(?:Mae|Nid yw) (.*?) (?:ar|yn|wedi) |(.*?) (?:is|are|has|have) )/.exec(sentence);
+  return (list?.[1] ?? list?.[2] ?? '').split(/, | (?:and|ac|a) /);
+};
+
 void t.test('each status and certainty has its own wording', async (t) => {
   t.equal(only(EN, closed('Carlisle')), 'Carlisle is closed because of severe weather. It is expected to reopen at 09:00 tomorrow.');
   t.equal(
@@ -252,8 +265,10 @@ void t.test('property: every part fits, every office appears, for any input', as
         }
         const links = post.parts.filter((p) => p.includes(acc.link!)).length;
         if (links !== (acc.includeLink ? 1 : 0)) return false;
-        const lines = post.parts.join('\n').split('\n').filter((l) => l !== acc.link);
-        if (lines.length !== changes.length) return false;
+        // Offices in the same state share a sentence: never more sentences than offices,
+        // and every line a complete sentence.
+        const lines = post.parts.flatMap((p) => sentencesOf(p, [acc.link]));
+        if (lines.length > changes.length || !lines.every((l) => l.endsWith('.'))) return false;
       }
       return true;
     }),
@@ -307,14 +322,15 @@ void t.test('stamped threads: every part stamped, numbered, within 280, every of
   const names = Array.from({ length: 30 }, (_, i) => `Jobcentre Plus Office Number ${String(i + 1).padStart(2, '0')}`);
   const big = (n: string) => closed(`${n} ${'Long Street Jobcentre '.repeat(7)}`);
   const long = 'Jobcentre Plus ' + 'Llanfairpwllgwyngyllgogerychwyrndrobwllllantysiliogogogoch '.repeat(20);
-  const inputs: [string, ComposeAccount, OfficeChange[]][] = [
-    ['30 offices', CY, names.map((n) => closed(n))],
-    ['30 offices with a link', { ...CY, includeLink: true, link: LINK }, names.map((n) => closed(n))],
-    ['12 big offices', CY, Array.from({ length: 12 }, (_, i) => big(`Office${i}`))],
-    ['a very long name', { ...CY, includeLink: true, link: LINK }, [closed(long), closed('Bangor')]],
-    ['emoji', CY, [closed('🏢'.repeat(300))]],
+  // Each office's key: a part of its name found once, also in a name cut short.
+  const inputs: [string, ComposeAccount, OfficeChange[], keys: string[]][] = [
+    ['30 offices', CY, names.map((n) => closed(n)), names],
+    ['30 offices with a link', { ...CY, includeLink: true, link: LINK }, names.map((n) => closed(n)), names],
+    ['12 big offices', CY, Array.from({ length: 12 }, (_, i) => big(`Office${i}`)), Array.from({ length: 12 }, (_, i) => `Office${i} `)],
+    ['a very long name', { ...CY, includeLink: true, link: LINK }, [closed(long), closed('Bangor')], ['Jobcentre Plus Llanfair', 'Bangor']],
+    ['emoji', CY, [closed('🏢'.repeat(300))], ['🏢🏢🏢…']],
   ];
-  for (const [label, account, changes] of inputs) {
+  for (const [label, account, changes, keys] of inputs) {
     const plain = composeStatusPosts(account, changes, NOW);
     for (const post of composeStatusPosts(account, changes, NOW, { stampAt })) {
       const stamp = post.language === 'en' ? 'Update 15:05' : 'Diweddariad 15:05';
@@ -324,8 +340,10 @@ void t.test('stamped threads: every part stamped, numbered, within 280, every of
         t.ok(weightedLength(part) <= 280 && valid(part), `${label} ${post.language} part ${i + 1}: ${weightedLength(part)}`);
         if (parts.length > 1) t.match(part, new RegExp(` \\(${i + 1}/${parts.length}\\)($|\n)`), `${label} ${post.language} part ${i + 1} numbered`);
       });
-      const lines = parts.join('\n').split('\n').filter((l) => l !== stamp && l !== account.link);
-      t.equal(lines.length, changes.length, `${label} ${post.language}: one line per office`);
+      const lines = parts.flatMap((p) => sentencesOf(p, [stamp, account.link]));
+      t.ok(lines.length <= changes.length && lines.every((l) => l.endsWith('.')), `${label} ${post.language}: complete sentences`);
+      const text = lines.join('\n');
+      for (const key of keys) t.equal(text.split(key).length - 1, 1, `${label} ${post.language}: ${key} once`);
       // The stamp takes room: never fewer parts than without it.
       const before = plain.find((p) => p.language === post.language)!.parts.length;
       t.ok(parts.length >= before, `${label} ${post.language}: ${parts.length} parts (${before} unstamped)`);
@@ -342,9 +360,12 @@ void t.test('a post that fits exactly without the stamp is cut or split to fit w
   t.ok(stamped[0]!.startsWith('Update 08:00\n'));
   t.ok(weightedLength(stamped[0]!) <= 280, `${weightedLength(stamped[0]!)}`);
   t.match(stamped[0], '… is closed', 'name cut to make room');
-  // Two offices that just fit in one post become a thread of two with the stamp.
-  const half = (n: string) => closed(n + 'x'.repeat(Math.floor((280 - 1 - 2 * weight(only(EN, closed('')))) / 2) - n.length));
-  const pair = [half('North'), half('South')];
+  // Two offices (in different states: not one sentence) that just fit in one post
+  // become a thread of two with the stamp.
+  const confirmed = (n: string) => closed(n, { reopenCertainty: 'confirmed' });
+  const room = 280 - 1 - weight(only(EN, closed(''))) - weight(only(EN, confirmed('')));
+  const pair = [closed('North'.padEnd(Math.floor(room / 2), 'x')), confirmed('South'.padEnd(Math.ceil(room / 2), 'x'))];
+  t.equal(weight(composeStatusPosts(EN, pair, NOW)[0]!.parts[0]!), 280, 'exactly 280 unstamped');
   t.equal(composeStatusPosts(EN, pair, NOW)[0]!.parts.length, 1, 'one post unstamped');
   const thread = composeStatusPosts(EN, pair, NOW, { stampAt: NOW })[0]!.parts;
   t.equal(thread.length, 2, 'two parts stamped');
@@ -369,12 +390,222 @@ void t.test('property: stamped, every part fits and starts with the stamp, for a
         for (const part of post.parts) {
           if (!part.startsWith(`${stamp}\n`) || !valid(part) || weightedLength(part) > 280) return false;
         }
-        const lines = post.parts.join('\n').split('\n').filter((l) => l !== stamp && l !== LINK);
-        if (lines.length !== changes.length) return false;
+        const lines = post.parts.flatMap((p) => sentencesOf(p, [stamp, LINK]));
+        if (lines.length > changes.length || !lines.every((l) => l.endsWith('.'))) return false;
       }
       return true;
     }),
     { numRuns: 200, seed: 20261026 },
   );
   t.pass('200 generated inputs');
+});
+
+const text = (account: ComposeAccount, changes: OfficeChange[], language: 'en' | 'cy', now = NOW) =>
+  composeStatusPosts(account, changes, now).find((p) => p.language === language)!.parts.join('\n');
+
+const offices = (names: string[], extra: Partial<OfficeChange> = {}) => names.map((n) => closed(n, extra));
+
+void t.test('offices in the same state share one sentence, in English', async (t) => {
+  const late = { status: 'delayed', cause: 'staffing', expectedReopenAt: new Date('2026-11-26T11:00:00Z') } as const;
+  const cases: [label: string, changes: OfficeChange[], expected: string][] = [
+    ['one office: unchanged', offices(['Carlisle']), 'Carlisle is closed because of severe weather. It is expected to reopen at 09:00 tomorrow.'],
+    ['two', offices(['Carlisle', 'Kendal']), 'Carlisle and Kendal are closed because of severe weather. They are expected to reopen at 09:00 tomorrow.'],
+    ['three', offices(['Barrow', 'Carlisle', 'Kendal']), 'Barrow, Carlisle and Kendal are closed because of severe weather. They are expected to reopen at 09:00 tomorrow.'],
+    ['confirmed', offices(['Barrow', 'Kendal'], { reopenCertainty: 'confirmed' }), 'Barrow and Kendal are closed because of severe weather. They will reopen at 09:00 tomorrow.'],
+    ['unknown', offices(['Barrow', 'Kendal'], { reopenCertainty: 'unknown' }), 'Barrow and Kendal are closed because of severe weather. They may reopen at 09:00 tomorrow.'],
+    ['no time', offices(['Barrow', 'Kendal'], { expectedReopenAt: null }), 'Barrow and Kendal are closed because of severe weather. No reopening time yet.'],
+    ['no cause', offices(['Barrow', 'Kendal'], { cause: null }), 'Barrow and Kendal are closed. They are expected to reopen at 09:00 tomorrow.'],
+    ['stale', offices(['Barrow', 'Kendal'], { stale: true }), 'Barrow and Kendal are still closed because of severe weather. No new reopening time yet.'],
+    ['open', offices(['Barrow', 'Kendal'], { status: 'open', cause: null }), 'Barrow and Kendal are open again.'],
+    ['late, confirmed', offices(['Barrow', 'Kendal'], { ...late, reopenCertainty: 'confirmed' }), 'Barrow and Kendal are opening late because of staff shortages. They will open at 11:00 today.'],
+    ['late, expected', offices(['Barrow', 'Kendal'], { ...late }), 'Barrow and Kendal are opening late because of staff shortages. They are expected to open at 11:00 today.'],
+    ['late, unknown', offices(['Barrow', 'Kendal'], { ...late, reopenCertainty: 'unknown' }), 'Barrow and Kendal are opening late because of staff shortages. They may open at 11:00 today.'],
+    ['late, stale', offices(['Barrow', 'Kendal'], { ...late, stale: true }), 'Barrow and Kendal have not opened yet because of staff shortages. No new reopening time yet.'],
+    [
+      'the same words from a reopening time and a notice end',
+      [closed('Barrow', { reopenCertainty: 'confirmed', expectedReopenAt: new Date('2026-11-27T12:00:00Z') }), closed('Kendal', { expectedReopenAt: null, until: new Date('2026-11-27T12:00:00Z') })],
+      'Barrow and Kendal are closed because of severe weather. They will reopen at 12:00 tomorrow.',
+    ],
+    [
+      'names tidied before listing',
+      offices(['  Barrow\n', 'Kendal   Town']),
+      'Barrow and Kendal Town are closed because of severe weather. They are expected to reopen at 09:00 tomorrow.',
+    ],
+  ];
+  for (const [label, changes, expected] of cases) t.equal(text(EN, changes, 'en'), expected, label);
+});
+
+void t.test('offices in the same state share one sentence, in Welsh, with "a" or "ac"', async (t) => {
+  const late = { status: 'delayed', cause: 'staffing', expectedReopenAt: new Date('2026-11-26T11:00:00Z') } as const;
+  const cases: [label: string, changes: OfficeChange[], expected: string][] = [
+    ['one office: unchanged', offices(['Wrecsam']), 'Mae Wrecsam ar gau oherwydd tywydd garw. Disgwylir iddi ailagor am 09:00 yfory.'],
+    ['three, "a" before a consonant', offices(['Barrow', 'Carlisle', 'Kendal']), 'Mae Barrow, Carlisle a Kendal ar gau oherwydd tywydd garw. Disgwylir iddynt ailagor am 09:00 yfory.'],
+    ['"ac" before a vowel', offices(['Aberdâr', 'Abertawe']), 'Mae Aberdâr ac Abertawe ar gau oherwydd tywydd garw. Disgwylir iddynt ailagor am 09:00 yfory.'],
+    ['"ac" before Y', offices(['Caerffili', 'Ystrad Mynach']), 'Mae Caerffili ac Ystrad Mynach ar gau oherwydd tywydd garw. Disgwylir iddynt ailagor am 09:00 yfory.'],
+    ['"ac" before an accented vowel', offices(['Bangor', 'Ôl-ddinas']), 'Mae Bangor ac Ôl-ddinas ar gau oherwydd tywydd garw. Disgwylir iddynt ailagor am 09:00 yfory.'],
+    ['only the last name decides', offices(['Abertawe', 'Wrecsam']), 'Mae Abertawe a Wrecsam ar gau oherwydd tywydd garw. Disgwylir iddynt ailagor am 09:00 yfory.'],
+    ['confirmed', offices(['Bangor', 'Wrecsam'], { reopenCertainty: 'confirmed' }), 'Mae Bangor a Wrecsam ar gau oherwydd tywydd garw. Byddant yn ailagor am 09:00 yfory.'],
+    ['unknown', offices(['Bangor', 'Wrecsam'], { reopenCertainty: 'unknown' }), 'Mae Bangor a Wrecsam ar gau oherwydd tywydd garw. Efallai y byddant yn ailagor am 09:00 yfory.'],
+    ['no time', offices(['Bangor', 'Wrecsam'], { expectedReopenAt: null }), 'Mae Bangor a Wrecsam ar gau oherwydd tywydd garw. Dim amser ailagor eto.'],
+    ['stale', offices(['Bangor', 'Wrecsam'], { stale: true }), 'Mae Bangor a Wrecsam yn dal ar gau oherwydd tywydd garw. Dim amser ailagor newydd eto.'],
+    ['open', offices(['Bangor', 'Wrecsam'], { status: 'open', cause: null }), 'Mae Bangor a Wrecsam ar agor eto.'],
+    ['late, confirmed', offices(['Bangor', 'Wrecsam'], { ...late, reopenCertainty: 'confirmed' }), 'Mae Bangor a Wrecsam yn agor yn hwyr oherwydd prinder staff. Byddant yn agor am 11:00 heddiw.'],
+    ['late, expected', offices(['Bangor', 'Wrecsam'], { ...late }), 'Mae Bangor a Wrecsam yn agor yn hwyr oherwydd prinder staff. Disgwylir iddynt agor am 11:00 heddiw.'],
+    ['late, unknown', offices(['Bangor', 'Wrecsam'], { ...late, reopenCertainty: 'unknown' }), 'Mae Bangor a Wrecsam yn agor yn hwyr oherwydd prinder staff. Efallai y byddant yn agor am 11:00 heddiw.'],
+    ['late, stale', offices(['Bangor', 'Wrecsam'], { ...late, stale: true }), 'Nid yw Bangor a Wrecsam wedi agor eto oherwydd prinder staff. Dim amser ailagor newydd eto.'],
+  ];
+  for (const [label, changes, expected] of cases) t.equal(text(CY, changes, 'cy'), expected, label);
+});
+
+void t.test('mixed states: one sentence per state, in order of first appearance', async (t) => {
+  const changes: OfficeChange[] = [
+    closed('Carlisle'),
+    { officeName: 'Penrith', status: 'open', cause: null, expectedReopenAt: null, reopenCertainty: 'unknown' },
+    closed('Kendal', { reopenCertainty: 'confirmed' }),
+    closed('Barrow'),
+    closed('Workington', { expectedReopenAt: new Date('2026-11-30T09:00:00Z') }), // another day: another sentence
+    closed('Keswick', { cause: 'flooding' }), // another cause: another sentence
+    { officeName: 'Aberdâr', status: 'open', cause: null, expectedReopenAt: null, reopenCertainty: 'confirmed' },
+    closed('Maryport', { stale: true }),
+    closed('Abertawe'),
+  ];
+  const cases: [language: 'en' | 'cy', expected: string[]][] = [
+    [
+      'en',
+      [
+        'Carlisle, Barrow and Abertawe are closed because of severe weather. They are expected to reopen at 09:00 tomorrow.',
+        'Penrith and Aberdâr are open again.',
+        'Kendal is closed because of severe weather. It will reopen at 09:00 tomorrow.',
+        'Workington is closed because of severe weather. It is expected to reopen at 09:00 on Monday 30 November.',
+        'Keswick is closed because of flooding. It is expected to reopen at 09:00 tomorrow.',
+        'Maryport is still closed because of severe weather. No new reopening time yet.',
+      ],
+    ],
+    [
+      'cy',
+      [
+        'Mae Carlisle, Barrow ac Abertawe ar gau oherwydd tywydd garw. Disgwylir iddynt ailagor am 09:00 yfory.',
+        'Mae Penrith ac Aberdâr ar agor eto.',
+        'Mae Kendal ar gau oherwydd tywydd garw. Bydd yn ailagor am 09:00 yfory.',
+        'Mae Workington ar gau oherwydd tywydd garw. Disgwylir iddi ailagor am 09:00 ddydd Llun 30 Tachwedd.',
+        'Mae Keswick ar gau oherwydd llifogydd. Disgwylir iddi ailagor am 09:00 yfory.',
+        'Mae Maryport yn dal ar gau oherwydd tywydd garw. Dim amser ailagor newydd eto.',
+      ],
+    ],
+  ];
+  for (const [language, expected] of cases) {
+    const parts = composeStatusPosts(CY, changes, NOW).find((p) => p.language === language)!.parts;
+    t.same(parts.flatMap((p) => sentencesOf(p)), expected, language);
+    for (const part of parts) t.ok(weightedLength(part) <= 280, `${language}: ${weightedLength(part)}`);
+  }
+});
+
+void t.test('a group too long for one part is split into complete sentences, every name once', async (t) => {
+  const names = Array.from({ length: 60 }, (_, i) => `Jobcentre ${String(i + 1).padStart(2, '0')}`);
+  const sentence = {
+    en: /^(.+) (?:is closed because of severe weather\. It is|are closed because of severe weather\. They are) expected to reopen at 09:00 tomorrow\.$/,
+    cy: /^Mae (.+) ar gau oherwydd tywydd garw\. Disgwylir (?:iddi|iddynt) ailagor am 09:00 yfory\.$/,
+  };
+  const cases: [label: string, account: ComposeAccount, stampAt: Date | undefined][] = [
+    ['plain', CY, undefined],
+    ['with a link', { ...CY, includeLink: true, link: LINK }, undefined],
+    ['with a link and a stamp', { ...CY, includeLink: true, link: LINK }, NOW],
+  ];
+  for (const [label, account, stampAt] of cases) {
+    for (const post of composeStatusPosts(account, offices(names), NOW, { stampAt })) {
+      const { language, parts } = post;
+      const stamp = stampAt ? (language === 'en' ? 'Update 08:00' : 'Diweddariad 08:00') : undefined;
+      t.ok(parts.length > 1 && parts.length <= 8, `${label} ${language}: ${parts.length} parts`);
+      const seen: string[] = [];
+      parts.forEach((part, i) => {
+        const where = `${label} ${language} part ${i + 1}`;
+        t.ok(weightedLength(part) <= 280 && valid(part), `${where}: ${weightedLength(part)}`);
+        // Numbered right after the full stop of its last sentence.
+        const lines = part.split('\n').filter((l) => l !== stamp && l !== account.link);
+        t.ok(lines.at(-1)!.endsWith(`. (${i + 1}/${parts.length})`), `${where} ends "${lines.at(-1)!.slice(-12)}"`);
+        for (const s of sentencesOf(part, [stamp, account.link])) {
+          const match = sentence[language].exec(s);
+          t.ok(match, `${where}: a complete sentence: ${s}`);
+          const listed = namesIn(s);
+          // "is … It" for one office, "are … They" for more, in both languages.
+          t.equal(/ are closed|iddynt/.test(s), listed.length > 1, `${where}: agrees with ${listed.length} names`);
+          seen.push(...listed);
+        }
+        if (i < parts.length - 1) {
+          // As full as fits: the next office's name (", Jobcentre 13") would not have
+          // fitted in this part, whose room for the link is kept as in every part.
+          const next = namesIn(sentencesOf(parts[i + 1]!, [stamp, account.link])[0]!)[0]!;
+          const reserved = account.includeLink && i > 0 ? 1 + 23 : 0;
+          t.ok(weightedLength(part) + reserved + 2 + next.length > 280, `${where} is full: ${weightedLength(part)} + ${reserved}`);
+        }
+      });
+      t.same(seen, names, `${label} ${language}: every office once, in order`);
+    }
+  }
+});
+
+void t.test('30 offices with the same closure make at most 3 parts in English', async (t) => {
+  const towns = [
+    'Barrow', 'Carlisle', 'Kendal', 'Penrith', 'Workington', 'Whitehaven', 'Maryport', 'Keswick', 'Cockermouth', 'Ulverston',
+    'Millom', 'Windermere', 'Wigton', 'Egremont', 'Cleator Moor', 'Appleby', 'Kirkby Stephen', 'Ambleside', 'Brampton', 'Alston',
+    'Sedbergh', 'Grange-over-Sands', 'Dalton-in-Furness', 'Aspatria', 'Silloth', 'Seascale', 'Lancaster', 'Morecambe', 'Preston', 'Blackpool',
+  ];
+  const cases: [label: string, account: ComposeAccount, stampAt: Date | undefined, maxParts: number][] = [
+    ['plain', EN, undefined, 2],
+    ['stamped', EN, NOW, 3],
+    ['stamped, with a link', { ...EN, includeLink: true, link: LINK }, NOW, 3],
+  ];
+  for (const [label, account, stampAt, maxParts] of cases) {
+    const [post] = composeStatusPosts(account, offices(towns), NOW, { stampAt });
+    t.ok(post!.parts.length <= maxParts, `${label}: ${post!.parts.length} parts`);
+    t.same(post!.parts.flatMap((p) => sentencesOf(p, [account.link, 'Update 08:00'])).flatMap(namesIn), towns, `${label}: every office once`);
+  }
+});
+
+void t.test('property: every name exactly once per language, every part fits and reads on its own', async (t) => {
+  // Few distinct states, so that offices often share a sentence.
+  const at = fc.constantFrom(new Date('2026-11-26T15:00:00Z'), new Date('2026-11-27T09:00:00Z'), new Date('2026-12-02T09:00:00Z'));
+  const change = fc.record({
+    officeName: fc.oneof(
+      fc.constantFrom('Wrexham', 'Abertawe', 'Ystrad Mynach', 'Merthyr Tydfil', 'bbc.co.uk office', '#Leeds @Leeds', '🏢'),
+      fc.string({ minLength: 1, maxLength: 30 }),
+      fc.string({ unit: 'grapheme', minLength: 1, maxLength: 300 }),
+    ),
+    status: fc.constantFrom(...STATUSES),
+    cause: fc.option(fc.constantFrom('weather', 'flooding' as const)),
+    stale: fc.boolean(),
+    expectedReopenAt: fc.option(at),
+    reopenCertainty: fc.constantFrom(...CERTAINTIES),
+    until: fc.option(at),
+  });
+  // Each office carries a marker «i» at the start of its name: found once, even cut short.
+  const changes = fc
+    .array(change, { minLength: 1, maxLength: 60 })
+    .map((cs) => cs.map((c, i): OfficeChange => ({ ...c, officeName: `«${i}»${noBreaks(c.officeName).replace(/[«»]/g, '')}` })));
+  fc.assert(
+    fc.property(fc.boolean(), fc.constantFrom(LINK, 'https://gov.uk'), changes, fc.option(fc.constant(new Date('2026-11-26T14:05:00Z'))), (includeLink, link, cs, stampAt) => {
+      const account: ComposeAccount = { ...CY, includeLink, link };
+      for (const { language, parts } of composeStatusPosts(account, cs, NOW, { stampAt: stampAt ?? undefined })) {
+        const stamp = stampAt ? (language === 'en' ? 'Update 14:05' : 'Diweddariad 14:05') : undefined;
+        const markers: number[] = [];
+        for (const [i, part] of parts.entries()) {
+          if (!valid(part) || weightedLength(part) > 280) return false;
+          if (stamp && !part.startsWith(`${stamp}\n`)) return false;
+          const lines = part.split('\n').filter((l) => l !== stamp && l !== link);
+          if (parts.length > 1 && !lines.at(-1)!.endsWith(`. (${i + 1}/${parts.length})`)) return false;
+          for (const s of sentencesOf(part, [stamp, link])) {
+            if (!s.endsWith('.') || !/^(?:«|Mae «|Nid yw «)/.test(s)) return false;
+            // In order of first appearance within each sentence.
+            const found = [...s.matchAll(/«(\d+)»/g)].map((m) => Number(m[1]));
+            if (found.some((n, k) => k > 0 && n <= found[k - 1]!)) return false;
+            markers.push(...found);
+          }
+        }
+        if (markers.length !== cs.length || new Set(markers).size !== cs.length) return false;
+      }
+      return true;
+    }),
+    { numRuns: 300, seed: 20261126 },
+  );
+  t.pass('300 generated inputs');
 });

@@ -444,6 +444,7 @@ export interface PostView {
   lastError: string | null;
   createdAt: Date;
   deliveredAt: Date | null;
+  deliveredBy: string | null;
   notBefore: Date;
   replyToPostId: string | null;
 }
@@ -454,7 +455,7 @@ function postsQuery(db: Db) {
     .innerJoin('clusters as c', 'c.id', 'p.cluster_id')
     .select([
       'p.id', 'p.cluster_id', 'c.handle', 'p.language', 'p.part', 'p.parts', 'p.text', 'p.state', 'p.attempts', 'p.x_post_id', 'p.outcome', 'p.last_error',
-      'p.created_at', 'p.delivered_at', 'p.not_before', 'p.reply_to_post_id', 'p.batch_id',
+      'p.created_at', 'p.delivered_at', 'p.delivered_by', 'p.not_before', 'p.reply_to_post_id', 'p.batch_id',
     ]);
 }
 
@@ -464,7 +465,7 @@ function toPostView(r: PostRow): PostView {
   return {
     id: String(r.id), accountId: r.cluster_id, handle: r.handle, language: r.language, part: r.part, parts: r.parts, text: r.text, state: r.state,
     attempts: r.attempts, xPostId: r.x_post_id, outcome: r.outcome, lastError: r.last_error, createdAt: toDate(r.created_at) ?? new Date(0),
-    deliveredAt: toDate(r.delivered_at), notBefore: toDate(r.not_before) ?? new Date(0), replyToPostId: r.reply_to_post_id === null ? null : String(r.reply_to_post_id),
+    deliveredAt: toDate(r.delivered_at), deliveredBy: r.delivered_by, notBefore: toDate(r.not_before) ?? new Date(0), replyToPostId: r.reply_to_post_id === null ? null : String(r.reply_to_post_id),
   };
 }
 

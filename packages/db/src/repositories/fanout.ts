@@ -327,3 +327,31 @@ export async function pruneSends(db: Kysely<DB>, olderThanMs: number): Promise<n
 }
 
 export type { FanoutPost };
+
+export interface FanoutGauges {
+  queuedPosts: number;
+  pendingChanges: number;
+  /** Seconds since the oldest queued post was composed (0 when none). */
+  oldestQueuedSeconds: number;
+  pausedAccounts: number;
+  allPaused: boolean;
+}
+
+/** What an operator watches during disruption: one query, for /metrics. */
+export async function fanoutGauges(db: Kysely<DB>): Promise<FanoutGauges> {
+  const { rows } = await sql<{ queued: string; pending: string; oldest: number | string | null; paused: string; all_paused: boolean | null }>`
+    select
+      (select count(*) from fanout_posts where state = 'queued') as queued,
+      (select count(*) from fanout_outbox where batch_id is null) as pending,
+      (select extract(epoch from clock_timestamp() - min(created_at)) from fanout_posts where state = 'queued') as oldest,
+      (select count(*) from clusters where paused) as paused,
+      (select paused from fanout_control) as all_paused`.execute(db);
+  const r = rows[0];
+  return {
+    queuedPosts: Number(r?.queued ?? 0),
+    pendingChanges: Number(r?.pending ?? 0),
+    oldestQueuedSeconds: Math.max(0, Number(r?.oldest ?? 0)),
+    pausedAccounts: Number(r?.paused ?? 0),
+    allPaused: r?.all_paused ?? false,
+  };
+}

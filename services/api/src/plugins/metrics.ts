@@ -1,4 +1,4 @@
-import { listOffices, statusesAt } from '@jcp/db';
+import { fanoutGauges, listOffices, statusesAt, type FanoutGauges } from '@jcp/db';
 import { STATUSES, type Status } from '@jcp/domain';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -108,6 +108,34 @@ export default fp(
         else this.remove();
       },
     });
+
+    // Fan-out backlog, one query per scrape shared by the gauges.
+    let fanoutInflight: Promise<FanoutGauges | null> | null = null;
+    const fanout = () =>
+      (fanoutInflight ??= withTimeout(fanoutGauges(app.db), OFFICE_COUNT_TIMEOUT_MS)
+        .catch((error: unknown) => {
+          app.log.warn({ err: error }, 'metrics: fan-out figures unavailable, left out of this scrape');
+          return null;
+        })
+        .finally(() => {
+          fanoutInflight = null;
+        }));
+    const fanoutGauge = (name: string, help: string, pick: (g: FanoutGauges) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [registry],
+        async collect() {
+          const g = await fanout();
+          if (g) this.set(pick(g));
+          else this.remove();
+        },
+      });
+    fanoutGauge('jcp_fanout_posts_queued', 'Posts composed and not yet delivered to X', (g) => g.queuedPosts);
+    fanoutGauge('jcp_fanout_changes_pending', 'Status changes not yet composed into posts (coalescing, outside posting windows, paused)', (g) => g.pendingChanges);
+    fanoutGauge('jcp_fanout_oldest_queued_seconds', 'Age of the oldest post waiting for delivery', (g) => g.oldestQueuedSeconds);
+    fanoutGauge('jcp_fanout_accounts_paused', 'Cluster accounts paused (by an operator, or after X rejected their credentials)', (g) => g.pausedAccounts);
+    fanoutGauge('jcp_fanout_paused', '1 when posting is paused for every account', (g) => (g.allPaused ? 1 : 0));
 
     app.get('/metrics', { schema: { hide: true }, config: { public: true, rateLimit: false }, logLevel: 'warn' }, async (_request, reply) => {
       const body = await registry.metrics();

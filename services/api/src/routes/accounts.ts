@@ -182,6 +182,7 @@ const postSchema = z
     lastError: z.string().nullable(),
     createdAt: z.iso.datetime(),
     deliveredAt: instant,
+    deliveredBy: z.string().nullable().describe('The worker whose attempt delivered it'),
     notBefore: z.iso.datetime(),
     replyToPostId: z.string().nullable().describe('The previous part of the thread'),
   })
