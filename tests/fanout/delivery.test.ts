@@ -1,6 +1,6 @@
 // The fan-out end to end: status writes through the API, the outbox, the dispatcher,
 // the real twitter-api-v2 client over HTTP, the X emulator.
-import { londonParts } from '@jcp/domain';
+import { londonParts, nextWindowOpening } from '@jcp/domain';
 import { sql } from 'kysely';
 import t from 'tap';
 import { CARLISLE, CUMBRIA, fanoutFixture, waitFor } from './fixture.js';
@@ -100,6 +100,10 @@ void t.test('posting windows: held while shut, then the then-current state is po
   await new Promise((resolve) => setTimeout(resolve, 600));
   t.equal((await f.posts()).length, 0, 'nothing outside the window');
   t.equal((await f.database.db.selectFrom('fanout_outbox').select('change_seq').where('batch_id', 'is', null).execute()).length, 2, 'both changes wait');
+  const account = (await f.app.inject(`/accounts/${CUMBRIA}`)).json<{ health: { pendingChanges: number; waiting: { reason: string; until: string | null } | null } }>();
+  t.equal(account.health.pendingChanges, 2);
+  t.equal(account.health.waiting?.reason, 'posting-window', 'GET /accounts/{id} says why nothing was posted');
+  t.equal(account.health.waiting?.until, nextWindowOpening(window, new Date()).toISOString(), 'and when it will be');
 
   // Urgent, but the account does not allow it: still held.
   await f.notice({ ...closed, offices: ['barrow-8627'], urgent: true });
@@ -304,4 +308,30 @@ void t.test('a scheduled closure and its expiry are posted like manual changes',
     return p.length === 2 && p;
   });
   t.match(both[1]!.text, /Carlisle is open again/);
+});
+
+void t.test("the app's daily cap spent (429 with x-app-limit-24hour-remaining 0): every account waits for its reset", async (t) => {
+  const f = await fanoutFixture(t);
+  await f.control('PUT', '/_control/rate-limits', { 'POST /2/tweets': [{ scope: 'app', limit: 2, windowMs: 86_400_000 }] });
+  await f.newDispatcher({ concurrency: 1 }).start();
+  await f.notice({ ...closed, district: '101' }); // several posts
+  const control = await waitFor('the app blocked', async () => {
+    const c = await f.database.db.selectFrom('fanout_control').selectAll().executeTakeFirstOrThrow();
+    return c.app_blocked_until !== null && c;
+  });
+  t.ok(control.app_blocked_until!.getTime() > Date.now() + 23 * 3600_000, 'until the 24-hour window resets');
+  await f.notice({ ...closed, offices: [CARLISLE] });
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  t.equal((await f.posts()).length, 2, 'nothing more was sent, by any account');
+  const delivery = (await f.app.inject('/delivery')).json<{ appBlockedUntil: string | null; queuedPosts: number }>();
+  t.equal(delivery.appBlockedUntil, control.app_blocked_until!.toISOString(), 'GET /delivery shows the block');
+  t.ok(delivery.queuedPosts > 0);
+  // A new day (here: the block lifted by hand and X's counter reset): everything goes.
+  await f.control('PUT', '/_control/rate-limits', { 'POST /2/tweets': null });
+  await f.database.db.updateTable('fanout_control').set({ app_blocked_until: null }).execute();
+  const rows = await waitFor('all delivered', async () => {
+    const r = await f.database.db.selectFrom('fanout_posts').select('state').execute();
+    return r.length > 0 && r.every((p) => p.state === 'delivered') && r;
+  });
+  t.equal((await f.posts()).length, rows.length);
 });

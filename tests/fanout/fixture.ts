@@ -31,13 +31,13 @@ export async function fanoutFixture(t: Teardown, options: { accounts?: readonly 
   t.teardown(async () => {
     for (const d of dispatchers) await d.stop();
   });
-  const api = await apiFixture(t);
+  const credentialsKey = randomBytes(32);
+  const api = await apiFixture(t, { fanout: { credentialsKey, coalesceSeconds: options.dispatcher?.coalesceSeconds ?? 0 } });
   const emulator: FastifyInstance = buildEmulator({ consumerKey: EMULATOR_APP.appKey, consumerSecret: EMULATOR_APP.appSecret });
   await emulator.listen({ host: '127.0.0.1', port: 0 });
   t.teardown(() => emulator.close());
   const address = emulator.server.address();
   const baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-  const credentialsKey = randomBytes(32);
   await provisionEmulatorAccounts(api.database, emulator, credentialsKey, options.accounts ? { only: options.accounts } : {});
   // Open all day, so that tests pass at any hour; the window tests shut it themselves.
   await api.database.db.updateTable('clusters').set({ posting_window_start: '00:00', posting_window_end: '23:59:59' }).execute();

@@ -45,6 +45,7 @@ try {
       },
       userBudget: { limit: config.X_USER_POST_LIMIT, windowMs: config.X_USER_POST_WINDOW_MS },
       appBudget: { limit: config.X_APP_POST_LIMIT, windowMs: config.X_APP_POST_WINDOW_MS },
+      coalesceSeconds: config.FANOUT_COALESCE_SECONDS,
     },
   });
   const dispatcher: Dispatcher | null = config.FANOUT_ENABLED ? dispatcherFromConfig(config, { database, logger, credentialsKey, x }) : null;

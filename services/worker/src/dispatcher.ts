@@ -39,6 +39,11 @@ export interface Dispatcher {
 
 const FAILURE_PAUSE_MS = 1_000;
 
+function headerValue(headers: unknown, name: string): string | undefined {
+  const v = (headers as Record<string, unknown> | undefined)?.[name];
+  return typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : undefined;
+}
+
 export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const { database, x } = options;
   const db = database.db;
@@ -89,7 +94,8 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       }
       if (verdict.kind === 'retry') {
         const rateLimited = error instanceof ApiResponseError && (error.code === 429 || error.code === 420);
-        return { kind: 'retry', notBefore: verdict.notBefore, reason: verdict.reason, rateLimited };
+        const appLimited = rateLimited && headerValue(error.headers, 'x-app-limit-24hour-remaining') === '0';
+        return { kind: 'retry', notBefore: verdict.notBefore, reason: verdict.reason, rateLimited, appLimited };
       }
       const code = error instanceof ApiResponseError ? error.code : 0;
       if (code === 401 || code === 403) return { kind: 'credentials-rejected', reason: verdict.reason };

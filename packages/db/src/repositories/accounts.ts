@@ -8,6 +8,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { appendAudit } from '../audit.js';
 import { DbError } from '../errors.js';
 import type { DB, PostOutcome, PostState } from '../types.js';
+import { DEFAULT_COALESCE_SECONDS, pendingAccounts, type PendingAccount } from './fanout.js';
 import { FANOUT_CHANNEL } from './outbox.js';
 import { notifyOfficesChanged } from './status.js';
 
@@ -66,6 +67,8 @@ export interface AccountHealth {
   lastError: string | null;
   consecutiveFailures: number;
   userBudget: BudgetRule & { used: number };
+  /** Why pending changes are not posted yet, and until when if time alone will end it; null when nothing waits. */
+  waiting: { reason: Exclude<PendingAccount['waiting'], null> | 'composing'; until: Date | null } | null;
 }
 
 export interface Account {
@@ -93,6 +96,8 @@ export interface Account {
 
 export interface AccountReadOptions {
   userBudget?: BudgetRule;
+  /** The service's default coalescing window (FANOUT_COALESCE_SECONDS), to say when waiting changes go. */
+  coalesceSeconds?: number;
 }
 
 export type AccountWriteResult =
@@ -128,7 +133,7 @@ async function loadAccounts(db: Db, ids: readonly string[] | null, options: Acco
   const rows = await query.execute();
   if (rows.length === 0) return [];
   const found = rows.map((r) => r.id);
-  const [queued, pending, sends, offices] = await Promise.all([
+  const [queued, pending, sends, offices, waiting] = await Promise.all([
     db
       .selectFrom('fanout_posts')
       .select((eb) => ['cluster_id', eb.fn.countAll<string>().as('n'), eb.fn.min('created_at').as('oldest')])
@@ -145,7 +150,9 @@ async function loadAccounts(db: Db, ids: readonly string[] | null, options: Acco
       .groupBy('cluster_id')
       .execute(),
     db.selectFrom('offices').select((eb) => ['cluster_id', eb.fn.countAll<string>().as('n')]).where('cluster_id', 'in', found).groupBy('cluster_id').execute(),
+    pendingAccounts(db, { coalesceSeconds: options.coalesceSeconds ?? DEFAULT_COALESCE_SECONDS }),
   ]);
+  const waitingBy = new Map(waiting.accounts.map((a) => [a.clusterId, a]));
   const queuedBy = new Map(queued.map((q) => [q.cluster_id, q]));
   const pendingBy = new Map(pending.map((p) => [p.cluster_id, Number(p.n)]));
   const sendsBy = new Map(sends.map((s) => [s.cluster_id, Number(s.n)]));
@@ -181,8 +188,15 @@ async function loadAccounts(db: Db, ids: readonly string[] | null, options: Acco
       lastError: r.last_error,
       consecutiveFailures: r.consecutive_failures ?? 0,
       userBudget: { limit: userBudget.limit, windowMs: userBudget.windowMs, used: sendsBy.get(r.id) ?? 0 },
+      waiting: waitingFor(waitingBy.get(r.id)),
     },
   }));
+}
+
+function waitingFor(pending: PendingAccount | undefined): AccountHealth['waiting'] {
+  if (!pending) return null;
+  if (pending.waiting === null) return { reason: 'composing', until: null };
+  return { reason: pending.waiting, until: pending.waiting === 'coalescing' || pending.waiting === 'posting-window' ? pending.readyAt : null };
 }
 
 /** Every cluster account, by id, with its delivery health. */

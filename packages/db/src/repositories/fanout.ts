@@ -41,6 +41,9 @@ export interface PendingAccount {
   readyAt: Date | null;
 }
 
+/** FANOUT_COALESCE_SECONDS's default: changes within a minute become one post. */
+export const DEFAULT_COALESCE_SECONDS = 60;
+
 export interface FanoutDefaults {
   coalesceSeconds: number;
 }
@@ -268,7 +271,8 @@ export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise
 
 export type DeliveryResult =
   | { kind: 'delivered'; outcome: PostOutcome; xPostId: string | null }
-  | { kind: 'retry'; notBefore: Date; reason: string; rateLimited: boolean }
+  /** rateLimited: X said 429 for the account; appLimited: the app's daily cap is spent (every account waits). */
+  | { kind: 'retry'; notBefore: Date; reason: string; rateLimited: boolean; appLimited?: boolean }
   /** X refused the account's credentials: the account is paused and the post waits for it. */
   | { kind: 'credentials-rejected'; reason: string }
   | { kind: 'failed'; reason: string };
@@ -287,7 +291,8 @@ export async function completePost(db: Kysely<DB>, post: Pick<ClaimedPost, 'id' 
     if (result.kind === 'delivered') {
       updated = await mine.set({ ...release, state: 'delivered', outcome: result.outcome, x_post_id: result.xPostId, delivered_at: now, delivered_by: workerId, last_error: null }).executeTakeFirst();
     } else if (result.kind === 'retry' || result.kind === 'credentials-rejected') {
-      const notBefore = result.kind === 'retry' ? result.notBefore : now;
+      // An app-wide block is kept on fanout_control (one place to see and lift it), not on each post.
+      const notBefore = result.kind === 'retry' && !result.appLimited ? result.notBefore : now;
       updated = await mine.set({ ...release, not_before: notBefore, last_error: result.reason }).executeTakeFirst();
     } else {
       updated = await mine.set({ ...release, state: 'failed', last_error: result.reason }).executeTakeFirst();
@@ -308,11 +313,14 @@ export async function completePost(db: Kysely<DB>, post: Pick<ClaimedPost, 'id' 
               last_failure_at: now,
               last_error: result.reason,
               consecutive_failures: sql`consecutive_failures + 1`,
-              ...(result.kind === 'retry' && result.rateLimited ? { blocked_until: result.notBefore } : {}),
+              ...(result.kind === 'retry' && result.rateLimited && !result.appLimited ? { blocked_until: result.notBefore } : {}),
             },
       )
       .where('cluster_id', '=', post.clusterId)
       .execute();
+    if (result.kind === 'retry' && result.appLimited) {
+      await trx.updateTable('fanout_control').set({ app_blocked_until: result.notBefore }).execute();
+    }
     if (result.kind === 'credentials-rejected') {
       await trx.updateTable('clusters').set({ paused: true, paused_reason: result.reason, paused_at: now }).where('id', '=', post.clusterId).execute();
     }

@@ -47,6 +47,8 @@ export interface FanoutApiOptions {
   userBudget?: BudgetRule;
   /** Default: X's 10,000 posts per 24 hours per app. */
   appBudget?: BudgetRule;
+  /** FANOUT_COALESCE_SECONDS, to say when gathered changes will go (default 60). */
+  coalesceSeconds?: number;
 }
 
 export interface AccountRoutesOptions {
@@ -161,6 +163,13 @@ const accountSchema = z
         lastError: z.string().nullable(),
         consecutiveFailures: z.number().int(),
         userBudget: budgetSchema,
+        waiting: z
+          .object({
+            reason: z.enum(['coalescing', 'posting-window', 'paused', 'no-credentials', 'delivering', 'composing']),
+            until: instant.describe('When time alone ends the wait (coalescing, posting window)'),
+          })
+          .nullable()
+          .describe('Why changes are not posted yet: gathering changes (coalescing), outside the posting window, paused, no credentials, earlier posts still being delivered, or being composed now; null when nothing waits'),
       })
       .meta({ id: 'AccountHealth' }),
   })
@@ -228,7 +237,7 @@ function toAccountResource(a: Account): z.infer<typeof accountSchema> {
     health: {
       queuedPosts: h.queuedPosts, oldestQueuedAt: iso(h.oldestQueuedAt), pendingChanges: h.pendingChanges, blockedUntil: iso(h.blockedUntil),
       lastAttemptAt: iso(h.lastAttemptAt), lastSuccessAt: iso(h.lastSuccessAt), lastFailureAt: iso(h.lastFailureAt), lastError: h.lastError,
-      consecutiveFailures: h.consecutiveFailures, userBudget: h.userBudget,
+      consecutiveFailures: h.consecutiveFailures, userBudget: h.userBudget, waiting: h.waiting && { reason: h.waiting.reason, until: iso(h.waiting.until) },
     },
   };
 }
@@ -287,7 +296,7 @@ const accounts: FastifyPluginAsyncZod<AccountRoutesOptions> = async (app, option
   const fanout = options.fanout;
   const userBudget = fanout?.userBudget ?? DEFAULT_USER_POST_BUDGET;
   const appBudget = fanout?.appBudget ?? DEFAULT_APP_POST_BUDGET;
-  const readOptions = { userBudget };
+  const readOptions = { userBudget, ...(fanout?.coalesceSeconds === undefined ? {} : { coalesceSeconds: fanout.coalesceSeconds }) };
   const loadAccount = async (id: string) => {
     const account = await getAccount(app.db, id, readOptions);
     if (!account) throw notFound(id);
