@@ -61,6 +61,13 @@ void t.test('a long list becomes a numbered thread, each part replying to the on
     }
   }
   t.match(rows.find((r) => r.language === 'cy')?.text ?? '', /^Diweddariad \d\d:\d\d\n.*ar gau/s);
+  const welsh = rows.filter((r) => r.language === 'cy').map((r) => r.text).join('\n');
+  const english = rows.filter((r) => r.language === 'en').map((r) => r.text).join('\n');
+  t.match(welsh, /Aberdâr/, 'Welsh posts use Welsh names (the accented spelling of the two the register has)');
+  t.match(welsh, /Abertawe/);
+  t.notMatch(welsh, /Swansea/);
+  t.match(english, /Swansea/);
+  t.notMatch(english, /Abertawe/);
   const named = new Set((await f.database.db.selectFrom('fanout_batches').select('offices').execute()).flatMap((b) => b.offices));
   t.equal(named.size, expected.length, 'every office of the district is named');
 });

@@ -6,7 +6,7 @@
  */
 import type { OfficeChange } from './compose.js';
 
-export type Announcement = Omit<OfficeChange, 'officeName' | 'opensAt'>;
+export type Announcement = Omit<OfficeChange, 'officeName' | 'welshName' | 'opensAt'>;
 
 /** What followers assume before anything was posted: the office keeps its regular hours. */
 export const REGULAR_ANNOUNCEMENT: Announcement = Object.freeze({

@@ -29,6 +29,8 @@ export interface ComposeAccount {
 /** The then-current state of one of the account's offices. */
 export interface OfficeChange {
   officeName: string;
+  /** The office's Welsh name (Abertawe for Swansea), used in Welsh posts; the English name otherwise. */
+  welshName?: string | null;
   status: Status;
   cause: Cause | null;
   /** The expected reopening has passed and nobody has said anything new. */
@@ -253,7 +255,8 @@ function groupChanges(changes: readonly OfficeChange[], now: Date, language: Lan
   const groups = new Map<string, Group>();
   for (const change of changes) {
     // One line per sentence: a stray newline in a name must not break the layout.
-    const name = change.officeName.normalize('NFC').replace(/\s+/g, ' ').trim();
+    const given = language === 'cy' && change.welshName ? change.welshName : change.officeName;
+    const name = given.normalize('NFC').replace(/\s+/g, ' ').trim();
     // The sentence without a name: equal exactly when the wording after the name is.
     const key = officeLine(change, [''], now, language);
     const group = groups.get(key);

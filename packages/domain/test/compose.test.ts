@@ -609,3 +609,15 @@ void t.test('property: every name exactly once per language, every part fits and
   );
   t.pass('300 generated inputs');
 });
+
+void t.test('Welsh posts name offices by their Welsh names where they have one; English posts never do', async (t) => {
+  const changes = [closed('Swansea', { welshName: 'Abertawe' }), closed('Bridgend', { welshName: 'Pen-y-bont ar Ogwr' }), closed('Porthcawl')];
+  const posts = composeStatusPosts(CY, changes, NOW);
+  const en = posts.find((p) => p.language === 'en')!.parts.join('\n');
+  const cy = posts.find((p) => p.language === 'cy')!.parts.join('\n');
+  t.match(en, /Swansea, Bridgend and Porthcawl are closed/);
+  t.notMatch(en, /Abertawe|Pen-y-bont/);
+  t.match(cy, /Mae Abertawe, Pen-y-bont ar Ogwr a Porthcawl ar gau/, 'Welsh names, and the English one where none is known');
+  const single = composeStatusPosts(CY, [closed('Aberdare', { welshName: 'Aberdâr' })], NOW);
+  t.match(single.find((p) => p.language === 'cy')!.parts[0], /^Mae Aberdâr ar gau/);
+});

@@ -89,6 +89,21 @@ export async function pendingAccounts(db: Kysely<DB>, defaults: FanoutDefaults):
   return { now, accounts };
 }
 
+/**
+ * The name a Welsh post uses for each office: its Welsh alias. Where the register has two
+ * (Aberdar and Aberdâr, Pont-y-pwl and Pont-y-pŵl: one spelt for searching without
+ * accents), the one with its diacritics is the name.
+ */
+export function welshNameByOffice(aliases: readonly { office_id: string; alias: string }[]): Map<string, string> {
+  const marks = (s: string) => [...s].filter((ch) => ch.charCodeAt(0) > 127).length;
+  const best = new Map<string, string>();
+  for (const { office_id, alias } of aliases) {
+    const current = best.get(office_id);
+    if (current === undefined || marks(alias) > marks(current) || (marks(alias) === marks(current) && alias < current)) best.set(office_id, alias);
+  }
+  return best;
+}
+
 export interface ComposedBatch {
   batchId: string;
   clusterId: string;
@@ -129,7 +144,7 @@ export async function composeBatch(db: Kysely<DB>, clusterId: string): Promise<C
     const latestSeq = new Map<string, string>();
     for (const p of pending) latestSeq.set(p.office_id, p.change_seq);
     const officeIds = [...latestSeq.keys()];
-    const [latest, announced, offices] = await Promise.all([
+    const [latest, announced, offices, welsh] = await Promise.all([
       trx.selectFrom('status_changes').selectAll().where('seq', 'in', [...latestSeq.values()]).execute(),
       trx
         .selectFrom('fanout_announced as a')
@@ -138,14 +153,18 @@ export async function composeBatch(db: Kysely<DB>, clusterId: string): Promise<C
         .where('a.office_id', 'in', officeIds)
         .execute(),
       trx.selectFrom('offices').select(['id', 'name']).where('id', 'in', officeIds).execute(),
+      cluster.languages.includes('cy')
+        ? trx.selectFrom('office_aliases').select(['office_id', 'alias']).where('language', '=', 'cy').where('office_id', 'in', officeIds).execute()
+        : Promise.resolve([]),
     ]);
+    const welshNames = welshNameByOffice(welsh);
     const before = new Map(announced.map((a) => [a.office_id, toAnnouncement(a)]));
     const names = new Map(offices.map((o) => [o.id, o.name]));
     const toPost = latest
       .filter((c) => !sameAnnouncement(before.get(c.office_id) ?? REGULAR_ANNOUNCEMENT, toAnnouncement(c)))
       .sort((a, b) => (names.get(a.office_id) ?? '').localeCompare(names.get(b.office_id) ?? '', 'en-GB'));
 
-    const changes: OfficeChange[] = toPost.map((c) => ({ officeName: names.get(c.office_id) ?? c.office_id, ...toAnnouncement(c) }));
+    const changes: OfficeChange[] = toPost.map((c) => ({ officeName: names.get(c.office_id) ?? c.office_id, welshName: welshNames.get(c.office_id) ?? null, ...toAnnouncement(c) }));
     const account = { handle: cluster.handle, languages: cluster.languages as Language[], includeLink: cluster.include_links, ...(cluster.link ? { link: cluster.link } : {}) };
     const composed = composeStatusPosts(account, changes, now, { stampAt: now });
 
