@@ -7,3 +7,4 @@ export * from './compose.js';
 export * from './posting-window.js';
 export * from './budget.js';
 export * from './announcement.js';
+export * from './fanout-readiness.js';

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import {
   composeStatusPosts,
-  inPostingWindow,
-  nextWindowOpening,
+  fanoutReadiness,
   REGULAR_ANNOUNCEMENT,
   sameAnnouncement,
   type Announcement,
   type BudgetRule,
   type Language,
   type OfficeChange,
+  type Readiness,
 } from '@jcp/domain';
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { DB, FanoutPost, PostOutcome, StatusChangesTable } from '../types.js';
@@ -30,15 +30,11 @@ async function dbNow(db: Kysely<DB> | Transaction<DB>): Promise<Date> {
 
 // --- composing -----------------------------------------------------------------------------
 
-export interface PendingAccount {
+export interface PendingAccount extends Readiness {
   clusterId: string;
   /** When the oldest change not yet composed was recorded. */
   oldest: Date;
   urgent: boolean;
-  /** Why it waits, or null when it can be composed now. */
-  waiting: 'coalescing' | 'posting-window' | 'paused' | 'no-credentials' | 'delivering' | null;
-  /** When it may next become ready (null: only when someone acts). */
-  readyAt: Date | null;
 }
 
 /** FANOUT_COALESCE_SECONDS's default: changes within a minute become one post. */
@@ -75,16 +71,20 @@ export async function pendingAccounts(db: Kysely<DB>, defaults: FanoutDefaults):
   const allPaused = control?.paused ?? false;
   const accounts = rows.map((r): PendingAccount => {
     const oldest = new Date(r.oldest);
-    const urgent = r.urgent;
-    const base = { clusterId: r.cluster_id, oldest, urgent };
-    if (r.paused || allPaused) return { ...base, waiting: 'paused', readyAt: null };
-    if (!r.has_credentials) return { ...base, waiting: 'no-credentials', readyAt: null };
-    if (r.delivering) return { ...base, waiting: 'delivering', readyAt: null };
-    const coalesced = new Date(oldest.getTime() + (r.coalesce_seconds ?? defaults.coalesceSeconds) * 1000);
-    if (coalesced > now) return { ...base, waiting: 'coalescing', readyAt: coalesced };
-    const window = { start: r.posting_window_start, end: r.posting_window_end };
-    if (!inPostingWindow(window, now) && !(urgent && r.allow_urgent)) return { ...base, waiting: 'posting-window', readyAt: nextWindowOpening(window, now) };
-    return { ...base, waiting: null, readyAt: now };
+    const readiness = fanoutReadiness(
+      {
+        oldest,
+        urgent: r.urgent,
+        coalesceSeconds: r.coalesce_seconds ?? defaults.coalesceSeconds,
+        window: { start: r.posting_window_start, end: r.posting_window_end },
+        allowUrgent: r.allow_urgent,
+        paused: r.paused || allPaused,
+        hasCredentials: r.has_credentials,
+        delivering: Boolean(r.delivering),
+      },
+      now,
+    );
+    return { clusterId: r.cluster_id, oldest, urgent: r.urgent, ...readiness };
   });
   return { now, accounts };
 }
