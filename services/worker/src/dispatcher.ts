@@ -128,10 +128,11 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     return Number.isFinite(soonest) ? new Date(Date.now() + Math.max(0, soonest - now.getTime())) : null;
   }
 
-  async function claim(): Promise<number> {
+  /** Claims and starts sending what it can; returns how many, and when a budget will next have room. */
+  async function claim(): Promise<{ claimed: number; budgetRoomAt: Date | null }> {
     const room = options.concurrency - inFlight.size;
-    if (room <= 0) return 0;
-    const posts = await claimPosts(db, { workerId, leaseMs: options.leaseMs, limit: room, userBudget: options.userBudget, appBudget: options.appBudget });
+    if (room <= 0) return { claimed: 0, budgetRoomAt: null };
+    const { posts, budgetRoomAt } = await claimPosts(db, { workerId, leaseMs: options.leaseMs, limit: room, userBudget: options.userBudget, appBudget: options.appBudget });
     for (const post of posts) {
       const task = deliver(post)
         .catch((error: unknown) => log.error({ err: error, post: post.id }, 'recording a delivery failed; the lease will expire and the post be retried'))
@@ -141,7 +142,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         });
       inFlight.add(task);
     }
-    return posts.length;
+    return { claimed: posts.length, budgetRoomAt };
   }
 
   async function run(): Promise<void> {
@@ -151,8 +152,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       try {
         const readyAt = await compose();
         if (readyAt) sleepUntil = Math.min(sleepUntil, readyAt.getTime());
-        const claimed = await claim();
+        const { claimed, budgetRoomAt } = await claim();
         if (claimed > 0) woken = true; // more may be ready behind them
+        if (budgetRoomAt) sleepUntil = Math.min(sleepUntil, budgetRoomAt.getTime() + 1);
         if (Date.now() - lastPrune > 60_000) {
           lastPrune = Date.now();
           await pruneSends(db, Math.max(options.userBudget.windowMs, options.appBudget.windowMs) + 60_000);

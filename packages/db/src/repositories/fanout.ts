@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  budgetWaitUntil,
   composeStatusPosts,
   fanoutReadiness,
   REGULAR_ANNOUNCEMENT,
@@ -219,24 +220,34 @@ export interface ClaimedPost {
   attempts: number;
 }
 
+export interface ClaimResult {
+  posts: ClaimedPost[];
+  /** When an account held back by its budget will have room again (null: none is). */
+  budgetRoomAt: Date | null;
+}
+
 /**
  * Leases the next post of up to `limit` accounts: each account's lowest queued post
  * (so a reopening never overtakes its closure, and a thread's parts go in order), only
  * where the account is not paused or blocked by a 429, its per-user budget has room and
- * the app's budget has room. Each claim is recorded as a send for the budgets.
+ * the app's budget has room. Each claim is recorded as a send for the budgets. Claims
+ * are serialised by an advisory lock, so that budgets count exactly across workers.
  */
-export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise<ClaimedPost[]> {
+export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise<ClaimResult> {
+  const none: ClaimResult = { posts: [], budgetRoomAt: null };
   return db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(${FANOUT_CLAIM_LOCK_KEY})`.execute(trx);
     const control = await trx.selectFrom('fanout_control').selectAll().executeTakeFirst();
-    if (control?.paused) return [];
+    if (control?.paused) return none;
     const now = await dbNow(trx);
-    if (control?.app_blocked_until && control.app_blocked_until > now) return [];
-    const appSince = new Date(now.getTime() - options.appBudget.windowMs);
-    const appUsed = await trx.selectFrom('fanout_sends').select((eb) => eb.fn.countAll<string>().as('n')).where('sent_at', '>', appSince).executeTakeFirst();
+    if (control?.app_blocked_until && control.app_blocked_until > now) return none;
+    const appUsed = await trx
+      .selectFrom('fanout_sends')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('sent_at', '>', new Date(now.getTime() - options.appBudget.windowMs))
+      .executeTakeFirst();
     const room = Math.min(options.limit, options.appBudget.limit - Number(appUsed?.n ?? 0));
-    if (room <= 0) return [];
-    const userSince = new Date(now.getTime() - options.userBudget.windowMs);
+    if (room <= 0) return none;
 
     const heads = await trx
       .selectFrom('fanout_posts as p')
@@ -250,32 +261,44 @@ export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise
       .where('c.paused', '=', false)
       .where('c.credentials_encrypted', 'is not', null)
       .where((eb) => eb.or([eb('a.blocked_until', 'is', null), eb('a.blocked_until', '<=', now)]))
-      .where((eb) =>
-        eb(
-          eb.selectFrom('fanout_sends as s').select((e) => e.fn.countAll<string>().as('n')).whereRef('s.cluster_id', '=', 'p.cluster_id').where('s.sent_at', '>', userSince),
-          '<',
-          sql<string>`${options.userBudget.limit}::bigint`,
-        ),
-      )
       .orderBy('p.id')
-      .limit(room)
       .forUpdate('p')
       .skipLocked()
       .execute();
-    if (heads.length === 0) return [];
-    const ids = heads.map((h) => h.id);
+    if (heads.length === 0) return none;
+
+    // Each account's sends in its budget window: the budget arithmetic of packages/domain.
+    const recent = await trx
+      .selectFrom('fanout_sends')
+      .select(['cluster_id', 'sent_at'])
+      .where('cluster_id', 'in', heads.map((h) => h.cluster_id))
+      .where('sent_at', '>', new Date(now.getTime() - options.userBudget.windowMs))
+      .execute();
+    const sentBy = new Map<string, Date[]>();
+    for (const r of recent) sentBy.set(r.cluster_id, [...(sentBy.get(r.cluster_id) ?? []), r.sent_at]);
+    const waits: (Date | null)[] = [];
+    const claimable = heads.filter((h) => {
+      const wait = budgetWaitUntil(sentBy.get(h.cluster_id) ?? [], options.userBudget, now);
+      waits.push(wait);
+      return wait === null;
+    });
+    const chosen = claimable.slice(0, room);
+    const budgetRoomAt = waits.filter((w): w is Date => w !== null).reduce<Date | null>((min, w) => (min === null || w < min ? w : min), null);
+    if (chosen.length === 0) return { posts: [], budgetRoomAt };
+
+    const ids = chosen.map((h) => h.id);
     await trx
       .updateTable('fanout_posts')
       .set({ lease_owner: options.workerId, lease_expires_at: new Date(now.getTime() + options.leaseMs), attempts: sql`attempts + 1` })
       .where('id', 'in', ids)
       .execute();
-    await trx.insertInto('fanout_sends').values(heads.map((h) => ({ cluster_id: h.cluster_id, sent_at: now, post_id: h.id }))).execute();
+    await trx.insertInto('fanout_sends').values(chosen.map((h) => ({ cluster_id: h.cluster_id, sent_at: now, post_id: h.id }))).execute();
     await trx
       .insertInto('fanout_accounts')
-      .values(heads.map((h) => ({ cluster_id: h.cluster_id, last_attempt_at: now })))
+      .values(chosen.map((h) => ({ cluster_id: h.cluster_id, last_attempt_at: now })))
       .onConflict((oc) => oc.column('cluster_id').doUpdateSet({ last_attempt_at: now }))
       .execute();
-    return heads.map((h) => ({
+    const posts = chosen.map((h) => ({
       id: h.id,
       clusterId: h.cluster_id,
       handle: h.handle,
@@ -285,6 +308,7 @@ export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise
       replyToXId: h.reply_to_x_id ?? null,
       attempts: h.attempts + 1,
     }));
+    return { posts, budgetRoomAt };
   });
 }
 
