@@ -280,6 +280,9 @@ void t.test('rejected credentials pause the account and keep its post; fixed and
     return c.paused && c;
   });
   t.match(paused.paused_reason, /401/);
+  const audit = await f.database.db.selectFrom('audit_log').selectAll().where('action', '=', 'cluster.paused').where('entity_id', '=', CUMBRIA).execute();
+  t.equal(audit.length, 1, 'the automatic pause is audited');
+  t.match(audit[0]!.actor, /^system:dispatcher:/);
   const post = await f.database.db.selectFrom('fanout_posts').selectAll().executeTakeFirstOrThrow();
   t.equal(post.state, 'queued', 'the post waits');
   t.equal((await f.posts()).length, 0);

@@ -12,6 +12,7 @@ import {
   type Readiness,
 } from '@jcp/domain';
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { appendAudit } from '../audit.js';
 import type { DB, FanoutPost, PostOutcome, StatusChangesTable } from '../types.js';
 
 /** Claims of posts are serialised so that the app-wide budget is counted exactly. */
@@ -366,6 +367,7 @@ export async function completePost(db: Kysely<DB>, post: Pick<ClaimedPost, 'id' 
     }
     if (result.kind === 'credentials-rejected') {
       await trx.updateTable('clusters').set({ paused: true, paused_reason: result.reason, paused_at: now }).where('id', '=', post.clusterId).execute();
+      await appendAudit(trx, [{ actor: `system:dispatcher:${workerId}`, action: 'cluster.paused', entityType: 'cluster', entityId: post.clusterId, after: { paused: true, reason: result.reason } }]);
     }
     return true;
   });
