@@ -8,7 +8,8 @@
 -- bypass it) and the account has nothing left to deliver, composes the then-current
 -- state of the changed offices into posts (a batch), marks the rows as batched, and
 -- delivers the posts in order, one account at a time, under leases and FOR UPDATE
--- SKIP LOCKED so that several workers can run.
+-- SKIP LOCKED so that several workers can run. A batch none of whose posts was ever
+-- attempted is recomposed (superseded) when newer changes arrive or it grows old.
 
 -- A notice may ask to be posted outside the accounts' posting windows.
 alter table status_notices add column urgent boolean not null default false;
@@ -32,6 +33,15 @@ create table fanout_batches (
   urgent       boolean not null default false
 );
 create index fanout_batches_cluster_idx on fanout_batches (cluster_id, composed_at);
+
+-- The state each office was composed with: announced (below) once the batch's posts are
+-- all delivered.
+create table fanout_batch_offices (
+  batch_id    uuid not null references fanout_batches (id),
+  office_id   text not null references offices (id),
+  change_seq  bigint not null references status_changes (seq),
+  primary key (batch_id, office_id)
+);
 
 create table fanout_outbox (
   change_seq  bigint primary key references status_changes (seq),
@@ -57,8 +67,11 @@ create table fanout_posts (
   -- The previous part of the thread, whose X id this part replies to.
   reply_to_post_id  bigint references fanout_posts (id),
   text              text not null,
-  state             text not null default 'queued' check (state in ('queued', 'delivered', 'failed')),
+  -- superseded: never sent, and recomposed with a later state (a batch held by a pause or
+  -- a posting window, or overtaken by newer changes before any part went).
+  state             text not null default 'queued' check (state in ('queued', 'delivered', 'failed', 'superseded')),
   attempts          integer not null default 0,
+  first_attempt_at  timestamptz,
   not_before        timestamptz not null default now(),
   lease_owner       text,
   lease_expires_at  timestamptz,
@@ -85,8 +98,8 @@ create table fanout_sends (
 create index fanout_sends_cluster_idx on fanout_sends (cluster_id, sent_at);
 create index fanout_sends_sent_idx on fanout_sends (sent_at);
 
--- What each office's followers last heard: the change whose state was last composed
--- into a post. A pending change whose state equals it posts nothing.
+-- What each office's followers last heard: the change whose state was in the last batch
+-- delivered in full. A pending change whose state equals it posts nothing.
 create table fanout_announced (
   office_id   text primary key references offices (id),
   change_seq  bigint not null references status_changes (seq),

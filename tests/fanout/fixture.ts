@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { londonParts } from '@jcp/domain';
 import { createLogger } from '@jcp/log';
 import { createDispatcher, EMULATOR_APP, provisionEmulatorAccounts, type Dispatcher, type DispatcherOptions } from '@jcp/worker';
 import { buildEmulator } from '@jcp/x-emulator';
@@ -91,4 +92,10 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** A posting window that is shut now (London time) and does not wrap midnight. */
+export function shutWindow(now = new Date()): { start: string; end: string } {
+  const hour = Number(londonParts(now).time.slice(0, 2));
+  return hour >= 2 ? { start: '00:00', end: '01:00' } : { start: '12:00', end: '13:00' };
 }

@@ -217,7 +217,7 @@ export interface FanoutOutboxTable {
   batch_id: string | null;
 }
 
-export type PostState = 'queued' | 'delivered' | 'failed';
+export type PostState = 'queued' | 'delivered' | 'failed' | 'superseded';
 export type PostOutcome = 'posted' | 'already-posted';
 
 export interface FanoutPostsTable {
@@ -231,6 +231,7 @@ export interface FanoutPostsTable {
   text: string;
   state: Generated<PostState>;
   attempts: Generated<number>;
+  first_attempt_at: Timestamp | null;
   not_before: CreatedAt;
   lease_owner: string | null;
   lease_expires_at: Timestamp | null;
@@ -240,6 +241,12 @@ export interface FanoutPostsTable {
   created_at: CreatedAt;
   delivered_at: Timestamp | null;
   delivered_by: string | null;
+}
+
+export interface FanoutBatchOfficesTable {
+  batch_id: string;
+  office_id: string;
+  change_seq: string;
 }
 
 export interface FanoutSendsTable {
@@ -274,6 +281,7 @@ export interface FanoutControlTable {
 
 export interface DB {
   fanout_batches: FanoutBatchesTable;
+  fanout_batch_offices: FanoutBatchOfficesTable;
   fanout_outbox: FanoutOutboxTable;
   fanout_posts: FanoutPostsTable;
   fanout_sends: FanoutSendsTable;

@@ -53,6 +53,17 @@ export function weightedLength(text: string): number {
   return twitterText.parseTweet(text).weightedLength;
 }
 
+/**
+ * A link X counts as 23 characters: one URL that twitter-text recognises as a whole (a
+ * host X does not take for a link, e.g. without a known top-level domain, counts letter
+ * by letter and could push a post past 280).
+ */
+export function isPostableLink(link: string): boolean {
+  if (!/^https:\/\/\S+$/.test(link)) return false;
+  const urls = twitterText.extractUrlsWithIndices(link);
+  return urls.length === 1 && urls[0]!.url === link && twitterText.parseTweet(link).weightedLength === 23;
+}
+
 export function fitsInPost(text: string): boolean {
   const parsed = twitterText.parseTweet(text);
   return parsed.valid && parsed.weightedLength <= MAX_WEIGHTED_LENGTH;
@@ -61,8 +72,9 @@ export function fitsInPost(text: string): boolean {
 // Welsh wording: NEEDS REVIEW BY A WELSH SPEAKER before it goes live. Written to be
 // plain and correct (adverbial "ddydd" for a day, no mutation after "am" with digits),
 // but not checked by a native speaker. Lists of offices join with "a", or "ac" before a
-// vowel ("Aberdâr ac Abertawe"); office names are not mutated after "a" (no "a
-// Chaerdydd"), and a listed subject keeps "Nid yw" ("Nid yw X a Y wedi agor eto").
+// vowel ("Aberdâr ac Abertawe"), and the name after "a" takes the aspirate mutation
+// ("a Chaerdydd", "a Phorthcawl"); a listed subject keeps "Nid yw" ("Nid yw X a Y wedi
+// agor eto").
 const CAUSE_WORDS: Record<Language, Record<Cause, string>> = {
   en: {
     weather: 'because of severe weather',
@@ -124,15 +136,24 @@ interface Phrases {
 const withCause = (s: string, cause: string) => (cause ? `${s} ${cause}` : s);
 
 /** "A, B and C": the last name joined with `and(last)`, the others with commas. */
-const joinList = (names: readonly string[], and: (last: string) => string): string =>
-  names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} ${and(names[names.length - 1]!)} ${names[names.length - 1]!}`;
+/** "A, B and C": `andLast` renders the last name with its conjunction. */
+const joinList = (names: readonly string[], andLast: (last: string) => string): string =>
+  names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} ${andLast(names[names.length - 1]!)}`;
 
-/** Welsh "ac" before a vowel (accents aside: "ac Aberdâr", "ac Ystrad"), "a" otherwise. */
-const welshAnd = (next: string) => (/^[aeiouy]/i.test(next.normalize('NFD')) ? 'ac' : 'a');
+/**
+ * Welsh "and": "ac" before a vowel (accents aside: "ac Aberdâr", "ac Ystrad"); "a" with
+ * the aspirate mutation otherwise (c, p, t become ch, ph, th: "a Chaerdydd", "a Phorthcawl",
+ * "a Threorci"), as Welsh writes it.
+ */
+export function welshAnd(next: string): string {
+  if (/^[aeiouy]/i.test(next.normalize('NFD'))) return `ac ${next}`;
+  const mutated = next.replace(/^([CcPpTt])(?![Hh])/, (c: string) => `${c}h`);
+  return `a ${mutated}`;
+}
 
 const PHRASES: Record<Language, Phrases> = {
   en: {
-    list: (names) => joinList(names, () => 'and'),
+    list: (names) => joinList(names, (last) => `and ${last}`),
     open: (n, m) => `${n} ${m ? 'are' : 'is'} open again.`,
     closed: (n, c, m) => `${withCause(`${n} ${m ? 'are' : 'is'} closed`, c)}.`,
     stillClosed: (n, c, m) => `${withCause(`${n} ${m ? 'are' : 'is'} still closed`, c)}.`,
@@ -323,9 +344,11 @@ function composeLanguage(
   now: Date,
   language: Language,
   stampAt: Date | undefined,
+  stampSeconds: boolean,
 ): string[] {
-  const link = account.includeLink && account.link ? account.link : null;
-  const stamp = stampAt ? PHRASES[language].stamp(londonParts(stampAt).time) : null;
+  // The API refuses links X would not count as 23; one stored before is left out, never overlong.
+  const link = account.includeLink && account.link && isPostableLink(account.link) ? account.link : null;
+  const stamp = stampAt ? PHRASES[language].stamp(stampWords(stampAt, stampSeconds)) : null;
   const groups = groupChanges(changes, now, language);
   // A single post needs no numbering; a thread reserves the width of its numbering and
   // is packed again if the count needs more digits than reserved.
@@ -340,14 +363,25 @@ function composeLanguage(
   }
 }
 
+/** '26/11 08:05' (or '26/11 08:05:07'): the London date and time of a stamp. */
+export function stampWords(at: Date, seconds = false): string {
+  const local = londonParts(at);
+  const [, month, day] = local.date.split('-');
+  // London is a whole number of hours from UTC, so its seconds are UTC's.
+  return `${day}/${month} ${local.time}${seconds ? `:${String(at.getUTCSeconds()).padStart(2, '0')}` : ''}`;
+}
+
 export interface ComposeOptions {
   /**
-   * Starts every part with 'Update HH:MM' ('Diweddariad HH:MM'), London time of this
-   * instant. X rejects a post that duplicates a recent post of the same account, and the
-   * same state ("Carlisle is closed…") may rightly be posted twice in a day: the stamp
-   * makes each update's text distinct. It counts towards the 280, so parts still fit.
+   * Starts every part with 'Update 26/11 08:05' ('Diweddariad 26/11 08:05'), London date
+   * and time of this instant. X rejects a post that duplicates an earlier post of the same
+   * account, and the same state ("Carlisle is closed…") may rightly be posted again, on
+   * another day or later the same day: the stamp makes each update's text distinct. It
+   * counts towards the 280, so parts still fit.
    */
   stampAt?: Date;
+  /** Seconds in the stamp too: for a second update within the same minute. */
+  stampSeconds?: boolean;
 }
 
 /**
@@ -363,5 +397,5 @@ export function composeStatusPosts(
 ): ComposedPost[] {
   if (changes.length === 0) return [];
   const languages: Language[] = ['en', ...(account.languages.includes('cy') ? (['cy'] as const) : [])];
-  return languages.map((language) => ({ language, parts: composeLanguage(account, changes, now, language, options.stampAt) }));
+  return languages.map((language) => ({ language, parts: composeLanguage(account, changes, now, language, options.stampAt, options.stampSeconds ?? false) }));
 }

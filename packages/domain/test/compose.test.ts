@@ -6,6 +6,8 @@ import {
   CERTAINTIES,
   STATUSES,
   composeStatusPosts,
+  isPostableLink,
+  welshAnd,
   weightedLength,
   type ComposeAccount,
   type OfficeChange,
@@ -280,15 +282,15 @@ void t.test('property: every part fits, every office appears, for any input', as
 void t.test('a stamp heads every part, in English and Welsh, in London time', async (t) => {
   // The stamp is London time of stampAt, independent of `now`, across the clock changes.
   const cases: [stampAt: string, en: string, cy: string][] = [
-    ['2026-11-26T08:00:00Z', 'Update 08:00', 'Diweddariad 08:00'],
-    ['2026-11-26T14:05:59Z', 'Update 14:05', 'Diweddariad 14:05'],
-    ['2026-07-01T14:05:00Z', 'Update 15:05', 'Diweddariad 15:05'],
-    ['2026-03-29T00:59:00Z', 'Update 00:59', 'Diweddariad 00:59'],
-    ['2026-03-29T01:00:00Z', 'Update 02:00', 'Diweddariad 02:00'],
-    ['2026-10-24T23:30:00Z', 'Update 00:30', 'Diweddariad 00:30'],
-    ['2026-10-25T00:59:00Z', 'Update 01:59', 'Diweddariad 01:59'],
-    ['2026-10-25T01:00:00Z', 'Update 01:00', 'Diweddariad 01:00'],
-    ['2026-06-30T23:30:00Z', 'Update 00:30', 'Diweddariad 00:30'],
+    ['2026-11-26T08:00:00Z', 'Update 26/11 08:00', 'Diweddariad 26/11 08:00'],
+    ['2026-11-26T14:05:59Z', 'Update 26/11 14:05', 'Diweddariad 26/11 14:05'],
+    ['2026-07-01T14:05:00Z', 'Update 01/07 15:05', 'Diweddariad 01/07 15:05'],
+    ['2026-03-29T00:59:00Z', 'Update 29/03 00:59', 'Diweddariad 29/03 00:59'],
+    ['2026-03-29T01:00:00Z', 'Update 29/03 02:00', 'Diweddariad 29/03 02:00'],
+    ['2026-10-24T23:30:00Z', 'Update 25/10 00:30', 'Diweddariad 25/10 00:30'],
+    ['2026-10-25T00:59:00Z', 'Update 25/10 01:59', 'Diweddariad 25/10 01:59'],
+    ['2026-10-25T01:00:00Z', 'Update 25/10 01:00', 'Diweddariad 25/10 01:00'],
+    ['2026-06-30T23:30:00Z', 'Update 01/07 00:30', 'Diweddariad 01/07 00:30'],
   ];
   for (const [stampAt, en, cy] of cases) {
     const posts = composeStatusPosts(CY, [closed('Wrexham')], NOW, { stampAt: new Date(stampAt) });
@@ -333,7 +335,7 @@ void t.test('stamped threads: every part stamped, numbered, within 280, every of
   for (const [label, account, changes, keys] of inputs) {
     const plain = composeStatusPosts(account, changes, NOW);
     for (const post of composeStatusPosts(account, changes, NOW, { stampAt })) {
-      const stamp = post.language === 'en' ? 'Update 15:05' : 'Diweddariad 15:05';
+      const stamp = post.language === 'en' ? 'Update 01/07 15:05' : 'Diweddariad 01/07 15:05';
       const { parts } = post;
       parts.forEach((part, i) => {
         t.ok(part.startsWith(`${stamp}\n`), `${label} ${post.language} part ${i + 1} stamped`);
@@ -357,7 +359,7 @@ void t.test('a post that fits exactly without the stamp is cut or split to fit w
   t.equal(weight(only(EN, closed(name))), 280);
   const stamped = composeStatusPosts(EN, [closed(name)], NOW, { stampAt: NOW })[0]!.parts;
   t.equal(stamped.length, 1);
-  t.ok(stamped[0]!.startsWith('Update 08:00\n'));
+  t.ok(stamped[0]!.startsWith('Update 26/11 08:00\n'));
   t.ok(weightedLength(stamped[0]!) <= 280, `${weightedLength(stamped[0]!)}`);
   t.match(stamped[0], '… is closed', 'name cut to make room');
   // Two offices (in different states: not one sentence) that just fit in one post
@@ -369,7 +371,7 @@ void t.test('a post that fits exactly without the stamp is cut or split to fit w
   t.equal(composeStatusPosts(EN, pair, NOW)[0]!.parts.length, 1, 'one post unstamped');
   const thread = composeStatusPosts(EN, pair, NOW, { stampAt: NOW })[0]!.parts;
   t.equal(thread.length, 2, 'two parts stamped');
-  for (const part of thread) t.ok(part.startsWith('Update 08:00\nNorth') || part.startsWith('Update 08:00\nSouth'), part.slice(0, 20));
+  for (const part of thread) t.ok(part.startsWith('Update 26/11 08:00\nNorth') || part.startsWith('Update 26/11 08:00\nSouth'), part.slice(0, 20));
 });
 
 void t.test('property: stamped, every part fits and starts with the stamp, for any input', async (t) => {
@@ -384,7 +386,7 @@ void t.test('property: stamped, every part fits and starts with the stamp, for a
   fc.assert(
     fc.property(fc.boolean(), fc.array(change, { minLength: 1, maxLength: 40 }), date, date, (includeLink, changes, now, stampAt) => {
       const account: ComposeAccount = { ...CY, includeLink, link: LINK };
-      const time = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(stampAt);
+      const time = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(stampAt).replace(',', '');
       for (const post of composeStatusPosts(account, changes, now, { stampAt })) {
         const stamp = `${post.language === 'en' ? 'Update' : 'Diweddariad'} ${time}`;
         for (const part of post.parts) {
@@ -514,7 +516,7 @@ void t.test('a group too long for one part is split into complete sentences, eve
   for (const [label, account, stampAt] of cases) {
     for (const post of composeStatusPosts(account, offices(names), NOW, { stampAt })) {
       const { language, parts } = post;
-      const stamp = stampAt ? (language === 'en' ? 'Update 08:00' : 'Diweddariad 08:00') : undefined;
+      const stamp = stampAt ? (language === 'en' ? 'Update 26/11 08:00' : 'Diweddariad 26/11 08:00') : undefined;
       t.ok(parts.length > 1 && parts.length <= 8, `${label} ${language}: ${parts.length} parts`);
       const seen: string[] = [];
       parts.forEach((part, i) => {
@@ -558,7 +560,7 @@ void t.test('30 offices with the same closure make at most 3 parts in English', 
   for (const [label, account, stampAt, maxParts] of cases) {
     const [post] = composeStatusPosts(account, offices(towns), NOW, { stampAt });
     t.ok(post!.parts.length <= maxParts, `${label}: ${post!.parts.length} parts`);
-    t.same(post!.parts.flatMap((p) => sentencesOf(p, [account.link, 'Update 08:00'])).flatMap(namesIn), towns, `${label}: every office once`);
+    t.same(post!.parts.flatMap((p) => sentencesOf(p, [account.link, 'Update 26/11 08:00'])).flatMap(namesIn), towns, `${label}: every office once`);
   }
 });
 
@@ -586,7 +588,7 @@ void t.test('property: every name exactly once per language, every part fits and
     fc.property(fc.boolean(), fc.constantFrom(LINK, 'https://gov.uk'), changes, fc.option(fc.constant(new Date('2026-11-26T14:05:00Z'))), (includeLink, link, cs, stampAt) => {
       const account: ComposeAccount = { ...CY, includeLink, link };
       for (const { language, parts } of composeStatusPosts(account, cs, NOW, { stampAt: stampAt ?? undefined })) {
-        const stamp = stampAt ? (language === 'en' ? 'Update 14:05' : 'Diweddariad 14:05') : undefined;
+        const stamp = stampAt ? (language === 'en' ? 'Update 26/11 14:05' : 'Diweddariad 26/11 14:05') : undefined;
         const markers: number[] = [];
         for (const [i, part] of parts.entries()) {
           if (!valid(part) || weightedLength(part) > 280) return false;
@@ -617,7 +619,55 @@ void t.test('Welsh posts name offices by their Welsh names where they have one; 
   const cy = posts.find((p) => p.language === 'cy')!.parts.join('\n');
   t.match(en, /Swansea, Bridgend and Porthcawl are closed/);
   t.notMatch(en, /Abertawe|Pen-y-bont/);
-  t.match(cy, /Mae Abertawe, Pen-y-bont ar Ogwr a Porthcawl ar gau/, 'Welsh names, and the English one where none is known');
+  t.match(cy, /Mae Abertawe, Pen-y-bont ar Ogwr a Phorthcawl ar gau/, 'Welsh names, and the English one where none is known (mutated after "a")');
   const single = composeStatusPosts(CY, [closed('Aberdare', { welshName: 'Aberdâr' })], NOW);
   t.match(single.find((p) => p.language === 'cy')!.parts[0], /^Mae Aberdâr ar gau/);
+});
+
+void t.test('a stamp with seconds, for a second update within the same minute', async (t) => {
+  const at = new Date('2026-07-01T14:05:07Z');
+  const [en, cy] = composeStatusPosts(CY, [closed('Wrexham')], NOW, { stampAt: at, stampSeconds: true });
+  t.ok(en!.parts[0]!.startsWith('Update 01/07 15:05:07\n'));
+  t.ok(cy!.parts[0]!.startsWith('Diweddariad 01/07 15:05:07\n'));
+  t.not(en!.parts[0], composeStatusPosts(CY, [closed('Wrexham')], NOW, { stampAt: at })[0]!.parts[0], 'differs from the minute stamp');
+});
+
+void t.test('links: only one X counts as 23 characters is posted', async (t) => {
+  for (const [link, ok] of [
+    ['https://www.gov.uk/contact-jobcentre-plus', true],
+    [LINK, true],
+    ['https://gov.uk', true],
+    [`https://${'a'.repeat(150)}`, false],
+    ['https://example.invalidtld/x', false],
+    ['http://www.gov.uk', false],
+    ['https://www.gov.uk and more', false],
+    ['https://', false],
+  ] as const) {
+    t.equal(isPostableLink(link), ok, link);
+  }
+  // A link stored before the check existed is left out rather than overflowing the post.
+  const bad = `https://${'a'.repeat(150)}`;
+  for (const post of composeStatusPosts({ ...CY, includeLink: true, link: bad }, [closed('Wrexham'), closed('Bangor')], NOW, { stampAt: NOW })) {
+    for (const part of post.parts) {
+      t.ok(weightedLength(part) <= 280);
+      t.notMatch(part, /aaaa/);
+    }
+  }
+});
+
+void t.test('Welsh "and": ac before a vowel, a with the aspirate mutation otherwise', async (t) => {
+  for (const [name, expected] of [
+    ['Caerdydd', 'a Chaerdydd'],
+    ['Porthcawl', 'a Phorthcawl'],
+    ['Treorci', 'a Threorci'],
+    ['Chepstow', 'a Chepstow'],
+    ['Pwllheli', 'a Phwllheli'],
+    ['Bangor', 'a Bangor'],
+    ['Wrecsam', 'a Wrecsam'],
+    ['Abertawe', 'ac Abertawe'],
+    ['Ystradgynlais', 'ac Ystradgynlais'],
+    ['Aberdâr', 'ac Aberdâr'],
+  ] as const) {
+    t.equal(welshAnd(name), expected, name);
+  }
 });

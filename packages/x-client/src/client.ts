@@ -60,18 +60,22 @@ const comparable = (text: string) => text.normalize('NFC').trim();
 
 /**
  * The newest post on `userId`'s own timeline whose text is `text` (both NFC-normalised, X's HTML
- * escaping undone, surrounding white space ignored), reading at most `maxPages` pages (default 2)
- * of 100; null when none is found. For recovering the id of a post whose answer was lost, after
+ * escaping undone, surrounding white space ignored), made at or after `since` when given, reading
+ * at most `maxPages` pages (default 2) of 100; null when none is found. For recovering the id of a post whose answer was lost, after
  * the retry met the duplicate-content 403. Errors propagate: see classifyXError.
  */
-export async function findRecentPost(client: TwitterApi, userId: string, text: string, options: { maxPages?: number } = {}): Promise<{ id: string } | null> {
+export async function findRecentPost(client: TwitterApi, userId: string, text: string, options: { maxPages?: number; since?: Date } = {}): Promise<{ id: string } | null> {
   const maxPages = options.maxPages === undefined || Number.isNaN(options.maxPages) ? 2 : Math.max(1, Math.floor(options.maxPages));
   const wanted = comparable(text);
-  let page = await client.v2.userTimeline(userId, { max_results: 100 });
+  const since = options.since?.getTime();
+  let page = await client.v2.userTimeline(userId, { max_results: 100, 'tweet.fields': ['created_at'] });
   for (let read = 1; ; read++) {
     // Each page is newest first, and pages run from newer to older.
-    const found = page.tweets.find((post) => comparable(unescapeXText(post.text)) === wanted);
+    const fresh = since === undefined ? page.tweets : page.tweets.filter((post) => post.created_at === undefined || Date.parse(post.created_at) >= since);
+    const found = fresh.find((post) => comparable(unescapeXText(post.text)) === wanted);
     if (found) return { id: found.id };
+    // Older than `since` from here on: not the post sought.
+    if (fresh.length < page.tweets.length) return null;
     if (read >= maxPages || page.done || page.tweets.length === 0) return null;
     page = await page.next();
   }

@@ -74,5 +74,7 @@ export function classifyXError(error: unknown, now: Date | number = Date.now(), 
   if (error instanceof ApiPartialResponseError) return backoff('partial or unreadable response from X');
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && RETRYABLE_NETWORK_CODES.has(code)) return backoff(`network error (${code})`);
-  return { kind: 'permanent', reason: error instanceof Error ? `unexpected error: ${error.name}` : 'unexpected error' };
+  // Not an answer from X: nothing says the post was refused, so it is not given up (TLS
+  // trouble, a stream closed early, an answer without data). Retried with backoff.
+  return backoff(error instanceof Error ? `unexpected error: ${error.name}` : 'unexpected error');
 }

@@ -47,7 +47,9 @@ void t.test('classification of synthetic errors', async (t) => {
   t.match(classifyXError(new ApiRequestError('socket hang up', { request: {} as never, error: new Error('x') }), now), { kind: 'retry', reason: /network/ });
   t.match(classifyXError(new ApiPartialResponseError('bad json', { request: {} as never, response: {} as never, rawContent: '{', responseError: new Error('x') }), now), { kind: 'retry' });
   t.match(classifyXError(Object.assign(new Error('reset'), { code: 'ECONNRESET' }), now), { kind: 'retry' });
-  t.match(classifyXError(new TypeError('Protocol "http:" not supported'), now), { kind: 'permanent', reason: /TypeError/ });
-  t.match(classifyXError('a string', now), { kind: 'permanent' });
+  // Anything that is not X's answer never drops the post: retried with backoff.
+  t.match(classifyXError(new TypeError('Protocol "http:" not supported'), now), { kind: 'retry', reason: /TypeError/ });
+  t.match(classifyXError(Object.assign(new Error('premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }), now), { kind: 'retry' });
+  t.match(classifyXError('a string', now), { kind: 'retry' });
   t.match(classifyXError(responseError(503, {}), now.getTime(), { random: () => 0 }), { kind: 'retry', notBefore: now }, 'now as epoch ms');
 });

@@ -23,6 +23,8 @@ export interface DispatcherOptions {
   leaseMs: number;
   /** Longest sleep between looks at the database when no NOTIFY arrives. */
   pollMs: number;
+  /** A batch never tried is recomposed once this old (default 900 s). */
+  recomposeAfterSeconds?: number;
   userBudget: BudgetRule;
   appBudget: BudgetRule;
   random?: () => number;
@@ -89,7 +91,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       if (verdict.kind === 'already-posted') {
         // An earlier attempt got through but its answer was lost: find the post it made,
         // so that the thread's next part can reply to it.
-        const found = post.xUserId ? await findRecentPost(client, post.xUserId, post.text).catch(() => null) : null;
+        // Only a post made since this one was first tried can be it (a minute's grace for clocks).
+        const since = new Date(post.firstAttemptAt.getTime() - 60_000);
+        const found = post.xUserId ? await findRecentPost(client, post.xUserId, post.text, { since }).catch(() => null) : null;
         return { kind: 'delivered', outcome: 'already-posted', xPostId: found?.id ?? null };
       }
       if (verdict.kind === 'retry') {
@@ -104,7 +108,15 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   }
 
   async function deliver(post: ClaimedPost): Promise<void> {
-    const result = await attempt(post);
+    // The attempt (post, and a timeline lookup after a duplicate) must end well within the
+    // lease; past that another worker may take the post over, so this one records nothing.
+    let timer: NodeJS.Timeout | undefined;
+    const overdue = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), Math.floor(options.leaseMs * 0.8))));
+    const result = await Promise.race([attempt(post), overdue]).finally(() => clearTimeout(timer));
+    if (result === null) {
+      log.warn({ post: post.id, account: post.handle, attempt: post.attempts }, 'attempt outlived its lease; another worker will take the post over');
+      return;
+    }
     const recorded = await completePost(db, post, workerId, result);
     const fields = { post: post.id, account: post.handle, attempt: post.attempts };
     if (!recorded) log.warn(fields, 'lease lost before the outcome was recorded; the post is another worker’s now');
@@ -115,12 +127,13 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   }
 
   async function compose(): Promise<Date | null> {
-    const { now, accounts } = await pendingAccounts(db, { coalesceSeconds: options.coalesceSeconds });
+    const defaults = { coalesceSeconds: options.coalesceSeconds, ...(options.recomposeAfterSeconds === undefined ? {} : { recomposeAfterSeconds: options.recomposeAfterSeconds }) };
+    const { now, accounts } = await pendingAccounts(db, defaults);
     const ready = accounts.filter((a) => a.waiting === null);
     // A few at a time: each is a short transaction on its own account.
     for (let i = 0; i < ready.length; i += 4) {
-      const batches = await Promise.all(ready.slice(i, i + 4).map((a) => composeBatch(db, a.clusterId)));
-      for (const b of batches) if (b) log.debug({ account: b.clusterId, offices: b.offices.length, posts: b.posts }, 'changes composed');
+      const batches = await Promise.all(ready.slice(i, i + 4).map((a) => composeBatch(db, a.clusterId, defaults)));
+      for (const b of batches) if (b) log.debug({ account: b.clusterId, offices: b.offices.length, posts: b.posts, superseded: b.superseded }, 'changes composed');
     }
     const next = accounts.filter((a) => a.waiting === 'coalescing' || a.waiting === 'posting-window').map((a) => a.readyAt?.getTime() ?? Infinity);
     const soonest = Math.min(...next);

@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Config } from '@jcp/config';
-import type { Database } from '@jcp/db';
+import { appendAudit, type Database } from '@jcp/db';
 import type { Logger } from '@jcp/log';
 import type { FastifyInstance } from 'fastify';
 import { buildEmulator } from '@jcp/x-emulator';
@@ -105,11 +105,12 @@ export async function provisionEmulatorAccounts(database: Database, emulator: Fa
     const xUserId = cluster.x_user_id ?? (BigInt(`0x${createHash('sha256').update(cluster.id).digest('hex').slice(0, 15)}`) + 1_000_000_000n).toString();
     if (!tokens) {
       tokens = { accessToken: `${xUserId}-${randomBytes(12).toString('hex')}`, accessSecret: randomBytes(24).toString('base64url') };
-      await database.db
-        .updateTable('clusters')
-        .set({ x_user_id: xUserId, credentials_encrypted: Buffer.from(sealAccountTokens(tokens, credentialsKey)), updated_at: new Date() })
-        .where('id', '=', cluster.id)
-        .execute();
+      const sealed = Buffer.from(sealAccountTokens(tokens, credentialsKey));
+      await database.db.transaction().execute(async (trx) => {
+        await trx.updateTable('clusters').set({ x_user_id: xUserId, credentials_encrypted: sealed, updated_at: new Date() }).where('id', '=', cluster.id).execute();
+        // Audited as the emulator's, so that nobody mistakes them for real X tokens.
+        await appendAudit(trx, [{ actor: 'system:x-emulator', action: 'cluster.credentials_set', entityType: 'cluster', entityId: cluster.id, after: { source: 'x-emulator', xUserId } }]);
+      });
     }
     const response = await emulator.inject({
       method: 'POST',

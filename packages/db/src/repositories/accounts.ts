@@ -313,7 +313,7 @@ export async function updateAccount(db: Kysely<DB>, id: string, patch: AccountSe
   validate(patch);
   try {
     return await db.transaction().execute(async (trx): Promise<AccountWriteResult> => {
-      const locked = await trx.selectFrom('clusters').select('id').where('id', '=', id).forUpdate().executeTakeFirst();
+      const locked = await trx.selectFrom('clusters').select('id').where('id', '=', id).forNoKeyUpdate().executeTakeFirst();
       if (!locked) return { outcome: 'not_found' };
       const before = (await loadAccounts(trx, [id], options))[0];
       if (!before) return { outcome: 'not_found' };
@@ -353,7 +353,7 @@ export async function setAccountCredentials(db: Kysely<DB>, id: string, credenti
       .selectFrom('clusters')
       .select(['x_user_id', sql<boolean>`credentials_encrypted is not null`.as('has_credentials')])
       .where('id', '=', id)
-      .forUpdate()
+      .forNoKeyUpdate()
       .executeTakeFirst();
     if (!before) return false;
     await trx
@@ -375,7 +375,7 @@ export async function setAccountCredentials(db: Kysely<DB>, id: string, credenti
 /** Removes an account's stored tokens (its X user id stays). False: no such account. */
 export async function clearAccountCredentials(db: Kysely<DB>, id: string, actor: string): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
-    const before = await trx.selectFrom('clusters').select(sql<boolean>`credentials_encrypted is not null`.as('has_credentials')).where('id', '=', id).forUpdate().executeTakeFirst();
+    const before = await trx.selectFrom('clusters').select(sql<boolean>`credentials_encrypted is not null`.as('has_credentials')).where('id', '=', id).forNoKeyUpdate().executeTakeFirst();
     if (!before) return false;
     if (before.has_credentials) {
       await trx.updateTable('clusters').set({ credentials_encrypted: null, updated_at: sql`now()` }).where('id', '=', id).execute();
@@ -388,7 +388,7 @@ export async function clearAccountCredentials(db: Kysely<DB>, id: string, actor:
 /** Stops delivery for one account (posts wait; nothing is lost). False: no such account. */
 export async function pauseAccount(db: Kysely<DB>, id: string, reason: string | null, actor: string): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
-    const before = await trx.selectFrom('clusters').select(['paused', 'paused_reason']).where('id', '=', id).forUpdate().executeTakeFirst();
+    const before = await trx.selectFrom('clusters').select(['paused', 'paused_reason']).where('id', '=', id).forNoKeyUpdate().executeTakeFirst();
     if (!before) return false;
     await trx.updateTable('clusters').set({ paused: true, paused_reason: reason, paused_at: sql`now()`, updated_at: sql`now()` }).where('id', '=', id).execute();
     await appendAudit(trx, [{ actor, action: 'cluster.paused', entityType: 'cluster', entityId: id, before: { paused: before.paused, pausedReason: before.paused_reason }, after: { paused: true, pausedReason: reason } }]);
@@ -399,7 +399,7 @@ export async function pauseAccount(db: Kysely<DB>, id: string, reason: string | 
 /** Lets one account deliver again and wakes the dispatchers. False: no such account. */
 export async function resumeAccount(db: Kysely<DB>, id: string, actor: string): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
-    const before = await trx.selectFrom('clusters').select(['paused', 'paused_reason']).where('id', '=', id).forUpdate().executeTakeFirst();
+    const before = await trx.selectFrom('clusters').select(['paused', 'paused_reason']).where('id', '=', id).forNoKeyUpdate().executeTakeFirst();
     if (!before) return false;
     await trx.updateTable('clusters').set({ paused: false, paused_reason: null, paused_at: null, updated_at: sql`now()` }).where('id', '=', id).execute();
     await appendAudit(trx, [{ actor, action: 'cluster.resumed', entityType: 'cluster', entityId: id, before: { paused: before.paused, pausedReason: before.paused_reason }, after: { paused: false } }]);
@@ -519,7 +519,35 @@ interface OutboxEntry {
   offices: string[] | null;
 }
 
-async function describeEntries(db: Db, entries: readonly OutboxEntry[]): Promise<ChangeFanout[]> {
+/**
+ * A batch whose posts were all superseded (never sent, recomposed with a later state) gave
+ * way to the account's next batch: follow the chain to the batch that stood.
+ */
+async function standingBatches(db: Db, entries: readonly OutboxEntry[]): Promise<OutboxEntry[]> {
+  const result: OutboxEntry[] = [];
+  for (const entry of entries) {
+    let e = entry;
+    for (let guard = 0; e.batch_id !== null && e.composed_at !== null && guard < 100; guard++) {
+      const states = await db.selectFrom('fanout_posts').select('state').distinct().where('batch_id', '=', e.batch_id).execute();
+      if (states.length !== 1 || states[0]!.state !== 'superseded') break;
+      const next = await db
+        .selectFrom('fanout_batches')
+        .select(['id', 'composed_at', 'offices'])
+        .where('cluster_id', '=', e.cluster_id)
+        .where('composed_at', '>', e.composed_at)
+        .orderBy('composed_at')
+        .limit(1)
+        .executeTakeFirst();
+      if (!next) break;
+      e = { ...e, batch_id: next.id, composed_at: next.composed_at, offices: next.offices };
+    }
+    result.push(e);
+  }
+  return result;
+}
+
+async function describeEntries(db: Db, outbox: readonly OutboxEntry[]): Promise<ChangeFanout[]> {
+  const entries = await standingBatches(db, outbox);
   const composed = entries.filter((e) => e.batch_id !== null && (e.offices ?? []).includes(e.office_id));
   const batchIds = [...new Set(composed.map((e) => e.batch_id as string))];
   const posts = batchIds.length === 0 ? [] : await postsQuery(db).where('p.batch_id', 'in', batchIds).orderBy('p.id').execute();

@@ -3,6 +3,7 @@ import {
   budgetWaitUntil,
   composeStatusPosts,
   fanoutReadiness,
+  inPostingWindow,
   REGULAR_ANNOUNCEMENT,
   sameAnnouncement,
   type Announcement,
@@ -42,52 +43,90 @@ export interface PendingAccount extends Readiness {
 /** FANOUT_COALESCE_SECONDS's default: changes within a minute become one post. */
 export const DEFAULT_COALESCE_SECONDS = 60;
 
+/** A batch none of whose posts was ever tried is recomposed once it is this old: its words ("today", the stamp) go stale. */
+export const DEFAULT_RECOMPOSE_AFTER_SECONDS = 900;
+
 export interface FanoutDefaults {
   coalesceSeconds: number;
+  /** Default {@link DEFAULT_RECOMPOSE_AFTER_SECONDS}. */
+  recomposeAfterSeconds?: number;
 }
 
-/** Accounts with changes not yet composed, and whether each can be composed now. */
+interface QueuedBatch {
+  batchId: string;
+  composedAt: Date;
+  urgent: boolean;
+  /** Some post of the batch was tried: it may be on X, so the batch must be finished as it is. */
+  started: boolean;
+}
+
+/** Each account's batch with queued posts (an account has at most one). */
+async function queuedBatches(db: Kysely<DB> | Transaction<DB>, clusterId?: string): Promise<Map<string, QueuedBatch>> {
+  let query = db
+    .selectFrom('fanout_posts as p')
+    .innerJoin('fanout_batches as b', 'b.id', 'p.batch_id')
+    .select(['p.cluster_id', 'p.batch_id', 'b.composed_at', 'b.urgent'])
+    .select((eb) => eb.exists(eb.selectFrom('fanout_posts as x').select('x.id').whereRef('x.batch_id', '=', 'p.batch_id').where('x.attempts', '>', 0)).as('started'))
+    .where('p.state', '=', 'queued')
+    .distinct();
+  if (clusterId) query = query.where('p.cluster_id', '=', clusterId);
+  const rows = await query.execute();
+  return new Map(rows.map((r) => [r.cluster_id, { batchId: r.batch_id, composedAt: new Date(r.composed_at), urgent: r.urgent, started: Boolean(r.started) }]));
+}
+
+/** Whether an unstarted batch gives way to a new composition: newer changes wait, or its words went stale. */
+function supersedable(batch: QueuedBatch | undefined, hasPending: boolean, now: Date, recomposeAfterSeconds: number): boolean {
+  return !!batch && !batch.started && (hasPending || now.getTime() - batch.composedAt.getTime() >= recomposeAfterSeconds * 1000);
+}
+
+/**
+ * Accounts with something to compose: changes not yet composed, or a batch never tried
+ * that newer changes or time have made stale. Says whether each can be composed now.
+ */
 export async function pendingAccounts(db: Kysely<DB>, defaults: FanoutDefaults): Promise<{ now: Date; accounts: PendingAccount[] }> {
-  const [now, control, rows] = await Promise.all([
+  const recomposeAfter = defaults.recomposeAfterSeconds ?? DEFAULT_RECOMPOSE_AFTER_SECONDS;
+  const [now, control, pending, queued, clusters] = await Promise.all([
     dbNow(db),
     db.selectFrom('fanout_control').select('paused').executeTakeFirst(),
     db
-      .selectFrom('fanout_outbox as o')
-      .innerJoin('clusters as c', 'c.id', 'o.cluster_id')
-      .select((eb) => [
-        'o.cluster_id',
-        eb.fn.min('o.created_at').as('oldest'),
-        sql<boolean>`bool_or(o.urgent)`.as('urgent'),
-        'c.posting_window_start',
-        'c.posting_window_end',
-        'c.allow_urgent',
-        'c.coalesce_seconds',
-        'c.paused',
-        sql<boolean>`c.credentials_encrypted is not null`.as('has_credentials'),
-        eb.exists(eb.selectFrom('fanout_posts as p').select('p.id').whereRef('p.cluster_id', '=', 'o.cluster_id').where('p.state', '=', 'queued')).as('delivering'),
-      ])
-      .where('o.batch_id', 'is', null)
-      .groupBy(['o.cluster_id', 'c.id'])
+      .selectFrom('fanout_outbox')
+      .select((eb) => ['cluster_id', eb.fn.min('created_at').as('oldest'), sql<boolean>`bool_or(urgent)`.as('urgent')])
+      .where('batch_id', 'is', null)
+      .groupBy('cluster_id')
+      .execute(),
+    queuedBatches(db),
+    db
+      .selectFrom('clusters as c')
+      .select(['c.id', 'c.posting_window_start', 'c.posting_window_end', 'c.allow_urgent', 'c.coalesce_seconds', 'c.paused'])
+      .select(sql<boolean>`c.credentials_encrypted is not null`.as('has_credentials'))
+      .where((eb) => eb.or([eb.exists(eb.selectFrom('fanout_outbox as o').select('o.change_seq').whereRef('o.cluster_id', '=', 'c.id').where('o.batch_id', 'is', null)), eb.exists(eb.selectFrom('fanout_posts as p').select('p.id').whereRef('p.cluster_id', '=', 'c.id').where('p.state', '=', 'queued'))]))
       .execute(),
   ]);
   const allPaused = control?.paused ?? false;
-  const accounts = rows.map((r): PendingAccount => {
-    const oldest = new Date(r.oldest);
+  const pendingBy = new Map(pending.map((p) => [p.cluster_id, p]));
+  const accounts: PendingAccount[] = [];
+  for (const c of clusters) {
+    const p = pendingBy.get(c.id);
+    const batch = queued.get(c.id);
+    const recompose = supersedable(batch, p !== undefined, now, recomposeAfter);
+    if (!p && !recompose) continue; // only delivering: nothing to compose
+    const oldest = p ? new Date(p.oldest) : batch!.composedAt;
+    const urgent = (p?.urgent ?? false) || (recompose && batch!.urgent);
     const readiness = fanoutReadiness(
       {
         oldest,
-        urgent: r.urgent,
-        coalesceSeconds: r.coalesce_seconds ?? defaults.coalesceSeconds,
-        window: { start: r.posting_window_start, end: r.posting_window_end },
-        allowUrgent: r.allow_urgent,
-        paused: r.paused || allPaused,
-        hasCredentials: r.has_credentials,
-        delivering: Boolean(r.delivering),
+        urgent,
+        coalesceSeconds: c.coalesce_seconds ?? defaults.coalesceSeconds,
+        window: { start: c.posting_window_start, end: c.posting_window_end },
+        allowUrgent: c.allow_urgent,
+        paused: c.paused || allPaused,
+        hasCredentials: c.has_credentials,
+        delivering: !!batch && !recompose,
       },
       now,
     );
-    return { clusterId: r.cluster_id, oldest, urgent: r.urgent, ...readiness };
-  });
+    accounts.push({ clusterId: c.id, oldest, urgent, ...readiness });
+  }
   return { now, accounts };
 }
 
@@ -111,16 +150,20 @@ export interface ComposedBatch {
   clusterId: string;
   offices: string[];
   posts: number;
+  /** An unstarted batch gave way to this one. */
+  superseded: boolean;
 }
 
 /**
  * Composes the account's pending changes into posts: the then-current state of each
- * changed office, compared with what was last announced for it (a change undone within
+ * changed office, compared with what its followers last heard (a change undone within
  * the coalescing window, or superseded while the posting window was shut, posts nothing
- * of its own). Null when another worker holds the account, it still has posts to
- * deliver, or nothing is pending. The caller has checked the account is ready.
+ * of its own). A queued batch that was never tried gives way (its posts are superseded
+ * and its offices composed again with their current state) when newer changes wait or
+ * it has gone stale; one that was tried is delivered first. Null when another worker
+ * holds the account or there is nothing to compose. The caller has checked readiness.
  */
-export async function composeBatch(db: Kysely<DB>, clusterId: string): Promise<ComposedBatch | null> {
+export async function composeBatch(db: Kysely<DB>, clusterId: string, defaults: Pick<FanoutDefaults, 'recomposeAfterSeconds'> = {}): Promise<ComposedBatch | null> {
   return db.transaction().execute(async (trx) => {
     const cluster = await trx
       .selectFrom('clusters')
@@ -130,8 +173,7 @@ export async function composeBatch(db: Kysely<DB>, clusterId: string): Promise<C
       .skipLocked()
       .executeTakeFirst();
     if (!cluster) return null;
-    const busy = await trx.selectFrom('fanout_posts').select('id').where('cluster_id', '=', clusterId).where('state', '=', 'queued').limit(1).executeTakeFirst();
-    if (busy) return null;
+    const now = await dbNow(trx);
     const pending = await trx
       .selectFrom('fanout_outbox')
       .select(['change_seq', 'office_id', 'urgent'])
@@ -140,14 +182,24 @@ export async function composeBatch(db: Kysely<DB>, clusterId: string): Promise<C
       .orderBy('change_seq')
       .forUpdate()
       .execute();
-    if (pending.length === 0) return null;
-    const now = await dbNow(trx);
+    // Lock the queued posts: a claim in flight either went first (the batch is then
+    // started and stays) or skips them (they are superseded here).
+    const queuedPosts = await trx.selectFrom('fanout_posts').select(['id', 'batch_id']).where('cluster_id', '=', clusterId).where('state', '=', 'queued').forUpdate().execute();
+    let superseded: { office_id: string }[] = [];
+    let supersededUrgent = false;
+    if (queuedPosts.length > 0) {
+      const batch = (await queuedBatches(trx, clusterId)).get(clusterId);
+      if (!supersedable(batch, pending.length > 0, now, defaults.recomposeAfterSeconds ?? DEFAULT_RECOMPOSE_AFTER_SECONDS)) return null;
+      await trx.updateTable('fanout_posts').set({ state: 'superseded' }).where('id', 'in', queuedPosts.map((p) => p.id)).execute();
+      superseded = await trx.selectFrom('fanout_batch_offices').select('office_id').where('batch_id', '=', batch!.batchId).execute();
+      supersededUrgent = batch!.urgent;
+    }
+    const officeIds = [...new Set([...pending.map((p) => p.office_id), ...superseded.map((o) => o.office_id)])];
+    if (officeIds.length === 0) return null;
 
-    const latestSeq = new Map<string, string>();
-    for (const p of pending) latestSeq.set(p.office_id, p.change_seq);
-    const officeIds = [...latestSeq.keys()];
     const [latest, announced, offices, welsh] = await Promise.all([
-      trx.selectFrom('status_changes').selectAll().where('seq', 'in', [...latestSeq.values()]).execute(),
+      // Each office's newest change: its then-current state.
+      trx.selectFrom('status_changes').selectAll().distinctOn('office_id').where('office_id', 'in', officeIds).orderBy('office_id').orderBy('seq', 'desc').execute(),
       trx
         .selectFrom('fanout_announced as a')
         .innerJoin('status_changes as c', 'c.seq', 'a.change_seq')
@@ -168,13 +220,18 @@ export async function composeBatch(db: Kysely<DB>, clusterId: string): Promise<C
 
     const changes: OfficeChange[] = toPost.map((c) => ({ officeName: names.get(c.office_id) ?? c.office_id, welshName: welshNames.get(c.office_id) ?? null, ...toAnnouncement(c) }));
     const account = { handle: cluster.handle, languages: cluster.languages as Language[], includeLink: cluster.include_links, ...(cluster.link ? { link: cluster.link } : {}) };
-    const composed = composeStatusPosts(account, changes, now, { stampAt: now });
+    let composed = composeStatusPosts(account, changes, now, { stampAt: now });
+    // X refuses a text the account already posted; a second update within the minute gets seconds.
+    if (composed.length > 0 && (await alreadyUsed(trx, clusterId, composed.flatMap((p) => p.parts)))) {
+      composed = composeStatusPosts(account, changes, now, { stampAt: now, stampSeconds: true });
+    }
 
     const batchId = randomUUID();
     await trx
       .insertInto('fanout_batches')
-      .values({ id: batchId, cluster_id: clusterId, composed_at: now, offices: toPost.map((c) => c.office_id), urgent: pending.some((p) => p.urgent) })
+      .values({ id: batchId, cluster_id: clusterId, composed_at: now, offices: toPost.map((c) => c.office_id), urgent: pending.some((p) => p.urgent) || supersededUrgent })
       .execute();
+    if (toPost.length > 0) await trx.insertInto('fanout_batch_offices').values(toPost.map((c) => ({ batch_id: batchId, office_id: c.office_id, change_seq: c.seq }))).execute();
     let posts = 0;
     for (const post of composed) {
       let previous: string | null = null;
@@ -188,16 +245,24 @@ export async function composeBatch(db: Kysely<DB>, clusterId: string): Promise<C
         posts++;
       }
     }
-    await trx.updateTable('fanout_outbox').set({ batch_id: batchId }).where('cluster_id', '=', clusterId).where('batch_id', 'is', null).where('change_seq', 'in', pending.map((p) => p.change_seq)).execute();
-    if (toPost.length > 0) {
-      await trx
-        .insertInto('fanout_announced')
-        .values(toPost.map((c) => ({ office_id: c.office_id, change_seq: c.seq, batch_id: batchId })))
-        .onConflict((oc) => oc.column('office_id').doUpdateSet((eb) => ({ change_seq: eb.ref('excluded.change_seq'), batch_id: eb.ref('excluded.batch_id') })))
-        .execute();
+    if (pending.length > 0) {
+      await trx.updateTable('fanout_outbox').set({ batch_id: batchId }).where('cluster_id', '=', clusterId).where('batch_id', 'is', null).where('change_seq', 'in', pending.map((p) => p.change_seq)).execute();
     }
-    return { batchId, clusterId, offices: toPost.map((c) => c.office_id), posts };
+    return { batchId, clusterId, offices: toPost.map((c) => c.office_id), posts, superseded: superseded.length > 0 };
   });
+}
+
+/** Whether the account already has a post (sent or to be sent) with one of these texts. */
+async function alreadyUsed(trx: Transaction<DB>, clusterId: string, texts: readonly string[]): Promise<boolean> {
+  const row = await trx
+    .selectFrom('fanout_posts')
+    .select('id')
+    .where('cluster_id', '=', clusterId)
+    .where('state', 'in', ['queued', 'delivered'])
+    .where('text', 'in', [...texts])
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 // --- delivering ----------------------------------------------------------------------------
@@ -219,6 +284,8 @@ export interface ClaimedPost {
   text: string;
   replyToXId: string | null;
   attempts: number;
+  /** When this post was first tried: a post X holds from before then is not this one. */
+  firstAttemptAt: Date;
 }
 
 export interface ClaimResult {
@@ -253,10 +320,16 @@ export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise
     const heads = await trx
       .selectFrom('fanout_posts as p')
       .innerJoin('clusters as c', 'c.id', 'p.cluster_id')
+      .innerJoin('fanout_batches as b', 'b.id', 'p.batch_id')
       .leftJoin('fanout_accounts as a', 'a.cluster_id', 'p.cluster_id')
-      .select(['p.id', 'p.cluster_id', 'p.text', 'p.attempts', 'c.handle', 'c.x_user_id', 'c.credentials_encrypted'])
+      .select(['p.id', 'p.cluster_id', 'p.text', 'p.attempts', 'p.first_attempt_at', 'c.handle', 'c.x_user_id', 'c.credentials_encrypted'])
+      .select(['b.urgent', 'c.allow_urgent', 'c.posting_window_start', 'c.posting_window_end'])
       .select((eb) => eb.selectFrom('fanout_posts as r').select('r.x_post_id').whereRef('r.id', '=', 'p.reply_to_post_id').as('reply_to_x_id'))
+      .select((eb) => eb.exists(eb.selectFrom('fanout_posts as x').select('x.id').whereRef('x.batch_id', '=', 'p.batch_id').where('x.attempts', '>', 0)).as('started'))
       .where('p.id', 'in', (eb) => eb.selectFrom('fanout_posts').select((e) => e.fn.min('id').as('id')).where('state', '=', 'queued').groupBy('cluster_id'))
+      // Again outside the subquery: a row completed by another worker since this statement's
+      // snapshot is re-checked against its new version once locked, and must not pass.
+      .where('p.state', '=', 'queued')
       .where('p.not_before', '<=', now)
       .where((eb) => eb.or([eb('p.lease_expires_at', 'is', null), eb('p.lease_expires_at', '<=', now)]))
       .where('c.paused', '=', false)
@@ -279,6 +352,10 @@ export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise
     for (const r of recent) sentBy.set(r.cluster_id, [...(sentBy.get(r.cluster_id) ?? []), r.sent_at]);
     const waits: (Date | null)[] = [];
     const claimable = heads.filter((h) => {
+      // A batch goes out inside the posting window (or urgent where allowed); one already
+      // begun is finished, so that a thread is not left half-posted until the morning.
+      const window = { start: h.posting_window_start, end: h.posting_window_end };
+      if (!h.started && !inPostingWindow(window, now) && !(h.urgent && h.allow_urgent)) return false;
       const wait = budgetWaitUntil(sentBy.get(h.cluster_id) ?? [], options.userBudget, now);
       waits.push(wait);
       return wait === null;
@@ -290,8 +367,9 @@ export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise
     const ids = chosen.map((h) => h.id);
     await trx
       .updateTable('fanout_posts')
-      .set({ lease_owner: options.workerId, lease_expires_at: new Date(now.getTime() + options.leaseMs), attempts: sql`attempts + 1` })
+      .set({ lease_owner: options.workerId, lease_expires_at: new Date(now.getTime() + options.leaseMs), attempts: sql`attempts + 1`, first_attempt_at: sql`coalesce(first_attempt_at, ${now})` })
       .where('id', 'in', ids)
+      .where('state', '=', 'queued')
       .execute();
     await trx.insertInto('fanout_sends').values(chosen.map((h) => ({ cluster_id: h.cluster_id, sent_at: now, post_id: h.id }))).execute();
     await trx
@@ -308,6 +386,7 @@ export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise
       text: h.text,
       replyToXId: h.reply_to_x_id ?? null,
       attempts: h.attempts + 1,
+      firstAttemptAt: h.first_attempt_at ?? now,
     }));
     return { posts, budgetRoomAt };
   });
@@ -333,7 +412,11 @@ export async function completePost(db: Kysely<DB>, post: Pick<ClaimedPost, 'id' 
     const release = { lease_owner: null, lease_expires_at: null };
     let updated;
     if (result.kind === 'delivered') {
-      updated = await mine.set({ ...release, state: 'delivered', outcome: result.outcome, x_post_id: result.xPostId, delivered_at: now, delivered_by: workerId, last_error: null }).executeTakeFirst();
+      // An id another post already holds is not this post's (a stale timeline match): unknown.
+      const taken = result.xPostId ? await trx.selectFrom('fanout_posts').select('id').where('x_post_id', '=', result.xPostId).executeTakeFirst() : undefined;
+      const xPostId = taken ? null : result.xPostId;
+      updated = await mine.set({ ...release, state: 'delivered', outcome: result.outcome, x_post_id: xPostId, delivered_at: now, delivered_by: workerId, last_error: null }).executeTakeFirst();
+      if (Number(updated.numUpdatedRows) > 0) await announceIfComplete(trx, post.id);
     } else if (result.kind === 'retry' || result.kind === 'credentials-rejected') {
       // An app-wide block is kept on fanout_control (one place to see and lift it), not on each post.
       const notBefore = result.kind === 'retry' && !result.appLimited ? result.notBefore : now;
@@ -363,7 +446,7 @@ export async function completePost(db: Kysely<DB>, post: Pick<ClaimedPost, 'id' 
       .where('cluster_id', '=', post.clusterId)
       .execute();
     if (result.kind === 'retry' && result.appLimited) {
-      await trx.updateTable('fanout_control').set({ app_blocked_until: result.notBefore }).execute();
+      await trx.updateTable('fanout_control').set({ app_blocked_until: sql<Date>`greatest(app_blocked_until, ${result.notBefore})` }).execute();
     }
     if (result.kind === 'credentials-rejected') {
       await trx.updateTable('clusters').set({ paused: true, paused_reason: result.reason, paused_at: now }).where('id', '=', post.clusterId).execute();
@@ -371,6 +454,20 @@ export async function completePost(db: Kysely<DB>, post: Pick<ClaimedPost, 'id' 
     }
     return true;
   });
+}
+
+/**
+ * Once every post of a batch is delivered, its offices' states are what followers have
+ * heard: later changes are compared with them. A batch with a failed post is not.
+ */
+async function announceIfComplete(trx: Transaction<DB>, postId: string): Promise<void> {
+  const post = await trx.selectFrom('fanout_posts').select('batch_id').where('id', '=', postId).executeTakeFirstOrThrow();
+  const unfinished = await trx.selectFrom('fanout_posts').select('id').where('batch_id', '=', post.batch_id).where('state', '!=', 'delivered').limit(1).executeTakeFirst();
+  if (unfinished) return;
+  await sql`
+    insert into fanout_announced (office_id, change_seq, batch_id)
+    select office_id, change_seq, batch_id from fanout_batch_offices where batch_id = ${post.batch_id}
+    on conflict (office_id) do update set change_seq = excluded.change_seq, batch_id = excluded.batch_id`.execute(trx);
 }
 
 /** Deletes budget records older than the longest budget window. */

@@ -21,7 +21,7 @@ import {
   type DeliveryHealth,
   type PostView,
 } from '@jcp/db';
-import { DEFAULT_APP_POST_BUDGET, DEFAULT_USER_POST_BUDGET, type BudgetRule } from '@jcp/domain';
+import { DEFAULT_APP_POST_BUDGET, DEFAULT_USER_POST_BUDGET, isPostableLink, type BudgetRule } from '@jcp/domain';
 import { sealAccountTokens } from '@jcp/x-client';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -76,6 +76,7 @@ const link = z
   .string()
   .max(200)
   .regex(/^https:\/\/[^\s]+$/, 'an https:// URL')
+  .refine(isPostableLink, 'a link X counts as 23 characters (a whole URL with a known top-level domain)')
   .nullable()
   .describe('Posted once, in the first part of each post, when includeLinks is set (a post with a link costs about 13 times more)');
 const coalesceSeconds = z.number().int().min(0).max(3600).nullable().describe('Changes within this many seconds become one post or thread; null: the service default');
@@ -184,7 +185,7 @@ const postSchema = z
     part: z.number().int(),
     parts: z.number().int(),
     text: z.string(),
-    state: z.enum(['queued', 'delivered', 'failed']),
+    state: z.enum(['queued', 'delivered', 'failed', 'superseded']).describe('superseded: never sent; recomposed with a later state'),
     attempts: z.number().int(),
     xPostId: z.string().nullable(),
     outcome: z.enum(['posted', 'already-posted']).nullable().describe('already-posted: X refused a duplicate, so an earlier attempt got through'),
@@ -346,7 +347,7 @@ const accounts: FastifyPluginAsyncZod<AccountRoutesOptions> = async (app, option
         tags: ['accounts'],
         params: z.object({ accountId }),
         querystring: z.object({
-          state: z.enum(['queued', 'delivered', 'failed']).optional(),
+          state: z.enum(['queued', 'delivered', 'failed', 'superseded']).optional(),
           limit: z.coerce.number().int().min(1).max(200).default(50),
           before: postId.optional().describe('Continue from a previous page: its `next`'),
         }),
