@@ -58,11 +58,21 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   let unlisten: (() => Promise<void>) | null = null;
   let wakeUp: (() => void) | null = null;
   let woken = false;
+  // Composing is looked at when something may have made it possible: a commit's NOTIFY,
+  // a batch finished, a timer or the poll; not after every single post delivered.
+  let composeDue = true;
+  let nextComposeAt: Date | null = null;
   let lastPrune = 0;
 
-  const wake = () => {
+  /** Runs the loop again now (claims; composing only if due). */
+  const nudge = () => {
     woken = true;
     wakeUp?.();
+  };
+  /** Looks at everything again now: claims and composing. */
+  const wake = () => {
+    composeDue = true;
+    nudge();
   };
 
   function clientFor(post: ClaimedPost): TwitterApi {
@@ -117,7 +127,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       log.warn({ post: post.id, account: post.handle, attempt: post.attempts }, 'attempt outlived its lease; another worker will take the post over');
       return;
     }
-    const recorded = await completePost(db, post, workerId, result);
+    const { recorded, batchDone } = await completePost(db, post, workerId, result);
+    // The account's next changes may be composed now that its batch is done.
+    if (batchDone) composeDue = true;
     const fields = { post: post.id, account: post.handle, attempt: post.attempts };
     if (!recorded) log.warn(fields, 'lease lost before the outcome was recorded; the post is another worker’s now');
     else if (result.kind === 'delivered') log.debug({ ...fields, xPostId: result.xPostId, outcome: result.outcome }, 'post delivered');
@@ -151,7 +163,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         .catch((error: unknown) => log.error({ err: error, post: post.id }, 'recording a delivery failed; the lease will expire and the post be retried'))
         .finally(() => {
           inFlight.delete(task);
-          wake();
+          nudge();
         });
       inFlight.add(task);
     }
@@ -163,8 +175,11 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       woken = false;
       let sleepUntil = Date.now() + options.pollMs;
       try {
-        const readyAt = await compose();
-        if (readyAt) sleepUntil = Math.min(sleepUntil, readyAt.getTime());
+        if (composeDue) {
+          composeDue = false;
+          nextComposeAt = await compose();
+        }
+        if (nextComposeAt) sleepUntil = Math.min(sleepUntil, nextComposeAt.getTime());
         const { claimed, budgetRoomAt } = await claim();
         if (claimed > 0) woken = true; // more may be ready behind them
         if (budgetRoomAt) sleepUntil = Math.min(sleepUntil, budgetRoomAt.getTime() + 1);
@@ -178,7 +193,11 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       }
       if (!running || woken) continue;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.max(0, sleepUntil - Date.now()));
+        const timer = setTimeout(() => {
+          // Slept until a timer or the poll: time may have made accounts ready.
+          composeDue = true;
+          resolve();
+        }, Math.max(0, sleepUntil - Date.now()));
         wakeUp = () => {
           clearTimeout(timer);
           resolve();

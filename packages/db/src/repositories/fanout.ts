@@ -403,9 +403,15 @@ export type DeliveryResult =
 /**
  * Records the outcome of a claimed post. Only the lease holder's outcome counts: a
  * worker whose lease expired (and whose post another worker took over) changes nothing.
- * Returns whether the outcome was recorded.
+ * Says whether the outcome was recorded, and whether the post's batch has nothing left
+ * to send (the account may then have its next changes composed).
  */
-export async function completePost(db: Kysely<DB>, post: Pick<ClaimedPost, 'id' | 'clusterId'>, workerId: string, result: DeliveryResult): Promise<boolean> {
+export async function completePost(
+  db: Kysely<DB>,
+  post: Pick<ClaimedPost, 'id' | 'clusterId'>,
+  workerId: string,
+  result: DeliveryResult,
+): Promise<{ recorded: boolean; batchDone: boolean }> {
   return db.transaction().execute(async (trx) => {
     const now = await dbNow(trx);
     const mine = trx.updateTable('fanout_posts').where('id', '=', post.id).where('lease_owner', '=', workerId).where('state', '=', 'queued');
@@ -424,7 +430,7 @@ export async function completePost(db: Kysely<DB>, post: Pick<ClaimedPost, 'id' 
     } else {
       updated = await mine.set({ ...release, state: 'failed', last_error: result.reason }).executeTakeFirst();
     }
-    if (Number(updated.numUpdatedRows) === 0) return false;
+    if (Number(updated.numUpdatedRows) === 0) return { recorded: false, batchDone: false };
     const success = result.kind === 'delivered';
     await trx
       .insertInto('fanout_accounts')
@@ -452,7 +458,15 @@ export async function completePost(db: Kysely<DB>, post: Pick<ClaimedPost, 'id' 
       await trx.updateTable('clusters').set({ paused: true, paused_reason: result.reason, paused_at: now }).where('id', '=', post.clusterId).execute();
       await appendAudit(trx, [{ actor: `system:dispatcher:${workerId}`, action: 'cluster.paused', entityType: 'cluster', entityId: post.clusterId, after: { paused: true, reason: result.reason } }]);
     }
-    return true;
+    const left = await trx
+      .selectFrom('fanout_posts as p')
+      .innerJoin('fanout_posts as q', 'q.batch_id', 'p.batch_id')
+      .select('q.id')
+      .where('p.id', '=', post.id)
+      .where('q.state', '=', 'queued')
+      .limit(1)
+      .executeTakeFirst();
+    return { recorded: true, batchDone: left === undefined };
   });
 }
 
