@@ -142,6 +142,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     const defaults = { coalesceSeconds: options.coalesceSeconds, ...(options.recomposeAfterSeconds === undefined ? {} : { recomposeAfterSeconds: options.recomposeAfterSeconds }) };
     const { now, accounts } = await pendingAccounts(db, defaults);
     const ready = accounts.filter((a) => a.waiting === null);
+    log.trace({ accounts }, 'pending accounts');
     // A few at a time: each is a short transaction on its own account.
     for (let i = 0; i < ready.length; i += 4) {
       const batches = await Promise.all(ready.slice(i, i + 4).map((a) => composeBatch(db, a.clusterId, defaults)));
