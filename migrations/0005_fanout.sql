@@ -71,6 +71,12 @@ create table fanout_posts (
   -- a posting window, or overtaken by newer changes before any part went).
   state             text not null default 'queued' check (state in ('queued', 'delivered', 'failed', 'superseded')),
   attempts          integer not null default 0,
+  -- Attempts whose outcome was recorded; fewer than attempts: one is in flight, or its
+  -- worker died, and the post may be on X.
+  outcomes          integer not null default 0,
+  -- Some attempt may have reached X (anything but a definite refusal: a 429, a 401/403).
+  -- A batch with such a post, or a delivered one, is finished as it is, never superseded.
+  maybe_on_x        boolean not null default false,
   first_attempt_at  timestamptz,
   not_before        timestamptz not null default now(),
   lease_owner       text,

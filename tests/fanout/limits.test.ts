@@ -135,3 +135,44 @@ void t.test('a batch held back and never tried gives way: to newer changes, and 
   t.match(posts[1]!.text, /Kendal is closed/);
   t.equal(posts.filter((p) => /Kendal/.test(p.text)).length, 1, 'once, however often it was recomposed');
 });
+
+void t.test('a post X refused with a 429 was not posted: its batch still gives way to a newer change', async (t) => {
+  const f = await fanoutFixture(t);
+  // X allows this account nothing for a minute: the first attempt gets a 429.
+  await f.control('PUT', '/_control/rate-limits', { 'POST /2/tweets': [{ scope: 'user', limit: 0, windowMs: 60_000 }] });
+  await f.newDispatcher().start();
+  await f.notice({ ...closed, offices: [CARLISLE] });
+  await waitFor('the 429', async () => {
+    const p = await f.database.db.selectFrom('fanout_posts').selectAll().executeTakeFirst();
+    return p !== undefined && p.attempts === 1 && p.outcomes === 1 && p;
+  });
+  const post = await f.database.db.selectFrom('fanout_posts').selectAll().executeTakeFirstOrThrow();
+  t.equal(post.maybe_on_x, false, 'a 429 means X posted nothing');
+  t.equal(post.state, 'queued');
+  await f.notice({ status: 'open', offices: [CARLISLE] });
+  await waitFor('superseded', async () => (await f.database.db.selectFrom('fanout_posts').select('state').executeTakeFirstOrThrow()).state === 'superseded');
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  t.equal((await f.database.db.selectFrom('fanout_posts').select('id').where('state', '=', 'queued').execute()).length, 0, 'Carlisle is open as followers last heard: nothing replaces it');
+  t.equal((await f.posts()).length, 0, 'and nothing was ever posted');
+});
+
+void t.test('a batch partly delivered (one language refused for good) still counts as heard: the reopening is posted', async (t) => {
+  const f = await fanoutFixture(t);
+  // The first post (English) is refused for good; the Welsh one goes.
+  await f.control('POST', '/_control/faults', { kind: 'status', status: 400, method: 'POST', path: '/2/tweets', count: 1, body: { title: 'Invalid Request', detail: 'refused', type: 'about:blank', status: 400 } });
+  await f.newDispatcher().start();
+  await f.notice({ ...closed, offices: ['aberdare-9820'] });
+  await waitFor('batch done', async () => {
+    const rows = await f.database.db.selectFrom('fanout_posts').select('state').execute();
+    return rows.length === 2 && rows.every((r) => r.state !== 'queued');
+  });
+  const rows = await f.database.db.selectFrom('fanout_posts').select(['language', 'state']).orderBy('id').execute();
+  t.same(rows, [{ language: 'en', state: 'failed' }, { language: 'cy', state: 'delivered' }]);
+  await f.notice({ status: 'open', offices: ['aberdare-9820'] });
+  const posts = await waitFor('the reopening', async () => {
+    const p = await f.posts();
+    return p.length === 3 && p;
+  });
+  t.match(posts[1]!.text, /Aberdare is open again/, 'English followers hear it is open');
+  t.match(posts[2]!.text, /Mae Aberdâr ar agor eto/);
+});

@@ -231,6 +231,8 @@ export interface FanoutPostsTable {
   text: string;
   state: Generated<PostState>;
   attempts: Generated<number>;
+  outcomes: Generated<number>;
+  maybe_on_x: Generated<boolean>;
   first_attempt_at: Timestamp | null;
   not_before: CreatedAt;
   lease_owner: string | null;

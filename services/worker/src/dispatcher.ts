@@ -62,6 +62,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   // a batch finished, a timer or the poll; not after every single post delivered.
   let composeDue = true;
   let nextComposeAt: Date | null = null;
+  let lastCompose = 0;
   let lastPrune = 0;
 
   /** Runs the loop again now (claims; composing only if due). */
@@ -86,7 +87,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     return client;
   }
 
-  async function attempt(post: ClaimedPost): Promise<DeliveryResult> {
+  async function attempt(post: ClaimedPost, claimedAt: number): Promise<DeliveryResult> {
     let client: TwitterApi;
     try {
       client = clientFor(post);
@@ -103,7 +104,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         // so that the thread's next part can reply to it.
         // Only a post made since this one was first tried can be it (a minute's grace for clocks).
         const since = new Date(post.firstAttemptAt.getTime() - 60_000);
-        const found = post.xUserId ? await findRecentPost(client, post.xUserId, post.text, { since }).catch(() => null) : null;
+        // Only while most of the lease is left: the outcome must be recorded before it ends.
+        const timeLeft = Date.now() - claimedAt < options.leaseMs / 2;
+        const found = post.xUserId && timeLeft ? await findRecentPost(client, post.xUserId, post.text, { since }).catch(() => null) : null;
         return { kind: 'delivered', outcome: 'already-posted', xPostId: found?.id ?? null };
       }
       if (verdict.kind === 'retry') {
@@ -117,16 +120,10 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     }
   }
 
-  async function deliver(post: ClaimedPost): Promise<void> {
-    // The attempt (post, and a timeline lookup after a duplicate) must end well within the
-    // lease; past that another worker may take the post over, so this one records nothing.
-    let timer: NodeJS.Timeout | undefined;
-    const overdue = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), Math.floor(options.leaseMs * 0.8))));
-    const result = await Promise.race([attempt(post), overdue]).finally(() => clearTimeout(timer));
-    if (result === null) {
-      log.warn({ post: post.id, account: post.handle, attempt: post.attempts }, 'attempt outlived its lease; another worker will take the post over');
-      return;
-    }
+  async function deliver(post: ClaimedPost, claimedAt: number): Promise<void> {
+    // However late the answer, it is recorded: completePost accepts it only from the lease
+    // holder, so a post another worker has taken over in the meantime is left to it.
+    const result = await attempt(post, claimedAt);
     const { recorded, batchDone } = await completePost(db, post, workerId, result);
     // The account's next changes may be composed now that its batch is done.
     if (batchDone) composeDue = true;
@@ -145,8 +142,12 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     log.trace({ accounts }, 'pending accounts');
     // A few at a time: each is a short transaction on its own account.
     for (let i = 0; i < ready.length; i += 4) {
-      const batches = await Promise.all(ready.slice(i, i + 4).map((a) => composeBatch(db, a.clusterId, defaults)));
-      for (const b of batches) if (b) log.debug({ account: b.clusterId, offices: b.offices.length, posts: b.posts, superseded: b.superseded }, 'changes composed');
+      // One account's failure must not hold back the others.
+      const batches = await Promise.allSettled(ready.slice(i, i + 4).map((a) => composeBatch(db, a.clusterId, defaults)));
+      for (const [j, b] of batches.entries()) {
+        if (b.status === 'rejected') log.error({ err: b.reason as unknown, account: ready[i + j]?.clusterId }, 'composing failed; tried again at the next look');
+        else if (b.value) log.debug({ account: b.value.clusterId, offices: b.value.offices.length, posts: b.value.posts, superseded: b.value.superseded }, 'changes composed');
+      }
     }
     const next = accounts.filter((a) => a.waiting === 'coalescing' || a.waiting === 'posting-window').map((a) => a.readyAt?.getTime() ?? Infinity);
     const soonest = Math.min(...next);
@@ -158,9 +159,17 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   async function claim(): Promise<{ claimed: number; budgetRoomAt: Date | null }> {
     const room = options.concurrency - inFlight.size;
     if (room <= 0) return { claimed: 0, budgetRoomAt: null };
-    const { posts, budgetRoomAt } = await claimPosts(db, { workerId, leaseMs: options.leaseMs, limit: room, userBudget: options.userBudget, appBudget: options.appBudget });
+    const { posts, budgetRoomAt, now } = await claimPosts(db, {
+      workerId,
+      leaseMs: options.leaseMs,
+      limit: room,
+      userBudget: options.userBudget,
+      appBudget: options.appBudget,
+      ...(options.recomposeAfterSeconds === undefined ? {} : { recomposeAfterSeconds: options.recomposeAfterSeconds }),
+    });
+    const claimedAt = Date.now();
     for (const post of posts) {
-      const task = deliver(post)
+      const task = deliver(post, claimedAt)
         .catch((error: unknown) => log.error({ err: error, post: post.id }, 'recording a delivery failed; the lease will expire and the post be retried'))
         .finally(() => {
           inFlight.delete(task);
@@ -168,17 +177,27 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         });
       inFlight.add(task);
     }
-    return { claimed: posts.length, budgetRoomAt };
+    // budgetRoomAt is on the database's clock: as a delay on ours.
+    return { claimed: posts.length, budgetRoomAt: budgetRoomAt && now ? new Date(claimedAt + Math.max(0, budgetRoomAt.getTime() - now.getTime())) : null };
   }
 
   async function run(): Promise<void> {
     while (running) {
       woken = false;
       let sleepUntil = Date.now() + options.pollMs;
+      // However busy delivering keeps the loop, composing is looked at every poll interval
+      // (a batch going stale, a setting changed) and when a timer falls due.
+      if (Date.now() - lastCompose >= options.pollMs || (nextComposeAt && nextComposeAt.getTime() <= Date.now())) composeDue = true;
       try {
         if (composeDue) {
           composeDue = false;
-          nextComposeAt = await compose();
+          lastCompose = Date.now();
+          try {
+            nextComposeAt = await compose();
+          } catch (error) {
+            composeDue = true;
+            throw error;
+          }
         }
         if (nextComposeAt) sleepUntil = Math.min(sleepUntil, nextComposeAt.getTime());
         const { claimed, budgetRoomAt } = await claim();

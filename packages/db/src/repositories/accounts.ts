@@ -308,6 +308,8 @@ export async function createAccount(db: Kysely<DB>, input: NewAccount, actor: st
   }
 }
 
+const wakeDispatchers = (trx: Transaction<DB>) => sql`select pg_notify(${FANOUT_CHANNEL}, '')`.execute(trx);
+
 /** Changes an account's settings; only the fields given. Audited with what changed. */
 export async function updateAccount(db: Kysely<DB>, id: string, patch: AccountSettingsPatch, actor: string, options: AccountReadOptions = {}): Promise<AccountWriteResult> {
   validate(patch);
@@ -331,6 +333,8 @@ export async function updateAccount(db: Kysely<DB>, id: string, patch: AccountSe
       if (Object.keys(diff.after).length > 0) await appendAudit(trx, [{ actor, action: 'cluster.updated', entityType: 'cluster', entityId: id, ...diff }]);
       // Offices show their account's handle: cached office documents must be rendered again.
       if (before.handle !== after.handle) await notifyOfficesChanged(trx);
+      // A new posting window, coalescing or urgency setting may make waiting changes ready.
+      await wakeDispatchers(trx);
       return { outcome: 'ok', account: after };
     });
   } catch (error) {
@@ -338,8 +342,6 @@ export async function updateAccount(db: Kysely<DB>, id: string, patch: AccountSe
     throw error;
   }
 }
-
-const wakeDispatchers = (trx: Transaction<DB>) => sql`select pg_notify(${FANOUT_CHANNEL}, '')`.execute(trx);
 
 /**
  * Stores an account's sealed (encrypted) tokens and its X user id. The audit log records
@@ -519,35 +521,7 @@ interface OutboxEntry {
   offices: string[] | null;
 }
 
-/**
- * A batch whose posts were all superseded (never sent, recomposed with a later state) gave
- * way to the account's next batch: follow the chain to the batch that stood.
- */
-async function standingBatches(db: Db, entries: readonly OutboxEntry[]): Promise<OutboxEntry[]> {
-  const result: OutboxEntry[] = [];
-  for (const entry of entries) {
-    let e = entry;
-    for (let guard = 0; e.batch_id !== null && e.composed_at !== null && guard < 100; guard++) {
-      const states = await db.selectFrom('fanout_posts').select('state').distinct().where('batch_id', '=', e.batch_id).execute();
-      if (states.length !== 1 || states[0]!.state !== 'superseded') break;
-      const next = await db
-        .selectFrom('fanout_batches')
-        .select(['id', 'composed_at', 'offices'])
-        .where('cluster_id', '=', e.cluster_id)
-        .where('composed_at', '>', e.composed_at)
-        .orderBy('composed_at')
-        .limit(1)
-        .executeTakeFirst();
-      if (!next) break;
-      e = { ...e, batch_id: next.id, composed_at: next.composed_at, offices: next.offices };
-    }
-    result.push(e);
-  }
-  return result;
-}
-
-async function describeEntries(db: Db, outbox: readonly OutboxEntry[]): Promise<ChangeFanout[]> {
-  const entries = await standingBatches(db, outbox);
+async function describeEntries(db: Db, entries: readonly OutboxEntry[]): Promise<ChangeFanout[]> {
   const composed = entries.filter((e) => e.batch_id !== null && (e.offices ?? []).includes(e.office_id));
   const batchIds = [...new Set(composed.map((e) => e.batch_id as string))];
   const posts = batchIds.length === 0 ? [] : await postsQuery(db).where('p.batch_id', 'in', batchIds).orderBy('p.id').execute();

@@ -12,9 +12,9 @@ import {
   type OfficeChange,
   type Readiness,
 } from '@jcp/domain';
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { appendAudit } from '../audit.js';
-import type { DB, FanoutPost, PostOutcome, StatusChangesTable } from '../types.js';
+import type { DB, FanoutPost, FanoutPostsTable, PostOutcome, StatusChangesTable } from '../types.js';
 
 /** Claims of posts are serialised so that the app-wide budget is counted exactly. */
 export const FANOUT_CLAIM_LOCK_KEY = 4_283_117_004;
@@ -52,6 +52,21 @@ export interface FanoutDefaults {
   recomposeAfterSeconds?: number;
 }
 
+/**
+ * Whether the batch of post `p` was begun: a part delivered, one that may have reached X,
+ * or an attempt whose outcome was never recorded (in flight, or its worker died).
+ */
+const startedBatch = (eb: ExpressionBuilder<DB & { p: FanoutPostsTable }, 'p'>) =>
+  eb
+    .exists(
+      eb
+        .selectFrom('fanout_posts as x')
+        .select('x.id')
+        .whereRef('x.batch_id', '=', 'p.batch_id')
+        .where((w) => w.or([w('x.state', '=', 'delivered'), w('x.maybe_on_x', '=', true), w('x.attempts', '>', w.ref('x.outcomes'))])),
+    )
+    .as('started');
+
 interface QueuedBatch {
   batchId: string;
   composedAt: Date;
@@ -66,7 +81,7 @@ async function queuedBatches(db: Kysely<DB> | Transaction<DB>, clusterId?: strin
     .selectFrom('fanout_posts as p')
     .innerJoin('fanout_batches as b', 'b.id', 'p.batch_id')
     .select(['p.cluster_id', 'p.batch_id', 'b.composed_at', 'b.urgent'])
-    .select((eb) => eb.exists(eb.selectFrom('fanout_posts as x').select('x.id').whereRef('x.batch_id', '=', 'p.batch_id').where('x.attempts', '>', 0)).as('started'))
+    .select(startedBatch)
     .where('p.state', '=', 'queued')
     .distinct();
   if (clusterId) query = query.where('p.cluster_id', '=', clusterId);
@@ -186,13 +201,15 @@ export async function composeBatch(db: Kysely<DB>, clusterId: string, defaults: 
     // started and stays) or skips them (they are superseded here).
     const queuedPosts = await trx.selectFrom('fanout_posts').select(['id', 'batch_id']).where('cluster_id', '=', clusterId).where('state', '=', 'queued').forUpdate().execute();
     let superseded: { office_id: string }[] = [];
-    let supersededUrgent = false;
+    let supersededBatch: QueuedBatch | undefined;
     if (queuedPosts.length > 0) {
       const batch = (await queuedBatches(trx, clusterId)).get(clusterId);
-      if (!supersedable(batch, pending.length > 0, now, defaults.recomposeAfterSeconds ?? DEFAULT_RECOMPOSE_AFTER_SECONDS)) return null;
+      if (!batch || !supersedable(batch, pending.length > 0, now, defaults.recomposeAfterSeconds ?? DEFAULT_RECOMPOSE_AFTER_SECONDS)) return null;
+      superseded = await trx.selectFrom('fanout_batch_offices').select('office_id').where('batch_id', '=', batch.batchId).execute();
+      // Nothing to say again and nothing new: leave it (never drop posts without a replacement).
+      if (superseded.length === 0 && pending.length === 0) return null;
       await trx.updateTable('fanout_posts').set({ state: 'superseded' }).where('id', 'in', queuedPosts.map((p) => p.id)).execute();
-      superseded = await trx.selectFrom('fanout_batch_offices').select('office_id').where('batch_id', '=', batch!.batchId).execute();
-      supersededUrgent = batch!.urgent;
+      supersededBatch = batch;
     }
     const officeIds = [...new Set([...pending.map((p) => p.office_id), ...superseded.map((o) => o.office_id)])];
     if (officeIds.length === 0) return null;
@@ -229,7 +246,7 @@ export async function composeBatch(db: Kysely<DB>, clusterId: string, defaults: 
     const batchId = randomUUID();
     await trx
       .insertInto('fanout_batches')
-      .values({ id: batchId, cluster_id: clusterId, composed_at: now, offices: toPost.map((c) => c.office_id), urgent: pending.some((p) => p.urgent) || supersededUrgent })
+      .values({ id: batchId, cluster_id: clusterId, composed_at: now, offices: toPost.map((c) => c.office_id), urgent: pending.some((p) => p.urgent) || (supersededBatch?.urgent ?? false) })
       .execute();
     if (toPost.length > 0) await trx.insertInto('fanout_batch_offices').values(toPost.map((c) => ({ batch_id: batchId, office_id: c.office_id, change_seq: c.seq }))).execute();
     let posts = 0;
@@ -248,7 +265,10 @@ export async function composeBatch(db: Kysely<DB>, clusterId: string, defaults: 
     if (pending.length > 0) {
       await trx.updateTable('fanout_outbox').set({ batch_id: batchId }).where('cluster_id', '=', clusterId).where('batch_id', 'is', null).where('change_seq', 'in', pending.map((p) => p.change_seq)).execute();
     }
-    return { batchId, clusterId, offices: toPost.map((c) => c.office_id), posts, superseded: superseded.length > 0 };
+    // The superseded batch's changes now belong to this one (what became of a change is
+    // one lookup); its posts stay, marked superseded, in the account's history.
+    if (supersededBatch) await trx.updateTable('fanout_outbox').set({ batch_id: batchId }).where('batch_id', '=', supersededBatch.batchId).execute();
+    return { batchId, clusterId, offices: toPost.map((c) => c.office_id), posts, superseded: supersededBatch !== undefined };
   });
 }
 
@@ -273,6 +293,8 @@ export interface ClaimOptions {
   limit: number;
   userBudget: BudgetRule;
   appBudget: BudgetRule;
+  /** As for composing (default {@link DEFAULT_RECOMPOSE_AFTER_SECONDS}). */
+  recomposeAfterSeconds?: number;
 }
 
 export interface ClaimedPost {
@@ -290,8 +312,10 @@ export interface ClaimedPost {
 
 export interface ClaimResult {
   posts: ClaimedPost[];
-  /** When an account held back by its budget will have room again (null: none is). */
+  /** When an account held back by its budget will have room again (null: none is), on the database's clock. */
   budgetRoomAt: Date | null;
+  /** The database's clock at the claim, to turn budgetRoomAt into a delay. */
+  now: Date | null;
 }
 
 /**
@@ -302,7 +326,7 @@ export interface ClaimResult {
  * are serialised by an advisory lock, so that budgets count exactly across workers.
  */
 export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise<ClaimResult> {
-  const none: ClaimResult = { posts: [], budgetRoomAt: null };
+  const none: ClaimResult = { posts: [], budgetRoomAt: null, now: null };
   return db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(${FANOUT_CLAIM_LOCK_KEY})`.execute(trx);
     const control = await trx.selectFrom('fanout_control').selectAll().executeTakeFirst();
@@ -323,9 +347,10 @@ export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise
       .innerJoin('fanout_batches as b', 'b.id', 'p.batch_id')
       .leftJoin('fanout_accounts as a', 'a.cluster_id', 'p.cluster_id')
       .select(['p.id', 'p.cluster_id', 'p.text', 'p.attempts', 'p.first_attempt_at', 'c.handle', 'c.x_user_id', 'c.credentials_encrypted'])
-      .select(['b.urgent', 'c.allow_urgent', 'c.posting_window_start', 'c.posting_window_end'])
+      .select(['b.urgent', 'b.composed_at', 'c.allow_urgent', 'c.posting_window_start', 'c.posting_window_end'])
+      .select((eb) => eb.exists(eb.selectFrom('fanout_outbox as o').select('o.change_seq').whereRef('o.cluster_id', '=', 'p.cluster_id').where('o.batch_id', 'is', null)).as('has_pending'))
       .select((eb) => eb.selectFrom('fanout_posts as r').select('r.x_post_id').whereRef('r.id', '=', 'p.reply_to_post_id').as('reply_to_x_id'))
-      .select((eb) => eb.exists(eb.selectFrom('fanout_posts as x').select('x.id').whereRef('x.batch_id', '=', 'p.batch_id').where('x.attempts', '>', 0)).as('started'))
+      .select(startedBatch)
       .where('p.id', 'in', (eb) => eb.selectFrom('fanout_posts').select((e) => e.fn.min('id').as('id')).where('state', '=', 'queued').groupBy('cluster_id'))
       // Again outside the subquery: a row completed by another worker since this statement's
       // snapshot is re-checked against its new version once locked, and must not pass.
@@ -342,11 +367,14 @@ export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise
     if (heads.length === 0) return none;
 
     // Each account's sends in its budget window: the budget arithmetic of packages/domain.
+    // A margin on the window: a send is timed here at the claim and at X on arrival, and
+    // X's windows are fixed where ours slides; a little stricter than X never meets a 429.
+    const userBudget = { limit: options.userBudget.limit, windowMs: options.userBudget.windowMs + Math.max(1_000, Math.floor(options.userBudget.windowMs / 100)) };
     const recent = await trx
       .selectFrom('fanout_sends')
       .select(['cluster_id', 'sent_at'])
       .where('cluster_id', 'in', heads.map((h) => h.cluster_id))
-      .where('sent_at', '>', new Date(now.getTime() - options.userBudget.windowMs))
+      .where('sent_at', '>', new Date(now.getTime() - userBudget.windowMs))
       .execute();
     const sentBy = new Map<string, Date[]>();
     for (const r of recent) sentBy.set(r.cluster_id, [...(sentBy.get(r.cluster_id) ?? []), r.sent_at]);
@@ -356,13 +384,17 @@ export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise
       // begun is finished, so that a thread is not left half-posted until the morning.
       const window = { start: h.posting_window_start, end: h.posting_window_end };
       if (!h.started && !inPostingWindow(window, now) && !(h.urgent && h.allow_urgent)) return false;
-      const wait = budgetWaitUntil(sentBy.get(h.cluster_id) ?? [], options.userBudget, now);
+      // A batch not begun that newer changes or time have overtaken is the composer's to
+      // replace: sending it now would post what is no longer true.
+      const batch = { batchId: '', composedAt: new Date(h.composed_at), urgent: h.urgent, started: Boolean(h.started) };
+      if (supersedable(batch, Boolean(h.has_pending), now, options.recomposeAfterSeconds ?? DEFAULT_RECOMPOSE_AFTER_SECONDS)) return false;
+      const wait = budgetWaitUntil(sentBy.get(h.cluster_id) ?? [], userBudget, now);
       waits.push(wait);
       return wait === null;
     });
     const chosen = claimable.slice(0, room);
     const budgetRoomAt = waits.filter((w): w is Date => w !== null).reduce<Date | null>((min, w) => (min === null || w < min ? w : min), null);
-    if (chosen.length === 0) return { posts: [], budgetRoomAt };
+    if (chosen.length === 0) return { posts: [], budgetRoomAt, now };
 
     const ids = chosen.map((h) => h.id);
     await trx
@@ -388,7 +420,7 @@ export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise
       attempts: h.attempts + 1,
       firstAttemptAt: h.first_attempt_at ?? now,
     }));
-    return { posts, budgetRoomAt };
+    return { posts, budgetRoomAt, now };
   });
 }
 
@@ -414,24 +446,31 @@ export async function completePost(
 ): Promise<{ recorded: boolean; batchDone: boolean }> {
   return db.transaction().execute(async (trx) => {
     const now = await dbNow(trx);
+    const current = await trx.selectFrom('fanout_posts').select(['first_attempt_at']).where('id', '=', post.id).executeTakeFirst();
     const mine = trx.updateTable('fanout_posts').where('id', '=', post.id).where('lease_owner', '=', workerId).where('state', '=', 'queued');
-    const release = { lease_owner: null, lease_expires_at: null };
+    // Every recorded outcome counts; anything but a definite refusal by X may have posted it.
+    const base = { lease_owner: null, lease_expires_at: null, outcomes: sql<number>`outcomes + 1` };
+    const mayHavePosted = { maybe_on_x: true };
     let updated;
-    if (result.kind === 'delivered') {
+    let outcome = result;
+    if (outcome.kind === 'retry' && !outcome.rateLimited && current?.first_attempt_at && now.getTime() - current.first_attempt_at.getTime() > GIVE_UP_AFTER_MS) {
+      outcome = { kind: 'failed', reason: `gave up after 24 hours of retries: ${outcome.reason}` };
+    }
+    if (outcome.kind === 'delivered') {
       // An id another post already holds is not this post's (a stale timeline match): unknown.
-      const taken = result.xPostId ? await trx.selectFrom('fanout_posts').select('id').where('x_post_id', '=', result.xPostId).executeTakeFirst() : undefined;
-      const xPostId = taken ? null : result.xPostId;
-      updated = await mine.set({ ...release, state: 'delivered', outcome: result.outcome, x_post_id: xPostId, delivered_at: now, delivered_by: workerId, last_error: null }).executeTakeFirst();
-      if (Number(updated.numUpdatedRows) > 0) await announceIfComplete(trx, post.id);
-    } else if (result.kind === 'retry' || result.kind === 'credentials-rejected') {
+      const taken = outcome.xPostId ? await trx.selectFrom('fanout_posts').select('id').where('x_post_id', '=', outcome.xPostId).executeTakeFirst() : undefined;
+      const xPostId = taken ? null : outcome.xPostId;
+      updated = await mine.set({ ...base, ...mayHavePosted, state: 'delivered', outcome: outcome.outcome, x_post_id: xPostId, delivered_at: now, delivered_by: workerId, last_error: null }).executeTakeFirst();
+    } else if (outcome.kind === 'retry') {
       // An app-wide block is kept on fanout_control (one place to see and lift it), not on each post.
-      const notBefore = result.kind === 'retry' && !result.appLimited ? result.notBefore : now;
-      updated = await mine.set({ ...release, not_before: notBefore, last_error: result.reason }).executeTakeFirst();
+      const notBefore = outcome.appLimited ? now : outcome.notBefore;
+      updated = await mine.set({ ...base, ...(outcome.rateLimited ? {} : mayHavePosted), not_before: notBefore, last_error: outcome.reason }).executeTakeFirst();
+    } else if (outcome.kind === 'credentials-rejected') {
+      updated = await mine.set({ ...base, not_before: now, last_error: outcome.reason }).executeTakeFirst();
     } else {
-      updated = await mine.set({ ...release, state: 'failed', last_error: result.reason }).executeTakeFirst();
+      updated = await mine.set({ ...base, ...(result.kind === 'failed' ? {} : mayHavePosted), state: 'failed', last_error: outcome.reason }).executeTakeFirst();
     }
     if (Number(updated.numUpdatedRows) === 0) return { recorded: false, batchDone: false };
-    const success = result.kind === 'delivered';
     await trx
       .insertInto('fanout_accounts')
       .values({ cluster_id: post.clusterId })
@@ -440,48 +479,48 @@ export async function completePost(
     await trx
       .updateTable('fanout_accounts')
       .set(
-        success
+        outcome.kind === 'delivered'
           ? { last_success_at: now, consecutive_failures: 0, last_error: null }
           : {
               last_failure_at: now,
-              last_error: result.reason,
+              last_error: outcome.reason,
               consecutive_failures: sql`consecutive_failures + 1`,
-              ...(result.kind === 'retry' && result.rateLimited && !result.appLimited ? { blocked_until: result.notBefore } : {}),
+              ...(outcome.kind === 'retry' && outcome.rateLimited && !outcome.appLimited ? { blocked_until: outcome.notBefore } : {}),
             },
       )
       .where('cluster_id', '=', post.clusterId)
       .execute();
-    if (result.kind === 'retry' && result.appLimited) {
-      await trx.updateTable('fanout_control').set({ app_blocked_until: sql<Date>`greatest(app_blocked_until, ${result.notBefore})` }).execute();
+    if (outcome.kind === 'retry' && outcome.appLimited) {
+      await trx.updateTable('fanout_control').set({ app_blocked_until: sql<Date>`greatest(app_blocked_until, ${outcome.notBefore})` }).execute();
     }
-    if (result.kind === 'credentials-rejected') {
-      await trx.updateTable('clusters').set({ paused: true, paused_reason: result.reason, paused_at: now }).where('id', '=', post.clusterId).execute();
-      await appendAudit(trx, [{ actor: `system:dispatcher:${workerId}`, action: 'cluster.paused', entityType: 'cluster', entityId: post.clusterId, after: { paused: true, reason: result.reason } }]);
+    if (outcome.kind === 'credentials-rejected') {
+      await trx.updateTable('clusters').set({ paused: true, paused_reason: outcome.reason, paused_at: now }).where('id', '=', post.clusterId).execute();
+      await appendAudit(trx, [{ actor: `system:dispatcher:${workerId}`, action: 'cluster.paused', entityType: 'cluster', entityId: post.clusterId, after: { paused: true, reason: outcome.reason } }]);
     }
-    const left = await trx
-      .selectFrom('fanout_posts as p')
-      .innerJoin('fanout_posts as q', 'q.batch_id', 'p.batch_id')
-      .select('q.id')
-      .where('p.id', '=', post.id)
-      .where('q.state', '=', 'queued')
-      .limit(1)
-      .executeTakeFirst();
-    return { recorded: true, batchDone: left === undefined };
+    const batchDone = await announceIfDone(trx, post.id);
+    return { recorded: true, batchDone };
   });
 }
 
+/** A post retried for this long is given up on (unless X's rate limit is what holds it): what it says is long out of date. */
+const GIVE_UP_AFTER_MS = 24 * 60 * 60_000;
+
 /**
- * Once every post of a batch is delivered, its offices' states are what followers have
- * heard: later changes are compared with them. A batch with a failed post is not.
+ * When a batch has nothing left to send: if any of its posts was delivered, its offices'
+ * states are what followers have heard (a later change is compared with them; a redundant
+ * "open again" is harmless, a missing one is not). Says whether the batch is done.
  */
-async function announceIfComplete(trx: Transaction<DB>, postId: string): Promise<void> {
+async function announceIfDone(trx: Transaction<DB>, postId: string): Promise<boolean> {
   const post = await trx.selectFrom('fanout_posts').select('batch_id').where('id', '=', postId).executeTakeFirstOrThrow();
-  const unfinished = await trx.selectFrom('fanout_posts').select('id').where('batch_id', '=', post.batch_id).where('state', '!=', 'delivered').limit(1).executeTakeFirst();
-  if (unfinished) return;
-  await sql`
-    insert into fanout_announced (office_id, change_seq, batch_id)
-    select office_id, change_seq, batch_id from fanout_batch_offices where batch_id = ${post.batch_id}
-    on conflict (office_id) do update set change_seq = excluded.change_seq, batch_id = excluded.batch_id`.execute(trx);
+  const states = await trx.selectFrom('fanout_posts').select('state').distinct().where('batch_id', '=', post.batch_id).execute();
+  if (states.some((s) => s.state === 'queued')) return false;
+  if (states.some((s) => s.state === 'delivered')) {
+    await sql`
+      insert into fanout_announced (office_id, change_seq, batch_id)
+      select office_id, change_seq, batch_id from fanout_batch_offices where batch_id = ${post.batch_id}
+      on conflict (office_id) do update set change_seq = excluded.change_seq, batch_id = excluded.batch_id`.execute(trx);
+  }
+  return true;
 }
 
 /** Deletes budget records older than the longest budget window. */
