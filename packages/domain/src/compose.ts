@@ -287,6 +287,14 @@ function groupChanges(changes: readonly OfficeChange[], now: Date, language: Lan
   return [...groups.values()];
 }
 
+/**
+ * The sentences about these offices, those in the same state sharing one ("Barrow and
+ * Kendal are closed …"), in order of first appearance: for a reply to a citizen.
+ */
+export function statusSentences(changes: readonly OfficeChange[], now: Date, language: Language): string[] {
+  return groupChanges(changes, now, language).map((g) => officeLine(g.change, g.names, now, language));
+}
+
 /** Shortens the office name with an ellipsis until its line fits in a part on its own. */
 function fittedLine(change: OfficeChange, name: string, now: Date, language: Language, layout: Layout): string {
   const full = officeLine(change, [name], now, language);

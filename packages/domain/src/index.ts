@@ -8,3 +8,5 @@ export * from './posting-window.js';
 export * from './budget.js';
 export * from './announcement.js';
 export * from './fanout-readiness.js';
+export * from './mentions/index.js';
+export * from './reply.js';

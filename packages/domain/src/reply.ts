@@ -1,0 +1,103 @@
+/**
+ * The reply to a citizen who asked an account whether an office is open: templated (X
+ * requires approval for generated replies), polite, in the language of the question,
+ * within 280 weighted characters, and never repeating what the citizen wrote.
+ */
+import { fitsInPost, statusSentences, type Language, type OfficeChange } from './compose.js';
+import { londonParts } from './london-time.js';
+
+export interface LiveHours {
+  /** ISO weekdays (1 = Monday) when people answer. */
+  days: readonly number[];
+  start: string;
+  end: string;
+}
+
+export const DEFAULT_LIVE_HOURS: LiveHours = Object.freeze({ days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' });
+
+export interface ReplyInput {
+  language: Language;
+  /** The offices the question named, with their then-current state. */
+  asked: readonly OfficeChange[];
+  /** When no office was named: the account's offices in business, and those disrupted now. */
+  cluster?: { total: number; disrupted: readonly OfficeChange[] };
+  /** The question was about a later day than today. */
+  later?: boolean;
+  now: Date;
+  liveHours?: LiveHours;
+}
+
+const TEXT = {
+  en: {
+    thanks: 'Thanks for asking.',
+    openAsNormal: (names: string, many: boolean) => `${names} ${many ? 'are' : 'is'} open as normal.`,
+    allOpen: (total: number) => `All ${total} of our offices are open as normal.`,
+    othersOpen: (n: number) => (n === 1 ? 'Our other office is open as normal.' : `Our other ${n} offices are open as normal.`),
+    manyDisrupted: (n: number, total: number) => `${n} of our ${total} offices are closed or opening late: our latest posts say which. The others are open as normal.`,
+    later: 'We will post here if that changes.',
+    team: (hours: string) => `Our team is here ${hours} if you need more help.`,
+    weekdays: 'Monday to Friday',
+    everyDay: 'every day',
+    and: 'and',
+  },
+  cy: {
+    thanks: 'Diolch am ofyn.',
+    openAsNormal: (names: string) => `Mae ${names} ar agor fel arfer.`,
+    allOpen: (total: number) => `Mae pob un o'n ${total} swyddfa ar agor fel arfer.`,
+    othersOpen: (n: number) => (n === 1 ? "Mae ein swyddfa arall ar agor fel arfer." : `Mae ein ${n} swyddfa arall ar agor fel arfer.`),
+    manyDisrupted: (n: number, total: number) => `Mae ${n} o'n ${total} swyddfa ar gau neu'n agor yn hwyr: mae ein negeseuon diweddaraf yn dweud pa rai. Mae'r lleill ar agor fel arfer.`,
+    later: "Byddwn yn postio yma os bydd hynny'n newid.",
+    team: (hours: string) => `Mae ein tîm yma ${hours} os oes angen rhagor o help arnoch.`,
+    weekdays: 'o ddydd Llun i ddydd Gwener',
+    everyDay: 'bob dydd',
+    and: 'a',
+  },
+} as const;
+
+function liveNow(hours: LiveHours, now: Date): boolean {
+  const local = londonParts(now);
+  return hours.days.includes(local.isoWeekday) && local.time >= hours.start && local.time < hours.end;
+}
+
+function hoursWords(hours: LiveHours, language: Language): string {
+  const t = TEXT[language];
+  const days = hours.days.length === 7 ? t.everyDay : hours.days.join(',') === '1,2,3,4,5' ? t.weekdays : '';
+  return `${hours.start}-${hours.end}${days ? ` ${days}` : ''}`;
+}
+
+/** Open offices get "open as normal" (not "open again": nothing may have happened). */
+function sentences(changes: readonly OfficeChange[], now: Date, language: Language): string[] {
+  const open = changes.filter((c) => c.status === 'open');
+  const disrupted = changes.filter((c) => c.status !== 'open');
+  const out = statusSentences(disrupted, now, language);
+  if (open.length > 0) {
+    const names = open.map((c) => (language === 'cy' && c.welshName ? c.welshName : c.officeName));
+    const list = names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} ${TEXT[language].and} ${names.at(-1)!}`;
+    out.push(TEXT[language].openAsNormal(list, names.length > 1));
+  }
+  return out;
+}
+
+export function composeStatusReply(input: ReplyInput): string {
+  const { language, now } = input;
+  const t = TEXT[language];
+  const hours = input.liveHours ?? DEFAULT_LIVE_HOURS;
+  const body: string[] = [];
+  if (input.asked.length > 0) {
+    body.push(...sentences(input.asked, now, language));
+  } else if (input.cluster) {
+    const { total, disrupted } = input.cluster;
+    if (disrupted.length === 0) body.push(t.allOpen(total));
+    else {
+      const named = [...statusSentences(disrupted, now, language), t.othersOpen(total - disrupted.length)];
+      body.push(...(fitsInPost([t.thanks, ...named].join(' ')) ? named : [t.manyDisrupted(disrupted.length, total)]));
+    }
+  }
+  const tail: string[] = [];
+  if (input.later) tail.push(t.later);
+  if (!liveNow(hours, now)) tail.push(t.team(hoursWords(hours, language)));
+  // Whole sentences only: drop the tail, then office sentences from the end, to fit.
+  let parts = [t.thanks, ...body, ...tail];
+  while (!fitsInPost(parts.join(' ')) && parts.length > 2) parts = parts.slice(0, -1);
+  return parts.join(' ');
+}
