@@ -37,6 +37,7 @@ const NEGATIVE = words(`
   hospital station trains train buses bus rail railway airport bridge pub bars bar vacancy vacancies job jobs role position mind door window
   ticket tickets payment payments uc universal credit pip esa jsa benefit benefits restaurant cafe gym pool tip nursery college uni university
   parking carpark car toilet toilets lift park parks museum church post mail border borders nominations vote poll scheme consultation investigation dispute appeal mandatory reconsideration
+  childminder childminders childcare creche kids kid daycare
   cais gyfrif cyfrif llinell ffon ffordd ffyrdd ysgol ysgolion siop siopau banc budd-dal gredyd credyd
 `);
 const STRONG = words('jobcentre office offices branch centre building swyddfa canolfan you chi chdi');
@@ -151,7 +152,7 @@ function hasQuestionForm(tokens: readonly Token[], s: Sentence, text: string, of
 
 type Subject = 'strong' | 'weak' | 'negative';
 
-const NEAR = words('near nearby by beside opposite behind next across in at outside');
+const NEAR = words('near nearby by beside opposite behind next across in at outside to i yn yng ym ger wrth');
 const PLACES_NOT_OFFICES = words('costa greggs mcdonalds maccies starbucks food foodbank cafe caff library bank shop pharmacy chemist gym pool');
 
 /** "is the food bank near bolton jobcentre open", "the library in kendal": asks about that other place. */
