@@ -176,3 +176,23 @@ void t.test('a batch partly delivered (one language refused for good) still coun
   t.match(posts[1]!.text, /Aberdare is open again/, 'English followers hear it is open');
   t.match(posts[2]!.text, /Mae Aberdâr ar agor eto/);
 });
+
+void t.test("a thread part whose answer was lost, and whose id X's timeline could not give at once: the next part still replies to it", async (t) => {
+  const f = await fanoutFixture(t);
+  await f.control('POST', '/_control/faults', { kind: 'lostAnswer', method: 'POST', path: '/2/tweets', count: 1 });
+  await f.control('POST', '/_control/faults', { kind: 'status', status: 503, method: 'GET', path: '/2/users/:id/tweets', count: 1 });
+  await f.newDispatcher({ concurrency: 1 }).start();
+  await f.notice({ ...closed, district: '101' });
+  const rows = await waitFor('all delivered', async () => {
+    const r = await f.database.db.selectFrom('fanout_posts').selectAll().orderBy('id').execute();
+    return r.length > 1 && r.every((p) => p.state === 'delivered') && r;
+  });
+  const first = rows[0]!;
+  t.equal(first.outcome, 'already-posted', 'the first part got through, its answer lost');
+  t.ok(first.x_post_id, 'its id was found when the second part needed it');
+  const posts = await f.posts();
+  t.equal(posts.length, rows.length, 'nothing twice');
+  const second = posts.find((p) => p.id === rows[1]!.x_post_id);
+  t.equal(second?.inReplyToTweetId, first.x_post_id, 'the thread holds together');
+  t.same((await f.control('GET', '/_control/faults')).faults, [], 'the timeline failed once, as planned');
+});

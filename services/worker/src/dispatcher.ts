@@ -3,7 +3,7 @@
 // database's locks and leases decide who does what (see packages/db/src/repositories/fanout.ts).
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { claimPosts, completePost, composeBatch, FANOUT_CHANNEL, pendingAccounts, pruneSends, type ClaimedPost, type Database, type DeliveryResult } from '@jcp/db';
+import { claimPosts, completePost, composeBatch, FANOUT_CHANNEL, pendingAccounts, pruneSends, recordRecoveredXId, type ClaimedPost, type Database, type DeliveryResult } from '@jcp/db';
 import type { BudgetRule } from '@jcp/domain';
 import type { Logger } from '@jcp/log';
 import { classifyXError, createXClient, findRecentPost, openAccountTokens, postTweet } from '@jcp/x-client';
@@ -94,8 +94,19 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     } catch {
       return { kind: 'credentials-rejected', reason: 'stored credentials could not be decrypted with the configured key' };
     }
+    let replyTo = post.replyToXId ?? undefined;
+    if (!replyTo && post.replyTo && post.xUserId) {
+      // The previous part went out but its answer was lost: find it, so that this part
+      // continues the thread rather than standing alone.
+      const since = new Date(post.replyTo.firstAttemptAt.getTime() - 60_000);
+      const found = await findRecentPost(client, post.xUserId, post.replyTo.text, { since }).catch(() => null);
+      if (found) {
+        replyTo = found.id;
+        await recordRecoveredXId(db, post.replyTo.postId, found.id);
+      }
+    }
     try {
-      const { id } = await postTweet(client, post.text, post.replyToXId ?? undefined);
+      const { id } = await postTweet(client, post.text, replyTo);
       return { kind: 'delivered', outcome: 'posted', xPostId: id };
     } catch (error) {
       const verdict = classifyXError(error, Date.now(), { attempt: post.attempts - 1, ...(options.random ? { random: options.random } : {}) });

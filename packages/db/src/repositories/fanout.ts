@@ -305,6 +305,8 @@ export interface ClaimedPost {
   credentials: string | null;
   text: string;
   replyToXId: string | null;
+  /** The previous part of the thread when its X id is not known (its answer was lost): to look it up. */
+  replyTo: { postId: string; text: string; firstAttemptAt: Date } | null;
   attempts: number;
   /** When this post was first tried: a post X holds from before then is not this one. */
   firstAttemptAt: Date;
@@ -350,6 +352,9 @@ export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise
       .select(['b.urgent', 'b.composed_at', 'c.allow_urgent', 'c.posting_window_start', 'c.posting_window_end'])
       .select((eb) => eb.exists(eb.selectFrom('fanout_outbox as o').select('o.change_seq').whereRef('o.cluster_id', '=', 'p.cluster_id').where('o.batch_id', 'is', null)).as('has_pending'))
       .select((eb) => eb.selectFrom('fanout_posts as r').select('r.x_post_id').whereRef('r.id', '=', 'p.reply_to_post_id').as('reply_to_x_id'))
+      .select((eb) => eb.selectFrom('fanout_posts as r').select('r.text').whereRef('r.id', '=', 'p.reply_to_post_id').as('reply_to_text'))
+      .select((eb) => eb.selectFrom('fanout_posts as r').select('r.first_attempt_at').whereRef('r.id', '=', 'p.reply_to_post_id').as('reply_to_first_attempt_at'))
+      .select('p.reply_to_post_id')
       .select(startedBatch)
       .where('p.id', 'in', (eb) => eb.selectFrom('fanout_posts').select((e) => e.fn.min('id').as('id')).where('state', '=', 'queued').groupBy('cluster_id'))
       // Again outside the subquery: a row completed by another worker since this statement's
@@ -417,6 +422,7 @@ export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise
       credentials: h.credentials_encrypted ? Buffer.from(h.credentials_encrypted).toString('utf8') : null,
       text: h.text,
       replyToXId: h.reply_to_x_id ?? null,
+      replyTo: h.reply_to_post_id && !h.reply_to_x_id && h.reply_to_text ? { postId: h.reply_to_post_id, text: h.reply_to_text, firstAttemptAt: h.reply_to_first_attempt_at ?? now } : null,
       attempts: h.attempts + 1,
       firstAttemptAt: h.first_attempt_at ?? now,
     }));
@@ -521,6 +527,18 @@ async function announceIfDone(trx: Transaction<DB>, postId: string): Promise<boo
       on conflict (office_id) do update set change_seq = excluded.change_seq, batch_id = excluded.batch_id`.execute(trx);
   }
   return true;
+}
+
+/** Records the X id of a delivered post whose id was not known, found later on X (unless another post holds it). */
+export async function recordRecoveredXId(db: Kysely<DB>, postId: string, xPostId: string): Promise<void> {
+  await db
+    .updateTable('fanout_posts')
+    .set({ x_post_id: xPostId })
+    .where('id', '=', postId)
+    .where('x_post_id', 'is', null)
+    .where('state', '=', 'delivered')
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('fanout_posts as o').select('o.id').where('o.x_post_id', '=', xPostId))))
+    .execute();
 }
 
 /** Deletes budget records older than the longest budget window. */
