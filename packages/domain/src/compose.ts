@@ -140,6 +140,11 @@ const withCause = (s: string, cause: string) => (cause ? `${s} ${cause}` : s);
 const joinList = (names: readonly string[], andLast: (last: string) => string): string =>
   names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} ${andLast(names[names.length - 1]!)}`;
 
+/** "Barrow, Carlisle and Kendal" ("Barrow, Carlisle a Chendal"): a list of names as the posts write it. */
+export function listNames(names: readonly string[], language: Language): string {
+  return PHRASES[language].list(names);
+}
+
 /**
  * Welsh "and": "ac" before a vowel (accents aside: "ac Aberdâr", "ac Ystrad"); "a" with
  * the aspirate mutation otherwise (c, p, t become ch, ph, th: "a Chaerdydd", "a Phorthcawl",

@@ -3,7 +3,7 @@
  * requires approval for generated replies), polite, in the language of the question,
  * within 280 weighted characters, and never repeating what the citizen wrote.
  */
-import { fitsInPost, statusSentences, type Language, type OfficeChange } from './compose.js';
+import { fitsInPost, listNames, statusSentences, type Language, type OfficeChange } from './compose.js';
 import { londonParts } from './london-time.js';
 
 export interface LiveHours {
@@ -38,7 +38,6 @@ const TEXT = {
     team: (hours: string) => `Our team is here ${hours} if you need more help.`,
     weekdays: 'Monday to Friday',
     everyDay: 'every day',
-    and: 'and',
   },
   cy: {
     thanks: 'Diolch am ofyn.',
@@ -50,7 +49,6 @@ const TEXT = {
     team: (hours: string) => `Mae ein tîm yma ${hours} os oes angen rhagor o help arnoch.`,
     weekdays: 'o ddydd Llun i ddydd Gwener',
     everyDay: 'bob dydd',
-    and: 'a',
   },
 } as const;
 
@@ -72,8 +70,7 @@ function sentences(changes: readonly OfficeChange[], now: Date, language: Langua
   const out = statusSentences(disrupted, now, language);
   if (open.length > 0) {
     const names = open.map((c) => (language === 'cy' && c.welshName ? c.welshName : c.officeName));
-    const list = names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} ${TEXT[language].and} ${names.at(-1)!}`;
-    out.push(TEXT[language].openAsNormal(list, names.length > 1));
+    out.push(TEXT[language].openAsNormal(listNames(names, language), names.length > 1));
   }
   return out;
 }

@@ -25,6 +25,7 @@ void t.test('a named office: its status, cause and reopening, politely, in the l
     ],
     ['Welsh', { language: 'cy', asked: [closed('Swansea', { welshName: 'Abertawe' })], now: LIVE }, 'Diolch am ofyn. Mae Abertawe ar gau oherwydd tywydd garw. Disgwylir iddi ailagor am 09:00 yfory.'],
     ['Welsh, open', { language: 'cy', asked: [open('Wrexham', { welshName: 'Wrecsam' })], now: LIVE }, 'Diolch am ofyn. Mae Wrecsam ar agor fel arfer.'],
+    ['Welsh, two open: the list as posts write it', { language: 'cy', asked: [open('Bangor'), open('Caernarfon')], now: LIVE }, 'Diolch am ofyn. Mae Bangor a Chaernarfon ar agor fel arfer.'],
     ['about tomorrow', { language: 'en', asked: [open('Kendal')], later: true, now: LIVE }, 'Thanks for asking. Kendal is open as normal. We will post here if that changes.'],
     [
       'outside live hours',

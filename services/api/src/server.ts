@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig, type Config } from '@jcp/config';
 import { createLogger } from '@jcp/log';
-import { dispatcherFromConfig, resolveCredentialsKey, startEmbeddedX, xSettings, type Dispatcher, type EmbeddedX } from '@jcp/worker';
+import { dispatcherFromConfig, postBudgets, resolveCredentialsKey, startEmbeddedX, xSettings, type Dispatcher, type EmbeddedX } from '@jcp/worker';
 import { createXClient } from '@jcp/x-client';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
@@ -43,8 +43,7 @@ try {
         const me = await createXClient({ baseUrl: x.baseUrl, appKey: x.appKey, appSecret: x.appSecret, timeoutMs: x.timeoutMs, ...tokens }).v2.me();
         return { id: me.data.id, username: me.data.username };
       },
-      userBudget: { limit: config.X_USER_POST_LIMIT, windowMs: config.X_USER_POST_WINDOW_MS },
-      appBudget: { limit: config.X_APP_POST_LIMIT, windowMs: config.X_APP_POST_WINDOW_MS },
+      ...postBudgets(config),
       coalesceSeconds: config.FANOUT_COALESCE_SECONDS,
     },
   });

@@ -5,6 +5,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Config } from '@jcp/config';
 import { appendAudit, type Database } from '@jcp/db';
+import type { BudgetRule } from '@jcp/domain';
 import type { Logger } from '@jcp/log';
 import type { FastifyInstance } from 'fastify';
 import { buildEmulator } from '@jcp/x-emulator';
@@ -69,9 +70,16 @@ export function dispatcherFromConfig(
     concurrency: config.FANOUT_CONCURRENCY,
     leaseMs: config.FANOUT_LEASE_MS,
     pollMs: config.FANOUT_POLL_MS,
+    ...postBudgets(config),
+  });
+}
+
+/** The per-account and per-app budgets for POST /2/tweets, as configured. */
+export function postBudgets(config: Config): { userBudget: BudgetRule; appBudget: BudgetRule } {
+  return {
     userBudget: { limit: config.X_USER_POST_LIMIT, windowMs: config.X_USER_POST_WINDOW_MS },
     appBudget: { limit: config.X_APP_POST_LIMIT, windowMs: config.X_APP_POST_WINDOW_MS },
-  });
+  };
 }
 
 export interface EmbeddedX {
