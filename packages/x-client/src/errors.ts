@@ -2,9 +2,11 @@
 import { ApiPartialResponseError, ApiRequestError, ApiResponseError } from 'twitter-api-v2';
 
 export type XErrorClass =
-  | { kind: 'retry'; notBefore: Date; reason: string }
+  /** rateLimit: X said 429, for this account or (its daily cap spent) for the whole app; X posted nothing. */
+  | { kind: 'retry'; notBefore: Date; reason: string; rateLimit?: 'account' | 'app' }
   | { kind: 'already-posted' }
-  | { kind: 'permanent'; reason: string };
+  /** credentials: X refused the account's credentials (401/403), not the post. */
+  | { kind: 'permanent'; reason: string; credentials?: boolean };
 
 export const BACKOFF_BASE_MS = 1_000;
 export const BACKOFF_CAP_MS = 5 * 60_000;
@@ -61,13 +63,14 @@ export function classifyXError(error: unknown, now: Date | number = Date.now(), 
     const code = error.code;
     if (code === 429 || code === 420) {
       const reset = rateLimitReset(error);
-      if (reset !== undefined && reset * 1000 > nowMs) return { kind: 'retry', notBefore: new Date(reset * 1000), reason: `rate limited (HTTP ${code}) until reset` };
-      return backoff(`rate limited (HTTP ${code})`);
+      const rateLimit = header(error.headers, 'x-app-limit-24hour-remaining') === '0' ? 'app' : 'account';
+      if (reset !== undefined && reset * 1000 > nowMs) return { kind: 'retry', notBefore: new Date(reset * 1000), reason: `rate limited (HTTP ${code}) until reset`, rateLimit };
+      return { ...backoff(`rate limited (HTTP ${code})`), rateLimit } as XErrorClass;
     }
     if (code === 403 && isDuplicate(error)) return { kind: 'already-posted' };
     if (code >= 500 || code === 408) return backoff(`X server error (HTTP ${code})`);
-    if (code === 401) return { kind: 'permanent', reason: 'unauthorized (HTTP 401): credentials rejected or revoked' };
-    if (code === 403) return { kind: 'permanent', reason: 'forbidden (HTTP 403)' };
+    if (code === 401) return { kind: 'permanent', reason: 'unauthorized (HTTP 401): credentials rejected or revoked', credentials: true };
+    if (code === 403) return { kind: 'permanent', reason: 'forbidden (HTTP 403)', credentials: true };
     return { kind: 'permanent', reason: `request rejected (HTTP ${code})` };
   }
   if (error instanceof ApiRequestError) return backoff('network error: no response from X');

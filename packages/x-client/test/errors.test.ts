@@ -32,6 +32,12 @@ void t.test('classification of synthetic errors', async (t) => {
   const daily = reset + 50_000;
   t.same((classifyXError(responseError(429, {}, { 'x-app-limit-24hour-remaining': '0', 'x-app-limit-24hour-reset': String(daily) }, { limit: 100, remaining: 50, reset }), now) as { notBefore: Date }).notBefore,
     new Date(daily * 1000), 'the exhausted daily cap wins');
+  t.match(classifyXError(responseError(429, {}, { 'x-rate-limit-reset': String(reset) }), now), { rateLimit: 'account' }, "the account's limit");
+  t.match(classifyXError(responseError(429, {}, { 'x-app-limit-24hour-remaining': '0', 'x-app-limit-24hour-reset': String(reset) }), now), { rateLimit: 'app' }, "the app's daily cap");
+  t.equal((classifyXError(responseError(503, {}), now) as { rateLimit?: string }).rateLimit, undefined, 'a 5xx is not a rate limit');
+  t.match(classifyXError(responseError(401, {}), now), { kind: 'permanent', credentials: true });
+  t.match(classifyXError(responseError(403, { detail: 'You are not permitted to perform this action.' }), now), { kind: 'permanent', credentials: true });
+  t.equal((classifyXError(responseError(400, {}), now) as { credentials?: boolean }).credentials, undefined, 'a refused post is not a credentials problem');
   const noReset = classifyXError(responseError(429, {}), now, { attempt: 2, random: () => 0.5 });
   t.same(noReset, { kind: 'retry', notBefore: new Date(now.getTime() + 2000), reason: 'rate limited (HTTP 429)' }, 'backoff when no reset is known');
   const pastReset = classifyXError(responseError(429, {}, {}, { limit: 1, remaining: 0, reset: now.getTime() / 1000 - 5 }), now, { random: () => 0.5 });

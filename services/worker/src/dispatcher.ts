@@ -7,7 +7,7 @@ import { claimPosts, completePost, composeBatch, FANOUT_CHANNEL, pendingAccounts
 import type { BudgetRule } from '@jcp/domain';
 import type { Logger } from '@jcp/log';
 import { classifyXError, createXClient, findRecentPost, openAccountTokens, postTweet } from '@jcp/x-client';
-import { ApiResponseError, type TwitterApi } from 'twitter-api-v2';
+import type { TwitterApi } from 'twitter-api-v2';
 
 export interface DispatcherOptions {
   database: Database;
@@ -40,11 +40,6 @@ export interface Dispatcher {
 }
 
 const FAILURE_PAUSE_MS = 1_000;
-
-function headerValue(headers: unknown, name: string): string | undefined {
-  const v = (headers as Record<string, unknown> | undefined)?.[name];
-  return typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : undefined;
-}
 
 export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const { database, x } = options;
@@ -121,12 +116,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         return { kind: 'delivered', outcome: 'already-posted', xPostId: found?.id ?? null };
       }
       if (verdict.kind === 'retry') {
-        const rateLimited = error instanceof ApiResponseError && (error.code === 429 || error.code === 420);
-        const appLimited = rateLimited && headerValue(error.headers, 'x-app-limit-24hour-remaining') === '0';
-        return { kind: 'retry', notBefore: verdict.notBefore, reason: verdict.reason, rateLimited, appLimited };
+        return { kind: 'retry', notBefore: verdict.notBefore, reason: verdict.reason, rateLimited: verdict.rateLimit !== undefined, appLimited: verdict.rateLimit === 'app' };
       }
-      const code = error instanceof ApiResponseError ? error.code : 0;
-      if (code === 401 || code === 403) return { kind: 'credentials-rejected', reason: verdict.reason };
+      if (verdict.credentials) return { kind: 'credentials-rejected', reason: verdict.reason };
       return { kind: 'failed', reason: verdict.reason };
     }
   }
