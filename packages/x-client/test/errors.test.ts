@@ -27,7 +27,7 @@ const responseError = (code: number, data: unknown, headers: Record<string, stri
 
 void t.test('classification of synthetic errors', async (t) => {
   const reset = now.getTime() / 1000 + 600;
-  t.same(classifyXError(responseError(429, {}, {}, { limit: 100, remaining: 0, reset }), now), { kind: 'retry', notBefore: new Date(reset * 1000), reason: 'rate limited (HTTP 429) until reset' });
+  t.same(classifyXError(responseError(429, {}, {}, { limit: 100, remaining: 0, reset }), now), { kind: 'retry', notBefore: new Date(reset * 1000), reason: 'rate limited (HTTP 429) until reset', rateLimit: 'account' });
   t.same((classifyXError(responseError(429, {}, { 'x-rate-limit-reset': String(reset) }), now) as { notBefore: Date }).notBefore, new Date(reset * 1000), 'from the header');
   const daily = reset + 50_000;
   t.same((classifyXError(responseError(429, {}, { 'x-app-limit-24hour-remaining': '0', 'x-app-limit-24hour-reset': String(daily) }, { limit: 100, remaining: 50, reset }), now) as { notBefore: Date }).notBefore,
@@ -39,7 +39,7 @@ void t.test('classification of synthetic errors', async (t) => {
   t.match(classifyXError(responseError(403, { detail: 'You are not permitted to perform this action.' }), now), { kind: 'permanent', credentials: true });
   t.equal((classifyXError(responseError(400, {}), now) as { credentials?: boolean }).credentials, undefined, 'a refused post is not a credentials problem');
   const noReset = classifyXError(responseError(429, {}), now, { attempt: 2, random: () => 0.5 });
-  t.same(noReset, { kind: 'retry', notBefore: new Date(now.getTime() + 2000), reason: 'rate limited (HTTP 429)' }, 'backoff when no reset is known');
+  t.same(noReset, { kind: 'retry', notBefore: new Date(now.getTime() + 2000), reason: 'rate limited (HTTP 429)', rateLimit: 'account' }, 'backoff when no reset is known');
   const pastReset = classifyXError(responseError(429, {}, {}, { limit: 1, remaining: 0, reset: now.getTime() / 1000 - 5 }), now, { random: () => 0.5 });
   t.same((pastReset as { notBefore: Date }).notBefore, new Date(now.getTime() + 500), 'a reset in the past falls back to backoff');
 
