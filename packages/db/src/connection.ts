@@ -25,6 +25,12 @@ export interface Database {
    * says they flow again (callers that cache must drop what they hold on both).
    */
   listen(channel: string, onMessage: (payload: string) => void, onState?: (listening: boolean) => void): Promise<() => Promise<void>>;
+  /**
+   * Tries to take a session advisory lock, held on a connection of its own until
+   * released or until that connection fails (then `onLost` is called: the lock is gone
+   * with it). Null when someone else holds it.
+   */
+  tryLock(key: number, onLost: () => void): Promise<(() => Promise<void>) | null>;
   close(): Promise<void>;
 }
 
@@ -67,11 +73,23 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
         await stop();
       };
     };
+    const locks = new Set<() => Promise<void>>();
+    const tryLock: Database['tryLock'] = async (key, onLost) => {
+      const release = await lockOnPostgres(options.url as string, key, onLost, options.onPoolError);
+      if (!release) return null;
+      const tracked = async () => {
+        locks.delete(tracked);
+        await release();
+      };
+      locks.add(tracked);
+      return tracked;
+    };
     const close = async () => {
       await Promise.all([...listeners].map((stop) => stop()));
+      await Promise.all([...locks].map((release) => release()));
       await db.destroy();
     };
-    return { db, kind: 'postgres', listen, close };
+    return { db, kind: 'postgres', listen, tryLock, close };
   }
   const dataDir = options.pgliteDataDir ?? '.data/pglite';
   const unlock = options.pglite ? async () => {} : await lockDataDir(dataDir);
@@ -91,6 +109,15 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
       if (!pglite.closed) await unlisten();
     };
   };
+  // One process owns a PGlite database: a lock is this process's to share out.
+  const held = new Set<number>();
+  const tryLock: Database['tryLock'] = async (key) => {
+    if (held.has(key)) return null;
+    held.add(key);
+    return async () => {
+      held.delete(key);
+    };
+  };
   const close = async () => {
     await db.destroy();
     // Kysely's PGlite driver takes hold of the instance on its first query only; an
@@ -98,7 +125,7 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
     if (!pglite.closed) await pglite.close();
     await unlock();
   };
-  return { db, kind: 'pglite', listen, close };
+  return { db, kind: 'pglite', listen, tryLock, close };
 }
 
 /**
@@ -229,4 +256,50 @@ export async function openPglite(dataDir: string, loadDataDir?: Blob): Promise<P
   });
   await pglite.waitReady;
   return pglite;
+}
+
+/**
+ * A session advisory lock on a dedicated connection, pinged so that a connection that
+ * died without a word (and the lock with it, once the server notices) is reported.
+ */
+async function lockOnPostgres(url: string, key: number, onLost: () => void, onError: ((error: Error) => void) | undefined): Promise<(() => Promise<void>) | null> {
+  const c = new pg.Client({ connectionString: url, application_name: 'jcp-status-lock', connectionTimeoutMillis: 5_000, keepAlive: true });
+  let released = false;
+  let ping: NodeJS.Timeout | null = null;
+  const lost = (error: Error) => {
+    if (released) return;
+    released = true;
+    if (ping) clearInterval(ping);
+    onError?.(error);
+    void c.end().catch(() => {});
+    onLost();
+  };
+  c.on('error', lost);
+  try {
+    await c.connect();
+    const { rows } = await c.query<{ locked: boolean }>('select pg_try_advisory_lock($1) as locked', [key]);
+    if (!rows[0]?.locked) {
+      released = true;
+      await c.end().catch(() => {});
+      return null;
+    }
+  } catch (error) {
+    released = true;
+    await c.end().catch(() => {});
+    throw error;
+  }
+  c.on('end', () => lost(new Error('lock connection ended')));
+  ping = setInterval(() => {
+    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('lock connection ping timed out')), LISTENER_PING_TIMEOUT_MS).unref());
+    Promise.race([c.query('select 1'), timeout]).catch((error: unknown) => lost(error as Error));
+  }, LISTENER_PING_MS);
+  ping.unref();
+  return async () => {
+    if (released) return;
+    released = true;
+    if (ping) clearInterval(ping);
+    c.removeAllListeners('end');
+    await c.query('select pg_advisory_unlock($1)', [key]).catch(() => {});
+    await c.end().catch(() => {});
+  };
 }

@@ -15,3 +15,4 @@ export * from './repositories/status.js';
 export * from './repositories/outbox.js';
 export * from './repositories/fanout.js';
 export * from './repositories/accounts.js';
+export * from './repositories/mentions.js';

@@ -50,6 +50,8 @@ export interface ClustersTable {
   coalesce_seconds: number | null;
   paused_reason: string | null;
   paused_at: Timestamp | null;
+  auto_replies: Generated<boolean>;
+  signpost_replies: Generated<boolean>;
 }
 
 export interface OfficesTable {
@@ -220,9 +222,14 @@ export interface FanoutOutboxTable {
 export type PostState = 'queued' | 'delivered' | 'failed' | 'superseded';
 export type PostOutcome = 'posted' | 'already-posted';
 
+export type PostKind = 'status' | 'reply';
+
 export interface FanoutPostsTable {
   id: Generated<string>;
-  batch_id: string;
+  /** Null for a reply (kind 'reply'). */
+  batch_id: string | null;
+  kind: Generated<PostKind>;
+  in_reply_to_x_id: string | null;
   cluster_id: string;
   language: 'en' | 'cy';
   part: number;
@@ -281,7 +288,65 @@ export interface FanoutControlTable {
   app_blocked_until: Timestamp | null;
 }
 
+export type MentionDecision = 'reply' | 'signpost' | 'inbox' | 'opted-out' | 'ignored';
+export type InboxState = 'open' | 'handled';
+
+export interface MentionsTable {
+  x_post_id: string;
+  cluster_id: string;
+  author_id: string;
+  author_username: string | null;
+  text: string;
+  redacted: ColumnType<string[], string[] | undefined, string[]>;
+  posted_at: Timestamp;
+  received_at: CreatedAt;
+  source: 'poll' | 'webhook';
+  in_reply_to_x_id: string | null;
+  conversation_id: string | null;
+  intent: 'status' | 'other';
+  language: 'en' | 'cy';
+  asked_when: string | null;
+  offices: ColumnType<string[], string[] | undefined, string[]>;
+  stop: Generated<boolean>;
+  decision: MentionDecision;
+  reason: string;
+  reply_post_id: string | null;
+  inbox_state: InboxState | null;
+  handled_at: Timestamp | null;
+  handled_by: string | null;
+  handled_note: string | null;
+}
+
+export interface MentionOptOutsTable {
+  author_id: string;
+  opted_out_at: Timestamp;
+  mention_id: string;
+}
+
+export interface MentionCursorsTable {
+  cluster_id: string;
+  since_id: string;
+  updated_at: Timestamp;
+}
+
+export interface MentionIngestTable {
+  id: Generated<boolean>;
+  holder: string | null;
+  held_since: Timestamp | null;
+  last_poll_at: Timestamp | null;
+  last_success_at: Timestamp | null;
+  next_poll_at: Timestamp | null;
+  blocked_until: Timestamp | null;
+  interval_seconds: number | null;
+  last_error: string | null;
+  consecutive_failures: Generated<number>;
+}
+
 export interface DB {
+  mentions: MentionsTable;
+  mention_opt_outs: MentionOptOutsTable;
+  mention_cursors: MentionCursorsTable;
+  mention_ingest: MentionIngestTable;
   fanout_batches: FanoutBatchesTable;
   fanout_batch_offices: FanoutBatchOfficesTable;
   fanout_outbox: FanoutOutboxTable;

@@ -25,6 +25,8 @@ export interface ReplyInput {
   later?: boolean;
   now: Date;
   liveHours?: LiveHours;
+  /** The citizen's username: the reply starts with their @handle (so no two replies are the same text). */
+  to?: string;
 }
 
 const TEXT = {
@@ -94,7 +96,36 @@ export function composeStatusReply(input: ReplyInput): string {
   if (input.later) tail.push(t.later);
   if (!liveNow(hours, now)) tail.push(t.team(hoursWords(hours, language)));
   // Whole sentences only: drop the tail, then office sentences from the end, to fit.
-  let parts = [t.thanks, ...body, ...tail];
-  while (!fitsInPost(parts.join(' ')) && parts.length > 2) parts = parts.slice(0, -1);
+  const prefix = input.to ? [`@${input.to}`] : [];
+  let parts = [...prefix, t.thanks, ...body, ...tail];
+  while (!fitsInPost(parts.join(' ')) && parts.length > prefix.length + 2) parts = parts.slice(0, -1);
+  return parts.join(' ');
+}
+
+const SIGNPOST = {
+  en: {
+    text: 'Thank you for your message. Please do not share personal or benefit details here: we cannot discuss claims in public.',
+    live: 'Someone from our team will look at your message.',
+    later: (hours: string) => `Our team reads messages ${hours}.`,
+    phone: 'For help with a claim, contact the benefit\'s helpline on GOV.UK.',
+  },
+  cy: {
+    text: "Diolch am eich neges. Peidiwch â rhannu manylion personol neu fanylion budd-daliadau yma: ni allwn drafod hawliadau'n gyhoeddus.",
+    live: "Bydd rhywun o'n tîm yn edrych ar eich neges.",
+    later: (hours: string) => `Mae ein tîm yn darllen negeseuon ${hours}.`,
+    phone: "Am help gyda hawliad, cysylltwch â llinell gymorth y budd-dal ar GOV.UK.",
+  },
+} as const;
+
+/**
+ * The polite signposting reply to a message that is not a status question (a benefit
+ * query, a complaint): never about its content, which a person reads in the inbox.
+ */
+export function composeSignpostReply(input: { language: Language; now: Date; to?: string; liveHours?: LiveHours }): string {
+  const t = SIGNPOST[input.language];
+  const hours = input.liveHours ?? DEFAULT_LIVE_HOURS;
+  const when = liveNow(hours, input.now) ? t.live : t.later(hoursWords(hours, input.language));
+  const parts = [...(input.to ? [`@${input.to}`] : []), t.text, when, t.phone];
+  while (!fitsInPost(parts.join(' '))) parts.pop();
   return parts.join(' ');
 }

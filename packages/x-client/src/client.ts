@@ -80,3 +80,87 @@ export async function findRecentPost(client: TwitterApi, userId: string, text: s
     page = await page.next();
   }
 }
+
+/** A post that mentions someone, as X's reads give it (text unescaped). */
+export interface MentionPost {
+  id: string;
+  text: string;
+  authorId: string;
+  authorUsername: string | null;
+  createdAt: Date;
+  conversationId: string | null;
+  inReplyToId: string | null;
+  /** Usernames mentioned, in the order they appear, lower case. */
+  mentions: string[];
+  /** A retweet, or a quote of another post. */
+  isRepost: boolean;
+}
+
+interface RawPost {
+  id: string;
+  text: string;
+  author_id?: string;
+  created_at?: string;
+  conversation_id?: string;
+  referenced_tweets?: { type: string; id: string }[];
+  entities?: { mentions?: { username: string; start?: number }[] };
+}
+
+export const MENTION_TWEET_FIELDS = 'author_id,created_at,conversation_id,referenced_tweets,entities';
+
+/** Turns one page of a v2 read (search, mentions timeline, or an Activity API payload) into mention posts. */
+export function toMentionPosts(data: readonly RawPost[] | undefined, users: readonly { id: string; username: string }[] | undefined): MentionPost[] {
+  const usernames = new Map((users ?? []).map((u) => [u.id, u.username]));
+  return (data ?? []).map((p) => {
+    const text = unescapeXText(p.text);
+    const fromEntities = [...(p.entities?.mentions ?? [])].sort((a, b) => (a.start ?? 0) - (b.start ?? 0)).map((m) => m.username.toLowerCase());
+    const fromText = [...text.matchAll(/(?:^|[^\w@])@(\w{1,15})/g)].map((m) => m[1]!.toLowerCase());
+    const refs = p.referenced_tweets ?? [];
+    return {
+      id: p.id,
+      text,
+      authorId: p.author_id ?? '0',
+      authorUsername: p.author_id ? (usernames.get(p.author_id) ?? null) : null,
+      createdAt: p.created_at ? new Date(p.created_at) : new Date(),
+      conversationId: p.conversation_id ?? null,
+      inReplyToId: refs.find((r) => r.type === 'replied_to')?.id ?? null,
+      mentions: [...new Set([...fromEntities, ...fromText])],
+      isRepost: refs.some((r) => r.type === 'retweeted' || r.type === 'quoted') || /^RT @\w/.test(text),
+    };
+  });
+}
+
+/**
+ * Reads every post matching a recent-search `query` newer than `sinceId`, all pages
+ * (newest first), calling `onPage` with each before the next is read. Returns the newest
+ * id seen (null: none). Errors propagate: see classifyXError; pages handed over before
+ * an error stay handed over.
+ */
+export async function searchRecent(
+  client: TwitterApi,
+  query: string,
+  sinceId: string,
+  onPage: (posts: MentionPost[]) => Promise<void>,
+  options: { maxPages?: number } = {},
+): Promise<{ newestId: string | null; pages: number; complete: boolean }> {
+  const maxPages = options.maxPages ?? 50;
+  let nextToken: string | undefined;
+  let newestId: string | null = null;
+  for (let pages = 1; ; pages++) {
+    const page = await client.v2.get<{ data?: RawPost[]; includes?: { users?: { id: string; username: string }[] }; meta?: { newest_id?: string; next_token?: string } }>('tweets/search/recent', {
+      query,
+      since_id: sinceId,
+      max_results: 100,
+      'tweet.fields': MENTION_TWEET_FIELDS,
+      expansions: 'author_id',
+      'user.fields': 'username',
+      ...(nextToken ? { next_token: nextToken } : {}),
+    });
+    if (pages === 1) newestId = page.meta?.newest_id ?? null;
+    const posts = toMentionPosts(page.data, page.includes?.users);
+    if (posts.length > 0) await onPage(posts);
+    nextToken = page.meta?.next_token;
+    if (!nextToken) return { newestId, pages, complete: true };
+    if (pages >= maxPages) return { newestId, pages, complete: false };
+  }
+}

@@ -40,6 +40,8 @@ export interface Account { id: string; username: string; name: string; consumerK
 export interface Tweet {
   id: string; text: string; authorId: string; authorUsername: string; authorName: string; createdAt: string;
   inReplyToTweetId?: string; inReplyToUserId?: string; conversationId: string; mentions: string[]; source: 'api' | 'control';
+  /** A retweet or a quote of another post. */
+  referenced?: { type: 'retweeted' | 'quoted'; id: string };
 }
 export type FaultKind = 'status' | 'delay' | 'drop' | 'lostAnswer';
 export interface Fault { kind: FaultKind; method?: string; path?: string; account?: string; remaining: number; status?: number; body?: unknown; delayMs?: number }
@@ -196,8 +198,21 @@ export function buildEmulator(options: EmulatorOptions): FastifyInstance {
     ...(fields.has('created_at') ? { created_at: t.createdAt } : {}),
     ...(fields.has('conversation_id') ? { conversation_id: t.conversationId } : {}),
     ...(fields.has('in_reply_to_user_id') && t.inReplyToUserId ? { in_reply_to_user_id: t.inReplyToUserId } : {}),
-    ...(fields.has('referenced_tweets') && t.inReplyToTweetId ? { referenced_tweets: [{ type: 'replied_to', id: t.inReplyToTweetId }] } : {}),
+    ...(fields.has('referenced_tweets') && (t.inReplyToTweetId || t.referenced)
+      ? { referenced_tweets: [...(t.inReplyToTweetId ? [{ type: 'replied_to', id: t.inReplyToTweetId }] : []), ...(t.referenced ? [t.referenced] : [])] }
+      : {}),
+    ...(fields.has('entities') && t.mentions.length > 0 ? { entities: { mentions: mentionEntities(t) } } : {}),
   });
+  /** X's mention entities: where each @handle is in the text (a mention not in the text, as X adds for a reply, first). */
+  function mentionEntities(t: Tweet) {
+    const lower = t.text.toLowerCase();
+    return t.mentions.map((username) => {
+      const start = lower.search(new RegExp(`(?:^|[^\\w@])@${username}(?!\\w)`));
+      const at = start < 0 ? 0 : lower.indexOf(`@${username}`, start);
+      const user = findAccount(username);
+      return { start: at, end: at + username.length + 1, username: user?.username ?? username, ...(user ? { id: user.id } : {}) };
+    }).sort((a, b) => a.start - b.start);
+  }
 
   type ListQuery = { since_id?: string; until_id?: string; max_results?: string; pagination_token?: string; next_token?: string; expansions?: string; 'tweet.fields'?: string };
   function list(reply: FastifyReply, q: ListQuery, matching: Tweet[], min: number, max: number) {
@@ -278,7 +293,8 @@ export function buildEmulator(options: EmulatorOptions): FastifyInstance {
     if (!terms.every((s) => /^@\w{1,15}$/.test(s))) return reply.code(400).send(invalid(`The emulator only supports OR-ed @handle terms: [${query}]`));
     const handles = new Set(terms.map((s) => s.slice(1).toLowerCase()));
     const since = now() - 7 * DAY;
-    const matching = tweets.filter((t) => Date.parse(t.createdAt) >= since && t.mentions.some((m) => handles.has(m)));
+    const noRetweets = /(^|\s)-is:retweet(\s|$)/.test(query);
+    const matching = tweets.filter((t) => Date.parse(t.createdAt) >= since && t.mentions.some((m) => handles.has(m)) && !(noRetweets && t.referenced?.type === 'retweeted'));
     return list(reply, request.query, matching, 10, 100);
   });
 
@@ -310,7 +326,11 @@ export function buildEmulator(options: EmulatorOptions): FastifyInstance {
     return { posts };
   });
 
-  app.post<{ Body: { to?: string; from?: { id?: string; username?: string; name?: string }; text?: string; created_at?: string } }>('/_control/mentions', async (request, reply) => {
+  type MentionBody = {
+    to?: string; from?: { id?: string; username?: string; name?: string }; text?: string; created_at?: string;
+    in_reply_to_tweet_id?: string; retweet_of?: string; quote_of?: string;
+  };
+  app.post<{ Body: MentionBody }>('/_control/mentions', async (request, reply) => {
     const b = request.body ?? {};
     const to = findAccount(b.to);
     if (!to) return reply.code(404).send({ error: `unknown account ${String(b.to)}` });
@@ -318,9 +338,14 @@ export function buildEmulator(options: EmulatorOptions): FastifyInstance {
       return reply.code(400).send({ error: 'from {id (numeric string), username} and text are required' });
     }
     if (b.created_at !== undefined && Number.isNaN(Date.parse(b.created_at))) return reply.code(400).send({ error: 'created_at must be an ISO date' });
+    for (const ref of [b.in_reply_to_tweet_id, b.retweet_of, b.quote_of]) {
+      if (ref !== undefined && !tweets.some((t) => t.id === ref)) return reply.code(400).send({ error: `no post ${String(ref)}` });
+    }
+    const referenced = b.retweet_of ? { type: 'retweeted' as const, id: b.retweet_of } : b.quote_of ? { type: 'quoted' as const, id: b.quote_of } : undefined;
     const tweet = addTweet({
       text: b.text, authorId: b.from.id, authorUsername: b.from.username, authorName: b.from.name ?? b.from.username, source: 'control',
       mentions: [to.username.toLowerCase()], ...(b.created_at ? { createdAt: new Date(b.created_at).toISOString() } : {}),
+      ...(b.in_reply_to_tweet_id ? { inReplyToTweetId: b.in_reply_to_tweet_id } : {}), ...(referenced ? { referenced } : {}),
     });
     return reply.code(201).send({ data: { id: tweet.id, text: tweet.text, author_id: tweet.authorId, created_at: tweet.createdAt, edit_history_tweet_ids: [tweet.id] } });
   });

@@ -46,6 +46,10 @@ export interface AccountSettingsPatch {
   includeLinks?: boolean;
   link?: string | null;
   allowUrgent?: boolean;
+  /** Status questions get a templated reply. */
+  autoReplies?: boolean;
+  /** Other messages get a signposting reply (at most one per user per day). */
+  signpostReplies?: boolean;
   /** 0-3600, or null: the service default. */
   coalesceSeconds?: number | null;
 }
@@ -84,6 +88,8 @@ export interface Account {
   link: string | null;
   allowUrgent: boolean;
   coalesceSeconds: number | null;
+  autoReplies: boolean;
+  signpostReplies: boolean;
   paused: boolean;
   pausedReason: string | null;
   pausedAt: Date | null;
@@ -116,7 +122,7 @@ const since = (windowMs: number) => sql<Date>`now() - make_interval(secs => ${wi
 /** Every column but the credentials, which are only ever reported as present or not. */
 const SETTINGS_COLUMNS = [
   'c.id', 'c.name', 'c.handle', 'c.is_placeholder', 'c.x_user_id', 'c.languages', 'c.posting_window_start', 'c.posting_window_end', 'c.live_hours',
-  'c.include_links', 'c.link', 'c.allow_urgent', 'c.coalesce_seconds', 'c.paused', 'c.paused_reason', 'c.paused_at', 'c.created_at', 'c.updated_at',
+  'c.include_links', 'c.link', 'c.allow_urgent', 'c.coalesce_seconds', 'c.auto_replies', 'c.signpost_replies', 'c.paused', 'c.paused_reason', 'c.paused_at', 'c.created_at', 'c.updated_at',
 ] as const;
 
 async function loadAccounts(db: Db, ids: readonly string[] | null, options: AccountReadOptions = {}): Promise<Account[]> {
@@ -170,6 +176,8 @@ async function loadAccounts(db: Db, ids: readonly string[] | null, options: Acco
     link: r.link,
     allowUrgent: r.allow_urgent,
     coalesceSeconds: r.coalesce_seconds,
+    autoReplies: r.auto_replies,
+    signpostReplies: r.signpost_replies,
     paused: r.paused,
     pausedReason: r.paused_reason,
     pausedAt: toDate(r.paused_at),
@@ -235,7 +243,7 @@ function validate(patch: AccountSettingsPatch, id?: string): void {
 function toColumns(patch: AccountSettingsPatch) {
   const columns: Partial<{
     name: string; handle: string; x_user_id: string | null; languages: string[]; posting_window_start: string; posting_window_end: string;
-    include_links: boolean; link: string | null; allow_urgent: boolean; coalesce_seconds: number | null;
+    include_links: boolean; link: string | null; allow_urgent: boolean; coalesce_seconds: number | null; auto_replies: boolean; signpost_replies: boolean;
   }> = {};
   if (patch.name !== undefined) columns.name = patch.name;
   if (patch.handle !== undefined) columns.handle = patch.handle;
@@ -249,6 +257,8 @@ function toColumns(patch: AccountSettingsPatch) {
   if (patch.link !== undefined) columns.link = patch.link;
   if (patch.allowUrgent !== undefined) columns.allow_urgent = patch.allowUrgent;
   if (patch.coalesceSeconds !== undefined) columns.coalesce_seconds = patch.coalesceSeconds;
+  if (patch.autoReplies !== undefined) columns.auto_replies = patch.autoReplies;
+  if (patch.signpostReplies !== undefined) columns.signpost_replies = patch.signpostReplies;
   return columns;
 }
 
@@ -256,7 +266,7 @@ function toColumns(patch: AccountSettingsPatch) {
 function auditedSettings(a: Account): Record<string, unknown> {
   return {
     name: a.name, handle: a.handle, xUserId: a.xUserId, languages: a.languages, postingWindow: a.postingWindow, includeLinks: a.includeLinks,
-    link: a.link, allowUrgent: a.allowUrgent, coalesceSeconds: a.coalesceSeconds,
+    link: a.link, allowUrgent: a.allowUrgent, coalesceSeconds: a.coalesceSeconds, autoReplies: a.autoReplies, signpostReplies: a.signpostReplies,
   };
 }
 
@@ -463,6 +473,10 @@ export interface PostView {
   deliveredBy: string | null;
   notBefore: Date;
   replyToPostId: string | null;
+  /** A status post, or a reply to a citizen's mention. */
+  kind: 'status' | 'reply';
+  /** A reply's target: the mention's X post id. */
+  inReplyToXId: string | null;
 }
 
 function postsQuery(db: Db) {
@@ -472,6 +486,7 @@ function postsQuery(db: Db) {
     .select([
       'p.id', 'p.cluster_id', 'c.handle', 'p.language', 'p.part', 'p.parts', 'p.text', 'p.state', 'p.attempts', 'p.x_post_id', 'p.outcome', 'p.last_error',
       'p.created_at', 'p.delivered_at', 'p.delivered_by', 'p.not_before', 'p.reply_to_post_id', 'p.batch_id',
+      'p.kind', 'p.in_reply_to_x_id',
     ]);
 }
 
@@ -482,6 +497,7 @@ function toPostView(r: PostRow): PostView {
     id: String(r.id), accountId: r.cluster_id, handle: r.handle, language: r.language, part: r.part, parts: r.parts, text: r.text, state: r.state,
     attempts: r.attempts, xPostId: r.x_post_id, outcome: r.outcome, lastError: r.last_error, createdAt: toDate(r.created_at) ?? new Date(0),
     deliveredAt: toDate(r.delivered_at), deliveredBy: r.delivered_by, notBefore: toDate(r.not_before) ?? new Date(0), replyToPostId: r.reply_to_post_id === null ? null : String(r.reply_to_post_id),
+    kind: r.kind, inReplyToXId: r.in_reply_to_x_id,
   };
 }
 
@@ -526,7 +542,7 @@ async function describeEntries(db: Db, entries: readonly OutboxEntry[]): Promise
   const batchIds = [...new Set(composed.map((e) => e.batch_id as string))];
   const posts = batchIds.length === 0 ? [] : await postsQuery(db).where('p.batch_id', 'in', batchIds).orderBy('p.id').execute();
   const byBatch = new Map<string, PostView[]>();
-  for (const p of posts) byBatch.set(p.batch_id, [...(byBatch.get(p.batch_id) ?? []), toPostView(p)]);
+  for (const p of posts) if (p.batch_id !== null) byBatch.set(p.batch_id, [...(byBatch.get(p.batch_id) ?? []), toPostView(p)]);
   return entries.map((e) => {
     const named = e.batch_id !== null && (e.offices ?? []).includes(e.office_id);
     return {

@@ -83,10 +83,11 @@ async function queuedBatches(db: Kysely<DB> | Transaction<DB>, clusterId?: strin
     .select(['p.cluster_id', 'p.batch_id', 'b.composed_at', 'b.urgent'])
     .select(startedBatch)
     .where('p.state', '=', 'queued')
+    .where('p.kind', '=', 'status')
     .distinct();
   if (clusterId) query = query.where('p.cluster_id', '=', clusterId);
   const rows = await query.execute();
-  return new Map(rows.map((r) => [r.cluster_id, { batchId: r.batch_id, composedAt: new Date(r.composed_at), urgent: r.urgent, started: Boolean(r.started) }]));
+  return new Map(rows.map((r) => [r.cluster_id, { batchId: r.batch_id ?? '', composedAt: new Date(r.composed_at), urgent: r.urgent, started: Boolean(r.started) }]));
 }
 
 /** Whether an unstarted batch gives way to a new composition: newer changes wait, or its words went stale. */
@@ -114,7 +115,12 @@ export async function pendingAccounts(db: Kysely<DB>, defaults: FanoutDefaults):
       .selectFrom('clusters as c')
       .select(['c.id', 'c.posting_window_start', 'c.posting_window_end', 'c.allow_urgent', 'c.coalesce_seconds', 'c.paused'])
       .select(sql<boolean>`c.credentials_encrypted is not null`.as('has_credentials'))
-      .where((eb) => eb.or([eb.exists(eb.selectFrom('fanout_outbox as o').select('o.change_seq').whereRef('o.cluster_id', '=', 'c.id').where('o.batch_id', 'is', null)), eb.exists(eb.selectFrom('fanout_posts as p').select('p.id').whereRef('p.cluster_id', '=', 'c.id').where('p.state', '=', 'queued'))]))
+      .where((eb) =>
+        eb.or([
+          eb.exists(eb.selectFrom('fanout_outbox as o').select('o.change_seq').whereRef('o.cluster_id', '=', 'c.id').where('o.batch_id', 'is', null)),
+          eb.exists(eb.selectFrom('fanout_posts as p').select('p.id').whereRef('p.cluster_id', '=', 'c.id').where('p.state', '=', 'queued').where('p.kind', '=', 'status')),
+        ]),
+      )
       .execute(),
   ]);
   const allPaused = control?.paused ?? false;
@@ -199,7 +205,7 @@ export async function composeBatch(db: Kysely<DB>, clusterId: string, defaults: 
       .execute();
     // Lock the queued posts: a claim in flight either went first (the batch is then
     // started and stays) or skips them (they are superseded here).
-    const queuedPosts = await trx.selectFrom('fanout_posts').select(['id', 'batch_id']).where('cluster_id', '=', clusterId).where('state', '=', 'queued').forUpdate().execute();
+    const queuedPosts = await trx.selectFrom('fanout_posts').select(['id', 'batch_id']).where('cluster_id', '=', clusterId).where('state', '=', 'queued').where('kind', '=', 'status').forUpdate().execute();
     let superseded: { office_id: string }[] = [];
     let supersededBatch: QueuedBatch | undefined;
     if (queuedPosts.length > 0) {
@@ -303,7 +309,10 @@ export interface ClaimedPost {
   handle: string;
   xUserId: string | null;
   credentials: string | null;
+  /** A status post, or a reply to a citizen's mention. */
+  kind: 'status' | 'reply';
   text: string;
+  /** The post this one replies to: the previous part of a thread, or the mention. */
   replyToXId: string | null;
   /** The previous part of the thread when its X id is not known (its answer was lost): to look it up. */
   replyTo: { postId: string; text: string; firstAttemptAt: Date } | null;
@@ -346,9 +355,9 @@ export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise
     const heads = await trx
       .selectFrom('fanout_posts as p')
       .innerJoin('clusters as c', 'c.id', 'p.cluster_id')
-      .innerJoin('fanout_batches as b', 'b.id', 'p.batch_id')
+      .leftJoin('fanout_batches as b', 'b.id', 'p.batch_id')
       .leftJoin('fanout_accounts as a', 'a.cluster_id', 'p.cluster_id')
-      .select(['p.id', 'p.cluster_id', 'p.text', 'p.attempts', 'p.first_attempt_at', 'c.handle', 'c.x_user_id', 'c.credentials_encrypted'])
+      .select(['p.id', 'p.cluster_id', 'p.kind', 'p.in_reply_to_x_id', 'p.text', 'p.attempts', 'p.first_attempt_at', 'c.handle', 'c.x_user_id', 'c.credentials_encrypted'])
       .select(['b.urgent', 'b.composed_at', 'c.allow_urgent', 'c.posting_window_start', 'c.posting_window_end'])
       .select((eb) => eb.exists(eb.selectFrom('fanout_outbox as o').select('o.change_seq').whereRef('o.cluster_id', '=', 'p.cluster_id').where('o.batch_id', 'is', null)).as('has_pending'))
       .select((eb) => eb.selectFrom('fanout_posts as r').select('r.x_post_id').whereRef('r.id', '=', 'p.reply_to_post_id').as('reply_to_x_id'))
@@ -356,7 +365,9 @@ export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise
       .select((eb) => eb.selectFrom('fanout_posts as r').select('r.first_attempt_at').whereRef('r.id', '=', 'p.reply_to_post_id').as('reply_to_first_attempt_at'))
       .select('p.reply_to_post_id')
       .select(startedBatch)
-      .where('p.id', 'in', (eb) => eb.selectFrom('fanout_posts').select((e) => e.fn.min('id').as('id')).where('state', '=', 'queued').groupBy('cluster_id'))
+      // Each account's next status post (in order), and its next reply (replies are
+      // independent of status posts and of each other, but one at a time per account).
+      .where('p.id', 'in', (eb) => eb.selectFrom('fanout_posts').select((e) => e.fn.min('id').as('id')).where('state', '=', 'queued').groupBy(['cluster_id', 'kind']))
       // Again outside the subquery: a row completed by another worker since this statement's
       // snapshot is re-checked against its new version once locked, and must not pass.
       .where('p.state', '=', 'queued')
@@ -375,6 +386,7 @@ export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise
     // A margin on the window: a send is timed here at the claim and at X on arrival, and
     // X's windows are fixed where ours slides; a little stricter than X never meets a 429.
     const userBudget = { limit: options.userBudget.limit, windowMs: options.userBudget.windowMs + Math.max(1_000, Math.floor(options.userBudget.windowMs / 100)) };
+    const replyBudget = { limit: Math.max(1, userBudget.limit - Math.ceil(userBudget.limit / 5)), windowMs: userBudget.windowMs };
     const recent = await trx
       .selectFrom('fanout_sends')
       .select(['cluster_id', 'sent_at'])
@@ -385,16 +397,28 @@ export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise
     for (const r of recent) sentBy.set(r.cluster_id, [...(sentBy.get(r.cluster_id) ?? []), r.sent_at]);
     const waits: (Date | null)[] = [];
     const claimable = heads.filter((h) => {
+      // A reply answers a citizen day or night: no posting window, no batch to supersede.
+      // Replies leave a fifth of the account's budget to status posts, so that a surge of
+      // questions never holds back the news that answers them.
+      const sent = sentBy.get(h.cluster_id) ?? [];
+      const rule = h.kind === 'reply' ? replyBudget : userBudget;
+      if (h.kind === 'reply') {
+        const wait = budgetWaitUntil(sent, rule, now);
+        waits.push(wait);
+        if (wait === null) sentBy.set(h.cluster_id, [...sent, now]);
+        return wait === null;
+      }
       // A batch goes out inside the posting window (or urgent where allowed); one already
       // begun is finished, so that a thread is not left half-posted until the morning.
       const window = { start: h.posting_window_start, end: h.posting_window_end };
       if (!h.started && !inPostingWindow(window, now) && !(h.urgent && h.allow_urgent)) return false;
       // A batch not begun that newer changes or time have overtaken is the composer's to
       // replace: sending it now would post what is no longer true.
-      const batch = { batchId: '', composedAt: new Date(h.composed_at), urgent: h.urgent, started: Boolean(h.started) };
+      const batch = { batchId: '', composedAt: new Date(h.composed_at ?? now), urgent: h.urgent ?? false, started: Boolean(h.started) };
       if (supersedable(batch, Boolean(h.has_pending), now, options.recomposeAfterSeconds ?? DEFAULT_RECOMPOSE_AFTER_SECONDS)) return false;
-      const wait = budgetWaitUntil(sentBy.get(h.cluster_id) ?? [], userBudget, now);
+      const wait = budgetWaitUntil(sent, rule, now);
       waits.push(wait);
+      if (wait === null) sentBy.set(h.cluster_id, [...sent, now]);
       return wait === null;
     });
     const chosen = claimable.slice(0, room);
@@ -421,7 +445,8 @@ export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise
       xUserId: h.x_user_id,
       credentials: h.credentials_encrypted ? Buffer.from(h.credentials_encrypted).toString('utf8') : null,
       text: h.text,
-      replyToXId: h.reply_to_x_id ?? null,
+      kind: h.kind,
+      replyToXId: (h.kind === 'reply' ? h.in_reply_to_x_id : h.reply_to_x_id) ?? null,
       replyTo: h.reply_to_post_id && !h.reply_to_x_id && h.reply_to_text ? { postId: h.reply_to_post_id, text: h.reply_to_text, firstAttemptAt: h.reply_to_first_attempt_at ?? now } : null,
       attempts: h.attempts + 1,
       firstAttemptAt: h.first_attempt_at ?? now,
@@ -518,6 +543,7 @@ const GIVE_UP_AFTER_MS = 24 * 60 * 60_000;
  */
 async function announceIfDone(trx: Transaction<DB>, postId: string): Promise<boolean> {
   const post = await trx.selectFrom('fanout_posts').select('batch_id').where('id', '=', postId).executeTakeFirstOrThrow();
+  if (post.batch_id === null) return false; // a reply: no batch
   const states = await trx.selectFrom('fanout_posts').select('state').distinct().where('batch_id', '=', post.batch_id).execute();
   if (states.some((s) => s.state === 'queued')) return false;
   if (states.some((s) => s.state === 'delivered')) {

@@ -1,3 +1,17 @@
 export { buildOfficeIndex, addressTown, editDistance, type OfficeEntry, type OfficeIndex } from './offices.js';
 export { understandMention, type MentionWhen, type Understanding } from './understand.js';
-export { redactPersonalData } from './redact.js';
+export { redactPersonalData, redactWithKinds, type RedactionKind } from './redact.js';
+export { decideMention, DEFAULT_MENTION_POLICY, type MentionAction, type MentionDecisionResult, type MentionFacts, type MentionPolicy, type MentionReason } from './decide.js';
+export {
+  DEFAULT_POLL_INTERVALS,
+  MAX_SEARCH_QUERY_LENGTH,
+  minimumPollInterval,
+  planSearchQueries,
+  pollInterval,
+  postIdAt,
+  postIdTime,
+  SEARCH_BUDGET,
+  SEARCH_BUDGET_SHARE,
+  sinceIdFor,
+  type PollIntervals,
+} from './polling.js';

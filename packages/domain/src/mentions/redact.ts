@@ -13,3 +13,23 @@ const PHONE = /(?<![\w+])(?:\+44[\s.-]?(?:\(0\)[\s.-]?)?|\(?0)(?:\d[\s.)-]{0,2})
 export function redactPersonalData(text: string): string {
   return text.replace(EMAIL, '[email]').replace(NI_NUMBER, '[NI number]').replace(PHONE, '[phone]');
 }
+
+export type RedactionKind = 'email' | 'ni-number' | 'phone';
+
+/** As {@link redactPersonalData}, also saying which kinds of personal data were found (never the values). */
+export function redactWithKinds(text: string): { text: string; redacted: RedactionKind[] } {
+  const redacted: RedactionKind[] = [];
+  let out = text.replace(EMAIL, () => {
+    if (!redacted.includes('email')) redacted.push('email');
+    return '[email]';
+  });
+  out = out.replace(NI_NUMBER, () => {
+    if (!redacted.includes('ni-number')) redacted.push('ni-number');
+    return '[NI number]';
+  });
+  out = out.replace(PHONE, () => {
+    if (!redacted.includes('phone')) redacted.push('phone');
+    return '[phone]';
+  });
+  return { text: out, redacted };
+}

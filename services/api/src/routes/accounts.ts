@@ -91,6 +91,8 @@ const settingsFields = {
   link,
   allowUrgent: z.boolean().describe('Urgent notices may be posted outside the posting window'),
   coalesceSeconds,
+  autoReplies: z.boolean().describe('Mentions asking whether an office is open get a templated reply (off: they go to the inbox)'),
+  signpostReplies: z.boolean().describe('Other mentions get a polite signposting reply, at most one per user per day (they go to the inbox either way)'),
 };
 
 const putBody = z
@@ -104,6 +106,8 @@ const putBody = z
     link: settingsFields.link.optional().describe('Default null'),
     allowUrgent: settingsFields.allowUrgent.optional().describe('Default false'),
     coalesceSeconds: settingsFields.coalesceSeconds.optional().describe('Default null (the service default)'),
+    autoReplies: settingsFields.autoReplies.optional().describe('Default true'),
+    signpostReplies: settingsFields.signpostReplies.optional().describe('Default false'),
   })
   .strict()
   .meta({ id: 'AccountSettings' });
@@ -145,6 +149,8 @@ const accountSchema = z
     link: z.string().nullable(),
     allowUrgent: z.boolean(),
     coalesceSeconds: z.number().int().nullable(),
+    autoReplies: z.boolean(),
+    signpostReplies: z.boolean(),
     paused: z.boolean(),
     pausedReason: z.string().nullable(),
     pausedAt: instant,
@@ -195,6 +201,8 @@ const postSchema = z
     deliveredBy: z.string().nullable().describe('The worker whose attempt delivered it'),
     notBefore: z.iso.datetime(),
     replyToPostId: z.string().nullable().describe('The previous part of the thread'),
+    kind: z.enum(['status', 'reply']).describe("status: a post about the account's offices; reply: an automatic reply to a mention"),
+    inReplyToXId: z.string().nullable().describe("A reply's target: the mention's X post id"),
   })
   .meta({ id: 'FanoutPost' });
 
@@ -233,7 +241,8 @@ function toAccountResource(a: Account): z.infer<typeof accountSchema> {
   const h = a.health;
   return {
     id: a.id, name: a.name, handle: a.handle, isPlaceholder: a.isPlaceholder, xUserId: a.xUserId, languages: a.languages, postingWindow: a.postingWindow,
-    includeLinks: a.includeLinks, link: a.link, allowUrgent: a.allowUrgent, coalesceSeconds: a.coalesceSeconds, paused: a.paused, pausedReason: a.pausedReason,
+    includeLinks: a.includeLinks, link: a.link, allowUrgent: a.allowUrgent, coalesceSeconds: a.coalesceSeconds,
+    autoReplies: a.autoReplies, signpostReplies: a.signpostReplies, paused: a.paused, pausedReason: a.pausedReason,
     pausedAt: iso(a.pausedAt), hasCredentials: a.hasCredentials, officeCount: a.officeCount, createdAt: a.createdAt.toISOString(), updatedAt: a.updatedAt.toISOString(),
     health: {
       queuedPosts: h.queuedPosts, oldestQueuedAt: iso(h.oldestQueuedAt), pendingChanges: h.pendingChanges, blockedUntil: iso(h.blockedUntil),
@@ -443,6 +452,8 @@ const accounts: FastifyPluginAsyncZod<AccountRoutesOptions> = async (app, option
         link: b.link ?? null,
         allowUrgent: b.allowUrgent ?? false,
         coalesceSeconds: b.coalesceSeconds ?? null,
+        autoReplies: b.autoReplies ?? true,
+        signpostReplies: b.signpostReplies ?? false,
       };
       const exists = await app.db.selectFrom('clusters').select('id').where('id', '=', id).executeTakeFirst();
       if (!exists) {

@@ -1,0 +1,593 @@
+// Mentions: stored once each (keyed by X post id), redacted before they are stored,
+// classified, decided, and answered through the fan-out's queue (a reply is a
+// fanout_posts row of kind 'reply'), all in one transaction per page of mentions.
+import {
+  buildOfficeIndex,
+  composeSignpostReply,
+  composeStatusReply,
+  decideMention,
+  DEFAULT_LIVE_HOURS,
+  DEFAULT_MENTION_POLICY,
+  londonParts,
+  redactWithKinds,
+  understandMention,
+  type LiveHours,
+  type MentionDecisionResult,
+  type MentionPolicy,
+  type OfficeChange,
+  type OfficeEntry,
+  type OfficeIndex,
+  type Understanding,
+} from '@jcp/domain';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { appendAudit } from '../audit.js';
+import type { DB, InboxState, MentionDecision } from '../types.js';
+import { FANOUT_CHANNEL } from './outbox.js';
+import { welshNameByOffice } from './fanout.js';
+
+/** Held (as a session lock) by the one instance that polls X for mentions. */
+export const MENTION_INGEST_LOCK_KEY = 4_283_117_005;
+
+/** A mention as read from X (search, the mentions timeline or the Activity API webhook). */
+export interface IncomingMention {
+  id: string;
+  /** The account it is addressed to (the first of ours it mentions). */
+  clusterId: string;
+  /** As X sent it: redacted here before anything else sees it. */
+  text: string;
+  authorId: string;
+  authorUsername: string | null;
+  postedAt: Date;
+  inReplyToXId: string | null;
+  conversationId: string | null;
+  /** A retweet or a quote post. */
+  isRepost: boolean;
+}
+
+export interface IngestOptions {
+  source: 'poll' | 'webhook';
+  offices: OfficeIndex;
+  policy?: MentionPolicy;
+  /** The per-user throttle's window (default an hour). */
+  throttleWindowMs?: number;
+}
+
+export interface IngestedMention {
+  id: string;
+  decision: MentionDecision;
+  reason: string;
+  replyPostId: string | null;
+}
+
+export interface IngestResult {
+  /** Mentions not seen before, now stored. */
+  stored: IngestedMention[];
+  /** Mentions already stored (a re-read overlap, or the webhook and the poll both). */
+  duplicates: number;
+}
+
+const DEFAULT_THROTTLE_WINDOW_MS = 60 * 60_000;
+const DAY_MS = 24 * 60 * 60_000;
+
+/** The offices as the classifier sees them: those in business, with their aliases and cluster. */
+export async function loadOfficeEntries(db: Kysely<DB>): Promise<OfficeEntry[]> {
+  const [offices, aliases] = await Promise.all([
+    db.selectFrom('offices').select(['id', 'name', 'cluster_id', 'postcode', 'address']).where('closed_permanently_on', 'is', null).orderBy('id').execute(),
+    db.selectFrom('office_aliases').select(['office_id', 'alias', 'language']).orderBy('office_id').orderBy('alias').execute(),
+  ]);
+  const byOffice = new Map<string, { alias: string; language: 'en' | 'cy' }[]>();
+  for (const a of aliases) byOffice.set(a.office_id, [...(byOffice.get(a.office_id) ?? []), { alias: a.alias, language: a.language }]);
+  return offices.map((o) => ({ id: o.id, name: o.name, clusterId: o.cluster_id, postcode: o.postcode, address: o.address, aliases: byOffice.get(o.id) ?? [] }));
+}
+
+/** Changes whenever the register does (an import, a mapping, an alias): rebuild the index then. */
+export async function officeIndexFingerprint(db: Kysely<DB>): Promise<string> {
+  const { rows } = await sql<{ f: string }>`
+    select concat_ws('|',
+      (select count(*) from offices), (select max(updated_at) from offices),
+      (select count(*) from office_aliases), (select md5(coalesce(string_agg(office_id || alias, ',' order by office_id, alias), '')) from office_aliases)) as f`.execute(db);
+  return rows[0]?.f ?? '';
+}
+
+/** Keeps an office index per process, rebuilt when the register changes. */
+export function officeIndexCache(db: Kysely<DB>, checkEveryMs = 30_000): () => Promise<OfficeIndex> {
+  let cached: { index: OfficeIndex; fingerprint: string; checkedAt: number } | null = null;
+  let loading: Promise<OfficeIndex> | null = null;
+  const load = async (): Promise<OfficeIndex> => {
+    const fingerprint = await officeIndexFingerprint(db);
+    if (cached && cached.fingerprint === fingerprint) {
+      cached.checkedAt = Date.now();
+      return cached.index;
+    }
+    const index = buildOfficeIndex(await loadOfficeEntries(db));
+    cached = { index, fingerprint, checkedAt: Date.now() };
+    return index;
+  };
+  return async () => {
+    if (cached && Date.now() - cached.checkedAt < checkEveryMs) return cached.index;
+    loading ??= load().finally(() => {
+      loading = null;
+    });
+    return loading;
+  };
+}
+
+function parseLiveHours(value: unknown): LiveHours {
+  const v = value as Partial<LiveHours> | null;
+  if (v && Array.isArray(v.days) && typeof v.start === 'string' && typeof v.end === 'string') return { days: v.days, start: v.start, end: v.end };
+  return DEFAULT_LIVE_HOURS;
+}
+
+/** Twitter-style ids are 64-bit: compared as numbers, not strings. */
+const idLess = (a: string, b: string) => BigInt(a) < BigInt(b);
+
+/**
+ * Stores, classifies and answers mentions not seen before. One transaction: a mention
+ * is stored if and only if its reply (if any) is queued, so a crash anywhere loses
+ * nothing (the mention is read again) and duplicates nothing (it is stored once).
+ * Mentions of one author are serialised (an advisory lock per author), so the webhook
+ * and the poll, or two pages, never both pass the throttle for the same person.
+ */
+export async function ingestMentions(db: Kysely<DB>, incoming: readonly IncomingMention[], options: IngestOptions): Promise<IngestResult> {
+  if (incoming.length === 0) return { stored: [], duplicates: 0 };
+  const policy = options.policy ?? DEFAULT_MENTION_POLICY;
+  const throttleWindowMs = options.throttleWindowMs ?? DEFAULT_THROTTLE_WINDOW_MS;
+  // Oldest first: the throttle counts in the order people wrote.
+  const unique = [...new Map(incoming.map((m) => [m.id, m])).values()].sort((a, b) => (idLess(a.id, b.id) ? -1 : 1));
+  return db.transaction().execute(async (trx) => {
+    const authors = [...new Set(unique.map((m) => m.authorId))].sort();
+    for (const author of authors) await sql`select pg_advisory_xact_lock(hashtextextended(${`mention-author:${author}`}, 0))`.execute(trx);
+    const { rows: clock } = await sql<{ now: Date }>`select clock_timestamp() as now`.execute(trx);
+    const now = new Date(clock[0]!.now);
+    const seen = new Set((await trx.selectFrom('mentions').select('x_post_id').where('x_post_id', 'in', unique.map((m) => m.id)).execute()).map((r) => r.x_post_id));
+    const fresh = unique.filter((m) => !seen.has(m.id));
+    if (fresh.length === 0) return { stored: [], duplicates: unique.length };
+
+    const clusterIds = [...new Set(fresh.map((m) => m.clusterId))];
+    const conversations = [...new Set(fresh.map((m) => m.conversationId).filter((c): c is string => c !== null))];
+    const [clusters, ownIds, optOuts, recent, signposted, inConversation] = await Promise.all([
+      trx.selectFrom('clusters').select(['id', 'auto_replies', 'signpost_replies', 'live_hours']).where('id', 'in', clusterIds).execute(),
+      trx.selectFrom('clusters').select('x_user_id').where('x_user_id', 'is not', null).execute(),
+      trx.selectFrom('mention_opt_outs').select('author_id').where('author_id', 'in', authors).execute(),
+      trx
+        .selectFrom('mentions')
+        .select(['author_id', (eb) => eb.fn.countAll<string>().as('n')])
+        .where('author_id', 'in', authors)
+        .where('decision', 'in', ['reply', 'signpost'])
+        .where('received_at', '>', new Date(now.getTime() - throttleWindowMs))
+        .groupBy('author_id')
+        .execute(),
+      trx
+        .selectFrom('mentions')
+        .select('author_id')
+        .distinct()
+        .where('author_id', 'in', authors)
+        .where('decision', '=', 'signpost')
+        .where('received_at', '>', new Date(now.getTime() - DAY_MS))
+        .execute(),
+      conversations.length === 0
+        ? Promise.resolve([])
+        : trx
+            .selectFrom('mentions')
+            .select(['conversation_id', 'author_id', (eb) => eb.fn.countAll<string>().as('n')])
+            .where('conversation_id', 'in', conversations)
+            .where('decision', 'in', ['reply', 'signpost'])
+            .groupBy(['conversation_id', 'author_id'])
+            .execute(),
+    ]);
+    const clusterBy = new Map(clusters.map((c) => [c.id, c]));
+    const own = new Set(ownIds.map((r) => r.x_user_id));
+    const optedOut = new Set(optOuts.map((r) => r.author_id));
+    const repliesTo = new Map(recent.map((r) => [r.author_id, Number(r.n)]));
+    const signpostedToday = new Set(signposted.map((r) => r.author_id));
+    const conversationKey = (conversation: string | null, author: string) => `${conversation ?? ''}\u0000${author}`;
+    const inConv = new Map(inConversation.map((r) => [conversationKey(r.conversation_id, r.author_id), Number(r.n)]));
+
+    interface Planned {
+      mention: IncomingMention;
+      text: string;
+      redacted: string[];
+      understanding: Understanding;
+      decision: MentionDecisionResult;
+    }
+    const planned: Planned[] = [];
+    for (const mention of fresh) {
+      const cluster = clusterBy.get(mention.clusterId);
+      if (!cluster) throw new Error(`mention ${mention.id} is addressed to unknown account ${mention.clusterId}`);
+      const { text, redacted } = redactWithKinds(mention.text);
+      const understanding = understandMention(text, mention.clusterId, options.offices);
+      const key = conversationKey(mention.conversationId, mention.authorId);
+      const decision = decideMention(
+        {
+          understanding,
+          fromOwnAccount: own.has(mention.authorId),
+          isRepost: mention.isRepost,
+          ageSeconds: Math.max(0, (now.getTime() - mention.postedAt.getTime()) / 1000),
+          optedOut: optedOut.has(mention.authorId),
+          autoReplies: cluster.auto_replies,
+          signpostReplies: cluster.signpost_replies,
+          recentRepliesToAuthor: repliesTo.get(mention.authorId) ?? 0,
+          repliesInConversation: mention.conversationId ? (inConv.get(key) ?? 0) : 0,
+          signpostedToday: signpostedToday.has(mention.authorId),
+        },
+        policy,
+      );
+      // Later mentions in this page see this one's effect.
+      if (decision.action === 'reply' || decision.action === 'signpost') {
+        repliesTo.set(mention.authorId, (repliesTo.get(mention.authorId) ?? 0) + 1);
+        if (mention.conversationId) inConv.set(key, (inConv.get(key) ?? 0) + 1);
+      }
+      if (decision.action === 'signpost') signpostedToday.add(mention.authorId);
+      if (decision.action === 'opted-out') optedOut.add(mention.authorId);
+      planned.push({ mention, text, redacted, understanding, decision });
+    }
+
+    // The state of every office a reply names, or of every office of an account asked in general.
+    const replying = planned.filter((p) => p.decision.action === 'reply');
+    const namedOffices = [...new Set(replying.flatMap((p) => p.understanding.offices))];
+    const summaryClusters = [...new Set(replying.filter((p) => p.understanding.offices.length === 0).map((p) => p.mention.clusterId))];
+    const states = await officeStates(trx, namedOffices, summaryClusters);
+
+    const texts = new Set<string>();
+    const replies: { index: number; text: string; language: 'en' | 'cy' }[] = [];
+    for (const [index, p] of planned.entries()) {
+      if (p.decision.action !== 'reply' && p.decision.action !== 'signpost') continue;
+      const cluster = clusterBy.get(p.mention.clusterId)!;
+      const liveHours = parseLiveHours(cluster.live_hours);
+      const language = p.understanding.language;
+      const to = p.mention.authorUsername ?? undefined;
+      let text: string;
+      if (p.decision.action === 'signpost') {
+        text = composeSignpostReply({ language, now, liveHours, ...(to ? { to } : {}) });
+      } else {
+        const asked = p.understanding.offices.map((id) => states.changeFor(id, language)).filter((c): c is OfficeChange => c !== null);
+        const summary = p.understanding.offices.length === 0 ? states.summaryFor(p.mention.clusterId, language) : undefined;
+        const later = p.understanding.when !== 'now' && p.understanding.when !== 'today';
+        text = composeStatusReply({ language, asked, ...(summary ? { cluster: summary } : {}), later, now, liveHours, ...(to ? { to } : {}) });
+      }
+      replies.push({ index, text, language });
+      texts.add(text);
+    }
+    // X refuses a text the account already posted: a repeat (the same person asking
+    // twice) gets the time, to the second, at its end.
+    if (replies.length > 0) {
+      const used = new Set(
+        (
+          await trx
+            .selectFrom('fanout_posts')
+            .select(['cluster_id', 'text'])
+            .where('cluster_id', 'in', clusterIds)
+            .where('state', 'in', ['queued', 'delivered'])
+            .where('text', 'in', [...texts])
+            .execute()
+        ).map((r) => `${r.cluster_id}\u0000${r.text}`),
+      );
+      const local = londonParts(now);
+      for (const r of replies) {
+        const clusterId = planned[r.index]!.mention.clusterId;
+        let key = `${clusterId}\u0000${r.text}`;
+        for (let n = 0; used.has(key) && n < 50; n++) {
+          r.text = `${r.text.replace(/ \(\d\d:\d\d:\d\d(?: #\d+)?\)$/, '')} (${local.time}:${String(now.getUTCSeconds()).padStart(2, '0')}${n > 0 ? ` #${n + 1}` : ''})`;
+          key = `${clusterId}\u0000${r.text}`;
+        }
+        used.add(key);
+      }
+    }
+
+    const inserted = await trx
+      .insertInto('mentions')
+      .values(
+        planned.map((p) => ({
+          x_post_id: p.mention.id,
+          cluster_id: p.mention.clusterId,
+          author_id: p.mention.authorId,
+          author_username: p.mention.authorUsername,
+          text: p.text,
+          redacted: p.redacted,
+          posted_at: p.mention.postedAt,
+          received_at: now,
+          source: options.source,
+          in_reply_to_x_id: p.mention.inReplyToXId,
+          conversation_id: p.mention.conversationId,
+          intent: p.understanding.intent,
+          language: p.understanding.language,
+          asked_when: p.understanding.when,
+          offices: p.understanding.offices,
+          stop: p.understanding.stop,
+          decision: p.decision.action,
+          reason: p.decision.reason,
+          inbox_state: p.decision.inbox ? ('open' as const) : null,
+        })),
+      )
+      .onConflict((oc) => oc.column('x_post_id').doNothing())
+      .returning('x_post_id')
+      .execute();
+    const insertedIds = new Set(inserted.map((r) => r.x_post_id));
+    const replyPostBy = new Map<string, string>();
+    const toQueue = replies.filter((r) => insertedIds.has(planned[r.index]!.mention.id));
+    if (toQueue.length > 0) {
+      const posts = await trx
+        .insertInto('fanout_posts')
+        .values(
+          toQueue.map((r) => ({
+            kind: 'reply' as const,
+            batch_id: null,
+            cluster_id: planned[r.index]!.mention.clusterId,
+            language: r.language,
+            part: 1,
+            parts: 1,
+            text: r.text,
+            in_reply_to_x_id: planned[r.index]!.mention.id,
+            not_before: now,
+            created_at: now,
+          })),
+        )
+        .returning(['id', 'in_reply_to_x_id'])
+        .execute();
+      for (const p of posts) replyPostBy.set(p.in_reply_to_x_id!, p.id);
+      await sql`
+        update mentions m set reply_post_id = v.post_id::bigint
+        from (values ${sql.join(posts.map((p) => sql`(${p.in_reply_to_x_id}, ${p.id})`))}) as v(x_post_id, post_id)
+        where m.x_post_id = v.x_post_id`.execute(trx);
+      await sql`select pg_notify(${FANOUT_CHANNEL}, '')`.execute(trx);
+    }
+    const optOutRows = planned.filter((p) => p.decision.action === 'opted-out' && insertedIds.has(p.mention.id));
+    if (optOutRows.length > 0) {
+      await trx
+        .insertInto('mention_opt_outs')
+        .values(optOutRows.map((p) => ({ author_id: p.mention.authorId, opted_out_at: now, mention_id: p.mention.id })))
+        .onConflict((oc) => oc.column('author_id').doNothing())
+        .execute();
+    }
+    const stored = planned
+      .filter((p) => insertedIds.has(p.mention.id))
+      .map((p) => ({ id: p.mention.id, decision: p.decision.action, reason: p.decision.reason, replyPostId: replyPostBy.get(p.mention.id) ?? null }));
+    return { stored, duplicates: unique.length - stored.length };
+  });
+}
+
+interface OfficeStates {
+  changeFor(officeId: string, language: 'en' | 'cy'): OfficeChange | null;
+  summaryFor(clusterId: string, language: 'en' | 'cy'): { total: number; disrupted: OfficeChange[] };
+}
+
+async function officeStates(trx: Transaction<DB>, officeIds: readonly string[], clusterIds: readonly string[]): Promise<OfficeStates> {
+  if (officeIds.length === 0 && clusterIds.length === 0) return { changeFor: () => null, summaryFor: () => ({ total: 0, disrupted: [] }) };
+  const rows = await trx
+    .selectFrom('offices as o')
+    .leftJoin('office_status as s', 's.office_id', 'o.id')
+    .select(['o.id', 'o.name', 'o.cluster_id', 's.status', 's.stale', 's.cause', 's.expected_reopen_at', 's.reopen_certainty', 's.until'])
+    .where('o.closed_permanently_on', 'is', null)
+    .where((eb) => {
+      const parts = [];
+      if (officeIds.length > 0) parts.push(eb('o.id', 'in', [...officeIds]));
+      if (clusterIds.length > 0) parts.push(eb('o.cluster_id', 'in', [...clusterIds]));
+      return eb.or(parts);
+    })
+    .orderBy('o.name')
+    .execute();
+  const disruptedIds = rows.filter((r) => r.status && r.status !== 'open').map((r) => r.id);
+  const wantWelsh = [...new Set([...officeIds, ...disruptedIds])];
+  const welsh = wantWelsh.length === 0 ? [] : await trx.selectFrom('office_aliases').select(['office_id', 'alias']).where('language', '=', 'cy').where('office_id', 'in', wantWelsh).execute();
+  const welshNames = welshNameByOffice(welsh);
+  const change = (r: (typeof rows)[number]): OfficeChange => ({
+    officeName: r.name,
+    welshName: welshNames.get(r.id) ?? null,
+    status: r.status ?? 'open',
+    cause: r.cause ?? null,
+    stale: r.stale ?? false,
+    expectedReopenAt: r.expected_reopen_at ?? null,
+    reopenCertainty: r.reopen_certainty ?? 'unknown',
+    until: r.until ?? null,
+  });
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return {
+    changeFor: (id) => {
+      const r = byId.get(id);
+      return r ? change(r) : null;
+    },
+    summaryFor: (clusterId) => {
+      const mine = rows.filter((r) => r.cluster_id === clusterId);
+      return { total: mine.length, disrupted: mine.filter((r) => r.status && r.status !== 'open').map(change) };
+    },
+  };
+}
+
+// --- cursors and the ingester's schedule --------------------------------------------------
+
+/** Each account's newest mention id read so far. */
+export async function mentionCursors(db: Kysely<DB>): Promise<Map<string, string>> {
+  const rows = await db.selectFrom('mention_cursors').select(['cluster_id', 'since_id']).execute();
+  return new Map(rows.map((r) => [r.cluster_id, r.since_id]));
+}
+
+/** Moves the accounts' cursors forward to `newestId` (never back). */
+export async function advanceMentionCursors(db: Kysely<DB>, clusterIds: readonly string[], newestId: string): Promise<void> {
+  if (clusterIds.length === 0) return;
+  await sql`
+    insert into mention_cursors (cluster_id, since_id, updated_at)
+    select id, ${newestId}, clock_timestamp() from unnest(${[...clusterIds]}::text[]) as id
+    on conflict (cluster_id) do update set since_id = excluded.since_id, updated_at = excluded.updated_at
+    where mention_cursors.since_id::numeric < excluded.since_id::numeric`.execute(db);
+}
+
+export interface IngestState {
+  holder: string | null;
+  heldSince: Date | null;
+  lastPollAt: Date | null;
+  lastSuccessAt: Date | null;
+  nextPollAt: Date | null;
+  blockedUntil: Date | null;
+  intervalSeconds: number | null;
+  lastError: string | null;
+  consecutiveFailures: number;
+}
+
+export async function ingestState(db: Kysely<DB>): Promise<IngestState & { now: Date }> {
+  const row = await db.selectFrom('mention_ingest').selectAll().select(sql<Date>`clock_timestamp()`.as('now')).executeTakeFirstOrThrow();
+  return {
+    now: new Date(row.now),
+    holder: row.holder,
+    heldSince: row.held_since,
+    lastPollAt: row.last_poll_at,
+    lastSuccessAt: row.last_success_at,
+    nextPollAt: row.next_poll_at,
+    blockedUntil: row.blocked_until,
+    intervalSeconds: row.interval_seconds,
+    lastError: row.last_error,
+    consecutiveFailures: row.consecutive_failures,
+  };
+}
+
+/** The instance that took the ingest lock says so (for operators). */
+export async function recordIngestHolder(db: Kysely<DB>, holder: string): Promise<void> {
+  await db.updateTable('mention_ingest').set({ holder, held_since: sql`clock_timestamp()` }).execute();
+}
+
+export async function recordIngestCycle(
+  db: Kysely<DB>,
+  outcome: { ok: true; nextPollAt: Date; intervalSeconds: number } | { ok: false; nextPollAt: Date; error: string; blockedUntil?: Date },
+): Promise<void> {
+  await db
+    .updateTable('mention_ingest')
+    .set(
+      outcome.ok
+        ? { last_poll_at: sql`clock_timestamp()`, last_success_at: sql`clock_timestamp()`, next_poll_at: outcome.nextPollAt, interval_seconds: outcome.intervalSeconds, last_error: null, consecutive_failures: 0 }
+        : {
+            last_poll_at: sql`clock_timestamp()`,
+            next_poll_at: outcome.nextPollAt,
+            last_error: outcome.error,
+            consecutive_failures: sql`consecutive_failures + 1`,
+            ...(outcome.blockedUntil ? { blocked_until: outcome.blockedUntil } : {}),
+          },
+    )
+    .execute();
+}
+
+/** Whether anything suggests citizens are asking now: an office disrupted, or a mention in the last `withinMs`. */
+export async function mentionActivity(db: Kysely<DB>, withinMs: number): Promise<{ disrupted: number; recentMentions: number }> {
+  const { rows } = await sql<{ disrupted: string; recent: string }>`
+    select (select count(*) from office_status where status <> 'open') as disrupted,
+           (select count(*) from mentions where received_at > clock_timestamp() - make_interval(secs => ${withinMs / 1000})) as recent`.execute(db);
+  return { disrupted: Number(rows[0]?.disrupted ?? 0), recentMentions: Number(rows[0]?.recent ?? 0) };
+}
+
+/** The accounts mentions are read for: those with an X identity and credentials to read with. */
+export async function mentionAccounts(db: Kysely<DB>): Promise<{ clusterId: string; handle: string; xUserId: string | null; paused: boolean; credentials: string | null }[]> {
+  const rows = await db.selectFrom('clusters').select(['id', 'handle', 'x_user_id', 'paused', 'credentials_encrypted']).orderBy('id').execute();
+  return rows.map((r) => ({
+    clusterId: r.id,
+    handle: r.handle,
+    xUserId: r.x_user_id,
+    paused: r.paused,
+    credentials: r.credentials_encrypted ? Buffer.from(r.credentials_encrypted).toString('utf8') : null,
+  }));
+}
+
+// --- the audit and the inbox ----------------------------------------------------------------
+
+export interface MentionView {
+  id: string;
+  account: string;
+  author: { id: string; username: string | null };
+  text: string;
+  redacted: string[];
+  postedAt: Date;
+  receivedAt: Date;
+  source: 'poll' | 'webhook';
+  inReplyTo: string | null;
+  conversationId: string | null;
+  classification: { intent: 'status' | 'other'; language: 'en' | 'cy'; when: string | null; offices: string[]; stop: boolean };
+  decision: MentionDecision;
+  reason: string;
+  reply: { postId: string; text: string; state: string; xPostId: string | null; deliveredAt: Date | null; lastError: string | null } | null;
+  inbox: { state: InboxState; handledAt: Date | null; handledBy: string | null; note: string | null } | null;
+}
+
+export interface MentionFilter {
+  /** Only these accounts (a manager's scope); undefined: all. */
+  clusterIds?: readonly string[] | undefined;
+  account?: string | undefined;
+  decision?: MentionDecision | undefined;
+  /** Only inbox mentions in this state. */
+  inboxState?: InboxState | undefined;
+  inboxOnly?: boolean;
+  /** Mentions received before this cursor (the previous page's last). */
+  before?: { receivedAt: Date; id: string } | undefined;
+  limit: number;
+}
+
+function mentionQuery(db: Kysely<DB>) {
+  return db
+    .selectFrom('mentions as m')
+    .leftJoin('fanout_posts as p', 'p.id', 'm.reply_post_id')
+    .select([
+      'm.x_post_id', 'm.cluster_id', 'm.author_id', 'm.author_username', 'm.text', 'm.redacted', 'm.posted_at', 'm.received_at', 'm.source',
+      'm.in_reply_to_x_id', 'm.conversation_id', 'm.intent', 'm.language', 'm.asked_when', 'm.offices', 'm.stop', 'm.decision', 'm.reason',
+      'm.reply_post_id', 'm.inbox_state', 'm.handled_at', 'm.handled_by', 'm.handled_note',
+      'p.text as reply_text', 'p.state as reply_state', 'p.x_post_id as reply_x_id', 'p.delivered_at as reply_delivered_at', 'p.last_error as reply_error',
+    ]);
+}
+
+type MentionRow = Awaited<ReturnType<ReturnType<typeof mentionQuery>['execute']>>[number];
+
+function toView(r: MentionRow): MentionView {
+  return {
+    id: r.x_post_id,
+    account: r.cluster_id,
+    author: { id: r.author_id, username: r.author_username },
+    text: r.text,
+    redacted: r.redacted,
+    postedAt: r.posted_at,
+    receivedAt: r.received_at,
+    source: r.source,
+    inReplyTo: r.in_reply_to_x_id,
+    conversationId: r.conversation_id,
+    classification: { intent: r.intent, language: r.language, when: r.asked_when, offices: r.offices, stop: r.stop },
+    decision: r.decision,
+    reason: r.reason,
+    reply: r.reply_post_id
+      ? { postId: r.reply_post_id, text: r.reply_text ?? '', state: r.reply_state ?? 'queued', xPostId: r.reply_x_id ?? null, deliveredAt: r.reply_delivered_at ?? null, lastError: r.reply_error ?? null }
+      : null,
+    inbox: r.inbox_state ? { state: r.inbox_state, handledAt: r.handled_at, handledBy: r.handled_by, note: r.handled_note } : null,
+  };
+}
+
+export async function listMentions(db: Kysely<DB>, filter: MentionFilter): Promise<MentionView[]> {
+  let q = mentionQuery(db);
+  if (filter.clusterIds) q = q.where('m.cluster_id', 'in', filter.clusterIds.length > 0 ? [...filter.clusterIds] : ['']);
+  if (filter.account) q = q.where('m.cluster_id', '=', filter.account);
+  if (filter.decision) q = q.where('m.decision', '=', filter.decision);
+  if (filter.inboxOnly) q = q.where('m.inbox_state', 'is not', null);
+  if (filter.inboxState) q = q.where('m.inbox_state', '=', filter.inboxState);
+  if (filter.before) {
+    const { receivedAt, id } = filter.before;
+    q = q.where((eb) => eb.or([eb('m.received_at', '<', receivedAt), eb.and([eb('m.received_at', '=', receivedAt), eb(sql`m.x_post_id::numeric`, '<', sql`${id}::numeric`)])]));
+  }
+  const rows = await q.orderBy('m.received_at', 'desc').orderBy(sql`m.x_post_id::numeric`, 'desc').limit(filter.limit).execute();
+  return rows.map(toView);
+}
+
+export async function getMention(db: Kysely<DB>, id: string): Promise<MentionView | undefined> {
+  const row = await mentionQuery(db).where('m.x_post_id', '=', id).executeTakeFirst();
+  return row ? toView(row) : undefined;
+}
+
+/**
+ * Marks an inbox mention handled (or open again). Undefined when there is no such inbox
+ * mention; audited with the token's principal.
+ */
+export async function setInboxState(db: Kysely<DB>, id: string, state: InboxState, actor: string, note: string | null): Promise<MentionView | undefined> {
+  return db.transaction().execute(async (trx) => {
+    const before = await trx.selectFrom('mentions').select(['inbox_state', 'handled_note']).where('x_post_id', '=', id).where('inbox_state', 'is not', null).forUpdate().executeTakeFirst();
+    if (!before) return undefined;
+    await trx
+      .updateTable('mentions')
+      .set(state === 'handled' ? { inbox_state: 'handled', handled_at: sql`clock_timestamp()`, handled_by: actor, handled_note: note } : { inbox_state: 'open', handled_at: null, handled_by: null, handled_note: note })
+      .where('x_post_id', '=', id)
+      .execute();
+    await appendAudit(trx, [{ actor, action: state === 'handled' ? 'mention.handled' : 'mention.reopened', entityType: 'mention', entityId: id, before: { state: before.inbox_state }, after: { state, note } }]);
+    const row = await mentionQuery(trx).where('m.x_post_id', '=', id).executeTakeFirstOrThrow();
+    return toView(row);
+  });
+}

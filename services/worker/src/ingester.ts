@@ -1,0 +1,237 @@
+// Mention ingestion: one instance at a time (a session advisory lock) reads every
+// account's new mentions with OR-ed recent searches and hands them to ingestMentions,
+// which stores, classifies and answers each one once. The schedule, the cursors and the
+// health live in the database, so whoever takes over resumes where the last one stopped.
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import {
+  advanceMentionCursors,
+  ingestMentions,
+  ingestState,
+  MENTION_INGEST_LOCK_KEY,
+  mentionAccounts,
+  mentionActivity,
+  mentionCursors,
+  officeIndexCache,
+  recordIngestCycle,
+  recordIngestHolder,
+  type Database,
+  type IncomingMention,
+} from '@jcp/db';
+import { DEFAULT_MENTION_POLICY, DEFAULT_POLL_INTERVALS, planSearchQueries, pollInterval, SEARCH_BUDGET, sinceIdFor, type MentionPolicy, type PollIntervals } from '@jcp/domain';
+import type { Logger } from '@jcp/log';
+import { backoffDelay, classifyXError, createXClient, openAccountTokens, searchRecent, type MentionPost } from '@jcp/x-client';
+
+export interface IngesterOptions {
+  database: Database;
+  logger: Logger;
+  workerId?: string;
+  x: { baseUrl?: string | undefined; appKey: string; appSecret: string; timeoutMs: number };
+  credentialsKey: Buffer;
+  intervals?: PollIntervals;
+  /** Re-read this much before each account's newest mention (default 30 s). */
+  overlapMs?: number;
+  policy?: MentionPolicy;
+  throttleWindowMs?: number;
+  /** The app's search budget (default X's: 450 per 15 minutes). */
+  searchBudget?: { limit: number; windowMs: number };
+  /** How often a standby instance tries to take over (default 5 s). */
+  lockRetryMs?: number;
+  /** Called after replies were queued (to wake a dispatcher in this process). */
+  onQueued?: () => void;
+}
+
+export interface CycleResult {
+  queries: number;
+  requests: number;
+  read: number;
+  stored: number;
+  replies: number;
+  duplicates: number;
+  /** Set when the cycle stopped on an error (the unread mentions are read next time). */
+  error?: string;
+  intervalMs: number;
+}
+
+export interface MentionIngester {
+  readonly workerId: string;
+  /** Whether this instance holds the ingest lock. */
+  readonly leading: boolean;
+  start: () => Promise<void>;
+  stop: () => Promise<void>;
+  /** One cycle now, whatever the schedule (tests, and an operator's "look now"). Needs no lock. */
+  pollNow: () => Promise<CycleResult>;
+  /** Looks at the schedule now rather than at the next timer. */
+  wake: () => void;
+}
+
+const FIRST_READ_MS = 15 * 60_000;
+
+export function createMentionIngester(options: IngesterOptions): MentionIngester {
+  const { database, x } = options;
+  const db = database.db;
+  const log = options.logger.child({ module: 'mentions' });
+  const workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const intervals = options.intervals ?? DEFAULT_POLL_INTERVALS;
+  const overlapMs = options.overlapMs ?? 30_000;
+  const policy = options.policy ?? DEFAULT_MENTION_POLICY;
+  const budget = options.searchBudget ?? SEARCH_BUDGET;
+  const lockRetryMs = options.lockRetryMs ?? 5_000;
+  const officeIndex = officeIndexCache(db);
+  let running = false;
+  let leading = false;
+  let release: (() => Promise<void>) | null = null;
+  let loop: Promise<void> | null = null;
+  let wakeUp: (() => void) | null = null;
+  let cycling: Promise<CycleResult> | null = null;
+
+  async function cycle(): Promise<CycleResult> {
+    const accounts = await mentionAccounts(db);
+    // Every account with an X identity is read; any account's tokens can sign a search.
+    const readable = accounts.filter((a) => a.xUserId !== null);
+    const signer = accounts.find((a) => a.credentials !== null && !a.paused);
+    const byHandle = new Map(readable.map((a) => [a.handle.toLowerCase(), a.clusterId]));
+    const queries = planSearchQueries(readable.map((a) => a.handle));
+    const result: CycleResult = { queries: queries.length, requests: 0, read: 0, stored: 0, replies: 0, duplicates: 0, intervalMs: 0 };
+    const activity = await mentionActivity(db, 10 * 60_000);
+    result.intervalMs = pollInterval(queries.length, activity.disrupted > 0 || activity.recentMentions > 0, intervals, budget);
+    if (!signer || queries.length === 0) {
+      await recordIngestCycle(db, { ok: true, nextPollAt: new Date(Date.now() + result.intervalMs), intervalSeconds: Math.round(result.intervalMs / 1000) });
+      return result;
+    }
+    const client = createXClient({ baseUrl: x.baseUrl, timeoutMs: x.timeoutMs, appKey: x.appKey, appSecret: x.appSecret, ...openAccountTokens(signer.credentials!, options.credentialsKey) });
+    const cursors = await mentionCursors(db);
+    const index = await officeIndex();
+    const now = new Date();
+    for (const q of queries) {
+      const clusterIds = q.handles.map((h) => byHandle.get(h.toLowerCase())!);
+      // The query reads from its furthest-behind account.
+      const since = clusterIds
+        .map((id) => sinceIdFor(cursors.get(id) ?? null, now, { overlapMs, firstReadMs: FIRST_READ_MS }))
+        .reduce((a, b) => (BigInt(a) < BigInt(b) ? a : b));
+      try {
+        const { newestId, pages, complete } = await searchRecent(client, q.query, since, async (posts) => {
+          result.read += posts.length;
+          const incoming = posts.map((p) => toIncoming(p, byHandle)).filter((m): m is IncomingMention => m !== null);
+          const { stored, duplicates } = await ingestMentions(db, incoming, { source: 'poll', offices: index, policy, ...(options.throttleWindowMs ? { throttleWindowMs: options.throttleWindowMs } : {}) });
+          result.stored += stored.length;
+          result.duplicates += duplicates;
+          const replies = stored.filter((s) => s.replyPostId !== null).length;
+          result.replies += replies;
+          if (replies > 0) options.onQueued?.();
+          for (const s of stored) log.debug({ mention: s.id, decision: s.decision, reason: s.reason }, 'mention ingested');
+        });
+        result.requests += pages;
+        // Only a query read to the end moves its accounts on: a cut-short read is read again.
+        if (complete && newestId) await advanceMentionCursors(db, clusterIds, newestId);
+      } catch (error) {
+        result.requests += 1;
+        const verdict = classifyXError(error, Date.now(), { attempt: 0 });
+        const reason = verdict.kind === 'retry' || verdict.kind === 'permanent' ? verdict.reason : 'unexpected answer';
+        result.error = reason;
+        const state = await ingestState(db);
+        const failures = state.consecutiveFailures + 1;
+        const rateLimited = verdict.kind === 'retry' && verdict.rateLimit !== undefined;
+        const nextPollAt = rateLimited ? verdict.notBefore : new Date(Date.now() + Math.max(result.intervalMs, backoffDelay(failures)));
+        await recordIngestCycle(db, { ok: false, nextPollAt, error: reason, ...(rateLimited ? { blockedUntil: verdict.notBefore } : {}) });
+        log.warn({ query: q.handles.length, reason, nextPollAt }, 'reading mentions failed; nothing is lost: the same mentions are read again next time');
+        return result;
+      }
+    }
+    await recordIngestCycle(db, { ok: true, nextPollAt: new Date(Date.now() + result.intervalMs), intervalSeconds: Math.round(result.intervalMs / 1000) });
+    if (result.stored > 0) log.info({ stored: result.stored, replies: result.replies, duplicates: result.duplicates, requests: result.requests }, 'mentions read');
+    return result;
+  }
+
+  /** One cycle at a time in this process. */
+  const pollNow = (): Promise<CycleResult> => {
+    cycling ??= cycle().finally(() => {
+      cycling = null;
+    });
+    return cycling;
+  };
+
+  async function sleep(ms: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, Math.max(0, ms));
+      wakeUp = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    wakeUp = null;
+  }
+
+  async function run(): Promise<void> {
+    while (running) {
+      try {
+        if (!leading) {
+          release = await database.tryLock(MENTION_INGEST_LOCK_KEY, () => {
+            leading = false;
+            release = null;
+            log.warn({ workerId }, 'lost the mention ingest lock (its connection failed); trying to take it again');
+          });
+          if (!release) {
+            await sleep(lockRetryMs);
+            continue;
+          }
+          leading = true;
+          await recordIngestHolder(db, workerId);
+          log.info({ workerId }, 'reading mentions (this instance holds the ingest lock)');
+        }
+        const state = await ingestState(db);
+        const due = state.nextPollAt ? state.nextPollAt.getTime() - state.now.getTime() : 0;
+        if (due > 0) {
+          await sleep(Math.min(due, lockRetryMs));
+          continue;
+        }
+        await pollNow();
+      } catch (error) {
+        log.error({ err: error }, 'mention ingest cycle failed; trying again shortly');
+        await sleep(1_000);
+      }
+    }
+  }
+
+  return {
+    workerId,
+    get leading() {
+      return leading;
+    },
+    pollNow,
+    wake: () => wakeUp?.(),
+    start: async () => {
+      if (running) return;
+      running = true;
+      loop = run();
+    },
+    stop: async () => {
+      if (!running) return;
+      running = false;
+      wakeUp?.();
+      await loop;
+      await cycling?.catch(() => {});
+      await release?.();
+      release = null;
+      leading = false;
+      log.info({ workerId }, 'mention ingester stopped');
+    },
+  };
+}
+
+/** A post read from X, addressed to the first of our accounts it mentions; null when it mentions none. */
+export function toIncoming(post: MentionPost, byHandle: ReadonlyMap<string, string>): IncomingMention | null {
+  const handle = post.mentions.find((m) => byHandle.has(m));
+  if (!handle) return null;
+  return {
+    id: post.id,
+    clusterId: byHandle.get(handle)!,
+    text: post.text,
+    authorId: post.authorId,
+    authorUsername: post.authorUsername,
+    postedAt: post.createdAt,
+    inReplyToXId: post.inReplyToId,
+    conversationId: post.conversationId,
+    isRepost: post.isRepost,
+  };
+}
