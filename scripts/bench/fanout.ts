@@ -72,6 +72,8 @@ try {
     X_APP_SECRET: EMULATOR_APP.appSecret,
     X_CREDENTIALS_KEY: credentialsKey.toString('base64'),
     FANOUT_COALESCE_SECONDS: '0',
+    // Posts only: the mention reader is measured by bench:mentions.
+    MENTIONS_ENABLED: 'false',
     FANOUT_CONCURRENCY: String(concurrency),
     // The emulator has no limits here, and the rounds post more than X's 100 per 15 min per account.
     X_USER_POST_LIMIT: '100000',

@@ -8,7 +8,8 @@ const registry = await readRegistryFiles();
 /**
  * The API tests' world: an isolated database with the register imported, the app on it
  * (closed at teardown), and one token of each kind: an admin, a manager of Cumbria and
- * Lancashire (district 105) and a reader.
+ * Lancashire (district 105) and a reader. `options` go to buildApp as they are (e.g.
+ * `fanout`, or `mentions: { appSecret: EMULATOR_APP.appSecret }` for the X webhook).
  */
 export async function apiFixture(t: Teardown, options: Partial<AppOptions> = {}) {
   const database = await createTestDatabase(t);

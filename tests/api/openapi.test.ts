@@ -54,6 +54,8 @@ const MINIMAL_BODIES: Record<string, unknown> = {
   'POST /events': { name: 'Snow' },
   'POST /events/{eventId}/offices': { offices: ['carlisle-8504'] },
   'POST /events/{eventId}/end': {},
+  'POST /inbox/{mentionId}/handled': {},
+  'POST /inbox/{mentionId}/reopen': {},
   'POST /admin/tokens': { name: 'x', role: 'reader' },
   'PUT /admin/accounts/{accountId}': { name: 'x', handle: 'x' },
   'PATCH /admin/accounts/{accountId}': {},
@@ -62,11 +64,13 @@ const MINIMAL_BODIES: Record<string, unknown> = {
   'POST /admin/accounts/{accountId}/resume': {},
   'POST /admin/delivery/pause': {},
   'POST /admin/delivery/resume': {},
+  // The X webhook: signed by X, not a bearer token (these apps have no X secret, so it answers 503).
+  'POST /webhooks/x': {},
 };
 
 /** Real-looking values for path parameters: an office that exists, a change cursor, any well-formed uuid otherwise. */
 function fillPath(path: string): string {
-  return path.replace(/\{(\w+)\}/g, (_all, name: string) => (name === 'officeId' ? 'carlisle-8504' : name === 'seq' ? '1' : '6a1f0b57-4b8e-4c36-9a7c-3f0e5d2c1b9a'));
+  return path.replace(/\{(\w+)\}/g, (_all, name: string) => (name === 'officeId' ? 'carlisle-8504' : name === 'seq' || name === 'mentionId' ? '1' : '6a1f0b57-4b8e-4c36-9a7c-3f0e5d2c1b9a'));
 }
 
 async function documents(t: Teardown) {

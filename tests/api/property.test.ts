@@ -558,10 +558,12 @@ async function setup(t: Teardown) {
   await importOfficeRegistry(database.db, registry, { actor: 'test' });
   // Credentials storage configured as server.ts does (without it, storing credentials is a deliberate 503), but no X to ask.
   const fanout = { credentialsKey: randomBytes(32) };
-  const open = await buildApp({ database, migrations, fanout });
+  // The X webhook configured as server.ts always does (unconfigured, it is a deliberate 503).
+  const mentions = { appSecret: 'property-test-app-secret' };
+  const open = await buildApp({ database, migrations, fanout, mentions });
   t.teardown(() => open.close());
   // Another instance on the same database with the optional guards on: every read needs a token, and a rate limit (high enough never to refuse here) runs its token lookups.
-  const guarded = await buildApp({ database, migrations, fanout, readAccess: 'token', rateLimit: { max: 1_000_000_000, windowMs: 60_000 } });
+  const guarded = await buildApp({ database, migrations, fanout, mentions, readAccess: 'token', rateLimit: { max: 1_000_000_000, windowMs: 60_000 } });
   t.teardown(() => guarded.close());
   const issue = (name: string, role: 'reader' | 'manager' | 'admin', districtCodes?: string[]) => issueToken(database.db, { name, role, createdBy: 'test', ...(districtCodes ? { districtCodes } : {}) });
   const admin = await issueToken(database.db, { name: 'ops', role: 'admin', createdBy: 'test' });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { AppOptions } from '@jcp/api';
 import { londonParts } from '@jcp/domain';
 import { createLogger } from '@jcp/log';
 import { createDispatcher, EMULATOR_APP, provisionEmulatorAccounts, type Dispatcher, type DispatcherOptions } from '@jcp/worker';
@@ -24,16 +25,20 @@ export const CARLISLE = 'carlisle-8504';
  * The fan-out's world: the API fixture (an isolated database with the register and
  * tokens), an X emulator on a real port, the given accounts provisioned on it (tokens
  * stored encrypted), and a dispatcher (not started) that posts to it over HTTP with the
- * real twitter-api-v2 client.
+ * real twitter-api-v2 client. The X webhook is configured with the emulator app's secret
+ * (X signs with the app's consumer secret), unless `mentions` says otherwise.
  */
-export async function fanoutFixture(t: Teardown, options: { accounts?: readonly string[]; dispatcher?: Partial<DispatcherOptions> } = {}) {
+export async function fanoutFixture(t: Teardown, options: { accounts?: readonly string[]; dispatcher?: Partial<DispatcherOptions>; mentions?: AppOptions['mentions'] } = {}) {
   const dispatchers: Dispatcher[] = [];
   // Registered first, so that it runs before the database closes (teardowns run in order).
   t.teardown(async () => {
     for (const d of dispatchers) await d.stop();
   });
   const credentialsKey = randomBytes(32);
-  const api = await apiFixture(t, { fanout: { credentialsKey, coalesceSeconds: options.dispatcher?.coalesceSeconds ?? 0 } });
+  const api = await apiFixture(t, {
+    fanout: { credentialsKey, coalesceSeconds: options.dispatcher?.coalesceSeconds ?? 0 },
+    mentions: options.mentions ?? { appSecret: EMULATOR_APP.appSecret },
+  });
   const emulator: FastifyInstance = buildEmulator({ consumerKey: EMULATOR_APP.appKey, consumerSecret: EMULATOR_APP.appSecret });
   await emulator.listen({ host: '127.0.0.1', port: 0 });
   t.teardown(() => emulator.close());

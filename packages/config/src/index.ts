@@ -50,6 +50,25 @@ export const envSchema = z.object({
   /** How long a worker owns a post it is sending; another worker takes it over after. Longer than X_REQUEST_TIMEOUT_MS. */
   FANOUT_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
   FANOUT_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
+
+  /** Read mentions and answer them in the API process (the standalone worker does too); one instance at a time reads. */
+  MENTIONS_ENABLED: bool.default(true),
+  /** Seconds between reads while an office is disrupted or someone asked in the last 10 minutes (never faster than the search budget allows). */
+  MENTION_POLL_ACTIVE_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
+  /** Seconds between reads when all is quiet. */
+  MENTION_POLL_QUIET_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  /** Each read goes back this far before the newest mention already read (X indexes some posts late). */
+  MENTION_OVERLAP_SECONDS: z.coerce.number().int().min(0).max(3600).default(15),
+  /** A mention older than this gets no automatic reply (it goes to the inbox). */
+  MENTION_MAX_AGE_SECONDS: z.coerce.number().int().min(60).max(7 * 86_400).default(3600),
+  /** Automatic replies to one person per window (across accounts); more go to the inbox. */
+  MENTION_USER_REPLY_LIMIT: z.coerce.number().int().min(1).max(1000).default(3),
+  MENTION_USER_REPLY_WINDOW_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
+  /** Automatic replies to one person within one conversation (ends a loop with another bot). */
+  MENTION_CONVERSATION_REPLY_LIMIT: z.coerce.number().int().min(1).max(100).default(2),
+  /** X's recent-search budget for the app: requests per window. */
+  X_SEARCH_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(450),
+  X_SEARCH_WINDOW_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(900_000),
 }).refine((c) => c.FANOUT_LEASE_MS > c.X_REQUEST_TIMEOUT_MS, { message: 'FANOUT_LEASE_MS must be longer than X_REQUEST_TIMEOUT_MS', path: ['FANOUT_LEASE_MS'] });
 
 /** The variable names (the schema itself is refined). */

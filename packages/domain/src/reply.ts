@@ -35,7 +35,8 @@ const TEXT = {
     openAsNormal: (names: string, many: boolean) => `${names} ${many ? 'are' : 'is'} open as normal.`,
     allOpen: (total: number) => `All ${total} of our offices are open as normal.`,
     othersOpen: (n: number) => (n === 1 ? 'Our other office is open as normal.' : `Our other ${n} offices are open as normal.`),
-    manyDisrupted: (n: number, total: number) => `${n} of our ${total} offices are closed or opening late: our latest posts say which. The others are open as normal.`,
+    manyDisrupted: (n: number, total: number) => `${n} of our ${total} offices are closed or opening late: our latest posts say which.`,
+    othersNormal: 'The others are open as normal.',
     later: 'We will post here if that changes.',
     team: (hours: string) => `Our team is here ${hours} if you need more help.`,
     weekdays: 'Monday to Friday',
@@ -46,7 +47,8 @@ const TEXT = {
     openAsNormal: (names: string) => `Mae ${names} ar agor fel arfer.`,
     allOpen: (total: number) => `Mae pob un o'n ${total} swyddfa ar agor fel arfer.`,
     othersOpen: (n: number) => (n === 1 ? "Mae ein swyddfa arall ar agor fel arfer." : `Mae ein ${n} swyddfa arall ar agor fel arfer.`),
-    manyDisrupted: (n: number, total: number) => `Mae ${n} o'n ${total} swyddfa ar gau neu'n agor yn hwyr: mae ein negeseuon diweddaraf yn dweud pa rai. Mae'r lleill ar agor fel arfer.`,
+    manyDisrupted: (n: number, total: number) => `Mae ${n} o'n ${total} swyddfa ar gau neu'n agor yn hwyr: mae ein negeseuon diweddaraf yn dweud pa rai.`,
+    othersNormal: "Mae'r lleill ar agor fel arfer.",
     later: "Byddwn yn postio yma os bydd hynny'n newid.",
     team: (hours: string) => `Mae ein tîm yma ${hours} os oes angen rhagor o help arnoch.`,
     weekdays: 'o ddydd Llun i ddydd Gwener',
@@ -81,6 +83,7 @@ export function composeStatusReply(input: ReplyInput): string {
   const { language, now } = input;
   const t = TEXT[language];
   const hours = input.liveHours ?? DEFAULT_LIVE_HOURS;
+  const prefix = input.to ? [`@${input.to}`] : [];
   const body: string[] = [];
   if (input.asked.length > 0) {
     body.push(...sentences(input.asked, now, language));
@@ -88,15 +91,18 @@ export function composeStatusReply(input: ReplyInput): string {
     const { total, disrupted } = input.cluster;
     if (disrupted.length === 0) body.push(t.allOpen(total));
     else {
-      const named = [...statusSentences(disrupted, now, language), t.othersOpen(total - disrupted.length)];
-      body.push(...(fitsInPost([t.thanks, ...named].join(' ')) ? named : [t.manyDisrupted(disrupted.length, total)]));
+      // Nothing about "the others" when every office is disrupted.
+      const others = total - disrupted.length;
+      const named = [...statusSentences(disrupted, now, language), ...(others > 0 ? [t.othersOpen(others)] : [])];
+      const summary = [t.manyDisrupted(disrupted.length, total), ...(others > 0 ? [t.othersNormal] : [])];
+      // Measured with the @handle: a reply that names every disrupted office, or the summary.
+      body.push(...(fitsInPost([...prefix, t.thanks, ...named].join(' ')) ? named : summary));
     }
   }
   const tail: string[] = [];
   if (input.later) tail.push(t.later);
   if (!liveNow(hours, now)) tail.push(t.team(hoursWords(hours, language)));
   // Whole sentences only: drop the tail, then office sentences from the end, to fit.
-  const prefix = input.to ? [`@${input.to}`] : [];
   let parts = [...prefix, t.thanks, ...body, ...tail];
   while (!fitsInPost(parts.join(' ')) && parts.length > prefix.length + 2) parts = parts.slice(0, -1);
   return parts.join(' ');
@@ -107,13 +113,15 @@ const SIGNPOST = {
     text: 'Thank you for your message. Please do not share personal or benefit details here: we cannot discuss claims in public.',
     live: 'Someone from our team will look at your message.',
     later: (hours: string) => `Our team reads messages ${hours}.`,
-    phone: 'For help with a claim, contact the benefit\'s helpline on GOV.UK.',
+    // No domain name: X would count it as a link (23 characters, and a post with a link costs 13 times more).
+    phone: 'For help with a claim, please call the helpline for your benefit.',
   },
   cy: {
     text: "Diolch am eich neges. Peidiwch â rhannu manylion personol neu fanylion budd-daliadau yma: ni allwn drafod hawliadau'n gyhoeddus.",
     live: "Bydd rhywun o'n tîm yn edrych ar eich neges.",
-    later: (hours: string) => `Mae ein tîm yn darllen negeseuon ${hours}.`,
-    phone: "Am help gyda hawliad, cysylltwch â llinell gymorth y budd-dal ar GOV.UK.",
+    // Short enough that the helpline sentence still fits with a 15-character @handle.
+    later: (hours: string) => `Mae ein tîm yma ${hours}.`,
+    phone: 'Am help gyda hawliad, ffoniwch y llinell gymorth ar gyfer eich budd-dal.',
   },
 } as const;
 

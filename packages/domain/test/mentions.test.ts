@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import t from 'tap';
 import {
   addressTown,
@@ -7,6 +8,7 @@ import {
   editDistance,
   officeId,
   redactPersonalData,
+  redactWithKinds,
   understandMention,
   type MentionWhen,
   type OfficeEntry,
@@ -234,4 +236,72 @@ void t.test('redactPersonalData hides NI numbers, phone numbers and email addres
     ['I have 2 kids and 1 dog', 'I have 2 kids and 1 dog'],
   ];
   for (const [input, expected] of cases) t.equal(redactPersonalData(input), expected, input);
+});
+
+void t.test('redactWithKinds: the same text as redactPersonalData, and each kind found once', async (t) => {
+  const cases: [string, string, string[]][] = [
+    ['is Carlisle open today?', 'is Carlisle open today?', []],
+    ['', '', []],
+    ['my NI number is QQ 12 34 56 C', 'my NI number is [NI number]', ['ni-number']],
+    ['call me on 07700 900123', 'call me on [phone]', ['phone']],
+    ['email me at jo.bloggs+uc@example.co.uk asap', 'email me at [email] asap', ['email']],
+    ['QQ123456C and QQ654321A', '[NI number] and [NI number]', ['ni-number']],
+    ['ring 0161 496 0000 or (0161) 496 0000 or +44 7700 900123', 'ring [phone] or [phone] or [phone]', ['phone']],
+    ['a@b.com, c@d.org', '[email], [email]', ['email']],
+    ['QQ123456C, 07700 900123, a@b.com', '[NI number], [phone], [email]', ['email', 'ni-number', 'phone']],
+    // Listed in the order the passes find them (emails, then NI numbers, then phones), whatever the order in the text.
+    ['07700 900123 then QQ123456C then a@b.com', '[phone] then [NI number] then [email]', ['email', 'ni-number', 'phone']],
+    ['07700 900123 and QQ123456C', '[phone] and [NI number]', ['ni-number', 'phone']],
+    ['07700 900123 or jo@example.com', '[phone] or [email]', ['email', 'phone']],
+    // An email address made of digits is one email, not a phone number.
+    ['07700900123@example.com', '[email]', ['email']],
+  ];
+  for (const [input, text, kinds] of cases) {
+    const got = redactWithKinds(input);
+    t.same(got, { text, redacted: kinds }, input);
+    t.equal(got.text, redactPersonalData(input), `same text: ${input}`);
+    t.equal(new Set(got.redacted).size, got.redacted.length, `each kind once: ${input}`);
+    t.ok(got.redacted.every((k) => ['email', 'ni-number', 'phone'].includes(k)), 'the kinds, never the values');
+  }
+});
+
+void t.test('property: redactWithKinds agrees with redactPersonalData on any text', async (t) => {
+  const text = fc.oneof(
+    fc.string({ maxLength: 80 }),
+    fc.string({ unit: fc.constantFrom(...'QAB0123456789 .-+()@ex.com'.split('')), maxLength: 60 }),
+  );
+  fc.assert(
+    fc.property(text, (s) => {
+      const got = redactWithKinds(s);
+      const order = ['email', 'ni-number', 'phone'];
+      return got.text === redactPersonalData(s) && new Set(got.redacted).size === got.redacted.length && got.redacted.every((k, i) => i === 0 || order.indexOf(k) > order.indexOf(got.redacted[i - 1]!));
+    }),
+    { numRuns: 2000, seed: 20260601 },
+  );
+  t.pass('2000 generated texts');
+});
+
+void t.test('property: the output never contains the NI number or email address it was given', async (t) => {
+  const letter = fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'.split(''));
+  const digit = fc.constantFrom(...'0123456789'.split(''));
+  const sep = fc.constantFrom('', ' ', '.', '-');
+  const pair = fc.tuple(digit, digit).map(([a, b]) => `${a}${b}`);
+  const niNumber = fc
+    .tuple(letter, letter, sep, pair, sep, pair, sep, pair, fc.option(fc.tuple(sep, fc.constantFrom('A', 'B', 'C', 'D', 'a', 'd'))))
+    .map(([a, b, s1, p1, s2, p2, s3, p3, suffix]) => `${a}${b}${s1}${p1}${s2}${p2}${s3}${p3}${suffix ? suffix.join('') : ''}`);
+  const local = fc.string({ unit: fc.constantFrom(...'abcxyz019._%+-'.split('')), minLength: 1, maxLength: 12 });
+  const label = fc.string({ unit: fc.constantFrom(...'abcxyz019-'.split('')), minLength: 1, maxLength: 8 });
+  const tld = fc.string({ unit: letter, minLength: 2, maxLength: 6 });
+  const email = fc.tuple(local, fc.array(label, { minLength: 1, maxLength: 3 }), tld).map(([l, labels, end]) => `${l}@${labels.join('.')}.${end}`);
+  // Words around them without digits or @ (so nothing else can spell the value).
+  const filler = fc.string({ unit: fc.constantFrom(...'abc XYZ,?!:'.split('')), maxLength: 20 });
+  fc.assert(
+    fc.property(filler, niNumber, filler, email, filler, fc.boolean(), (a, ni, b, mail, c, niFirst) => {
+      const input = niFirst ? `${a} ${ni} ${b} ${mail} ${c}` : `${a} ${mail} ${b} ${ni} ${c}`;
+      const got = redactWithKinds(input);
+      return !got.text.includes(ni) && !got.text.includes(mail) && got.redacted.includes('email') && got.redacted.includes('ni-number') && got.text === redactPersonalData(input);
+    }),
+    { numRuns: 2000, seed: 20260601 },
+  );
+  t.pass('2000 generated NI numbers and email addresses');
 });

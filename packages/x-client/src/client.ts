@@ -114,7 +114,7 @@ export function toMentionPosts(data: readonly RawPost[] | undefined, users: read
   return (data ?? []).map((p) => {
     const text = unescapeXText(p.text);
     const fromEntities = [...(p.entities?.mentions ?? [])].sort((a, b) => (a.start ?? 0) - (b.start ?? 0)).map((m) => m.username.toLowerCase());
-    const fromText = [...text.matchAll(/(?:^|[^\w@])@(\w{1,15})/g)].map((m) => m[1]!.toLowerCase());
+    const fromText = [...text.matchAll(/(?:^|[^\w@])@(\w{1,15})(?!\w)/g)].map((m) => m[1]!.toLowerCase());
     const refs = p.referenced_tweets ?? [];
     return {
       id: p.id,

@@ -21,6 +21,8 @@ import schedulerPlugin, { type SchedulerOptions } from './plugins/scheduler.js';
 import statusEventsPlugin from './plugins/status-events.js';
 import officeRoutes from './routes/offices.js';
 import accountRoutes, { type FanoutApiOptions } from './routes/accounts.js';
+import webhookRoutes, { type MentionWebhookOptions } from './routes/webhooks.js';
+import mentionRoutes from './routes/mentions.js';
 
 export const API_VERSION = '0.1.0';
 export const DOCS_PREFIX = '/docs';
@@ -57,6 +59,12 @@ export interface AppOptions {
    * 24 h per app). Unset: storing credentials answers 503; every other route works.
    */
   fanout?: FanoutApiOptions;
+  /**
+   * The X Activity API webhook (GET/POST /webhooks/x): the X app secret that signs its CRC
+   * answers and X's deliveries, and the mention policy. Unset: the routes exist (so the
+   * document does not depend on configuration) but answer 503 problem+json.
+   */
+  mentions?: MentionWebhookOptions;
 }
 
 /** Builds the HTTP app; `server.ts` listens, tests use `app.inject`. */
@@ -102,7 +110,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         { name: 'events', description: 'Disruption events: many offices closed and reopened together' },
         { name: 'admin', description: 'API tokens: issue, list and revoke (admin role)' },
         { name: 'accounts', description: 'Cluster X accounts: settings, credentials (admin), the posts the fan-out made of status changes, and delivery health' },
+        { name: 'mentions', description: 'Mentions of the accounts: the audit of every automatic decision and reply, and the inbox for the live team (managers: own accounts)' },
         { name: 'health', description: 'Probes for orchestrators: liveness and readiness (never rate limited, never need a token)' },
+        { name: 'webhooks', description: 'X Activity API webhook: mentions of our accounts, signed by X (no token, not rate limited)' },
       ],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API token (pnpm create-token)' } } },
     },
@@ -133,5 +143,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(eventRoutes);
   await app.register(adminTokenRoutes);
   await app.register(accountRoutes, { fanout: options.fanout });
+  await app.register(webhookRoutes, { mentions: options.mentions });
+  await app.register(mentionRoutes);
   return app;
 }

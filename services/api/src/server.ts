@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig, type Config } from '@jcp/config';
 import { createLogger } from '@jcp/log';
-import { dispatcherFromConfig, postBudgets, resolveCredentialsKey, startEmbeddedX, xSettings, type Dispatcher, type EmbeddedX } from '@jcp/worker';
+import { dispatcherFromConfig, ingesterFromConfig, mentionPolicy, postBudgets, resolveCredentialsKey, startEmbeddedX, xSettings, type Dispatcher, type EmbeddedX, type MentionIngester } from '@jcp/worker';
 import { createXClient } from '@jcp/x-client';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
@@ -46,12 +46,19 @@ try {
       ...postBudgets(config),
       coalesceSeconds: config.FANOUT_COALESCE_SECONDS,
     },
+    // X signs the Activity API webhook (CRC and deliveries) with the app's consumer secret.
+    mentions: { appSecret: x.appSecret, ...mentionPolicy(config) },
   });
   const dispatcher: Dispatcher | null = config.FANOUT_ENABLED ? dispatcherFromConfig(config, { database, logger, credentialsKey, x }) : null;
+  // Reads mentions when this instance holds the ingest lock (stands by otherwise).
+  const ingester: MentionIngester | null = config.MENTIONS_ENABLED
+    ? ingesterFromConfig(config, { database, logger, credentialsKey, x, ...(dispatcher ? { onQueued: () => dispatcher.wake() } : {}) })
+    : null;
 
   closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT_MS }, async ({ signal, err }) => {
     if (err) logger.error({ err }, 'shutting down after an error');
     else logger.info({ signal }, 'shutting down');
+    await ingester?.stop();
     await dispatcher?.stop();
     await app.close();
     await embeddedX?.close();
@@ -59,6 +66,7 @@ try {
 
   await app.listen({ host: config.HOST, port: config.PORT });
   await dispatcher?.start();
+  await ingester?.start();
 } catch (error) {
   logger.fatal({ err: error }, 'failed to start');
   logger.flush?.();

@@ -29,7 +29,7 @@ export interface IngesterOptions {
   x: { baseUrl?: string | undefined; appKey: string; appSecret: string; timeoutMs: number };
   credentialsKey: Buffer;
   intervals?: PollIntervals;
-  /** Re-read this much before each account's newest mention (default 30 s). */
+  /** Re-read this much before each account's newest mention (default 15 s). */
   overlapMs?: number;
   policy?: MentionPolicy;
   throttleWindowMs?: number;
@@ -73,7 +73,7 @@ export function createMentionIngester(options: IngesterOptions): MentionIngester
   const log = options.logger.child({ module: 'mentions' });
   const workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const intervals = options.intervals ?? DEFAULT_POLL_INTERVALS;
-  const overlapMs = options.overlapMs ?? 30_000;
+  const overlapMs = options.overlapMs ?? 15_000;
   const policy = options.policy ?? DEFAULT_MENTION_POLICY;
   const budget = options.searchBudget ?? SEARCH_BUDGET;
   const lockRetryMs = options.lockRetryMs ?? 5_000;

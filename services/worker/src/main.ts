@@ -1,10 +1,11 @@
-// The standalone worker: the fan-out dispatcher on a PostgreSQL server, posting to the
-// X API at X_API_BASE_URL. Run as many as you like; they share the work.
+// The standalone worker: the fan-out dispatcher and the mention ingester on a PostgreSQL
+// server, talking to the X API at X_API_BASE_URL. Run as many as you like: they share
+// the posts, and one at a time reads mentions while the others stand by.
 import { ConfigError, loadConfig } from '@jcp/config';
 import { createDatabase } from '@jcp/db';
 import { createLogger } from '@jcp/log';
 import closeWithGrace from 'close-with-grace';
-import { dispatcherFromConfig, resolveCredentialsKey, xSettings } from './runtime.js';
+import { dispatcherFromConfig, ingesterFromConfig, resolveCredentialsKey, xSettings } from './runtime.js';
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
@@ -30,13 +31,17 @@ try {
     onPoolError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
   });
   const dispatcher = dispatcherFromConfig(config, { database, logger, credentialsKey, x });
+  // Every worker stands by to read mentions; one at a time does (the ingest lock).
+  const ingester = config.MENTIONS_ENABLED ? ingesterFromConfig(config, { database, logger, credentialsKey, x, onQueued: () => dispatcher.wake() }) : null;
   closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT_MS }, async ({ signal, err }) => {
     if (err) logger.error({ err }, 'shutting down after an error');
     else logger.info({ signal }, 'shutting down');
+    await ingester?.stop();
     await dispatcher.stop();
     await database.close();
   });
   await dispatcher.start();
+  await ingester?.start();
 } catch (error) {
   logger.fatal({ err: error }, 'worker failed to start');
   logger.flush?.();

@@ -5,12 +5,13 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Config } from '@jcp/config';
 import { appendAudit, type Database } from '@jcp/db';
-import type { BudgetRule } from '@jcp/domain';
+import type { BudgetRule, MentionPolicy } from '@jcp/domain';
 import type { Logger } from '@jcp/log';
 import type { FastifyInstance } from 'fastify';
 import { buildEmulator } from '@jcp/x-emulator';
 import { openAccountTokens, parseCredentialsKey, sealAccountTokens } from '@jcp/x-client';
 import { createDispatcher, type Dispatcher, type DispatcherOptions } from './dispatcher.js';
+import { createMentionIngester, type IngesterOptions, type MentionIngester } from './ingester.js';
 
 export class FanoutConfigError extends Error {
   constructor(message: string) {
@@ -71,6 +72,27 @@ export function dispatcherFromConfig(
     leaseMs: config.FANOUT_LEASE_MS,
     pollMs: config.FANOUT_POLL_MS,
     ...postBudgets(config),
+  });
+}
+
+/** The mention policy as configured: max age, the per-user throttle and the conversation limit. */
+export function mentionPolicy(config: Config): { policy: MentionPolicy; throttleWindowMs: number } {
+  return {
+    policy: { maxAgeSeconds: config.MENTION_MAX_AGE_SECONDS, userReplyLimit: config.MENTION_USER_REPLY_LIMIT, conversationReplyLimit: config.MENTION_CONVERSATION_REPLY_LIMIT },
+    throttleWindowMs: config.MENTION_USER_REPLY_WINDOW_SECONDS * 1000,
+  };
+}
+
+export function ingesterFromConfig(
+  config: Config,
+  base: Pick<IngesterOptions, 'database' | 'logger' | 'credentialsKey' | 'onQueued'> & { x: XSettings },
+): MentionIngester {
+  return createMentionIngester({
+    ...base,
+    ...mentionPolicy(config),
+    intervals: { activeMs: config.MENTION_POLL_ACTIVE_SECONDS * 1000, quietMs: config.MENTION_POLL_QUIET_SECONDS * 1000 },
+    overlapMs: config.MENTION_OVERLAP_SECONDS * 1000,
+    searchBudget: { limit: config.X_SEARCH_LIMIT, windowMs: config.X_SEARCH_WINDOW_MS },
   });
 }
 

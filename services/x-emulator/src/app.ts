@@ -44,7 +44,8 @@ export interface Tweet {
   referenced?: { type: 'retweeted' | 'quoted'; id: string };
 }
 export type FaultKind = 'status' | 'delay' | 'drop' | 'lostAnswer';
-export interface Fault { kind: FaultKind; method?: string; path?: string; account?: string; remaining: number; status?: number; body?: unknown; delayMs?: number }
+/** `skip`: let this many matching requests through first (a fault on the second page of a read). */
+export interface Fault { kind: FaultKind; method?: string; path?: string; account?: string; remaining: number; skip?: number; status?: number; body?: unknown; delayMs?: number }
 
 const unauthorized = { title: 'Unauthorized', type: 'about:blank', status: 401, detail: 'Unauthorized' };
 const duplicate = { detail: 'You are not allowed to create a Tweet with duplicate content.', type: 'about:blank', title: 'Forbidden', status: 403 };
@@ -60,8 +61,9 @@ function faultBody(status: number) {
 }
 // X answers reads with `&`, `<` and `>` in a post's text HTML-escaped (and nothing else).
 const escapeText = (s: string) => s.replace(/[&<>]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&gt;'));
-const cmpId = (a: string, b: string) => { const x = BigInt(a); const y = BigInt(b); return x < y ? -1 : x > y ? 1 : 0; };
-const isId = (s: unknown): s is string => typeof s === 'string' && /^\d{1,19}$/.test(s);
+// Ids are decimal without leading zeros: the longer is the larger, else compare as text (no BigInt per comparison).
+const cmpId = (a: string, b: string) => (a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0);
+const isId = (s: unknown): s is string => typeof s === 'string' && /^(0|[1-9]\d{0,18})$/.test(s);
 
 declare module 'fastify' {
   interface FastifyRequest { xAccount?: Account; xLostAnswer?: boolean }
@@ -73,7 +75,12 @@ export function buildEmulator(options: EmulatorOptions): FastifyInstance {
 
   const accounts = new Map<string, Account>();
   const byToken = new Map<string, Account>();
+  // In id order (ids only grow), with indexes so that a long run (benchmarks) stays fast.
   let tweets: Tweet[] = [];
+  let byId = new Map<string, Tweet>();
+  let texts = new Set<string>();
+  const textKey = (authorId: string, text: string) => `${authorId}\u0000${text.trim()}`;
+  let noncesPrunedAt = 0;
   const nonces = new Map<string, number>();
   let counters = new Map<string, { count: number; resetAt: number }>();
   let faults: Fault[] = [];
@@ -87,11 +94,11 @@ export function buildEmulator(options: EmulatorOptions): FastifyInstance {
   };
   const findAccount = (ref: string | undefined) =>
     ref === undefined ? undefined : accounts.get(ref) ?? [...accounts.values()].find((a) => a.username.toLowerCase() === ref.replace(/^@/, '').toLowerCase());
-  const mentionsIn = (text: string) => [...text.matchAll(/(?:^|[^\w@])@(\w{1,15})/g)].map((m) => m[1]!.toLowerCase());
+  const mentionsIn = (text: string) => [...text.matchAll(/(?:^|[^\w@])@(\w{1,15})(?!\w)/g)].map((m) => m[1]!.toLowerCase());
 
   function addTweet(t: Omit<Tweet, 'id' | 'createdAt' | 'conversationId' | 'mentions'> & { createdAt?: string; mentions?: string[] }): Tweet {
     const id = nextId();
-    const parent = t.inReplyToTweetId ? tweets.find((x) => x.id === t.inReplyToTweetId) : undefined;
+    const parent = t.inReplyToTweetId ? byId.get(t.inReplyToTweetId) : undefined;
     const tweet: Tweet = {
       ...t, id, createdAt: t.createdAt ?? new Date(now()).toISOString(), conversationId: parent?.conversationId ?? id,
       inReplyToUserId: parent?.authorId, mentions: [...new Set([...(t.mentions ?? []), ...mentionsIn(t.text)])],
@@ -99,6 +106,8 @@ export function buildEmulator(options: EmulatorOptions): FastifyInstance {
     if (tweet.inReplyToUserId === undefined) delete tweet.inReplyToUserId;
     if (tweet.inReplyToTweetId === undefined) delete tweet.inReplyToTweetId;
     tweets.push(tweet);
+    byId.set(tweet.id, tweet);
+    if (tweet.source === 'api') texts.add(textKey(tweet.authorId, tweet.text));
     return tweet;
   }
 
@@ -129,7 +138,10 @@ export function buildEmulator(options: EmulatorOptions): FastifyInstance {
     const base = signatureBaseString(request.method, `${request.protocol}://${host}${path}`, params);
     if (!safeEqual(hmacSha1Signature(base, options.consumerSecret, account.accessTokenSecret), signature)) return undefined;
     const t = now();
-    for (const [k, exp] of nonces) if (exp <= t) nonces.delete(k);
+    if (t - noncesPrunedAt > 1_000) {
+      noncesPrunedAt = t;
+      for (const [k, exp] of nonces) if (exp <= t) nonces.delete(k);
+    }
     const nonceKey = `${token}\u0000${nonce}`;
     if (nonces.has(nonceKey)) return undefined;
     nonces.set(nonceKey, t + 10 * 60_000);
@@ -173,8 +185,10 @@ export function buildEmulator(options: EmulatorOptions): FastifyInstance {
       (f.kind !== 'lostAnswer' || (request.method === 'POST' && route === '/2/tweets')) &&
       (!f.method || f.method.toUpperCase() === request.method) && (!f.path || f.path === route || f.path === path) &&
       (!f.account || findAccount(f.account)?.id === account.id));
-    if (idx >= 0) {
-      const fault = faults[idx]!;
+    const pending = idx >= 0 ? faults[idx]! : undefined;
+    if (pending?.skip) pending.skip -= 1;
+    else if (pending) {
+      const fault = pending;
       fault.remaining -= 1;
       if (fault.remaining <= 0) faults.splice(idx, 1);
       if (fault.kind === 'delay') await new Promise((r) => setTimeout(r, fault.delayMs ?? 1000));
@@ -215,7 +229,12 @@ export function buildEmulator(options: EmulatorOptions): FastifyInstance {
   }
 
   type ListQuery = { since_id?: string; until_id?: string; max_results?: string; pagination_token?: string; next_token?: string; expansions?: string; 'tweet.fields'?: string };
-  function list(reply: FastifyReply, q: ListQuery, matching: Tweet[], min: number, max: number) {
+  /**
+   * A page of the posts `select` picks, newest first: at most `reachable` of the newest are
+   * reachable at all. Walks back from the newest post (ids only grow), so a page costs
+   * what it reads rather than the whole history.
+   */
+  function list(reply: FastifyReply, q: ListQuery, select: (t: Tweet) => boolean, min: number, max: number, reachable = Infinity) {
     const maxResults = q.max_results === undefined ? 10 : Number(q.max_results);
     if (!Number.isInteger(maxResults) || maxResults < min || maxResults > max) {
       return reply.code(400).send(invalid(`The \`max_results\` query parameter value [${q.max_results}] is not between ${min} and ${max}`));
@@ -226,10 +245,16 @@ export function buildEmulator(options: EmulatorOptions): FastifyInstance {
     const token = q.pagination_token ?? q.next_token;
     if (token !== undefined && !/^p\d+$/.test(token)) return reply.code(400).send(invalid(`The \`pagination_token\` query parameter value [${token}] is not valid`));
     const before = token?.slice(1);
-    const all = matching
-      .filter((t) => (!q.since_id || cmpId(t.id, q.since_id) > 0) && (!q.until_id || cmpId(t.id, q.until_id) < 0))
-      .sort((a, b) => cmpId(b.id, a.id))
-      .filter((t) => !before || cmpId(t.id, before) < 0);
+    const all: Tweet[] = [];
+    let seen = 0;
+    for (let i = tweets.length - 1; i >= 0 && all.length <= maxResults; i--) {
+      const t = tweets[i]!;
+      if (q.since_id && cmpId(t.id, q.since_id) <= 0) break;
+      if (!select(t)) continue;
+      if (++seen > reachable) break;
+      if ((q.until_id && cmpId(t.id, q.until_id) >= 0) || (before && cmpId(t.id, before) >= 0)) continue;
+      all.push(t);
+    }
     const page = all.slice(0, maxResults);
     if (page.length === 0) return { meta: { result_count: 0 } };
     const fields = new Set((q['tweet.fields'] ?? '').split(',').filter(Boolean));
@@ -252,11 +277,11 @@ export function buildEmulator(options: EmulatorOptions): FastifyInstance {
       return reply.code(400).send(invalid('The `text` field must be a non-empty string of at most 280 characters'));
     }
     const replyTo = body.reply?.in_reply_to_tweet_id;
-    if (replyTo !== undefined && (!isId(replyTo) || !tweets.some((t) => t.id === replyTo))) {
+    if (replyTo !== undefined && (!isId(replyTo) || !byId.has(replyTo))) {
       return reply.code(400).send(invalid(`The \`in_reply_to_tweet_id\` [${JSON.stringify(replyTo)}] does not exist or is not visible`));
     }
     const text = body.text.normalize('NFC');
-    if (tweets.some((t) => t.authorId === account.id && t.text.trim() === text.trim())) return reply.code(403).send(duplicate);
+    if (texts.has(textKey(account.id, text))) return reply.code(403).send(duplicate);
     const tweet = addTweet({ text, authorId: account.id, authorUsername: account.username, authorName: account.name, source: 'api', ...(replyTo ? { inReplyToTweetId: replyTo } : {}) });
     if (request.xLostAnswer) {
       reply.hijack();
@@ -275,8 +300,7 @@ export function buildEmulator(options: EmulatorOptions): FastifyInstance {
   function userTimeline(reply: FastifyReply, id: string, q: ListQuery, select: (t: Tweet, user: Account) => boolean, reachable: number) {
     const target = accounts.get(id);
     if (!target) return reply.code(404).send({ errors: [{ value: id, detail: `Could not find user with id: [${id}].`, title: 'Not Found Error', type: 'https://api.twitter.com/2/problems/resource-not-found' }] });
-    const newest = tweets.filter((t) => select(t, target)).sort((a, b) => cmpId(b.id, a.id)).slice(0, reachable);
-    return list(reply, q, newest, 5, 100);
+    return list(reply, q, (t) => select(t, target), 5, 100, reachable);
   }
 
   app.get<{ Params: { id: string }; Querystring: ListQuery }>('/2/users/:id/mentions', async (request, reply) =>
@@ -294,7 +318,7 @@ export function buildEmulator(options: EmulatorOptions): FastifyInstance {
     const handles = new Set(terms.map((s) => s.slice(1).toLowerCase()));
     const since = now() - 7 * DAY;
     const noRetweets = /(^|\s)-is:retweet(\s|$)/.test(query);
-    const matching = tweets.filter((t) => Date.parse(t.createdAt) >= since && t.mentions.some((m) => handles.has(m)) && !(noRetweets && t.referenced?.type === 'retweeted'));
+    const matching = (t: Tweet) => Date.parse(t.createdAt) >= since && t.mentions.some((m) => handles.has(m)) && !(noRetweets && t.referenced?.type === 'retweeted');
     return list(reply, request.query, matching, 10, 100);
   });
 
@@ -339,7 +363,7 @@ export function buildEmulator(options: EmulatorOptions): FastifyInstance {
     }
     if (b.created_at !== undefined && Number.isNaN(Date.parse(b.created_at))) return reply.code(400).send({ error: 'created_at must be an ISO date' });
     for (const ref of [b.in_reply_to_tweet_id, b.retweet_of, b.quote_of]) {
-      if (ref !== undefined && !tweets.some((t) => t.id === ref)) return reply.code(400).send({ error: `no post ${String(ref)}` });
+      if (ref !== undefined && !byId.has(ref)) return reply.code(400).send({ error: `no post ${String(ref)}` });
     }
     const referenced = b.retweet_of ? { type: 'retweeted' as const, id: b.retweet_of } : b.quote_of ? { type: 'quoted' as const, id: b.quote_of } : undefined;
     const tweet = addTweet({
@@ -357,8 +381,9 @@ export function buildEmulator(options: EmulatorOptions): FastifyInstance {
     const count = b.count ?? 1;
     if (!Number.isInteger(count) || count < 1) return reply.code(400).send({ error: 'count must be a positive integer' });
     if (b.status !== undefined && (!Number.isInteger(b.status) || b.status < 400 || b.status > 599)) return reply.code(400).send({ error: 'status must be 400-599' });
+    if (b.skip !== undefined && (!Number.isInteger(b.skip) || b.skip < 0)) return reply.code(400).send({ error: 'skip must be a non-negative integer' });
     const fault: Fault = { kind: b.kind, remaining: count, ...(b.method ? { method: b.method } : {}), ...(b.path ? { path: b.path } : {}), ...(b.account ? { account: b.account } : {}),
-      ...(b.status !== undefined ? { status: b.status } : {}), ...(b.body !== undefined ? { body: b.body } : {}), ...(b.delayMs !== undefined ? { delayMs: b.delayMs } : {}) };
+      ...(b.skip ? { skip: b.skip } : {}), ...(b.status !== undefined ? { status: b.status } : {}), ...(b.body !== undefined ? { body: b.body } : {}), ...(b.delayMs !== undefined ? { delayMs: b.delayMs } : {}) };
     faults.push(fault);
     return reply.code(201).send({ queued: faults.length });
   });
@@ -381,7 +406,7 @@ export function buildEmulator(options: EmulatorOptions): FastifyInstance {
 
   app.post('/_control/reset', async () => {
     accounts.clear(); byToken.clear(); nonces.clear();
-    tweets = []; faults = []; counters = new Map();
+    tweets = []; byId = new Map(); texts = new Set(); faults = []; counters = new Map();
     limits = { ...defaultRateLimits, ...options.rateLimits };
     return { status: 'reset' };
   });

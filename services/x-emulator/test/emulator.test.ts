@@ -308,3 +308,59 @@ void t.test("user timeline: the account's own API posts, newest first, paged, si
   t.type(await failure(client(alpha).userTimeline(beta.id)), ApiRequestError, 'a fault by literal path');
   t.ok((await client(alpha).userTimeline(alpha.id)).tweets.length, 'faults used up');
 });
+
+void t.test('control mentions: replies, retweets and quotes; search -is:retweet; mention entities', async (t) => {
+  const { client, control } = await start(t);
+  const question = (await control('POST', '/_control/mentions', { to: 'JCPAlpha', from: citizen, text: '@JCPAlpha is Leeds open?' })).body.data.id;
+  const answer = (await client(alpha).reply('@citizen Leeds is open as normal.', question)).data.id;
+  const followUp = await control('POST', '/_control/mentions', { to: 'JCPAlpha', from: citizen, text: '@JCPAlpha thanks! and Bradford?', in_reply_to_tweet_id: answer });
+  t.equal(followUp.status, 201);
+  const retweet = await control('POST', '/_control/mentions', { to: 'JCPAlpha', from: { id: '556', username: 'other' }, text: 'RT @citizen: @JCPAlpha is Leeds open?', retweet_of: question });
+  t.equal(retweet.status, 201);
+  const quote = await control('POST', '/_control/mentions', { to: 'JCPBeta', from: { id: '557', username: 'quoter' }, text: 'Same question @JCPBeta &', quote_of: question });
+  t.equal(quote.status, 201);
+
+  for (const [field, value] of [['in_reply_to_tweet_id', '999'], ['retweet_of', '12345'], ['quote_of', '1']] as const) {
+    const bad = await control('POST', '/_control/mentions', { to: 'JCPAlpha', from: citizen, text: '@JCPAlpha x', [field]: value });
+    t.equal(bad.status, 400, `unknown post in ${field}`);
+  }
+  const before = (await control('GET', '/_control/health')).body as unknown as { posts: number };
+  t.equal(before.posts, 5, 'nothing stored by refused mentions');
+
+  const fields = { 'tweet.fields': ['author_id', 'conversation_id', 'referenced_tweets', 'entities'] as ('author_id' | 'conversation_id' | 'referenced_tweets' | 'entities')[], expansions: ['author_id' as const] };
+  const all = await client(beta).search('(@JCPAlpha OR @JCPBeta)', fields);
+  t.same(all.tweets.map((p) => p.id), [quote.body.data.id, retweet.body.data.id, followUp.body.data.id, question], 'without -is:retweet: every mention, newest first (not the reply, which mentions only @citizen)');
+  const noRetweets = await client(beta).search('(@JCPAlpha OR @JCPBeta) -is:retweet', fields);
+  t.same(noRetweets.tweets.map((p) => p.id), [quote.body.data.id, followUp.body.data.id, question], '-is:retweet drops the retweet, keeps the quote');
+  t.same((await client(beta).search('-is:retweet @JCPAlpha')).tweets.map((p) => p.id), [followUp.body.data.id, question], 'the operator anywhere in the query');
+
+  const byId = new Map(all.tweets.map((p) => [p.id, p]));
+  t.same(byId.get(followUp.body.data.id)!.referenced_tweets, [{ type: 'replied_to', id: answer }]);
+  t.equal(byId.get(followUp.body.data.id)!.conversation_id, question, 'a reply joins the conversation of the post it answers');
+  t.same(byId.get(retweet.body.data.id)!.referenced_tweets, [{ type: 'retweeted', id: question }]);
+  t.same(byId.get(quote.body.data.id)!.referenced_tweets, [{ type: 'quoted', id: question }]);
+  t.notOk('referenced_tweets' in byId.get(question)!, 'none on an original post');
+  t.equal(byId.get(quote.body.data.id)!.text, 'Same question @JCPBeta &amp;', 'escaped like every read');
+
+  // Entities: the account's own spelling, where the @ is, ordered by position.
+  t.same(byId.get(question)!.entities, { mentions: [{ start: 0, end: 9, username: 'JCPAlpha', id: alpha.id }] });
+  t.same(byId.get(retweet.body.data.id)!.entities, {
+    mentions: [
+      { start: 3, end: 11, username: 'citizen' },
+      { start: 13, end: 22, username: 'JCPAlpha', id: alpha.id },
+    ],
+  });
+  t.same(byId.get(quote.body.data.id)!.entities, { mentions: [{ start: 14, end: 22, username: 'JCPBeta', id: beta.id }] });
+  t.notOk('entities' in (await client(beta).search('@JCPAlpha')).tweets[0]!, 'entities only when asked');
+  t.same((await client(beta).search('@JCPAlpha', fields)).includes.users.map((u) => u.username).sort(), ['citizen', 'other']);
+
+  // A mention the text does not hold (the account it was sent to) comes first, at 0.
+  const implicit = (await control('POST', '/_control/mentions', { to: 'JCPAlpha', from: citizen, text: 'is @JCPBeta open?' })).body.data.id;
+  const implicitPost = (await client(beta).search('@JCPAlpha', fields)).tweets.find((p) => p.id === implicit)!;
+  t.same(implicitPost.entities!.mentions.map((m) => [m.username, m.start]), [['JCPAlpha', 0], ['JCPBeta', 3]]);
+
+  // A longer handle that begins with a 15-character one is not a mention of it.
+  await control('POST', '/_control/accounts', { id: '1003', username: 'abcdefghijklmno', accessToken: '1003-token', accessTokenSecret: 's' });
+  await control('POST', '/_control/mentions', { to: 'JCPAlpha', from: citizen, text: '@JCPAlpha and @abcdefghijklmnop' });
+  t.equal((await client(beta).search('@abcdefghijklmno')).tweets.length, 0);
+});

@@ -365,9 +365,28 @@ export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise
       .select((eb) => eb.selectFrom('fanout_posts as r').select('r.first_attempt_at').whereRef('r.id', '=', 'p.reply_to_post_id').as('reply_to_first_attempt_at'))
       .select('p.reply_to_post_id')
       .select(startedBatch)
-      // Each account's next status post (in order), and its next reply (replies are
-      // independent of status posts and of each other, but one at a time per account).
-      .where('p.id', 'in', (eb) => eb.selectFrom('fanout_posts').select((e) => e.fn.min('id').as('id')).where('state', '=', 'queued').groupBy(['cluster_id', 'kind']))
+      // Each account's next status post (in order), and its oldest replies (independent of
+      // status posts and of each other: several go at once, within the budget).
+      .where((eb) =>
+        eb.or([
+          eb('p.id', 'in', eb.selectFrom('fanout_posts').select((e) => e.fn.min('id').as('id')).where('state', '=', 'queued').where('kind', '=', 'status').groupBy('cluster_id')),
+          eb(
+            'p.id',
+            'in',
+            eb
+              .selectFrom(
+                eb
+                  .selectFrom('fanout_posts')
+                  .select(['id', sql<number>`row_number() over (partition by cluster_id order by id)`.as('rank')])
+                  .where('state', '=', 'queued')
+                  .where('kind', '=', 'reply')
+                  .as('r'),
+              )
+              .select('r.id')
+              .where('r.rank', '<=', options.limit),
+          ),
+        ]),
+      )
       // Again outside the subquery: a row completed by another worker since this statement's
       // snapshot is re-checked against its new version once locked, and must not pass.
       .where('p.state', '=', 'queued')
@@ -387,27 +406,41 @@ export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise
     // X's windows are fixed where ours slides; a little stricter than X never meets a 429.
     const userBudget = { limit: options.userBudget.limit, windowMs: options.userBudget.windowMs + Math.max(1_000, Math.floor(options.userBudget.windowMs / 100)) };
     const replyBudget = { limit: Math.max(1, userBudget.limit - Math.ceil(userBudget.limit / 5)), windowMs: userBudget.windowMs };
-    const recent = await trx
+    // Counted per account first; the send times are read only for accounts near their
+    // limit (the arithmetic needs them there, and nowhere else).
+    const windowStart = new Date(now.getTime() - userBudget.windowMs);
+    const headClusters = [...new Set(heads.map((h) => h.cluster_id))];
+    const sentCounts = await trx
       .selectFrom('fanout_sends')
-      .select(['cluster_id', 'sent_at'])
-      .where('cluster_id', 'in', heads.map((h) => h.cluster_id))
-      .where('sent_at', '>', new Date(now.getTime() - userBudget.windowMs))
+      .select(['cluster_id', (eb) => eb.fn.countAll<string>().as('n')])
+      .where('cluster_id', 'in', headClusters)
+      .where('sent_at', '>', windowStart)
+      .groupBy('cluster_id')
       .execute();
-    const sentBy = new Map<string, Date[]>();
-    for (const r of recent) sentBy.set(r.cluster_id, [...(sentBy.get(r.cluster_id) ?? []), r.sent_at]);
+    const counted = new Map(sentCounts.map((r) => [r.cluster_id, Number(r.n)]));
+    const nearLimit = headClusters.filter((c) => (counted.get(c) ?? 0) + heads.length >= replyBudget.limit);
+    const recent = nearLimit.length === 0 ? [] : await trx.selectFrom('fanout_sends').select(['cluster_id', 'sent_at']).where('cluster_id', 'in', nearLimit).where('sent_at', '>', windowStart).execute();
+    const sentBy = new Map<string, Date[]>(nearLimit.map((c) => [c, []]));
+    for (const r of recent) sentBy.get(r.cluster_id)?.push(r.sent_at);
     const waits: (Date | null)[] = [];
+    /** Whether the account's budget has room for one more now; if so, counts it. */
+    const take = (clusterId: string, rule: BudgetRule): boolean => {
+      const sent = sentBy.get(clusterId);
+      if (!sent) {
+        // Far from the limit (checked above for every head at once).
+        counted.set(clusterId, (counted.get(clusterId) ?? 0) + 1);
+        return true;
+      }
+      const wait = budgetWaitUntil(sent, rule, now);
+      waits.push(wait);
+      if (wait === null) sent.push(now);
+      return wait === null;
+    };
     const claimable = heads.filter((h) => {
       // A reply answers a citizen day or night: no posting window, no batch to supersede.
       // Replies leave a fifth of the account's budget to status posts, so that a surge of
       // questions never holds back the news that answers them.
-      const sent = sentBy.get(h.cluster_id) ?? [];
-      const rule = h.kind === 'reply' ? replyBudget : userBudget;
-      if (h.kind === 'reply') {
-        const wait = budgetWaitUntil(sent, rule, now);
-        waits.push(wait);
-        if (wait === null) sentBy.set(h.cluster_id, [...sent, now]);
-        return wait === null;
-      }
+      if (h.kind === 'reply') return take(h.cluster_id, replyBudget);
       // A batch goes out inside the posting window (or urgent where allowed); one already
       // begun is finished, so that a thread is not left half-posted until the morning.
       const window = { start: h.posting_window_start, end: h.posting_window_end };
@@ -416,10 +449,7 @@ export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise
       // replace: sending it now would post what is no longer true.
       const batch = { batchId: '', composedAt: new Date(h.composed_at ?? now), urgent: h.urgent ?? false, started: Boolean(h.started) };
       if (supersedable(batch, Boolean(h.has_pending), now, options.recomposeAfterSeconds ?? DEFAULT_RECOMPOSE_AFTER_SECONDS)) return false;
-      const wait = budgetWaitUntil(sent, rule, now);
-      waits.push(wait);
-      if (wait === null) sentBy.set(h.cluster_id, [...sent, now]);
-      return wait === null;
+      return take(h.cluster_id, userBudget);
     });
     const chosen = claimable.slice(0, room);
     const budgetRoomAt = waits.filter((w): w is Date => w !== null).reduce<Date | null>((min, w) => (min === null || w < min ? w : min), null);
@@ -435,7 +465,8 @@ export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise
     await trx.insertInto('fanout_sends').values(chosen.map((h) => ({ cluster_id: h.cluster_id, sent_at: now, post_id: h.id }))).execute();
     await trx
       .insertInto('fanout_accounts')
-      .values(chosen.map((h) => ({ cluster_id: h.cluster_id, last_attempt_at: now })))
+      // An account may have a status post and a reply claimed at once: one row each.
+      .values([...new Set(chosen.map((h) => h.cluster_id))].map((clusterId) => ({ cluster_id: clusterId, last_attempt_at: now })))
       .onConflict((oc) => oc.column('cluster_id').doUpdateSet({ last_attempt_at: now }))
       .execute();
     const posts = chosen.map((h) => ({

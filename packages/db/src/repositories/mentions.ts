@@ -136,7 +136,8 @@ export async function ingestMentions(db: Kysely<DB>, incoming: readonly Incoming
   const unique = [...new Map(incoming.map((m) => [m.id, m])).values()].sort((a, b) => (idLess(a.id, b.id) ? -1 : 1));
   return db.transaction().execute(async (trx) => {
     const authors = [...new Set(unique.map((m) => m.authorId))].sort();
-    for (const author of authors) await sql`select pg_advisory_xact_lock(hashtextextended(${`mention-author:${author}`}, 0))`.execute(trx);
+    // One statement, in a fixed order (no two transactions wait on each other in a cycle).
+    await sql`select pg_advisory_xact_lock(hashtextextended('mention-author:' || a, 0)) from (select unnest(${authors}::text[]) as a order by 1) as authors`.execute(trx);
     const { rows: clock } = await sql<{ now: Date }>`select clock_timestamp() as now`.execute(trx);
     const now = new Date(clock[0]!.now);
     const seen = new Set((await trx.selectFrom('mentions').select('x_post_id').where('x_post_id', 'in', unique.map((m) => m.id)).execute()).map((r) => r.x_post_id));
@@ -574,20 +575,27 @@ export async function getMention(db: Kysely<DB>, id: string): Promise<MentionVie
 }
 
 /**
- * Marks an inbox mention handled (or open again). Undefined when there is no such inbox
- * mention; audited with the token's principal.
+ * Marks an inbox mention handled (or open again), inside the caller's transaction.
+ * Undefined when there is no such inbox mention; audited with the caller's principal.
  */
-export async function setInboxState(db: Kysely<DB>, id: string, state: InboxState, actor: string, note: string | null): Promise<MentionView | undefined> {
-  return db.transaction().execute(async (trx) => {
-    const before = await trx.selectFrom('mentions').select(['inbox_state', 'handled_note']).where('x_post_id', '=', id).where('inbox_state', 'is not', null).forUpdate().executeTakeFirst();
-    if (!before) return undefined;
-    await trx
-      .updateTable('mentions')
-      .set(state === 'handled' ? { inbox_state: 'handled', handled_at: sql`clock_timestamp()`, handled_by: actor, handled_note: note } : { inbox_state: 'open', handled_at: null, handled_by: null, handled_note: note })
-      .where('x_post_id', '=', id)
-      .execute();
-    await appendAudit(trx, [{ actor, action: state === 'handled' ? 'mention.handled' : 'mention.reopened', entityType: 'mention', entityId: id, before: { state: before.inbox_state }, after: { state, note } }]);
-    const row = await mentionQuery(trx).where('m.x_post_id', '=', id).executeTakeFirstOrThrow();
-    return toView(row);
-  });
+export async function setInboxState(trx: Transaction<DB>, id: string, state: InboxState, actor: string, note: string | null): Promise<MentionView | undefined> {
+  const before = await trx.selectFrom('mentions').select(['inbox_state', 'handled_note']).where('x_post_id', '=', id).where('inbox_state', 'is not', null).forUpdate().executeTakeFirst();
+  if (!before) return undefined;
+  await trx
+    .updateTable('mentions')
+    .set(state === 'handled' ? { inbox_state: 'handled', handled_at: sql`clock_timestamp()`, handled_by: actor, handled_note: note } : { inbox_state: 'open', handled_at: null, handled_by: null, handled_note: note })
+    .where('x_post_id', '=', id)
+    .execute();
+  await appendAudit(trx, [{ actor, action: state === 'handled' ? 'mention.handled' : 'mention.reopened', entityType: 'mention', entityId: id, before: { state: before.inbox_state }, after: { state, note } }]);
+  const row = await mentionQuery(trx).where('m.x_post_id', '=', id).executeTakeFirstOrThrow();
+  return toView(row);
+}
+
+/** The accounts a manager's token covers: its clusters, and those of its districts' offices. */
+export async function clustersCovered(db: Kysely<DB>, scope: { districtCodes: readonly string[]; clusterIds: readonly string[] }): Promise<string[]> {
+  const fromDistricts =
+    scope.districtCodes.length === 0
+      ? []
+      : (await db.selectFrom('offices').select('cluster_id').distinct().where('district_code', 'in', [...scope.districtCodes]).execute()).map((r) => r.cluster_id);
+  return [...new Set([...scope.clusterIds, ...fromDistricts])].sort();
 }

@@ -47,7 +47,7 @@ export const DEFAULT_POLL_INTERVALS: PollIntervals = Object.freeze({ activeMs: 1
 /** The shortest interval at which `queries` requests per cycle stay within the budget's share. */
 export function minimumPollInterval(queries: number, budget: { limit: number; windowMs: number } = SEARCH_BUDGET, share = SEARCH_BUDGET_SHARE): number {
   if (queries <= 0) return 0;
-  return Math.ceil((queries * budget.windowMs) / Math.floor(budget.limit * share));
+  return Math.ceil((queries * budget.windowMs) / Math.max(1, Math.floor(budget.limit * share)));
 }
 
 /** The interval to the next poll: active or quiet, never faster than the budget allows. */

@@ -1,0 +1,245 @@
+// The audit of the bot (every mention: what it understood, what it decided, what it
+// replied) and the live team's inbox (everything a person should answer). Mentions are
+// citizens' words, already redacted of personal data: managers see their own accounts'
+// mentions, admins all; readers none.
+import { clustersCovered, getMention, ingestState, listMentions, setInboxState, type MentionFilter, type MentionView } from '@jcp/db';
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { HttpProblem } from '../errors.js';
+import { requireRole, type Principal } from '../plugins/auth.js';
+import { problemSchema } from '../schemas.js';
+import { iso } from '../views.js';
+import { performWrite, writeHeaders } from '../writes.js';
+
+const mentionId = z.string().regex(/^\d{1,19}$/, 'an X post id').describe("The mention's X post id");
+const accountId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).describe('Cluster (X account) id, e.g. district-105');
+const decisions = ['reply', 'signpost', 'inbox', 'opted-out', 'ignored'] as const;
+const instant = z.iso.datetime().nullable();
+
+const mentionSchema = z
+  .object({
+    id: mentionId,
+    account: accountId.describe('The account it was addressed to (the first of ours it mentions)'),
+    author: z.object({ id: z.string(), username: z.string().nullable() }),
+    text: z.string().describe('As written, with NI numbers, phone numbers and email addresses replaced by [NI number], [phone], [email]'),
+    redacted: z.array(z.enum(['email', 'ni-number', 'phone'])).describe('What kinds of personal data were taken out (never the values)'),
+    postedAt: z.iso.datetime(),
+    receivedAt: z.iso.datetime(),
+    source: z.enum(['poll', 'webhook']),
+    inReplyTo: z.string().nullable().describe('The post it replies to, if any'),
+    conversationId: z.string().nullable(),
+    classification: z.object({
+      intent: z.enum(['status', 'other']).describe('status: asks whether an office is open, closed or delayed'),
+      language: z.enum(['en', 'cy']),
+      when: z.string().nullable().describe('now, today, tomorrow, or a weekday'),
+      offices: z.array(z.string()).describe('The offices it asks about; empty: none named (the reply summarises the account)'),
+      stop: z.boolean().describe('The user asked the bot to stop'),
+    }),
+    decision: z
+      .enum(decisions)
+      .describe('reply: a status reply was queued; signpost: a signposting reply was queued and a person should look; inbox: a person should look; opted-out: the user said stop; ignored: our own account or a repost'),
+    reason: z.string().describe('Why: status-question, not-a-status-question, own-account, repost, asked-to-stop, opted-out, auto-replies-off, too-old, conversation-limit, throttled'),
+    reply: z
+      .object({
+        postId: z.string().describe('The reply in GET /accounts/{accountId}/posts'),
+        text: z.string(),
+        state: z.enum(['queued', 'delivered', 'failed', 'superseded']),
+        xPostId: z.string().nullable(),
+        deliveredAt: instant,
+        lastError: z.string().nullable(),
+      })
+      .nullable(),
+    inbox: z
+      .object({ state: z.enum(['open', 'handled']), handledAt: instant, handledBy: z.string().nullable(), note: z.string().nullable() })
+      .nullable()
+      .describe('Null: not for the inbox'),
+  })
+  .meta({ id: 'Mention' });
+
+const pageSchema = z
+  .object({ items: z.array(mentionSchema), nextCursor: z.string().nullable().describe('Pass as `cursor` for the next (older) page; null at the end') })
+  .meta({ id: 'MentionPage' });
+
+const ingestSchema = z
+  .object({
+    holder: z.string().nullable().describe('The instance that holds the ingest lock (reads mentions)'),
+    heldSince: instant,
+    lastPollAt: instant,
+    lastSuccessAt: instant,
+    nextPollAt: instant,
+    blockedUntil: instant.describe('X said 429: no search before this'),
+    intervalSeconds: z.number().int().nullable().describe('The interval chosen at the last poll (shorter while offices are disrupted or people are asking)'),
+    lastError: z.string().nullable(),
+    consecutiveFailures: z.number().int(),
+  })
+  .meta({ id: 'MentionIngest' });
+
+type MentionResource = z.infer<typeof mentionSchema>;
+
+function toResource(m: MentionView): MentionResource {
+  return {
+    ...m,
+    redacted: m.redacted.filter((k): k is 'email' | 'ni-number' | 'phone' => k === 'email' || k === 'ni-number' || k === 'phone'),
+    postedAt: m.postedAt.toISOString(),
+    receivedAt: m.receivedAt.toISOString(),
+    reply: m.reply ? { ...m.reply, state: m.reply.state as 'queued' | 'delivered' | 'failed' | 'superseded', deliveredAt: iso(m.reply.deliveredAt) } : null,
+    inbox: m.inbox ? { ...m.inbox, handledAt: iso(m.inbox.handledAt) } : null,
+  };
+}
+
+function encodeCursor(m: MentionView): string {
+  return Buffer.from(`${m.receivedAt.toISOString()}|${m.id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { receivedAt: Date; id: string } {
+  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const receivedAt = new Date(at ?? '');
+  if (!id || !/^\d{1,19}$/.test(id) || Number.isNaN(receivedAt.getTime())) throw new HttpProblem(400, 'BAD_CURSOR', 'cursor is not one this API gave');
+  return { receivedAt, id };
+}
+
+const security = [{ bearer: [] }];
+const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 503: problemSchema };
+
+function principalOf(request: FastifyRequest): Principal {
+  const principal: Principal | null = request.principal;
+  if (!principal) throw new HttpProblem(401, 'AUTHENTICATION_REQUIRED', 'A bearer token is required');
+  return principal;
+}
+
+const mentionRoutes: FastifyPluginAsyncZod = async (app) => {
+  /** The accounts the caller may see: undefined for an admin (all). */
+  async function scopeOf(request: FastifyRequest): Promise<string[] | undefined> {
+    const p = principalOf(request);
+    return p.role === 'admin' ? undefined : clustersCovered(app.db, p);
+  }
+
+  async function page(request: FastifyRequest, filter: Omit<MentionFilter, 'clusterIds' | 'limit' | 'before'>, query: { limit: number; cursor?: string | undefined }) {
+    const clusterIds = await scopeOf(request);
+    const limit = query.limit;
+    const items = await listMentions(app.db, { ...filter, clusterIds, limit: limit + 1, ...(query.cursor ? { before: decodeCursor(query.cursor) } : {}) });
+    const more = items.length > limit;
+    const shown = items.slice(0, limit);
+    return { items: shown.map(toResource), nextCursor: more && shown.length > 0 ? encodeCursor(shown[shown.length - 1]!) : null };
+  }
+
+  async function visible(request: FastifyRequest, id: string): Promise<MentionView> {
+    const mention = await getMention(app.db, id);
+    const scope = await scopeOf(request);
+    // Another account's mention is as good as absent to a manager.
+    if (!mention || (scope && !scope.includes(mention.account))) throw new HttpProblem(404, 'MENTION_NOT_FOUND', `No mention ${id}`);
+    return mention;
+  }
+
+  const listQuery = {
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().max(200).optional(),
+    account: accountId.optional(),
+  };
+
+  app.get(
+    '/mentions',
+    {
+      preHandler: requireRole('manager'),
+      schema: {
+        summary: 'Every mention the bot read, newest first: what it understood, what it decided and what it replied (manager: own accounts)',
+        tags: ['mentions'],
+        security,
+        querystring: z.object({ ...listQuery, decision: z.enum(decisions).optional() }).strict(),
+        response: { 200: pageSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const { decision, account, ...q } = request.query;
+      return page(request, { account, decision }, q);
+    },
+  );
+
+  app.get(
+    '/mentions/:mentionId',
+    {
+      preHandler: requireRole('manager'),
+      schema: {
+        summary: 'One mention: its classification, matched offices, decision and reply',
+        tags: ['mentions'],
+        security,
+        params: z.object({ mentionId }),
+        response: { 200: mentionSchema, ...errors, 404: problemSchema },
+      },
+    },
+    async (request) => toResource(await visible(request, request.params.mentionId)),
+  );
+
+  app.get(
+    '/mention-ingest',
+    {
+      preHandler: requireRole('manager'),
+      schema: {
+        summary: 'How mention reading is going: who reads, when last and next, and the last error',
+        tags: ['mentions'],
+        security,
+        response: { 200: ingestSchema, ...errors },
+      },
+    },
+    async () => {
+      const s = await ingestState(app.db);
+      return {
+        holder: s.holder, heldSince: iso(s.heldSince), lastPollAt: iso(s.lastPollAt), lastSuccessAt: iso(s.lastSuccessAt), nextPollAt: iso(s.nextPollAt),
+        blockedUntil: iso(s.blockedUntil), intervalSeconds: s.intervalSeconds, lastError: s.lastError, consecutiveFailures: s.consecutiveFailures,
+      };
+    },
+  );
+
+  app.get(
+    '/inbox',
+    {
+      preHandler: requireRole('manager'),
+      schema: {
+        summary: 'Mentions a person should answer (benefit queries, complaints, questions the bot did not answer), newest first',
+        tags: ['mentions'],
+        security,
+        querystring: z.object({ ...listQuery, state: z.enum(['open', 'handled', 'all']).default('open') }).strict(),
+        response: { 200: pageSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const { state, account, ...q } = request.query;
+      return page(request, { account, inboxOnly: true, ...(state === 'all' ? {} : { inboxState: state }) }, q);
+    },
+  );
+
+  const noteBody = z
+    .object({ note: z.string().trim().min(1).max(1000).regex(/^\P{Cc}*$/u, 'must not contain control characters').optional().describe('What was done (no personal data)') })
+    .strict()
+    .nullish();
+
+  for (const [action, state] of [['handled', 'handled'], ['reopen', 'open']] as const) {
+    app.post(
+      `/inbox/:mentionId/${action}`,
+      {
+        preHandler: requireRole('manager'),
+        schema: {
+          summary: action === 'handled' ? 'Mark an inbox mention handled' : 'Put a handled mention back in the open inbox',
+          tags: ['mentions'],
+          security,
+          params: z.object({ mentionId }),
+          headers: writeHeaders,
+          body: noteBody,
+          response: { 200: mentionSchema, ...errors, 404: problemSchema, 409: problemSchema, 422: problemSchema },
+        },
+      },
+      async (request, reply) => {
+        const id = request.params.mentionId;
+        await visible(request, id);
+        return performWrite(app, request, reply, async ({ trx, principal }) => {
+          const updated = await setInboxState(trx, id, state, principal.actor, request.body?.note ?? null);
+          if (!updated) throw new HttpProblem(404, 'NOT_IN_INBOX', `Mention ${id} is not in the inbox`);
+          return { statusCode: 200, body: toResource(updated) };
+        });
+      },
+    );
+  }
+};
+
+export default mentionRoutes;
