@@ -25,7 +25,7 @@ import { registerDatabase, say, Teardowns } from './common.js';
 const server = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const total = Number(process.env.BENCH_MENTIONS ?? 3000);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
-const concurrency = 16;
+const concurrency = 64;
 const target = 500;
 
 const scope = new Teardowns();
@@ -87,6 +87,8 @@ try {
     X_SEARCH_LIMIT: '1000000',
     MENTION_POLL_ACTIVE_SECONDS: '1',
     MENTION_POLL_QUIET_SECONDS: '1',
+    // The overlap as in production: one interval (15 s over 15 s there, 1 s over 1 s here).
+    MENTION_OVERLAP_SECONDS: '1',
     LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
   });
@@ -159,7 +161,7 @@ try {
     floors.push(await baseline(texts));
   }
   const rate = (ms: number) => (total / ms) * 1000;
-  say(`mentions end to end: ${total} status questions over ${accounts.length} accounts, ${rounds} rounds; worker process on PostgreSQL (recent search, classify, store, reply through the dispatcher, concurrency ${concurrency}); polls every 1 s`);
+  say(`mentions end to end: ${total} status questions over ${accounts.length} accounts, ${rounds} rounds; worker process on PostgreSQL (recent search, classify, store, reply through the dispatcher, concurrency ${concurrency}); polls every 1 s with a 1 s overlap`);
   say(`from the last question on X to the last reply accepted: median ${median(times).toFixed(0)} ms (rounds ${times.map((t) => t.toFixed(0)).join(', ')}), ${rate(median(times)).toFixed(0)} mentions/s (${repliesPerRound} replies per round)`);
   say(`of which reading, classifying and storing every mention (replies queued): median ${median(storing).toFixed(0)} ms, ${rate(median(storing)).toFixed(0)} mentions/s`);
   say(`baseline (the same replies sent straight to the emulator, ${concurrency} at a time, no database): median ${median(floors).toFixed(0)} ms, ${((repliesPerRound / median(floors)) * 1000).toFixed(0)} replies/s`);

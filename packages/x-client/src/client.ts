@@ -144,10 +144,9 @@ export async function searchRecent(
   options: { maxPages?: number } = {},
 ): Promise<{ newestId: string | null; pages: number; complete: boolean }> {
   const maxPages = options.maxPages ?? 50;
-  let nextToken: string | undefined;
-  let newestId: string | null = null;
-  for (let pages = 1; ; pages++) {
-    const page = await client.v2.get<{ data?: RawPost[]; includes?: { users?: { id: string; username: string }[] }; meta?: { newest_id?: string; next_token?: string } }>('tweets/search/recent', {
+  type Page = { data?: RawPost[]; includes?: { users?: { id: string; username: string }[] }; meta?: { newest_id?: string; next_token?: string } };
+  const fetchPage = (nextToken?: string) =>
+    client.v2.get<Page>('tweets/search/recent', {
       query,
       since_id: sinceId,
       max_results: 100,
@@ -156,11 +155,18 @@ export async function searchRecent(
       'user.fields': 'username',
       ...(nextToken ? { next_token: nextToken } : {}),
     });
+  let newestId: string | null = null;
+  let page = await fetchPage();
+  for (let pages = 1; ; pages++) {
     if (pages === 1) newestId = page.meta?.newest_id ?? null;
+    const nextToken = page.meta?.next_token;
+    // The next page is read while this one is handed over (its failure surfaces below, in order).
+    const next = nextToken && pages < maxPages ? fetchPage(nextToken) : null;
+    next?.catch(() => {});
     const posts = toMentionPosts(page.data, page.includes?.users);
     if (posts.length > 0) await onPage(posts);
-    nextToken = page.meta?.next_token;
     if (!nextToken) return { newestId, pages, complete: true };
-    if (pages >= maxPages) return { newestId, pages, complete: false };
+    if (!next) return { newestId, pages, complete: false };
+    page = await next;
   }
 }

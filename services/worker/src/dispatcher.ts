@@ -3,7 +3,7 @@
 // database's locks and leases decide who does what (see packages/db/src/repositories/fanout.ts).
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { claimPosts, completePost, composeBatch, FANOUT_CHANNEL, pendingAccounts, pruneSends, recordRecoveredXId, type ClaimedPost, type Database, type DeliveryResult } from '@jcp/db';
+import { claimPosts, completePosts, composeBatch, FANOUT_CHANNEL, pendingAccounts, pruneSends, recordRecoveredXId, type ClaimedPost, type Database, type DeliveryResult } from '@jcp/db';
 import type { BudgetRule } from '@jcp/domain';
 import type { Logger } from '@jcp/log';
 import { classifyXError, createXClient, findRecentPost, openAccountTokens, postTweet } from '@jcp/x-client';
@@ -127,7 +127,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     // However late the answer, it is recorded: completePost accepts it only from the lease
     // holder, so a post another worker has taken over in the meantime is left to it.
     const result = await attempt(post, claimedAt);
-    const { recorded, batchDone } = await completePost(db, post, workerId, result);
+    const { recorded, batchDone } = await record(post, result);
     // The account's next changes may be composed now that its batch is done.
     if (batchDone) composeDue = true;
     const fields = { post: post.id, account: post.handle, attempt: post.attempts };
@@ -136,6 +136,33 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     else if (result.kind === 'retry') log.warn({ ...fields, reason: result.reason, notBefore: result.notBefore }, 'post will be retried');
     else if (result.kind === 'credentials-rejected') log.error({ ...fields, reason: result.reason }, 'X rejected the account’s credentials: account paused');
     else log.error({ ...fields, reason: result.reason }, 'post failed permanently');
+  }
+
+  // Outcomes that finish while one is being recorded are recorded together, in one
+  // transaction (group commit): the database's round trips per post, not the posts, set the pace.
+  const outcomes: { post: ClaimedPost; result: DeliveryResult; resolve: (r: { recorded: boolean; batchDone: boolean }) => void; reject: (error: unknown) => void }[] = [];
+  let recording: Promise<void> | null = null;
+  function record(post: ClaimedPost, result: DeliveryResult): Promise<{ recorded: boolean; batchDone: boolean }> {
+    const done = new Promise<{ recorded: boolean; batchDone: boolean }>((resolve, reject) => outcomes.push({ post, result, resolve, reject }));
+    flush();
+    return done;
+  }
+  function flush(): void {
+    recording ??= (async () => {
+      while (outcomes.length > 0) {
+        const items = outcomes.splice(0, 64);
+        try {
+          const recorded = await completePosts(db, items.map((i) => ({ post: i.post, result: i.result })), workerId);
+          items.forEach((item, k) => item.resolve(recorded[k]!));
+        } catch (error) {
+          for (const item of items) item.reject(error);
+        }
+      }
+    })().finally(() => {
+      recording = null;
+      // One may have come after the loop's last look and before this.
+      if (outcomes.length > 0) flush();
+    });
   }
 
   async function compose(): Promise<Date | null> {

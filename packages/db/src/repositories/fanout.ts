@@ -340,16 +340,16 @@ export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise
   const none: ClaimResult = { posts: [], budgetRoomAt: null, now: null };
   return db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(${FANOUT_CLAIM_LOCK_KEY})`.execute(trx);
-    const control = await trx.selectFrom('fanout_control').selectAll().executeTakeFirst();
-    if (control?.paused) return none;
-    const now = await dbNow(trx);
-    if (control?.app_blocked_until && control.app_blocked_until > now) return none;
-    const appUsed = await trx
-      .selectFrom('fanout_sends')
-      .select((eb) => eb.fn.countAll<string>().as('n'))
-      .where('sent_at', '>', new Date(now.getTime() - options.appBudget.windowMs))
-      .executeTakeFirst();
-    const room = Math.min(options.limit, options.appBudget.limit - Number(appUsed?.n ?? 0));
+    // The switches, the clock and the app's budget used, in one round trip (claims are serialised).
+    const { rows } = await sql<{ paused: boolean | null; app_blocked_until: Date | null; now: Date; app_used: string }>`
+      select c.paused, c.app_blocked_until, clock_timestamp() as now,
+        (select count(*) from fanout_sends where sent_at > clock_timestamp() - make_interval(secs => ${options.appBudget.windowMs / 1000})) as app_used
+      from (select 1) as one left join fanout_control c on true`.execute(trx);
+    const control = rows[0]!;
+    if (control.paused) return none;
+    const now = new Date(control.now);
+    if (control.app_blocked_until && control.app_blocked_until > now) return none;
+    const room = Math.min(options.limit, options.appBudget.limit - Number(control.app_used));
     if (room <= 0) return none;
 
     const heads = await trx
@@ -365,27 +365,17 @@ export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise
       .select((eb) => eb.selectFrom('fanout_posts as r').select('r.first_attempt_at').whereRef('r.id', '=', 'p.reply_to_post_id').as('reply_to_first_attempt_at'))
       .select('p.reply_to_post_id')
       .select(startedBatch)
-      // Each account's next status post (in order), and its oldest replies (independent of
-      // status posts and of each other: several go at once, within the budget).
-      .where((eb) =>
-        eb.or([
-          eb('p.id', 'in', eb.selectFrom('fanout_posts').select((e) => e.fn.min('id').as('id')).where('state', '=', 'queued').where('kind', '=', 'status').groupBy('cluster_id')),
-          eb(
-            'p.id',
-            'in',
-            eb
-              .selectFrom(
-                eb
-                  .selectFrom('fanout_posts')
-                  .select(['id', sql<number>`row_number() over (partition by cluster_id order by id)`.as('rank')])
-                  .where('state', '=', 'queued')
-                  .where('kind', '=', 'reply')
-                  .as('r'),
-              )
-              .select('r.id')
-              .where('r.rank', '<=', options.limit),
-          ),
-        ]),
+      // Each account's next status post (in order), and the oldest replies (independent of
+      // status posts and of each other: several of an account's go at once, within the
+      // budget). The replies are looked for among the oldest few only, through their index.
+      .where(
+        sql<boolean>`p.id in (
+          select min(id) from fanout_posts where state = 'queued' and kind = 'status' group by cluster_id
+          union all
+          select id from (
+            select id, row_number() over (partition by cluster_id order by id) as rank
+            from (select id, cluster_id from fanout_posts where state = 'queued' and kind = 'reply' order by id limit ${options.limit * 8}) as oldest
+          ) as ranked where rank <= ${options.limit})`,
       )
       // Again outside the subquery: a row completed by another worker since this statement's
       // snapshot is re-checked against its new version once locked, and must not pass.
@@ -463,11 +453,16 @@ export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise
       .where('state', '=', 'queued')
       .execute();
     await trx.insertInto('fanout_sends').values(chosen.map((h) => ({ cluster_id: h.cluster_id, sent_at: now, post_id: h.id }))).execute();
+    // Health, kept to the second: an account whose last attempt was recorded within the
+    // last second is left alone, so that a claim (holding the claim lock) never waits for
+    // the row locks of outcomes being recorded for the same account.
+    const touched = [...new Set(chosen.map((h) => h.cluster_id))];
+    await trx.insertInto('fanout_accounts').values(touched.map((clusterId) => ({ cluster_id: clusterId, last_attempt_at: now }))).onConflict((oc) => oc.column('cluster_id').doNothing()).execute();
     await trx
-      .insertInto('fanout_accounts')
-      // An account may have a status post and a reply claimed at once: one row each.
-      .values([...new Set(chosen.map((h) => h.cluster_id))].map((clusterId) => ({ cluster_id: clusterId, last_attempt_at: now })))
-      .onConflict((oc) => oc.column('cluster_id').doUpdateSet({ last_attempt_at: now }))
+      .updateTable('fanout_accounts')
+      .set({ last_attempt_at: now })
+      .where('cluster_id', 'in', touched)
+      .where((eb) => eb.or([eb('last_attempt_at', 'is', null), eb('last_attempt_at', '<', new Date(now.getTime() - HEALTH_RESOLUTION_MS))]))
       .execute();
     const posts = chosen.map((h) => ({
       id: h.id,
@@ -506,8 +501,75 @@ export async function completePost(
   workerId: string,
   result: DeliveryResult,
 ): Promise<{ recorded: boolean; batchDone: boolean }> {
+  return db.transaction().execute(async (trx) => completeIn(trx, await dbNow(trx), post, workerId, result));
+}
+
+export interface Completion {
+  post: Pick<ClaimedPost, 'id' | 'clusterId'>;
+  result: DeliveryResult;
+}
+
+/**
+ * Records many outcomes in one transaction (the dispatcher gathers those that finish
+ * together): the same rules as {@link completePost}, each post's outcome counted only from
+ * the lease holder. Plain deliveries are recorded with one statement for all of them.
+ */
+export async function completePosts(db: Kysely<DB>, completions: readonly Completion[], workerId: string): Promise<{ recorded: boolean; batchDone: boolean }[]> {
+  if (completions.length === 0) return [];
   return db.transaction().execute(async (trx) => {
     const now = await dbNow(trx);
+    const out: { recorded: boolean; batchDone: boolean }[] = completions.map(() => ({ recorded: false, batchDone: false }));
+    const plain = completions.map((c, i) => ({ ...c, i })).filter((c) => c.result.kind === 'delivered');
+    if (plain.length > 0) {
+      const wanted = plain.map((c) => (c.result.kind === 'delivered' ? c.result.xPostId : null)).filter((x): x is string => x !== null);
+      // An id another post already holds is not this post's (a stale timeline match): unknown.
+      const taken = new Set(wanted.length === 0 ? [] : (await trx.selectFrom('fanout_posts').select('x_post_id').where('x_post_id', 'in', wanted).execute()).map((r) => r.x_post_id));
+      const rows = plain.map((c) => {
+        const r = c.result as Extract<DeliveryResult, { kind: 'delivered' }>;
+        return sql`(${c.post.id}::bigint, ${r.xPostId !== null && !taken.has(r.xPostId) ? r.xPostId : null}::text, ${r.outcome}::text)`;
+      });
+      const updated = await sql<{ id: string; batch_id: string | null; cluster_id: string }>`
+        update fanout_posts p set
+          lease_owner = null, lease_expires_at = null, outcomes = p.outcomes + 1, maybe_on_x = true, state = 'delivered',
+          outcome = v.outcome, x_post_id = v.x_post_id, delivered_at = ${now}, delivered_by = ${workerId}, last_error = null
+        from (values ${sql.join(rows)}) as v(id, x_post_id, outcome)
+        where p.id = v.id and p.lease_owner = ${workerId} and p.state = 'queued'
+        returning p.id, p.batch_id, p.cluster_id`.execute(trx);
+      const done = new Map(updated.rows.map((r) => [String(r.id), r]));
+      const clusters = [...new Set(updated.rows.map((r) => r.cluster_id))];
+      if (clusters.length > 0) await recordSuccess(trx, clusters, now);
+      const batches = new Map<string, boolean>();
+      for (const c of plain) {
+        const row = done.get(String(c.post.id));
+        if (!row) continue;
+        let batchDone = false;
+        if (row.batch_id !== null) {
+          if (!batches.has(row.batch_id)) batches.set(row.batch_id, await announceIfDone(trx, c.post.id));
+          batchDone = batches.get(row.batch_id)!;
+        }
+        out[c.i] = { recorded: true, batchDone };
+      }
+    }
+    for (const [i, c] of completions.entries()) {
+      if (c.result.kind !== 'delivered') out[i] = await completeIn(trx, now, c.post, workerId, c.result);
+    }
+    return out;
+  });
+}
+
+/** A success on these accounts: health updated, except where it was within the last second already. */
+async function recordSuccess(trx: Transaction<DB>, clusterIds: readonly string[], now: Date): Promise<void> {
+  const recent = new Date(now.getTime() - HEALTH_RESOLUTION_MS);
+  await trx
+    .updateTable('fanout_accounts')
+    .set({ last_success_at: now, consecutive_failures: 0, last_error: null })
+    .where('cluster_id', 'in', [...clusterIds])
+    .where((eb) => eb.or([eb('last_success_at', 'is', null), eb('last_success_at', '<', recent), eb('consecutive_failures', '<>', 0), eb('last_error', 'is not', null)]))
+    .execute();
+}
+
+async function completeIn(trx: Transaction<DB>, now: Date, post: Pick<ClaimedPost, 'id' | 'clusterId'>, workerId: string, result: DeliveryResult): Promise<{ recorded: boolean; batchDone: boolean }> {
+  {
     const current = await trx.selectFrom('fanout_posts').select(['first_attempt_at']).where('id', '=', post.id).executeTakeFirst();
     const mine = trx.updateTable('fanout_posts').where('id', '=', post.id).where('lease_owner', '=', workerId).where('state', '=', 'queued');
     // Every recorded outcome counts; anything but a definite refusal by X may have posted it.
@@ -538,7 +600,7 @@ export async function completePost(
       .values({ cluster_id: post.clusterId })
       .onConflict((oc) => oc.column('cluster_id').doNothing())
       .execute();
-    await trx
+    let health = trx
       .updateTable('fanout_accounts')
       .set(
         outcome.kind === 'delivered'
@@ -550,8 +612,14 @@ export async function completePost(
               ...(outcome.kind === 'retry' && outcome.rateLimited && !outcome.appLimited ? { blocked_until: outcome.notBefore } : {}),
             },
       )
-      .where('cluster_id', '=', post.clusterId)
-      .execute();
+      .where('cluster_id', '=', post.clusterId);
+    // A success on a healthy account recorded within the last second changes nothing worth a
+    // row lock (replies to a burst of questions finish many times a second per account).
+    if (outcome.kind === 'delivered') {
+      const recent = new Date(now.getTime() - HEALTH_RESOLUTION_MS);
+      health = health.where((eb) => eb.or([eb('last_success_at', 'is', null), eb('last_success_at', '<', recent), eb('consecutive_failures', '<>', 0), eb('last_error', 'is not', null)]));
+    }
+    await health.execute();
     if (outcome.kind === 'retry' && outcome.appLimited) {
       await trx.updateTable('fanout_control').set({ app_blocked_until: sql<Date>`greatest(app_blocked_until, ${outcome.notBefore})` }).execute();
     }
@@ -561,8 +629,11 @@ export async function completePost(
     }
     const batchDone = await announceIfDone(trx, post.id);
     return { recorded: true, batchDone };
-  });
+  }
 }
+
+/** Delivery health (last attempt, last success) is kept to this resolution. */
+const HEALTH_RESOLUTION_MS = 1_000;
 
 /** A post retried for this long is given up on (unless X's rate limit is what holds it): what it says is long out of date. */
 const GIVE_UP_AFTER_MS = 24 * 60 * 60_000;

@@ -133,7 +133,12 @@ export async function ingestMentions(db: Kysely<DB>, incoming: readonly Incoming
   const policy = options.policy ?? DEFAULT_MENTION_POLICY;
   const throttleWindowMs = options.throttleWindowMs ?? DEFAULT_THROTTLE_WINDOW_MS;
   // Oldest first: the throttle counts in the order people wrote.
-  const unique = [...new Map(incoming.map((m) => [m.id, m])).values()].sort((a, b) => (idLess(a.id, b.id) ? -1 : 1));
+  const all = [...new Map(incoming.map((m) => [m.id, m])).values()].sort((a, b) => (idLess(a.id, b.id) ? -1 : 1));
+  // A re-read (the overlap, the webhook after the poll) is mostly mentions already stored:
+  // skip those without a write transaction or locks (checked again inside, under the locks).
+  const known = new Set((await db.selectFrom('mentions').select('x_post_id').where('x_post_id', 'in', all.map((m) => m.id)).execute()).map((r) => r.x_post_id));
+  const unique = all.filter((m) => !known.has(m.id));
+  if (unique.length === 0) return { stored: [], duplicates: all.length };
   return db.transaction().execute(async (trx) => {
     const authors = [...new Set(unique.map((m) => m.authorId))].sort();
     // One statement, in a fixed order (no two transactions wait on each other in a cycle).
@@ -142,7 +147,7 @@ export async function ingestMentions(db: Kysely<DB>, incoming: readonly Incoming
     const now = new Date(clock[0]!.now);
     const seen = new Set((await trx.selectFrom('mentions').select('x_post_id').where('x_post_id', 'in', unique.map((m) => m.id)).execute()).map((r) => r.x_post_id));
     const fresh = unique.filter((m) => !seen.has(m.id));
-    if (fresh.length === 0) return { stored: [], duplicates: unique.length };
+    if (fresh.length === 0) return { stored: [], duplicates: all.length };
 
     const clusterIds = [...new Set(fresh.map((m) => m.clusterId))];
     const conversations = [...new Set(fresh.map((m) => m.conversationId).filter((c): c is string => c !== null))];
@@ -343,7 +348,7 @@ export async function ingestMentions(db: Kysely<DB>, incoming: readonly Incoming
     const stored = planned
       .filter((p) => insertedIds.has(p.mention.id))
       .map((p) => ({ id: p.mention.id, decision: p.decision.action, reason: p.decision.reason, replyPostId: replyPostBy.get(p.mention.id) ?? null }));
-    return { stored, duplicates: unique.length - stored.length };
+    return { stored, duplicates: all.length - stored.length };
   });
 }
 
