@@ -188,9 +188,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   /** Claims and starts sending what it can; returns how many, and when a budget will next have room. */
   async function claim(): Promise<{ claimed: number; budgetRoomAt: Date | null }> {
     const room = options.concurrency - inFlight.size;
-    // Claims are serialised across workers (the budgets' lock): claim in batches, not one
-    // post per finished post, while at least half the slots are busy.
-    if (room <= 0 || (inFlight.size > 0 && room < Math.ceil(options.concurrency / 2))) return { claimed: 0, budgetRoomAt: null };
+    if (room <= 0) return { claimed: 0, budgetRoomAt: null };
     const { posts, budgetRoomAt, now } = await claimPosts(db, {
       workerId,
       leaseMs: options.leaseMs,

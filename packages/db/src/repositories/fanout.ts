@@ -340,6 +340,9 @@ export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise
   const none: ClaimResult = { posts: [], budgetRoomAt: null, now: null };
   return db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(${FANOUT_CLAIM_LOCK_KEY})`.execute(trx);
+    // Delivery bookkeeping need not wait for the disk: a claim lost in a database crash is
+    // claimed again, and X's duplicate refusal makes a second send a recorded delivery.
+    await sql`set local synchronous_commit = off`.execute(trx);
     // The switches, the clock and the app's budget used, in one round trip (claims are serialised).
     const { rows } = await sql<{ paused: boolean | null; app_blocked_until: Date | null; now: Date; app_used: string }>`
       select c.paused, c.app_blocked_until, clock_timestamp() as now,
@@ -517,6 +520,8 @@ export interface Completion {
 export async function completePosts(db: Kysely<DB>, completions: readonly Completion[], workerId: string): Promise<{ recorded: boolean; batchDone: boolean }[]> {
   if (completions.length === 0) return [];
   return db.transaction().execute(async (trx) => {
+    // As for claims: an outcome lost in a database crash is found again by the next attempt.
+    await sql`set local synchronous_commit = off`.execute(trx);
     const now = await dbNow(trx);
     const out: { recorded: boolean; batchDone: boolean }[] = completions.map(() => ({ recorded: false, batchDone: false }));
     const plain = completions.map((c, i) => ({ ...c, i })).filter((c) => c.result.kind === 'delivered');
