@@ -23,8 +23,8 @@ alter table fanout_posts
   add constraint fanout_posts_kind_shape check (
     (kind = 'status' and batch_id is not null and in_reply_to_x_id is null)
     or (kind = 'reply' and batch_id is null and in_reply_to_x_id is not null and parts = 1));
--- The oldest queued replies, whatever the account.
-create index fanout_posts_reply_queue_idx on fanout_posts (id) where state = 'queued' and kind = 'reply';
+-- Each account's oldest queued replies.
+create index fanout_posts_reply_queue_idx on fanout_posts (cluster_id, id) where state = 'queued' and kind = 'reply';
 
 create table mentions (
   x_post_id        text primary key check (x_post_id ~ '^[0-9]{1,20}$'),

@@ -137,3 +137,54 @@ void t.test('a loop with another automated account ends at the conversation limi
   t.same(rows.map((r) => r.decision), ['reply', 'reply', 'inbox'], 'two automatic replies in the conversation, then a person');
   t.equal(rows[2]?.reason, 'conversation-limit');
 });
+
+void t.test("one account's held-back replies never hide another account's", async (t) => {
+  const SWWALES = 'district-101';
+  const f = await mentionsFixture(t, { accounts: [CUMBRIA, SWWALES] });
+  const cumbria = await f.handleOf(CUMBRIA);
+  const wales = await f.handleOf(SWWALES);
+  await f.database.db.updateTable('clusters').set({ paused: true }).where('id', '=', CUMBRIA).execute();
+  for (let i = 0; i < 20; i++) await f.mention(cumbria, citizen(), `@${cumbria} is carlisle open today? (${i})`);
+  const welsh = await f.mention(wales, citizen(), `@${wales} is swansea jobcentre open today?`);
+  await f.newIngester().pollNow();
+  // One post at a time: the oldest twenty queued replies are all the paused account's.
+  await f.newDispatcher({ concurrency: 1 }).start();
+  await waitFor('the other account replies', async () => (await f.repliesBy(wales)).some((r) => r.inReplyToTweetId === welsh));
+  t.equal((await f.repliesBy(cumbria)).length, 0, 'the paused account says nothing');
+});
+
+void t.test('a reply held back until its question is too old is not sent: the question goes to a person', async (t) => {
+  const f = await mentionsFixture(t, { accounts: [CUMBRIA] });
+  const handle = await f.handleOf(CUMBRIA);
+  const id = await f.mention(handle, citizen(), `@${handle} is carlisle open?`, { created_at: new Date(Date.now() - 50 * 60_000).toISOString() });
+  await f.newIngester().pollNow();
+  const queued = await f.database.db.selectFrom('mentions').select(['decision', 'reply_post_id']).where('x_post_id', '=', id).executeTakeFirstOrThrow();
+  t.equal(queued.decision, 'reply', 'answered when read (50 minutes old, the limit is an hour)');
+  // The account's replies were held back; by the time they could go, the limit is 45 minutes.
+  await f.newDispatcher({ replyMaxAgeSeconds: 45 * 60 }).start();
+  const row = await waitFor('the mention moved to the inbox', async () => {
+    const r = await f.database.db.selectFrom('mentions').select(['decision', 'reason', 'inbox_state']).where('x_post_id', '=', id).executeTakeFirstOrThrow();
+    return r.decision === 'inbox' && r;
+  });
+  t.same(row, { decision: 'inbox', reason: 'too-old', inbox_state: 'open' });
+  const post = await f.database.db.selectFrom('fanout_posts').select(['state', 'last_error']).where('id', '=', queued.reply_post_id!).executeTakeFirstOrThrow();
+  t.equal(post.state, 'superseded');
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  t.equal((await f.repliesBy(handle)).length, 0, 'nothing said on X');
+});
+
+void t.test('"stop" cancels a reply to the same person not yet sent', async (t) => {
+  const f = await mentionsFixture(t, { accounts: [CUMBRIA] });
+  const handle = await f.handleOf(CUMBRIA);
+  const person = citizen('changed_mind');
+  const ingester = f.newIngester();
+  const question = await f.mention(handle, person, `@${handle} is carlisle open today?`);
+  await ingester.pollNow();
+  await f.mention(handle, person, `@${handle} stop replying to me please`);
+  await ingester.pollNow();
+  const row = await f.database.db.selectFrom('mentions').select(['decision', 'reason', 'inbox_state']).where('x_post_id', '=', question).executeTakeFirstOrThrow();
+  t.same(row, { decision: 'inbox', reason: 'opted-out', inbox_state: 'open' }, 'the question waits for a person instead');
+  await f.newDispatcher().start();
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  t.equal((await f.repliesBy(handle)).length, 0, 'no automatic reply after "stop"');
+});

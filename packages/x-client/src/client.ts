@@ -106,12 +106,23 @@ interface RawPost {
   entities?: { mentions?: { username: string; start?: number }[] };
 }
 
+/** When X made a post: its id is a timestamp (ms since X's epoch) shifted 22 bits left. */
+function postTime(id: string): Date {
+  try {
+    return new Date(Number((BigInt(id) >> 22n) + 1_288_834_974_657n));
+  } catch {
+    return new Date(0);
+  }
+}
+
 export const MENTION_TWEET_FIELDS = 'author_id,created_at,conversation_id,referenced_tweets,entities';
 
 /** Turns one page of a v2 read (search, mentions timeline, or an Activity API payload) into mention posts. */
 export function toMentionPosts(data: readonly RawPost[] | undefined, users: readonly { id: string; username: string }[] | undefined): MentionPost[] {
   const usernames = new Map((users ?? []).map((u) => [u.id, u.username]));
-  return (data ?? []).map((p) => {
+  // A post without its author cannot be answered, throttled or told from our own: left out
+  // (X always gives author_id when asked).
+  return (data ?? []).filter((p) => typeof p.author_id === 'string' && /^\d{1,20}$/.test(p.author_id)).map((p) => {
     const text = unescapeXText(p.text);
     const fromEntities = [...(p.entities?.mentions ?? [])].sort((a, b) => (a.start ?? 0) - (b.start ?? 0)).map((m) => m.username.toLowerCase());
     const fromText = [...text.matchAll(/(?:^|[^\w@])@(\w{1,15})(?!\w)/g)].map((m) => m[1]!.toLowerCase());
@@ -119,9 +130,10 @@ export function toMentionPosts(data: readonly RawPost[] | undefined, users: read
     return {
       id: p.id,
       text,
-      authorId: p.author_id ?? '0',
-      authorUsername: p.author_id ? (usernames.get(p.author_id) ?? null) : null,
-      createdAt: p.created_at ? new Date(p.created_at) : new Date(),
+      authorId: p.author_id!,
+      authorUsername: usernames.get(p.author_id!) ?? null,
+      // Without created_at, the time X's id carries (never "now": that would make any post young).
+      createdAt: p.created_at ? new Date(p.created_at) : postTime(p.id),
       conversationId: p.conversation_id ?? null,
       inReplyToId: refs.find((r) => r.type === 'replied_to')?.id ?? null,
       mentions: [...new Set([...fromEntities, ...fromText])],

@@ -3,7 +3,7 @@
 // database's locks and leases decide who does what (see packages/db/src/repositories/fanout.ts).
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { claimPosts, completePosts, composeBatch, FANOUT_CHANNEL, pendingAccounts, pruneSends, recordRecoveredXId, type ClaimedPost, type Database, type DeliveryResult } from '@jcp/db';
+import { claimPosts, completePost, completePosts, composeBatch, FANOUT_CHANNEL, pendingAccounts, pruneSends, recordRecoveredXId, type ClaimedPost, type Database, type DeliveryResult } from '@jcp/db';
 import type { BudgetRule } from '@jcp/domain';
 import type { Logger } from '@jcp/log';
 import { classifyXError, createXClient, findRecentPost, openAccountTokens, postTweet } from '@jcp/x-client';
@@ -25,6 +25,8 @@ export interface DispatcherOptions {
   pollMs: number;
   /** A batch never tried is recomposed once this old (default 900 s). */
   recomposeAfterSeconds?: number;
+  /** A reply whose question is older than this is not sent (default 3600 s: MENTION_MAX_AGE_SECONDS). */
+  replyMaxAgeSeconds?: number;
   userBudget: BudgetRule;
   appBudget: BudgetRule;
   random?: () => number;
@@ -155,7 +157,10 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
           const recorded = await completePosts(db, items.map((i) => ({ post: i.post, result: i.result })), workerId);
           items.forEach((item, k) => item.resolve(recorded[k]!));
         } catch (error) {
-          for (const item of items) item.reject(error);
+          // One outcome's failure (a deadlock with another worker, a conflict) must not lose
+          // the others: each is recorded on its own, and only its own failure is reported.
+          log.warn({ err: error, outcomes: items.length }, 'recording outcomes together failed; recording them one by one');
+          await Promise.all(items.map((item) => completePost(db, item.post, workerId, item.result).then(item.resolve, item.reject)));
         }
       }
     })().finally(() => {
@@ -196,6 +201,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       userBudget: options.userBudget,
       appBudget: options.appBudget,
       ...(options.recomposeAfterSeconds === undefined ? {} : { recomposeAfterSeconds: options.recomposeAfterSeconds }),
+      ...(options.replyMaxAgeSeconds === undefined ? {} : { replyMaxAgeSeconds: options.replyMaxAgeSeconds }),
     });
     const claimedAt = Date.now();
     for (const post of posts) {

@@ -71,6 +71,7 @@ export function dispatcherFromConfig(
     concurrency: config.FANOUT_CONCURRENCY,
     leaseMs: config.FANOUT_LEASE_MS,
     pollMs: config.FANOUT_POLL_MS,
+    replyMaxAgeSeconds: config.MENTION_MAX_AGE_SECONDS,
     ...postBudgets(config),
   });
 }

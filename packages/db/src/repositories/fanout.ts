@@ -301,6 +301,8 @@ export interface ClaimOptions {
   appBudget: BudgetRule;
   /** As for composing (default {@link DEFAULT_RECOMPOSE_AFTER_SECONDS}). */
   recomposeAfterSeconds?: number;
+  /** A reply to a mention older than this is not sent (the mention goes to the inbox); default an hour. */
+  replyMaxAgeSeconds?: number;
 }
 
 export interface ClaimedPost {
@@ -340,9 +342,6 @@ export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise
   const none: ClaimResult = { posts: [], budgetRoomAt: null, now: null };
   return db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(${FANOUT_CLAIM_LOCK_KEY})`.execute(trx);
-    // Delivery bookkeeping need not wait for the disk: a claim lost in a database crash is
-    // claimed again, and X's duplicate refusal makes a second send a recorded delivery.
-    await sql`set local synchronous_commit = off`.execute(trx);
     // The switches, the clock and the app's budget used, in one round trip (claims are serialised).
     const { rows } = await sql<{ paused: boolean | null; app_blocked_until: Date | null; now: Date; app_used: string }>`
       select c.paused, c.app_blocked_until, clock_timestamp() as now,
@@ -352,6 +351,16 @@ export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise
     if (control.paused) return none;
     const now = new Date(control.now);
     if (control.app_blocked_until && control.app_blocked_until > now) return none;
+    // A reply held back (a paused or blocked account, the budget) until its question is too
+    // old for an automatic answer is not sent: the question goes to a person instead.
+    const expired = await sql<{ id: string }>`
+      update fanout_posts p set state = 'superseded', last_error = 'not sent: the question is older than the maximum age for an automatic reply'
+      where p.kind = 'reply' and p.state = 'queued' and not p.maybe_on_x and (p.lease_expires_at is null or p.lease_expires_at <= ${now})
+        and exists (select 1 from mentions m where m.reply_post_id = p.id and m.posted_at < ${new Date(now.getTime() - (options.replyMaxAgeSeconds ?? 3600) * 1000)})
+      returning p.id`.execute(trx);
+    if (expired.rows.length > 0) {
+      await trx.updateTable('mentions').set({ decision: 'inbox', reason: 'too-old', inbox_state: 'open' }).where('reply_post_id', 'in', expired.rows.map((r) => String(r.id))).execute();
+    }
     const room = Math.min(options.limit, options.appBudget.limit - Number(control.app_used));
     if (room <= 0) return none;
 
@@ -368,16 +377,23 @@ export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise
       .select((eb) => eb.selectFrom('fanout_posts as r').select('r.first_attempt_at').whereRef('r.id', '=', 'p.reply_to_post_id').as('reply_to_first_attempt_at'))
       .select('p.reply_to_post_id')
       .select(startedBatch)
-      // Each account's next status post (in order), and the oldest replies (independent of
-      // status posts and of each other: several of an account's go at once, within the
-      // budget). The replies are looked for among the oldest few only, through their index.
+      // Each account's next status post (in order), and each account's oldest replies that
+      // could go now (independent of status posts and of each other: several of an account's
+      // go at once, within the budget). Only replies that could go are ranked, so that one
+      // account's backlog (paused, blocked, out of budget) never hides another's.
       .where(
         sql<boolean>`p.id in (
           select min(id) from fanout_posts where state = 'queued' and kind = 'status' group by cluster_id
           union all
           select id from (
-            select id, row_number() over (partition by cluster_id order by id) as rank
-            from (select id, cluster_id from fanout_posts where state = 'queued' and kind = 'reply' order by id limit ${options.limit * 8}) as oldest
+            select r.id, row_number() over (partition by r.cluster_id order by r.id) as rank
+            from fanout_posts r
+            join clusters rc on rc.id = r.cluster_id
+            left join fanout_accounts ra on ra.cluster_id = r.cluster_id
+            where r.state = 'queued' and r.kind = 'reply' and r.not_before <= ${now}
+              and (r.lease_expires_at is null or r.lease_expires_at <= ${now})
+              and not rc.paused and rc.credentials_encrypted is not null
+              and (ra.blocked_until is null or ra.blocked_until <= ${now})
           ) as ranked where rank <= ${options.limit})`,
       )
       // Again outside the subquery: a row completed by another worker since this statement's
@@ -520,7 +536,10 @@ export interface Completion {
 export async function completePosts(db: Kysely<DB>, completions: readonly Completion[], workerId: string): Promise<{ recorded: boolean; batchDone: boolean }[]> {
   if (completions.length === 0) return [];
   return db.transaction().execute(async (trx) => {
-    // As for claims: an outcome lost in a database crash is found again by the next attempt.
+    // An outcome need not wait for the disk: one lost in a database crash leaves its post
+    // queued with an attempt not accounted for (so it counts as maybe on X), the post is
+    // sent again and X's duplicate refusal records it as delivered. (Claims do wait: they
+    // are what says a post may be on X.)
     await sql`set local synchronous_commit = off`.execute(trx);
     const now = await dbNow(trx);
     const out: { recorded: boolean; batchDone: boolean }[] = completions.map(() => ({ recorded: false, batchDone: false }));
@@ -555,9 +574,10 @@ export async function completePosts(db: Kysely<DB>, completions: readonly Comple
         out[c.i] = { recorded: true, batchDone };
       }
     }
-    for (const [i, c] of completions.entries()) {
-      if (c.result.kind !== 'delivered') out[i] = await completeIn(trx, now, c.post, workerId, c.result);
-    }
+    // The rest one by one, in account order (two workers recording the same accounts lock
+    // their rows in the same order).
+    const rest = [...completions.entries()].filter(([, c]) => c.result.kind !== 'delivered').sort(([, a], [, b]) => (a.post.clusterId < b.post.clusterId ? -1 : a.post.clusterId > b.post.clusterId ? 1 : 0));
+    for (const [i, c] of rest) out[i] = await completeIn(trx, now, c.post, workerId, c.result);
     return out;
   });
 }

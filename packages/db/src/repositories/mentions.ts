@@ -7,6 +7,7 @@ import {
   composeStatusReply,
   decideMention,
   DEFAULT_LIVE_HOURS,
+  fitsInPost,
   DEFAULT_MENTION_POLICY,
   londonParts,
   redactWithKinds,
@@ -255,8 +256,11 @@ export async function ingestMentions(db: Kysely<DB>, incoming: readonly Incoming
       texts.add(text);
     }
     // X refuses a text the account already posted: a repeat (the same person asking
-    // twice) gets the time, to the second, at its end.
+    // twice) gets the time, to the second, at its end. The accounts replying are locked
+    // (after the authors, in a fixed order), so that two pages never both take a text.
     if (replies.length > 0) {
+      const replying = [...new Set(replies.map((r) => planned[r.index]!.mention.clusterId))];
+      await sql`select pg_advisory_xact_lock(hashtextextended('mention-account:' || a, 0)) from (select unnest(${replying}::text[]) as a order by 1) as accounts`.execute(trx);
       const used = new Set(
         (
           await trx
@@ -272,8 +276,13 @@ export async function ingestMentions(db: Kysely<DB>, incoming: readonly Incoming
       for (const r of replies) {
         const clusterId = planned[r.index]!.mention.clusterId;
         let key = `${clusterId}\u0000${r.text}`;
+        const original = r.text;
         for (let n = 0; used.has(key) && n < 50; n++) {
-          r.text = `${r.text.replace(/ \(\d\d:\d\d:\d\d(?: #\d+)?\)$/, '')} (${local.time}:${String(now.getUTCSeconds()).padStart(2, '0')}${n > 0 ? ` #${n + 1}` : ''})`;
+          const suffix = ` (${local.time}:${String(now.getUTCSeconds()).padStart(2, '0')}${n > 0 ? ` #${n + 1}` : ''})`;
+          // Whole sentences only, from the end, until the suffix fits too.
+          let base = original;
+          while (!fitsInPost(base + suffix) && base.lastIndexOf('. ') > 0) base = base.slice(0, base.lastIndexOf('. ') + 1);
+          r.text = base + suffix;
           key = `${clusterId}\u0000${r.text}`;
         }
         used.add(key);
@@ -344,6 +353,20 @@ export async function ingestMentions(db: Kysely<DB>, incoming: readonly Incoming
         .values(optOutRows.map((p) => ({ author_id: p.mention.authorId, opted_out_at: now, mention_id: p.mention.id })))
         .onConflict((oc) => oc.column('author_id').doNothing())
         .execute();
+      // Replies to them not yet sent are not sent (one in flight may still go); a person sees the questions.
+      const quitters = [...new Set(optOutRows.map((p) => p.mention.authorId))];
+      const cancelled = await sql<{ id: string }>`
+        update fanout_posts set state = 'superseded', last_error = 'not sent: the person asked for no more automatic replies'
+        where kind = 'reply' and state = 'queued' and not maybe_on_x and (lease_expires_at is null or lease_expires_at <= ${now})
+          and id in (select reply_post_id from mentions where author_id = any(${quitters}::text[]) and reply_post_id is not null)
+        returning id`.execute(trx);
+      if (cancelled.rows.length > 0) {
+        await trx
+          .updateTable('mentions')
+          .set({ decision: 'inbox', reason: 'opted-out', inbox_state: 'open' })
+          .where('reply_post_id', 'in', cancelled.rows.map((r) => String(r.id)))
+          .execute();
+      }
     }
     const stored = planned
       .filter((p) => insertedIds.has(p.mention.id))
