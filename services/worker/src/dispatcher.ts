@@ -3,7 +3,7 @@
 // database's locks and leases decide who does what (see packages/db/src/repositories/fanout.ts).
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { claimPosts, completePost, completePosts, composeBatch, FANOUT_CHANNEL, pendingAccounts, pruneSends, recordRecoveredXId, type ClaimedPost, type Database, type DeliveryResult } from '@jcp/db';
+import { claimPosts, completePost, completePosts, composeBatch, expireHeldReplies, FANOUT_CHANNEL, pendingAccounts, pruneSends, recordRecoveredXId, type ClaimedPost, type Database, type DeliveryResult } from '@jcp/db';
 import type { BudgetRule } from '@jcp/domain';
 import type { Logger } from '@jcp/log';
 import { classifyXError, createXClient, findRecentPost, openAccountTokens, postTweet } from '@jcp/x-client';
@@ -172,6 +172,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
 
   async function compose(): Promise<Date | null> {
     const defaults = { coalesceSeconds: options.coalesceSeconds, ...(options.recomposeAfterSeconds === undefined ? {} : { recomposeAfterSeconds: options.recomposeAfterSeconds }) };
+    // Replies held back past their questions' age go to a person (looked at with composing: every poll).
+    const expired = await expireHeldReplies(db, options.replyMaxAgeSeconds ?? 3600);
+    if (expired > 0) log.info({ expired }, 'replies held back too long were not sent; their questions are in the inbox');
     const { now, accounts } = await pendingAccounts(db, defaults);
     const ready = accounts.filter((a) => a.waiting === null);
     log.trace({ accounts }, 'pending accounts');
@@ -201,7 +204,6 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       userBudget: options.userBudget,
       appBudget: options.appBudget,
       ...(options.recomposeAfterSeconds === undefined ? {} : { recomposeAfterSeconds: options.recomposeAfterSeconds }),
-      ...(options.replyMaxAgeSeconds === undefined ? {} : { replyMaxAgeSeconds: options.replyMaxAgeSeconds }),
     });
     const claimedAt = Date.now();
     for (const post of posts) {

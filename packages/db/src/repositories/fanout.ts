@@ -301,8 +301,6 @@ export interface ClaimOptions {
   appBudget: BudgetRule;
   /** As for composing (default {@link DEFAULT_RECOMPOSE_AFTER_SECONDS}). */
   recomposeAfterSeconds?: number;
-  /** A reply to a mention older than this is not sent (the mention goes to the inbox); default an hour. */
-  replyMaxAgeSeconds?: number;
 }
 
 export interface ClaimedPost {
@@ -351,16 +349,6 @@ export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise
     if (control.paused) return none;
     const now = new Date(control.now);
     if (control.app_blocked_until && control.app_blocked_until > now) return none;
-    // A reply held back (a paused or blocked account, the budget) until its question is too
-    // old for an automatic answer is not sent: the question goes to a person instead.
-    const expired = await sql<{ id: string }>`
-      update fanout_posts p set state = 'superseded', last_error = 'not sent: the question is older than the maximum age for an automatic reply'
-      where p.kind = 'reply' and p.state = 'queued' and not p.maybe_on_x and (p.lease_expires_at is null or p.lease_expires_at <= ${now})
-        and exists (select 1 from mentions m where m.reply_post_id = p.id and m.posted_at < ${new Date(now.getTime() - (options.replyMaxAgeSeconds ?? 3600) * 1000)})
-      returning p.id`.execute(trx);
-    if (expired.rows.length > 0) {
-      await trx.updateTable('mentions').set({ decision: 'inbox', reason: 'too-old', inbox_state: 'open' }).where('reply_post_id', 'in', expired.rows.map((r) => String(r.id))).execute();
-    }
     const room = Math.min(options.limit, options.appBudget.limit - Number(control.app_used));
     if (room <= 0) return none;
 
@@ -385,16 +373,18 @@ export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise
         sql<boolean>`p.id in (
           select min(id) from fanout_posts where state = 'queued' and kind = 'status' group by cluster_id
           union all
-          select id from (
-            select r.id, row_number() over (partition by r.cluster_id order by r.id) as rank
-            from fanout_posts r
-            join clusters rc on rc.id = r.cluster_id
-            left join fanout_accounts ra on ra.cluster_id = r.cluster_id
-            where r.state = 'queued' and r.kind = 'reply' and r.not_before <= ${now}
-              and (r.lease_expires_at is null or r.lease_expires_at <= ${now})
-              and not rc.paused and rc.credentials_encrypted is not null
+          (select id from (
+            select r.id, row_number() over (partition by rc.id order by r.id) as rank
+            from clusters rc
+            left join fanout_accounts ra on ra.cluster_id = rc.id
+            cross join lateral (
+              select r.id from fanout_posts r
+              where r.cluster_id = rc.id and r.state = 'queued' and r.kind = 'reply' and r.not_before <= ${now}
+                and (r.lease_expires_at is null or r.lease_expires_at <= ${now})
+              order by r.id limit ${options.limit}) as r
+            where not rc.paused and rc.credentials_encrypted is not null
               and (ra.blocked_until is null or ra.blocked_until <= ${now})
-          ) as ranked where rank <= ${options.limit})`,
+          ) as ranked order by rank, id limit ${options.limit * 2}))`,
       )
       // Again outside the subquery: a row completed by another worker since this statement's
       // snapshot is re-checked against its new version once locked, and must not pass.
@@ -680,6 +670,25 @@ async function announceIfDone(trx: Transaction<DB>, postId: string): Promise<boo
       on conflict (office_id) do update set change_seq = excluded.change_seq, batch_id = excluded.batch_id`.execute(trx);
   }
   return true;
+}
+
+/**
+ * A reply held back (a paused or blocked account, the budget) until its question is older
+ * than `maxAgeSeconds` is not sent: the question goes to a person instead. Returns how many.
+ */
+export async function expireHeldReplies(db: Kysely<DB>, maxAgeSeconds: number): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const now = await dbNow(trx);
+    const expired = await sql<{ id: string }>`
+      update fanout_posts p set state = 'superseded', last_error = 'not sent: the question is older than the maximum age for an automatic reply'
+      where p.kind = 'reply' and p.state = 'queued' and not p.maybe_on_x and (p.lease_expires_at is null or p.lease_expires_at <= ${now})
+        and exists (select 1 from mentions m where m.reply_post_id = p.id and m.posted_at < ${new Date(now.getTime() - maxAgeSeconds * 1000)})
+      returning p.id`.execute(trx);
+    if (expired.rows.length > 0) {
+      await trx.updateTable('mentions').set({ decision: 'inbox', reason: 'too-old', inbox_state: 'open' }).where('reply_post_id', 'in', expired.rows.map((r) => String(r.id))).execute();
+    }
+    return expired.rows.length;
+  });
 }
 
 /** Records the X id of a delivered post whose id was not known, found later on X (unless another post holds it). */
