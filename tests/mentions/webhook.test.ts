@@ -157,10 +157,13 @@ void t.test('a missing or wrong signature is a 401 problem and nothing is stored
   // No filter: addressed by the handle it mentions, as the poller does.
   const byHandle = mentionEvent({ userId: null, handle: to.handle }, citizen(), `@${to.handle} is carlisle open today?`);
   const twice = mentionEvent(to, citizen(), `@${to.handle} open tomorrow?`);
-  const batch = JSON.stringify({ data: [follow, stranger, malformed, byHandle, twice, twice] });
+  // A post without its author cannot be answered, throttled or told from our own.
+  const full = mentionEvent(to, citizen(), `@${to.handle} is kendal open?`);
+  const anonymous = { ...full, payload: Object.fromEntries(Object.entries(full.payload).filter(([key]) => key !== 'author_id')) };
+  const batch = JSON.stringify({ data: [follow, stranger, malformed, anonymous, byHandle, twice, twice] });
   const mixed = await deliver(f, batch);
   t.equal(mixed.statusCode, 200, mixed.body);
-  t.same(mixed.json(), { received: 6, stored: 2, duplicates: 1, ignored: 3 });
+  t.same(mixed.json(), { received: 7, stored: 2, duplicates: 1, ignored: 4 });
   const rows = await f.database.db.selectFrom('mentions').select(['x_post_id', 'cluster_id']).orderBy('x_post_id').execute();
   t.same(rows, [{ x_post_id: byHandle.payload.id, cluster_id: CUMBRIA }, { x_post_id: twice.payload.id, cluster_id: CUMBRIA }].sort((a, b) => (a.x_post_id < b.x_post_id ? -1 : 1)));
   t.equal((await deliver(f, JSON.stringify({}))).json().received, 0, 'an empty envelope is fine');

@@ -226,13 +226,17 @@ export function createMentionIngester(options: IngesterOptions): MentionIngester
   };
 }
 
-/** A post read from X, addressed to the first of our accounts it mentions; null when it mentions none. */
-export function toIncoming(post: MentionPost, byHandle: ReadonlyMap<string, string>): IncomingMention | null {
-  const handle = post.mentions.find((m) => byHandle.has(m));
-  if (!handle) return null;
+/**
+ * A post read from X (a search, the Activity API webhook), addressed to `clusterId` when
+ * given (the webhook's subscription says whom it is for), else to the first of our
+ * accounts it mentions; null when it is for none of ours.
+ */
+export function toIncoming(post: MentionPost, byHandle: ReadonlyMap<string, string>, clusterId?: string): IncomingMention | null {
+  const to = clusterId ?? post.mentions.map((m) => byHandle.get(m)).find((c) => c !== undefined);
+  if (!to) return null;
   return {
     id: post.id,
-    clusterId: byHandle.get(handle)!,
+    clusterId: to,
     text: post.text,
     authorId: post.authorId,
     authorUsername: post.authorUsername,

@@ -4,6 +4,7 @@
 // once and answered once (keyed by its X post id, under a per-author lock).
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ingestMentions, mentionAccounts, officeIndexCache, type IncomingMention } from '@jcp/db';
+import { toIncoming } from '@jcp/worker';
 import type { MentionPolicy } from '@jcp/domain';
 import { toMentionPosts } from '@jcp/x-client';
 import type { FastifyRequest } from 'fastify';
@@ -199,24 +200,18 @@ const webhooks: FastifyPluginAsyncZod<WebhookRoutesOptions> = async (app, option
           }
           const users = includesSchema.safeParse(event.includes ?? {});
           const [post] = toMentionPosts([payload.data], users.success ? users.data.users : undefined);
-          // The subscription's account first (X says whom it is for); else, as the poller,
-          // the first of our accounts the post mentions.
-          const clusterId = byUserId.get(event.filter?.user_id ?? '') ?? post!.mentions.map((h) => byHandle.get(h)).find((c) => c !== undefined);
-          if (!clusterId) {
-            request.log.warn({ ...at, post: post!.id }, 'X webhook: a mention of an account that is not ours; ignored');
+          if (!post) {
+            request.log.warn(at, 'X webhook: a mention without its author (it cannot be answered or throttled); ignored');
             continue;
           }
-          incoming.push({
-            id: post!.id,
-            clusterId,
-            text: post!.text,
-            authorId: post!.authorId,
-            authorUsername: post!.authorUsername,
-            postedAt: post!.createdAt,
-            inReplyToXId: post!.inReplyToId,
-            conversationId: post!.conversationId,
-            isRepost: post!.isRepost,
-          });
+          // The subscription's account first (X says whom it is for); else, as the poller,
+          // the first of our accounts the post mentions.
+          const mention = toIncoming(post, byHandle, byUserId.get(event.filter?.user_id ?? ''));
+          if (!mention) {
+            request.log.warn({ ...at, post: post.id }, 'X webhook: a mention of an account that is not ours; ignored');
+            continue;
+          }
+          incoming.push(mention);
         }
       }
       // Not caught: a database error is a 503 (or 500), and X delivers again later; the
