@@ -26,7 +26,7 @@ function toAnnouncement(row: Snapshot): Announcement {
 }
 
 /** The database's clock: every worker and replica agrees on it. */
-async function dbNow(db: Kysely<DB> | Transaction<DB>): Promise<Date> {
+export async function dbNow(db: Kysely<DB> | Transaction<DB>): Promise<Date> {
   const { rows } = await sql<{ now: Date }>`select clock_timestamp() as now`.execute(db);
   return new Date(rows[0]!.now);
 }
@@ -510,7 +510,8 @@ export async function completePost(
   workerId: string,
   result: DeliveryResult,
 ): Promise<{ recorded: boolean; batchDone: boolean }> {
-  return db.transaction().execute(async (trx) => completeIn(trx, await dbNow(trx), post, workerId, result));
+  const [recorded] = await completePosts(db, [{ post, result }], workerId);
+  return recorded!;
 }
 
 export interface Completion {
@@ -533,15 +534,12 @@ export async function completePosts(db: Kysely<DB>, completions: readonly Comple
     await sql`set local synchronous_commit = off`.execute(trx);
     const now = await dbNow(trx);
     const out: { recorded: boolean; batchDone: boolean }[] = completions.map(() => ({ recorded: false, batchDone: false }));
-    const plain = completions.map((c, i) => ({ ...c, i })).filter((c) => c.result.kind === 'delivered');
+    const plain = completions.map((c, i) => ({ ...c, i })).filter((c): c is Completion & { i: number; result: Delivered } => c.result.kind === 'delivered');
     if (plain.length > 0) {
-      const wanted = plain.map((c) => (c.result.kind === 'delivered' ? c.result.xPostId : null)).filter((x): x is string => x !== null);
+      const wanted = plain.map((c) => c.result.xPostId).filter((x): x is string => x !== null);
       // An id another post already holds is not this post's (a stale timeline match): unknown.
       const taken = new Set(wanted.length === 0 ? [] : (await trx.selectFrom('fanout_posts').select('x_post_id').where('x_post_id', 'in', wanted).execute()).map((r) => r.x_post_id));
-      const rows = plain.map((c) => {
-        const r = c.result as Extract<DeliveryResult, { kind: 'delivered' }>;
-        return sql`(${c.post.id}::bigint, ${r.xPostId !== null && !taken.has(r.xPostId) ? r.xPostId : null}::text, ${r.outcome}::text)`;
-      });
+      const rows = plain.map(({ post, result }) => sql`(${post.id}::bigint, ${result.xPostId !== null && !taken.has(result.xPostId) ? result.xPostId : null}::text, ${result.outcome}::text)`);
       const updated = await sql<{ id: string; batch_id: string | null; cluster_id: string }>`
         update fanout_posts p set
           lease_owner = null, lease_expires_at = null, outcomes = p.outcomes + 1, maybe_on_x = true, state = 'delivered',
@@ -566,13 +564,20 @@ export async function completePosts(db: Kysely<DB>, completions: readonly Comple
     }
     // The rest one by one, in account order (two workers recording the same accounts lock
     // their rows in the same order).
-    const rest = [...completions.entries()].filter(([, c]) => c.result.kind !== 'delivered').sort(([, a], [, b]) => (a.post.clusterId < b.post.clusterId ? -1 : a.post.clusterId > b.post.clusterId ? 1 : 0));
-    for (const [i, c] of rest) out[i] = await completeIn(trx, now, c.post, workerId, c.result);
+    const rest = completions
+      .map((c, i) => ({ ...c, i }))
+      .filter((c): c is Completion & { i: number; result: Undelivered } => c.result.kind !== 'delivered')
+      .sort((a, b) => (a.post.clusterId < b.post.clusterId ? -1 : a.post.clusterId > b.post.clusterId ? 1 : 0));
+    for (const c of rest) out[c.i] = await completeUndelivered(trx, now, c.post, workerId, c.result);
     return out;
   });
 }
 
-/** A success on these accounts: health updated, except where it was within the last second already. */
+/**
+ * A success on these accounts: health updated, except where a success on a healthy
+ * account was recorded within the last second (nothing worth a row lock: replies to a
+ * burst of questions finish many times a second per account).
+ */
 async function recordSuccess(trx: Transaction<DB>, clusterIds: readonly string[], now: Date): Promise<void> {
   const recent = new Date(now.getTime() - HEALTH_RESOLUTION_MS);
   await trx
@@ -583,68 +588,55 @@ async function recordSuccess(trx: Transaction<DB>, clusterIds: readonly string[]
     .execute();
 }
 
-async function completeIn(trx: Transaction<DB>, now: Date, post: Pick<ClaimedPost, 'id' | 'clusterId'>, workerId: string, result: DeliveryResult): Promise<{ recorded: boolean; batchDone: boolean }> {
-  {
-    const current = await trx.selectFrom('fanout_posts').select(['first_attempt_at']).where('id', '=', post.id).executeTakeFirst();
-    const mine = trx.updateTable('fanout_posts').where('id', '=', post.id).where('lease_owner', '=', workerId).where('state', '=', 'queued');
-    // Every recorded outcome counts; anything but a definite refusal by X may have posted it.
-    const base = { lease_owner: null, lease_expires_at: null, outcomes: sql<number>`outcomes + 1` };
-    const mayHavePosted = { maybe_on_x: true };
-    let updated;
-    let outcome = result;
-    if (outcome.kind === 'retry' && !outcome.rateLimited && current?.first_attempt_at && now.getTime() - current.first_attempt_at.getTime() > GIVE_UP_AFTER_MS) {
-      outcome = { kind: 'failed', reason: `gave up after 24 hours of retries: ${outcome.reason}` };
-    }
-    if (outcome.kind === 'delivered') {
-      // An id another post already holds is not this post's (a stale timeline match): unknown.
-      const taken = outcome.xPostId ? await trx.selectFrom('fanout_posts').select('id').where('x_post_id', '=', outcome.xPostId).executeTakeFirst() : undefined;
-      const xPostId = taken ? null : outcome.xPostId;
-      updated = await mine.set({ ...base, ...mayHavePosted, state: 'delivered', outcome: outcome.outcome, x_post_id: xPostId, delivered_at: now, delivered_by: workerId, last_error: null }).executeTakeFirst();
-    } else if (outcome.kind === 'retry') {
-      // An app-wide block is kept on fanout_control (one place to see and lift it), not on each post.
-      const notBefore = outcome.appLimited ? now : outcome.notBefore;
-      updated = await mine.set({ ...base, ...(outcome.rateLimited ? {} : mayHavePosted), not_before: notBefore, last_error: outcome.reason }).executeTakeFirst();
-    } else if (outcome.kind === 'credentials-rejected') {
-      updated = await mine.set({ ...base, not_before: now, last_error: outcome.reason }).executeTakeFirst();
-    } else {
-      updated = await mine.set({ ...base, ...(result.kind === 'failed' ? {} : mayHavePosted), state: 'failed', last_error: outcome.reason }).executeTakeFirst();
-    }
-    if (Number(updated.numUpdatedRows) === 0) return { recorded: false, batchDone: false };
-    await trx
-      .insertInto('fanout_accounts')
-      .values({ cluster_id: post.clusterId })
-      .onConflict((oc) => oc.column('cluster_id').doNothing())
-      .execute();
-    let health = trx
-      .updateTable('fanout_accounts')
-      .set(
-        outcome.kind === 'delivered'
-          ? { last_success_at: now, consecutive_failures: 0, last_error: null }
-          : {
-              last_failure_at: now,
-              last_error: outcome.reason,
-              consecutive_failures: sql`consecutive_failures + 1`,
-              ...(outcome.kind === 'retry' && outcome.rateLimited && !outcome.appLimited ? { blocked_until: outcome.notBefore } : {}),
-            },
-      )
-      .where('cluster_id', '=', post.clusterId);
-    // A success on a healthy account recorded within the last second changes nothing worth a
-    // row lock (replies to a burst of questions finish many times a second per account).
-    if (outcome.kind === 'delivered') {
-      const recent = new Date(now.getTime() - HEALTH_RESOLUTION_MS);
-      health = health.where((eb) => eb.or([eb('last_success_at', 'is', null), eb('last_success_at', '<', recent), eb('consecutive_failures', '<>', 0), eb('last_error', 'is not', null)]));
-    }
-    await health.execute();
-    if (outcome.kind === 'retry' && outcome.appLimited) {
-      await trx.updateTable('fanout_control').set({ app_blocked_until: sql<Date>`greatest(app_blocked_until, ${outcome.notBefore})` }).execute();
-    }
-    if (outcome.kind === 'credentials-rejected') {
-      await trx.updateTable('clusters').set({ paused: true, paused_reason: outcome.reason, paused_at: now }).where('id', '=', post.clusterId).execute();
-      await appendAudit(trx, [{ actor: `system:dispatcher:${workerId}`, action: 'cluster.paused', entityType: 'cluster', entityId: post.clusterId, after: { paused: true, reason: outcome.reason } }]);
-    }
-    const batchDone = await announceIfDone(trx, post.id);
-    return { recorded: true, batchDone };
+type Delivered = Extract<DeliveryResult, { kind: 'delivered' }>;
+type Undelivered = Exclude<DeliveryResult, { kind: 'delivered' }>;
+
+/** An outcome other than a delivery (deliveries are recorded together, in completePosts). */
+async function completeUndelivered(trx: Transaction<DB>, now: Date, post: Pick<ClaimedPost, 'id' | 'clusterId'>, workerId: string, result: Undelivered): Promise<{ recorded: boolean; batchDone: boolean }> {
+  const current = await trx.selectFrom('fanout_posts').select(['first_attempt_at']).where('id', '=', post.id).executeTakeFirst();
+  const mine = trx.updateTable('fanout_posts').where('id', '=', post.id).where('lease_owner', '=', workerId).where('state', '=', 'queued');
+  // Every recorded outcome counts; anything but a definite refusal by X may have posted it.
+  const base = { lease_owner: null, lease_expires_at: null, outcomes: sql<number>`outcomes + 1` };
+  const mayHavePosted = { maybe_on_x: true };
+  let updated;
+  let outcome: Undelivered = result;
+  if (outcome.kind === 'retry' && !outcome.rateLimited && current?.first_attempt_at && now.getTime() - current.first_attempt_at.getTime() > GIVE_UP_AFTER_MS) {
+    outcome = { kind: 'failed', reason: `gave up after 24 hours of retries: ${outcome.reason}` };
   }
+  if (outcome.kind === 'retry') {
+    // An app-wide block is kept on fanout_control (one place to see and lift it), not on each post.
+    const notBefore = outcome.appLimited ? now : outcome.notBefore;
+    updated = await mine.set({ ...base, ...(outcome.rateLimited ? {} : mayHavePosted), not_before: notBefore, last_error: outcome.reason }).executeTakeFirst();
+  } else if (outcome.kind === 'credentials-rejected') {
+    updated = await mine.set({ ...base, not_before: now, last_error: outcome.reason }).executeTakeFirst();
+  } else {
+    updated = await mine.set({ ...base, ...(result.kind === 'failed' ? {} : mayHavePosted), state: 'failed', last_error: outcome.reason }).executeTakeFirst();
+  }
+  if (Number(updated.numUpdatedRows) === 0) return { recorded: false, batchDone: false };
+  await trx
+    .insertInto('fanout_accounts')
+    .values({ cluster_id: post.clusterId })
+    .onConflict((oc) => oc.column('cluster_id').doNothing())
+    .execute();
+  await trx
+    .updateTable('fanout_accounts')
+    .set({
+      last_failure_at: now,
+      last_error: outcome.reason,
+      consecutive_failures: sql`consecutive_failures + 1`,
+      ...(outcome.kind === 'retry' && outcome.rateLimited && !outcome.appLimited ? { blocked_until: outcome.notBefore } : {}),
+    })
+    .where('cluster_id', '=', post.clusterId)
+    .execute();
+  if (outcome.kind === 'retry' && outcome.appLimited) {
+    await trx.updateTable('fanout_control').set({ app_blocked_until: sql<Date>`greatest(app_blocked_until, ${outcome.notBefore})` }).execute();
+  }
+  if (outcome.kind === 'credentials-rejected') {
+    await trx.updateTable('clusters').set({ paused: true, paused_reason: outcome.reason, paused_at: now }).where('id', '=', post.clusterId).execute();
+    await appendAudit(trx, [{ actor: `system:dispatcher:${workerId}`, action: 'cluster.paused', entityType: 'cluster', entityId: post.clusterId, after: { paused: true, reason: outcome.reason } }]);
+  }
+  const batchDone = await announceIfDone(trx, post.id);
+  return { recorded: true, batchDone };
 }
 
 /** Delivery health (last attempt, last success) is kept to this resolution. */
@@ -670,25 +662,6 @@ async function announceIfDone(trx: Transaction<DB>, postId: string): Promise<boo
       on conflict (office_id) do update set change_seq = excluded.change_seq, batch_id = excluded.batch_id`.execute(trx);
   }
   return true;
-}
-
-/**
- * A reply held back (a paused or blocked account, the budget) until its question is older
- * than `maxAgeSeconds` is not sent: the question goes to a person instead. Returns how many.
- */
-export async function expireHeldReplies(db: Kysely<DB>, maxAgeSeconds: number): Promise<number> {
-  return db.transaction().execute(async (trx) => {
-    const now = await dbNow(trx);
-    const expired = await sql<{ id: string }>`
-      update fanout_posts p set state = 'superseded', last_error = 'not sent: the question is older than the maximum age for an automatic reply'
-      where p.kind = 'reply' and p.state = 'queued' and not p.maybe_on_x and (p.lease_expires_at is null or p.lease_expires_at <= ${now})
-        and exists (select 1 from mentions m where m.reply_post_id = p.id and m.posted_at < ${new Date(now.getTime() - maxAgeSeconds * 1000)})
-      returning p.id`.execute(trx);
-    if (expired.rows.length > 0) {
-      await trx.updateTable('mentions').set({ decision: 'inbox', reason: 'too-old', inbox_state: 'open' }).where('reply_post_id', 'in', expired.rows.map((r) => String(r.id))).execute();
-    }
-    return expired.rows.length;
-  });
 }
 
 /** Records the X id of a delivered post whose id was not known, found later on X (unless another post holds it). */

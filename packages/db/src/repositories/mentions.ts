@@ -20,11 +20,11 @@ import {
   type OfficeIndex,
   type Understanding,
 } from '@jcp/domain';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { appendAudit } from '../audit.js';
 import type { DB, InboxState, MentionDecision } from '../types.js';
 import { FANOUT_CHANNEL } from './outbox.js';
-import { welshNameByOffice } from './fanout.js';
+import { dbNow, welshNameByOffice } from './fanout.js';
 
 /** Held (as a session lock) by the one instance that polls X for mentions. */
 export const MENTION_INGEST_LOCK_KEY = 4_283_117_005;
@@ -119,6 +119,43 @@ function parseLiveHours(value: unknown): LiveHours {
   return DEFAULT_LIVE_HOURS;
 }
 
+/**
+ * Advisory locks on `keys` (within a `kind`), in one statement and in a fixed order, so
+ * that no two transactions taking such locks ever wait on each other in a cycle.
+ */
+async function lockKeys(trx: Transaction<DB>, kind: string, keys: readonly string[]): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${`${kind}:`} || k, 0)) from (select unnest(${[...keys]}::text[]) as k order by 1) as keys`.execute(trx);
+}
+
+/**
+ * Replies queued for the mentions `where` picks, not sent and not in flight, are not sent
+ * (one that may be on X already is left to finish): their questions go to a person, with
+ * `reason`. Returns how many.
+ */
+async function withdrawReplies(trx: Transaction<DB>, now: Date, where: RawBuilder<boolean>, reason: string, why: string): Promise<number> {
+  const withdrawn = await sql<{ id: string }>`
+    update fanout_posts p set state = 'superseded', last_error = ${`not sent: ${why}`}
+    where p.kind = 'reply' and p.state = 'queued' and not p.maybe_on_x and (p.lease_expires_at is null or p.lease_expires_at <= ${now})
+      and exists (select 1 from mentions m where m.reply_post_id = p.id and ${where})
+    returning p.id`.execute(trx);
+  if (withdrawn.rows.length > 0) {
+    await trx.updateTable('mentions').set({ decision: 'inbox', reason, inbox_state: 'open' }).where('reply_post_id', 'in', withdrawn.rows.map((r) => String(r.id))).execute();
+  }
+  return withdrawn.rows.length;
+}
+
+/**
+ * A reply held back (a paused or blocked account, the budget) until its question is older
+ * than `maxAgeSeconds` is not sent: the question goes to a person instead. Returns how many.
+ */
+export async function expireHeldReplies(db: Kysely<DB>, maxAgeSeconds: number): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const now = await dbNow(trx);
+    const cutoff = new Date(now.getTime() - maxAgeSeconds * 1000);
+    return withdrawReplies(trx, now, sql<boolean>`m.posted_at < ${cutoff}`, 'too-old', 'the question is older than the maximum age for an automatic reply');
+  });
+}
+
 /** Twitter-style ids are 64-bit: compared as numbers, not strings. */
 const idLess = (a: string, b: string) => BigInt(a) < BigInt(b);
 
@@ -142,10 +179,8 @@ export async function ingestMentions(db: Kysely<DB>, incoming: readonly Incoming
   if (unique.length === 0) return { stored: [], duplicates: all.length };
   return db.transaction().execute(async (trx) => {
     const authors = [...new Set(unique.map((m) => m.authorId))].sort();
-    // One statement, in a fixed order (no two transactions wait on each other in a cycle).
-    await sql`select pg_advisory_xact_lock(hashtextextended('mention-author:' || a, 0)) from (select unnest(${authors}::text[]) as a order by 1) as authors`.execute(trx);
-    const { rows: clock } = await sql<{ now: Date }>`select clock_timestamp() as now`.execute(trx);
-    const now = new Date(clock[0]!.now);
+    await lockKeys(trx, 'mention-author', authors);
+    const now = await dbNow(trx);
     const seen = new Set((await trx.selectFrom('mentions').select('x_post_id').where('x_post_id', 'in', unique.map((m) => m.id)).execute()).map((r) => r.x_post_id));
     const fresh = unique.filter((m) => !seen.has(m.id));
     if (fresh.length === 0) return { stored: [], duplicates: all.length };
@@ -247,8 +282,8 @@ export async function ingestMentions(db: Kysely<DB>, incoming: readonly Incoming
       if (p.decision.action === 'signpost') {
         text = composeSignpostReply({ language, now, liveHours, ...(to ? { to } : {}) });
       } else {
-        const asked = p.understanding.offices.map((id) => states.changeFor(id, language)).filter((c): c is OfficeChange => c !== null);
-        const summary = p.understanding.offices.length === 0 ? states.summaryFor(p.mention.clusterId, language) : undefined;
+        const asked = p.understanding.offices.map((id) => states.changeFor(id)).filter((c): c is OfficeChange => c !== null);
+        const summary = p.understanding.offices.length === 0 ? states.summaryFor(p.mention.clusterId) : undefined;
         const later = p.understanding.when !== 'now' && p.understanding.when !== 'today';
         text = composeStatusReply({ language, asked, ...(summary ? { cluster: summary } : {}), later, now, liveHours, ...(to ? { to } : {}) });
       }
@@ -259,8 +294,7 @@ export async function ingestMentions(db: Kysely<DB>, incoming: readonly Incoming
     // twice) gets the time, to the second, at its end. The accounts replying are locked
     // (after the authors, in a fixed order), so that two pages never both take a text.
     if (replies.length > 0) {
-      const replying = [...new Set(replies.map((r) => planned[r.index]!.mention.clusterId))];
-      await sql`select pg_advisory_xact_lock(hashtextextended('mention-account:' || a, 0)) from (select unnest(${replying}::text[]) as a order by 1) as accounts`.execute(trx);
+      await lockKeys(trx, 'mention-account', [...new Set(replies.map((r) => planned[r.index]!.mention.clusterId))]);
       const used = new Set(
         (
           await trx
@@ -353,20 +387,9 @@ export async function ingestMentions(db: Kysely<DB>, incoming: readonly Incoming
         .values(optOutRows.map((p) => ({ author_id: p.mention.authorId, opted_out_at: now, mention_id: p.mention.id })))
         .onConflict((oc) => oc.column('author_id').doNothing())
         .execute();
-      // Replies to them not yet sent are not sent (one in flight may still go); a person sees the questions.
+      // Replies to them not yet sent are not sent; a person sees the questions.
       const quitters = [...new Set(optOutRows.map((p) => p.mention.authorId))];
-      const cancelled = await sql<{ id: string }>`
-        update fanout_posts set state = 'superseded', last_error = 'not sent: the person asked for no more automatic replies'
-        where kind = 'reply' and state = 'queued' and not maybe_on_x and (lease_expires_at is null or lease_expires_at <= ${now})
-          and id in (select reply_post_id from mentions where author_id = any(${quitters}::text[]) and reply_post_id is not null)
-        returning id`.execute(trx);
-      if (cancelled.rows.length > 0) {
-        await trx
-          .updateTable('mentions')
-          .set({ decision: 'inbox', reason: 'opted-out', inbox_state: 'open' })
-          .where('reply_post_id', 'in', cancelled.rows.map((r) => String(r.id)))
-          .execute();
-      }
+      await withdrawReplies(trx, now, sql<boolean>`m.author_id = any(${quitters}::text[])`, 'opted-out', 'the person asked for no more automatic replies');
     }
     const stored = planned
       .filter((p) => insertedIds.has(p.mention.id))
@@ -376,8 +399,8 @@ export async function ingestMentions(db: Kysely<DB>, incoming: readonly Incoming
 }
 
 interface OfficeStates {
-  changeFor(officeId: string, language: 'en' | 'cy'): OfficeChange | null;
-  summaryFor(clusterId: string, language: 'en' | 'cy'): { total: number; disrupted: OfficeChange[] };
+  changeFor(officeId: string): OfficeChange | null;
+  summaryFor(clusterId: string): { total: number; disrupted: OfficeChange[] };
 }
 
 async function officeStates(trx: Transaction<DB>, officeIds: readonly string[], clusterIds: readonly string[]): Promise<OfficeStates> {
