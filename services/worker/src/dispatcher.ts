@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { claimPosts, completePost, completePosts, composeBatch, expireHeldReplies, FANOUT_CHANNEL, pendingAccounts, pruneSends, recordRecoveredXId, type ClaimedPost, type Database, type DeliveryResult } from '@jcp/db';
-import type { BudgetRule } from '@jcp/domain';
+import { DEFAULT_MENTION_POLICY, type BudgetRule } from '@jcp/domain';
 import type { Logger } from '@jcp/log';
 import { classifyXError, createXClient, findRecentPost, openAccountTokens, postTweet } from '@jcp/x-client';
 import type { TwitterApi } from 'twitter-api-v2';
@@ -25,7 +25,7 @@ export interface DispatcherOptions {
   pollMs: number;
   /** A batch never tried is recomposed once this old (default 900 s). */
   recomposeAfterSeconds?: number;
-  /** A reply whose question is older than this is not sent (default 3600 s: MENTION_MAX_AGE_SECONDS). */
+  /** A reply whose question is older than this is not sent (default: the mention policy's, an hour; MENTION_MAX_AGE_SECONDS). */
   replyMaxAgeSeconds?: number;
   userBudget: BudgetRule;
   appBudget: BudgetRule;
@@ -173,7 +173,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   async function compose(): Promise<Date | null> {
     const defaults = { coalesceSeconds: options.coalesceSeconds, ...(options.recomposeAfterSeconds === undefined ? {} : { recomposeAfterSeconds: options.recomposeAfterSeconds }) };
     // Replies held back past their questions' age go to a person (looked at with composing: every poll).
-    const expired = await expireHeldReplies(db, options.replyMaxAgeSeconds ?? 3600);
+    const expired = await expireHeldReplies(db, options.replyMaxAgeSeconds ?? DEFAULT_MENTION_POLICY.maxAgeSeconds);
     if (expired > 0) log.info({ expired }, 'replies held back too long were not sent; their questions are in the inbox');
     const { now, accounts } = await pendingAccounts(db, defaults);
     const ready = accounts.filter((a) => a.waiting === null);
