@@ -87,7 +87,11 @@ void t.test('closed, open and closed again within a minute: three posts, each te
   t.match(posts[1]!.text, /Carlisle is open again/);
   t.match(posts[2]!.text, /Carlisle is closed/);
   t.not(posts[2]!.text, posts[0]!.text, 'the repeat differs (seconds in its stamp when in the same minute)');
-  const rows = await f.database.db.selectFrom('fanout_posts').selectAll().orderBy('id').execute();
+  // X has the third; its outcome is recorded a moment later.
+  const rows = await waitFor('every outcome recorded', async () => {
+    const r = await f.database.db.selectFrom('fanout_posts').selectAll().orderBy('id').execute();
+    return r.every((p) => p.state !== 'queued') && r;
+  });
   t.ok(rows.every((r) => r.state === 'delivered' && r.outcome === 'posted'), 'all three delivered as new posts, none taken for a duplicate');
 });
 
