@@ -182,8 +182,16 @@ export function createMentionIngester(options: IngesterOptions): MentionIngester
             await sleep(lockRetryMs);
             continue;
           }
+          // Recorded before this instance says it leads: whoever asks sees the takeover. If it
+          // cannot be recorded, the lock is let go (held but not leading, no one would read).
+          try {
+            await recordIngestHolder(db, workerId);
+          } catch (error) {
+            await release();
+            release = null;
+            throw error;
+          }
           leading = true;
-          await recordIngestHolder(db, workerId);
           log.info({ workerId }, 'reading mentions (this instance holds the ingest lock)');
         }
         const state = await ingestState(db);
