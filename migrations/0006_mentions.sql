@@ -23,8 +23,16 @@ alter table fanout_posts
   add constraint fanout_posts_kind_shape check (
     (kind = 'status' and batch_id is not null and in_reply_to_x_id is null)
     or (kind = 'reply' and batch_id is null and in_reply_to_x_id is not null and parts = 1));
--- Each account's oldest queued replies.
+-- Each account's oldest queued replies, and its next status post (which no longer has
+-- to step over the replies queued with it).
 create index fanout_posts_reply_queue_idx on fanout_posts (cluster_id, id) where state = 'queued' and kind = 'reply';
+create index fanout_posts_status_queue_idx on fanout_posts (cluster_id, id) where state = 'queued' and kind = 'status';
+-- X refuses an account's text it already posted: each new post and reply is checked
+-- against the account's history, which only grows.
+create index fanout_posts_text_idx on fanout_posts (cluster_id, text);
+-- Room on each page for a post's next version: a claim's lease changes no indexed column,
+-- so with room it is a heap-only update that writes none of the table's indexes.
+alter table fanout_posts set (fillfactor = 80);
 
 create table mentions (
   x_post_id        text primary key check (x_post_id ~ '^[0-9]{1,20}$'),

@@ -22,7 +22,21 @@ export interface LondonParts {
   offsetMinutes: number; // 0 (GMT) or 60 (BST)
 }
 
+// formatToParts is slow, and replies to a burst of questions ask for the same few
+// instants again and again (the moment of the page, an office's reopening time).
+const recentParts = new Map<number, LondonParts>();
+
 export function londonParts(instant: Date): LondonParts {
+  const ms = instant.getTime();
+  const known = recentParts.get(ms);
+  if (known) return { ...known };
+  const parts = computeLondonParts(instant);
+  if (recentParts.size >= 256) recentParts.clear();
+  recentParts.set(ms, parts);
+  return { ...parts };
+}
+
+function computeLondonParts(instant: Date): LondonParts {
   const p = Object.fromEntries(partsFormatter.formatToParts(instant).map((x) => [x.type, x.value]));
   const date = `${p.year}-${p.month}-${p.day}`;
   const asUtc = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second));

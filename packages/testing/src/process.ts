@@ -13,7 +13,9 @@ const nodeArgs = ['--conditions=@jcp/source', '--import=tsx'];
 
 /** Starts a TypeScript entry point of the repo as a real child process. */
 export function spawnScript(script: string, args: string[], env: Record<string, string | undefined>): ChildProcess & { output: { stdout: string; stderr: string } } {
-  const child = spawn(process.execPath, [...nodeArgs, script, ...args], {
+  // PROFILE_DIR: each child writes a V8 CPU profile there when it exits (benchmarks).
+  const profile = process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : [];
+  const child = spawn(process.execPath, [...nodeArgs, ...profile, script, ...args], {
     cwd: repoRoot,
     env: { ...process.env, LOG_FORMAT: 'json', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -196,7 +196,11 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   /** Claims and starts sending what it can; returns how many, and when a budget will next have room. */
   async function claim(): Promise<{ claimed: number; budgetRoomAt: Date | null }> {
     const room = options.concurrency - inFlight.size;
-    if (room <= 0) return { claimed: 0, budgetRoomAt: null };
+    // A claim costs about the same whatever it takes: while many posts are in flight, wait
+    // until a quarter of the places are free (each post that finishes looks again), so that
+    // a burst is claimed in a few large claims rather than many of one or two.
+    const least = inFlight.size === 0 ? 1 : Math.max(1, Math.floor(options.concurrency / 4));
+    if (room < least) return { claimed: 0, budgetRoomAt: null };
     const { posts, budgetRoomAt, now } = await claimPosts(db, {
       workerId,
       leaseMs: options.leaseMs,

@@ -247,7 +247,23 @@ export function buildEmulator(options: EmulatorOptions): FastifyInstance {
     const before = token?.slice(1);
     const all: Tweet[] = [];
     let seen = 0;
-    for (let i = tweets.length - 1; i >= 0 && all.length <= maxResults; i--) {
+    // Tweets are held in id order. Without a cap on how far back a list reaches, a page
+    // starts at its upper bound (found by bisection) rather than stepping over every newer tweet.
+    let start = tweets.length - 1;
+    if (reachable === Infinity) {
+      const bound = [q.until_id, before].filter((b): b is string => b !== undefined).sort(cmpId)[0];
+      if (bound !== undefined) {
+        let lo = 0;
+        let hi = tweets.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (cmpId(tweets[mid]!.id, bound) < 0) lo = mid + 1;
+          else hi = mid;
+        }
+        start = lo - 1;
+      }
+    }
+    for (let i = start; i >= 0 && all.length <= maxResults; i--) {
       const t = tweets[i]!;
       if (q.since_id && cmpId(t.id, q.since_id) <= 0) break;
       if (!select(t)) continue;
@@ -318,7 +334,7 @@ export function buildEmulator(options: EmulatorOptions): FastifyInstance {
     const handles = new Set(terms.map((s) => s.slice(1).toLowerCase()));
     const since = now() - 7 * DAY;
     const noRetweets = /(^|\s)-is:retweet(\s|$)/.test(query);
-    const matching = (t: Tweet) => Date.parse(t.createdAt) >= since && t.mentions.some((m) => handles.has(m)) && !(noRetweets && t.referenced?.type === 'retweeted');
+    const matching = (t: Tweet) => t.mentions.some((m) => handles.has(m)) && !(noRetweets && t.referenced?.type === 'retweeted') && Date.parse(t.createdAt) >= since;
     return list(reply, request.query, matching, 10, 100);
   });
 

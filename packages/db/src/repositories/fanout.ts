@@ -454,25 +454,21 @@ export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise
     const budgetRoomAt = waits.filter((w): w is Date => w !== null).reduce<Date | null>((min, w) => (min === null || w < min ? w : min), null);
     if (chosen.length === 0) return { posts: [], budgetRoomAt, now };
 
-    const ids = chosen.map((h) => h.id);
-    await trx
-      .updateTable('fanout_posts')
-      .set({ lease_owner: options.workerId, lease_expires_at: new Date(now.getTime() + options.leaseMs), attempts: sql`attempts + 1`, first_attempt_at: sql`coalesce(first_attempt_at, ${now})` })
-      .where('id', 'in', ids)
-      .where('state', '=', 'queued')
-      .execute();
-    await trx.insertInto('fanout_sends').values(chosen.map((h) => ({ cluster_id: h.cluster_id, sent_at: now, post_id: h.id }))).execute();
-    // Health, kept to the second: an account whose last attempt was recorded within the
-    // last second is left alone, so that a claim (holding the claim lock) never waits for
-    // the row locks of outcomes being recorded for the same account.
-    const touched = [...new Set(chosen.map((h) => h.cluster_id))];
-    await trx.insertInto('fanout_accounts').values(touched.map((clusterId) => ({ cluster_id: clusterId, last_attempt_at: now }))).onConflict((oc) => oc.column('cluster_id').doNothing()).execute();
-    await trx
-      .updateTable('fanout_accounts')
-      .set({ last_attempt_at: now })
-      .where('cluster_id', 'in', touched)
-      .where((eb) => eb.or([eb('last_attempt_at', 'is', null), eb('last_attempt_at', '<', new Date(now.getTime() - HEALTH_RESOLUTION_MS))]))
-      .execute();
+    // The leases, the sends for the budgets and the accounts' health in one statement. Health
+    // is kept to the second: an account whose last attempt was recorded within the last
+    // second is left alone, so that a claim (holding the claim lock) never waits for the row
+    // locks of outcomes being recorded for the same account.
+    await sql`
+      with leased as (
+        update fanout_posts set lease_owner = ${options.workerId}, lease_expires_at = ${new Date(now.getTime() + options.leaseMs)},
+          attempts = attempts + 1, first_attempt_at = coalesce(first_attempt_at, ${now})
+        where id = any(${chosen.map((h) => h.id)}::bigint[]) and state = 'queued'
+        returning id, cluster_id),
+      sends as (insert into fanout_sends (cluster_id, sent_at, post_id) select cluster_id, ${now}::timestamptz, id from leased)
+      insert into fanout_accounts as a (cluster_id, last_attempt_at)
+      select distinct cluster_id, ${now}::timestamptz from leased
+      on conflict (cluster_id) do update set last_attempt_at = excluded.last_attempt_at
+        where a.last_attempt_at is null or a.last_attempt_at < ${new Date(now.getTime() - HEALTH_RESOLUTION_MS)}`.execute(trx);
     const posts = chosen.map((h) => ({
       id: h.id,
       clusterId: h.cluster_id,
@@ -515,41 +511,35 @@ export async function completePost(
 }
 
 export interface Completion {
-  post: Pick<ClaimedPost, 'id' | 'clusterId'>;
+  /** `kind` lets a group of delivered replies (no batch to finish) be recorded in one statement. */
+  post: Pick<ClaimedPost, 'id' | 'clusterId'> & { kind?: ClaimedPost['kind'] };
   result: DeliveryResult;
 }
 
 /**
- * Records many outcomes in one transaction (the dispatcher gathers those that finish
- * together): the same rules as {@link completePost}, each post's outcome counted only from
- * the lease holder. Plain deliveries are recorded with one statement for all of them.
+ * Records many outcomes at once (the dispatcher gathers those that finish together): the
+ * same rules as {@link completePost}, each post's outcome counted only from the lease
+ * holder. Deliveries are recorded with one statement for all of them; a group of delivered
+ * replies (no batch to finish with them) is that one statement and no more, anything else
+ * one transaction.
  */
 export async function completePosts(db: Kysely<DB>, completions: readonly Completion[], workerId: string): Promise<{ recorded: boolean; batchDone: boolean }[]> {
   if (completions.length === 0) return [];
+  const indexed = completions.map((c, i) => ({ ...c, i }));
+  const plain = indexed.filter((c): c is Completion & { i: number; result: Delivered } => c.result.kind === 'delivered');
+  if (plain.length === completions.length && plain.every((c) => c.post.kind === 'reply')) {
+    // One statement is a transaction of its own.
+    const { rows } = await recordDeliveries(db, plain, workerId);
+    const done = new Set(rows.filter((r) => r.id !== null).map((r) => String(r.id)));
+    return completions.map((c) => ({ recorded: done.has(String(c.post.id)), batchDone: false }));
+  }
   return db.transaction().execute(async (trx) => {
-    // An outcome need not wait for the disk: one lost in a database crash leaves its post
-    // queued with an attempt not accounted for (so it counts as maybe on X), the post is
-    // sent again and X's duplicate refusal records it as delivered. (Claims do wait: they
-    // are what says a post may be on X.)
-    await sql`set local synchronous_commit = off`.execute(trx);
-    const now = await dbNow(trx);
     const out: { recorded: boolean; batchDone: boolean }[] = completions.map(() => ({ recorded: false, batchDone: false }));
-    const plain = completions.map((c, i) => ({ ...c, i })).filter((c): c is Completion & { i: number; result: Delivered } => c.result.kind === 'delivered');
+    let now: Date | null = null;
     if (plain.length > 0) {
-      const wanted = plain.map((c) => c.result.xPostId).filter((x): x is string => x !== null);
-      // An id another post already holds is not this post's (a stale timeline match): unknown.
-      const taken = new Set(wanted.length === 0 ? [] : (await trx.selectFrom('fanout_posts').select('x_post_id').where('x_post_id', 'in', wanted).execute()).map((r) => r.x_post_id));
-      const rows = plain.map(({ post, result }) => sql`(${post.id}::bigint, ${result.xPostId !== null && !taken.has(result.xPostId) ? result.xPostId : null}::text, ${result.outcome}::text)`);
-      const updated = await sql<{ id: string; batch_id: string | null; cluster_id: string }>`
-        update fanout_posts p set
-          lease_owner = null, lease_expires_at = null, outcomes = p.outcomes + 1, maybe_on_x = true, state = 'delivered',
-          outcome = v.outcome, x_post_id = v.x_post_id, delivered_at = ${now}, delivered_by = ${workerId}, last_error = null
-        from (values ${sql.join(rows)}) as v(id, x_post_id, outcome)
-        where p.id = v.id and p.lease_owner = ${workerId} and p.state = 'queued'
-        returning p.id, p.batch_id, p.cluster_id`.execute(trx);
-      const done = new Map(updated.rows.map((r) => [String(r.id), r]));
-      const clusters = [...new Set(updated.rows.map((r) => r.cluster_id))];
-      if (clusters.length > 0) await recordSuccess(trx, clusters, now);
+      const { rows } = await recordDeliveries(trx, plain, workerId);
+      now = new Date(rows[0]!.now);
+      const done = new Map(rows.filter((r) => r.id !== null).map((r) => [String(r.id), r]));
       const batches = new Map<string, boolean>();
       for (const c of plain) {
         const row = done.get(String(c.post.id));
@@ -561,31 +551,52 @@ export async function completePosts(db: Kysely<DB>, completions: readonly Comple
         }
         out[c.i] = { recorded: true, batchDone };
       }
+    } else {
+      // As for deliveries (see recordDeliveries): outcomes need not wait for the disk.
+      await sql`select set_config('synchronous_commit', 'off', true)`.execute(trx);
     }
     // The rest one by one, in account order (two workers recording the same accounts lock
     // their rows in the same order).
-    const rest = completions
-      .map((c, i) => ({ ...c, i }))
+    const rest = indexed
       .filter((c): c is Completion & { i: number; result: Undelivered } => c.result.kind !== 'delivered')
       .sort((a, b) => (a.post.clusterId < b.post.clusterId ? -1 : a.post.clusterId > b.post.clusterId ? 1 : 0));
-    for (const c of rest) out[c.i] = await completeUndelivered(trx, now, c.post, workerId, c.result);
+    if (rest.length > 0) now ??= await dbNow(trx);
+    for (const c of rest) out[c.i] = await completeUndelivered(trx, now!, c.post, workerId, c.result);
     return out;
   });
 }
 
 /**
- * A success on these accounts: health updated, except where a success on a healthy
- * account was recorded within the last second (nothing worth a row lock: replies to a
- * burst of questions finish many times a second per account).
+ * Deliveries, in one statement: each post delivered (counted only from its lease holder),
+ * with its X id unless another post holds that id or an earlier one of the group claims
+ * it (a stale timeline match: unknown), and the accounts' health. Outcomes need not wait for the disk: one lost in a
+ * database crash leaves its post queued with an attempt not accounted for (so it counts as
+ * maybe on X), the post is sent again and X's duplicate refusal records it as delivered.
+ * (Claims do wait: they are what says a post may be on X.) A row per post recorded, or one
+ * row with a null id if none was; every row carries the database's clock.
  */
-async function recordSuccess(trx: Transaction<DB>, clusterIds: readonly string[], now: Date): Promise<void> {
-  const recent = new Date(now.getTime() - HEALTH_RESOLUTION_MS);
-  await trx
-    .updateTable('fanout_accounts')
-    .set({ last_success_at: now, consecutive_failures: 0, last_error: null })
-    .where('cluster_id', 'in', [...clusterIds])
-    .where((eb) => eb.or([eb('last_success_at', 'is', null), eb('last_success_at', '<', recent), eb('consecutive_failures', '<>', 0), eb('last_error', 'is not', null)]))
-    .execute();
+function recordDeliveries(db: Kysely<DB> | Transaction<DB>, plain: readonly (Completion & { result: Delivered })[], workerId: string) {
+  const values = plain.map(({ post, result }) => sql`(${post.id}::bigint, ${result.xPostId}::text, ${result.outcome}::text)`);
+  return sql<{ id: string | null; batch_id: string | null; cluster_id: string | null; now: Date }>`
+    with clock as materialized (select clock_timestamp() as now, set_config('synchronous_commit', 'off', true) as durability),
+    done as (
+      update fanout_posts p set
+        lease_owner = null, lease_expires_at = null, outcomes = p.outcomes + 1, maybe_on_x = true, state = 'delivered', outcome = v.outcome,
+        x_post_id = case when v.nth = 1 and not exists (select 1 from fanout_posts q where q.x_post_id = v.x_post_id) then v.x_post_id end,
+        delivered_at = clock.now, delivered_by = ${workerId}, last_error = null
+      from (select v.*, row_number() over (partition by v.x_post_id order by v.id) as nth from (values ${sql.join(values)}) as v(id, x_post_id, outcome)) as v, clock
+      where p.id = v.id and p.lease_owner = ${workerId} and p.state = 'queued'
+      returning p.id, p.batch_id, p.cluster_id),
+    -- Health, except where a success on a healthy account was recorded within the last
+    -- second (nothing worth a row lock: replies to a burst of questions finish many times a
+    -- second per account).
+    health as (
+      update fanout_accounts a set last_success_at = clock.now, consecutive_failures = 0, last_error = null
+      from clock
+      where a.cluster_id in (select cluster_id from done)
+        and (a.last_success_at is null or a.last_success_at < clock.now - make_interval(secs => ${HEALTH_RESOLUTION_MS / 1000})
+          or a.consecutive_failures <> 0 or a.last_error is not null))
+    select done.id, done.batch_id, done.cluster_id, clock.now from clock left join done on true`.execute(db);
 }
 
 type Delivered = Extract<DeliveryResult, { kind: 'delivered' }>;

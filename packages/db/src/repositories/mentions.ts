@@ -323,6 +323,30 @@ export async function ingestMentions(db: Kysely<DB>, incoming: readonly Incoming
       }
     }
 
+    // The replies first, so that each mention is stored with its reply's id (a mention
+    // updated after its insert would write every index of the table twice).
+    const replyPostBy = new Map<string, string>();
+    if (replies.length > 0) {
+      const posts = await trx
+        .insertInto('fanout_posts')
+        .values(
+          replies.map((r) => ({
+            kind: 'reply' as const,
+            batch_id: null,
+            cluster_id: planned[r.index]!.mention.clusterId,
+            language: r.language,
+            part: 1,
+            parts: 1,
+            text: r.text,
+            in_reply_to_x_id: planned[r.index]!.mention.id,
+            not_before: now,
+            created_at: now,
+          })),
+        )
+        .returning(['id', 'in_reply_to_x_id'])
+        .execute();
+      for (const p of posts) replyPostBy.set(p.in_reply_to_x_id!, p.id);
+    }
     const inserted = await trx
       .insertInto('mentions')
       .values(
@@ -346,40 +370,21 @@ export async function ingestMentions(db: Kysely<DB>, incoming: readonly Incoming
           decision: p.decision.action,
           reason: p.decision.reason,
           inbox_state: p.decision.inbox ? ('open' as const) : null,
+          reply_post_id: replyPostBy.get(p.mention.id) ?? null,
         })),
       )
       .onConflict((oc) => oc.column('x_post_id').doNothing())
       .returning('x_post_id')
       .execute();
     const insertedIds = new Set(inserted.map((r) => r.x_post_id));
-    const replyPostBy = new Map<string, string>();
-    const toQueue = replies.filter((r) => insertedIds.has(planned[r.index]!.mention.id));
-    if (toQueue.length > 0) {
-      const posts = await trx
-        .insertInto('fanout_posts')
-        .values(
-          toQueue.map((r) => ({
-            kind: 'reply' as const,
-            batch_id: null,
-            cluster_id: planned[r.index]!.mention.clusterId,
-            language: r.language,
-            part: 1,
-            parts: 1,
-            text: r.text,
-            in_reply_to_x_id: planned[r.index]!.mention.id,
-            not_before: now,
-            created_at: now,
-          })),
-        )
-        .returning(['id', 'in_reply_to_x_id'])
-        .execute();
-      for (const p of posts) replyPostBy.set(p.in_reply_to_x_id!, p.id);
-      await sql`
-        update mentions m set reply_post_id = v.post_id::bigint
-        from (values ${sql.join(posts.map((p) => sql`(${p.in_reply_to_x_id}, ${p.id})`))}) as v(x_post_id, post_id)
-        where m.x_post_id = v.x_post_id`.execute(trx);
-      await sql`select pg_notify(${FANOUT_CHANNEL}, '')`.execute(trx);
+    // A mention already stored (checked above under its author's lock, so only a writer that
+    // skipped the lock could do this) keeps its own reply: the one queued here goes.
+    const orphans = [...replyPostBy].filter(([mentionId]) => !insertedIds.has(mentionId));
+    if (orphans.length > 0) {
+      await trx.deleteFrom('fanout_posts').where('id', 'in', orphans.map(([, postId]) => postId)).execute();
+      for (const [mentionId] of orphans) replyPostBy.delete(mentionId);
     }
+    if (replyPostBy.size > 0) await sql`select pg_notify(${FANOUT_CHANNEL}, '')`.execute(trx);
     const optOutRows = planned.filter((p) => p.decision.action === 'opted-out' && insertedIds.has(p.mention.id));
     if (optOutRows.length > 0) {
       await trx
