@@ -52,9 +52,18 @@ void t.test('delivered replies recorded together: the holder only, X ids kept un
   t.same(await completePosts(db, [{ post: first, result: delivered('9100000000000000001') }], 'worker-a'), [{ recorded: false, batchDone: false }], 'a second record is refused');
 
   // A group with anything else in it takes the transaction path: the retry is recorded too.
-  const mixed = await completePosts(db, [{ post: fourth, result: { kind: 'retry', notBefore: new Date(Date.now() + 60_000), reason: 'X answered 503', rateLimited: false } }], 'worker-a');
+  const mixed = await completePosts(db, [{ post: fourth, result: { kind: 'retry', notBefore: new Date(Date.now() - 1_000), reason: 'X answered 503', rateLimited: false } }], 'worker-a');
   t.same(mixed, [{ recorded: true, batchDone: false }]);
   const retried = await db.selectFrom('fanout_posts').select(['state', 'last_error', 'maybe_on_x']).where('id', '=', fourth.id).executeTakeFirstOrThrow();
   t.same(retried, { state: 'queued', last_error: 'X answered 503', maybe_on_x: true }, 'queued again, and it may be on X');
+
+  // A stale outcome in the group (its post is done) with the same X id as a held one, and
+  // a lower post id: the id goes to the post this group records, not to the stale one.
+  const again = await claimPosts(db, { workerId: 'worker-a', leaseMs: 60_000, limit: 10, userBudget: budget, appBudget: budget });
+  t.same(again.posts.map((p) => p.id), [fourth.id], 'the retried reply is claimed again');
+  const withStale = await completePosts(db, [{ post: first, result: delivered('9100000000000000004') }, { post: again.posts[0]!, result: delivered('9100000000000000004') }], 'worker-a');
+  t.same(withStale, [{ recorded: false, batchDone: false }, { recorded: true, batchDone: false }]);
+  t.equal((await db.selectFrom('fanout_posts').select('x_post_id').where('id', '=', fourth.id).executeTakeFirstOrThrow()).x_post_id, '9100000000000000004', 'the held post keeps its X id');
+  t.equal((await db.selectFrom('fanout_posts').select('x_post_id').where('id', '=', first.id).executeTakeFirstOrThrow()).x_post_id, '9100000000000000001', 'the stale one is unchanged');
   t.equal((await db.selectFrom('mentions').select('reply_post_id').where('reply_post_id', 'in', posts.map((p) => p.id)).execute()).length, 4, 'every mention holds its reply');
 });

@@ -464,11 +464,14 @@ export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise
           attempts = attempts + 1, first_attempt_at = coalesce(first_attempt_at, ${now})
         where id = any(${chosen.map((h) => h.id)}::bigint[]) and state = 'queued'
         returning id, cluster_id),
-      sends as (insert into fanout_sends (cluster_id, sent_at, post_id) select cluster_id, ${now}::timestamptz, id from leased)
-      insert into fanout_accounts as a (cluster_id, last_attempt_at)
-      select distinct cluster_id, ${now}::timestamptz from leased
-      on conflict (cluster_id) do update set last_attempt_at = excluded.last_attempt_at
-        where a.last_attempt_at is null or a.last_attempt_at < ${new Date(now.getTime() - HEALTH_RESOLUTION_MS)}`.execute(trx);
+      sends as (insert into fanout_sends (cluster_id, sent_at, post_id) select cluster_id, ${now}::timestamptz, id from leased),
+      -- Not an upsert's "do update ... where": that locks the row before it tests the condition.
+      -- The update below sees only rows that existed before this statement, and skips, without
+      -- waiting, a row whose last attempt is recent.
+      created as (insert into fanout_accounts (cluster_id, last_attempt_at) select distinct cluster_id, ${now}::timestamptz from leased on conflict (cluster_id) do nothing)
+      update fanout_accounts a set last_attempt_at = ${now}
+      where a.cluster_id in (select cluster_id from leased)
+        and (a.last_attempt_at is null or a.last_attempt_at < ${new Date(now.getTime() - HEALTH_RESOLUTION_MS)})`.execute(trx);
     const posts = chosen.map((h) => ({
       id: h.id,
       clusterId: h.cluster_id,
@@ -584,7 +587,12 @@ function recordDeliveries(db: Kysely<DB> | Transaction<DB>, plain: readonly (Com
         lease_owner = null, lease_expires_at = null, outcomes = p.outcomes + 1, maybe_on_x = true, state = 'delivered', outcome = v.outcome,
         x_post_id = case when v.nth = 1 and not exists (select 1 from fanout_posts q where q.x_post_id = v.x_post_id) then v.x_post_id end,
         delivered_at = clock.now, delivered_by = ${workerId}, last_error = null
-      from (select v.*, row_number() over (partition by v.x_post_id order by v.id) as nth from (values ${sql.join(values)}) as v(id, x_post_id, outcome)) as v, clock
+      from (
+        -- Numbered among the posts this statement records (a stale outcome in the group must
+        -- not take the id from the one that holds the lease).
+        select v.*, row_number() over (partition by v.x_post_id order by v.id) as nth
+        from (values ${sql.join(values)}) as v(id, x_post_id, outcome)
+        join fanout_posts held on held.id = v.id and held.lease_owner = ${workerId} and held.state = 'queued') as v, clock
       where p.id = v.id and p.lease_owner = ${workerId} and p.state = 'queued'
       returning p.id, p.batch_id, p.cluster_id),
     -- Health, except where a success on a healthy account was recorded within the last
