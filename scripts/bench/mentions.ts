@@ -15,7 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import { lockStatusWrites, appendNotice, settleStatuses, statusClock } from '@jcp/db';
+import { appendNotice, dbNow, lockStatusWrites, settleStatuses, statusClock } from '@jcp/db';
 import { sql } from 'kysely';
 import { spawnScript } from '@jcp/testing';
 import { EMULATOR_APP, provisionEmulatorAccounts } from '@jcp/worker';
@@ -98,7 +98,7 @@ try {
   /** Puts `n` questions on X and waits for every reply; ms from the last question posted to the last reply accepted. */
   const round = async (n: number): Promise<{ ms: number; storedMs: number; texts: { account: string; text: string }[] }> => {
     const before = replies;
-    const since = (await sql<{ now: Date }>`select clock_timestamp() as now`.execute(db)).rows[0]!.now;
+    const since = await dbNow(db);
     const startId = (await db.selectFrom('fanout_posts').select((eb) => eb.fn.coalesce(eb.fn.max('id'), eb.val('0')).as('last')).executeTakeFirstOrThrow()).last;
     for (let i = 0; i < n; i++) {
       const account = accounts[i % accounts.length]!;

@@ -520,9 +520,8 @@ export interface Completion {
 }
 
 /**
- * Records many outcomes at once (the dispatcher gathers those that finish together): the
- * same rules as {@link completePost}, each post's outcome counted only from the lease
- * holder. Deliveries are recorded with one statement for all of them; a group of delivered
+ * Records many outcomes at once (the dispatcher gathers those that finish together), each
+ * post's outcome counted only from its lease holder. Deliveries are recorded with one statement for all of them; a group of delivered
  * replies (no batch to finish with them) is that one statement and no more, anything else
  * one transaction.
  */
@@ -571,12 +570,13 @@ export async function completePosts(db: Kysely<DB>, completions: readonly Comple
 
 /**
  * Deliveries, in one statement: each post delivered (counted only from its lease holder),
- * with its X id unless another post holds that id or an earlier one of the group claims
- * it (a stale timeline match: unknown), and the accounts' health. Outcomes need not wait for the disk: one lost in a
- * database crash leaves its post queued with an attempt not accounted for (so it counts as
- * maybe on X), the post is sent again and X's duplicate refusal records it as delivered.
- * (Claims do wait: they are what says a post may be on X.) A row per post recorded, or one
- * row with a null id if none was; every row carries the database's clock.
+ * with its X id unless another post holds that id or an earlier one of the group claims it
+ * (a stale timeline match: unknown), and the accounts' health. Outcomes need not wait for
+ * the disk: one lost in a database crash leaves its post queued with an attempt not
+ * accounted for (so it counts as maybe on X), the post is sent again and X's duplicate
+ * refusal records it as delivered. (Claims do wait: they are what says a post may be on X.)
+ * A row per post recorded, or one row with a null id if none was; every row carries the
+ * database's clock.
  */
 function recordDeliveries(db: Kysely<DB> | Transaction<DB>, plain: readonly (Completion & { result: Delivered })[], workerId: string) {
   const values = plain.map(({ post, result }) => sql`(${post.id}::bigint, ${result.xPostId}::text, ${result.outcome}::text)`);
