@@ -196,7 +196,7 @@ const webhooks: FastifyPluginAsyncZod<WebhookRoutesOptions> = async (app, option
         description:
           'X calls this when the webhook is registered and about hourly after. The answer is `sha256=` + base64(HMAC-SHA256(app secret, crc_token)). ' +
           'Only a token of the shape X sends is answered (base64 or base64url, 16-128 characters): anything else, a JSON body above all, is a 400, so the answer can never sign a delivery. ' +
-          `At most ${crcLimit.max} per ${crcLimit.windowMs / 1000} s from one address (429 beyond). 503 when the service has no X app secret (the webhook is not configured).`,
+          `Rate limited per address, whatever the app-wide limit: ${CRC_RATE_LIMIT.max} a minute unless configured otherwise (429 beyond). 503 when the service has no X app secret (the webhook is not configured).`,
         tags: ['webhooks'],
         querystring: z.object({
           crc_token: z.string().regex(CRC_TOKEN_PATTERN, 'base64 or base64url, 16-128 characters (the shape of X\'s CRC token)').describe('The challenge X sends (base64 of a random UUID)'),
