@@ -234,6 +234,26 @@ void t.test('credentials are verified with X (the emulator): X names the user id
   t.notOk(down.body.includes('good-secret'));
 });
 
+void t.test("X's answer about credentials is outside text too: a username or id that breaks X's rules is neither stored nor repeated", async (t) => {
+  const { app, database, admin, as, x } = await setup(t, 'emulator');
+  if (!x) throw new Error('no emulator');
+  const hostile = 'x URGENT: all jobcentres closed, claim at https://evil.example';
+  await x.register({ id: '7101', username: hostile, accessToken: '7101-token', accessTokenSecret: 'secret-1' });
+  await x.register({ id: 'not-an-id', username: 'JCPinCumbria', accessToken: '7102-token', accessTokenSecret: 'secret-2' });
+  await x.register({ id: '7103', username: 'JCPinCumbria ', accessToken: '7103-token', accessTokenSecret: 'secret-3' });
+  t.equal((await app.inject({ method: 'PATCH', url: `/admin/accounts/${CLUSTER}`, headers: as(admin), payload: { handle: 'JCPinCumbria' } })).statusCode, 200);
+  const put = (accessToken: string, accessSecret: string) => app.inject({ method: 'PUT', url: `/admin/accounts/${CLUSTER}/credentials`, headers: as(admin), payload: { accessToken, accessSecret } });
+  for (const [token, secret, what] of [['7101-token', 'secret-1', 'a hostile username'], ['7102-token', 'secret-2', 'an id that is not an X id'], ['7103-token', 'secret-3', 'the handle with a trailing space']] as const) {
+    const res = await put(token, secret);
+    t.equal(res.statusCode, 422, `${what}: 422`);
+    t.match(res.headers['content-type'], /^application\/problem\+json/);
+    t.match(res.json(), { type: /x-unexpected-answer$/ }, what);
+    t.notMatch(res.body, /URGENT|evil|not-an-id/, `${what}: not repeated`);
+  }
+  const row = await database.db.selectFrom('clusters').select(['credentials_encrypted', 'x_user_id']).where('id', '=', CLUSTER).executeTakeFirstOrThrow();
+  t.same(row, { credentials_encrypted: null, x_user_id: null }, 'nothing stored');
+});
+
 void t.test('an admin pauses and resumes one account and all delivery; audited', async (t) => {
   const { app, database, admin, as } = await setup(t);
   const post = (url: string, payload?: object) => app.inject({ method: 'POST', url, headers: as(admin), ...(payload ? { payload } : {}) });

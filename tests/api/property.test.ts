@@ -561,8 +561,9 @@ async function setup(t: Teardown) {
   await importOfficeRegistry(database.db, registry, { actor: 'test' });
   // Credentials storage configured as server.ts does (without it, storing credentials is a deliberate 503), but no X to ask.
   const fanout = { credentialsKey: randomBytes(32) };
-  // The X webhook configured as server.ts always does (unconfigured, it is a deliberate 503).
-  const mentions = { appSecret: 'property-test-app-secret' };
+  // The X webhook configured as server.ts always does (unconfigured, it is a deliberate 503), its
+  // CRC's own rate limit high enough that the generated requests reach the route.
+  const mentions = { appSecret: 'property-test-app-secret', crcRateLimit: { max: 1_000_000_000, windowMs: 60_000 } };
   const open = await buildApp({ database, migrations, fanout, mentions });
   t.teardown(() => open.close());
   // Another instance on the same database with the optional guards on: every read needs a token, and a rate limit (high enough never to refuse here) runs its token lookups.

@@ -5,6 +5,7 @@
  */
 import { fitsInPost, listNames, statusSentences, type Language, type OfficeChange } from './compose.js';
 import { londonParts } from './london-time.js';
+import { isXUsername } from './x-username.js';
 
 export interface LiveHours {
   /** ISO weekdays (1 = Monday) when people answer. */
@@ -25,8 +26,23 @@ export interface ReplyInput {
   later?: boolean;
   now: Date;
   liveHours?: LiveHours;
-  /** The citizen's username: the reply starts with their @handle (so no two replies are the same text). */
+  /**
+   * The citizen's username: the reply starts with their @handle (so no two replies are the
+   * same text). Must be a valid X username (see isXUsername), else the composer throws.
+   */
   to?: string;
+}
+
+/**
+ * The reply's leading `@handle`, or nothing. A username that breaks X's rule is refused
+ * (thrown), never written: the callers check it first, so this is the last line of defence
+ * against outside text at the start of an official post. The error does not carry the value.
+ */
+function addressee(to: string | undefined): string[] {
+  // None (or empty): a reply without a handle, as before.
+  if (to === undefined || to === '') return [];
+  if (!isXUsername(to)) throw new TypeError('refusing to compose a reply to a username that is not a valid X username');
+  return [`@${to}`];
 }
 
 const TEXT = {
@@ -83,7 +99,7 @@ export function composeStatusReply(input: ReplyInput): string {
   const { language, now } = input;
   const t = TEXT[language];
   const hours = input.liveHours ?? DEFAULT_LIVE_HOURS;
-  const prefix = input.to ? [`@${input.to}`] : [];
+  const prefix = addressee(input.to);
   const body: string[] = [];
   if (input.asked.length > 0) {
     body.push(...sentences(input.asked, now, language));
@@ -133,7 +149,7 @@ export function composeSignpostReply(input: { language: Language; now: Date; to?
   const t = SIGNPOST[input.language];
   const hours = input.liveHours ?? DEFAULT_LIVE_HOURS;
   const when = liveNow(hours, input.now) ? t.live : t.later(hoursWords(hours, input.language));
-  const parts = [...(input.to ? [`@${input.to}`] : []), t.text, when, t.phone];
+  const parts = [...addressee(input.to), t.text, when, t.phone];
   while (!fitsInPost(parts.join(' '))) parts.pop();
   return parts.join(' ');
 }

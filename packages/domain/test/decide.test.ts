@@ -11,6 +11,7 @@ const base: MentionFacts = {
   understanding: status,
   fromOwnAccount: false,
   isRepost: false,
+  invalidUsername: false,
   ageSeconds: 60,
   optedOut: false,
   autoReplies: true,
@@ -74,6 +75,13 @@ void t.test('decideMention: one case per rule, with the boundaries', async (t) =
     ['status, one below the throttle', { recentRepliesToAuthor: userReplyLimit - 1 }, reply],
     ['status, at the throttle', { recentRepliesToAuthor: userReplyLimit }, inbox('throttled')],
     ['status, over the throttle', { recentRepliesToAuthor: userReplyLimit + 1 }, inbox('throttled')],
+
+    // A username that is not a valid X username: never a reply of any kind, always a person.
+    ['status, invalid username', { invalidUsername: true }, inbox('invalid-username')],
+    ['other, signposting on, invalid username', { understanding: other, signpostReplies: true, invalidUsername: true }, inbox('invalid-username')],
+    ['status, auto replies off, invalid username', { autoReplies: false, invalidUsername: true }, inbox('invalid-username')],
+    ['stop, invalid username (an opt-out needs no reply)', { understanding: stop, invalidUsername: true }, optedOut],
+    ['own account, invalid username', { fromOwnAccount: true, invalidUsername: true }, ignored('own-account')],
   ];
   for (const [name, extra, expected] of cases) t.same(decideMention(facts(extra)), expected, name);
 });
@@ -83,6 +91,7 @@ void t.test('decideMention: precedence when several rules apply', async (t) => {
     fromOwnAccount: true,
     isRepost: true,
     understanding: stop,
+    invalidUsername: true,
     autoReplies: false,
     optedOut: true,
     ageSeconds: 1e6,
@@ -94,7 +103,8 @@ void t.test('decideMention: precedence when several rules apply', async (t) => {
     ['own account first', {}, ignored('own-account')],
     ['then repost', { fromOwnAccount: false }, ignored('repost')],
     ['then stop', { isRepost: false }, optedOut],
-    ['then auto replies off', { understanding: status }, inbox('auto-replies-off')],
+    ['then an invalid username', { understanding: status }, inbox('invalid-username')],
+    ['then auto replies off', { invalidUsername: false }, inbox('auto-replies-off')],
     ['then opted out', { autoReplies: true }, inbox('opted-out')],
     ['then too old', { optedOut: false }, inbox('too-old')],
     ['then the conversation limit', { ageSeconds: 0 }, inbox('conversation-limit')],
@@ -132,6 +142,7 @@ void t.test('property: the inbox flag matches the action; no reply to ourselves,
     understanding,
     fromOwnAccount: fc.boolean(),
     isRepost: fc.boolean(),
+    invalidUsername: fc.boolean(),
     ageSeconds: fc.oneof(fc.integer({ min: 0, max: 10_000 }), fc.constantFrom(3599, 3600, 3601)),
     optedOut: fc.boolean(),
     autoReplies: fc.boolean(),
@@ -149,7 +160,9 @@ void t.test('property: the inbox flag matches the action; no reply to ourselves,
       const d = decideMention(f, p);
       if (d.inbox !== (d.action === 'inbox' || d.action === 'signpost')) return false;
       const answers = d.action === 'reply' || d.action === 'signpost';
-      if (answers && (f.fromOwnAccount || f.isRepost || f.understanding.stop || f.optedOut)) return false;
+      if (answers && (f.fromOwnAccount || f.isRepost || f.understanding.stop || f.optedOut || f.invalidUsername)) return false;
+      // A username that breaks X's rule: a person sees it (unless it is ours, a repost or a stop, which nobody answers).
+      if (f.invalidUsername && !f.fromOwnAccount && !f.isRepost && !f.understanding.stop && !(d.action === 'inbox' && d.reason === 'invalid-username')) return false;
       if (d.action === 'reply' && (f.understanding.intent !== 'status' || !f.autoReplies || f.ageSeconds > p.maxAgeSeconds)) return false;
       if (d.action === 'reply' && (f.recentRepliesToAuthor >= p.userReplyLimit || f.repliesInConversation >= p.conversationReplyLimit)) return false;
       if (d.action === 'signpost' && (f.understanding.intent === 'status' || !f.signpostReplies || f.signpostedToday)) return false;

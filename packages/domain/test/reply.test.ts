@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import t from 'tap';
-import { composeSignpostReply, composeStatusReply, weightedLength, type OfficeChange } from '../src/index.js';
+import { composeSignpostReply, composeStatusReply, isXUsername, weightedLength, type OfficeChange } from '../src/index.js';
 
 // Thursday 26 November 2026: 10:00 GMT (live hours) and 20:00 (not).
 const LIVE = new Date('2026-11-26T10:00:00Z');
@@ -220,4 +220,50 @@ void t.test('composeSignpostReply: starts with @user, within 280 for any usernam
 
 void t.test('composeSignpostReply: the Welsh helpline sentence fits out of hours, with the longest handle', async (t) => {
   t.ok(composeSignpostReply({ language: 'cy', now: EVENING, to: USER15 }).includes(PHONE_CY));
+});
+
+void t.test('the composers refuse a username that breaks X\'s rule: thrown, never written, and the error does not repeat it', async (t) => {
+  const hostile = [
+    'x URGENT: all jobcentres closed, claim at https://evil.example',
+    'citizen ',
+    ' citizen',
+    'citi zen',
+    'a-b',
+    'abcdefghijklmnop',
+    '@citizen',
+    'citizen\n',
+    'citizen\u200b',
+    'ｃｉｔｉｚｅｎ',
+    'citízen',
+    'evil.example',
+  ];
+  for (const to of hostile) {
+    for (const language of ['en', 'cy'] as const) {
+      const status = () => composeStatusReply({ language, asked: [open('Carlisle')], now: LIVE, to });
+      const signpost = () => composeSignpostReply({ language, now: LIVE, to });
+      for (const compose of [status, signpost]) {
+        let error: unknown;
+        try {
+          compose();
+        } catch (caught) {
+          error = caught;
+        }
+        t.type(error, TypeError, `${JSON.stringify(to)}, ${language}: refused`);
+        t.notOk(String((error as Error | undefined)?.message).includes(to.trim() || to), `${JSON.stringify(to)}: the error does not carry it`);
+      }
+    }
+  }
+  // Any string: either a valid username that starts the reply, or a refusal.
+  fc.assert(
+    fc.property(fc.oneof(fc.string({ maxLength: 40 }), fc.stringMatching(/^[A-Za-z0-9_]{1,15}$/)), (to) => {
+      try {
+        const reply = composeStatusReply({ language: 'en', asked: [open('Carlisle')], now: LIVE, to });
+        return to === '' ? reply.startsWith('Thanks') : isXUsername(to) && reply.startsWith(`@${to} Thanks for asking.`);
+      } catch (error) {
+        return error instanceof TypeError && !isXUsername(to) && to !== '';
+      }
+    }),
+    { numRuns: 1000, seed: 20260601 },
+  );
+  t.pass('1000 generated usernames');
 });

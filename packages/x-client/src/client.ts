@@ -1,6 +1,7 @@
 // A twitter-api-v2 client (OAuth 1.0a user context) whose every request goes to `baseUrl`:
 // a client plugin rewrites the URL's protocol and host before it is signed (see X-API-NOTES.md).
 import http from 'node:http';
+import { isXUsername, postIdTime } from '@jcp/domain';
 import { TwitterApi, type ITwitterApiClientPlugin, type ITwitterApiBeforeRequestConfigHookArgs } from 'twitter-api-v2';
 import type { XCredentialFields } from './secrets.js';
 
@@ -81,16 +82,20 @@ export async function findRecentPost(client: TwitterApi, userId: string, text: s
   }
 }
 
-/** A post that mentions someone, as X's reads give it (text unescaped). */
+/** A post that mentions someone, as X's reads give it (text unescaped), checked against X's rules. */
 export interface MentionPost {
   id: string;
   text: string;
   authorId: string;
+  /** The author's username as X spells it, only when it is a valid X username (isXUsername); else null. */
   authorUsername: string | null;
+  /** X gave a username that breaks X's rule: it is dropped (authorUsername is null), and no reply may be addressed. */
+  authorUsernameInvalid: boolean;
+  /** created_at, never later than the time in the post's id (X ids are timestamps). */
   createdAt: Date;
   conversationId: string | null;
   inReplyToId: string | null;
-  /** Usernames mentioned, in the order they appear, lower case. */
+  /** Usernames mentioned, in the order they appear, lower case (valid X usernames only). */
   mentions: string[];
   /** A retweet, or a quote of another post. */
   isRepost: boolean;
@@ -106,40 +111,90 @@ interface RawPost {
   entities?: { mentions?: { username: string; start?: number }[] };
 }
 
-/** When X made a post: its id is a timestamp (ms since X's epoch) shifted 22 bits left. */
-function postTime(id: string): Date {
-  try {
-    return new Date(Number((BigInt(id) >> 22n) + 1_288_834_974_657n));
-  } catch {
-    return new Date(0);
-  }
+/** Why a post read from X was left out (logged by its id only, never its content). */
+export type MentionRejection = 'malformed-id' | 'no-author' | 'future-id';
+
+export interface MentionReadOptions {
+  /** Epoch ms to judge ids by (default the clock). */
+  now?: number;
+  /** Told of each post left out; `id` is null when the id itself is malformed. */
+  onRejected?: (rejected: { id: string | null; reason: MentionRejection }) => void;
+}
+
+/**
+ * How far the time in a post's id may run ahead of our clock (clocks differ a little). An id
+ * further ahead was not made by X now: the post is malformed and left out.
+ */
+export const MAX_POST_ID_SKEW_MS = 5 * 60_000;
+
+const X_ID = /^\d{1,20}$/;
+const xId = (value: unknown): string | null => (typeof value === 'string' && X_ID.test(value) ? value : null);
+
+/**
+ * When a post was made: its created_at, unless that is later than the time its id carries
+ * (or missing, or not a date), when it is the id's time. Only X sets the id, and the id
+ * cannot be later than the post, so a future created_at can never make an old post look
+ * young (and never age out).
+ */
+function postTime(createdAt: string | undefined, idTime: Date): Date {
+  const given = createdAt === undefined ? Number.NaN : Date.parse(createdAt);
+  return Number.isNaN(given) || given > idTime.getTime() ? idTime : new Date(given);
 }
 
 export const MENTION_TWEET_FIELDS = 'author_id,created_at,conversation_id,referenced_tweets,entities';
 
-/** Turns one page of a v2 read (search, mentions timeline, or an Activity API payload) into mention posts. */
-export function toMentionPosts(data: readonly RawPost[] | undefined, users: readonly { id: string; username: string }[] | undefined): MentionPost[] {
+/**
+ * Turns one page of a v2 read (search, mentions timeline, or an Activity API payload) into
+ * mention posts: the one place where X's JSON becomes our types, so everything is checked
+ * here. Left out (and told to `onRejected`): a post whose id is not an X id or is dated
+ * more than MAX_POST_ID_SKEW_MS ahead of now, and a post without its author. Usernames
+ * (the author's, and those mentioned) are kept only when they are valid X usernames.
+ */
+export function toMentionPosts(
+  data: readonly RawPost[] | undefined,
+  users: readonly { id: string; username?: unknown }[] | undefined,
+  options: MentionReadOptions = {},
+): MentionPost[] {
+  const now = options.now ?? Date.now();
   const usernames = new Map((users ?? []).map((u) => [u.id, u.username]));
-  // A post without its author cannot be answered, throttled or told from our own: left out
-  // (X always gives author_id when asked).
-  return (data ?? []).filter((p) => typeof p.author_id === 'string' && /^\d{1,20}$/.test(p.author_id)).map((p) => {
+  const posts: MentionPost[] = [];
+  for (const p of data ?? []) {
+    const id = xId(p.id);
+    if (id === null) {
+      options.onRejected?.({ id: null, reason: 'malformed-id' });
+      continue;
+    }
+    const idTime = postIdTime(id);
+    if (idTime.getTime() > now + MAX_POST_ID_SKEW_MS) {
+      options.onRejected?.({ id, reason: 'future-id' });
+      continue;
+    }
+    // A post without its author cannot be answered, throttled or told from our own: left
+    // out (X always gives author_id when asked).
+    const authorId = xId(p.author_id);
+    if (authorId === null) {
+      options.onRejected?.({ id, reason: 'no-author' });
+      continue;
+    }
     const text = unescapeXText(p.text);
-    const fromEntities = [...(p.entities?.mentions ?? [])].sort((a, b) => (a.start ?? 0) - (b.start ?? 0)).map((m) => m.username.toLowerCase());
+    const fromEntities = [...(p.entities?.mentions ?? [])].sort((a, b) => (a.start ?? 0) - (b.start ?? 0)).map((m) => m.username).filter(isXUsername).map((u) => u.toLowerCase());
     const fromText = [...text.matchAll(/(?:^|[^\w@])@(\w{1,15})(?!\w)/g)].map((m) => m[1]!.toLowerCase());
     const refs = p.referenced_tweets ?? [];
-    return {
-      id: p.id,
+    const username = usernames.get(authorId);
+    posts.push({
+      id,
       text,
-      authorId: p.author_id!,
-      authorUsername: usernames.get(p.author_id!) ?? null,
-      // Without created_at, the time X's id carries (never "now": that would make any post young).
-      createdAt: p.created_at ? new Date(p.created_at) : postTime(p.id),
-      conversationId: p.conversation_id ?? null,
-      inReplyToId: refs.find((r) => r.type === 'replied_to')?.id ?? null,
+      authorId,
+      authorUsername: isXUsername(username) ? username : null,
+      authorUsernameInvalid: username !== undefined && !isXUsername(username),
+      createdAt: postTime(p.created_at, idTime),
+      conversationId: xId(p.conversation_id),
+      inReplyToId: xId(refs.find((r) => r.type === 'replied_to')?.id),
       mentions: [...new Set([...fromEntities, ...fromText])],
       isRepost: refs.some((r) => r.type === 'retweeted' || r.type === 'quoted') || /^RT @\w/.test(text),
-    };
-  });
+    });
+  }
+  return posts;
 }
 
 /**
@@ -153,7 +208,7 @@ export async function searchRecent(
   query: string,
   sinceId: string,
   onPage: (posts: MentionPost[]) => Promise<void>,
-  options: { maxPages?: number } = {},
+  options: { maxPages?: number; onRejected?: MentionReadOptions['onRejected'] } = {},
 ): Promise<{ newestId: string | null; pages: number; complete: boolean }> {
   const maxPages = options.maxPages ?? 50;
   type Page = { data?: RawPost[]; includes?: { users?: { id: string; username: string }[] }; meta?: { newest_id?: string; next_token?: string } };
@@ -175,7 +230,7 @@ export async function searchRecent(
     // The next page is read while this one is handed over (its failure surfaces below, in order).
     const next = nextToken && pages < maxPages ? fetchPage(nextToken) : null;
     next?.catch(() => {});
-    const posts = toMentionPosts(page.data, page.includes?.users);
+    const posts = toMentionPosts(page.data, page.includes?.users, options.onRejected ? { onRejected: options.onRejected } : {});
     if (posts.length > 0) await onPage(posts);
     if (!nextToken) return { newestId, pages, complete: true };
     if (!next) return { newestId, pages, complete: false };

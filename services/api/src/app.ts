@@ -112,7 +112,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         { name: 'accounts', description: 'Cluster X accounts: settings, credentials (admin), the posts the fan-out made of status changes, and delivery health' },
         { name: 'mentions', description: 'Mentions of the accounts: the audit of every automatic decision and reply, and the inbox for the live team (managers: own accounts)' },
         { name: 'health', description: 'Probes for orchestrators: liveness and readiness (never rate limited, never need a token)' },
-        { name: 'webhooks', description: 'X Activity API webhook: mentions of our accounts, signed by X (no token, not rate limited)' },
+        { name: 'webhooks', description: 'X Activity API webhook: mentions of our accounts, signed by X (no token; deliveries are not rate limited, the CRC challenge is, per address)' },
       ],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API token (pnpm create-token)' } } },
     },

@@ -122,7 +122,7 @@ export function createMentionIngester(options: IngesterOptions): MentionIngester
             result.replies += replies;
             if (replies > 0) options.onQueued?.();
             for (const s of stored) log.debug({ mention: s.id, decision: s.decision, reason: s.reason }, 'mention ingested');
-          });
+          }, { onRejected: ({ id, reason }) => log.warn({ post: id, reason }, 'a post read from X is malformed; left out') });
           result.requests += pages;
           // Only a query read to the end moves its accounts on: a cut-short read is read again.
           if (complete && newestId) await advanceMentionCursors(db, clusterIds, newestId);
@@ -248,6 +248,7 @@ export function toIncoming(post: MentionPost, byHandle: ReadonlyMap<string, stri
     text: post.text,
     authorId: post.authorId,
     authorUsername: post.authorUsername,
+    authorUsernameInvalid: post.authorUsernameInvalid,
     postedAt: post.createdAt,
     inReplyToXId: post.inReplyToId,
     conversationId: post.conversationId,

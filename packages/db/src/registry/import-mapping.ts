@@ -1,4 +1,4 @@
-import { slugify, type RowError } from '@jcp/domain';
+import { isXUsername, slugify, type RowError } from '@jcp/domain';
 import { sql, type Kysely } from 'kysely';
 import { appendAudit, type AuditRecord } from '../audit.js';
 import type { DB } from '../types.js';
@@ -14,7 +14,6 @@ export interface MappingReport {
   rejected: RowError[];
 }
 
-const HANDLE = /^@?([A-Za-z0-9_]{1,15})$/;
 const LANGUAGES = /^en(\s*[;| ]\s*cy)?$|^cy\s*[;| ]\s*en$/;
 
 interface ClusterSpec { id: string; handle: string; name: string; languages: string[]; line: number }
@@ -38,7 +37,9 @@ export async function importClusterMapping(db: Kysely<DB>, text: string, actor: 
     const assignments = new Map<string, string>();
     for (const { line, fields } of rows) {
       const officeId = fields.office_id?.trim() ?? '';
-      const handle = HANDLE.exec(fields.handle?.trim() ?? '')?.[1];
+      // An X username (X's rule, isXUsername), written with or without its @.
+      const given = (fields.handle?.trim() ?? '').replace(/^@/, '');
+      const handle = isXUsername(given) ? given : undefined;
       const name = fields.cluster_name?.trim() ?? '';
       const languagesText = fields.languages?.trim() || 'en';
       const errors: RowError[] = [];

@@ -9,6 +9,7 @@ import {
   DEFAULT_LIVE_HOURS,
   fitsInPost,
   DEFAULT_MENTION_POLICY,
+  isXUsername,
   londonParts,
   redactWithKinds,
   understandMention,
@@ -37,7 +38,14 @@ export interface IncomingMention {
   /** As X sent it: redacted here before anything else sees it. */
   text: string;
   authorId: string;
+  /** Only a valid X username (isXUsername) is kept: any other is stored and used as null. */
   authorUsername: string | null;
+  /**
+   * X gave a username that is not a valid X username (toMentionPosts drops it): no reply
+   * is made, and the mention goes to the inbox (reason 'invalid-username').
+   */
+  authorUsernameInvalid?: boolean;
+  /** When it was posted (toMentionPosts: never later than the time in its id). */
   postedAt: Date;
   inReplyToXId: string | null;
   conversationId: string | null;
@@ -156,6 +164,12 @@ export async function expireHeldReplies(db: Kysely<DB>, maxAgeSeconds: number): 
   });
 }
 
+/** The mention with its username kept only when it is a valid X username (else null, and flagged). */
+function checkedUsername(m: IncomingMention): IncomingMention {
+  if (m.authorUsername === null || isXUsername(m.authorUsername)) return m;
+  return { ...m, authorUsername: null, authorUsernameInvalid: true };
+}
+
 /** Twitter-style ids are 64-bit: compared as numbers, not strings. */
 const idLess = (a: string, b: string) => BigInt(a) < BigInt(b);
 
@@ -171,7 +185,9 @@ export async function ingestMentions(db: Kysely<DB>, incoming: readonly Incoming
   const policy = options.policy ?? DEFAULT_MENTION_POLICY;
   const throttleWindowMs = options.throttleWindowMs ?? DEFAULT_THROTTLE_WINDOW_MS;
   // Oldest first: the throttle counts in the order people wrote.
-  const all = [...new Map(incoming.map((m) => [m.id, m])).values()].sort((a, b) => (idLess(a.id, b.id) ? -1 : 1));
+  // A username is checked again here (the composer checks it a third time): whoever calls,
+  // one that breaks X's rule is neither stored nor answered.
+  const all = [...new Map(incoming.map((m) => [m.id, checkedUsername(m)])).values()].sort((a, b) => (idLess(a.id, b.id) ? -1 : 1));
   // A re-read (the overlap, the webhook after the poll) is mostly mentions already stored:
   // skip those without a write transaction or locks (checked again inside, under the locks).
   const known = new Set((await db.selectFrom('mentions').select('x_post_id').where('x_post_id', 'in', all.map((m) => m.id)).execute()).map((r) => r.x_post_id));
@@ -244,6 +260,7 @@ export async function ingestMentions(db: Kysely<DB>, incoming: readonly Incoming
           understanding,
           fromOwnAccount: own.has(mention.authorId),
           isRepost: mention.isRepost,
+          invalidUsername: mention.authorUsernameInvalid === true,
           ageSeconds: Math.max(0, (now.getTime() - mention.postedAt.getTime()) / 1000),
           optedOut: optedOut.has(mention.authorId),
           autoReplies: cluster.auto_replies,

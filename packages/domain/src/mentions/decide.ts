@@ -12,6 +12,11 @@ export interface MentionFacts {
   fromOwnAccount: boolean;
   /** A retweet (repost) or a quote of someone else's post: no question to us. */
   isRepost: boolean;
+  /**
+   * X gave the author a username that breaks X's own rule (1-15 letters, digits or _): it
+   * cannot start a reply, so nothing is sent and a person looks at the mention.
+   */
+  invalidUsername: boolean;
   /** Seconds between the mention being posted and now. */
   ageSeconds: number;
   /** The author said "stop" before. */
@@ -49,6 +54,7 @@ export type MentionReason =
   | 'not-a-status-question'
   | 'opted-out'
   | 'auto-replies-off'
+  | 'invalid-username'
   | 'too-old'
   | 'conversation-limit'
   | 'throttled';
@@ -67,6 +73,8 @@ export function decideMention(facts: MentionFacts, policy: MentionPolicy = DEFAU
   if (u.stop) return { action: 'opted-out', reason: 'asked-to-stop', inbox: false };
   // From here a person may need to see it; the question is only whether the bot answers too.
   const inbox = (reason: MentionReason): MentionDecisionResult => ({ action: 'inbox', reason, inbox: true });
+  // No automatic answer of any kind can be addressed to a username that is not one.
+  if (facts.invalidUsername) return inbox('invalid-username');
   const mayReply = (): MentionReason | null => {
     if (facts.optedOut) return 'opted-out';
     if (facts.ageSeconds > policy.maxAgeSeconds) return 'too-old';

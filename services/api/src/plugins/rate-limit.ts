@@ -5,8 +5,12 @@ import { HttpProblem } from '../errors.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** `false`: never rate limited (health, readiness, metrics). */
-    rateLimit?: false;
+    /**
+     * `false`: never rate limited (health, readiness, metrics). A budget of its own: this
+     * route counts each caller address against it alone, whatever the app-wide limit
+     * (even when that is off), for a public route that must never be called often.
+     */
+    rateLimit?: false | RateLimitSettings;
   }
 }
 
@@ -84,13 +88,43 @@ function describeWindow(ms: number): string {
 }
 
 /**
+ * A fixed-window counter: each key may be counted `max` times per window; past that the
+ * request is refused with a 429 problem+json (`callers` says who counts separately).
+ */
+function fixedWindow({ max, windowMs }: RateLimitSettings, callers: string) {
+  let windowEnds = Date.now() + windowMs;
+  let counts = new Map<string, number>();
+  return (key: string, reply: FastifyReply, done: (error?: Error) => void): void => {
+    const now = Date.now();
+    if (now >= windowEnds) {
+      windowEnds = now + windowMs;
+      counts = new Map();
+    }
+    const used = (counts.get(key) ?? 0) + 1;
+    counts.set(key, used);
+    if (used <= max) {
+      done();
+      return;
+    }
+    const retryAfter = Math.max(1, Math.ceil((windowEnds - now) / 1000));
+    reply.header('retry-after', String(retryAfter));
+    reply.header('ratelimit-limit', String(max));
+    reply.header('ratelimit-remaining', '0');
+    reply.header('ratelimit-reset', String(retryAfter));
+    done(new HttpProblem(429, 'RATE_LIMITED', `Too many requests: at most ${max} per ${describeWindow(windowMs)} for ${callers}. Retry in ${retryAfter} second(s).`));
+  };
+}
+
+/**
  * Rate limiting for every route declared after it, except those whose config says
  * `rateLimit: false` (health, readiness, metrics); an unknown route (404) is not
  * counted. Fixed windows per instance: each caller may make `max` requests per
- * window. A refusal is a 429 problem+json through the app's error handler, with
- * Retry-After and the RateLimit-Limit / -Remaining / -Reset headers (on the refusal
- * only: the limit is documented, and three more headers on every answer cost the hot
- * lookup path measurably, see docs/benchmarks.md).
+ * window. A route whose config gives a budget of its own is counted against that
+ * alone, per caller address, even when the app-wide limit is off. A refusal is a 429
+ * problem+json through the app's error handler, with Retry-After and the
+ * RateLimit-Limit / -Remaining / -Reset headers (on the refusal only: the limit is
+ * documented, and three more headers on every answer cost the hot lookup path
+ * measurably, see docs/benchmarks.md).
  *
  * Written here rather than taken from @fastify/rate-limit: the same behaviour in a
  * synchronous hook with one Map, which costs the lookup path a tenth of what the
@@ -98,48 +132,34 @@ function describeWindow(ms: number): string {
  */
 export default fp<RateLimitSettings>(
   async (app, settings) => {
-    if (settings.max <= 0) return;
-    const { max, windowMs } = settings;
-    const keyOf = callerKey();
-    let windowEnds = Date.now() + windowMs;
-    let counts = new Map<string, number>();
+    let limit: onRequestHookHandler | null = null;
+    if (settings.max > 0) {
+      const keyOf = callerKey();
+      const count = fixedWindow(settings, 'each token (or, without one, each address)');
+      limit = (request, reply, done) => {
+        const key = keyOf(request);
+        if (typeof key === 'string') count(key, reply, done);
+        else void key.then((k) => count(k, reply, done));
+      };
+    }
 
-    const count = (key: string, reply: FastifyReply, done: (error?: Error) => void): void => {
-      const now = Date.now();
-      if (now >= windowEnds) {
-        windowEnds = now + windowMs;
-        counts = new Map();
-      }
-      const used = (counts.get(key) ?? 0) + 1;
-      counts.set(key, used);
-      if (used <= max) {
-        done();
-        return;
-      }
-      const retryAfter = Math.max(1, Math.ceil((windowEnds - now) / 1000));
-      reply.header('retry-after', String(retryAfter));
-      reply.header('ratelimit-limit', String(max));
-      reply.header('ratelimit-remaining', '0');
-      reply.header('ratelimit-reset', String(retryAfter));
-      done(
-        new HttpProblem(
-          429,
-          'RATE_LIMITED',
-          `Too many requests: at most ${max} per ${describeWindow(windowMs)} for each token (or, without one, each address). Retry in ${retryAfter} second(s).`,
-        ),
-      );
-    };
-
-    const limit: onRequestHookHandler = (request, reply, done) => {
-      const key = keyOf(request);
-      if (typeof key === 'string') count(key, reply, done);
-      else void key.then((k) => count(k, reply, done));
-    };
-
+    // One counter per budget, so that a GET route and the HEAD route Fastify adds for it share it.
+    const ownBudgets = new WeakMap<RateLimitSettings, onRequestHookHandler>();
     app.addHook('onRoute', (route) => {
-      if (route.config?.rateLimit === false) return;
+      const config = route.config?.rateLimit;
+      if (config === false) return;
+      let hook = limit;
+      if (config !== undefined) {
+        hook = ownBudgets.get(config) ?? null;
+        if (hook === null) {
+          const count = fixedWindow(config, 'each address');
+          hook = (request, reply, done) => count(addressKey(request.ip), reply, done);
+          ownBudgets.set(config, hook);
+        }
+      }
+      if (hook === null) return;
       const own = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
-      route.onRequest = [limit, ...own];
+      route.onRequest = [hook, ...own];
     });
   },
   { name: 'rate-limit', dependencies: ['database'] },

@@ -21,7 +21,7 @@ import {
   type DeliveryHealth,
   type PostView,
 } from '@jcp/db';
-import { DEFAULT_APP_POST_BUDGET, DEFAULT_USER_POST_BUDGET, isPostableLink, type BudgetRule } from '@jcp/domain';
+import { DEFAULT_APP_POST_BUDGET, DEFAULT_USER_POST_BUDGET, isPostableLink, isXUsername, X_USERNAME_PATTERN, type BudgetRule } from '@jcp/domain';
 import { sealAccountTokens } from '@jcp/x-client';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -58,7 +58,7 @@ export interface AccountRoutesOptions {
 // --- schemas ---------------------------------------------------------------------------------
 
 const accountId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).describe('Cluster (X account) id, e.g. district-105');
-const handle = z.string().regex(/^[A-Za-z0-9_]{1,15}$/, 'an X handle: 1-15 letters, digits or _').describe('X handle without the @');
+const handle = z.string().regex(X_USERNAME_PATTERN, 'an X handle: 1-15 letters, digits or _').describe('X handle without the @');
 const xUserId = z.string().regex(/^[0-9]{1,20}$/, 'an X user id: 1-20 digits').describe('The X user id of the account');
 const languages = z
   .array(z.enum(['en', 'cy']))
@@ -521,6 +521,11 @@ const accounts: FastifyPluginAsyncZod<AccountRoutesOptions> = async (app, option
           // Only the kind of failure: the error may carry the signed request.
           request.log.warn({ accountId: id, failure: error instanceof Error ? error.name : typeof error }, 'X could not verify account credentials');
           throw new HttpProblem(503, 'X_UNAVAILABLE', 'X could not be reached to verify these credentials; nothing was stored. Try again shortly');
+        }
+        // X's answer is outside text too: an id or username that breaks X's rules is neither stored nor repeated.
+        if (!xUserId.safeParse(me.id).success || !isXUsername(me.username)) {
+          request.log.warn({ accountId: id }, 'X answered users/me with an id or username that is not valid; nothing stored');
+          throw new HttpProblem(422, 'X_UNEXPECTED_ANSWER', 'X did not answer with a valid X user (id and username) for these credentials; nothing was stored');
         }
         if (me.username.toLowerCase() !== account.handle.toLowerCase()) {
           throw new HttpProblem(422, 'CREDENTIALS_FOR_ANOTHER_ACCOUNT', `These credentials belong to @${me.username}, not @${account.handle}`);

@@ -21,7 +21,7 @@ const mentionSchema = z
   .object({
     id: mentionId,
     account: accountId.describe('The account it was addressed to (the first of ours it mentions)'),
-    author: z.object({ id: z.string(), username: z.string().nullable() }),
+    author: z.object({ id: z.string(), username: z.string().nullable().describe('As X spells it; null when X gave none, or one that is not a valid X username') }),
     text: z.string().describe('As written, with NI numbers, phone numbers and email addresses replaced by [NI number], [phone], [email]'),
     redacted: z.array(z.enum(['email', 'ni-number', 'phone'])).describe('What kinds of personal data were taken out (never the values)'),
     postedAt: z.iso.datetime(),
@@ -39,7 +39,11 @@ const mentionSchema = z
     decision: z
       .enum(decisions)
       .describe('reply: a status reply was queued; signpost: a signposting reply was queued and a person should look; inbox: a person should look; opted-out: the user said stop; ignored: our own account or a repost'),
-    reason: z.string().describe('Why: status-question, not-a-status-question, own-account, repost, asked-to-stop, opted-out, auto-replies-off, too-old, conversation-limit, throttled'),
+    reason: z
+      .string()
+      .describe(
+        "Why: status-question, not-a-status-question, own-account, repost, asked-to-stop, opted-out, auto-replies-off, too-old, conversation-limit, throttled, invalid-username (X gave the author a username that is not a valid X username: it is not kept, and nothing is replied)",
+      ),
     reply: z
       .object({
         postId: z.string().describe('The reply in GET /accounts/{accountId}/posts'),

@@ -6,11 +6,12 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ingestMentions, mentionAccounts, officeIndexCache, type IncomingMention } from '@jcp/db';
 import { toIncoming } from '@jcp/worker';
 import type { MentionPolicy } from '@jcp/domain';
-import { toMentionPosts } from '@jcp/x-client';
+import { toMentionPosts, type MentionRejection } from '@jcp/x-client';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { HttpProblem } from '../errors.js';
+import type { RateLimitSettings } from '../plugins/rate-limit.js';
 import { problemSchema } from '../schemas.js';
 
 /** The webhook's settings: X signs with the app's consumer secret. */
@@ -20,6 +21,8 @@ export interface MentionWebhookOptions {
   policy?: MentionPolicy;
   /** The per-user reply throttle's window (default an hour, as for the poller). */
   throttleWindowMs?: number;
+  /** CRC challenges answered per caller address and window (default CRC_RATE_LIMIT). */
+  crcRateLimit?: RateLimitSettings;
 }
 
 export interface WebhookRoutesOptions {
@@ -29,6 +32,41 @@ export interface WebhookRoutesOptions {
 export const WEBHOOK_PATH = '/webhooks/x';
 export const SIGNATURE_HEADER = 'x-twitter-webhooks-signature';
 const MENTION_EVENT = 'post.mention.create';
+
+/**
+ * X calls the CRC when the webhook is registered, about hourly after, and when asked to
+ * (a PUT): a few a minute from one address is far more than it needs.
+ */
+export const CRC_RATE_LIMIT: RateLimitSettings = Object.freeze({ max: 5, windowMs: 60_000 });
+
+/**
+ * The shape of X's CRC challenge. X sends base64 of a random UUID (48 characters, such as
+ * `M2RkODJkZmMtYjlkYi00NmQ4LTk0MGUtM2JjYzkwM2Q4MjQ0`); the rule admits base64 and base64url
+ * (with or without padding) from 16 to 128 characters, so a change of encoding or length
+ * at X still passes, and nothing else: no `{`, `"`, `[`, `:`, `.`, `,` or white space.
+ */
+export const CRC_TOKEN_PATTERN = /^[A-Za-z0-9_+/-]{16,128}={0,2}$/;
+
+/** Whether `token` has the shape of X's CRC challenge (only such a token is answered). */
+export function isCrcToken(token: string): boolean {
+  return CRC_TOKEN_PATTERN.test(token);
+}
+
+/**
+ * Whether `body` is JSON text of an object: its first byte after JSON's white space is `{`.
+ * A delivery is always one. Together with CRC_TOKEN_PATTERN (which has no `{`) this keeps
+ * what the CRC signs and what the webhook accepts as signed apart: the same HMAC under the
+ * same secret serves both, so without this the CRC answer would sign forged deliveries.
+ */
+export function isJsonObjectText(body: Buffer | string): boolean {
+  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  for (const byte of bytes) {
+    // JSON's white space: space, tab, line feed, carriage return.
+    if (byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d) continue;
+    return byte === 0x7b;
+  }
+  return false;
+}
 
 /** `sha256=` + base64(HMAC-SHA256(secret, payload)): X's CRC answer and delivery signature alike. */
 export function xWebhookSignature(secret: string, payload: string | Buffer): string {
@@ -59,7 +97,7 @@ const eventSchema = z
     tag: z.string().max(500).optional(),
     filter: z.object({ user_id: z.string().max(40).optional().describe('The X user id of the account mentioned (one of ours)') }).loose().optional(),
     payload: z.unknown().optional().describe('For post.mention.create: a v2 post object (id, text, author_id, created_at, conversation_id, referenced_tweets, entities)'),
-    includes: z.unknown().optional().describe('Expansions: `users` ({id, username}) gives the author\'s username'),
+    includes: z.unknown().optional().describe('Expansions: `users` ({id, username}) gives the author\'s username (used only when it is a valid X username: 1-15 letters, digits or _)'),
   })
   .loose()
   .meta({ id: 'XActivityEvent' });
@@ -81,7 +119,8 @@ const mentionPayload = z
     entities: z.object({ mentions: z.array(z.object({ username: z.string(), start: z.number().optional() }).loose()).optional() }).loose().optional(),
   })
   .loose();
-const includesSchema = z.object({ users: z.array(z.object({ id: z.string(), username: z.string() }).loose()).optional() }).loose();
+// The username is judged by toMentionPosts (X's rule): whatever it is, it is handed on as unknown.
+const includesSchema = z.object({ users: z.array(z.object({ id: z.string(), username: z.unknown() }).loose()).optional() }).loose();
 
 const receiptSchema = z
   .object({
@@ -95,19 +134,23 @@ const receiptSchema = z
 // --- routes ----------------------------------------------------------------------------------
 
 /**
- * Open to X: no bearer token even when reads need one (X authenticates by signature),
- * and not rate limited: X delivers from a few addresses, in bursts exactly when offices
- * close and people ask, and a refused delivery is a late reply. An unsigned request
- * costs one HMAC and touches no database.
+ * Deliveries are open to X: no bearer token even when reads need one (X authenticates by
+ * signature), and not rate limited: X delivers from a few addresses, in bursts exactly
+ * when offices close and people ask, and a refused delivery is a late reply. An unsigned
+ * request costs one HMAC and touches no database. The CRC is public too, but it is
+ * rate limited per address (its own budget): it computes the HMAC for whoever asks.
  */
 const WEBHOOK = { public: true, rateLimit: false } as const;
 
 const notConfigured = () => new HttpProblem(503, 'WEBHOOK_NOT_CONFIGURED', 'The X webhook is not configured (no X app secret)');
 const badSignature = () => new HttpProblem(401, 'INVALID_SIGNATURE', `${SIGNATURE_HEADER} is missing or does not sign this body`);
+const notAnObject = () => new HttpProblem(400, 'NOT_A_DELIVERY', 'An X Activity API delivery is a JSON object');
 
 const webhooks: FastifyPluginAsyncZod<WebhookRoutesOptions> = async (app, options) => {
   const settings = options.mentions;
   if (settings && settings.appSecret.length === 0) throw new Error('mentions.appSecret must not be empty: an empty HMAC key signs anything anybody sends');
+  const crcLimit = settings?.crcRateLimit ?? CRC_RATE_LIMIT;
+  if (!(crcLimit.max > 0 && crcLimit.windowMs > 0)) throw new Error('mentions.crcRateLimit needs a positive max and window: the CRC answer is never unlimited');
   const secret = settings?.appSecret ?? null;
   const offices = officeIndexCache(app.db);
   // Requests whose body this plugin's parser checked against the signature.
@@ -117,12 +160,18 @@ const webhooks: FastifyPluginAsyncZod<WebhookRoutesOptions> = async (app, option
   // This plugin only (it is encapsulated): the signature is over the raw bytes, so the
   // body is read as a Buffer, checked, then parsed with Fastify's own JSON parser (the
   // same prototype-poisoning rules and 400s as every other route). Every other media type
-  // is refused (415): nothing reaches the handler unsigned.
+  // is refused (415): nothing reaches the handler unsigned. Only a JSON object can be a
+  // delivery, and no CRC token is one: a body the CRC could have signed is never taken
+  // as signed, whatever the CRC's own checks.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, raw, done) => {
     const body = raw as Buffer;
     if (secret === null) {
       done(notConfigured(), undefined);
+      return;
+    }
+    if (!isJsonObjectText(body)) {
+      done(notAnObject(), undefined);
       return;
     }
     if (!signatureMatches(secret, body, request.headers[SIGNATURE_HEADER])) {
@@ -141,12 +190,17 @@ const webhooks: FastifyPluginAsyncZod<WebhookRoutesOptions> = async (app, option
   app.get(
     WEBHOOK_PATH,
     {
-      config: WEBHOOK,
+      config: { public: true, rateLimit: crcLimit },
       schema: {
         summary: 'X Activity API challenge (CRC): proves this service holds the X app secret',
-        description: `X calls this when the webhook is registered and from time to time after. The answer is \`sha256=\` + base64(HMAC-SHA256(app secret, crc_token)). 503 when the service has no X app secret (the webhook is not configured).`,
+        description:
+          'X calls this when the webhook is registered and about hourly after. The answer is `sha256=` + base64(HMAC-SHA256(app secret, crc_token)). ' +
+          'Only a token of the shape X sends is answered (base64 or base64url, 16-128 characters): anything else, a JSON body above all, is a 400, so the answer can never sign a delivery. ' +
+          `Rate limited per address, whatever the app-wide limit: ${CRC_RATE_LIMIT.max} a minute unless configured otherwise (429 beyond). 503 when the service has no X app secret (the webhook is not configured).`,
         tags: ['webhooks'],
-        querystring: z.object({ crc_token: z.string().min(1).max(1024).describe('The challenge X sends') }),
+        querystring: z.object({
+          crc_token: z.string().regex(CRC_TOKEN_PATTERN, 'base64 or base64url, 16-128 characters (the shape of X\'s CRC token)').describe('The challenge X sends (base64 of a random UUID)'),
+        }),
         response: {
           200: z.object({ response_token: z.string().describe('sha256=<base64 HMAC-SHA256 of crc_token with the app secret>') }).meta({ id: 'CrcResponse' }),
           400: problemSchema,
@@ -172,7 +226,8 @@ const webhooks: FastifyPluginAsyncZod<WebhookRoutesOptions> = async (app, option
       schema: {
         summary: 'X Activity API deliveries: mentions of our accounts, answered like the ones the poller reads',
         description:
-          `Signed by X: \`${SIGNATURE_HEADER}\` is \`sha256=\` + base64(HMAC-SHA256(app secret, raw body)); a missing or wrong signature is a 401 and nothing is stored. ` +
+          `Signed by X: \`${SIGNATURE_HEADER}\` is \`sha256=\` + base64(HMAC-SHA256(app secret, raw body)); a missing or wrong signature is a 401 and nothing is stored; a body that is not a JSON object is a 400. ` +
+          'A mention whose author has a username that is not a valid X username is stored (without it) and goes to the inbox, unanswered; its time is never later than the time in its post id, and a mention whose id is dated in the future is ignored. ' +
           `\`${MENTION_EVENT}\` events are stored, classified and answered once each (a mention the poller also read, or a delivery X repeats, counts as a duplicate); ` +
           'other event types are acknowledged and ignored. A 503 (database unreachable, or the webhook not configured) asks X to deliver again.',
         tags: ['webhooks'],
@@ -199,9 +254,11 @@ const webhooks: FastifyPluginAsyncZod<WebhookRoutesOptions> = async (app, option
             continue;
           }
           const users = includesSchema.safeParse(event.includes ?? {});
-          const [post] = toMentionPosts([payload.data], users.success ? users.data.users : undefined);
+          const rejected: MentionRejection[] = [];
+          const [post] = toMentionPosts([payload.data], users.success ? users.data.users : undefined, { onRejected: (r) => rejected.push(r.reason) });
           if (!post) {
-            request.log.warn(at, 'X webhook: a mention without its author (it cannot be answered or throttled); ignored');
+            // Without its author it cannot be answered or throttled; an id dated in the future is malformed.
+            request.log.warn({ ...at, post: payload.data.id, reason: rejected[0] }, 'X webhook: a mention that cannot be used; ignored');
             continue;
           }
           // The subscription's account first (X says whom it is for); else, as the poller,
