@@ -10,3 +10,4 @@ export * from './announcement.js';
 export * from './fanout-readiness.js';
 export * from './mentions/index.js';
 export * from './reply.js';
+export * from './text.js';
