@@ -93,6 +93,9 @@ export interface DisruptionEventsTable {
   ended_at: Timestamp | null;
   created_by: string;
   created_at: CreatedAt;
+  /** Who may add offices, tie notices and end it (besides admins): these districts' and clusters' managers. */
+  owner_district_codes: ColumnType<string[], string[] | undefined, string[]>;
+  owner_cluster_ids: ColumnType<string[], string[] | undefined, string[]>;
 }
 
 export interface DisruptionEventOfficesTable {

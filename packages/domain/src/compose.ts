@@ -14,6 +14,7 @@
 import twitterText from 'twitter-text';
 import { londonParts } from './london-time.js';
 import { type Cause, type Certainty, type Status } from './status.js';
+import { plainText } from './text.js';
 
 export const MAX_WEIGHTED_LENGTH = 280;
 
@@ -277,12 +278,21 @@ interface Group {
   names: string[];
 }
 
+/**
+ * The office's name as a post writes it (the Welsh one in Welsh): one plain line, whatever
+ * the register holds. A stray newline must not break the layout, and a control or format
+ * character (a bidirectional override, a zero-width space) must not reach a post: names
+ * come from an imported file, not through the API's checks.
+ */
+export function postedName(change: Pick<OfficeChange, 'officeName' | 'welshName'>, language: Language): string {
+  const given = language === 'cy' && change.welshName ? change.welshName : change.officeName;
+  return plainText(given).normalize('NFC').replace(/\s+/g, ' ').trim();
+}
+
 function groupChanges(changes: readonly OfficeChange[], now: Date, language: Language): Group[] {
   const groups = new Map<string, Group>();
   for (const change of changes) {
-    // One line per sentence: a stray newline in a name must not break the layout.
-    const given = language === 'cy' && change.welshName ? change.welshName : change.officeName;
-    const name = given.normalize('NFC').replace(/\s+/g, ' ').trim();
+    const name = postedName(change, language);
     // The sentence without a name: equal exactly when the wording after the name is.
     const key = officeLine(change, [''], now, language);
     const group = groups.get(key);

@@ -11,3 +11,4 @@ export * from './fanout-readiness.js';
 export * from './mentions/index.js';
 export * from './reply.js';
 export * from './x-username.js';
+export * from './text.js';

@@ -3,7 +3,7 @@
  * requires approval for generated replies), polite, in the language of the question,
  * within 280 weighted characters, and never repeating what the citizen wrote.
  */
-import { fitsInPost, listNames, statusSentences, type Language, type OfficeChange } from './compose.js';
+import { fitsInPost, listNames, postedName, statusSentences, type Language, type OfficeChange } from './compose.js';
 import { londonParts } from './london-time.js';
 import { isXUsername } from './x-username.js';
 
@@ -89,7 +89,7 @@ function sentences(changes: readonly OfficeChange[], now: Date, language: Langua
   const disrupted = changes.filter((c) => c.status !== 'open');
   const out = statusSentences(disrupted, now, language);
   if (open.length > 0) {
-    const names = open.map((c) => (language === 'cy' && c.welshName ? c.welshName : c.officeName));
+    const names = open.map((c) => postedName(c, language));
     out.push(TEXT[language].openAsNormal(listNames(names, language), names.length > 1));
   }
   return out;

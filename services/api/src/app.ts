@@ -101,7 +101,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       info: {
         title: 'jcp-status',
         version: API_VERSION,
-        description: 'Open, closed or delayed: the status of every Jobcentre Plus office in Great Britain. Errors are application/problem+json (RFC 9457).',
+        description:
+          'Open, closed or delayed: the status of every Jobcentre Plus office in Great Britain. Errors are application/problem+json (RFC 9457). ' +
+          'No text a caller sends (names, messages, descriptions, reasons, notes, searches) may contain a control or format character (Unicode Cc or Cf: line breaks, tabs, bidirectional controls, zero-width characters, U+FEFF, soft hyphens, tag characters) or U+2028/U+2029: the answer is a 400 invalid-text problem naming the field and the character.',
         license: { name: 'MIT', identifier: 'MIT' },
       },
       tags: [

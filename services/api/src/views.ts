@@ -1,6 +1,6 @@
 import { findOffice, latestChangeSeq, listOffices, noticesByOffice, toEffectiveStatus, type DB, type OfficeWithNames, type StatusChange } from '@jcp/db';
 import { etagOf } from './representation-cache.js';
-import { CAUSES, CERTAINTIES, effectiveStatus, nextTransition, STATUSES, type EffectiveStatus } from '@jcp/domain';
+import { CAUSES, CERTAINTIES, effectiveStatus, nextTransition, plainText, STATUSES, type EffectiveStatus } from '@jcp/domain';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 
@@ -78,9 +78,12 @@ export type ChangeResource = z.infer<typeof changeSchema>;
 
 export const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
+/** Public free text as the API shows it: without the control and format characters it refuses on input, should older text hold any. */
+export const shownText = (text: string | null): string | null => (text === null ? null : plainText(text));
+
 export function toStatusResource(s: EffectiveStatus): StatusResource {
   return {
-    status: s.status, stale: s.stale, cause: s.cause, message: s.message, since: iso(s.since), until: iso(s.until),
+    status: s.status, stale: s.stale, cause: s.cause, message: shownText(s.message), since: iso(s.since), until: iso(s.until),
     expectedReopenAt: iso(s.expectedReopenAt), reopenCertainty: s.reopenCertainty, noticeId: s.noticeId, eventId: s.eventId,
   };
 }

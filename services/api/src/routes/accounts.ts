@@ -82,7 +82,7 @@ const link = z
 const coalesceSeconds = z.number().int().min(0).max(3600).nullable().describe('Changes within this many seconds become one post or thread; null: the service default');
 
 const settingsFields = {
-  name: z.string().trim().min(1).max(200).regex(/^\P{Cc}*$/u, 'must not contain control characters').describe('Name of the place the account serves'),
+  name: z.string().trim().min(1).max(200).describe('Name of the place the account serves'),
   handle,
   xUserId: xUserId.nullable(),
   languages,
@@ -127,7 +127,7 @@ const credentialsBody = z
   .meta({ id: 'AccountCredentials' });
 
 const reasonBody = z
-  .object({ reason: z.string().trim().min(1).max(500).regex(/^\P{Cc}*$/u, 'must not contain control characters').optional().describe('Why (shown in the account and the delivery health)') })
+  .object({ reason: z.string().trim().min(1).max(500).optional().describe('Why (shown in the account and the delivery health)') })
   .strict()
   .nullish()
   .describe('An optional reason');

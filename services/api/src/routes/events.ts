@@ -1,15 +1,27 @@
 import { randomUUID } from 'node:crypto';
-import { appendAudit, appendNotice, replaceNotice, statusesAt, type DB } from '@jcp/db';
-import { REGULAR_OPEN } from '@jcp/domain';
+import { appendAudit, appendNotice, replaceNotice, statusesAt, type DB, type DisruptionEvent } from '@jcp/db';
+import { plainText, REGULAR_OPEN } from '@jcp/domain';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { HttpProblem } from '../errors.js';
-import { requireRole } from '../plugins/auth.js';
+import { requireRole, type Principal } from '../plugins/auth.js';
 import { problemSchema } from '../schemas.js';
-import { iso, officeIdSchema } from '../views.js';
+import { iso, officeIdSchema, shownText } from '../views.js';
 import { performWrite, writeHeaders } from '../writes.js';
-import { assertCovers, officesByIds, openEvent, urgentField } from './notices.js';
+import { assertCovers, officesByIds, openEvent, urgentField, type EventOwners } from './notices.js';
+
+const ownersSchema = z
+  .object({
+    districtCodes: z.array(z.string()).describe("Districts; a manager has scope over one its token names, or whose every office in business it covers through its clusters"),
+    clusterIds: z.array(z.string()).describe("Clusters (X accounts); a manager has scope over one its token names, or whose every office in business it covers through its districts"),
+  })
+  .describe(
+    'Who may add offices to the event, tie notices to it and end it: a manager with scope over every owner, or an admin (the offices written to must be in scope too, as for every write). ' +
+      'Set when the event starts and never changed: the districts of its first offices (the cluster instead, for an office the manager covers only through a cluster); ' +
+      "for an event started empty, the starting manager's districts and clusters (none when an admin started it: then only admins)",
+  )
+  .meta({ id: 'DisruptionEventOwners' });
 
 const eventSchema = z
   .object({
@@ -18,6 +30,7 @@ const eventSchema = z
     description: z.string().nullable(),
     startedAt: z.iso.datetime(),
     endedAt: z.iso.datetime().nullable(),
+    owners: ownersSchema,
     officeIds: z.array(officeIdSchema),
   })
   .meta({ id: 'DisruptionEvent' });
@@ -26,14 +39,38 @@ const eventSummarySchema = eventSchema.omit({ officeIds: true }).extend({ office
 
 const writeErrors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema, 503: problemSchema };
 
+type EventRow = Pick<DisruptionEvent, 'id' | 'name' | 'description' | 'started_at' | 'ended_at' | 'owner_district_codes' | 'owner_cluster_ids'>;
+
+/** The fields of an event as the API sends them; names and descriptions stored before the API refused control and format characters are shown without them. */
+function toEventFields(e: EventRow): Omit<z.infer<typeof eventSchema>, 'officeIds'> {
+  return {
+    id: e.id, name: plainText(e.name), description: shownText(e.description), startedAt: e.started_at.toISOString(), endedAt: iso(e.ended_at),
+    owners: { districtCodes: e.owner_district_codes, clusterIds: e.owner_cluster_ids },
+  };
+}
+
 async function loadEvent(db: Kysely<DB>, eventId: string): Promise<z.infer<typeof eventSchema>> {
   const event = await db.selectFrom('disruption_events').selectAll().where('id', '=', eventId).executeTakeFirst();
   if (!event) throw new HttpProblem(404, 'EVENT_NOT_FOUND', `No disruption event ${eventId}`);
   const offices = await db.selectFrom('disruption_event_offices').select('office_id').where('event_id', '=', eventId).orderBy('office_id').execute();
-  return {
-    id: event.id, name: event.name, description: event.description, startedAt: event.started_at.toISOString(), endedAt: iso(event.ended_at),
-    officeIds: offices.map((o) => o.office_id),
-  };
+  return { ...toEventFields(event), officeIds: offices.map((o) => o.office_id) };
+}
+
+/**
+ * The owners an event gets when it starts: the districts of its first offices, or the
+ * cluster of one a manager covers only through that cluster; with no offices, the
+ * manager's own districts and clusters (an admin's empty event has none: admins only).
+ */
+function ownersAtStart(principal: Principal, offices: readonly { district_code: string; cluster_id: string }[]): EventOwners {
+  const admin = principal.role === 'admin';
+  if (offices.length === 0) return admin ? { districtCodes: [], clusterIds: [] } : { districtCodes: [...principal.districtCodes].sort(), clusterIds: [...principal.clusterIds].sort() };
+  const districts = new Set<string>();
+  const clusters = new Set<string>();
+  for (const o of offices) {
+    if (admin || principal.districtCodes.includes(o.district_code)) districts.add(o.district_code);
+    else clusters.add(o.cluster_id);
+  }
+  return { districtCodes: [...districts].sort(), clusterIds: [...clusters].sort() };
 }
 
 const events: FastifyPluginAsyncZod = async (app) => {
@@ -64,9 +101,13 @@ const events: FastifyPluginAsyncZod = async (app) => {
         const targets = offices.length > 0 ? await officesByIds(trx, offices) : [];
         assertCovers(principal, targets);
         const id = randomUUID();
-        await trx.insertInto('disruption_events').values({ id, name, description: description ?? null, started_at: now, created_by: principal.actor, created_at: now }).execute();
+        const owners = ownersAtStart(principal, targets);
+        await trx
+          .insertInto('disruption_events')
+          .values({ id, name, description: description ?? null, started_at: now, created_by: principal.actor, created_at: now, owner_district_codes: owners.districtCodes, owner_cluster_ids: owners.clusterIds })
+          .execute();
         if (targets.length > 0) await trx.insertInto('disruption_event_offices').values(targets.map((o) => ({ event_id: id, office_id: o.id, added_at: now }))).execute();
-        await appendAudit(trx, [{ actor: principal.actor, action: 'event.create', entityType: 'event', entityId: id, after: { name, description, offices: targets.length } }]);
+        await appendAudit(trx, [{ actor: principal.actor, action: 'event.create', entityType: 'event', entityId: id, after: { name, description, offices: targets.length, owners } }]);
         return { statusCode: 201, body: await loadEvent(trx, id), headers: { location: `/events/${id}` } };
       }),
   );
@@ -84,7 +125,7 @@ const events: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       let query = app.db
         .selectFrom('disruption_events as e')
-        .select(['e.id', 'e.name', 'e.description', 'e.started_at', 'e.ended_at'])
+        .select(['e.id', 'e.name', 'e.description', 'e.started_at', 'e.ended_at', 'e.owner_district_codes', 'e.owner_cluster_ids'])
         .select((eb) => eb.selectFrom('disruption_event_offices as l').select((f) => f.fn.countAll<string>().as('n')).whereRef('l.event_id', '=', 'e.id').as('office_count'))
         .orderBy('e.started_at', 'desc')
         .limit(500);
@@ -92,7 +133,7 @@ const events: FastifyPluginAsyncZod = async (app) => {
       if (request.query.state === 'ended') query = query.where('e.ended_at', 'is not', null);
       const rows = await query.execute();
       return {
-        events: rows.map((e) => ({ id: e.id, name: e.name, description: e.description, startedAt: e.started_at.toISOString(), endedAt: iso(e.ended_at), officeCount: Number(e.office_count ?? 0) })),
+        events: rows.map((e) => ({ ...toEventFields(e), officeCount: Number(e.office_count ?? 0) })),
       };
     },
   );
@@ -116,7 +157,7 @@ const events: FastifyPluginAsyncZod = async (app) => {
       preHandler: requireRole('manager'),
       schema: {
         summary: 'Add offices to a disruption event as it spreads (offices already in it are left as they are)',
-        description: 'Adding an office does not change its status: post a notice for that.',
+        description: "Adding an office does not change its status: post a notice for that. A manager needs scope over the event's owners and over the offices added.",
         tags: ['events'],
         security: [{ bearer: [] }],
         params: z.object({ eventId: z.uuid() }),
@@ -127,7 +168,10 @@ const events: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) =>
       performWrite(app, request, reply, async ({ trx, principal, now }) => {
-        const event = await openEvent(trx, request.params.eventId);
+        // Scope over the event's owners and over the offices added: a manager cannot put
+        // offices of their own into another district's event (which its managers could
+        // then not end), nor another district's offices into theirs.
+        const event = await openEvent(trx, request.params.eventId, principal);
         const targets = await officesByIds(trx, request.body.offices);
         assertCovers(principal, targets);
         const added = await trx
@@ -150,7 +194,7 @@ const events: FastifyPluginAsyncZod = async (app) => {
       schema: {
         summary: 'End a disruption event: one call reopens every office the event closed or delayed',
         description:
-          'Offices whose notice in force belongs to this event are reopened by one open notice, and the event\'s notices that have not started yet are cancelled. An office closed since for another reason (a later notice outside the event) is left as it is and listed in `leftAsIs`. A manager needs every office of the event in scope.',
+          'Offices whose notice in force belongs to this event are reopened by one open notice, and the event\'s notices that have not started yet are cancelled. An office closed since for another reason (a later notice outside the event) is left as it is and listed in `leftAsIs`. A manager needs scope over the event\'s owners and every office of the event in scope.',
         tags: ['events'],
         security: [{ bearer: [] }],
         params: z.object({ eventId: z.uuid() }),
@@ -178,7 +222,7 @@ const events: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) =>
       performWrite(app, request, reply, async ({ trx, principal, now, settle }) => {
-        const event = await openEvent(trx, request.params.eventId);
+        const event = await openEvent(trx, request.params.eventId, principal);
         const members = await trx
           .selectFrom('disruption_event_offices as l')
           .innerJoin('offices as o', 'o.id', 'l.office_id')

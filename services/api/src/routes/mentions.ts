@@ -214,7 +214,7 @@ const mentionRoutes: FastifyPluginAsyncZod = async (app) => {
   );
 
   const noteBody = z
-    .object({ note: z.string().trim().min(1).max(1000).regex(/^\P{Cc}*$/u, 'must not contain control characters').optional().describe('What was done (no personal data)') })
+    .object({ note: z.string().trim().min(1).max(1000).optional().describe('What was done (no personal data)') })
     .strict()
     .nullish();
 

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { HttpProblem } from '../errors.js';
 import { covers, requireRole, type Principal } from '../plugins/auth.js';
 import { instantInput, problemSchema } from '../schemas.js';
-import { iso, officeETag, officeIdSchema, statusSchema, toStatusResource } from '../views.js';
+import { iso, officeETag, officeIdSchema, shownText, statusSchema, toStatusResource } from '../views.js';
 import { performWrite, singleOfficeWriteHeaders, writeHeaders, type WriteAnswer, type WriteContext } from '../writes.js';
 
 const noticeFields = {
@@ -24,7 +24,7 @@ export const urgentField = z.boolean().describe("Post to X outside the accounts'
 type NoticeFields = { [K in keyof typeof noticeFields]: z.infer<(typeof noticeFields)[K]> };
 
 const singleNoticeBody = z
-  .object({ ...noticeFields, urgent: urgentField.default(false), eventId: z.uuid().optional().describe('Tie the notice to a disruption event (the office joins the event)') })
+  .object({ ...noticeFields, urgent: urgentField.default(false), eventId: z.uuid().optional().describe("Tie the notice to a disruption event (the office joins the event); a manager needs scope over the event's owners") })
   .strict()
   .meta({ id: 'NewNotice' });
 
@@ -35,7 +35,7 @@ const bulkNoticeBody = z
     offices: z.array(officeIdSchema).min(1).max(2000).optional().describe('These offices'),
     cluster: z.string().min(1).max(64).optional().describe('Every office of this cluster (account)'),
     district: z.string().min(1).max(16).optional().describe('Every office of this district'),
-    event: z.uuid().optional().describe('Every office of this disruption event; the notice is tied to the event'),
+    event: z.uuid().optional().describe("Every office of this disruption event; the notice is tied to the event (a manager needs scope over the event's owners)"),
   })
   .strict()
   .superRefine((b, ctx) => {
@@ -123,11 +123,53 @@ export async function officesByIds(db: Kysely<DB>, ids: readonly string[]): Prom
   return rows;
 }
 
-/** An open (not ended) disruption event, or 404 / 409. */
-export async function openEvent(db: Kysely<DB>, eventId: string) {
+/** The districts and clusters whose managers may act on a disruption event. */
+export interface EventOwners {
+  districtCodes: string[];
+  clusterIds: string[];
+}
+
+/**
+ * Whether the principal has scope over every owner of an event: an admin always; a
+ * manager over a district or cluster its token names, or over one whose every office in
+ * business it covers (one it could close whole with POST /notices). Nobody but an admin
+ * acts on an event without owners.
+ */
+export async function coversOwners(db: Kysely<DB>, principal: Principal, owners: EventOwners): Promise<boolean> {
+  if (principal.role === 'admin') return true;
+  if (owners.districtCodes.length === 0 && owners.clusterIds.length === 0) return false;
+  const districts = owners.districtCodes.filter((d) => !principal.districtCodes.includes(d));
+  const clusters = owners.clusterIds.filter((c) => !principal.clusterIds.includes(c));
+  if (districts.length === 0 && clusters.length === 0) return true;
+  const offices = await db
+    .selectFrom('offices')
+    .select(['id', 'district_code', 'cluster_id'])
+    .where('closed_permanently_on', 'is', null)
+    .where((eb) => eb.or([...(districts.length > 0 ? [eb('district_code', 'in', districts)] : []), ...(clusters.length > 0 ? [eb('cluster_id', 'in', clusters)] : [])]))
+    .execute();
+  const units = [...districts.map((d) => offices.filter((o) => o.district_code === d)), ...clusters.map((c) => offices.filter((o) => o.cluster_id === c))];
+  return units.every((unit) => unit.length > 0 && unit.every((o) => covers(principal, o)));
+}
+
+/**
+ * An open (not ended) disruption event the principal may act on (add offices, tie a
+ * notice, end): 404 when there is none, 403 when the principal lacks scope over one of
+ * its owners, 409 when it has ended.
+ */
+export async function openEvent(db: Kysely<DB>, eventId: string, principal: Principal) {
   const event = await db.selectFrom('disruption_events').selectAll().where('id', '=', eventId).executeTakeFirst();
   if (!event) throw new HttpProblem(404, 'EVENT_NOT_FOUND', `No disruption event ${eventId}`);
-  if (event.ended_at) throw new HttpProblem(409, 'EVENT_ENDED', `Disruption event ${event.name} ended at ${event.ended_at.toISOString()}`);
+  const owners = { districtCodes: event.owner_district_codes, clusterIds: event.owner_cluster_ids };
+  if (!(await coversOwners(db, principal, owners))) {
+    const named = [...owners.districtCodes.map((d) => `district ${d}`), ...owners.clusterIds.map((c) => `cluster ${c}`)];
+    throw new HttpProblem(
+      403,
+      'EVENT_OUT_OF_SCOPE',
+      `Disruption event ${event.id} belongs to ${named.length > 0 ? named.join(', ') : 'the admins (it has no owners)'}: only a manager with scope over all of its owners, or an admin, may add offices to it, tie notices to it or end it`,
+      { owners },
+    );
+  }
+  if (event.ended_at) throw new HttpProblem(409, 'EVENT_ENDED', `Disruption event ${event.id} ended at ${event.ended_at.toISOString()}`);
   return event;
 }
 
@@ -169,7 +211,7 @@ const notices: FastifyPluginAsyncZod = async (app) => {
         }
         const { eventId, urgent, ...fields } = request.body;
         if (eventId) {
-          await openEvent(trx, eventId);
+          await openEvent(trx, eventId, principal);
           await trx.insertInto('disruption_event_offices').values({ event_id: eventId, office_id: office.id, added_at: now }).onConflict((oc) => oc.doNothing()).execute();
         }
         const notice = await appendNotice(trx, { officeIds: [office.id], author: principal.actor, eventId: eventId ?? null, urgent, draft: toDraft(fields, now) }, now);
@@ -212,7 +254,7 @@ const notices: FastifyPluginAsyncZod = async (app) => {
           if (!(await trx.selectFrom('districts').select('code').where('code', '=', district).executeTakeFirst())) throw new HttpProblem(404, 'DISTRICT_NOT_FOUND', `No district ${district}`);
           targets = await base.where('district_code', '=', district).execute();
         } else {
-          await openEvent(trx, event as string);
+          await openEvent(trx, event as string, principal);
           targets = await base.where('id', 'in', (eb) => eb.selectFrom('disruption_event_offices').select('office_id').where('event_id', '=', event as string)).execute();
         }
         if (targets.length === 0) throw new HttpProblem(422, 'NO_OFFICES', 'The target has no open offices');
@@ -248,7 +290,7 @@ const notices: FastifyPluginAsyncZod = async (app) => {
       ]);
       const n = toNotice(row);
       return {
-        id: n.id, kind: n.kind, replacesId: n.replacesId, replacedById: replacement?.id ?? null, status: n.status, cause: n.cause, message: n.message,
+        id: n.id, kind: n.kind, replacesId: n.replacesId, replacedById: replacement?.id ?? null, status: n.status, cause: n.cause, message: shownText(n.message),
         from: n.activeFrom.toISOString(), until: iso(n.activeUntil), expectedReopenAt: iso(n.expectedReopenAt), reopenCertainty: n.reopenCertainty,
         eventId: n.eventId, urgent: row.urgent, createdAt: n.createdAt.toISOString(), officeIds: offices.map((o) => o.office_id),
       };

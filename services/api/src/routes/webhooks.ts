@@ -139,8 +139,10 @@ const receiptSchema = z
  * when offices close and people ask, and a refused delivery is a late reply. An unsigned
  * request costs one HMAC and touches no database. The CRC is public too, but it is
  * rate limited per address (its own budget): it computes the HMAC for whoever asks.
+ * The text is X's (what citizens wrote), so the rule against control and format
+ * characters in a caller's free text does not apply.
  */
-const WEBHOOK = { public: true, rateLimit: false } as const;
+const WEBHOOK = { public: true, rateLimit: false, relaysOutsideText: true } as const;
 
 const notConfigured = () => new HttpProblem(503, 'WEBHOOK_NOT_CONFIGURED', 'The X webhook is not configured (no X app secret)');
 const badSignature = () => new HttpProblem(401, 'INVALID_SIGNATURE', `${SIGNATURE_HEADER} is missing or does not sign this body`);
