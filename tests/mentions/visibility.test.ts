@@ -85,6 +85,7 @@ void t.test('replies, citizens, error texts and worker identities: only for the 
     t.match((await f.app.inject({ url: `/accounts/${CUMBRIA}`, headers: f.bearer(token) })).json(), { pausedReason: secrets.accountReason, health: { lastError: secrets.accountError } });
     t.match((await f.app.inject({ url: `/changes/${closure.seq}/posts`, headers: f.bearer(token) })).json(), { posts: [{ lastError: secrets.postError }] });
     t.match((await f.app.inject({ url: '/delivery', headers: f.bearer(token) })).json(), { pausedReason: secrets.globalReason });
+    t.equal((await f.app.inject({ url: `/mentions/${question}`, headers: f.bearer(token) })).headers['cache-control'], 'private, no-store', `${who}: a mention is not for any cache`);
   }
 
   // The public list is of status posts only, left out in the query: a page of one is the status post, not the newer reply.
