@@ -71,6 +71,7 @@ try {
     X_APP_KEY: EMULATOR_APP.appKey,
     X_APP_SECRET: EMULATOR_APP.appSecret,
     X_CREDENTIALS_KEY: credentialsKey.toString('base64'),
+    OPT_OUT_HASH_KEY: randomBytes(32).toString('base64'),
     FANOUT_COALESCE_SECONDS: '0',
     // Posts only: the mention reader is measured by bench:mentions.
     MENTIONS_ENABLED: 'false',

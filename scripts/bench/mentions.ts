@@ -81,6 +81,7 @@ try {
     X_APP_KEY: EMULATOR_APP.appKey,
     X_APP_SECRET: EMULATOR_APP.appSecret,
     X_CREDENTIALS_KEY: credentialsKey.toString('base64'),
+    OPT_OUT_HASH_KEY: randomBytes(32).toString('base64'),
     FANOUT_CONCURRENCY: String(concurrency),
     // The emulator has no limits here, and each round replies more than X's 100 per 15 minutes per account.
     X_USER_POST_LIMIT: '100000',

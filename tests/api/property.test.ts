@@ -564,10 +564,11 @@ async function setup(t: Teardown) {
   // The X webhook configured as server.ts always does (unconfigured, it is a deliberate 503), its
   // CRC's own rate limit high enough that the generated requests reach the route.
   const mentions = { appSecret: 'property-test-app-secret', crcRateLimit: { max: 1_000_000_000, windowMs: 60_000 } };
-  const open = await buildApp({ database, migrations, fanout, mentions });
+  const privacy = { optOutKey: randomBytes(32) };
+  const open = await buildApp({ database, migrations, fanout, mentions, privacy });
   t.teardown(() => open.close());
   // Another instance on the same database with the optional guards on: every read needs a token, and a rate limit (high enough never to refuse here) runs its token lookups.
-  const guarded = await buildApp({ database, migrations, fanout, mentions, readAccess: 'token', rateLimit: { max: 1_000_000_000, windowMs: 60_000 } });
+  const guarded = await buildApp({ database, migrations, fanout, mentions, privacy, readAccess: 'token', rateLimit: { max: 1_000_000_000, windowMs: 60_000 } });
   t.teardown(() => guarded.close());
   const issue = (name: string, role: 'reader' | 'manager' | 'admin', districtCodes?: string[]) => issueToken(database.db, { name, role, createdBy: 'test', ...(districtCodes ? { districtCodes } : {}) });
   const admin = await issueToken(database.db, { name: 'ops', role: 'admin', createdBy: 'test' });

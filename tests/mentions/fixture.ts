@@ -34,6 +34,7 @@ export async function mentionsFixture(t: Teardown, options: { accounts?: readonl
       logger,
       x: { baseUrl: f.baseUrl, ...EMULATOR_APP, timeoutMs: 1_000 },
       credentialsKey: f.credentialsKey,
+      optOutKey: f.optOutKey,
       intervals: { activeMs: 200, quietMs: 200 },
       searchBudget: { limit: 1_000_000, windowMs: 15 * 60_000 },
       lockRetryMs: 100,

@@ -16,6 +16,7 @@ async function world(t: Test) {
     X_APP_KEY: EMULATOR_APP.appKey,
     X_APP_SECRET: EMULATOR_APP.appSecret,
     X_CREDENTIALS_KEY: f.credentialsKey.toString('base64'),
+    OPT_OUT_HASH_KEY: f.optOutKey.toString('base64'),
     FANOUT_COALESCE_SECONDS: '0',
     FANOUT_CONCURRENCY: '4',
     FANOUT_LEASE_MS: '2000',

@@ -19,6 +19,7 @@ void t.test('the reading worker killed with SIGKILL: another takes over, no ment
     X_APP_KEY: EMULATOR_APP.appKey,
     X_APP_SECRET: EMULATOR_APP.appSecret,
     X_CREDENTIALS_KEY: f.credentialsKey.toString('base64'),
+    OPT_OUT_HASH_KEY: f.optOutKey.toString('base64'),
     FANOUT_LEASE_MS: '2000',
     X_REQUEST_TIMEOUT_MS: '1000',
     FANOUT_POLL_MS: '100',

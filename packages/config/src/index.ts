@@ -5,6 +5,9 @@ const bool = z.stringbool({ truthy: ['true', '1', 'yes'], falsy: ['false', '0', 
 const postgresUrl = z
   .url({ protocol: /^postgres(ql)?$/, error: 'expected a postgres:// or postgresql:// URL' });
 
+/** At most one signposting reply per person in this window (packages/db ingestMentions). */
+const SIGNPOST_WINDOW_SECONDS = 86_400;
+
 /** Every environment variable the services read, with its default. */
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -69,7 +72,29 @@ export const envSchema = z.object({
   /** X's recent-search budget for the app: requests per window. */
   X_SEARCH_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(450),
   X_SEARCH_WINDOW_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(900_000),
-}).refine((c) => c.FANOUT_LEASE_MS > c.X_REQUEST_TIMEOUT_MS, { message: 'FANOUT_LEASE_MS must be longer than X_REQUEST_TIMEOUT_MS', path: ['FANOUT_LEASE_MS'] });
+
+  /**
+   * Days a mention (its author, username and text), the reply to it and a handled inbox item
+   * are kept after the mention was received; then they are deleted and only counts per day
+   * remain. Longer than every window that reads recent mentions by author (the per-user
+   * throttle, the one signposting reply a day, the maximum age of a reply).
+   */
+  MENTION_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** Days an inbox item nobody has handled is kept (at least MENTION_RETENTION_DAYS). */
+  MENTION_INBOX_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  /**
+   * 32 bytes, base64: the key of the HMAC-SHA256 that opt-outs ("stop") are kept as, instead
+   * of the author's X id. Required in production; elsewhere generated once into a file next
+   * to the embedded database. The same in every process; changing it forgets every opt-out.
+   */
+  OPT_OUT_HASH_KEY: z.string().min(40).max(100).optional(),
+})
+  .refine((c) => c.FANOUT_LEASE_MS > c.X_REQUEST_TIMEOUT_MS, { message: 'FANOUT_LEASE_MS must be longer than X_REQUEST_TIMEOUT_MS', path: ['FANOUT_LEASE_MS'] })
+  .refine((c) => c.MENTION_RETENTION_DAYS * 86_400 > Math.max(c.MENTION_USER_REPLY_WINDOW_SECONDS, SIGNPOST_WINDOW_SECONDS, c.MENTION_MAX_AGE_SECONDS), {
+    message: 'must be longer than MENTION_USER_REPLY_WINDOW_SECONDS, MENTION_MAX_AGE_SECONDS and a day (the windows that read recent mentions by author)',
+    path: ['MENTION_RETENTION_DAYS'],
+  })
+  .refine((c) => c.MENTION_INBOX_RETENTION_DAYS >= c.MENTION_RETENTION_DAYS, { message: 'must be at least MENTION_RETENTION_DAYS', path: ['MENTION_INBOX_RETENTION_DAYS'] });
 
 /** The variable names (the schema itself is refined). */
 const envShape = envSchema.shape;

@@ -52,3 +52,18 @@ void t.test('rate limit and read access settings', async (t) => {
     t.throws(() => loadConfig(env), ConfigError, JSON.stringify(env));
   }
 });
+
+void t.test('mention retention: 30 days, open inbox items 90; longer than every window that reads recent mentions by author', async (t) => {
+  const config = loadConfig({});
+  t.equal(config.MENTION_RETENTION_DAYS, 30);
+  t.equal(config.MENTION_INBOX_RETENTION_DAYS, 90);
+  t.equal(config.OPT_OUT_HASH_KEY, undefined, 'resolved at start: required in production, a key file elsewhere');
+  t.equal(loadConfig({ MENTION_RETENTION_DAYS: '2', MENTION_INBOX_RETENTION_DAYS: '2' }).MENTION_RETENTION_DAYS, 2);
+  const refused: [Record<string, string>, RegExp][] = [
+    [{ MENTION_RETENTION_DAYS: '1' }, /MENTION_RETENTION_DAYS: must be longer than/],
+    [{ MENTION_RETENTION_DAYS: '3', MENTION_MAX_AGE_SECONDS: String(7 * 86_400) }, /MENTION_RETENTION_DAYS: must be longer than/],
+    [{ MENTION_RETENTION_DAYS: '0' }, /MENTION_RETENTION_DAYS: /],
+    [{ MENTION_RETENTION_DAYS: '120' }, /MENTION_INBOX_RETENTION_DAYS: must be at least MENTION_RETENTION_DAYS/],
+  ];
+  for (const [env, message] of refused) t.throws(() => loadConfig(env), message, JSON.stringify(env));
+});

@@ -318,12 +318,35 @@ export interface MentionsTable {
   handled_at: Timestamp | null;
   handled_by: string | null;
   handled_note: string | null;
+  /** How the audit log names the mention (not its X post id, which leads to its author). */
+  ref: Generated<string>;
 }
 
 export interface MentionOptOutsTable {
-  author_id: string;
+  /** Rows from before hashing only, until the scheduler hashes them. */
+  author_id: string | null;
+  /** HMAC-SHA256 of the author's X id under OPT_OUT_HASH_KEY, hex. */
+  author_hash: string | null;
   opted_out_at: Timestamp;
-  mention_id: string;
+}
+
+/** Pruned mentions, counted per London day and outcome. */
+export interface MentionStatsTable {
+  day: ColumnType<string, string, string>;
+  cluster_id: string;
+  source: 'poll' | 'webhook';
+  intent: 'status' | 'other';
+  language: 'en' | 'cy';
+  decision: MentionDecision;
+  reason: string;
+  reply_state: 'none' | 'delivered' | 'failed' | 'superseded';
+  mentions: number;
+}
+
+export interface MentionOfficeStatsTable {
+  day: ColumnType<string, string, string>;
+  office_id: string;
+  mentions: number;
 }
 
 export interface MentionCursorsTable {
@@ -348,6 +371,8 @@ export interface MentionIngestTable {
 export interface DB {
   mentions: MentionsTable;
   mention_opt_outs: MentionOptOutsTable;
+  mention_stats: MentionStatsTable;
+  mention_office_stats: MentionOfficeStatsTable;
   mention_cursors: MentionCursorsTable;
   mention_ingest: MentionIngestTable;
   fanout_batches: FanoutBatchesTable;

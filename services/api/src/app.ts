@@ -1,4 +1,4 @@
-import type { Database, MigrationFile } from '@jcp/db';
+import type { Database, MentionRetention, MigrationFile } from '@jcp/db';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -65,6 +65,15 @@ export interface AppOptions {
    * document does not depend on configuration) but answer 503 problem+json.
    */
   mentions?: MentionWebhookOptions;
+  /** Citizens' data: required with `mentions`. */
+  privacy?: PrivacyOptions;
+}
+
+export interface PrivacyOptions {
+  /** OPT_OUT_HASH_KEY (32 bytes): who said stop is kept as an HMAC-SHA256 of their X id under it. */
+  optOutKey: Buffer;
+  /** How long mentions and replies are kept (default 30 days; open inbox items 90). */
+  retention?: MentionRetention;
 }
 
 /** Builds the HTTP app; `server.ts` listens, tests use `app.inject`. */
@@ -132,7 +141,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Text PostgreSQL cannot store is refused with a 400 before any handler sees it.
   await app.register(inputTextPlugin);
   await app.register(statusEventsPlugin, { cache: options.cache ?? true });
-  await app.register(schedulerPlugin, options.scheduler ?? {});
+  await app.register(schedulerPlugin, { ...options.scheduler, ...(options.privacy ? { privacy: options.privacy } : {}) });
   // These three act on the routes declared after them (onRoute hooks).
   await app.register(rateLimitPlugin, options.rateLimit ?? { max: 0, windowMs: 60_000 });
   await app.register(readAccessPlugin, { readAccess: options.readAccess ?? 'public', publicPrefixes: [DOCS_PREFIX] });
@@ -145,7 +154,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(eventRoutes);
   await app.register(adminTokenRoutes);
   await app.register(accountRoutes, { fanout: options.fanout });
-  await app.register(webhookRoutes, { mentions: options.mentions });
+  await app.register(webhookRoutes, { mentions: options.mentions, optOutKey: options.privacy?.optOutKey });
   await app.register(mentionRoutes);
   return app;
 }

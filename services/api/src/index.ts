@@ -1,4 +1,4 @@
-export { buildApp, type AppOptions, type RouteEntry } from './app.js';
+export { buildApp, type AppOptions, type PrivacyOptions, type RouteEntry } from './app.js';
 export type { FanoutApiOptions, AccountTokensInput } from './routes/accounts.js';
 export { CRC_RATE_LIMIT, CRC_TOKEN_PATTERN, isCrcToken, isJsonObjectText, xWebhookSignature, type MentionWebhookOptions } from './routes/webhooks.js';
 export { openDatabase, prepareDatabase } from './boot.js';

@@ -19,6 +19,10 @@ const MAX_AGE_MS = 60_000;
  * Rendered office and status documents, kept until a status change is NOTIFYed
  * (by any instance, through PostgreSQL) or until time alone changes them.
  *
+ * Only documents that are the same for every caller go here (offices and statuses: public
+ * data, no field depends on the token). Reads whose answer depends on who asks (the
+ * accounts and their posts, see visibility.ts) are never cached, here or by anybody else.
+ *
  * Correctness rules:
  * - A render that started before an invalidation is never stored (generation check),
  *   so a slow read cannot put back what a change just removed.

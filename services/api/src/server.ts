@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig, type Config } from '@jcp/config';
 import { createLogger } from '@jcp/log';
-import { dispatcherFromConfig, ingesterFromConfig, mentionPolicy, postBudgets, resolveCredentialsKey, startEmbeddedX, xSettings, type Dispatcher, type EmbeddedX, type MentionIngester } from '@jcp/worker';
+import { dispatcherFromConfig, ingesterFromConfig, mentionPolicy, mentionRetention, postBudgets, resolveCredentialsKey, resolveOptOutKey, startEmbeddedX, xSettings, type Dispatcher, type EmbeddedX, type MentionIngester } from '@jcp/worker';
 import { createXClient } from '@jcp/x-client';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
@@ -25,6 +25,7 @@ try {
   const database = await openDatabase(config, logger);
   const migrations = await prepareDatabase(config, database, logger);
   const credentialsKey = await resolveCredentialsKey(config);
+  const optOutKey = await resolveOptOutKey(config);
   // No X API configured: the embedded default runs the X emulator, with every account on it.
   if (!config.X_API_BASE_URL && config.NODE_ENV === 'production') throw new Error('X_API_BASE_URL is required in production');
   const embeddedX: EmbeddedX | null = config.X_API_BASE_URL ? null : await startEmbeddedX(config, database, credentialsKey, logger.child({ module: 'x-emulator' }));
@@ -48,11 +49,12 @@ try {
     },
     // X signs the Activity API webhook (CRC and deliveries) with the app's consumer secret.
     mentions: { appSecret: x.appSecret, ...mentionPolicy(config) },
+    privacy: { optOutKey, retention: mentionRetention(config) },
   });
   const dispatcher: Dispatcher | null = config.FANOUT_ENABLED ? dispatcherFromConfig(config, { database, logger, credentialsKey, x }) : null;
   // Reads mentions when this instance holds the ingest lock (stands by otherwise).
   const ingester: MentionIngester | null = config.MENTIONS_ENABLED
-    ? ingesterFromConfig(config, { database, logger, credentialsKey, x, ...(dispatcher ? { onQueued: () => dispatcher.wake() } : {}) })
+    ? ingesterFromConfig(config, { database, logger, credentialsKey, optOutKey, x, ...(dispatcher ? { onQueued: () => dispatcher.wake() } : {}) })
     : null;
 
   closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT_MS }, async ({ signal, err }) => {

@@ -28,6 +28,8 @@ export interface IngesterOptions {
   workerId?: string;
   x: { baseUrl?: string | undefined; appKey: string; appSecret: string; timeoutMs: number };
   credentialsKey: Buffer;
+  /** OPT_OUT_HASH_KEY: the same as the API's, or opt-outs told to one are unknown to the other. */
+  optOutKey: Buffer;
   intervals?: PollIntervals;
   /** Re-read this much before each account's newest mention (default 15 s). */
   overlapMs?: number;
@@ -115,7 +117,7 @@ export function createMentionIngester(options: IngesterOptions): MentionIngester
           const { newestId, pages, complete } = await searchRecent(client, q.query, since, async (posts) => {
             result.read += posts.length;
             const incoming = posts.map((p) => toIncoming(p, byHandle)).filter((m): m is IncomingMention => m !== null);
-            const { stored, duplicates } = await ingestMentions(db, incoming, { source: 'poll', offices: index, policy, ...(options.throttleWindowMs ? { throttleWindowMs: options.throttleWindowMs } : {}) });
+            const { stored, duplicates } = await ingestMentions(db, incoming, { source: 'poll', offices: index, policy, optOutKey: options.optOutKey, ...(options.throttleWindowMs ? { throttleWindowMs: options.throttleWindowMs } : {}) });
             result.stored += stored.length;
             result.duplicates += duplicates;
             const replies = stored.filter((s) => s.replyPostId !== null).length;

@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from '@jcp/config';
 import { createDatabase } from '@jcp/db';
 import { createLogger } from '@jcp/log';
 import closeWithGrace from 'close-with-grace';
-import { dispatcherFromConfig, ingesterFromConfig, resolveCredentialsKey, xSettings } from './runtime.js';
+import { dispatcherFromConfig, ingesterFromConfig, resolveCredentialsKey, resolveOptOutKey, xSettings } from './runtime.js';
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
@@ -25,6 +25,7 @@ const logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT
 try {
   const x = xSettings(config);
   const credentialsKey = await resolveCredentialsKey(config);
+  const optOutKey = await resolveOptOutKey(config);
   const database = await createDatabase({
     url: config.DATABASE_URL,
     poolMax: config.DATABASE_POOL_MAX,
@@ -32,7 +33,7 @@ try {
   });
   const dispatcher = dispatcherFromConfig(config, { database, logger, credentialsKey, x });
   // Every worker stands by to read mentions; one at a time does (the ingest lock).
-  const ingester = config.MENTIONS_ENABLED ? ingesterFromConfig(config, { database, logger, credentialsKey, x, onQueued: () => dispatcher.wake() }) : null;
+  const ingester = config.MENTIONS_ENABLED ? ingesterFromConfig(config, { database, logger, credentialsKey, optOutKey, x, onQueued: () => dispatcher.wake() }) : null;
   closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT_MS }, async ({ signal, err }) => {
     if (err) logger.error({ err }, 'shutting down after an error');
     else logger.info({ signal }, 'shutting down');

@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Config } from '@jcp/config';
-import { appendAudit, type Database } from '@jcp/db';
+import { appendAudit, type Database, type MentionRetention } from '@jcp/db';
 import type { BudgetRule, MentionPolicy } from '@jcp/domain';
 import type { Logger } from '@jcp/log';
 import type { FastifyInstance } from 'fastify';
@@ -26,21 +26,38 @@ export class FanoutConfigError extends Error {
  * they stored).
  */
 export async function resolveCredentialsKey(config: Config): Promise<Buffer> {
-  if (config.X_CREDENTIALS_KEY) return parseCredentialsKey(config.X_CREDENTIALS_KEY);
-  if (config.NODE_ENV === 'production') throw new FanoutConfigError('X_CREDENTIALS_KEY is required in production (32 bytes, base64)');
-  const file = join(dirname(config.PGLITE_DATA_DIR), 'x-credentials.key');
+  return resolveKey(config, { value: config.X_CREDENTIALS_KEY, variable: 'X_CREDENTIALS_KEY', file: 'x-credentials.key' });
+}
+
+/** OPT_OUT_HASH_KEY, or outside production a key generated once, as resolveCredentialsKey. */
+export async function resolveOptOutKey(config: Config): Promise<Buffer> {
+  return resolveKey(config, { value: config.OPT_OUT_HASH_KEY, variable: 'OPT_OUT_HASH_KEY', file: 'opt-out-hash.key' });
+}
+
+/** A 32-byte key from its variable, or outside production from a file next to the embedded database, made on first use. */
+async function resolveKey(config: Config, key: { value: string | undefined; variable: string; file: string }): Promise<Buffer> {
+  const parse = (base64: string) => {
+    try {
+      return parseCredentialsKey(base64);
+    } catch {
+      // Never the value: it is a secret.
+      throw new FanoutConfigError(`${key.variable} must be 32 bytes encoded as base64`);
+    }
+  };
+  if (key.value) return parse(key.value);
+  if (config.NODE_ENV === 'production') throw new FanoutConfigError(`${key.variable} is required in production (32 bytes, base64)`);
+  const file = join(dirname(config.PGLITE_DATA_DIR), key.file);
   try {
-    return parseCredentialsKey((await readFile(file, 'utf8')).trim());
+    return parse((await readFile(file, 'utf8')).trim());
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  const key = randomBytes(32);
   await mkdir(dirname(file), { recursive: true });
-  await writeFile(file, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' }).catch(async (error: NodeJS.ErrnoException) => {
+  await writeFile(file, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' }).catch(async (error: NodeJS.ErrnoException) => {
     // Another process made it first: use theirs.
     if (error.code !== 'EEXIST') throw error;
   });
-  return parseCredentialsKey((await readFile(file, 'utf8')).trim());
+  return parse((await readFile(file, 'utf8')).trim());
 }
 
 /** The emulator's app credentials; not secrets (the emulator is local and in memory). */
@@ -84,9 +101,14 @@ export function mentionPolicy(config: Config): { policy: MentionPolicy; throttle
   };
 }
 
+/** MENTION_RETENTION_DAYS and MENTION_INBOX_RETENTION_DAYS, as the pruning takes them. */
+export function mentionRetention(config: Config): MentionRetention {
+  return { retentionMs: config.MENTION_RETENTION_DAYS * 86_400_000, openInboxMs: config.MENTION_INBOX_RETENTION_DAYS * 86_400_000 };
+}
+
 export function ingesterFromConfig(
   config: Config,
-  base: Pick<IngesterOptions, 'database' | 'logger' | 'credentialsKey' | 'onQueued'> & { x: XSettings },
+  base: Pick<IngesterOptions, 'database' | 'logger' | 'credentialsKey' | 'optOutKey' | 'onQueued'> & { x: XSettings },
 ): MentionIngester {
   return createMentionIngester({
     ...base,

@@ -501,10 +501,14 @@ function toPostView(r: PostRow): PostView {
   };
 }
 
-/** An account's posts, newest first; `before` (a post id) pages back. */
-export async function postsForAccount(db: Kysely<DB>, clusterId: string, options: { state?: PostState; limit: number; before?: string }): Promise<PostView[]> {
+/**
+ * An account's posts, newest first; `before` (a post id) pages back. `kind: 'status'`
+ * leaves the replies to citizens out (in the query, so that a page is still full).
+ */
+export async function postsForAccount(db: Kysely<DB>, clusterId: string, options: { state?: PostState; kind?: 'status' | 'reply'; limit: number; before?: string }): Promise<PostView[]> {
   let query = postsQuery(db).where('p.cluster_id', '=', clusterId).orderBy('p.id', 'desc').limit(options.limit);
   if (options.state) query = query.where('p.state', '=', options.state);
+  if (options.kind) query = query.where('p.kind', '=', options.kind);
   if (options.before !== undefined) query = query.where('p.id', '<', options.before);
   return (await query.execute()).map(toPostView);
 }

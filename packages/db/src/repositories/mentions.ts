@@ -23,6 +23,7 @@ import {
 } from '@jcp/domain';
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { appendAudit } from '../audit.js';
+import { optOutHash } from '../privacy.js';
 import type { DB, InboxState, MentionDecision } from '../types.js';
 import { FANOUT_CHANNEL } from './outbox.js';
 import { dbNow, welshNameByOffice } from './fanout.js';
@@ -59,6 +60,8 @@ export interface IngestOptions {
   policy?: MentionPolicy;
   /** The per-user throttle's window (default an hour). */
   throttleWindowMs?: number;
+  /** OPT_OUT_HASH_KEY: opt-outs are kept as keyed hashes of their authors (see optOutHash). */
+  optOutKey: Buffer;
 }
 
 export interface IngestedMention {
@@ -202,11 +205,17 @@ export async function ingestMentions(db: Kysely<DB>, incoming: readonly Incoming
     if (fresh.length === 0) return { stored: [], duplicates: all.length };
 
     const clusterIds = [...new Set(fresh.map((m) => m.clusterId))];
+    const hashOf = new Map(authors.map((a) => [a, optOutHash(options.optOutKey, a)]));
     const conversations = [...new Set(fresh.map((m) => m.conversationId).filter((c): c is string => c !== null))];
     const [clusters, ownIds, optOuts, recent, signposted, inConversation] = await Promise.all([
       trx.selectFrom('clusters').select(['id', 'auto_replies', 'signpost_replies', 'live_hours']).where('id', 'in', clusterIds).execute(),
       trx.selectFrom('clusters').select('x_user_id').where('x_user_id', 'is not', null).execute(),
-      trx.selectFrom('mention_opt_outs').select('author_id').where('author_id', 'in', authors).execute(),
+      // By hash; and by id, for an opt-out from before hashing the scheduler has not hashed yet.
+      trx
+        .selectFrom('mention_opt_outs')
+        .select(['author_id', 'author_hash'])
+        .where((eb) => eb.or([eb('author_hash', 'in', [...hashOf.values()]), eb('author_id', 'in', authors)]))
+        .execute(),
       trx
         .selectFrom('mentions')
         .select(['author_id', (eb) => eb.fn.countAll<string>().as('n')])
@@ -235,7 +244,7 @@ export async function ingestMentions(db: Kysely<DB>, incoming: readonly Incoming
     ]);
     const clusterBy = new Map(clusters.map((c) => [c.id, c]));
     const own = new Set(ownIds.map((r) => r.x_user_id));
-    const optedOut = new Set(optOuts.map((r) => r.author_id));
+    const optedOut = new Set(authors.filter((a) => optOuts.some((r) => r.author_hash === hashOf.get(a) || r.author_id === a)));
     const repliesTo = new Map(recent.map((r) => [r.author_id, Number(r.n)]));
     const signpostedToday = new Set(signposted.map((r) => r.author_id));
     const conversationKey = (conversation: string | null, author: string) => `${conversation ?? ''}\u0000${author}`;
@@ -406,8 +415,8 @@ export async function ingestMentions(db: Kysely<DB>, incoming: readonly Incoming
     if (optOutRows.length > 0) {
       await trx
         .insertInto('mention_opt_outs')
-        .values(optOutRows.map((p) => ({ author_id: p.mention.authorId, opted_out_at: now, mention_id: p.mention.id })))
-        .onConflict((oc) => oc.column('author_id').doNothing())
+        .values([...new Set(optOutRows.map((p) => hashOf.get(p.mention.authorId)!))].map((hash) => ({ author_hash: hash, opted_out_at: now })))
+        .onConflict((oc) => oc.column('author_hash').doNothing())
         .execute();
       // Replies to them not yet sent are not sent; a person sees the questions.
       const quitters = [...new Set(optOutRows.map((p) => p.mention.authorId))];
@@ -650,16 +659,19 @@ export async function getMention(db: Kysely<DB>, id: string): Promise<MentionVie
 /**
  * Marks an inbox mention handled (or open again), inside the caller's transaction.
  * Undefined when there is no such inbox mention; audited with the caller's principal.
+ * The audit log outlives the mention, so it names the mention by its random reference
+ * (not its X post id, which leads to its author) and says whether there was a note, not
+ * what it said (the note is kept with the mention, and deleted with it).
  */
 export async function setInboxState(trx: Transaction<DB>, id: string, state: InboxState, actor: string, note: string | null): Promise<MentionView | undefined> {
-  const before = await trx.selectFrom('mentions').select(['inbox_state', 'handled_note']).where('x_post_id', '=', id).where('inbox_state', 'is not', null).forUpdate().executeTakeFirst();
+  const before = await trx.selectFrom('mentions').select(['inbox_state', 'ref']).where('x_post_id', '=', id).where('inbox_state', 'is not', null).forUpdate().executeTakeFirst();
   if (!before) return undefined;
   await trx
     .updateTable('mentions')
     .set(state === 'handled' ? { inbox_state: 'handled', handled_at: sql`clock_timestamp()`, handled_by: actor, handled_note: note } : { inbox_state: 'open', handled_at: null, handled_by: null, handled_note: note })
     .where('x_post_id', '=', id)
     .execute();
-  await appendAudit(trx, [{ actor, action: state === 'handled' ? 'mention.handled' : 'mention.reopened', entityType: 'mention', entityId: id, before: { state: before.inbox_state }, after: { state, note } }]);
+  await appendAudit(trx, [{ actor, action: state === 'handled' ? 'mention.handled' : 'mention.reopened', entityType: 'mention', entityId: before.ref, before: { state: before.inbox_state }, after: { state, hasNote: note !== null } }]);
   const row = await mentionQuery(trx).where('m.x_post_id', '=', id).executeTakeFirstOrThrow();
   return toView(row);
 }

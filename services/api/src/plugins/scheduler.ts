@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { settleDueStatuses, type DB } from '@jcp/db';
+import { hashLegacyOptOuts, pruneMentions, settleDueStatuses, type DB, type MentionRetention } from '@jcp/db';
 import cron, { type ScheduledTask } from 'node-cron';
 import fp from 'fastify-plugin';
 import { sql, type Kysely } from 'kysely';
@@ -10,6 +10,15 @@ export interface SchedulerOptions {
   /** node-cron expression (with seconds) for settling due statuses. */
   settleCron?: string;
 }
+
+interface SchedulerPluginOptions extends SchedulerOptions {
+  /** The opt-out key (to hash opt-outs stored before hashing) and the retention of mentions. */
+  privacy?: { optOutKey: Buffer; retention?: MentionRetention };
+}
+
+const DAY_MS = 86_400_000;
+/** MENTION_RETENTION_DAYS and MENTION_INBOX_RETENTION_DAYS's defaults. */
+export const DEFAULT_MENTION_RETENTION: MentionRetention = { retentionMs: 30 * DAY_MS, openInboxMs: 90 * DAY_MS };
 
 /** Who claimed a slot, for people reading job_slots. */
 const INSTANCE = `${hostname()}:${process.pid}`;
@@ -41,6 +50,11 @@ export interface Jobs {
   settleStatuses: (slot: Date) => Promise<JobOutcome>;
   /** Forgets idempotency keys after a day and job slots after a week. */
   prune: (slot: Date) => Promise<JobOutcome>;
+  /**
+   * Deletes mentions and their replies past their retention (counted per day first), and
+   * hashes opt-outs stored before hashing (when the key is configured).
+   */
+  pruneMentions: (slot: Date) => Promise<JobOutcome>;
 }
 
 declare module 'fastify' {
@@ -49,8 +63,10 @@ declare module 'fastify' {
   }
 }
 
-export default fp<SchedulerOptions>(
+export default fp<SchedulerPluginOptions>(
   async (app, options) => {
+    const retention = options.privacy?.retention ?? DEFAULT_MENTION_RETENTION;
+    const optOutKey = options.privacy?.optOutKey;
     const jobs: Jobs = {
       settleStatuses: (slot) =>
         runInSlot(app.db, 'settle-statuses', slot, async () => {
@@ -63,6 +79,11 @@ export default fp<SchedulerOptions>(
           const keys = await app.db.deleteFrom('idempotency_keys').where('created_at', '<', sql<Date>`now() - interval '24 hours'`).executeTakeFirst();
           const slots = await app.db.deleteFrom('job_slots').where('slot', '<', sql<Date>`now() - interval '7 days'`).executeTakeFirst();
           return { idempotencyKeys: Number(keys.numDeletedRows), jobSlots: Number(slots.numDeletedRows) };
+        }),
+      pruneMentions: (slot) =>
+        runInSlot(app.db, 'prune-mentions', slot, async () => {
+          const optOutsHashed = optOutKey ? await hashLegacyOptOuts(app.db, optOutKey) : 0;
+          return { ...(await pruneMentions(app.db, retention)), optOutsHashed };
         }),
     };
     app.decorate('jobs', jobs);
@@ -90,6 +111,7 @@ export default fp<SchedulerOptions>(
     app.addHook('onReady', async () => {
       schedule('settle-statuses', settleCron, jobs.settleStatuses);
       schedule('prune', '17 */1 * * *', jobs.prune);
+      schedule('prune-mentions', '47 */1 * * *', jobs.pruneMentions);
     });
     app.addHook('onClose', async () => {
       for (const task of tasks) await task.destroy();

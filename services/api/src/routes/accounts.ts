@@ -30,6 +30,7 @@ import { HttpProblem } from '../errors.js';
 import { requireRole, type Principal } from '../plugins/auth.js';
 import { problemSchema } from '../schemas.js';
 import { iso, officeIdSchema } from '../views.js';
+import { MANAGERS_ONLY, viewerOf, type View, type Viewer } from '../visibility.js';
 
 /** An account's OAuth 1.0a user tokens, as the credentials endpoint takes them. */
 export interface AccountTokensInput {
@@ -136,7 +137,36 @@ const emptyBody = z.object({}).strict().nullish().describe('No body, or an empty
 const instant = z.iso.datetime().nullable();
 const budgetSchema = z.object({ limit: z.number().int(), windowMs: z.number().int(), used: z.number().int().describe('Posts sent in the window ending now') });
 
-const accountSchema = z
+// Each resource has a public shape (what anybody may see, listed field by field, so that a
+// field added later is private until somebody decides otherwise) and the privileged shape
+// its managers and admins see, which extends it.
+
+const publicHealthSchema = z
+  .object({
+    queuedPosts: z.number().int(),
+    oldestQueuedAt: instant,
+    pendingChanges: z.number().int().describe('Changes not composed into posts yet'),
+    blockedUntil: instant.describe('X said 429: nothing is sent before this'),
+    lastAttemptAt: instant,
+    lastSuccessAt: instant,
+    lastFailureAt: instant,
+    consecutiveFailures: z.number().int(),
+    userBudget: budgetSchema,
+    waiting: z
+      .object({
+        reason: z.enum(['coalescing', 'posting-window', 'paused', 'no-credentials', 'delivering', 'composing']),
+        until: instant.describe('When time alone ends the wait (coalescing, posting window)'),
+      })
+      .nullable()
+      .describe('Why changes are not posted yet: gathering changes (coalescing), outside the posting window, paused, no credentials, earlier posts still being delivered, or being composed now; null when nothing waits'),
+  })
+  .meta({ id: 'PublicAccountHealth' });
+
+const healthSchema = publicHealthSchema
+  .extend({ lastError: z.string().nullable().describe(`X's answer to the last failed attempt (a reply's included). ${MANAGERS_ONLY}`) })
+  .meta({ id: 'AccountHealth' });
+
+const publicAccountSchema = z
   .object({
     id: accountId,
     name: z.string(),
@@ -152,37 +182,23 @@ const accountSchema = z
     autoReplies: z.boolean(),
     signpostReplies: z.boolean(),
     paused: z.boolean(),
-    pausedReason: z.string().nullable(),
     pausedAt: instant,
     hasCredentials: z.boolean().describe('Credentials are stored (encrypted; never shown)'),
     officeCount: z.number().int(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
-    health: z
-      .object({
-        queuedPosts: z.number().int(),
-        oldestQueuedAt: instant,
-        pendingChanges: z.number().int().describe('Changes not composed into posts yet'),
-        blockedUntil: instant.describe('X said 429: nothing is sent before this'),
-        lastAttemptAt: instant,
-        lastSuccessAt: instant,
-        lastFailureAt: instant,
-        lastError: z.string().nullable(),
-        consecutiveFailures: z.number().int(),
-        userBudget: budgetSchema,
-        waiting: z
-          .object({
-            reason: z.enum(['coalescing', 'posting-window', 'paused', 'no-credentials', 'delivering', 'composing']),
-            until: instant.describe('When time alone ends the wait (coalescing, posting window)'),
-          })
-          .nullable()
-          .describe('Why changes are not posted yet: gathering changes (coalescing), outside the posting window, paused, no credentials, earlier posts still being delivered, or being composed now; null when nothing waits'),
-      })
-      .meta({ id: 'AccountHealth' }),
+    health: publicHealthSchema,
   })
-  .meta({ id: 'Account' });
+  .meta({ id: 'PublicAccount', description: "An account as anybody sees it: its settings and its delivery as states, counts and times. Its managers and admins get an Account, with the text of errors and reasons" });
 
-const postSchema = z
+const accountSchema = publicAccountSchema
+  .extend({
+    pausedReason: z.string().nullable().describe(`Why it was paused (it may carry X's answer). ${MANAGERS_ONLY}`),
+    health: healthSchema,
+  })
+  .meta({ id: 'Account', description: "An account as its managers and admins see it" });
+
+const publicPostSchema = z
   .object({
     id: z.string(),
     accountId: z.string(),
@@ -195,18 +211,24 @@ const postSchema = z
     attempts: z.number().int(),
     xPostId: z.string().nullable(),
     outcome: z.enum(['posted', 'already-posted']).nullable().describe('already-posted: X refused a duplicate, so an earlier attempt got through'),
-    lastError: z.string().nullable(),
     createdAt: z.iso.datetime(),
     deliveredAt: instant,
-    deliveredBy: z.string().nullable().describe('The worker whose attempt delivered it'),
     notBefore: z.iso.datetime(),
     replyToPostId: z.string().nullable().describe('The previous part of the thread'),
+    kind: z.literal('status').describe("A post about the account's offices (replies to citizens are never public)"),
+  })
+  .meta({ id: 'PublicFanoutPost', description: "A status post as anybody sees it. The account's managers and admins get a FanoutPost, and its replies too" });
+
+const postSchema = publicPostSchema
+  .extend({
     kind: z.enum(['status', 'reply']).describe("status: a post about the account's offices; reply: an automatic reply to a mention"),
     inReplyToXId: z.string().nullable().describe("A reply's target: the mention's X post id"),
+    lastError: z.string().nullable().describe('Why the last attempt failed, or why it was not sent'),
+    deliveredBy: z.string().nullable().describe('The worker whose attempt delivered it (host and process)'),
   })
-  .meta({ id: 'FanoutPost' });
+  .meta({ id: 'FanoutPost', description: `A post as the account's managers and admins see it: status posts and replies to citizens. ${MANAGERS_ONLY}` });
 
-const changeFanoutSchema = z
+const publicChangeFanoutSchema = z
   .object({
     seq: z.string().describe("The change's cursor in GET /changes"),
     officeId: officeIdSchema,
@@ -216,14 +238,16 @@ const changeFanoutSchema = z
       .enum(['pending', 'composed', 'unchanged', 'none'])
       .describe('pending: not composed yet; composed: in the posts below; unchanged: composed, but undone within the window or what followers already heard, so nothing of its own was posted; none: not fanned out (e.g. recorded before the fan-out existed)'),
     batch: z.object({ id: z.uuid(), composedAt: z.iso.datetime() }).nullable(),
-    posts: z.array(postSchema),
+    posts: z.array(publicPostSchema),
   })
-  .meta({ id: 'ChangeFanout' });
+  .meta({ id: 'PublicChangeFanout', description: "As anybody sees it; the account's managers and admins get a ChangeFanout" });
+
+const changeFanoutSchema = publicChangeFanoutSchema.extend({ posts: z.array(postSchema) }).meta({ id: 'ChangeFanout', description: `As the account's managers and admins see it. ${MANAGERS_ONLY}` });
 
 const deliverySchema = z
   .object({
     paused: z.boolean().describe('Delivery is paused for every account'),
-    pausedReason: z.string().nullable(),
+    pausedReason: z.string().nullable().describe('Why delivery is paused. Managers and admins only; absent for everybody else'),
     pausedAt: instant,
     appBlockedUntil: instant.describe('X said 429 for the app: nothing is sent before this'),
     appBudget: budgetSchema,
@@ -233,43 +257,91 @@ const deliverySchema = z
     failedPosts: z.number().int().describe('Posts given up on, created in the last 24 hours'),
     accountsWithErrors: z.array(z.string()).describe('Accounts failing since their last success, or paused with a reason'),
   })
-  .meta({ id: 'DeliveryHealth' });
+  .meta({ id: 'DeliveryHealth', description: 'As managers and admins see it; everybody else gets PublicDeliveryHealth, without pausedReason' });
+
+const publicDeliverySchema = deliverySchema.omit({ pausedReason: true }).meta({ id: 'PublicDeliveryHealth' });
+
+// Privileged first: a public object lacks fields the privileged shape requires, so it can only match its own.
+const anyAccount = z.union([accountSchema, publicAccountSchema]);
+const anyChangeFanout = z.union([changeFanoutSchema, publicChangeFanoutSchema]);
 
 // --- views -----------------------------------------------------------------------------------
 
-function toAccountResource(a: Account): z.infer<typeof accountSchema> {
+type AccountResource = z.infer<typeof accountSchema>;
+type PublicAccountResource = z.infer<typeof publicAccountSchema>;
+type PostResource = z.infer<typeof postSchema>;
+type PublicPostResource = z.infer<typeof publicPostSchema>;
+
+// One view function per resource, given the caller's view. A public view is built from the
+// public fields only (nothing privileged is blanked: it is not there), so no route can leak
+// what its view function does not put in.
+
+function toAccountResource(a: Account, view: 'privileged'): AccountResource;
+function toAccountResource(a: Account, view: View): AccountResource | PublicAccountResource;
+function toAccountResource(a: Account, view: View): AccountResource | PublicAccountResource {
   const h = a.health;
-  return {
+  const health = {
+    queuedPosts: h.queuedPosts, oldestQueuedAt: iso(h.oldestQueuedAt), pendingChanges: h.pendingChanges, blockedUntil: iso(h.blockedUntil),
+    lastAttemptAt: iso(h.lastAttemptAt), lastSuccessAt: iso(h.lastSuccessAt), lastFailureAt: iso(h.lastFailureAt),
+    consecutiveFailures: h.consecutiveFailures, userBudget: h.userBudget, waiting: h.waiting && { reason: h.waiting.reason, until: iso(h.waiting.until) },
+  };
+  const shown: PublicAccountResource = {
     id: a.id, name: a.name, handle: a.handle, isPlaceholder: a.isPlaceholder, xUserId: a.xUserId, languages: a.languages, postingWindow: a.postingWindow,
     includeLinks: a.includeLinks, link: a.link, allowUrgent: a.allowUrgent, coalesceSeconds: a.coalesceSeconds,
-    autoReplies: a.autoReplies, signpostReplies: a.signpostReplies, paused: a.paused, pausedReason: a.pausedReason,
+    autoReplies: a.autoReplies, signpostReplies: a.signpostReplies, paused: a.paused,
     pausedAt: iso(a.pausedAt), hasCredentials: a.hasCredentials, officeCount: a.officeCount, createdAt: a.createdAt.toISOString(), updatedAt: a.updatedAt.toISOString(),
-    health: {
-      queuedPosts: h.queuedPosts, oldestQueuedAt: iso(h.oldestQueuedAt), pendingChanges: h.pendingChanges, blockedUntil: iso(h.blockedUntil),
-      lastAttemptAt: iso(h.lastAttemptAt), lastSuccessAt: iso(h.lastSuccessAt), lastFailureAt: iso(h.lastFailureAt), lastError: h.lastError,
-      consecutiveFailures: h.consecutiveFailures, userBudget: h.userBudget, waiting: h.waiting && { reason: h.waiting.reason, until: iso(h.waiting.until) },
-    },
+    health,
   };
+  if (view === 'public') return shown;
+  return { ...shown, pausedReason: a.pausedReason, health: { ...health, lastError: h.lastError } };
 }
 
-function toPostResource(p: PostView): z.infer<typeof postSchema> {
-  return { ...p, createdAt: p.createdAt.toISOString(), deliveredAt: iso(p.deliveredAt), notBefore: p.notBefore.toISOString() };
+/** A post, or nothing: a reply has no public view at all. */
+function toPostResource(p: PostView, view: 'privileged'): PostResource;
+function toPostResource(p: PostView, view: 'public'): PublicPostResource | null;
+function toPostResource(p: PostView, view: View): PostResource | PublicPostResource | null;
+function toPostResource(p: PostView, view: View): PostResource | PublicPostResource | null {
+  if (view === 'public' && p.kind !== 'status') return null;
+  const shown: PublicPostResource = {
+    id: p.id, accountId: p.accountId, handle: p.handle, language: p.language, part: p.part, parts: p.parts, text: p.text, state: p.state,
+    attempts: p.attempts, xPostId: p.xPostId, outcome: p.outcome, createdAt: p.createdAt.toISOString(), deliveredAt: iso(p.deliveredAt),
+    notBefore: p.notBefore.toISOString(), replyToPostId: p.replyToPostId, kind: 'status',
+  };
+  if (view === 'public') return shown;
+  return { ...shown, kind: p.kind, inReplyToXId: p.inReplyToXId, lastError: p.lastError, deliveredBy: p.deliveredBy };
 }
 
-function toChangeFanoutResource(c: ChangeFanout): z.infer<typeof changeFanoutSchema> {
-  return { ...c, batch: c.batch ? { id: c.batch.id, composedAt: c.batch.composedAt.toISOString() } : null, posts: c.posts.map(toPostResource) };
+/** Posts of one account as `view` shows them: a public list has no replies. */
+function toPostList(posts: readonly PostView[], view: View): { posts: PostResource[] } | { posts: PublicPostResource[] } {
+  if (view === 'privileged') return { posts: posts.map((p) => toPostResource(p, view)) };
+  return { posts: posts.flatMap((p) => toPostResource(p, view) ?? []) };
 }
 
-function toDeliveryResource(d: DeliveryHealth): z.infer<typeof deliverySchema> {
-  return { ...d, pausedAt: iso(d.pausedAt), appBlockedUntil: iso(d.appBlockedUntil), oldestQueuedAt: iso(d.oldestQueuedAt) };
+function toChangeFanoutResource(c: ChangeFanout, viewer: Viewer): z.infer<typeof changeFanoutSchema> | z.infer<typeof publicChangeFanoutSchema> {
+  return { ...c, batch: c.batch ? { id: c.batch.id, composedAt: c.batch.composedAt.toISOString() } : null, ...toPostList(c.posts, viewer.of(c.accountId)) };
 }
+
+type DeliveryResource = z.infer<typeof deliverySchema>;
+type PublicDeliveryResource = z.infer<typeof publicDeliverySchema>;
+
+function toDeliveryResource(d: DeliveryHealth, viewer: { staff: true }): DeliveryResource;
+function toDeliveryResource(d: DeliveryHealth, viewer: Pick<Viewer, 'staff'>): DeliveryResource | PublicDeliveryResource;
+function toDeliveryResource(d: DeliveryHealth, viewer: Pick<Viewer, 'staff'>): DeliveryResource | PublicDeliveryResource {
+  const full = { ...d, pausedAt: iso(d.pausedAt), appBlockedUntil: iso(d.appBlockedUntil), oldestQueuedAt: iso(d.oldestQueuedAt) };
+  return viewer.staff ? full : publicDeliverySchema.parse(full);
+}
+
+/** What the admin routes answer with: everything. */
+const ADMIN_VIEW = { staff: true } as const;
 
 // --- routes ----------------------------------------------------------------------------------
 
 const security = [{ bearer: [] }];
 const refusals = { 401: problemSchema, 403: problemSchema, 503: problemSchema };
-const reads = { 400: problemSchema, 404: problemSchema, 503: problemSchema };
+// A read's answer depends on the token sent (a bad one is refused, even where reads are public).
+const reads = { 400: problemSchema, 401: problemSchema, 404: problemSchema, 503: problemSchema };
 const postId = z.string().regex(/^\d{1,18}$/, 'a post id');
+const next = z.string().nullable().describe('Pass as `before` for older posts; null at the end');
 
 /** X refused the tokens themselves (HTTP 401 or 403), as opposed to being unreachable or failing. */
 function isRejection(error: unknown): boolean {
@@ -307,10 +379,11 @@ const accounts: FastifyPluginAsyncZod<AccountRoutesOptions> = async (app, option
   const userBudget = fanout?.userBudget ?? DEFAULT_USER_POST_BUDGET;
   const appBudget = fanout?.appBudget ?? DEFAULT_APP_POST_BUDGET;
   const readOptions = { userBudget, ...(fanout?.coalesceSeconds === undefined ? {} : { coalesceSeconds: fanout.coalesceSeconds }) };
+  /** For the admin routes: the whole account. */
   const loadAccount = async (id: string) => {
     const account = await getAccount(app.db, id, readOptions);
     if (!account) throw notFound(id);
-    return toAccountResource(account);
+    return toAccountResource(account, 'privileged');
   };
 
   // Health changes by the second, and admin answers are nobody's to keep.
@@ -326,12 +399,14 @@ const accounts: FastifyPluginAsyncZod<AccountRoutesOptions> = async (app, option
       schema: {
         summary: 'The cluster X accounts: settings (never credentials) and delivery health',
         tags: ['accounts'],
-        response: { 200: z.object({ accounts: z.array(accountSchema), count: z.number().int() }).meta({ id: 'AccountList' }), 400: problemSchema, 503: problemSchema },
+        description: `Each account is an Account for its managers and admins, a PublicAccount for everybody else.`,
+        response: { 200: z.object({ accounts: z.array(anyAccount), count: z.number().int() }).meta({ id: 'AccountList' }), 400: problemSchema, 401: problemSchema, 503: problemSchema },
       },
     },
-    async () => {
+    async (request, reply) => {
+      const viewer = await viewerOf(request, reply);
       const list = await listAccounts(app.db, readOptions);
-      return { accounts: list.map(toAccountResource), count: list.length };
+      return { accounts: list.map((a) => toAccountResource(a, viewer.of(a.id))), count: list.length };
     },
   );
 
@@ -341,11 +416,18 @@ const accounts: FastifyPluginAsyncZod<AccountRoutesOptions> = async (app, option
       schema: {
         summary: 'One cluster X account: settings (never credentials) and delivery health',
         tags: ['accounts'],
+        description: `An Account for its managers and admins, a PublicAccount for everybody else.`,
         params: z.object({ accountId }),
-        response: { 200: accountSchema, ...reads },
+        response: { 200: anyAccount, ...reads },
       },
     },
-    async (request) => loadAccount(request.params.accountId),
+    async (request, reply) => {
+      const viewer = await viewerOf(request, reply);
+      const { accountId: id } = request.params;
+      const account = await getAccount(app.db, id, readOptions);
+      if (!account) throw notFound(id);
+      return toAccountResource(account, viewer.of(id));
+    },
   );
 
   app.get(
@@ -353,6 +435,7 @@ const accounts: FastifyPluginAsyncZod<AccountRoutesOptions> = async (app, option
     {
       schema: {
         summary: "An account's posts (composed, delivered or failed), newest first",
+        description: `Everybody sees the account's status posts (PublicFanoutPost). Its managers and admins also see its replies to citizens, and each post's lastError and deliveredBy (FanoutPost).`,
         tags: ['accounts'],
         params: z.object({ accountId }),
         querystring: z.object({
@@ -361,17 +444,23 @@ const accounts: FastifyPluginAsyncZod<AccountRoutesOptions> = async (app, option
           before: postId.optional().describe('Continue from a previous page: its `next`'),
         }),
         response: {
-          200: z.object({ accountId, posts: z.array(postSchema), next: z.string().nullable().describe('Pass as `before` for older posts; null at the end') }).meta({ id: 'AccountPosts' }),
+          200: z.union([
+            z.object({ accountId, posts: z.array(postSchema), next }).meta({ id: 'AccountPosts' }),
+            z.object({ accountId, posts: z.array(publicPostSchema), next }).meta({ id: 'PublicAccountPosts' }),
+          ]),
           ...reads,
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
+      const viewer = await viewerOf(request, reply);
       const { accountId: id } = request.params;
       if (!(await app.db.selectFrom('clusters').select('id').where('id', '=', id).executeTakeFirst())) throw notFound(id);
       const { state, limit, before } = request.query;
-      const posts = await postsForAccount(app.db, id, { limit, ...(state ? { state } : {}), ...(before ? { before } : {}) });
-      return { accountId: id, posts: posts.map(toPostResource), next: posts.length === limit ? (posts.at(-1)?.id ?? null) : null };
+      const view = viewer.of(id);
+      // Replies are left out of a public page in the query: absent, not blanked, and the page still full.
+      const posts = await postsForAccount(app.db, id, { limit, ...(state ? { state } : {}), ...(before ? { before } : {}), ...(view === 'public' ? { kind: 'status' as const } : {}) });
+      return { accountId: id, ...toPostList(posts, view), next: posts.length === limit ? (posts.at(-1)?.id ?? null) : null };
     },
   );
 
@@ -383,14 +472,16 @@ const accounts: FastifyPluginAsyncZod<AccountRoutesOptions> = async (app, option
         tags: ['accounts'],
         params: z.object({ officeId: officeIdSchema }),
         querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }),
-        response: { 200: z.object({ officeId: officeIdSchema, changes: z.array(changeFanoutSchema) }).meta({ id: 'OfficeFanout' }), ...reads },
+        description: "Each change is a ChangeFanout for its account's managers and admins, a PublicChangeFanout for everybody else.",
+        response: { 200: z.object({ officeId: officeIdSchema, changes: z.array(anyChangeFanout) }).meta({ id: 'OfficeFanout' }), ...reads },
       },
     },
-    async (request) => {
+    async (request, reply) => {
+      const viewer = await viewerOf(request, reply);
       const { officeId } = request.params;
       if (!(await app.db.selectFrom('offices').select('id').where('id', '=', officeId).executeTakeFirst())) throw new HttpProblem(404, 'OFFICE_NOT_FOUND', `No office ${officeId}`);
       const changes = await fanoutForOffice(app.db, officeId, { limit: request.query.limit });
-      return { officeId, changes: changes.map(toChangeFanoutResource) };
+      return { officeId, changes: changes.map((c) => toChangeFanoutResource(c, viewer)) };
     },
   );
 
@@ -400,14 +491,16 @@ const accounts: FastifyPluginAsyncZod<AccountRoutesOptions> = async (app, option
       schema: {
         summary: 'What the fan-out made of one status change: pending, composed into posts, unchanged, or none',
         tags: ['accounts'],
+        description: "A ChangeFanout for its account's managers and admins, a PublicChangeFanout for everybody else.",
         params: z.object({ seq: z.string().regex(/^\d{1,18}$/, 'a change cursor').describe("The change's cursor in GET /changes") }),
-        response: { 200: changeFanoutSchema, ...reads },
+        response: { 200: anyChangeFanout, ...reads },
       },
     },
-    async (request) => {
+    async (request, reply) => {
+      const viewer = await viewerOf(request, reply);
       const change = await postsForChange(app.db, request.params.seq);
       if (!change) throw new HttpProblem(404, 'CHANGE_NOT_FOUND', `No change ${request.params.seq}`);
-      return toChangeFanoutResource(change);
+      return toChangeFanoutResource(change, viewer);
     },
   );
 
@@ -416,11 +509,12 @@ const accounts: FastifyPluginAsyncZod<AccountRoutesOptions> = async (app, option
     {
       schema: {
         summary: 'Delivery to X as a whole: paused or not, the app budget, what waits, what failed, which accounts have errors',
+        description: 'DeliveryHealth for managers and admins, PublicDeliveryHealth (without the pause reason) for everybody else.',
         tags: ['accounts'],
-        response: { 200: deliverySchema, 400: problemSchema, 503: problemSchema },
+        response: { 200: z.union([deliverySchema, publicDeliverySchema]), 400: problemSchema, 401: problemSchema, 503: problemSchema },
       },
     },
-    async () => toDeliveryResource(await deliveryHealth(app.db, { user: userBudget, app: appBudget })),
+    async (request, reply) => toDeliveryResource(await deliveryHealth(app.db, { user: userBudget, app: appBudget }), await viewerOf(request, reply)),
   );
 
   // --- admin ---
@@ -462,9 +556,9 @@ const accounts: FastifyPluginAsyncZod<AccountRoutesOptions> = async (app, option
           // Created meanwhile by another request: replace its settings instead.
           return result.outcome === 'exists' ? updateAccount(app.db, id, settings, actor, readOptions) : result;
         });
-        return reply.code(201).header('location', `/accounts/${id}`).send(toAccountResource(created));
+        return reply.code(201).header('location', `/accounts/${id}`).send(toAccountResource(created, 'privileged'));
       }
-      return toAccountResource(await accountWrite(id, () => updateAccount(app.db, id, settings, actor, readOptions)));
+      return toAccountResource(await accountWrite(id, () => updateAccount(app.db, id, settings, actor, readOptions)), 'privileged');
     },
   );
 
@@ -485,7 +579,7 @@ const accounts: FastifyPluginAsyncZod<AccountRoutesOptions> = async (app, option
       const actor = actorOf(request);
       const { accountId: id } = request.params;
       const patch = Object.fromEntries(Object.entries(request.body).filter(([, v]) => v !== undefined)) as AccountSettingsPatch;
-      return toAccountResource(await accountWrite(id, () => updateAccount(app.db, id, patch, actor, readOptions)));
+      return toAccountResource(await accountWrite(id, () => updateAccount(app.db, id, patch, actor, readOptions)), 'privileged');
     },
   );
 
@@ -619,7 +713,7 @@ const accounts: FastifyPluginAsyncZod<AccountRoutesOptions> = async (app, option
     },
     async (request) => {
       await pauseAll(app.db, request.body?.reason ?? null, actorOf(request));
-      return toDeliveryResource(await deliveryHealth(app.db, { user: userBudget, app: appBudget }));
+      return toDeliveryResource(await deliveryHealth(app.db, { user: userBudget, app: appBudget }), ADMIN_VIEW);
     },
   );
 
@@ -637,7 +731,7 @@ const accounts: FastifyPluginAsyncZod<AccountRoutesOptions> = async (app, option
     },
     async (request) => {
       await resumeAll(app.db, actorOf(request));
-      return toDeliveryResource(await deliveryHealth(app.db, { user: userBudget, app: appBudget }));
+      return toDeliveryResource(await deliveryHealth(app.db, { user: userBudget, app: appBudget }), ADMIN_VIEW);
     },
   );
 };

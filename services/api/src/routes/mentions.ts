@@ -113,6 +113,11 @@ function principalOf(request: FastifyRequest): Principal {
 }
 
 const mentionRoutes: FastifyPluginAsyncZod = async (app) => {
+  // Citizens' words and the live team's notes: for the caller alone, never for a cache.
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header('cache-control', 'private, no-store').header('vary', 'authorization');
+  });
+
   /** The accounts the caller may see: undefined for an admin (all). */
   async function scopeOf(request: FastifyRequest): Promise<string[] | undefined> {
     const p = principalOf(request);

@@ -27,6 +27,8 @@ export interface MentionWebhookOptions {
 
 export interface WebhookRoutesOptions {
   mentions?: MentionWebhookOptions | undefined;
+  /** OPT_OUT_HASH_KEY (required with `mentions`): opt-outs are kept as keyed hashes of their authors. */
+  optOutKey?: Buffer | undefined;
 }
 
 export const WEBHOOK_PATH = '/webhooks/x';
@@ -154,6 +156,8 @@ const webhooks: FastifyPluginAsyncZod<WebhookRoutesOptions> = async (app, option
   const crcLimit = settings?.crcRateLimit ?? CRC_RATE_LIMIT;
   if (!(crcLimit.max > 0 && crcLimit.windowMs > 0)) throw new Error('mentions.crcRateLimit needs a positive max and window: the CRC answer is never unlimited');
   const secret = settings?.appSecret ?? null;
+  const optOutKey = options.optOutKey;
+  if (settings && !optOutKey) throw new Error('the X webhook needs the opt-out key (privacy.optOutKey): who said stop is kept as a keyed hash');
   const offices = officeIndexCache(app.db);
   // Requests whose body this plugin's parser checked against the signature.
   const verified = new WeakSet<FastifyRequest>();
@@ -281,6 +285,7 @@ const webhooks: FastifyPluginAsyncZod<WebhookRoutesOptions> = async (app, option
           : await ingestMentions(app.db, incoming, {
               source: 'webhook',
               offices: await offices(),
+              optOutKey: optOutKey!,
               ...(settings?.policy ? { policy: settings.policy } : {}),
               ...(settings?.throttleWindowMs ? { throttleWindowMs: settings.throttleWindowMs } : {}),
             });
