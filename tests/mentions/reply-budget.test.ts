@@ -17,27 +17,33 @@ void t.test('a flood of replies takes at most half of a small app budget, and a 
   const cumbria = await f.handleOf(CUMBRIA);
   for (let i = 0; i < 12; i++) await f.mention(cumbria, citizen(), `@${cumbria} is carlisle jobcentre open today?`);
   t.equal((await f.newIngester().pollNow()).replies, 12, 'twelve replies queued');
+  const replySends = async () => Number((await f.database.db.selectFrom('fanout_sends').select((eb) => eb.fn.countAll<string>().as('n')).where('kind', '=', 'reply').executeTakeFirstOrThrow()).n);
   const dispatcher = f.newDispatcher();
   await dispatcher.start();
-  await waitFor('half the budget in replies', async () => (await f.repliesBy(cumbria)).length === 5);
+  // Every attempt counts (one whose answer was lost, and its retry, are two).
+  await waitFor('half the budget spent on replies', async () => (await replySends()) === 5);
   // However long it runs, no more replies go.
   await new Promise((resolve) => setTimeout(resolve, 500));
   dispatcher.wake();
   await new Promise((resolve) => setTimeout(resolve, 300));
-  t.equal((await f.repliesBy(cumbria)).length, 5, 'replies stop at their share');
-  const queued = await f.database.db.selectFrom('fanout_posts').select('id').where('kind', '=', 'reply').where('state', '=', 'queued').execute();
-  t.equal(queued.length, 7, 'the rest wait (and go to the inbox once their questions are too old)');
+  t.equal(await replySends(), 5, 'replies stop at their share');
+  t.ok((await f.repliesBy(cumbria)).length <= 5, 'no more than five replies on X');
+  const untried = await f.database.db.selectFrom('fanout_posts').select('id').where('kind', '=', 'reply').where('state', '=', 'queued').where('attempts', '=', 0).execute();
+  t.ok(untried.length >= 7, 'the rest wait (and go to the inbox once their questions are too old)');
 
   await f.notice({ offices: [CARLISLE], status: 'closed', cause: 'weather' });
   await waitFor('the closure posted', async () => (await f.posts(cumbria)).some((p) => /Carlisle is closed/.test(p.text)));
   // Recorded a moment after X has it.
   await waitFor('its outcome recorded', async () => (await f.database.db.selectFrom('fanout_posts').select('state').where('kind', '=', 'status').executeTakeFirst())?.state === 'delivered');
-  t.equal((await f.repliesBy(cumbria)).length, 5, 'and still five replies');
+  t.equal(await replySends(), 5, 'and still five replies');
 
-  const delivery = (await f.app.inject('/delivery')).json<Delivery>();
+  const { appBudget } = (await f.app.inject('/delivery')).json<Delivery>();
+  // One attempt for the status post (two if its first answer was lost on a slow machine).
+  const status = appBudget.status.used;
+  t.ok(status >= 1 && status <= 2);
   t.same(
-    delivery.appBudget,
-    { limit: 10, windowMs: DAY, used: 6, replies: { share: 0.5, limit: 5, used: 5, remaining: 0 }, status: { used: 1, remaining: 4, guaranteedRemaining: 4 } },
+    appBudget,
+    { limit: 10, windowMs: DAY, used: 5 + status, replies: { share: 0.5, limit: 5, used: 5, remaining: 0 }, status: { used: status, remaining: 5 - status, guaranteedRemaining: 5 - status } },
     'GET /delivery: the reply share, used and left, and what status posts keep',
   );
 });
