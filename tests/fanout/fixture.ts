@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { AppOptions } from '@jcp/api';
-import { londonParts } from '@jcp/domain';
+import { londonParts, type AppBudgetRule } from '@jcp/domain';
 import { createLogger } from '@jcp/log';
 import { createDispatcher, EMULATOR_APP, provisionEmulatorAccounts, type Dispatcher, type DispatcherOptions } from '@jcp/worker';
 import { buildEmulator } from '@jcp/x-emulator';
@@ -26,9 +26,13 @@ export const CARLISLE = 'carlisle-8504';
  * tokens), an X emulator on a real port, the given accounts provisioned on it (tokens
  * stored encrypted), and a dispatcher (not started) that posts to it over HTTP with the
  * real twitter-api-v2 client. The X webhook is configured with the emulator app's secret
- * (X signs with the app's consumer secret), unless `mentions` says otherwise.
+ * (X signs with the app's consumer secret), unless `mentions` says otherwise. `appBudget`
+ * is the app's post budget for both the dispatchers and the API's figures.
  */
-export async function fanoutFixture(t: Teardown, options: { accounts?: readonly string[]; dispatcher?: Partial<DispatcherOptions>; mentions?: AppOptions['mentions'] } = {}) {
+export async function fanoutFixture(
+  t: Teardown,
+  options: { accounts?: readonly string[]; dispatcher?: Partial<DispatcherOptions>; mentions?: AppOptions['mentions']; appBudget?: AppBudgetRule } = {},
+) {
   const dispatchers: Dispatcher[] = [];
   // Registered first, so that it runs before the database closes (teardowns run in order).
   t.teardown(async () => {
@@ -36,7 +40,7 @@ export async function fanoutFixture(t: Teardown, options: { accounts?: readonly 
   });
   const credentialsKey = randomBytes(32);
   const api = await apiFixture(t, {
-    fanout: { credentialsKey, coalesceSeconds: options.dispatcher?.coalesceSeconds ?? 0 },
+    fanout: { credentialsKey, coalesceSeconds: options.dispatcher?.coalesceSeconds ?? 0, ...(options.appBudget ? { appBudget: options.appBudget } : {}) },
     mentions: options.mentions ?? { appSecret: EMULATOR_APP.appSecret },
   });
   const emulator: FastifyInstance = buildEmulator({ consumerKey: EMULATOR_APP.appKey, consumerSecret: EMULATOR_APP.appSecret });
@@ -59,7 +63,7 @@ export async function fanoutFixture(t: Teardown, options: { accounts?: readonly 
       leaseMs: 3_000,
       pollMs: 100,
       userBudget: { limit: 100, windowMs: 15 * 60_000 },
-      appBudget: { limit: 10_000, windowMs: 24 * 60 * 60_000 },
+      appBudget: options.appBudget ?? { limit: 10_000, windowMs: 24 * 60 * 60_000 },
       // No jitter wait in tests: a retry after a fault goes at once.
       random: () => 0,
       ...options.dispatcher,

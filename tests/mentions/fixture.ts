@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import type { AppBudgetRule } from '@jcp/domain';
 import { createLogger, type Logger } from '@jcp/log';
 import { createMentionIngester, EMULATOR_APP, type IngesterOptions, type MentionIngester } from '@jcp/worker';
 import type { Teardown } from '@jcp/testing';
@@ -21,12 +22,12 @@ export function citizen(username = `citizen${String(nextCitizen).slice(-4)}`): C
  * accounts provisioned, a dispatcher factory) and an ingester factory reading the
  * emulator through the real client. Neither is started: tests run cycles themselves.
  */
-export async function mentionsFixture(t: Teardown, options: { accounts?: readonly string[]; ingester?: Partial<IngesterOptions> } = {}) {
+export async function mentionsFixture(t: Teardown, options: { accounts?: readonly string[]; ingester?: Partial<IngesterOptions>; appBudget?: AppBudgetRule } = {}) {
   const ingesters: MentionIngester[] = [];
   t.teardown(async () => {
     for (const i of ingesters) await i.stop();
   });
-  const f = await fanoutFixture(t, options.accounts ? { accounts: options.accounts } : {});
+  const f = await fanoutFixture(t, { ...(options.accounts ? { accounts: options.accounts } : {}), ...(options.appBudget ? { appBudget: options.appBudget } : {}) });
   const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', format: 'json' });
   const newIngester = (overrides: Partial<IngesterOptions> = {}) => {
     const ingester = createMentionIngester({

@@ -44,10 +44,10 @@ void t.test('after the retention, mentions and their replies are deleted and cou
     await ingester.pollNow();
     return id;
   };
-  const answered = await ask('old_question_ann', 'is carlisle jobcentre open today?');
+  const answered = await ask('old_asking_ann', 'is carlisle jobcentre open today?');
   const handled = await ask('old_handled_bob', 'my universal credit payment is late, can you help');
   const open = await ask('old_open_cat', 'my jobseekers allowance has stopped what do i do');
-  const ancient = await ask('ancient_open_dan', 'my PIP assessment letter never came');
+  const ancient = await ask('ancient_dan', 'my PIP assessment letter never came');
   const recent = await ask('recent_eve', 'is carlisle jobcentre open today?');
   const replies = await waitFor('both replies delivered', async () => {
     const rows = await f.database.db.selectFrom('fanout_posts').select(['id', 'text']).where('kind', '=', 'reply').where('state', '=', 'delivered').execute();
@@ -88,7 +88,7 @@ void t.test('after the retention, mentions and their replies are deleted and cou
   t.same(await f.database.db.selectFrom('mention_office_stats').select(['day', 'office_id', 'mentions']).execute(), [{ day: day31, office_id: CARLISLE, mentions: 1 }]);
 
   // Nothing anywhere in the database leads to the people whose mentions were deleted.
-  const gone = ['old_question_ann', 'old_handled_bob', 'ancient_open_dan', answered, handled, ancient, note, replies.find((r) => r.text.includes('old_question_ann'))?.text ?? 'missing'];
+  const gone = ['old_asking_ann', 'old_handled_bob', 'ancient_dan', answered, handled, ancient, note, replies.find((r) => r.text.includes('old_asking_ann'))?.text ?? 'missing'];
   for (const table of ['mentions', 'fanout_posts', 'audit_log', 'mention_stats', 'mention_office_stats', 'mention_opt_outs', 'fanout_sends', 'job_slots']) {
     const { rows } = await sql<{ row: string }>`select t::text as row from ${sql.table(table)} t`.execute(f.database.db);
     for (const value of gone) if (rows.some((r) => r.row.includes(value))) t.fail(`${table} still holds ${value}`);

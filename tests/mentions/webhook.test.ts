@@ -206,12 +206,12 @@ void t.test('public for X even when reads need a token; deliveries never rate li
   t.equal((await f.app.inject({ method: 'GET', url: '/offices' })).statusCode, 401, 'other reads still need a token');
 
   // The CRC budget holds with the app-wide limit off too, and can be set.
-  const unlimited = await buildApp({ database: f.database, migrations, mentions: { appSecret: SECRET, crcRateLimit: { max: 2, windowMs: 60_000 } } });
+  const unlimited = await buildApp({ database: f.database, migrations, mentions: { appSecret: SECRET, crcRateLimit: { max: 2, windowMs: 60_000 } }, privacy: { optOutKey: f.optOutKey } });
   t.teardown(() => unlimited.close());
   const statuses = [];
   for (let i = 0; i < 4; i++) statuses.push((await unlimited.inject({ method: 'GET', url: `${URL}?crc_token=${REAL_TOKEN}` })).statusCode);
   t.same(statuses, [200, 200, 429, 429], 'no app-wide limit: the CRC is still limited');
-  await t.rejects(buildApp({ database: f.database, migrations, mentions: { appSecret: SECRET, crcRateLimit: { max: 0, windowMs: 60_000 } } }), /never unlimited/, 'a CRC without a limit is refused at start');
+  await t.rejects(buildApp({ database: f.database, migrations, mentions: { appSecret: SECRET, crcRateLimit: { max: 0, windowMs: 60_000 } }, privacy: { optOutKey: f.optOutKey } }), /never unlimited/, 'a CRC without a limit is refused at start');
 
   // Without an X app secret the webhook answers 503 problem+json (another app on the same database).
   const unconfigured = await buildApp({ database: f.database, migrations });
@@ -372,7 +372,7 @@ const HOSTILE = 'x URGENT: all jobcentres closed, claim at https://evil.example'
 /** Another app on the fixture's database, with the webhook, whose every log line is kept in `lines`. */
 async function loggedApp(t: Parameters<typeof mentionsFixture>[0], f: Fixture) {
   const lines: string[] = [];
-  const logged = await buildApp({ database: f.database, migrations, mentions: { appSecret: SECRET }, logger: captureLogger(lines) });
+  const logged = await buildApp({ database: f.database, migrations, mentions: { appSecret: SECRET }, privacy: { optOutKey: f.optOutKey }, logger: captureLogger(lines) });
   t.teardown(() => logged.close());
   return { logged, lines };
 }

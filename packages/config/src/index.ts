@@ -45,6 +45,12 @@ export const envSchema = z.object({
   X_USER_POST_WINDOW_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(900_000),
   X_APP_POST_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
   X_APP_POST_WINDOW_MS: z.coerce.number().int().min(1_000).max(7 * 86_400_000).default(86_400_000),
+  /**
+   * The share of the app's post budget replies to citizens may use, 0 to 1: half by default, so
+   * that however many people ask, status posts (the service's first job) always have the other
+   * half; status posts may also use whatever replies leave.
+   */
+  X_REPLY_BUDGET_SHARE: z.coerce.number().min(0).max(1).default(0.5),
   /** Run the fan-out dispatcher in the API process (the standalone worker is `pnpm worker`). */
   FANOUT_ENABLED: bool.default(true),
   /** Changes of one account within this many seconds become one post or thread. */

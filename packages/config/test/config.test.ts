@@ -67,3 +67,11 @@ void t.test('mention retention: 30 days, open inbox items 90; longer than every 
   ];
   for (const [env, message] of refused) t.throws(() => loadConfig(env), message, JSON.stringify(env));
 });
+
+void t.test("replies' share of the app's post budget: half unless told, a fraction from 0 to 1", async (t) => {
+  t.equal(loadConfig({}).X_REPLY_BUDGET_SHARE, 0.5);
+  t.equal(loadConfig({ X_REPLY_BUDGET_SHARE: '0.25' }).X_REPLY_BUDGET_SHARE, 0.25);
+  t.equal(loadConfig({ X_REPLY_BUDGET_SHARE: '0' }).X_REPLY_BUDGET_SHARE, 0, 'no replies at all');
+  t.equal(loadConfig({ X_REPLY_BUDGET_SHARE: '1' }).X_REPLY_BUDGET_SHARE, 1);
+  for (const value of ['-0.1', '1.5', 'half', '50%']) t.throws(() => loadConfig({ X_REPLY_BUDGET_SHARE: value }), ConfigError, value);
+});

@@ -265,6 +265,8 @@ export interface FanoutSendsTable {
   cluster_id: string;
   sent_at: Timestamp;
   post_id: string | null;
+  /** A status post or a reply: replies may use only their share of the app's budget. */
+  kind: Generated<'status' | 'reply'>;
 }
 
 export interface FanoutAnnouncedTable {

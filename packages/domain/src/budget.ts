@@ -60,3 +60,72 @@ export function latestWait(...waits: (Date | null)[]): Date | null {
   for (const wait of waits) if (wait && (!latest || wait.getTime() > latest.getTime())) latest = wait;
   return latest;
 }
+
+/**
+ * The app's post budget, with the share of it replies to citizens may use. X gives an app one
+ * budget for every post of every account (10,000 a day); replies are answers to whoever asks,
+ * so their number is set from outside, and without a ceiling a flood of questions (or someone
+ * asking on purpose) could spend the day's budget and silence the status posts, which are the
+ * service's primary job.
+ */
+export interface AppBudgetRule extends BudgetRule {
+  /** The fraction of `limit` replies may use, 0 to 1 (default {@link DEFAULT_REPLY_BUDGET_SHARE}). */
+  replyShare?: number;
+}
+
+/**
+ * Replies may use half the app's budget by default (X_REPLY_BUDGET_SHARE): 5,000 a day is far
+ * more than the questions of the worst snowy morning (each person gets at most 3 replies an
+ * hour), and the other 5,000 keep about 45 close-and-reopen rounds of every office for status
+ * posts whatever the replies do.
+ */
+export const DEFAULT_REPLY_BUDGET_SHARE = 0.5;
+
+/** How the app's budget stands, split between replies and status posts, in the window ending now. */
+export interface AppBudgetSplit {
+  limit: number;
+  /** Sends of either kind in the window. */
+  used: number;
+  replyShare: number;
+  /** The most replies the window may hold: floor(limit × replyShare). */
+  replyLimit: number;
+  repliesUsed: number;
+  /** Replies that may go now: their share not yet used, and never more than the budget left. */
+  repliesRemaining: number;
+  statusUsed: number;
+  /** Status posts that may go now: everything left, the replies' unused share included. */
+  statusRemaining: number;
+  /** What status posts keep whatever replies do: their own share (limit − replyLimit) not yet used. */
+  statusGuaranteedRemaining: number;
+}
+
+/**
+ * The app's budget split between replies and status posts (pure: the caller counts the sends
+ * of each kind in the window). Replies never take more than their share, so status posts
+ * always have the rest; status posts may use the whole budget, the replies' unused share
+ * included, because posting the news is the service's first job. Throws RangeError for a
+ * share outside 0-1 (and, as every budget, for a limit below 1 or a window below 1 ms).
+ */
+export function splitAppBudget(rule: AppBudgetRule, used: { status: number; replies: number }): AppBudgetSplit {
+  assertRule(rule);
+  const replyShare = rule.replyShare ?? DEFAULT_REPLY_BUDGET_SHARE;
+  if (!Number.isFinite(replyShare) || replyShare < 0 || replyShare > 1) throw new RangeError(`reply share must be between 0 and 1, got ${replyShare}`);
+  const count = (n: number) => (Number.isFinite(n) && n > 0 ? Math.floor(n) : 0);
+  const statusUsed = count(used.status);
+  const repliesUsed = count(used.replies);
+  const total = statusUsed + repliesUsed;
+  const left = Math.max(0, rule.limit - total);
+  // A hair over, so that 100 × 0.29 (28.999…) is 29.
+  const replyLimit = Math.min(rule.limit, Math.floor(rule.limit * replyShare + 1e-9));
+  return {
+    limit: rule.limit,
+    used: total,
+    replyShare,
+    replyLimit,
+    repliesUsed,
+    repliesRemaining: Math.min(left, Math.max(0, replyLimit - repliesUsed)),
+    statusUsed,
+    statusRemaining: left,
+    statusGuaranteedRemaining: Math.max(0, rule.limit - replyLimit - statusUsed),
+  };
+}

@@ -1,10 +1,14 @@
 import t from 'tap';
 import {
   DEFAULT_APP_POST_BUDGET,
+  DEFAULT_REPLY_BUDGET_SHARE,
   DEFAULT_USER_POST_BUDGET,
   budgetUsed,
   budgetWaitUntil,
   latestWait,
+  splitAppBudget,
+  type AppBudgetRule,
+  type AppBudgetSplit,
   type BudgetRule,
 } from '../src/index.js';
 
@@ -142,4 +146,41 @@ void t.test('latestWait is the latest of the waits, null when none', async (t) =
     [[a, new Date(a.getTime())], a],
   ];
   for (const [waits, latest] of cases) t.equal(iso(latestWait(...waits)), iso(latest), JSON.stringify(waits));
+});
+
+void t.test('splitAppBudget: replies never take more than their share; status posts may use the rest and the replies’ unused share', async (t) => {
+  const DAY = 24 * 60 * MIN;
+  const rule = (limit: number, replyShare?: number): AppBudgetRule => ({ limit, windowMs: DAY, ...(replyShare === undefined ? {} : { replyShare }) });
+  type Row = [rule: AppBudgetRule, status: number, replies: number, expected: Partial<AppBudgetSplit>, why: string];
+  const cases: Row[] = [
+    [rule(10), 0, 0, { replyShare: 0.5, replyLimit: 5, repliesRemaining: 5, statusRemaining: 10, statusGuaranteedRemaining: 5, used: 0 }, 'the default: half'],
+    [rule(10), 0, 5, { repliesRemaining: 0, statusRemaining: 5, statusGuaranteedRemaining: 5 }, 'replies at their share: no more replies, status keeps its half'],
+    [rule(10), 0, 7, { repliesRemaining: 0, statusRemaining: 3, statusGuaranteedRemaining: 5 }, 'more replies than the share (a lowered share, or sends before it): none more'],
+    [rule(10), 8, 0, { repliesRemaining: 2, statusRemaining: 2, statusGuaranteedRemaining: 0 }, 'status borrowed 3 of the replies’ share: replies get what is left'],
+    [rule(10), 10, 0, { repliesRemaining: 0, statusRemaining: 0, statusGuaranteedRemaining: 0 }, 'status may use the whole budget'],
+    [rule(10), 3, 5, { repliesRemaining: 0, statusRemaining: 2, statusGuaranteedRemaining: 2, used: 8 }, 'both used'],
+    [rule(10), 12, 3, { repliesRemaining: 0, statusRemaining: 0, statusGuaranteedRemaining: 0, used: 15 }, 'over the limit (a lowered limit): nothing, never negative'],
+    [rule(10, 0), 0, 0, { replyLimit: 0, repliesRemaining: 0, statusRemaining: 10, statusGuaranteedRemaining: 10 }, 'share 0: no replies at all'],
+    [rule(10, 1), 0, 0, { replyLimit: 10, repliesRemaining: 10, statusRemaining: 10, statusGuaranteedRemaining: 0 }, 'share 1: replies may use everything, status has no guarantee'],
+    [rule(10, 1), 4, 6, { repliesRemaining: 0, statusRemaining: 0 }, 'share 1, spent'],
+    [rule(1), 0, 0, { replyLimit: 0, repliesRemaining: 0, statusRemaining: 1, statusGuaranteedRemaining: 1 }, 'a budget of one: it is status’s'],
+    [rule(3), 0, 0, { replyLimit: 1, statusGuaranteedRemaining: 2 }, 'an odd limit: the spare one goes to status'],
+    [rule(100, 0.29), 0, 0, { replyLimit: 29 }, 'no floating-point shortfall'],
+    [rule(10_000), 5_000, 4_999, { repliesRemaining: 1, statusRemaining: 1 }, 'X’s default budget, one left'],
+    [rule(10), -3, Number.NaN, { used: 0, statusUsed: 0, repliesUsed: 0 }, 'nonsense counts count as none'],
+  ];
+  for (const [r, status, replies, expected, why] of cases) t.match(splitAppBudget(r, { status, replies }), expected, why);
+  for (const share of [-0.1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) t.throws(() => splitAppBudget(rule(10, share), { status: 0, replies: 0 }), RangeError, `share ${share}`);
+  t.throws(() => splitAppBudget({ limit: 0, windowMs: DAY }, { status: 0, replies: 0 }), RangeError, 'a limit below 1');
+  t.equal(DEFAULT_REPLY_BUDGET_SHARE, 0.5);
+  // Whatever replies do, status posts keep limit − replyLimit of their own.
+  for (const limit of [1, 2, 3, 10, 101, 1_000]) {
+    for (const share of [0, 0.1, 0.5, 0.9, 1]) {
+      for (let replies = 0; replies <= limit; replies++) {
+        const split = splitAppBudget(rule(limit, share), { status: 0, replies });
+        if (split.repliesRemaining > 0 && replies + 1 > split.replyLimit) t.fail(`limit ${limit} share ${share}: a reply beyond the share`);
+        if (split.statusRemaining < Math.min(limit - replies, limit - split.replyLimit)) t.fail(`limit ${limit} share ${share} replies ${replies}: status short`);
+      }
+    }
+  }
 });

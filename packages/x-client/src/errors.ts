@@ -5,8 +5,14 @@ export type XErrorClass =
   /** rateLimit: X said 429, for this account or (its daily cap spent) for the whole app; X posted nothing. */
   | { kind: 'retry'; notBefore: Date; reason: string; rateLimit?: 'account' | 'app' }
   | { kind: 'already-posted' }
-  /** credentials: X refused the account's credentials (401/403), not the post. */
-  | { kind: 'permanent'; reason: string; credentials?: boolean };
+  /**
+   * credentials: X refused the account's credentials (401), or the app's access or the token's
+   * permissions (a 403 of one of X's client problem types), not the post.
+   * forbidden: any other 403: about the post (a reply to a post deleted, not visible, or in a
+   * conversation whose author restricted replies) or about the account; GET /2/users/me tells
+   * which (see checkCredentials). X posted nothing either way.
+   */
+  | { kind: 'permanent'; reason: string; credentials?: boolean; forbidden?: boolean };
 
 export const BACKOFF_BASE_MS = 1_000;
 export const BACKOFF_CAP_MS = 5 * 60_000;
@@ -26,6 +32,40 @@ export interface ClassifyOptions {
   /** Attempts already made (0 for the first failure); drives the fallback backoff. */
   attempt?: number;
   random?: () => number;
+  /** The text that was posted: never part of a reason, even if X's answer quotes it. */
+  text?: string;
+}
+
+/** X's 403 problem types that are about the app or the token, never about one post. */
+const CLIENT_PROBLEMS = new Set([
+  'https://api.twitter.com/2/problems/client-forbidden',
+  'https://api.twitter.com/2/problems/oauth1-permissions',
+  'https://api.twitter.com/2/problems/unsupported-authentication',
+]);
+
+/** The longest piece of X's own words kept in a reason. */
+export const X_REASON_MAX_LENGTH = 200;
+
+/**
+ * X's own words for a refusal (its problem's `detail`, else `title`, else the first error's
+ * `message`), made safe to keep and show: control and format characters and line breaks become
+ * spaces, @handles are elided (a refusal may name the person replied to), and it is cut to
+ * {@link X_REASON_MAX_LENGTH} characters. Empty when X gave no words, or when they quote the post.
+ */
+export function xRefusalText(data: unknown, text?: string): string {
+  const body = (data ?? {}) as { detail?: unknown; title?: unknown; errors?: { message?: unknown }[] };
+  const first = Array.isArray(body.errors) ? body.errors[0]?.message : undefined;
+  const raw = [body.detail, body.title, first].find((v): v is string => typeof v === 'string' && v.trim() !== '') ?? '';
+  const quoted = text !== undefined && text.trim().length >= 8 && raw.includes(text.trim());
+  if (quoted) return '';
+  const clean = raw
+    .slice(0, 4 * X_REASON_MAX_LENGTH)
+    .replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, ' ')
+    .replace(/@\w+/g, '@…')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const chars = [...clean];
+  return chars.length <= X_REASON_MAX_LENGTH ? clean : `${chars.slice(0, X_REASON_MAX_LENGTH - 1).join('').trimEnd()}…`;
 }
 
 const RETRYABLE_NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREACH', 'ECONNABORTED', 'UND_ERR_SOCKET']);
@@ -70,7 +110,12 @@ export function classifyXError(error: unknown, now: Date | number = Date.now(), 
     if (code === 403 && isDuplicate(error)) return { kind: 'already-posted' };
     if (code >= 500 || code === 408) return backoff(`X server error (HTTP ${code})`);
     if (code === 401) return { kind: 'permanent', reason: 'unauthorized (HTTP 401): credentials rejected or revoked', credentials: true };
-    if (code === 403) return { kind: 'permanent', reason: 'forbidden (HTTP 403)', credentials: true };
+    const words = xRefusalText(error.data, options.text);
+    if (code === 403) {
+      const type = (error.data as { type?: unknown } | undefined)?.type;
+      if (typeof type === 'string' && CLIENT_PROBLEMS.has(type)) return { kind: 'permanent', reason: `forbidden (HTTP 403): the app or token may not post${words ? `: ${words}` : ''}`, credentials: true };
+      return { kind: 'permanent', reason: `forbidden (HTTP 403)${words ? `: ${words}` : ''}`, forbidden: true };
+    }
     return { kind: 'permanent', reason: `request rejected (HTTP ${code})` };
   }
   if (error instanceof ApiRequestError) return backoff('network error: no response from X');

@@ -2,7 +2,7 @@
 import type { AddressInfo } from 'node:net';
 import { buildEmulator } from '@jcp/x-emulator';
 import t from 'tap';
-import { classifyXError, createXClient, findRecentPost, postTweet, redirectPlugin, unescapeXText, XCredentials, type XErrorClass } from '../src/index.js';
+import { checkCredentials, classifyXError, createXClient, findRecentPost, postTweet, redirectPlugin, unescapeXText, XCredentials, type XErrorClass } from '../src/index.js';
 
 interface Test { teardown(fn: () => unknown): void }
 interface Post { id: string; text: string; authorId: string; inReplyToTweetId: string | null }
@@ -64,7 +64,24 @@ void t.test('wrong secret is permanent; duplicate is already-posted', async (t) 
   t.same(await classified(postTweet(client(alpha), 'Closed for snow')), { kind: 'already-posted' });
   t.ok(await postTweet(client(beta), 'Closed for snow'), 'another account may post the same text');
   t.equal((await posts()).length, 2);
-  t.match(await classified(postTweet(client(alpha), 'reply to nothing', '999')), { kind: 'permanent', reason: /400/ });
+  t.match(await classified(postTweet(client(alpha), 'reply to nothing', '999')), { kind: 'permanent', forbidden: true, reason: 'forbidden (HTTP 403): You attempted to reply to a Tweet that is deleted or not visible to you.' });
+});
+
+void t.test('a 403 for the post, or for the credentials: checkCredentials asks GET /2/users/me', async (t) => {
+  const { client, control } = await start(t);
+  const question = await control('POST', '/_control/mentions', { to: 'JCPAlpha', from: { id: '555', username: 'citizen' }, text: '@JCPAlpha open?' });
+  await control('DELETE', `/_control/posts/${question.data.id}`);
+  const verdict = await classified(postTweet(client(alpha), '@citizen yes, open until 5pm', question.data.id));
+  t.match(verdict, { kind: 'permanent', forbidden: true, reason: /^forbidden \(HTTP 403\): You attempted to reply to a Tweet that is deleted or not visible to you\.$/ });
+  t.notOk((verdict as { credentials?: boolean }).credentials, 'not taken for a credentials problem');
+  t.same(await checkCredentials(client(alpha)), { kind: 'accepted' }, 'X still knows the account: the refusal was about the post');
+  t.match(await checkCredentials(client({ ...alpha, accessTokenSecret: 'revoked' })), { kind: 'rejected', reason: /HTTP 401/ });
+  await control('POST', '/_control/faults', { kind: 'status', status: 403, path: '/2/users/me' });
+  t.match(await checkCredentials(client(alpha)), { kind: 'rejected', reason: /HTTP 403/ }, 'users/me refused with 403: the credentials');
+  await control('POST', '/_control/faults', { kind: 'status', status: 503, path: '/2/users/me' });
+  t.match(await checkCredentials(client(alpha)), { kind: 'unknown', reason: /503/ }, 'X could not say');
+  await control('POST', '/_control/faults', { kind: 'status', status: 429, path: '/2/users/me' });
+  t.match(await checkCredentials(client(alpha)), { kind: 'unknown', reason: /429/ });
 });
 
 void t.test('429 → retry not before the reset', async (t) => {

@@ -4,9 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { claimPosts, completePost, completePosts, composeBatch, expireHeldReplies, FANOUT_CHANNEL, pendingAccounts, pruneSends, recordRecoveredXId, type ClaimedPost, type Database, type DeliveryResult } from '@jcp/db';
-import { DEFAULT_MENTION_POLICY, type BudgetRule } from '@jcp/domain';
+import { DEFAULT_MENTION_POLICY, type AppBudgetRule, type BudgetRule } from '@jcp/domain';
 import type { Logger } from '@jcp/log';
-import { classifyXError, createXClient, findRecentPost, openAccountTokens, postTweet } from '@jcp/x-client';
+import { backoffDelay, checkCredentials, classifyXError, createXClient, findRecentPost, openAccountTokens, postTweet, type CredentialsCheck } from '@jcp/x-client';
 import type { TwitterApi } from 'twitter-api-v2';
 
 export interface DispatcherOptions {
@@ -28,7 +28,8 @@ export interface DispatcherOptions {
   /** A reply whose question is older than this is not sent (default: the mention policy's, an hour; MENTION_MAX_AGE_SECONDS). */
   replyMaxAgeSeconds?: number;
   userBudget: BudgetRule;
-  appBudget: BudgetRule;
+  /** The app's budget, and the share of it replies may use (default half). */
+  appBudget: AppBudgetRule;
   random?: () => number;
 }
 
@@ -43,6 +44,15 @@ export interface Dispatcher {
 
 const FAILURE_PAUSE_MS = 1_000;
 
+/**
+ * After X accepted an account's credentials (GET /2/users/me), a 403 on a reply within this long
+ * is taken as about the reply without asking again: a burst of refused replies (questions
+ * deleted on purpose) costs one users/me a minute, not one each (X allows 75 per 15 minutes).
+ * A status post always asks. X answers a revoked token with 401, which pauses the account
+ * whatever this says.
+ */
+const CREDENTIALS_TRUSTED_MS = 60_000;
+
 export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const { database, x } = options;
   const db = database.db;
@@ -50,6 +60,8 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const inFlight = new Set<Promise<void>>();
   const clients = new Map<string, TwitterApi>();
+  /** Each account's latest question to X about its credentials (keyed like clients): when, and the answer. */
+  const credentialChecks = new Map<string, { at: number; check: Promise<CredentialsCheck> }>();
   let running = false;
   let loop: Promise<void> | null = null;
   let unlisten: (() => Promise<void>) | null = null;
@@ -106,7 +118,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       const { id } = await postTweet(client, post.text, replyTo);
       return { kind: 'delivered', outcome: 'posted', xPostId: id };
     } catch (error) {
-      const verdict = classifyXError(error, Date.now(), { attempt: post.attempts - 1, ...(options.random ? { random: options.random } : {}) });
+      const verdict = classifyXError(error, Date.now(), { attempt: post.attempts - 1, text: post.text, ...(options.random ? { random: options.random } : {}) });
       if (verdict.kind === 'already-posted') {
         // An earlier attempt got through but its answer was lost: find the post it made,
         // so that the thread's next part can reply to it.
@@ -121,8 +133,39 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         return { kind: 'retry', notBefore: verdict.notBefore, reason: verdict.reason, rateLimited: verdict.rateLimit !== undefined, appLimited: verdict.rateLimit === 'app' };
       }
       if (verdict.credentials) return { kind: 'credentials-rejected', reason: verdict.reason };
+      if (verdict.forbidden) return forbidden(client, post, verdict.reason, claimedAt);
       return { kind: 'failed', reason: verdict.reason };
     }
+  }
+
+  /**
+   * A 403 other than a duplicate: about this post (a reply to a post deleted or not visible, or
+   * in a conversation whose author restricted replies; a thread's next part after its previous
+   * part was deleted) or about the account. X is asked whether it still accepts the account's
+   * credentials (GET /2/users/me): only if it refuses them is the account paused; if it accepts
+   * them the post alone fails, with X's reason, and the queue moves on. If X cannot say, or the
+   * lease is too far gone to ask, the post is tried again later (X posted nothing).
+   */
+  async function forbidden(client: TwitterApi, post: ClaimedPost, reason: string, claimedAt: number): Promise<DeliveryResult> {
+    const key = post.credentials ?? '';
+    const later = (why: string): DeliveryResult => ({ kind: 'retry', notBefore: new Date(Date.now() + backoffDelay(post.attempts - 1, options.random)), reason: `${reason}; ${why}`, rateLimited: false, refused: true });
+    let asked = credentialChecks.get(key);
+    // Replies refused together share one question (asked, or being asked, within the minute).
+    if (post.kind === 'status' || !asked || Date.now() - asked.at > CREDENTIALS_TRUSTED_MS) {
+      // Only while most of the lease is left: the outcome must be recorded before it ends.
+      if (Date.now() - claimedAt >= options.leaseMs / 2) return later('no time left to ask X whether the credentials are still good');
+      const entry = { at: Date.now(), check: checkCredentials(client) };
+      asked = entry;
+      credentialChecks.set(key, entry);
+      // Only an acceptance is worth remembering.
+      void entry.check.then((c) => {
+        if (c.kind !== 'accepted' && credentialChecks.get(key) === entry) credentialChecks.delete(key);
+      });
+    }
+    const check = await asked.check;
+    if (check.kind === 'rejected') return { kind: 'credentials-rejected', reason: `${reason}; ${check.reason}` };
+    if (check.kind === 'unknown') return later(check.reason);
+    return { kind: 'failed', reason: `X refused this post: ${reason}` };
   }
 
   async function deliver(post: ClaimedPost, claimedAt: number): Promise<void> {

@@ -5,7 +5,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Config } from '@jcp/config';
 import { appendAudit, type Database, type MentionRetention } from '@jcp/db';
-import type { BudgetRule, MentionPolicy } from '@jcp/domain';
+import type { AppBudgetRule, BudgetRule, MentionPolicy } from '@jcp/domain';
 import type { Logger } from '@jcp/log';
 import type { FastifyInstance } from 'fastify';
 import { buildEmulator } from '@jcp/x-emulator';
@@ -119,11 +119,11 @@ export function ingesterFromConfig(
   });
 }
 
-/** The per-account and per-app budgets for POST /2/tweets, as configured. */
-export function postBudgets(config: Config): { userBudget: BudgetRule; appBudget: BudgetRule } {
+/** The per-account and per-app budgets for POST /2/tweets, as configured, with replies' share of the app's. */
+export function postBudgets(config: Config): { userBudget: BudgetRule; appBudget: AppBudgetRule } {
   return {
     userBudget: { limit: config.X_USER_POST_LIMIT, windowMs: config.X_USER_POST_WINDOW_MS },
-    appBudget: { limit: config.X_APP_POST_LIMIT, windowMs: config.X_APP_POST_WINDOW_MS },
+    appBudget: { limit: config.X_APP_POST_LIMIT, windowMs: config.X_APP_POST_WINDOW_MS, replyShare: config.X_REPLY_BUDGET_SHARE },
   };
 }
 

@@ -42,13 +42,24 @@ export interface Tweet {
   inReplyToTweetId?: string; inReplyToUserId?: string; conversationId: string; mentions: string[]; source: 'api' | 'control';
   /** A retweet or a quote of another post. */
   referenced?: { type: 'retweeted' | 'quoted'; id: string };
+  /** Who may reply in the conversation this post starts (X's reply_settings; absent: everyone). */
+  replySettings?: ReplySettings;
 }
+/** X's reply_settings: who may reply in a conversation. The emulator follows no one, so `following` admits the mentioned only. */
+export const REPLY_SETTINGS = ['everyone', 'mentionedUsers', 'following'] as const;
+export type ReplySettings = (typeof REPLY_SETTINGS)[number];
 export type FaultKind = 'status' | 'delay' | 'drop' | 'lostAnswer';
 /** `skip`: let this many matching requests through first (a fault on the second page of a read). */
 export interface Fault { kind: FaultKind; method?: string; path?: string; account?: string; remaining: number; skip?: number; status?: number; body?: unknown; delayMs?: number }
 
 const unauthorized = { title: 'Unauthorized', type: 'about:blank', status: 401, detail: 'Unauthorized' };
 const duplicate = { detail: 'You are not allowed to create a Tweet with duplicate content.', type: 'about:blank', title: 'Forbidden', status: 403 };
+// X's answers to a reply it will not take, word for word (as application/problem+json).
+const replyToInvisible = { detail: 'You attempted to reply to a Tweet that is deleted or not visible to you.', type: 'about:blank', title: 'Forbidden', status: 403 };
+const replyRestricted = {
+  detail: 'Reply to this conversation is not allowed because you have not been mentioned or otherwise engaged by the author of the post you are replying to.',
+  type: 'about:blank', title: 'Forbidden', status: 403,
+};
 const rateLimited = { errors: [{ code: 88, message: 'Rate limit exceeded' }] };
 const TWITTER_EPOCH = 1288834974657n;
 
@@ -78,6 +89,8 @@ export function buildEmulator(options: EmulatorOptions): FastifyInstance {
   // In id order (ids only grow), with indexes so that a long run (benchmarks) stays fast.
   let tweets: Tweet[] = [];
   let byId = new Map<string, Tweet>();
+  // Deleted posts: gone from every read, but their conversations keep their reply settings.
+  let deleted = new Map<string, Tweet>();
   let texts = new Set<string>();
   const textKey = (authorId: string, text: string) => `${authorId}\u0000${text.trim()}`;
   let noncesPrunedAt = 0;
@@ -216,6 +229,7 @@ export function buildEmulator(options: EmulatorOptions): FastifyInstance {
       ? { referenced_tweets: [...(t.inReplyToTweetId ? [{ type: 'replied_to', id: t.inReplyToTweetId }] : []), ...(t.referenced ? [t.referenced] : [])] }
       : {}),
     ...(fields.has('entities') && t.mentions.length > 0 ? { entities: { mentions: mentionEntities(t) } } : {}),
+    ...(fields.has('reply_settings') ? { reply_settings: t.replySettings ?? 'everyone' } : {}),
   });
   /** X's mention entities: where each @handle is in the text (a mention not in the text, as X adds for a reply, first). */
   function mentionEntities(t: Tweet) {
@@ -286,6 +300,21 @@ export function buildEmulator(options: EmulatorOptions): FastifyInstance {
     };
   }
 
+  /**
+   * Whether `account` may reply in the conversation of `parent`: its starter's reply settings
+   * allow everyone, or the account started it, is mentioned in its first post, or was engaged by
+   * its author since (mentioned in, or replied to by, one of the author's posts in it).
+   */
+  function mayReply(account: Account, parent: Tweet): boolean {
+    const root = byId.get(parent.conversationId) ?? deleted.get(parent.conversationId) ?? parent;
+    const settings = root.replySettings ?? 'everyone';
+    if (settings === 'everyone' || root.authorId === account.id) return true;
+    const handle = account.username.toLowerCase();
+    if (root.mentions.includes(handle)) return true;
+    return tweets.some((t) => t.conversationId === root.id && t.authorId === root.authorId && (t.mentions.includes(handle) || t.inReplyToUserId === account.id));
+  }
+  const problem = (reply: FastifyReply, body: { status: number }) => reply.code(body.status).type('application/problem+json').send(body);
+
   app.post<{ Body: { text?: unknown; reply?: { in_reply_to_tweet_id?: unknown } } }>('/2/tweets', async (request, reply) => {
     const account = request.xAccount!;
     const body = request.body ?? {};
@@ -293,8 +322,14 @@ export function buildEmulator(options: EmulatorOptions): FastifyInstance {
       return reply.code(400).send(invalid('The `text` field must be a non-empty string of at most 280 characters'));
     }
     const replyTo = body.reply?.in_reply_to_tweet_id;
-    if (replyTo !== undefined && (!isId(replyTo) || !byId.has(replyTo))) {
-      return reply.code(400).send(invalid(`The \`in_reply_to_tweet_id\` [${JSON.stringify(replyTo)}] does not exist or is not visible`));
+    if (replyTo !== undefined && !isId(replyTo)) {
+      return reply.code(400).send(invalid(`The \`in_reply_to_tweet_id\` [${JSON.stringify(replyTo)}] does not match ^[0-9]{1,19}$`));
+    }
+    if (replyTo !== undefined) {
+      // As X: a post deleted, never made or not visible is one answer (X does not say which).
+      const parent = byId.get(replyTo);
+      if (!parent) return problem(reply, replyToInvisible);
+      if (!mayReply(account, parent)) return problem(reply, replyRestricted);
     }
     const text = body.text.normalize('NFC');
     if (texts.has(textKey(account.id, text))) return reply.code(403).send(duplicate);
@@ -368,8 +403,9 @@ export function buildEmulator(options: EmulatorOptions): FastifyInstance {
 
   type MentionBody = {
     to?: string; from?: { id?: string; username?: string; name?: string }; text?: string; created_at?: string;
-    in_reply_to_tweet_id?: string; retweet_of?: string; quote_of?: string;
+    in_reply_to_tweet_id?: string; retweet_of?: string; quote_of?: string; reply_settings?: string;
   };
+  const isReplySettings = (v: unknown): v is ReplySettings => typeof v === 'string' && (REPLY_SETTINGS as readonly string[]).includes(v);
   app.post<{ Body: MentionBody }>('/_control/mentions', async (request, reply) => {
     const b = request.body ?? {};
     const to = findAccount(b.to);
@@ -378,6 +414,7 @@ export function buildEmulator(options: EmulatorOptions): FastifyInstance {
       return reply.code(400).send({ error: 'from {id (numeric string), username} and text are required' });
     }
     if (b.created_at !== undefined && Number.isNaN(Date.parse(b.created_at))) return reply.code(400).send({ error: 'created_at must be an ISO date' });
+    if (b.reply_settings !== undefined && !isReplySettings(b.reply_settings)) return reply.code(400).send({ error: `reply_settings must be one of ${REPLY_SETTINGS.join(', ')}` });
     for (const ref of [b.in_reply_to_tweet_id, b.retweet_of, b.quote_of]) {
       if (ref !== undefined && !byId.has(ref)) return reply.code(400).send({ error: `no post ${String(ref)}` });
     }
@@ -386,8 +423,33 @@ export function buildEmulator(options: EmulatorOptions): FastifyInstance {
       text: b.text, authorId: b.from.id, authorUsername: b.from.username, authorName: b.from.name ?? b.from.username, source: 'control',
       mentions: [to.username.toLowerCase()], ...(b.created_at ? { createdAt: new Date(b.created_at).toISOString() } : {}),
       ...(b.in_reply_to_tweet_id ? { inReplyToTweetId: b.in_reply_to_tweet_id } : {}), ...(referenced ? { referenced } : {}),
+      ...(b.reply_settings ? { replySettings: b.reply_settings } : {}),
     });
     return reply.code(201).send({ data: { id: tweet.id, text: tweet.text, author_id: tweet.authorId, created_at: tweet.createdAt, edit_history_tweet_ids: [tweet.id] } });
+  });
+
+  // A post deleted by its author (a citizen's question, or an account's own post): gone from
+  // every read; a reply to it is refused as X refuses one; its text may be posted again.
+  app.delete<{ Params: { id: string } }>('/_control/posts/:id', async (request, reply) => {
+    const tweet = byId.get(request.params.id);
+    if (!tweet) return reply.code(404).send({ error: `no post ${request.params.id}` });
+    tweets.splice(tweets.indexOf(tweet), 1);
+    byId.delete(tweet.id);
+    deleted.set(tweet.id, tweet);
+    if (tweet.source === 'api' && !tweets.some((t) => t.source === 'api' && t.authorId === tweet.authorId && t.text.trim() === tweet.text.trim())) texts.delete(textKey(tweet.authorId, tweet.text));
+    return { data: { deleted: true } };
+  });
+
+  // Who may reply in a conversation, as its author can change it on X after posting: `id` is
+  // any post of the conversation; the setting is its first post's.
+  app.put<{ Params: { id: string }; Body: { reply_settings?: unknown } }>('/_control/conversations/:id/reply_settings', async (request, reply) => {
+    const post = byId.get(request.params.id);
+    if (!post) return reply.code(404).send({ error: `no post ${request.params.id}` });
+    const settings = request.body?.reply_settings;
+    if (!isReplySettings(settings)) return reply.code(400).send({ error: `reply_settings must be one of ${REPLY_SETTINGS.join(', ')}` });
+    const root = byId.get(post.conversationId) ?? deleted.get(post.conversationId) ?? post;
+    root.replySettings = settings;
+    return { conversationId: root.id, reply_settings: settings };
   });
 
   app.post<{ Body: Partial<Fault> & { count?: number } }>('/_control/faults', async (request, reply) => {
@@ -422,7 +484,7 @@ export function buildEmulator(options: EmulatorOptions): FastifyInstance {
 
   app.post('/_control/reset', async () => {
     accounts.clear(); byToken.clear(); nonces.clear();
-    tweets = []; byId = new Map(); texts = new Set(); faults = []; counters = new Map();
+    tweets = []; byId = new Map(); deleted = new Map(); texts = new Set(); faults = []; counters = new Map();
     limits = { ...defaultRateLimits, ...options.rateLimits };
     return { status: 'reset' };
   });

@@ -140,7 +140,9 @@ void t.test('me, reply, mentions with since_id and pagination, search with OR-ed
   const posts = (await control('GET', '/_control/posts?account=JCPAlpha')).body.posts;
   t.match(posts, [{ id: reply.data.id, inReplyToTweetId: injected[6] }]);
   const missing = await failure(client(alpha).reply('to nothing', '999'));
-  t.equal((missing as ApiResponseError).code, 400);
+  t.equal((missing as ApiResponseError).code, 403, 'a post that does not exist is, to X, deleted or not visible');
+  t.same((missing as ApiResponseError).data, { detail: 'You attempted to reply to a Tweet that is deleted or not visible to you.', type: 'about:blank', title: 'Forbidden', status: 403 });
+  t.equal(((await failure(client(alpha).reply('to nonsense', 'abc'))) as ApiResponseError).code, 400, 'a malformed id is an invalid request');
 
   const crossPost = await client(beta).tweet('Hello @JCPAlpha from Beta');
   const alphaMentions = await client(alpha).userMentionTimeline(alpha.id, { since_id: injected[6]! });
@@ -363,4 +365,57 @@ void t.test('control mentions: replies, retweets and quotes; search -is:retweet;
   await control('POST', '/_control/accounts', { id: '1003', username: 'abcdefghijklmno', accessToken: '1003-token', accessTokenSecret: 's' });
   await control('POST', '/_control/mentions', { to: 'JCPAlpha', from: citizen, text: '@JCPAlpha and @abcdefghijklmnop' });
   t.equal((await client(beta).search('@abcdefghijklmno')).tweets.length, 0);
+});
+
+void t.test('a reply to a deleted post, and in a conversation whose author restricted replies, is refused exactly as X refuses it', async (t) => {
+  const { client, control, origin } = await start(t);
+  const question = (await control('POST', '/_control/mentions', { to: 'JCPAlpha', from: citizen, text: '@JCPAlpha is Leeds open?' })).body.data.id;
+  t.same((await control('DELETE', `/_control/posts/${question}`)).body, { data: { deleted: true } }, 'the citizen deletes the question');
+  t.equal((await control('DELETE', `/_control/posts/${question}`)).status, 404, 'once');
+  const refused = (await failure(client(alpha).reply('@citizen Leeds is open.', question))) as ApiResponseError;
+  t.equal(refused.code, 403);
+  t.same(refused.data, { detail: 'You attempted to reply to a Tweet that is deleted or not visible to you.', type: 'about:blank', title: 'Forbidden', status: 403 });
+  t.match(refused.headers['content-type'], /^application\/problem\+json/, 'a problem document, as X sends it');
+  t.match(refused.headers, { 'x-rate-limit-limit': '100', 'x-rate-limit-remaining': '99', 'x-app-limit-24hour-remaining': '9999' }, 'the refused attempt counts against the limits');
+  t.equal((await client(alpha).userMentionTimeline(alpha.id)).tweets.length, 0, 'gone from the mentions');
+  t.equal((await client(alpha).search('@JCPAlpha')).tweets.length, 0, 'and from search');
+  t.equal((await client(alpha).me()).data.id, alpha.id, 'the account itself is fine');
+
+  // An account's own post deleted: gone from its timeline, and its text may be posted again.
+  const own = (await client(alpha).tweet('Leeds is closed')).data.id;
+  await control('DELETE', `/_control/posts/${own}`);
+  t.same((await control('GET', '/_control/posts?account=JCPAlpha')).body.posts, [], 'not listed');
+  t.ok((await client(alpha).tweet('Leeds is closed')).data.id, 'not a duplicate any more');
+  t.equal(((await failure(client(alpha).reply('2/2 and Bradford', own))) as ApiResponseError).code, 403, 'a thread cannot go on from a deleted part');
+
+  // Someone starts a conversation open only to those mentioned; another person asks in it.
+  const other = { id: '777', username: 'someone' };
+  const root = (await control('POST', '/_control/mentions', { to: 'JCPBeta', from: other, text: '@JCPBeta @citizen snow everywhere', reply_settings: 'mentionedUsers' })).body.data.id;
+  const asked = (await control('POST', '/_control/mentions', { to: 'JCPAlpha', from: citizen, text: '@JCPAlpha is Leeds open?', in_reply_to_tweet_id: root })).body.data.id;
+  const restricted = (await failure(client(alpha).reply('@citizen Leeds is open.', asked))) as ApiResponseError;
+  t.equal(restricted.code, 403);
+  t.same(restricted.data, {
+    detail: 'Reply to this conversation is not allowed because you have not been mentioned or otherwise engaged by the author of the post you are replying to.',
+    type: 'about:blank', title: 'Forbidden', status: 403,
+  });
+  t.match(restricted.headers['content-type'], /^application\/problem\+json/);
+  t.ok((await client(beta).reply('@someone thanks', asked)).data.id, 'an account mentioned by the conversation’s author may reply');
+  const fields = { 'tweet.fields': ['reply_settings'] as 'reply_settings'[] };
+  t.match((await client(beta).search('@JCPBeta', fields)).tweets.find((p) => p.id === root), { reply_settings: 'mentionedUsers' }, 'reads show the setting');
+
+  // The author changes who may reply (any post of the conversation names it).
+  const put = async (id: string, body: unknown) => {
+    const res = await fetch(`${origin}/_control/conversations/${id}/reply_settings`, { method: 'PUT', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+  t.same(await put(asked, { reply_settings: 'everyone' }), { status: 200, body: { conversationId: root, reply_settings: 'everyone' } });
+  t.ok((await client(alpha).reply('@citizen Leeds is open.', asked)).data.id, 'open again');
+  t.equal((await put(asked, { reply_settings: 'following' })).status, 200);
+  t.equal(((await failure(client(alpha).reply('@citizen Leeds is open!', asked))) as ApiResponseError).code, 403, 'following: the emulator follows no one');
+  // Engaged by the author: the conversation's author replies to the account.
+  await control('POST', '/_control/mentions', { to: 'JCPAlpha', from: other, text: '@JCPAlpha do you know?', in_reply_to_tweet_id: root });
+  t.ok((await client(alpha).reply('@citizen Leeds is open, yes.', asked)).data.id, 'mentioned by the author since: may reply');
+  t.equal((await put('999', { reply_settings: 'everyone' })).status, 404);
+  t.equal((await put(root, { reply_settings: 'nobody' })).status, 400);
+  t.equal((await control('POST', '/_control/mentions', { to: 'JCPAlpha', from: citizen, text: '@JCPAlpha x', reply_settings: 'nobody' })).status, 400);
 });

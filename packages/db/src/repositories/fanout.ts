@@ -6,7 +6,9 @@ import {
   inPostingWindow,
   REGULAR_ANNOUNCEMENT,
   sameAnnouncement,
+  splitAppBudget,
   type Announcement,
+  type AppBudgetRule,
   type BudgetRule,
   type Language,
   type OfficeChange,
@@ -298,7 +300,8 @@ export interface ClaimOptions {
   leaseMs: number;
   limit: number;
   userBudget: BudgetRule;
-  appBudget: BudgetRule;
+  /** The app's budget, and the share of it replies may use (splitAppBudget). */
+  appBudget: AppBudgetRule;
   /** As for composing (default {@link DEFAULT_RECOMPOSE_AFTER_SECONDS}). */
   recomposeAfterSeconds?: number;
 }
@@ -333,24 +336,29 @@ export interface ClaimResult {
  * Leases the next post of up to `limit` accounts: each account's lowest queued post
  * (so a reopening never overtakes its closure, and a thread's parts go in order), only
  * where the account is not paused or blocked by a 429, its per-user budget has room and
- * the app's budget has room. Each claim is recorded as a send for the budgets. Claims
- * are serialised by an advisory lock, so that budgets count exactly across workers.
+ * the app's budget has room: replies only within their share of it (splitAppBudget), status
+ * posts within all of it. Each claim is recorded as a send, of its kind, for the budgets.
+ * Claims are serialised by an advisory lock, so that budgets count exactly across workers.
  */
 export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise<ClaimResult> {
   const none: ClaimResult = { posts: [], budgetRoomAt: null, now: null };
   return db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(${FANOUT_CLAIM_LOCK_KEY})`.execute(trx);
-    // The switches, the clock and the app's budget used, in one round trip (claims are serialised).
-    const { rows } = await sql<{ paused: boolean | null; app_blocked_until: Date | null; now: Date; app_used: string }>`
-      select c.paused, c.app_blocked_until, clock_timestamp() as now,
-        (select count(*) from fanout_sends where sent_at > clock_timestamp() - make_interval(secs => ${options.appBudget.windowMs / 1000})) as app_used
-      from (select 1) as one left join fanout_control c on true`.execute(trx);
+    // The switches, the clock and the app's budget used by kind, in one round trip (claims are serialised).
+    const { rows } = await sql<{ paused: boolean | null; app_blocked_until: Date | null; now: Date; status_used: string; replies_used: string }>`
+      select c.paused, c.app_blocked_until, clock_timestamp() as now, used.status_used, used.replies_used
+      from (select 1) as one left join fanout_control c on true,
+        lateral (select count(*) filter (where kind = 'status') as status_used, count(*) filter (where kind = 'reply') as replies_used
+          from fanout_sends where sent_at > clock_timestamp() - make_interval(secs => ${options.appBudget.windowMs / 1000})) as used`.execute(trx);
     const control = rows[0]!;
     if (control.paused) return none;
     const now = new Date(control.now);
     if (control.app_blocked_until && control.app_blocked_until > now) return none;
-    const room = Math.min(options.limit, options.appBudget.limit - Number(control.app_used));
+    const app = splitAppBudget(options.appBudget, { status: Number(control.status_used), replies: Number(control.replies_used) });
+    const room = Math.min(options.limit, app.statusRemaining);
     if (room <= 0) return none;
+    // Replies beyond their share are not even looked at (nor locked).
+    const replyRoom = Math.min(room, app.repliesRemaining);
 
     const heads = await trx
       .selectFrom('fanout_posts as p')
@@ -381,10 +389,10 @@ export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise
               select r.id from fanout_posts r
               where r.cluster_id = rc.id and r.state = 'queued' and r.kind = 'reply' and r.not_before <= ${now}
                 and (r.lease_expires_at is null or r.lease_expires_at <= ${now})
-              order by r.id limit ${options.limit}) as r
-            where not rc.paused and rc.credentials_encrypted is not null
+              order by r.id limit ${replyRoom}) as r
+            where ${replyRoom > 0} and not rc.paused and rc.credentials_encrypted is not null
               and (ra.blocked_until is null or ra.blocked_until <= ${now})
-          ) as ranked order by rank, id limit ${options.limit * 2}))`,
+          ) as ranked order by rank, id limit ${replyRoom * 2}))`,
       )
       // Again outside the subquery: a row completed by another worker since this statement's
       // snapshot is re-checked against its new version once locked, and must not pass.
@@ -450,7 +458,11 @@ export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise
       if (supersedable(batch, Boolean(h.has_pending), now, options.recomposeAfterSeconds ?? DEFAULT_RECOMPOSE_AFTER_SECONDS)) return false;
       return take(h.cluster_id, userBudget);
     });
-    const chosen = claimable.slice(0, room);
+    // Within the app's budget: every kind within what is left, replies within their share too.
+    let replies = 0;
+    const chosen = claimable
+      .filter((h) => h.kind !== 'reply' || replies++ < replyRoom)
+      .slice(0, room);
     const budgetRoomAt = waits.filter((w): w is Date => w !== null).reduce<Date | null>((min, w) => (min === null || w < min ? w : min), null);
     if (chosen.length === 0) return { posts: [], budgetRoomAt, now };
 
@@ -463,8 +475,8 @@ export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise
         update fanout_posts set lease_owner = ${options.workerId}, lease_expires_at = ${new Date(now.getTime() + options.leaseMs)},
           attempts = attempts + 1, first_attempt_at = coalesce(first_attempt_at, ${now})
         where id = any(${chosen.map((h) => h.id)}::bigint[]) and state = 'queued'
-        returning id, cluster_id),
-      sends as (insert into fanout_sends (cluster_id, sent_at, post_id) select cluster_id, ${now}::timestamptz, id from leased),
+        returning id, cluster_id, kind),
+      sends as (insert into fanout_sends (cluster_id, sent_at, post_id, kind) select cluster_id, ${now}::timestamptz, id, kind from leased),
       -- Not an upsert's "do update ... where": that locks the row before it tests the condition.
       -- The update below sees only rows that existed before this statement, and skips, without
       -- waiting, a row whose last attempt is recent.
@@ -491,8 +503,11 @@ export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise
 
 export type DeliveryResult =
   | { kind: 'delivered'; outcome: PostOutcome; xPostId: string | null }
-  /** rateLimited: X said 429 for the account; appLimited: the app's daily cap is spent (every account waits). */
-  | { kind: 'retry'; notBefore: Date; reason: string; rateLimited: boolean; appLimited?: boolean }
+  /**
+   * rateLimited: X said 429 for the account; appLimited: the app's daily cap is spent (every account waits);
+   * refused: X answered and posted nothing (a 403 not yet understood), so the post is not maybe on X.
+   */
+  | { kind: 'retry'; notBefore: Date; reason: string; rateLimited: boolean; appLimited?: boolean; refused?: boolean }
   /** X refused the account's credentials: the account is paused and the post waits for it. */
   | { kind: 'credentials-rejected'; reason: string }
   | { kind: 'failed'; reason: string };
@@ -625,11 +640,11 @@ async function completeUndelivered(trx: Transaction<DB>, now: Date, post: Pick<C
   if (outcome.kind === 'retry') {
     // An app-wide block is kept on fanout_control (one place to see and lift it), not on each post.
     const notBefore = outcome.appLimited ? now : outcome.notBefore;
-    updated = await mine.set({ ...base, ...(outcome.rateLimited ? {} : mayHavePosted), not_before: notBefore, last_error: outcome.reason }).executeTakeFirst();
+    updated = await mine.set({ ...base, ...(outcome.rateLimited || outcome.refused ? {} : mayHavePosted), not_before: notBefore, last_error: outcome.reason }).executeTakeFirst();
   } else if (outcome.kind === 'credentials-rejected') {
     updated = await mine.set({ ...base, not_before: now, last_error: outcome.reason }).executeTakeFirst();
   } else {
-    updated = await mine.set({ ...base, ...(result.kind === 'failed' ? {} : mayHavePosted), state: 'failed', last_error: outcome.reason }).executeTakeFirst();
+    updated = await mine.set({ ...base, ...(result.kind === 'failed' || (result.kind === 'retry' && result.refused) ? {} : mayHavePosted), state: 'failed', last_error: outcome.reason }).executeTakeFirst();
   }
   if (Number(updated.numUpdatedRows) === 0) return { recorded: false, batchDone: false };
   await trx

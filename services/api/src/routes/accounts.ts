@@ -21,7 +21,7 @@ import {
   type DeliveryHealth,
   type PostView,
 } from '@jcp/db';
-import { DEFAULT_APP_POST_BUDGET, DEFAULT_USER_POST_BUDGET, isPostableLink, isXUsername, X_USERNAME_PATTERN, type BudgetRule } from '@jcp/domain';
+import { DEFAULT_APP_POST_BUDGET, DEFAULT_USER_POST_BUDGET, isPostableLink, isXUsername, X_USERNAME_PATTERN, type AppBudgetRule, type BudgetRule } from '@jcp/domain';
 import { sealAccountTokens } from '@jcp/x-client';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -46,8 +46,8 @@ export interface FanoutApiOptions {
   verifyAccount?: (tokens: AccountTokensInput) => Promise<{ id: string; username: string }>;
   /** Default: X's 100 posts per 15 minutes per user. */
   userBudget?: BudgetRule;
-  /** Default: X's 10,000 posts per 24 hours per app. */
-  appBudget?: BudgetRule;
+  /** Default: X's 10,000 posts per 24 hours per app, half of it for replies. */
+  appBudget?: AppBudgetRule;
   /** FANOUT_COALESCE_SECONDS, to say when gathered changes will go (default 60). */
   coalesceSeconds?: number;
 }
@@ -136,6 +136,25 @@ const emptyBody = z.object({}).strict().nullish().describe('No body, or an empty
 
 const instant = z.iso.datetime().nullable();
 const budgetSchema = z.object({ limit: z.number().int(), windowMs: z.number().int(), used: z.number().int().describe('Posts sent in the window ending now') });
+const appBudgetSchema = budgetSchema
+  .extend({
+    replies: z
+      .object({
+        share: z.number().min(0).max(1).describe('The fraction of the budget replies may use (X_REPLY_BUDGET_SHARE)'),
+        limit: z.number().int().describe('The most replies the window may hold'),
+        used: z.number().int(),
+        remaining: z.number().int().describe('Replies that may go now'),
+      })
+      .describe('Replies to citizens: never more than their share, so that status posts always have the rest'),
+    status: z
+      .object({
+        used: z.number().int(),
+        remaining: z.number().int().describe('Status posts that may go now: everything left, the replies’ unused share included'),
+        guaranteedRemaining: z.number().int().describe('Status posts left whatever replies do: their own share not yet used'),
+      })
+      .describe('Status posts: they may use the whole budget'),
+  })
+  .describe("The app's post budget (X: 10,000 a day), split between replies and status posts");
 
 // Each resource has a public shape (what anybody may see, listed field by field, so that a
 // field added later is private until somebody decides otherwise) and the privileged shape
@@ -250,7 +269,7 @@ const deliverySchema = z
     pausedReason: z.string().nullable().describe('Why delivery is paused. Managers and admins only; absent for everybody else'),
     pausedAt: instant,
     appBlockedUntil: instant.describe('X said 429 for the app: nothing is sent before this'),
-    appBudget: budgetSchema,
+    appBudget: appBudgetSchema,
     queuedPosts: z.number().int(),
     oldestQueuedAt: instant,
     pendingChanges: z.number().int(),
