@@ -36,7 +36,7 @@ export async function fanoutFixture(t: Teardown, options: { accounts?: readonly 
   });
   const credentialsKey = randomBytes(32);
   const api = await apiFixture(t, {
-    fanout: { credentialsKey, coalesceSeconds: options.dispatcher?.coalesceSeconds ?? 0 },
+    fanout: { credentialsKey, xTarget: { kind: 'emulator' }, coalesceSeconds: options.dispatcher?.coalesceSeconds ?? 0 },
     mentions: options.mentions ?? { appSecret: EMULATOR_APP.appSecret },
   });
   const emulator: FastifyInstance = buildEmulator({ consumerKey: EMULATOR_APP.appKey, consumerSecret: EMULATOR_APP.appSecret });

@@ -16,3 +16,4 @@ export * from './repositories/outbox.js';
 export * from './repositories/fanout.js';
 export * from './repositories/accounts.js';
 export * from './repositories/mentions.js';
+export * from './repositories/x-binding.js';

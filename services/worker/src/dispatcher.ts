@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import { claimPosts, completePost, completePosts, composeBatch, expireHeldReplies, FANOUT_CHANNEL, pendingAccounts, pruneSends, recordRecoveredXId, type ClaimedPost, type Database, type DeliveryResult } from '@jcp/db';
 import { DEFAULT_MENTION_POLICY, type BudgetRule } from '@jcp/domain';
 import type { Logger } from '@jcp/log';
-import { classifyXError, createXClient, findRecentPost, openAccountTokens, postTweet } from '@jcp/x-client';
+import { classifyXError, createXClient, findRecentPost, openAccountTokens, postTweet, SealedSecretError, type CredentialsKeys } from '@jcp/x-client';
 import type { TwitterApi } from 'twitter-api-v2';
 
 export interface DispatcherOptions {
@@ -15,8 +15,8 @@ export interface DispatcherOptions {
   /** Names this worker in leases; unique per process. */
   workerId?: string;
   x: { baseUrl?: string | undefined; appKey: string; appSecret: string; timeoutMs: number };
-  /** Decrypts the accounts' stored tokens. */
-  credentialsKey: Buffer;
+  /** Decrypts the accounts' stored tokens (the current key, and the previous one while rotating). */
+  credentialsKey: CredentialsKeys;
   coalesceSeconds: number;
   /** Posts in flight at once (each to a different account). */
   concurrency: number;
@@ -75,11 +75,14 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
 
   function clientFor(post: ClaimedPost): TwitterApi {
     if (!post.credentials) throw new Error('account has no credentials');
-    let client = clients.get(post.credentials);
+    // Keyed by the account too: the same ciphertext on another account must be opened (and
+    // refused) for that account, never served from this one's client.
+    const cacheKey = `${post.clusterId}\u0000${post.credentials}`;
+    let client = clients.get(cacheKey);
     if (!client) {
-      const tokens = openAccountTokens(post.credentials, options.credentialsKey);
+      const tokens = openAccountTokens(post.credentials, options.credentialsKey, post.clusterId);
       client = createXClient({ baseUrl: x.baseUrl, timeoutMs: x.timeoutMs, appKey: x.appKey, appSecret: x.appSecret, ...tokens });
-      clients.set(post.credentials, client);
+      clients.set(cacheKey, client);
     }
     return client;
   }
@@ -88,8 +91,10 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     let client: TwitterApi;
     try {
       client = clientFor(post);
-    } catch {
-      return { kind: 'credentials-rejected', reason: 'stored credentials could not be decrypted with the configured key' };
+    } catch (error) {
+      // The message says why (another account's, an unknown key id) and holds no secret.
+      const why = error instanceof SealedSecretError ? error.message : 'they could not be decrypted';
+      return { kind: 'credentials-rejected', reason: `the stored credentials cannot be used: ${why}; store the account's credentials again` };
     }
     let replyTo = post.replyToXId ?? undefined;
     if (!replyTo && post.replyTo && post.xUserId) {
