@@ -1,4 +1,4 @@
-export { createXClient, findRecentPost, MENTION_TWEET_FIELDS, postTweet, redirectPlugin, searchRecent, timeoutPlugin, toMentionPosts, unescapeXText, type MentionPost, type XClientOptions } from './client.js';
+export { createXClient, findRecentPost, MENTION_TWEET_FIELDS, postTweet, redirectPlugin, searchRecent, timeoutPlugin, toMentionPosts, unescapeXText, withXDeadline, type MentionPost, type XClientOptions } from './client.js';
 export {
   encryptSecret, decryptSecret, parseCredentialsKey, credentialsKeyId, credentialsKeyring, isSealedWithCurrentKey, SealedSecretError, XCredentials, sealAccountTokens, openAccountTokens,
   type CredentialsKeyring, type CredentialsKeys, type XCredentialFields, type AccountTokens,

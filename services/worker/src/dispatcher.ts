@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import { claimPosts, completePost, completePosts, composeBatch, expireHeldReplies, FANOUT_CHANNEL, pendingAccounts, pruneSends, recordRecoveredXId, type ClaimedPost, type Database, type DeliveryResult } from '@jcp/db';
 import { DEFAULT_MENTION_POLICY, type BudgetRule } from '@jcp/domain';
 import type { Logger } from '@jcp/log';
-import { classifyXError, createXClient, findRecentPost, openAccountTokens, postTweet, SealedSecretError, type CredentialsKeys } from '@jcp/x-client';
+import { classifyXError, createXClient, findRecentPost, openAccountTokens, postTweet, SealedSecretError, withXDeadline, type CredentialsKeys } from '@jcp/x-client';
 import type { TwitterApi } from 'twitter-api-v2';
 
 export interface DispatcherOptions {
@@ -42,6 +42,16 @@ export interface Dispatcher {
 }
 
 const FAILURE_PAUSE_MS = 1_000;
+
+/**
+ * How long after its claim began one attempt at a post may talk to X: every request it makes
+ * (finding the thread's previous part, the post, finding the post after a duplicate) is
+ * abandoned by then, leaving the last quarter of the lease (at least a second) to record the
+ * outcome, so that no other dispatcher takes the post over while this one may still be sending it.
+ */
+export function attemptDeadlineMs(leaseMs: number): number {
+  return leaseMs - Math.max(1_000, Math.floor(leaseMs / 4));
+}
 
 export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const { database, x } = options;
@@ -132,8 +142,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
 
   async function deliver(post: ClaimedPost, claimedAt: number): Promise<void> {
     // However late the answer, it is recorded: completePost accepts it only from the lease
-    // holder, so a post another worker has taken over in the meantime is left to it.
-    const result = await attempt(post, claimedAt);
+    // holder, so a post another worker has taken over in the meantime is left to it. The
+    // attempt's X requests end well before the lease does (each also by X_REQUEST_TIMEOUT_MS).
+    const result = await withXDeadline(claimedAt + attemptDeadlineMs(options.leaseMs), () => attempt(post, claimedAt));
     const { recorded, batchDone } = await record(post, result);
     // The account's next changes may be composed now that its batch is done.
     if (batchDone) composeDue = true;
@@ -206,6 +217,8 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     // a burst is claimed in a few large claims rather than many of one or two.
     const least = inFlight.size === 0 ? 1 : Math.max(1, Math.floor(options.concurrency / 4));
     if (room < least) return { claimed: 0, budgetRoomAt: null };
+    // The lease runs from the claim's transaction: timed from before it, to be on the safe side.
+    const leaseStart = Date.now();
     const { posts, budgetRoomAt, now } = await claimPosts(db, {
       workerId,
       leaseMs: options.leaseMs,
@@ -216,7 +229,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     });
     const claimedAt = Date.now();
     for (const post of posts) {
-      const task = deliver(post, claimedAt)
+      const task = deliver(post, leaseStart)
         .catch((error: unknown) => log.error({ err: error, post: post.id }, 'recording a delivery failed; the lease will expire and the post be retried'))
         .finally(() => {
           inFlight.delete(task);

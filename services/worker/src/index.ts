@@ -1,3 +1,3 @@
-export { createDispatcher, type Dispatcher, type DispatcherOptions } from './dispatcher.js';
+export { attemptDeadlineMs, createDispatcher, type Dispatcher, type DispatcherOptions } from './dispatcher.js';
 export { bindRealX, xTargetOf, dispatcherFromConfig, ingesterFromConfig, mentionPolicy, postBudgets, resolveCredentialsKey, startEmbeddedX, provisionEmulatorAccounts, xSettings, EMULATOR_APP, FanoutConfigError, type EmbeddedX, type XSettings } from './runtime.js';
 export * from './ingester.js';
