@@ -8,6 +8,7 @@ import { rotateCredentials } from '@jcp/api';
 import { resealCredentials } from '@jcp/db';
 import { credentialsKeyId, credentialsKeyring, openAccountTokens } from '@jcp/x-client';
 import t from 'tap';
+import { citizen, mentionsFixture } from '../mentions/fixture.js';
 import { CARLISLE, CUMBRIA, fanoutFixture, waitFor } from './fixture.js';
 
 const OTHER = 'district-106';
@@ -44,6 +45,18 @@ void t.test('credentials copied onto another account do not open there: it is pa
   // Cumbria's own credentials still work.
   await f.notice({ status: 'closed', cause: 'weather', offices: [CARLISLE] });
   await waitFor('Cumbria posts', async () => (await f.posts(await f.handleOf(CUMBRIA))).length === 1);
+});
+
+void t.test('the mention reader searches with an account whose credentials open for it, passing over one holding a copy', async (t) => {
+  const f = await mentionsFixture(t, { accounts: [CUMBRIA, OTHER] });
+  const other = await f.database.db.selectFrom('clusters').select('credentials_encrypted').where('id', '=', OTHER).executeTakeFirstOrThrow();
+  // Cumbria, the first account, holds a copy of the other's ciphertext: it does not open for Cumbria.
+  await f.database.db.updateTable('clusters').set({ credentials_encrypted: other.credentials_encrypted }).where('id', '=', CUMBRIA).execute();
+  const handle = await f.handleOf(OTHER);
+  await f.mention(handle, citizen(), `@${handle} is the jobcentre open today?`);
+  const cycle = await f.newIngester().pollNow();
+  t.equal(cycle.error, undefined, 'the cycle did not fail');
+  t.equal(cycle.stored, 1, 'read with the other account\'s own credentials');
 });
 
 void t.test('rotation: every account sealed again under the new key, in batches, idempotent; v1 and previous-key ciphertexts open; a copied one is reported', async (t) => {
