@@ -1,7 +1,10 @@
 // Migration 0008 binds a database already in use to the X its accounts' identities came from:
 // the emulator when every identity was written by it (and not changed since), a real X when
-// any was not, nothing when there is none.
+// any was not, nothing when there is none. A worker started before it is applied is not stopped by it.
+import { loadConfig } from '@jcp/config';
 import { appendAudit, migrate, readMigrations, readXBinding } from '@jcp/db';
+import type { Logger } from '@jcp/log';
+import { bindRealX } from '@jcp/worker';
 import { createTestDatabase, type Teardown } from '@jcp/testing';
 import t from 'tap';
 
@@ -59,4 +62,16 @@ void t.test('credentials an admin stored, or a user id an admin set, after the e
     }
     t.match(await l.finish(), { kind: 'x', baseUrl: null, boundBy: 'migration 0008' }, change);
   }
+});
+
+void t.test('a worker starting before migration 0008 is applied is not stopped by it, and binds at its next start', async (t) => {
+  const l = await legacyDatabase(t);
+  const warnings: string[] = [];
+  const logger = { warn: (...args: unknown[]) => void warnings.push(String(args.at(-1))) } as unknown as Logger;
+  const config = loadConfig({ X_API_BASE_URL: 'https://api.x.com', X_APP_KEY: 'k', X_APP_SECRET: 's' });
+  await bindRealX(l.database, config, logger, 'system:worker');
+  t.match(warnings, [/no x_binding table yet/]);
+  t.equal(await l.finish(), null, 'migrated: nothing in it yet');
+  await bindRealX(l.database, config, logger, 'system:worker');
+  t.match(await readXBinding(l.database.db), { kind: 'x', baseUrl: 'https://api.x.com', boundBy: 'system:worker' });
 });

@@ -72,6 +72,11 @@ export async function bindRealX(database: Database, config: Config, logger: Logg
   try {
     await database.db.transaction().execute((trx) => bindX(trx, target, by));
   } catch (error) {
+    // A worker may start before the API has applied migration 0008: it binds at its next start.
+    if ((error as { code?: unknown }).code === '42P01') {
+      logger.warn('the database has no x_binding table yet (migration 0008): not bound to X_API_BASE_URL until the next start');
+      return;
+    }
     if (!(error instanceof XBindingConflict)) throw error;
     logger.warn({ bound: error.binding ? describeXTarget(error.binding) : null }, `X_API_BASE_URL is set but ${error.message}`);
   }
