@@ -116,7 +116,7 @@ try {
     const byAccount = new Map<string, typeof rows>();
     for (const r of rows) byAccount.set(r.cluster_id, [...(byAccount.get(r.cluster_id) ?? []), r]);
     await reset();
-    const clients = new Map([...byAccount].map(([id, list]) => [id, createXClient({ baseUrl, ...EMULATOR_APP, ...openAccountTokens(Buffer.from(list[0]!.credentials_encrypted!).toString('utf8'), credentialsKey) })]));
+    const clients = new Map([...byAccount].map(([id, list]) => [id, createXClient({ baseUrl, ...EMULATOR_APP, ...openAccountTokens(Buffer.from(list[0]!.credentials_encrypted!).toString('utf8'), credentialsKey, id) })]));
     const queue = [...byAccount.keys()];
     const t0 = performance.now();
     await Promise.all(
@@ -181,7 +181,7 @@ try {
   if ((await acceptedPosts()) !== queued) throw new Error('the emulator did not accept every queued post');
   await reset();
   const rawQueue = clusters.map((c) => ({
-    client: createXClient({ baseUrl, ...EMULATOR_APP, ...openAccountTokens(Buffer.from(c.credentials_encrypted!).toString('utf8'), credentialsKey) }),
+    client: createXClient({ baseUrl, ...EMULATOR_APP, ...openAccountTokens(Buffer.from(c.credentials_encrypted!).toString('utf8'), credentialsKey, c.id) }),
     texts: Array.from({ length: perAccount }, (_, i) => `Baseline ${stamp} post ${i + 1} of ${c.id}`),
   }));
   const rawStart = performance.now();

@@ -144,7 +144,7 @@ try {
 
   /** The same replies sent straight to the emulator, `concurrency` at a time. */
   const baseline = async (texts: { account: string; text: string }[]): Promise<number> => {
-    const clients = new Map(accounts.map((a) => [a.id, createXClient({ baseUrl, ...EMULATOR_APP, ...openAccountTokens(Buffer.from(a.credentials_encrypted!).toString('utf8'), credentialsKey) })]));
+    const clients = new Map(accounts.map((a) => [a.id, createXClient({ baseUrl, ...EMULATOR_APP, ...openAccountTokens(Buffer.from(a.credentials_encrypted!).toString('utf8'), credentialsKey, a.id) })]));
     const queue = texts.map((t, i) => ({ ...t, text: `${t.text} [baseline ${Date.now()} ${i}]`.slice(0, 280) }));
     const t0 = performance.now();
     await Promise.all(

@@ -42,7 +42,9 @@ async function emulator(t: Teardown) {
 async function setup(t: Teardown, fanout: 'key' | 'none' | 'emulator' = 'key') {
   const credentialsKey = randomBytes(32);
   const x = fanout === 'emulator' ? await emulator(t) : null;
-  const options = fanout === 'none' ? {} : { fanout: { credentialsKey, ...(x ? { verifyAccount: x.verifyAccount } : {}) } };
+  // X as the service sees it: a real X API (here the emulator on its own port, or no one to ask).
+  const xTarget = { kind: 'x', baseUrl: x?.baseUrl ?? 'https://api.x.com' } as const;
+  const options = fanout === 'none' ? {} : { fanout: { credentialsKey, xTarget, ...(x ? { verifyAccount: x.verifyAccount } : {}) } };
   const fixture = await apiFixture(t, options);
   const as = (token: { token: string } | null) => (token === null ? {} : { authorization: `Bearer ${token.token}` });
   return { ...fixture, as, credentialsKey, x, adminActor: `token:${fixture.admin.record.id}:ops` };
@@ -177,7 +179,7 @@ void t.test('credentials are stored encrypted and never shown, logged in the aud
   const stored = Buffer.from(row.credentials_encrypted ?? []).toString('utf8');
   t.ok(stored.length > 0);
   t.notOk(stored.includes(accessToken) || stored.includes(accessSecret), 'the column holds no plaintext');
-  t.same(openAccountTokens(stored, credentialsKey), { accessToken, accessSecret }, 'it opens with the key');
+  t.same(openAccountTokens(stored, credentialsKey, CLUSTER), { accessToken, accessSecret }, 'it opens with the key, for this account');
   t.equal(row.x_user_id, '42');
   const list = await app.inject('/accounts');
   t.notOk(list.body.includes(accessToken) || list.body.includes(accessSecret) || list.body.includes(stored.slice(0, 20)));

@@ -560,7 +560,7 @@ async function setup(t: Teardown) {
   const database = await createTestDatabase(t);
   await importOfficeRegistry(database.db, registry, { actor: 'test' });
   // Credentials storage configured as server.ts does (without it, storing credentials is a deliberate 503), but no X to ask.
-  const fanout = { credentialsKey: randomBytes(32) };
+  const fanout = { credentialsKey: randomBytes(32), xTarget: { kind: 'x', baseUrl: 'https://api.x.com' } } as const;
   // The X webhook configured as server.ts always does (unconfigured, it is a deliberate 503), its
   // CRC's own rate limit high enough that the generated requests reach the route.
   const mentions = { appSecret: 'property-test-app-secret', crcRateLimit: { max: 1_000_000_000, windowMs: 60_000 } };

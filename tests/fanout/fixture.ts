@@ -40,7 +40,7 @@ export async function fanoutFixture(
   });
   const credentialsKey = randomBytes(32);
   const api = await apiFixture(t, {
-    fanout: { credentialsKey, coalesceSeconds: options.dispatcher?.coalesceSeconds ?? 0, ...(options.appBudget ? { appBudget: options.appBudget } : {}) },
+    fanout: { credentialsKey, xTarget: { kind: 'emulator' }, coalesceSeconds: options.dispatcher?.coalesceSeconds ?? 0, ...(options.appBudget ? { appBudget: options.appBudget } : {}) },
     mentions: options.mentions ?? { appSecret: EMULATOR_APP.appSecret },
   });
   const emulator: FastifyInstance = buildEmulator({ consumerKey: EMULATOR_APP.appKey, consumerSecret: EMULATOR_APP.appSecret });

@@ -23,7 +23,7 @@ void t.test('the dispatcher logs what happened to a post, never a token or secre
   const log = capture();
   const logger = createLogger({ level: 'trace', format: 'json', name: 'test' }, log.stream);
   const stored = await f.database.db.selectFrom('clusters').select(['credentials_encrypted', 'x_user_id', 'handle']).where('id', '=', CUMBRIA).executeTakeFirstOrThrow();
-  const tokens = openAccountTokens(Buffer.from(stored.credentials_encrypted!).toString('utf8'), f.credentialsKey);
+  const tokens = openAccountTokens(Buffer.from(stored.credentials_encrypted!).toString('utf8'), f.credentialsKey, CUMBRIA);
   await f.control('POST', '/_control/faults', { kind: 'status', status: 503, method: 'POST', path: '/2/tweets', count: 1 });
   await f.control('POST', '/_control/faults', { kind: 'lostAnswer', method: 'POST', path: '/2/tweets', count: 1 });
   await f.newDispatcher({ logger }).start();
@@ -52,6 +52,7 @@ void t.test('setting credentials through the API logs no secret, even at trace l
     logger: createLogger({ level: 'trace', format: 'json', name: 'test' }, log.stream),
     fanout: {
       credentialsKey: f.credentialsKey,
+      xTarget: { kind: 'emulator' },
       verifyAccount: async (tokens) => {
         const me = await createXClient({ baseUrl: f.baseUrl, ...EMULATOR_APP, ...tokens }).v2.me();
         return { id: me.data.id, username: me.data.username };

@@ -20,6 +20,9 @@ async function world(t: Test) {
     FANOUT_COALESCE_SECONDS: '0',
     FANOUT_CONCURRENCY: '4',
     FANOUT_LEASE_MS: '2000',
+    // Every deadline shorter than the lease, as the configuration requires.
+    DATABASE_STATEMENT_TIMEOUT_MS: '1500',
+    DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '1500',
     X_REQUEST_TIMEOUT_MS: '1000',
     FANOUT_POLL_MS: '100',
     LOG_LEVEL: 'warn',

@@ -21,6 +21,9 @@ void t.test('the reading worker killed with SIGKILL: another takes over, no ment
     X_CREDENTIALS_KEY: f.credentialsKey.toString('base64'),
     OPT_OUT_HASH_KEY: f.optOutKey.toString('base64'),
     FANOUT_LEASE_MS: '2000',
+    // Every deadline shorter than the lease, as the configuration requires.
+    DATABASE_STATEMENT_TIMEOUT_MS: '1500',
+    DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '1500',
     X_REQUEST_TIMEOUT_MS: '1000',
     FANOUT_POLL_MS: '100',
     MENTION_POLL_ACTIVE_SECONDS: '1',

@@ -17,6 +17,10 @@ export const envSchema = z.object({
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   DATABASE_URL: postgresUrl.optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  /** Longest a single SQL statement may run on PostgreSQL before the server cancels it (migrations and imports set their own). Shorter than FANOUT_LEASE_MS. */
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(15_000),
+  /** Longest a PostgreSQL session may sit idle inside a transaction (holding its locks) before the server ends it. Shorter than FANOUT_LEASE_MS. */
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
   PGLITE_DATA_DIR: z.string().min(1).default('.data/pglite'),
   MIGRATE_ON_START: bool.default(true),
   IMPORT_REGISTRY_ON_EMPTY: bool.default(true),
@@ -39,6 +43,9 @@ export const envSchema = z.object({
   X_APP_SECRET: z.string().min(1).max(200).optional(),
   /** 32 bytes, base64: encrypts the accounts' X tokens at rest (AES-256-GCM). Required in production. */
   X_CREDENTIALS_KEY: z.string().min(40).max(100).optional(),
+  /** The key X_CREDENTIALS_KEY replaced (32 bytes, base64): still opens what it sealed until `pnpm rotate-credentials` has sealed everything again; never seals. */
+  X_CREDENTIALS_KEY_PREVIOUS: z.string().min(40).max(100).optional(),
+  /** Longest one request to X may take in all (connecting, waiting, reading a slow answer) before it is abandoned and retried. Shorter than FANOUT_LEASE_MS. */
   X_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(120_000).default(20_000),
   /** Budgets for POST /2/tweets (X's documented limits by default). */
   X_USER_POST_LIMIT: z.coerce.number().int().min(1).max(100_000).default(100),
@@ -95,7 +102,11 @@ export const envSchema = z.object({
    */
   OPT_OUT_HASH_KEY: z.string().min(40).max(100).optional(),
 })
+  // A post's lease must outlast whatever one attempt at it may wait for: X's answer, and a
+  // statement or transaction of the database.
   .refine((c) => c.FANOUT_LEASE_MS > c.X_REQUEST_TIMEOUT_MS, { message: 'FANOUT_LEASE_MS must be longer than X_REQUEST_TIMEOUT_MS', path: ['FANOUT_LEASE_MS'] })
+  .refine((c) => c.FANOUT_LEASE_MS > c.DATABASE_STATEMENT_TIMEOUT_MS, { message: 'FANOUT_LEASE_MS must be longer than DATABASE_STATEMENT_TIMEOUT_MS', path: ['FANOUT_LEASE_MS'] })
+  .refine((c) => c.FANOUT_LEASE_MS > c.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS, { message: 'FANOUT_LEASE_MS must be longer than DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS', path: ['FANOUT_LEASE_MS'] })
   .refine((c) => c.MENTION_RETENTION_DAYS * 86_400 > Math.max(c.MENTION_USER_REPLY_WINDOW_SECONDS, SIGNPOST_WINDOW_SECONDS, c.MENTION_MAX_AGE_SECONDS), {
     message: 'must be longer than MENTION_USER_REPLY_WINDOW_SECONDS, MENTION_MAX_AGE_SECONDS and a day (the windows that read recent mentions by author)',
     path: ['MENTION_RETENTION_DAYS'],

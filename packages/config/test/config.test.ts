@@ -75,3 +75,25 @@ void t.test("replies' share of the app's post budget: half unless told, a fracti
   t.equal(loadConfig({ X_REPLY_BUDGET_SHARE: '1' }).X_REPLY_BUDGET_SHARE, 1);
   for (const value of ['-0.1', '1.5', 'half', '50%']) t.throws(() => loadConfig({ X_REPLY_BUDGET_SHARE: value }), ConfigError, value);
 });
+
+void t.test('database deadlines: defaults, and every deadline must be shorter than the fan-out lease', async (t) => {
+  const defaults = loadConfig({});
+  t.equal(defaults.DATABASE_STATEMENT_TIMEOUT_MS, 15_000);
+  t.equal(defaults.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS, 30_000);
+  t.ok(defaults.FANOUT_LEASE_MS > defaults.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS && defaults.FANOUT_LEASE_MS > defaults.X_REQUEST_TIMEOUT_MS);
+  const cases: [Record<string, string>, RegExp][] = [
+    [{ DATABASE_STATEMENT_TIMEOUT_MS: '60000' }, /FANOUT_LEASE_MS: FANOUT_LEASE_MS must be longer than DATABASE_STATEMENT_TIMEOUT_MS/],
+    [{ FANOUT_LEASE_MS: '20000' }, /FANOUT_LEASE_MS: FANOUT_LEASE_MS must be longer than DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS/],
+    [{ FANOUT_LEASE_MS: '12000', DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '10000', X_REQUEST_TIMEOUT_MS: '10000' }, /longer than DATABASE_STATEMENT_TIMEOUT_MS/],
+    [{ DATABASE_STATEMENT_TIMEOUT_MS: '0' }, /DATABASE_STATEMENT_TIMEOUT_MS: /],
+  ];
+  for (const [env, message] of cases) t.throws(() => loadConfig(env), { message }, JSON.stringify(env));
+  const short = loadConfig({ FANOUT_LEASE_MS: '20000', DATABASE_STATEMENT_TIMEOUT_MS: '5000', DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '10000', X_REQUEST_TIMEOUT_MS: '10000' });
+  t.equal(short.FANOUT_LEASE_MS, 20_000);
+});
+
+void t.test('the previous credentials key is read like the current one', async (t) => {
+  const key = Buffer.alloc(32, 7).toString('base64');
+  t.equal(loadConfig({ X_CREDENTIALS_KEY_PREVIOUS: key }).X_CREDENTIALS_KEY_PREVIOUS, key);
+  t.throws(() => loadConfig({ X_CREDENTIALS_KEY_PREVIOUS: 'short' }), { message: /X_CREDENTIALS_KEY_PREVIOUS: / });
+});

@@ -1,7 +1,7 @@
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { DbError } from './errors.js';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
+import { Kysely, PGliteDialect, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { DB } from './types.js';
 
@@ -45,6 +45,37 @@ export interface DatabaseOptions {
   /** Called for errors on idle pooled connections, which must not crash the process. */
   onPoolError?: (error: Error) => void;
   applicationName?: string;
+  /** PostgreSQL cancels a statement running longer (default 15 s); migrations and imports take longer with SET LOCAL. */
+  statementTimeoutMs?: number;
+  /** PostgreSQL ends a session idle inside a transaction this long, releasing its locks (default 30 s). */
+  idleInTransactionTimeoutMs?: number;
+}
+
+/** The deadlines every PostgreSQL connection gets unless told otherwise (DATABASE_STATEMENT_TIMEOUT_MS, DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS). */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 15_000;
+export const DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS = 30_000;
+
+/**
+ * The session settings of every connection to PostgreSQL (the pool's, the listeners' and the
+ * locks'), sent when it connects: a statement that hangs, or a transaction left open by a
+ * stalled process, is ended by the server instead of holding its locks and a fan-out lease.
+ * (A session that is idle outside a transaction, such as the one holding the mention
+ * ingester's advisory lock, is not affected.) PGlite has no such timers: not applied there.
+ */
+function sessionDeadlines(options: DatabaseOptions): { statement_timeout: number; idle_in_transaction_session_timeout: number } {
+  return {
+    statement_timeout: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
+    idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+  };
+}
+
+/**
+ * Lifts the statement deadline for the rest of this transaction only (SET LOCAL): for the
+ * work an operator starts and waits for, whose statements may rightly run long or wait long
+ * for another instance's lock (migrations, importing a register).
+ */
+export async function liftStatementTimeout(trx: Transaction<DB>): Promise<void> {
+  await sql`set local statement_timeout = 0`.execute(trx);
 }
 
 export async function createDatabase(options: DatabaseOptions): Promise<Database> {
@@ -56,6 +87,7 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
       idleTimeoutMillis: 30_000,
       application_name: options.applicationName ?? 'jcp-status',
       types: pgTypes,
+      ...sessionDeadlines(options),
     });
     // pg emits 'error' on a connection the server drops; with no listener that is an
     // uncaught exception. The pool listens only to idle connections, so every client
@@ -66,7 +98,7 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     const listeners = new Set<() => Promise<void>>();
     const listen: Database['listen'] = async (channel, onMessage, onState) => {
-      const stop = await listenOnPostgres(options.url as string, channel, onMessage, onState ?? (() => {}), options.onPoolError);
+      const stop = await listenOnPostgres(options, channel, onMessage, onState ?? (() => {}));
       listeners.add(stop);
       return async () => {
         listeners.delete(stop);
@@ -75,7 +107,7 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
     };
     const locks = new Set<() => Promise<void>>();
     const tryLock: Database['tryLock'] = async (key, onLost) => {
-      const release = await lockOnPostgres(options.url as string, key, onLost, options.onPoolError);
+      const release = await lockOnPostgres(options, key, onLost);
       if (!release) return null;
       const tracked = async () => {
         locks.delete(tracked);
@@ -136,19 +168,19 @@ const LISTENER_PING_MS = 5_000;
 const LISTENER_PING_TIMEOUT_MS = 3_000;
 
 async function listenOnPostgres(
-  url: string,
+  options: DatabaseOptions,
   channel: string,
   onMessage: (payload: string) => void,
   onState: (listening: boolean) => void,
-  onError: ((error: Error) => void) | undefined,
 ): Promise<() => Promise<void>> {
+  const onError = options.onPoolError;
   let stopped = false;
   let client: pg.Client | null = null;
   let timer: NodeJS.Timeout | null = null;
   let ping: NodeJS.Timeout | null = null;
   let delay = 200;
   const connect = async (): Promise<void> => {
-    const c = new pg.Client({ connectionString: url, application_name: 'jcp-status-listener', connectionTimeoutMillis: 5_000, keepAlive: true });
+    const c = new pg.Client({ connectionString: options.url, application_name: 'jcp-status-listener', connectionTimeoutMillis: 5_000, keepAlive: true, ...sessionDeadlines(options) });
     let failed = false;
     const fail = (error: Error) => {
       if (failed) return;
@@ -262,8 +294,9 @@ export async function openPglite(dataDir: string, loadDataDir?: Blob): Promise<P
  * A session advisory lock on a dedicated connection, pinged so that a connection that
  * died without a word (and the lock with it, once the server notices) is reported.
  */
-async function lockOnPostgres(url: string, key: number, onLost: () => void, onError: ((error: Error) => void) | undefined): Promise<(() => Promise<void>) | null> {
-  const c = new pg.Client({ connectionString: url, application_name: 'jcp-status-lock', connectionTimeoutMillis: 5_000, keepAlive: true });
+async function lockOnPostgres(options: DatabaseOptions, key: number, onLost: () => void): Promise<(() => Promise<void>) | null> {
+  const onError = options.onPoolError;
+  const c = new pg.Client({ connectionString: options.url, application_name: 'jcp-status-lock', connectionTimeoutMillis: 5_000, keepAlive: true, ...sessionDeadlines(options) });
   let released = false;
   let ping: NodeJS.Timeout | null = null;
   const lost = (error: Error) => {

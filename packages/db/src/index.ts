@@ -18,3 +18,4 @@ export * from './repositories/fanout.js';
 export * from './repositories/accounts.js';
 export * from './repositories/mentions.js';
 export * from './repositories/retention.js';
+export * from './repositories/x-binding.js';

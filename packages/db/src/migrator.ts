@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { liftStatementTimeout } from './connection.js';
 import { MigrationError } from './errors.js';
 import { migrationsDir } from './paths.js';
 import { splitSqlStatements } from './sql-split.js';
@@ -83,6 +84,9 @@ export async function migrate(db: Kysely<DB>, migrations: MigrationFile[], log?:
   const appliedNow: string[] = [];
   for (;;) {
     const next = await db.transaction().execute(async (trx) => {
+      // A migration may rewrite a large table, and an instance starting beside one that is
+      // migrating waits for it: neither is held to the statement deadline.
+      await liftStatementTimeout(trx);
       await sql`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`.execute(trx);
       await ensureTable(trx);
       const applied = await trx.selectFrom('schema_migrations').select(['version', 'name', 'checksum']).execute();

@@ -370,7 +370,16 @@ export interface MentionIngestTable {
   consecutive_failures: Generated<number>;
 }
 
+export interface XBindingTable {
+  singleton: Generated<boolean>;
+  kind: 'emulator' | 'x';
+  base_url: string | null;
+  bound_at: CreatedAt;
+  bound_by: string;
+}
+
 export interface DB {
+  x_binding: XBindingTable;
   mentions: MentionsTable;
   mention_opt_outs: MentionOptOutsTable;
   mention_stats: MentionStatsTable;

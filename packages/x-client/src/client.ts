@@ -1,5 +1,7 @@
 // A twitter-api-v2 client (OAuth 1.0a user context) whose every request goes to `baseUrl`:
-// a client plugin rewrites the URL's protocol and host before it is signed (see X-API-NOTES.md).
+// a client plugin rewrites the URL's protocol and host before it is signed (see X-API-NOTES.md),
+// and every request has a deadline for the whole of it.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import http from 'node:http';
 import { isXUsername, postIdTime } from '@jcp/domain';
 import { TwitterApi, type ITwitterApiClientPlugin, type ITwitterApiBeforeRequestConfigHookArgs } from 'twitter-api-v2';
@@ -8,19 +10,47 @@ import type { XCredentialFields } from './secrets.js';
 export interface XClientOptions extends XCredentialFields {
   /** e.g. http://127.0.0.1:4100 for the emulator; omitted → the real X API. */
   baseUrl?: string | undefined;
-  /** Gives up on a request idle this long (the caller retries it): a hung connection must not hold a post's lease. */
+  /**
+   * The longest one request may take in all (connecting, waiting, and reading however slowly
+   * the answer comes) before it is abandoned and the caller retries: a request must not
+   * outlast a post's lease. Within withXDeadline, the sooner of the two.
+   */
   timeoutMs?: number | undefined;
 }
 
 /** One keep-alive agent for every plain-HTTP client (the emulator), rather than one per account. */
 const sharedHttpAgent = new http.Agent({ keepAlive: true });
 
-/** Sets the request timeout on calls that do not choose one (the library's v2 helpers never do). */
-export function timeoutPlugin(timeoutMs: number): ITwitterApiClientPlugin {
-  const apply = ({ params }: ITwitterApiBeforeRequestConfigHookArgs) => {
-    params.timeout ??= timeoutMs;
+/** The time (ms since the epoch) by which every request of the current task must be done. */
+const taskDeadline = new AsyncLocalStorage<number>();
+
+/**
+ * Runs `task` with a deadline for all the X requests it makes (through any client of
+ * createXClient): each is abandoned at `deadline` (ms since the epoch) at the latest, or
+ * sooner by its own timeout. For one delivery attempt, which may make several requests (a
+ * lookup of the thread, the post, a lookup after a duplicate) and must end before its lease.
+ */
+export function withXDeadline<T>(deadline: number, task: () => Promise<T>): Promise<T> {
+  return taskDeadline.run(deadline, task);
+}
+
+/**
+ * Gives every request a deadline for the whole of it: the sooner of `timeoutMs` from now
+ * (when given) and the current withXDeadline, as an AbortSignal that destroys the request,
+ * however slowly its answer drips in. twitter-api-v2's own `timeout` only notices a socket
+ * idle that long, so it is set too (a connection that never answers fails as before).
+ */
+export function timeoutPlugin(timeoutMs: number | undefined): ITwitterApiClientPlugin {
+  return {
+    onBeforeRequestConfig: ({ params }) => {
+      if (timeoutMs) params.timeout ??= timeoutMs;
+    },
+    onBeforeRequest: ({ requestOptions }) => {
+      const deadline = taskDeadline.getStore();
+      const left = Math.min(timeoutMs ?? Infinity, deadline === undefined ? Infinity : deadline - Date.now());
+      if (Number.isFinite(left)) requestOptions.signal = AbortSignal.timeout(Math.max(0, Math.floor(left)));
+    },
   };
-  return { onBeforeRequestConfig: (args) => { apply(args); } };
 }
 
 /** A plugin that sends every request (streams and OAuth2 token calls included) to `baseUrl`. */
@@ -38,7 +68,7 @@ export function redirectPlugin(baseUrl: string): ITwitterApiClientPlugin {
 
 export function createXClient(options: XClientOptions): TwitterApi {
   const credentials = { appKey: options.appKey, appSecret: options.appSecret, accessToken: options.accessToken, accessSecret: options.accessSecret };
-  const plugins = options.timeoutMs ? [timeoutPlugin(options.timeoutMs)] : [];
+  const plugins = [timeoutPlugin(options.timeoutMs)];
   if (!options.baseUrl) return new TwitterApi(credentials, { plugins });
   plugins.push(redirectPlugin(options.baseUrl));
   const isHttp = new URL(options.baseUrl).protocol === 'http:';

@@ -2,7 +2,7 @@
 import type { AddressInfo } from 'node:net';
 import { buildEmulator } from '@jcp/x-emulator';
 import t from 'tap';
-import { checkCredentials, classifyXError, createXClient, findRecentPost, postTweet, redirectPlugin, unescapeXText, XCredentials, type XErrorClass } from '../src/index.js';
+import { checkCredentials, classifyXError, createXClient, findRecentPost, postTweet, redirectPlugin, unescapeXText, withXDeadline, XCredentials, type XErrorClass } from '../src/index.js';
 
 interface Test { teardown(fn: () => unknown): void }
 interface Post { id: string; text: string; authorId: string; inReplyToTweetId: string | null }
@@ -118,6 +118,38 @@ void t.test('faults: 503 and drop retry; lostAnswer then retry is already-posted
   t.match(await classified(postTweet(client(alpha), 'lost answer')), { kind: 'retry', reason: /network/ });
   t.same(await classified(postTweet(client(alpha), 'lost answer')), { kind: 'already-posted' }, 'the retry meets the duplicate rule');
   t.same((await posts()).map((p) => p.text), ['lost answer'], 'exactly one post stored');
+});
+
+void t.test('a request has a deadline for the whole of it: an answer that drips in slowly is abandoned at the timeout', async (t) => {
+  const { baseUrl, control, posts } = await start(t);
+  // A byte every 40 ms or so: the socket is never idle for the timeout, the answer takes 5 s.
+  await control('POST', '/_control/faults', { kind: 'drip', delayMs: 5_000, method: 'POST', path: '/2/tweets' });
+  const client = createXClient({ baseUrl, appKey: app.consumerKey, appSecret: app.consumerSecret, accessToken: alpha.accessToken, accessSecret: alpha.accessTokenSecret, timeoutMs: 1_000 });
+  const started = Date.now();
+  const verdict = await classified(postTweet(client, 'a slow answer'));
+  const took = Date.now() - started;
+  t.ok(took >= 900 && took < 3_000, `abandoned after ${took} ms`);
+  t.match(verdict, { kind: 'retry' }, 'not an answer: retried');
+  t.same((await posts('JCPAlpha')).map((p) => p.text), ['a slow answer'], 'X had stored it: the retry meets the duplicate rule');
+  t.same(await classified(postTweet(client, 'a slow answer')), { kind: 'already-posted' });
+  t.ok(await postTweet(client, 'a quick answer'), 'the next request has its own deadline');
+});
+
+void t.test("withXDeadline bounds every request of a task, sooner than the request's own timeout", async (t) => {
+  const { baseUrl, control } = await start(t);
+  const client = createXClient({ baseUrl, appKey: app.consumerKey, appSecret: app.consumerSecret, accessToken: alpha.accessToken, accessSecret: alpha.accessTokenSecret, timeoutMs: 20_000 });
+  await control('POST', '/_control/faults', { kind: 'drip', delayMs: 5_000, method: 'GET', path: '/2/users/me', count: 2 });
+  const started = Date.now();
+  const first = await classified(withXDeadline(Date.now() + 800, () => client.v2.me()));
+  const took = Date.now() - started;
+  t.ok(took >= 700 && took < 2_500, `abandoned after ${took} ms, at the task's deadline`);
+  t.match(first, { kind: 'retry' });
+  // A request begun after the deadline is abandoned at once.
+  const late = Date.now();
+  t.match(await classified(withXDeadline(Date.now() - 1, () => client.v2.me())), { kind: 'retry' });
+  t.ok(Date.now() - late < 1_000, 'at once');
+  await control('DELETE', '/_control/faults');
+  t.match(await withXDeadline(Date.now() + 5_000, () => client.v2.me()), { data: { id: alpha.id } }, 'a request in time is answered');
 });
 
 void t.test('the redirect plugin rewrites request and stream URLs, keeping path and query', async (t) => {

@@ -18,6 +18,8 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
     url: config.DATABASE_URL,
     pgliteDataDir: config.PGLITE_DATA_DIR,
     poolMax: config.DATABASE_POOL_MAX,
+    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+    idleInTransactionTimeoutMs: config.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
     onPoolError: (error) => log.warn({ err: error }, 'idle database connection failed'),
   });
   log.info(database.kind === 'pglite' ? { kind: 'pglite', dataDir: config.PGLITE_DATA_DIR } : { kind: 'postgres' }, 'database opened');

@@ -3,3 +3,4 @@ export type { FanoutApiOptions, AccountTokensInput } from './routes/accounts.js'
 export { CRC_RATE_LIMIT, CRC_TOKEN_PATTERN, isCrcToken, isJsonObjectText, xWebhookSignature, type MentionWebhookOptions } from './routes/webhooks.js';
 export { openDatabase, prepareDatabase } from './boot.js';
 export { HttpProblem, PROBLEM_JSON, toProblem, type Problem } from './errors.js';
+export { rotateCredentials, type RotationReport } from './credentials-rotation.js';

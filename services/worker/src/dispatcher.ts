@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import { claimPosts, completePost, completePosts, composeBatch, expireHeldReplies, FANOUT_CHANNEL, pendingAccounts, pruneSends, recordRecoveredXId, type ClaimedPost, type Database, type DeliveryResult } from '@jcp/db';
 import { DEFAULT_MENTION_POLICY, type AppBudgetRule, type BudgetRule } from '@jcp/domain';
 import type { Logger } from '@jcp/log';
-import { backoffDelay, checkCredentials, classifyXError, createXClient, findRecentPost, openAccountTokens, postTweet, type CredentialsCheck } from '@jcp/x-client';
+import { backoffDelay, checkCredentials, classifyXError, createXClient, findRecentPost, openAccountTokens, postTweet, SealedSecretError, withXDeadline, type CredentialsCheck, type CredentialsKeys } from '@jcp/x-client';
 import type { TwitterApi } from 'twitter-api-v2';
 
 export interface DispatcherOptions {
@@ -15,8 +15,8 @@ export interface DispatcherOptions {
   /** Names this worker in leases; unique per process. */
   workerId?: string;
   x: { baseUrl?: string | undefined; appKey: string; appSecret: string; timeoutMs: number };
-  /** Decrypts the accounts' stored tokens. */
-  credentialsKey: Buffer;
+  /** Decrypts the accounts' stored tokens (the current key, and the previous one while rotating). */
+  credentialsKey: CredentialsKeys;
   coalesceSeconds: number;
   /** Posts in flight at once (each to a different account). */
   concurrency: number;
@@ -53,6 +53,16 @@ const FAILURE_PAUSE_MS = 1_000;
  */
 const CREDENTIALS_TRUSTED_MS = 60_000;
 
+/**
+ * How long after its claim began one attempt at a post may talk to X: every request it makes
+ * (finding the thread's previous part, the post, finding the post after a duplicate) is
+ * abandoned by then, leaving the last quarter of the lease (at least a second) to record the
+ * outcome, so that no other dispatcher takes the post over while this one may still be sending it.
+ */
+export function attemptDeadlineMs(leaseMs: number): number {
+  return leaseMs - Math.max(1_000, Math.floor(leaseMs / 4));
+}
+
 export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const { database, x } = options;
   const db = database.db;
@@ -87,11 +97,14 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
 
   function clientFor(post: ClaimedPost): TwitterApi {
     if (!post.credentials) throw new Error('account has no credentials');
-    let client = clients.get(post.credentials);
+    // Keyed by the account too: the same ciphertext on another account must be opened (and
+    // refused) for that account, never served from this one's client.
+    const cacheKey = `${post.clusterId}\u0000${post.credentials}`;
+    let client = clients.get(cacheKey);
     if (!client) {
-      const tokens = openAccountTokens(post.credentials, options.credentialsKey);
+      const tokens = openAccountTokens(post.credentials, options.credentialsKey, post.clusterId);
       client = createXClient({ baseUrl: x.baseUrl, timeoutMs: x.timeoutMs, appKey: x.appKey, appSecret: x.appSecret, ...tokens });
-      clients.set(post.credentials, client);
+      clients.set(cacheKey, client);
     }
     return client;
   }
@@ -100,8 +113,10 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     let client: TwitterApi;
     try {
       client = clientFor(post);
-    } catch {
-      return { kind: 'credentials-rejected', reason: 'stored credentials could not be decrypted with the configured key' };
+    } catch (error) {
+      // The message says why (another account's, an unknown key id) and holds no secret.
+      const why = error instanceof SealedSecretError ? error.message : 'they could not be decrypted';
+      return { kind: 'credentials-rejected', reason: `the stored credentials cannot be used: ${why}; store the account's credentials again` };
     }
     let replyTo = post.replyToXId ?? undefined;
     if (!replyTo && post.replyTo && post.xUserId) {
@@ -170,8 +185,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
 
   async function deliver(post: ClaimedPost, claimedAt: number): Promise<void> {
     // However late the answer, it is recorded: completePost accepts it only from the lease
-    // holder, so a post another worker has taken over in the meantime is left to it.
-    const result = await attempt(post, claimedAt);
+    // holder, so a post another worker has taken over in the meantime is left to it. The
+    // attempt's X requests end well before the lease does (each also by X_REQUEST_TIMEOUT_MS).
+    const result = await withXDeadline(claimedAt + attemptDeadlineMs(options.leaseMs), () => attempt(post, claimedAt));
     const { recorded, batchDone } = await record(post, result);
     // The account's next changes may be composed now that its batch is done.
     if (batchDone) composeDue = true;
@@ -244,6 +260,8 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     // a burst is claimed in a few large claims rather than many of one or two.
     const least = inFlight.size === 0 ? 1 : Math.max(1, Math.floor(options.concurrency / 4));
     if (room < least) return { claimed: 0, budgetRoomAt: null };
+    // The lease runs from the claim's transaction: timed from before it, to be on the safe side.
+    const leaseStart = Date.now();
     const { posts, budgetRoomAt, now } = await claimPosts(db, {
       workerId,
       leaseMs: options.leaseMs,
@@ -254,7 +272,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     });
     const claimedAt = Date.now();
     for (const post of posts) {
-      const task = deliver(post, claimedAt)
+      const task = deliver(post, leaseStart)
         .catch((error: unknown) => log.error({ err: error, post: post.id }, 'recording a delivery failed; the lease will expire and the post be retried'))
         .finally(() => {
           inFlight.delete(task);

@@ -20,14 +20,14 @@ import {
 } from '@jcp/db';
 import { DEFAULT_MENTION_POLICY, DEFAULT_POLL_INTERVALS, planSearchQueries, pollInterval, SEARCH_BUDGET, sinceIdFor, type MentionPolicy, type PollIntervals } from '@jcp/domain';
 import type { Logger } from '@jcp/log';
-import { backoffDelay, classifyXError, createXClient, openAccountTokens, searchRecent, type MentionPost } from '@jcp/x-client';
+import { backoffDelay, classifyXError, createXClient, openAccountTokens, searchRecent, type AccountTokens, type CredentialsKeys, type MentionPost } from '@jcp/x-client';
 
 export interface IngesterOptions {
   database: Database;
   logger: Logger;
   workerId?: string;
   x: { baseUrl?: string | undefined; appKey: string; appSecret: string; timeoutMs: number };
-  credentialsKey: Buffer;
+  credentialsKey: CredentialsKeys;
   /** OPT_OUT_HASH_KEY: the same as the API's, or opt-outs told to one are unknown to the other. */
   optOutKey: Buffer;
   intervals?: PollIntervals;
@@ -91,7 +91,7 @@ export function createMentionIngester(options: IngesterOptions): MentionIngester
     const accounts = await mentionAccounts(db);
     // Every account with an X identity is read; any account's tokens can sign a search.
     const readable = accounts.filter((a) => a.xUserId !== null);
-    const signer = accounts.find((a) => a.credentials !== null && !a.paused);
+    const signer = signingTokens(accounts);
     const byHandle = new Map(readable.map((a) => [a.handle.toLowerCase(), a.clusterId]));
     const queries = planSearchQueries(readable.map((a) => a.handle));
     const result: CycleResult = { queries: queries.length, requests: 0, read: 0, stored: 0, replies: 0, duplicates: 0, intervalMs: 0 };
@@ -101,7 +101,7 @@ export function createMentionIngester(options: IngesterOptions): MentionIngester
       await recordIngestCycle(db, { ok: true, nextPollAt: new Date(Date.now() + result.intervalMs), intervalSeconds: Math.round(result.intervalMs / 1000) });
       return result;
     }
-    const client = createXClient({ baseUrl: x.baseUrl, timeoutMs: x.timeoutMs, appKey: x.appKey, appSecret: x.appSecret, ...openAccountTokens(signer.credentials!, options.credentialsKey) });
+    const client = createXClient({ baseUrl: x.baseUrl, timeoutMs: x.timeoutMs, appKey: x.appKey, appSecret: x.appSecret, ...signer });
     const cursors = await mentionCursors(db);
     const index = await officeIndex();
     const now = new Date();
@@ -150,6 +150,23 @@ export function createMentionIngester(options: IngesterOptions): MentionIngester
     await recordIngestCycle(db, { ok: true, nextPollAt: new Date(Date.now() + result.intervalMs), intervalSeconds: Math.round(result.intervalMs / 1000) });
     if (result.stored > 0) log.info({ stored: result.stored, replies: result.replies, duplicates: result.duplicates, requests: result.requests }, 'mentions read');
     return result;
+  }
+
+  /**
+   * The tokens of the first account that is not paused and whose stored credentials open for
+   * it (those that do not, copied from another account or sealed with an unknown key, are
+   * the dispatcher's to report, by pausing the account with the reason).
+   */
+  function signingTokens(accounts: Awaited<ReturnType<typeof mentionAccounts>>): AccountTokens | null {
+    for (const account of accounts) {
+      if (account.credentials === null || account.paused) continue;
+      try {
+        return openAccountTokens(account.credentials, options.credentialsKey, account.clusterId);
+      } catch {
+        log.warn({ account: account.handle }, 'stored credentials do not open for this account; searching with another');
+      }
+    }
+    return null;
   }
 
   /** One cycle at a time in this process. */

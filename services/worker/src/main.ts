@@ -1,11 +1,12 @@
 // The standalone worker: the fan-out dispatcher and the mention ingester on a PostgreSQL
 // server, talking to the X API at X_API_BASE_URL. Run as many as you like: they share
-// the posts, and one at a time reads mentions while the others stand by.
+// the posts, and one at a time reads mentions while the others stand by. It never runs the
+// X emulator: without X_API_BASE_URL it does not start.
 import { ConfigError, loadConfig } from '@jcp/config';
 import { createDatabase } from '@jcp/db';
 import { createLogger } from '@jcp/log';
 import closeWithGrace from 'close-with-grace';
-import { dispatcherFromConfig, ingesterFromConfig, resolveCredentialsKey, resolveOptOutKey, xSettings } from './runtime.js';
+import { bindRealX, dispatcherFromConfig, ingesterFromConfig, resolveCredentialsKey, resolveOptOutKey, xSettings } from './runtime.js';
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
@@ -29,8 +30,11 @@ try {
   const database = await createDatabase({
     url: config.DATABASE_URL,
     poolMax: config.DATABASE_POOL_MAX,
+    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+    idleInTransactionTimeoutMs: config.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
     onPoolError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
   });
+  await bindRealX(database, config, logger, 'system:worker');
   const dispatcher = dispatcherFromConfig(config, { database, logger, credentialsKey, x });
   // Every worker stands by to read mentions; one at a time does (the ingest lock).
   const ingester = config.MENTIONS_ENABLED ? ingesterFromConfig(config, { database, logger, credentialsKey, optOutKey, x, onQueued: () => dispatcher.wake() }) : null;

@@ -4,12 +4,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Config } from '@jcp/config';
-import { appendAudit, type Database, type MentionRetention } from '@jcp/db';
+import { appendAudit, bindX, describeXTarget, XBindingConflict, type Database, type MentionRetention, type XTarget } from '@jcp/db';
 import type { AppBudgetRule, BudgetRule, MentionPolicy } from '@jcp/domain';
 import type { Logger } from '@jcp/log';
 import type { FastifyInstance } from 'fastify';
 import { buildEmulator } from '@jcp/x-emulator';
-import { openAccountTokens, parseCredentialsKey, sealAccountTokens } from '@jcp/x-client';
+import { credentialsKeyring, openAccountTokens, parseCredentialsKey, sealAccountTokens, type AccountTokens, type CredentialsKeyring, type CredentialsKeys } from '@jcp/x-client';
 import { createDispatcher, type Dispatcher, type DispatcherOptions } from './dispatcher.js';
 import { createMentionIngester, type IngesterOptions, type MentionIngester } from './ingester.js';
 
@@ -21,12 +21,14 @@ export class FanoutConfigError extends Error {
 }
 
 /**
- * X_CREDENTIALS_KEY, or outside production a key generated once and kept next to the
- * embedded database (so that `pnpm start` needs no setup and restarts can read what
- * they stored).
+ * The credentials keys: X_CREDENTIALS_KEY seals (or, outside production, a key generated once
+ * and kept next to the embedded database, so that `pnpm start` needs no setup and restarts can
+ * read what they stored), and X_CREDENTIALS_KEY_PREVIOUS still opens what the key before it
+ * sealed, while `pnpm rotate-credentials` seals everything again.
  */
-export async function resolveCredentialsKey(config: Config): Promise<Buffer> {
-  return resolveKey(config, { value: config.X_CREDENTIALS_KEY, variable: 'X_CREDENTIALS_KEY', file: 'x-credentials.key' });
+export async function resolveCredentialsKey(config: Config): Promise<CredentialsKeyring> {
+  const previous = config.X_CREDENTIALS_KEY_PREVIOUS ? [parseKey(config.X_CREDENTIALS_KEY_PREVIOUS, 'X_CREDENTIALS_KEY_PREVIOUS')] : [];
+  return credentialsKeyring(await resolveKey(config, { value: config.X_CREDENTIALS_KEY, variable: 'X_CREDENTIALS_KEY', file: 'x-credentials.key' }), previous);
 }
 
 /** OPT_OUT_HASH_KEY, or outside production a key generated once, as resolveCredentialsKey. */
@@ -34,16 +36,18 @@ export async function resolveOptOutKey(config: Config): Promise<Buffer> {
   return resolveKey(config, { value: config.OPT_OUT_HASH_KEY, variable: 'OPT_OUT_HASH_KEY', file: 'opt-out-hash.key' });
 }
 
+/** A 32-byte key from base64; the error names the variable, never the value (it is a secret). */
+function parseKey(base64: string, variable: string): Buffer {
+  try {
+    return parseCredentialsKey(base64);
+  } catch {
+    throw new FanoutConfigError(`${variable} must be 32 bytes encoded as base64`);
+  }
+}
+
 /** A 32-byte key from its variable, or outside production from a file next to the embedded database, made on first use. */
 async function resolveKey(config: Config, key: { value: string | undefined; variable: string; file: string }): Promise<Buffer> {
-  const parse = (base64: string) => {
-    try {
-      return parseCredentialsKey(base64);
-    } catch {
-      // Never the value: it is a secret.
-      throw new FanoutConfigError(`${key.variable} must be 32 bytes encoded as base64`);
-    }
-  };
+  const parse = (base64: string) => parseKey(base64, key.variable);
   if (key.value) return parse(key.value);
   if (config.NODE_ENV === 'production') throw new FanoutConfigError(`${key.variable} is required in production (32 bytes, base64)`);
   const file = join(dirname(config.PGLITE_DATA_DIR), key.file);
@@ -68,6 +72,33 @@ export interface XSettings {
   appKey: string;
   appSecret: string;
   timeoutMs: number;
+}
+
+/** The X this process talks to, as the database records it: the embedded emulator, or X_API_BASE_URL. */
+export function xTargetOf(config: Config): XTarget {
+  return config.X_API_BASE_URL ? { kind: 'x', baseUrl: config.X_API_BASE_URL } : { kind: 'emulator' };
+}
+
+/**
+ * Binds the database to the real X of X_API_BASE_URL if nothing has bound it yet, so that the
+ * emulator never writes its identities into it later. A database bound to the emulator is
+ * not refused (reading it harms nothing: X rejects the emulator's tokens, and each account is
+ * paused with that reason) but said loudly; real credentials cannot be stored in it.
+ */
+export async function bindRealX(database: Database, config: Config, logger: Logger, by: string): Promise<void> {
+  const target = xTargetOf(config);
+  if (target.kind !== 'x') return;
+  try {
+    await database.db.transaction().execute((trx) => bindX(trx, target, by));
+  } catch (error) {
+    // A worker may start before the API has applied migration 0008: it binds at its next start.
+    if ((error as { code?: unknown }).code === '42P01') {
+      logger.warn('the database has no x_binding table yet (migration 0008): not bound to X_API_BASE_URL until the next start');
+      return;
+    }
+    if (!(error instanceof XBindingConflict)) throw error;
+    logger.warn({ bound: error.binding ? describeXTarget(error.binding) : null }, `X_API_BASE_URL is set but ${error.message}`);
+  }
 }
 
 export function xSettings(config: Config, embeddedBaseUrl?: string): XSettings {
@@ -138,52 +169,65 @@ export interface EmbeddedX {
  * generated tokens (stored encrypted, like real ones) and an X user id; accounts with
  * stored tokens are registered with the same tokens, because the emulator forgets
  * everything when it stops. `only` limits it to some accounts.
+ *
+ * The database is bound to the emulator first, in the transaction that writes the
+ * identities: a database bound to a real X, or holding any X credentials or user id the
+ * emulator did not write, is refused with XBindingConflict and nothing is written.
  */
-export async function provisionEmulatorAccounts(database: Database, emulator: FastifyInstance, credentialsKey: Buffer, options: { logger?: Logger; only?: readonly string[] } = {}): Promise<number> {
-  let query = database.db.selectFrom('clusters').select(['id', 'name', 'handle', 'x_user_id', 'credentials_encrypted']).orderBy('id');
-  if (options.only) query = query.where('id', 'in', options.only.length ? options.only : ['']);
-  const clusters = await query.execute();
-  let provisioned = 0;
-  for (const cluster of clusters) {
-    let tokens = null;
-    if (cluster.credentials_encrypted) {
-      try {
-        tokens = openAccountTokens(Buffer.from(cluster.credentials_encrypted).toString('utf8'), credentialsKey);
-      } catch {
-        options.logger?.warn({ account: cluster.handle }, 'stored X tokens do not open with this credentials key; the account is left as it is');
+export async function provisionEmulatorAccounts(database: Database, emulator: FastifyInstance, credentialsKey: CredentialsKeys, options: { logger?: Logger; only?: readonly string[] } = {}): Promise<number> {
+  const accounts = await database.db.transaction().execute(async (trx) => {
+    await bindX(trx, { kind: 'emulator' }, 'system:x-emulator');
+    let query = trx.selectFrom('clusters').select(['id', 'name', 'handle', 'x_user_id', 'credentials_encrypted']).orderBy('id').forNoKeyUpdate();
+    if (options.only) query = query.where('id', 'in', options.only.length ? options.only : ['']);
+    const ready: { id: string; name: string; handle: string; xUserId: string; tokens: AccountTokens }[] = [];
+    for (const cluster of await query.execute()) {
+      // A stable, X-like (snowflake-sized) id derived from the cluster id.
+      const xUserId = cluster.x_user_id ?? (BigInt(`0x${createHash('sha256').update(cluster.id).digest('hex').slice(0, 15)}`) + 1_000_000_000n).toString();
+      if (cluster.credentials_encrypted) {
+        try {
+          ready.push({ ...cluster, xUserId, tokens: openAccountTokens(Buffer.from(cluster.credentials_encrypted).toString('utf8'), credentialsKey, cluster.id) });
+        } catch {
+          options.logger?.warn({ account: cluster.handle }, 'stored X tokens do not open for this account with this credentials key; the account is left as it is');
+        }
         continue;
       }
+      const tokens = { accessToken: `${xUserId}-${randomBytes(12).toString('hex')}`, accessSecret: randomBytes(24).toString('base64url') };
+      const sealed = Buffer.from(sealAccountTokens(tokens, credentialsKey, cluster.id));
+      await trx.updateTable('clusters').set({ x_user_id: xUserId, credentials_encrypted: sealed, updated_at: new Date() }).where('id', '=', cluster.id).execute();
+      // Audited as the emulator's, so that nobody mistakes them for real X tokens.
+      await appendAudit(trx, [{ actor: 'system:x-emulator', action: 'cluster.credentials_set', entityType: 'cluster', entityId: cluster.id, after: { source: 'x-emulator', xUserId } }]);
+      ready.push({ ...cluster, xUserId, tokens });
     }
-    // A stable, X-like (snowflake-sized) id derived from the cluster id.
-    const xUserId = cluster.x_user_id ?? (BigInt(`0x${createHash('sha256').update(cluster.id).digest('hex').slice(0, 15)}`) + 1_000_000_000n).toString();
-    if (!tokens) {
-      tokens = { accessToken: `${xUserId}-${randomBytes(12).toString('hex')}`, accessSecret: randomBytes(24).toString('base64url') };
-      const sealed = Buffer.from(sealAccountTokens(tokens, credentialsKey));
-      await database.db.transaction().execute(async (trx) => {
-        await trx.updateTable('clusters').set({ x_user_id: xUserId, credentials_encrypted: sealed, updated_at: new Date() }).where('id', '=', cluster.id).execute();
-        // Audited as the emulator's, so that nobody mistakes them for real X tokens.
-        await appendAudit(trx, [{ actor: 'system:x-emulator', action: 'cluster.credentials_set', entityType: 'cluster', entityId: cluster.id, after: { source: 'x-emulator', xUserId } }]);
-      });
-    }
+    return ready;
+  });
+  for (const account of accounts) {
     const response = await emulator.inject({
       method: 'POST',
       url: '/_control/accounts',
-      payload: { id: xUserId, username: cluster.handle, name: cluster.name, accessToken: tokens.accessToken, accessTokenSecret: tokens.accessSecret },
+      payload: { id: account.xUserId, username: account.handle, name: account.name, accessToken: account.tokens.accessToken, accessTokenSecret: account.tokens.accessSecret },
     });
-    if (response.statusCode !== 201) throw new Error(`the X emulator refused account ${cluster.handle}: ${response.body}`);
-    provisioned++;
+    if (response.statusCode !== 201) throw new Error(`the X emulator refused account ${account.handle}: ${response.body}`);
   }
-  return provisioned;
+  return accounts.length;
 }
 
 /** Runs the X emulator in this process, with every cluster account on it. */
-export async function startEmbeddedX(config: Config, database: Database, credentialsKey: Buffer, logger: Logger): Promise<EmbeddedX> {
+export async function startEmbeddedX(config: Config, database: Database, credentialsKey: CredentialsKeys, logger: Logger): Promise<EmbeddedX> {
+  if (config.NODE_ENV === 'production') throw new FanoutConfigError('the X emulator never runs in production (NODE_ENV=production): set X_API_BASE_URL');
   const emulator = buildEmulator({ consumerKey: EMULATOR_APP.appKey, consumerSecret: EMULATOR_APP.appSecret });
+  // The accounts first: on a database that is not the emulator's, nothing is written and
+  // nothing listens.
+  let accounts: number;
+  try {
+    accounts = await provisionEmulatorAccounts(database, emulator, credentialsKey, { logger });
+  } catch (error) {
+    await emulator.close();
+    throw error;
+  }
   await emulator.listen({ host: '127.0.0.1', port: config.X_EMULATOR_PORT });
   const address = emulator.server.address();
   const port = typeof address === 'object' && address ? address.port : config.X_EMULATOR_PORT;
   const baseUrl = `http://127.0.0.1:${port}`;
-  const accounts = await provisionEmulatorAccounts(database, emulator, credentialsKey, { logger });
   logger.info({ url: baseUrl, accounts }, 'X emulator running; see posts at /_control/posts?account=<handle>');
   return { baseUrl, accounts, close: () => emulator.close() };
 }

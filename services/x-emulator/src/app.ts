@@ -1,5 +1,6 @@
 // An in-memory emulator of the parts of the X API v2 the fan-out uses, with OAuth 1.0a
 // verification, rate limits, duplicate detection and faults on demand.
+import { Readable } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { hmacSha1Signature, parseOAuthHeader, safeEqual, signatureBaseString } from './oauth1.js';
 
@@ -48,7 +49,7 @@ export interface Tweet {
 /** X's reply_settings: who may reply in a conversation. The emulator follows no one, so `following` admits the mentioned only. */
 export const REPLY_SETTINGS = ['everyone', 'mentionedUsers', 'following'] as const;
 export type ReplySettings = (typeof REPLY_SETTINGS)[number];
-export type FaultKind = 'status' | 'delay' | 'drop' | 'lostAnswer';
+export type FaultKind = 'status' | 'delay' | 'drop' | 'lostAnswer' | 'drip';
 /** `skip`: let this many matching requests through first (a fault on the second page of a read). */
 export interface Fault { kind: FaultKind; method?: string; path?: string; account?: string; remaining: number; skip?: number; status?: number; body?: unknown; delayMs?: number }
 
@@ -77,7 +78,7 @@ const cmpId = (a: string, b: string) => (a.length !== b.length ? a.length - b.le
 const isId = (s: unknown): s is string => typeof s === 'string' && /^(0|[1-9]\d{0,18})$/.test(s);
 
 declare module 'fastify' {
-  interface FastifyRequest { xAccount?: Account; xLostAnswer?: boolean }
+  interface FastifyRequest { xAccount?: Account; xLostAnswer?: boolean; xDripMs?: number }
 }
 
 export function buildEmulator(options: EmulatorOptions): FastifyInstance {
@@ -215,8 +216,24 @@ export function buildEmulator(options: EmulatorOptions): FastifyInstance {
         return reply;
       }
       if (fault.kind === 'lostAnswer') request.xLostAnswer = true;
+      if (fault.kind === 'drip') request.xDripMs = fault.delayMs ?? 1000;
     }
     if (!applyRateLimit(`${request.method} ${route}`, account, reply)) return reply.code(429).send(rateLimited);
+  });
+
+  // A dripping answer: the request is handled as usual (a post is stored), then the status and
+  // headers go at once and the body a byte at a time over `delayMs`, so that the connection
+  // is never idle for long while the answer takes as long as the fault says.
+  app.addHook('onSend', async (request, _reply, payload) => {
+    if (request.xDripMs === undefined || (typeof payload !== 'string' && !Buffer.isBuffer(payload))) return payload;
+    const bytes = Buffer.from(payload);
+    const step = request.xDripMs / Math.max(1, bytes.length);
+    return Readable.from((async function* drip() {
+      for (const byte of bytes) {
+        await new Promise((resolve) => setTimeout(resolve, step));
+        yield Buffer.from([byte]);
+      }
+    })());
   });
 
   const view = (t: Tweet, fields: Set<string>) => ({
@@ -454,7 +471,7 @@ export function buildEmulator(options: EmulatorOptions): FastifyInstance {
 
   app.post<{ Body: Partial<Fault> & { count?: number } }>('/_control/faults', async (request, reply) => {
     const b = request.body ?? {};
-    const kinds: FaultKind[] = ['status', 'delay', 'drop', 'lostAnswer'];
+    const kinds: FaultKind[] = ['status', 'delay', 'drop', 'lostAnswer', 'drip'];
     if (!b.kind || !kinds.includes(b.kind)) return reply.code(400).send({ error: `kind must be one of ${kinds.join(', ')}` });
     const count = b.count ?? 1;
     if (!Number.isInteger(count) || count < 1) return reply.code(400).send({ error: 'count must be a positive integer' });

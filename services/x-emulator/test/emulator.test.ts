@@ -210,8 +210,8 @@ void t.test('default post headers carry the 15-minute and 24-hour limits', async
   t.match(headers, { 'x-rate-limit-limit': '100', 'x-rate-limit-remaining': '99', 'x-app-limit-24hour-limit': '10000', 'x-app-limit-24hour-remaining': '9999', 'x-user-limit-24hour-remaining': String });
 });
 
-void t.test('faults: status, delay, drop, lostAnswer, matched by path and account, for N requests', async (t) => {
-  const { client, control } = await start(t);
+void t.test('faults: status, delay, drop, lostAnswer, drip, matched by path and account, for N requests', async (t) => {
+  const { client, control, origin } = await start(t);
   t.equal((await control('POST', '/_control/faults', { kind: 'status', status: 503, method: 'POST', path: '/2/tweets', account: 'JCPAlpha', count: 2 })).status, 201);
   const e1 = (await failure(client(alpha).tweet('a'))) as ApiResponseError;
   t.type(e1, ApiResponseError);
@@ -239,6 +239,21 @@ void t.test('faults: status, delay, drop, lostAnswer, matched by path and accoun
   t.ok((await control('GET', '/_control/posts?account=JCPAlpha')).body.posts.some((p) => p.text === 'lost answer'), 'the post exists');
   const retry = (await failure(client(alpha).tweet('lost answer'))) as ApiResponseError;
   t.equal(retry.code, 403, 'a blind retry meets the duplicate rule');
+
+  // drip: handled as usual (the post is stored at once), then the answer a byte at a time over
+  // delayMs: never idle for long (a 300 ms idle timeout does not fire), complete in the end.
+  await control('POST', '/_control/faults', { kind: 'drip', delayMs: 1_500, method: 'POST', path: '/2/tweets' });
+  const idle300: ITwitterApiClientPlugin = { onBeforeRequestConfig({ params }) { params.timeout = 300; } };
+  const slow = new TwitterApi(
+    { appKey: app.consumerKey, appSecret: app.consumerSecret, accessToken: alpha.accessToken, accessSecret: alpha.accessTokenSecret },
+    { plugins: [idle300, { onBeforeRequestConfig({ params }) { const url = new URL(params.url); url.protocol = 'http:'; url.host = new URL(origin).host; params.url = url.toString(); } }], httpAgent: new http.Agent() },
+  ).v2;
+  const dripStarted = Date.now();
+  const dripping = slow.tweet('dripping');
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  t.ok((await control('GET', '/_control/posts?account=JCPAlpha')).body.posts.some((p) => p.text === 'dripping'), 'stored before the answer is through');
+  t.match(await dripping, { data: { text: 'dripping' } }, 'the whole answer arrives, never idle for 300 ms');
+  t.ok(Date.now() - dripStarted >= 1_400, 'over delayMs');
 
   t.equal((await control('GET', '/_control/health')).body.status, 'ok');
   await control('POST', '/_control/reset');

@@ -5,6 +5,7 @@ import type { DB } from '../types.js';
 import { parseCsv } from './csv.js';
 import { REGISTRY_LOCK_KEY } from './import-offices.js';
 import { notifyOfficesChanged } from '../repositories/status.js';
+import { liftStatementTimeout } from '../connection.js';
 
 export interface MappingReport {
   total: number;
@@ -28,6 +29,8 @@ export async function importClusterMapping(db: Kysely<DB>, text: string, actor: 
   const rows = parseCsv(text, ['office_id', 'handle', 'cluster_name'], 'mapping file');
   const rejected: RowError[] = [];
   return db.transaction().execute(async (trx) => {
+    // A whole register in one transaction, perhaps after another importer's: no statement deadline.
+    await liftStatementTimeout(trx);
     await sql`select pg_advisory_xact_lock(${REGISTRY_LOCK_KEY})`.execute(trx);
     const existing = new Map((await trx.selectFrom('clusters').selectAll().execute()).map((c) => [c.id, c]));
     // A real handle that a placeholder already carries takes that cluster over.

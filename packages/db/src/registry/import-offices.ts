@@ -15,6 +15,7 @@ import { notifyOfficesChanged } from '../repositories/status.js';
 import type { DB, Office } from '../types.js';
 import { parseCsv, type CsvRow } from './csv.js';
 import { RegistryFileError } from '../errors.js';
+import { liftStatementTimeout } from '../connection.js';
 
 export interface RegistryInput {
   offices: string;
@@ -242,6 +243,8 @@ export async function importOfficeRegistry(db: Kysely<DB>, input: RegistryInput,
   const today = options.today ?? londonToday();
   const actor = options.actor;
   return db.transaction().execute(async (trx) => {
+    // A whole register in one transaction, perhaps after another importer's: no statement deadline.
+    await liftStatementTimeout(trx);
     // Two importers at once would each insert what the other has not yet committed.
     await sql`select pg_advisory_xact_lock(${REGISTRY_LOCK_KEY})`.execute(trx);
     const districts = await syncReferenceData(trx, input);

@@ -14,15 +14,17 @@ import {
   resumeAll,
   setAccountCredentials,
   updateAccount,
+  XBindingConflict,
   type Account,
   type AccountSettingsPatch,
   type AccountWriteResult,
   type ChangeFanout,
   type DeliveryHealth,
   type PostView,
+  type XTarget,
 } from '@jcp/db';
 import { DEFAULT_APP_POST_BUDGET, DEFAULT_USER_POST_BUDGET, isPostableLink, isXUsername, X_USERNAME_PATTERN, type AppBudgetRule, type BudgetRule } from '@jcp/domain';
-import { sealAccountTokens } from '@jcp/x-client';
+import { sealAccountTokens, type CredentialsKeys } from '@jcp/x-client';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -40,8 +42,10 @@ export interface AccountTokensInput {
 
 /** The fan-out's settings the API needs: the key that seals credentials, X to verify them, the budgets to report. */
 export interface FanoutApiOptions {
-  /** 32 bytes: AES-256-GCM key for the accounts' tokens at rest. */
-  credentialsKey: Buffer;
+  /** AES-256-GCM keys for the accounts' tokens at rest: new ones are sealed with the current key, bound to their account. */
+  credentialsKey: CredentialsKeys;
+  /** The X that verifyAccount asks (the emulator, or a real X): credentials are stored only in a database bound to the same kind. */
+  xTarget: XTarget;
   /** Asks X who these tokens belong to (GET /2/users/me). Throws twitter-api-v2's ApiResponseError (401/403) when X rejects them. */
   verifyAccount?: (tokens: AccountTokensInput) => Promise<{ id: string; username: string }>;
   /** Default: X's 100 posts per 15 minutes per user. */
@@ -609,12 +613,13 @@ const accounts: FastifyPluginAsyncZod<AccountRoutesOptions> = async (app, option
       schema: {
         summary: "Store an account's X tokens, encrypted (admin). X is asked first whose they are: they must belong to the account's handle",
         description:
-          'The tokens are never shown again, logged or audited; the answer is the account, with hasCredentials. X refusing them is a 422, X unreachable a 503 (nothing is stored either way). The X user id X gives becomes the account\'s.',
+          'The tokens are never shown again, logged or audited; the answer is the account, with hasCredentials. X refusing them is a 422, X unreachable a 503 (nothing is stored either way). The X user id X gives becomes the account\'s. ' +
+          'They are sealed for this account only (a copy on another account does not open). A database is bound to one kind of X on first use: real credentials are refused (409) in a database of the X emulator, and the emulator\'s in one of a real X.',
         tags: ['accounts'],
         security,
         params: z.object({ accountId }),
         body: credentialsBody,
-        response: { 200: accountSchema, 400: problemSchema, ...refusals, 404: problemSchema, 422: problemSchema },
+        response: { 200: accountSchema, 400: problemSchema, ...refusals, 404: problemSchema, 409: problemSchema, 422: problemSchema },
       },
     },
     async (request) => {
@@ -653,8 +658,13 @@ const accounts: FastifyPluginAsyncZod<AccountRoutesOptions> = async (app, option
         }
         xUser = request.body.xUserId;
       }
-      const sealed = sealAccountTokens(tokens, fanout.credentialsKey);
-      if (!(await setAccountCredentials(app.db, id, { sealed, xUserId: xUser }, actor))) throw notFound(id);
+      const sealed = sealAccountTokens(tokens, fanout.credentialsKey, id);
+      try {
+        if (!(await setAccountCredentials(app.db, id, { sealed, xUserId: xUser, target: fanout.xTarget }, actor))) throw notFound(id);
+      } catch (error) {
+        if (error instanceof XBindingConflict) throw new HttpProblem(409, 'X_BINDING_CONFLICT', `Nothing was stored: ${error.message}`);
+        throw error;
+      }
       return loadAccount(id);
     },
   );

@@ -1,0 +1,58 @@
+// Re-sealing every account's stored X credentials under the current key (X_CREDENTIALS_KEY),
+// bound to the account: after a key rotation (the old key as X_CREDENTIALS_KEY_PREVIOUS), and
+// once after upgrading from ciphertexts not bound to their account (v1). In batches, each its
+// own short transaction; a row is replaced only if it still holds what was read, so it is safe
+// beside running services (which must already know both keys) and may be run again at will.
+import { resealCredentials, storedCredentialsPage, type Database } from '@jcp/db';
+import { credentialsKeyId, isSealedWithCurrentKey, openAccountTokens, sealAccountTokens, SealedSecretError, type CredentialsKeyring } from '@jcp/x-client';
+
+export interface RotationReport {
+  /** The current key's id (a fingerprint, not the key). */
+  keyId: string;
+  /** Accounts holding credentials. */
+  accounts: number;
+  /** Sealed again under the current key (or, on a dry run, that would be). */
+  resealed: number;
+  /** Already sealed under the current key, for their own account. */
+  current: number;
+  /** Stored or removed by someone else between the read and the write: left as they are. */
+  changedMeanwhile: number;
+  /** Credentials that do not open for their account with the configured keys, and why (never a secret). */
+  failed: { accountId: string; reason: string }[];
+}
+
+export async function rotateCredentials(
+  database: Pick<Database, 'db'>,
+  keys: CredentialsKeyring,
+  options: { actor: string; batchSize?: number; dryRun?: boolean },
+): Promise<RotationReport> {
+  const keyId = credentialsKeyId(keys.current);
+  const report: RotationReport = { keyId, accounts: 0, resealed: 0, current: 0, changedMeanwhile: 0, failed: [] };
+  const batchSize = options.batchSize ?? 100;
+  for (let after: string | null = null; ; ) {
+    const page = await storedCredentialsPage(database.db, after, batchSize);
+    if (page.length === 0) return report;
+    after = page.at(-1)!.clusterId;
+    report.accounts += page.length;
+    const reseal: { clusterId: string; previous: string; next: string; keyId: string }[] = [];
+    for (const { clusterId, sealed } of page) {
+      let tokens;
+      try {
+        // Every row is opened, current or not: one copied from another account is reported.
+        tokens = openAccountTokens(sealed, keys, clusterId);
+      } catch (error) {
+        report.failed.push({ accountId: clusterId, reason: error instanceof SealedSecretError ? error.message : 'could not be opened' });
+        continue;
+      }
+      if (isSealedWithCurrentKey(sealed, keys)) report.current++;
+      else reseal.push({ clusterId, previous: sealed, next: sealAccountTokens(tokens, keys, clusterId), keyId });
+    }
+    if (options.dryRun) {
+      report.resealed += reseal.length;
+      continue;
+    }
+    const replaced = await resealCredentials(database.db, reseal, options.actor);
+    report.resealed += replaced.length;
+    report.changedMeanwhile += reseal.length - replaced.length;
+  }
+}
