@@ -20,7 +20,7 @@ void t.test('0007 keeps opt-outs and takes mention ids and notes out of the audi
             ('token:1:cumbria', 'mention.reopened', 'mention', '1990000000000000002', '{"state":"handled"}', '{"state":"open","note":null}'),
             ('token:1:ops', 'cluster.paused', 'cluster', 'district-105', null, '{"pausedReason":"kept as it is"}')`.execute(db);
 
-  t.same(await migrate(db, all), ['0007_privacy.sql']);
+  t.same(await migrate(db, all.filter((m) => m.version <= 7)), ['0007_privacy.sql']);
   const { ref } = await db.selectFrom('mentions').select('ref').where('x_post_id', '=', mentionId).executeTakeFirstOrThrow();
   const audit = await db.selectFrom('audit_log').select(['action', 'entity_id', 'after']).where('actor', 'like', 'token:1:%').orderBy('id').execute();
   t.same(audit[0], { action: 'mention.handled', entity_id: ref, after: { state: 'handled', hasNote: true } }, 'named by the mention\'s reference; whether there was a note, not what');

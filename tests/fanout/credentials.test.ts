@@ -35,7 +35,8 @@ void t.test('credentials copied onto another account do not open there: it is pa
     return row.paused && row;
   });
   t.match(paused.paused_reason, /the stored credentials cannot be used: .*does not open for this account: sealed for another account, or tampered; store the account's credentials again/);
-  const account = await f.app.inject({ url: `/accounts/${OTHER}` });
+  // The pause reason is for the account's managers and admins.
+  const account = await f.app.inject({ url: `/accounts/${OTHER}`, headers: f.bearer(f.admin) });
   t.match(account.json(), { paused: true, pausedReason: /sealed for another account/ }, 'the account shows why');
   t.same(await f.posts(await f.handleOf(CUMBRIA)), [], 'nothing posted as Cumbria');
   t.same(await f.posts(), [], 'nothing posted at all');

@@ -58,7 +58,7 @@ void t.test('pnpm start on a database holding real credentials, without X_API_BA
   const exited = waitForExit(server, 120_000);
   t.equal(await waitForReady(port), 200, 'without --x-emulator the API starts');
   t.match(server.output.stdout, /no X configured: nothing is posted to X and no mention is read/);
-  const crc = await fetch(`http://127.0.0.1:${port}/webhooks/x?crc_token=abc`);
+  const crc = await fetch(`http://127.0.0.1:${port}/webhooks/x?crc_token=M2RkODJkZmMtYjlkYi00NmQ4LTk0MGUtM2JjYzkwM2Q4MjQ0`);
   t.equal(crc.status, 503, 'the webhook is not served (no app secret at all, let alone the emulator\'s)');
   const post = await fetch(`http://127.0.0.1:${port}/webhooks/x`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
   t.equal(post.status, 503);
@@ -78,7 +78,7 @@ void t.test('pnpm start on a fresh database runs the emulator and gives the acco
   t.equal(await waitForReady(port), 200);
   const health = await fetch(`http://127.0.0.1:${xPort}/_control/health`).then((r) => r.json() as Promise<{ accounts: number }>);
   t.ok(health.accounts > 30, 'every account on the emulator');
-  t.equal((await fetch(`http://127.0.0.1:${port}/webhooks/x?crc_token=abc`)).status, 200, 'the webhook, with the emulator\'s secret, on the emulator\'s database');
+  t.equal((await fetch(`http://127.0.0.1:${port}/webhooks/x?crc_token=M2RkODJkZmMtYjlkYi00NmQ4LTk0MGUtM2JjYzkwM2Q4MjQ0`)).status, 200, 'the webhook, with the emulator\'s secret, on the emulator\'s database');
   server.kill('SIGTERM');
   t.equal((await exited).code, 0);
 });
