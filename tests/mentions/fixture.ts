@@ -1,4 +1,5 @@
-import { createLogger } from '@jcp/log';
+import { Writable } from 'node:stream';
+import { createLogger, type Logger } from '@jcp/log';
 import { createMentionIngester, EMULATOR_APP, type IngesterOptions, type MentionIngester } from '@jcp/worker';
 import type { Teardown } from '@jcp/testing';
 import { fanoutFixture, type EmulatorPost } from '../fanout/fixture.js';
@@ -50,4 +51,15 @@ export async function mentionsFixture(t: Teardown, options: { accounts?: readonl
   /** Posts by `handle` that reply to something (its replies to citizens). */
   const repliesBy = async (handle: string): Promise<EmulatorPost[]> => (await f.posts(handle)).filter((p) => p.inReplyToTweetId !== null);
   return { ...f, newIngester, mention, repliesBy };
+}
+
+/** A logger at trace level that keeps every line it writes. */
+export function captureLogger(lines: string[]): Logger {
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  return createLogger({ level: 'trace', format: 'json', name: 'test' }, stream);
 }

@@ -2,11 +2,9 @@
 // X emulator, one ingestion cycle (recent search through the real twitter-api-v2 client
 // over HTTP), the reply queued in the same transaction as the mention, and delivered by
 // the fan-out dispatcher from the right account to the right post.
-import { Writable } from 'node:stream';
-import { createLogger } from '@jcp/log';
 import t from 'tap';
 import { CARLISLE, CUMBRIA, waitFor } from '../fanout/fixture.js';
-import { citizen, mentionsFixture } from './fixture.js';
+import { captureLogger, citizen, mentionsFixture } from './fixture.js';
 
 const SWWALES = 'district-101';
 const SWANSEA = 'swansea-9854';
@@ -108,14 +106,3 @@ void t.test('a benefit query with an NI number lands in the inbox redacted and g
   await new Promise((resolve) => setTimeout(resolve, 300));
   t.equal((await f.repliesBy(cumbria)).filter((r) => r.inReplyToTweetId === plain).length, 0, 'nothing said on X');
 });
-
-/** A logger at trace level that keeps every line it writes. */
-function captureLogger(lines: string[]) {
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  return createLogger({ level: 'trace', format: 'json', name: 'test' }, stream);
-}
