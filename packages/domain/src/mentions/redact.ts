@@ -49,6 +49,8 @@ export const DOB_YEARS = 10;
 
 const INVISIBLE = 0x01;
 const OTHER = 0x02;
+/** A combining mark: invisible too, and it goes with the character before it. */
+const MARK = 0x03;
 const UTF16 = new TextDecoder('utf-16le');
 
 /**
@@ -56,7 +58,7 @@ const UTF16 = new TextDecoder('utf-16le');
  * any dash; the ASCII digit of a digit of any script; the NFKC form of a compatibility
  * character when that is one ASCII character (full-width "７", "＠", "．", superscript
  * and circled digits); the base of a Latin letter with a diacritic; "q" for any other
- * letter; INVISIBLE for format characters and combining marks; OTHER for the rest.
+ * letter; INVISIBLE for format characters, MARK for combining marks; OTHER for the rest.
  * Built once, on the first text that is not ASCII (a few milliseconds).
  */
 let foldTable: Uint16Array | null = null;
@@ -81,7 +83,8 @@ function fold(): Uint16Array {
     if (table[c - 1]! < 0x30 || table[c - 1]! > 0x38 || c - zero > 9) zero = c;
     return 0x30 + (c - zero);
   });
-  mark(/[\p{Cf}\p{Mn}\p{Me}]/gu, () => INVISIBLE);
+  mark(/\p{Cf}/gu, () => INVISIBLE);
+  mark(/[\p{Mn}\p{Me}]/gu, () => MARK);
   const ascii = (c: number, form: 'NFKC' | 'NFKD') => {
     const n = String.fromCharCode(c).normalize(form);
     const first = n.charCodeAt(0);
@@ -107,7 +110,7 @@ function fold(): Uint16Array {
 }
 
 interface View {
-  /** What the patterns read: ASCII, INVISIBLE and OTHER only, and no INVISIBLE. */
+  /** What the patterns read: ASCII and OTHER (INVISIBLE and MARK are dropped). */
   text: string;
   /** For each unit of `text`, where its character starts in the original; null when it is the original. */
   from: Int32Array | null;
@@ -131,7 +134,7 @@ function matchingView(text: string): View {
       // Mathematical digits (𝟎 … 𝟿, five styles of ten) are digits; other letters of the plane are letters.
       if (cp >= 0x1d7ce && cp <= 0x1d7ff) {
         units[i] = 0x30 + ((cp - 0x1d7ce) % 10);
-        units[i + 1] = INVISIBLE;
+        units[i + 1] = MARK;
         invisible = true;
       } else {
         units[i] = cp >= 0x1d400 && cp <= 0x1d7cb ? 0x71 : cp >= 0xe0000 && cp <= 0xe007f ? INVISIBLE : OTHER;
@@ -141,45 +144,78 @@ function matchingView(text: string): View {
       i++;
     } else {
       units[i] = table[c]!;
-      if (units[i] === INVISIBLE) invisible = true;
+      if (units[i] === INVISIBLE || units[i] === MARK) invisible = true;
     }
   }
   if (!invisible) return { text: UTF16.decode(units), from: null };
   const from = new Int32Array(n);
   let length = 0;
   for (let i = 0; i < n; i++) {
-    if (units[i] === INVISIBLE) continue;
+    if (units[i] === INVISIBLE || units[i] === MARK) continue;
     units[length] = units[i]!;
     from[length++] = i;
   }
   return { text: UTF16.decode(units.subarray(0, length)), from: from.subarray(0, length) };
 }
 
-// --- spans ---------------------------------------------------------------------------------
-
-interface Span {
-  start: number;
-  end: number;
-  /** null: kept as it is (a date or a time that is not personal), and no later pass takes its digits. */
-  kind: RedactionKind | null;
+/**
+ * The matches of a global pattern, with the pattern itself (matchAll copies the pattern on
+ * every call, which costs more than the match on a short mention).
+ */
+function matches(text: string, pattern: RegExp): RegExpExecArray[] {
+  if (!pattern.global) throw new Error(`not a global pattern: ${pattern.source}`);
+  const found: RegExpExecArray[] = [];
+  pattern.lastIndex = 0;
+  for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
+    found.push(m);
+    if (m[0].length === 0) pattern.lastIndex++;
+  }
+  pattern.lastIndex = 0;
+  return found;
 }
 
-/** The spans found so far, and which characters of the view they cover (so that a check costs the span's length). */
+// --- spans ---------------------------------------------------------------------------------
+
+/**
+ * What the passes found, character by character of the view (so that adding a span or
+ * checking one costs its length, and putting the text together one pass): the first kind of
+ * REDACTION_KINDS over each character, whether a span goes on from the character before
+ * (overlapping spans become one placeholder; spans that only touch stay two), and what is
+ * kept as it is (a date or a time that is not personal, whose digits no later pass takes).
+ */
 class Spans {
-  readonly list: Span[] = [];
-  private readonly taken: Uint8Array;
-  constructor(length: number) {
-    this.taken = new Uint8Array(length);
-  }
+  /** 0: nothing; else 1 + the index of the kind in REDACTION_KINDS (made on the first span: most mentions have none). */
+  rank = EMPTY;
+  joined = EMPTY;
+  private kept = EMPTY;
+  /** Bit k: kind k of REDACTION_KINDS was found. */
+  kinds = 0;
+  constructor(private readonly length: number) {}
   add(start: number, end: number, kind: RedactionKind | null): void {
-    this.list.push({ start, end, kind });
-    this.taken.fill(1, start, end);
+    if (this.rank === EMPTY) {
+      this.rank = new Uint8Array(this.length);
+      this.joined = new Uint8Array(this.length);
+      this.kept = new Uint8Array(this.length);
+    }
+    if (kind === null) {
+      this.kept.fill(1, start, end);
+      return;
+    }
+    const rank = REDACTION_KINDS.indexOf(kind) + 1;
+    this.kinds |= 1 << (rank - 1);
+    for (let i = start; i < end; i++) {
+      const r = this.rank[i]!;
+      if (r === 0 || r > rank) this.rank[i] = rank;
+      if (i > start) this.joined[i] = 1;
+    }
   }
   free(start: number, end: number): boolean {
-    for (let i = start; i < end; i++) if (this.taken[i] === 1) return false;
+    if (this.rank === EMPTY) return true;
+    for (let i = start; i < end; i++) if (this.rank[i] !== 0 || this.kept[i] !== 0) return false;
     return true;
   }
 }
+const EMPTY = new Uint8Array(0);
 
 // --- email addresses -------------------------------------------------------------------------
 
@@ -203,7 +239,7 @@ const MAY_HAVE_EMAIL = /@|at/i;
 function emails(view: string, spans: Spans): void {
   if (!MAY_HAVE_EMAIL.test(view)) return;
   for (const pattern of view.includes('@') ? [EMAIL, DISGUISED_EMAIL] : [DISGUISED_EMAIL]) {
-    for (const m of view.matchAll(pattern)) spans.add(m.index, m.index + m[0].length, 'email');
+    for (const m of matches(view, pattern)) spans.add(m.index, m.index + m[0].length, 'email');
   }
 }
 
@@ -226,6 +262,8 @@ const MONTH_DAY = new RegExp(String.raw`(?<![A-Za-z0-9])${MONTH}\.?\s{0,2}(\d{1,
 const YEAR = new RegExp(String.raw`${NOT_AFTER}((?:19|20)\d{2})${NOT_BEFORE}`, 'g');
 /** What comes just before a date of birth: "DOB:", "born on", "date of birth is", "d.o.b"; it ends where the date starts. */
 const DOB_CONTEXT = /(?<![A-Za-z])(?:dob|d\.\s?o\.\s?b\.?|date\s{1,3}of\s{1,3}birth|birth\s{0,2}date|birthday|born)[\s:;,.=-]{0,6}(?:(?:is|was|on|in|the|of|my|me|at|date|year)[\s:;,.=-]{1,4}){0,3}/gi;
+/** What comes before an account, sort-code, claim or phone number: what follows is not a date. */
+const NUMBER_CONTEXT = /(?<![A-Za-z])(?:sort\s{0,2}code|account|acc|a\/c|claim|ref|reference|number|no|num|tel|phone|mob|mobile)[\s:;,.#=-]{0,6}(?:(?:is|number|no|num|ref)[\s:;,.#=-]{1,4}){0,2}/gi;
 /** 9.30-4.30, 9:30 to 16:30: times, kept (their digits would otherwise make a number). */
 const TIME = String.raw`(?:[01]?\d|2[0-3])[.:][0-5]\d(?:\s{0,2}[ap]m)?`;
 const TIME_RANGE = new RegExp(String.raw`(?<![A-Za-z0-9][.:\/\-]?)${TIME}\s{0,2}(?:-|to|till|until)\s{0,2}${TIME}(?![.:\/\-]?[A-Za-z0-9])`, 'gi');
@@ -233,16 +271,18 @@ const TIME_RANGE = new RegExp(String.raw`(?<![A-Za-z0-9][.:\/\-]?)${TIME}\s{0,2}
 
 /** A two-digit year is in this century unless that is in the future. */
 function fullYear(year: string, now: number): number {
-  const digits = year.replace("'", '');
-  if (digits.length === 4) return Number(digits);
-  const yy = Number(digits);
+  if (year.length === 4 && year[0] !== "'") return Number(year);
+  const yy = Number(year.slice(-2));
   return yy <= (now % 100) + 1 ? 2000 + yy : 1900 + yy;
 }
 
 function dates(view: string, spans: Spans, now: number): void {
-  // Where a "DOB", "born on" … ends: a date starting there is a date of birth.
+  // Where a "DOB", "born on" … ends: a date starting there is a date of birth. Where "sort
+  // code", "account" … ends, what looks like a date (12-03-24) is that number, not a date.
   const after = new Set<number>();
-  for (const m of view.matchAll(DOB_CONTEXT)) after.add(m.index + m[0].length);
+  for (const m of matches(view, DOB_CONTEXT)) after.add(m.index + m[0].length);
+  const number = new Set<number>();
+  for (const m of matches(view, NUMBER_CONTEXT)) number.add(m.index + m[0].length);
   const found = (start: number, end: number, day: number, month: number, year: string | undefined) => {
     if (!(day >= 1 && day <= 31 && month >= 1 && month <= 12)) return;
     const context = after.has(start);
@@ -250,23 +290,52 @@ function dates(view: string, spans: Spans, now: number): void {
       if (context) spans.add(start, end, 'date-of-birth');
       return;
     }
-    spans.add(start, end, context || fullYear(year, now) <= now - DOB_YEARS ? 'date-of-birth' : null);
+    if (context || fullYear(year, now) <= now - DOB_YEARS) spans.add(start, end, 'date-of-birth');
+    else if (!number.has(start)) spans.add(start, end, null);
   };
   const month = (name: string) => MONTHS.indexOf(name.slice(0, 3).toLowerCase()) + 1;
-  for (const m of view.matchAll(NUMERIC_DATE)) found(m.index, m.index + m[0].length, Number(m[1]), Number(m[3]), m[4]);
-  for (const m of view.matchAll(ISO_DATE)) found(m.index, m.index + m[0].length, Number(m[3]), Number(m[2]), m[1]);
-  for (const m of view.matchAll(DAY_MONTH)) found(m.index, m.index + m[0].length, Number(m[1]), month(m[2]!), m[3]);
-  for (const m of view.matchAll(MONTH_DAY)) found(m.index, m.index + m[0].length, Number(m[2]), month(m[1]!), m[3]);
+  for (const m of matches(view, NUMERIC_DATE)) {
+    // Six digits in pairs are a sort code when written with dashes (12-03-24), and an NI number
+    // after two letters that are not a word (AB 12/03/56, not "on 12/03/26"); the numbers take them.
+    if (!after.has(m.index) && m[1]!.length === 2 && m[3]!.length === 2 && m[4]?.length === 2) {
+      const letters = niLettersBefore(view, m.index, false);
+      const pair = letters < 0 ? '' : view.slice(letters, letters + 2);
+      if (m[2] === '-' || (letters >= 0 && (/^[A-Z]{2}$/.test(pair) || !WORDS.has(pair.toLowerCase())))) continue;
+    }
+    found(m.index, m.index + m[0].length, Number(m[1]), Number(m[3]), m[4]);
+  }
+  for (const m of matches(view, ISO_DATE)) found(m.index, m.index + m[0].length, Number(m[3]), Number(m[2]), m[1]);
+  for (const m of matches(view, DAY_MONTH)) found(m.index, m.index + m[0].length, Number(m[1]), month(m[2]!), m[3]);
+  for (const m of matches(view, MONTH_DAY)) found(m.index, m.index + m[0].length, Number(m[2]), month(m[1]!), m[3]);
   if (after.size > 0) {
-    for (const m of view.matchAll(YEAR)) {
+    for (const m of matches(view, YEAR)) {
       const end = m.index + m[0].length;
       if (after.has(m.index) && spans.free(m.index, end)) spans.add(m.index, end, 'date-of-birth');
     }
   }
-  for (const m of view.matchAll(TIME_RANGE)) if (spans.free(m.index, m.index + m[0].length)) spans.add(m.index, m.index + m[0].length, null);
+  for (const m of matches(view, TIME_RANGE)) if (spans.free(m.index, m.index + m[0].length)) spans.add(m.index, m.index + m[0].length, null);
 }
 
 // --- numbers: NI numbers, phone numbers, account and claim numbers ---------------------------
+
+/** Two-letter words that, written in small letters before six digits, are not an NI number's letters ("on 12/03/26"). */
+const WORDS = new Set('am an as at be by do go he hi if in is it me my no of ok on or re so to up us we'.split(' '));
+
+/**
+ * Where the two letters of an NI number before its digits at `start` begin (at most two
+ * joiners between), or -1. Glued to a word ("myNIisAB123456C") they must be capitals, after
+ * a small letter or with a suffix letter after the digits ("tel123456" is a number).
+ */
+function niLettersBefore(view: string, start: number, suffix: boolean): number {
+  let p = start;
+  for (let n = 0; n < 2 && p > 0 && isJoiner(view[p - 1]!) && view[p - 1] !== '('; n++) p--;
+  const a = view[p - 2];
+  const c = view[p - 1];
+  if (p < 2 || !isLetter(a) || !isLetter(c)) return -1;
+  const before = view[p - 3];
+  if (!isLetter(before)) return p - 2;
+  return isUpper(a) && isUpper(c) && (suffix || !isUpper(before)) ? p - 2 : -1;
+}
 
 /** What may stand between the digit groups of one number: spaces, dots, dashes, slashes, brackets. */
 const isJoiner = (c: string): boolean => c === ' ' || c === '.' || c === '-' || c === '/' || c === '(' || c === ')' || (c >= '\t' && c <= '\r');
@@ -330,10 +399,6 @@ function numbers(view: string, spans: Spans): void {
     let end = last.end;
     if (count === 6) {
       // An NI number: two letters (perhaps glued to a word), six digits, perhaps a letter A-D.
-      let p = start;
-      for (let n = 0; n < 2 && p > 0 && isJoiner(view[p - 1]!) && view[p - 1] !== '('; n++) p--;
-      const a = view[p - 2];
-      const c = view[p - 1];
       let suffixEnd = end;
       if (/^[A-Da-d]$/.test(view[end] ?? '') && spans.free(end, end + 1)) suffixEnd = end + 1;
       else {
@@ -342,15 +407,10 @@ function numbers(view: string, spans: Spans): void {
         // After a space, only a letter standing alone ("AB 12 34 56 C", not "… 56 a@b.com").
         if (q > end && /^[A-Da-d]$/.test(view[q] ?? '') && !/^[A-Za-z0-9@_%+-]$/.test(view[q + 1] ?? '') && spans.free(q, q + 1)) suffixEnd = q + 1;
       }
-      const suffix = suffixEnd > end;
-      if (isLetter(a) && isLetter(c) && p - 2 >= 0) {
-        const glued = isLetter(view[p - 3]);
-        const upper = isUpper(a) && isUpper(c);
-        // Glued to a word ("myNIisAB123456C"): only capitals, after a small letter or with a suffix ("tel123456" is a number).
-        if (!glued || (upper && (suffix || !isUpper(view[p - 3])))) {
-          found.push([p - 2, suffixEnd, 'ni-number']);
-          continue;
-        }
+      const letters = niLettersBefore(view, start, suffixEnd > end);
+      if (letters >= 0) {
+        found.push([letters, suffixEnd, 'ni-number']);
+        continue;
       }
     }
     // A leading + or ( belongs to the number, and so does the ) that closes it.
@@ -371,7 +431,7 @@ function numbers(view: string, spans: Spans): void {
 // --- addresses: postcodes and house numbers --------------------------------------------------
 
 /** A full postcode: the outward code stays (it finds the office), the inward code goes (it finds the house). */
-const POSTCODE = /(?<![A-Za-z0-9])[A-Z]{1,2}\d[A-Z\d]?\s{0,2}(?!\d(?:st|nd|rd|th)(?![A-Za-z0-9]))(\d[ABD-HJLNP-UW-Z]{2})(?![A-Za-z0-9])/dgi;
+const POSTCODE = /(?<![A-Za-z0-9])[A-Z]{1,2}\d[A-Z\d]?\s{0,2}(\d[ABD-HJLNP-UW-Z]{2})(?![A-Za-z0-9])/dgi;
 const STREET =
   '(?:street|st|road|rd|lane|ln|avenue|ave|close|drive|dr|way|crescent|cres|terrace|tce|place|court|ct|gardens|gdns|grove|hill|park|square|sq|walk|row|mews|rise|view|green|parade|vale|gate|villas|cottages|estate|croft|fold|wynd|brae|yard|lea|meadows?|fields?)';
 const NOT_A_NAME = '(?:the|a|an|on|in|at|to|of|and|or|my|your|for|is|are|was|be|by|from|with|this|that|it|i|you|we|they|me|kids|children|people|days|weeks|hours|minutes|times|years)';
@@ -390,12 +450,12 @@ const HOUSE_BEFORE_POSTCODE = new RegExp(
 const FLAT = /(?<![A-Za-z0-9])(?:flat|apartment|apt|house\s{1,2}(?:number|no\.?))\s{0,2}(?:no\.?\s{0,2})?(\d{1,4}[a-z]?)(?![A-Za-z0-9])/dgi;
 
 function addresses(view: string, spans: Spans): void {
-  for (const m of view.matchAll(POSTCODE)) {
+  for (const m of matches(view, POSTCODE)) {
     const [start, end] = m.indices![1]!;
     if (spans.free(start, end)) spans.add(start, end, 'postcode');
   }
   for (const pattern of [HOUSE_ON_STREET, HOUSE_BEFORE_POSTCODE, FLAT]) {
-    for (const m of view.matchAll(pattern)) {
+    for (const m of matches(view, pattern)) {
       const [start, end] = m.indices?.[1] ?? [m.index, m.index + m[0].length];
       if (spans.free(start, end)) spans.add(start, end, 'house-number');
     }
@@ -417,30 +477,34 @@ export function redactWithKinds(text: string, options: RedactOptions = {}): { te
     numbers(view.text, spans);
     addresses(view.text, spans);
   }
-  const redact = spans.list.filter((s): s is Span & { kind: RedactionKind } => s.kind !== null).sort((a, b) => a.start - b.start || b.end - a.end);
-  if (redact.length === 0) return { text, redacted: [] };
-  // Overlapping spans become one, named by the first kind of REDACTION_KINDS among them.
-  const merged: (Span & { kind: RedactionKind })[] = [];
-  for (const s of redact) {
-    const last = merged[merged.length - 1];
-    if (last && s.start < last.end) {
-      last.end = Math.max(last.end, s.end);
-      if (REDACTION_KINDS.indexOf(s.kind) < REDACTION_KINDS.indexOf(last.kind)) last.kind = s.kind;
-    } else merged.push({ ...s });
-  }
+  if (spans.kinds === 0) return { text, redacted: [] };
   const origin = (i: number) => (view.from ? view.from[i]! : i);
-  // Up to the next character the patterns read: a combining mark or format character after the last one goes too.
-  const originEnd = (i: number) => (view.from ? (i < view.text.length ? view.from[i]! : text.length) : i);
+  // Up to the next character the patterns read, less the format characters before it: a
+  // combining mark on the last character goes with it, a bidi control after it stays.
+  const originEnd = (i: number) => {
+    if (!view.from) return i;
+    let end = i < view.text.length ? view.from[i]! : text.length;
+    while (end > view.from[i - 1]! + 1 && fold()[text.charCodeAt(end - 1)] === INVISIBLE) end--;
+    return end;
+  };
+  const { rank, joined } = spans;
   const out: string[] = [];
   let at = 0;
-  for (const s of merged) {
-    const start = origin(s.start);
-    out.push(text.slice(at, start), PLACEHOLDER[s.kind]);
-    at = originEnd(s.end);
+  for (let i = 0; i < rank.length; ) {
+    if (rank[i] === 0) {
+      i++;
+      continue;
+    }
+    // One placeholder: characters of spans that overlap, named by the first kind among them.
+    let best = rank[i]!;
+    let end = i + 1;
+    while (end < rank.length && rank[end] !== 0 && joined[end] === 1) best = Math.min(best, rank[end++]!);
+    out.push(text.slice(at, origin(i)), PLACEHOLDER[REDACTION_KINDS[best - 1]!]);
+    at = originEnd(end);
+    i = end;
   }
   out.push(text.slice(at));
-  const kinds = new Set(redact.map((s) => s.kind));
-  return { text: out.join(''), redacted: REDACTION_KINDS.filter((k) => kinds.has(k)) };
+  return { text: out.join(''), redacted: REDACTION_KINDS.filter((_, k) => (spans.kinds & (1 << k)) !== 0) };
 }
 
 /** The text with personal data replaced by placeholders. */
