@@ -5,16 +5,16 @@
  * "(at)", " at ", "dot"), dates of birth, account, claim and sort-code numbers (any
  * run of six digits or more), the inward half of a postcode and a house number.
  *
- * Matching runs on a view of the text in which compatibility characters are folded
- * (full-width, mathematical and circled digits and letters: NFKC), digits of every
- * script are ASCII, and invisible characters (format characters, combining marks) are
+ * Matching runs on an ASCII view of the text in which compatibility characters are folded
+ * (full-width, mathematical and circled digits and letters: NFKC), digits of every script
+ * are ASCII digits, and invisible characters (format characters, combining marks) are
  * dropped, so that none of them hides a number; what is replaced is the original text.
  *
  * Every pattern is linear: each quantifier is bounded, or its character class cannot
- * overlap what follows it, and the patterns that could start anywhere in a long run
- * only start at its beginning (a look-behind). Digit runs are joined by hand, not by a
- * pattern. The work is a few passes over the text: 20,000 characters take about a
- * millisecond whatever they are.
+ * overlap what follows it, and the patterns that could start anywhere in a long run only
+ * start at its beginning (a look-behind). Digit runs are joined by hand, not by a pattern.
+ * The work is a few passes over the text: 20,000 characters take one to three milliseconds
+ * whatever they are (tests/mentions/adversarial.ts, timed by `pnpm bench:classifier`).
  */
 
 export type RedactionKind = 'email' | 'ni-number' | 'phone' | 'date-of-birth' | 'number' | 'postcode' | 'house-number';
