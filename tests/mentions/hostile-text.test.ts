@@ -70,7 +70,7 @@ async function healthzDuring<T>(base: string, during: () => Promise<T>): Promise
   return { result, latencies };
 }
 
-void t.test('a 20,000-character mention with a 1,500-letter word and a long run without "@" is processed in bounded time, and /healthz answers within 100 ms throughout', async (t) => {
+void t.test('a 20,000-character mention with a 1,500-letter word and a long run without "@", then a delivery of 50 slow ones, are processed in bounded time, and /healthz answers within 100 ms throughout', async (t) => {
   const logs: string[] = [];
   const f = await listeningApi(t, logs);
   const long = (n: number) => `@${HANDLE} is carlisle jobcentre open today? ${(ALPHABET.slice(n % 26) + ALPHABET.slice(0, n % 26)).repeat(60).slice(0, 1_500)} ${'jane.doe.'.repeat(3_000)}`.slice(0, 20_000);
@@ -107,6 +107,26 @@ void t.test('a 20,000-character mention with a 1,500-letter word and a long run 
     t.equal(row.text.length, 20_000, 'stored whole (X allows 25,000)');
   }
   t.ok(clean, '/healthz answered within 100 ms all through the processing of a long mention');
+
+  // A whole delivery of the slowest kind of text (dates, house numbers and postcodes to redact,
+  // about 3 ms each): 50 of 19,000 characters, within the API's body limit of 1 MiB. Their
+  // reading gives way to other requests every 10 ms.
+  const slow = (i: number) => `@${HANDLE} is carlisle open ${i}? ${'12 High St, CA1 1AA, DOB 1/2/80. '.repeat(600)}`.slice(0, 19_000);
+  let cleanMany = false;
+  for (let attempt = 1; attempt <= 3 && !cleanMany; attempt++) {
+    const d = delivery(Array.from({ length: 50 }, (_, i) => ({ from: citizen(`crowd_${attempt}_${i}`), text: slow(i) })));
+    const { result, latencies } = await healthzDuring(f.base, async () => {
+      const start = performance.now();
+      const res = await f.post(d);
+      return { res, receipt: (await res.json()) as Record<string, number>, ms: performance.now() - start };
+    });
+    t.same(result.receipt, { received: 50, stored: 50, duplicates: 0, ignored: 0 });
+    t.ok(result.ms < 5_000, `processed in ${result.ms.toFixed(0)} ms`);
+    const worst = Math.max(...latencies);
+    t.comment(`50 long mentions, attempt ${attempt}: processed in ${result.ms.toFixed(0)} ms; ${latencies.length} health checks, the slowest ${worst.toFixed(1)} ms`);
+    cleanMany = latencies.length >= 3 && worst < 100;
+  }
+  t.ok(cleanMany, '/healthz answered within 100 ms all through a delivery of 50 long mentions');
   t.notMatch(logs.join('\n'), /jane\.doe|abcdefghij/, 'no text logged');
 });
 
