@@ -106,4 +106,3 @@ void t.test('a benefit query with an NI number lands in the inbox redacted and g
   await new Promise((resolve) => setTimeout(resolve, 300));
   t.equal((await f.repliesBy(cumbria)).filter((r) => r.inReplyToTweetId === plain).length, 0, 'nothing said on X');
 });
-

@@ -1,7 +1,9 @@
-// Mentions: stored once each (keyed by X post id), redacted before they are stored,
-// classified, decided, and answered through the fan-out's queue (a reply is a
-// fanout_posts row of kind 'reply'), all in one transaction per page of mentions.
+// Mentions: stored once each (keyed by X post id), classified, redacted before they are
+// stored, decided, and answered through the fan-out's queue (a reply is a fanout_posts
+// row of kind 'reply'), all in one transaction per page of mentions.
+import { setImmediate as giveWay } from 'node:timers/promises';
 import {
+  capMentionText,
   buildOfficeIndex,
   composeSignpostReply,
   composeStatusReply,
@@ -19,6 +21,7 @@ import {
   type OfficeChange,
   type OfficeEntry,
   type OfficeIndex,
+  type RedactionKind,
   type Understanding,
 } from '@jcp/domain';
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
@@ -36,7 +39,10 @@ export interface IncomingMention {
   id: string;
   /** The account it is addressed to (the first of ours it mentions). */
   clusterId: string;
-  /** As X sent it: redacted here before anything else sees it. */
+  /**
+   * As X sent it: held in memory only. It is cut to MENTION_TEXT_MAX, classified, and
+   * redacted here; only the redacted text is stored, and no text is logged.
+   */
   text: string;
   authorId: string;
   /** Only a valid X username (isXUsername) is kept: any other is stored and used as null. */
@@ -176,6 +182,36 @@ function checkedUsername(m: IncomingMention): IncomingMention {
 /** Twitter-style ids are 64-bit: compared as numbers, not strings. */
 const idLess = (a: string, b: string) => BigInt(a) < BigInt(b);
 
+/** Pure work on a page gives way to other requests and timers this often (a page of long texts is not one long task). */
+const GIVE_WAY_MS = 10;
+
+interface Read {
+  understanding: Understanding;
+  /** The text to store: cut to MENTION_TEXT_MAX and redacted. */
+  text: string;
+  redacted: RedactionKind[];
+}
+
+/**
+ * Each mention classified from its text as written (in memory: a postcode or a date finds
+ * the office and the day), then redacted for storage. Pure and bounded (the text is cut
+ * first, and the classifier and the redactor are linear); done before any lock is taken.
+ */
+async function readMentions(mentions: readonly IncomingMention[], offices: OfficeIndex): Promise<Map<string, Read>> {
+  const read = new Map<string, Read>();
+  let since = performance.now();
+  for (const mention of mentions) {
+    if (performance.now() - since > GIVE_WAY_MS) {
+      await giveWay();
+      since = performance.now();
+    }
+    const text = capMentionText(mention.text);
+    const understanding = understandMention(text, mention.clusterId, offices);
+    read.set(mention.id, { understanding, ...redactWithKinds(text) });
+  }
+  return read;
+}
+
 /**
  * Stores, classifies and answers mentions not seen before. One transaction: a mention
  * is stored if and only if its reply (if any) is queued, so a crash anywhere loses
@@ -196,6 +232,7 @@ export async function ingestMentions(db: Kysely<DB>, incoming: readonly Incoming
   const known = new Set((await db.selectFrom('mentions').select('x_post_id').where('x_post_id', 'in', all.map((m) => m.id)).execute()).map((r) => r.x_post_id));
   const unique = all.filter((m) => !known.has(m.id));
   if (unique.length === 0) return { stored: [], duplicates: all.length };
+  const read = await readMentions(unique, options.offices);
   return db.transaction().execute(async (trx) => {
     const authors = [...new Set(unique.map((m) => m.authorId))].sort();
     await lockKeys(trx, 'mention-author', authors);
@@ -250,19 +287,15 @@ export async function ingestMentions(db: Kysely<DB>, incoming: readonly Incoming
     const conversationKey = (conversation: string | null, author: string) => `${conversation ?? ''}\u0000${author}`;
     const inConv = new Map(inConversation.map((r) => [conversationKey(r.conversation_id, r.author_id), Number(r.n)]));
 
-    interface Planned {
+    interface Planned extends Read {
       mention: IncomingMention;
-      text: string;
-      redacted: string[];
-      understanding: Understanding;
       decision: MentionDecisionResult;
     }
     const planned: Planned[] = [];
     for (const mention of fresh) {
       const cluster = clusterBy.get(mention.clusterId);
       if (!cluster) throw new Error(`mention ${mention.id} is addressed to unknown account ${mention.clusterId}`);
-      const { text, redacted } = redactWithKinds(mention.text);
-      const understanding = understandMention(text, mention.clusterId, options.offices);
+      const { text, redacted, understanding } = read.get(mention.id)!;
       const key = conversationKey(mention.conversationId, mention.authorId);
       const decision = decideMention(
         {

@@ -31,6 +31,8 @@ export interface OfficeIndex {
   readonly firstTokens: ReadonlySet<string>;
   /** Exact words of phrases (for fuzzy matching). */
   readonly vocabulary: ReadonlySet<string>;
+  /** The longest word of the vocabulary: no longer word is within two edits of one. */
+  readonly maxWordLength: number;
   /** Deletion neighbourhood (symmetric delete) of each vocabulary word of five letters or more. */
   readonly deletions: ReadonlyMap<string, string[]>;
   readonly byPostcode: ReadonlyMap<string, string[]>;
@@ -180,6 +182,8 @@ export function buildOfficeIndex(offices: readonly OfficeEntry[]): OfficeIndex {
     firstTokens.add(words[0]!);
     for (const w of words) if (!PLACE_STOPWORDS.has(w)) vocabulary.add(w);
   }
+  let maxWordLength = 0;
+  for (const word of vocabulary) maxWordLength = Math.max(maxWordLength, word.length);
   const deletions = new Map<string, string[]>();
   for (const word of vocabulary) {
     const edits = allowedEdits(word.length);
@@ -188,12 +192,25 @@ export function buildOfficeIndex(offices: readonly OfficeEntry[]): OfficeIndex {
     deletes(word, edits, set);
     for (const d of set) push(deletions, d, word);
   }
-  return { clusterOf, phrases, maxPhrase, firstTokens, vocabulary, deletions, byPostcode, byOutward };
+  return { clusterOf, phrases, maxPhrase, firstTokens, vocabulary, maxWordLength, deletions, byPostcode, byOutward };
 }
 
-/** The vocabulary word a misspelt token stands for, or null (none, or two equally close). */
+const LETTERS = /^\p{L}+$/u;
+const MAX_EDITS = 2;
+/**
+ * Words one mention may have corrected: a real question has a handful of words of five
+ * letters or more; a text of nothing but near misses costs no more than this many.
+ */
+export const MAX_CORRECTIONS = 64;
+
+/**
+ * The vocabulary word a misspelt token stands for, or null (none, or two equally close).
+ * Only a word that some office name could be is looked at: letters only, and no longer
+ * than the longest word of the vocabulary and two edits (the deletions of a word grow
+ * with the square of its length, so a long one must never get here).
+ */
 function correct(index: OfficeIndex, word: string): string | null {
-  if (word.length < 5 || COMMON_WORDS.has(word) || /\d/.test(word)) return null;
+  if (word.length < 5 || word.length > index.maxWordLength + MAX_EDITS || COMMON_WORDS.has(word) || !LETTERS.test(word)) return null;
   const queryEdits = word.length >= 7 ? 2 : 1;
   const seen = new Set<string>([word]);
   deletes(word, queryEdits, seen);
@@ -246,6 +263,8 @@ const MUTATIONS: readonly [string, readonly string[]][] = [
 ];
 
 function unmutated(index: OfficeIndex, word: string): string | null {
+  // A mutation changes at most the first three letters into one ("ngh" → "c").
+  if (word.length > index.maxWordLength + 2) return null;
   for (const [from, tos] of MUTATIONS) {
     if (!word.startsWith(from)) continue;
     for (const to of tos) {
@@ -259,14 +278,23 @@ function unmutated(index: OfficeIndex, word: string): string | null {
 export function findOfficeMentions(tokens: readonly Token[], index: OfficeIndex): OfficeMatch[] {
   const matches: OfficeMatch[] = [];
   const n = tokens.length;
-  // Canonical words: exact, or corrected when the word is not a known one.
+  // Canonical words: exact, or corrected when the word is not a known one (each distinct
+  // word once, and at most MAX_CORRECTIONS of them).
   const words = new Array<string>(n);
+  const corrected = new Map<string, string>();
   let roadContext = false;
   for (let i = 0; i < n; i++) {
     const t = tokens[i]!.t;
     if (ROAD_WORDS.has(t)) roadContext = true;
     if (index.vocabulary.has(t) || index.firstTokens.has(t) || t.length < 5) words[i] = t;
-    else words[i] = unmutated(index, t) ?? correct(index, t) ?? t;
+    else {
+      let word = corrected.get(t);
+      if (word === undefined) {
+        word = corrected.size < MAX_CORRECTIONS ? (unmutated(index, t) ?? correct(index, t) ?? t) : t;
+        corrected.set(t, word);
+      }
+      words[i] = word;
+    }
   }
   for (let i = 0; i < n; i++) {
     const t = tokens[i]!.t;

@@ -31,6 +31,16 @@ const URL = /\b(?:https?:\/\/|www\.)\S+/gi;
 const MENTION = /@\w+/g;
 const WORD = /[\p{L}\p{N}]+(?:['\u2019][\p{L}\p{N}]+)*|[?!.;\n]/gu;
 const REPEATS = /([a-z])\1{2,}/g;
+const PUNCTUATION = '?!.;\n';
+
+/** Three of the same letter in a row ("todayyy"): what REPEATS folds (checked without a pattern, as most words have none). */
+function hasRepeat(word: string): boolean {
+  for (let i = 2; i < word.length; i++) {
+    const c = word.charCodeAt(i);
+    if (c >= 0x61 && c <= 0x7a && c === word.charCodeAt(i - 1) && c === word.charCodeAt(i - 2)) return true;
+  }
+  return false;
+}
 const DIACRITICS = /[\u0300-\u036f]/g;
 
 /** One written token → canonical tokens. */
@@ -93,7 +103,7 @@ export function phraseTokens(text: string): string[] {
 }
 
 function pushWord(out: string[], lower: string): void {
-  let word = lower.replace(REPEATS, '$1');
+  let word = hasRepeat(lower) ? lower.replace(REPEATS, '$1') : lower;
   if (word.includes("'")) {
     const r = CLITIC_R.exec(word);
     const n = CLITIC_N.exec(word);
@@ -154,7 +164,7 @@ export function tokenise(text: string): Tokenised {
   const words: string[] = [];
   for (const match of cleaned.matchAll(WORD)) {
     const word = match[0];
-    if (word.length === 1 && /[?!.;\n]/.test(word)) {
+    if (word.length === 1 && PUNCTUATION.includes(word)) {
       if (word === '?') question = true;
       // "St. Helens": a full stop after an abbreviation does not end the sentence.
       const last = raw[raw.length - 1];
@@ -171,7 +181,8 @@ export function tokenise(text: string): Tokenised {
       question = false;
       continue;
     }
-    const cap = /^\p{Lu}/u.test(word);
+    const first = word[0]!;
+    const cap = first !== first.toLowerCase();
     words.length = 0;
     pushWord(words, word.toLowerCase());
     for (const w of words) raw.push({ t: w, cap, s: sentence });

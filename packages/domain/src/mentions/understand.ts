@@ -10,6 +10,7 @@
  * thing the status word is about is the account, a jobcentre or a named office rather
  * than a claim, a helpline, a road or a school.
  */
+import { CLASSIFIED_TEXT_MAX, clipText } from './limits.js';
 import { findOfficeMentions, resolveOffices, type OfficeIndex } from './offices.js';
 import { tokenise, type Sentence, type Token } from './text.js';
 
@@ -215,6 +216,8 @@ function sentenceIsStatus(tokens: readonly Token[], s: Sentence, text: string, o
   if (!hasQuestionForm(tokens, s, text, officeAt) || PERMANENT.test(text)) return false;
   if (aboutSomethingNear(tokens, s, officeAt)) return false;
   if (appointment && (still || welshStill)) return true;
+  // Words with content of their own, for a status word without a subject (counted once, not per status word).
+  let content = -1;
   for (let i = s.start; i < s.end; i++) {
     const t = tokens[i]!.t;
     if (officeAt.has(i) || !STATUS_WORDS.has(t)) continue;
@@ -236,8 +239,10 @@ function sentenceIsStatus(tokens: readonly Token[], s: Sentence, text: string, o
       break;
     }
     // No subject at all: only a bare question ("closed?", "open today?").
-    let content = 0;
-    for (let k = s.start; k < s.end; k++) if (k !== i && !FILLER.has(tokens[k]!.t) && !STATUS_WORDS.has(tokens[k]!.t) && !(tokens[k]!.t in WEEKDAYS)) content++;
+    if (content < 0) {
+      content = 0;
+      for (let k = s.start; k < s.end; k++) if (!FILLER.has(tokens[k]!.t) && !STATUS_WORDS.has(tokens[k]!.t) && !(tokens[k]!.t in WEEKDAYS)) content++;
+    }
     if (content === 0 && !messageHasNegative) {
       hasStatus = true;
       break;
@@ -283,8 +288,12 @@ function detectStop(tokens: readonly Token[], text: string): boolean {
   return stop;
 }
 
-/** Classifies one mention of a cluster account. Pure; the index comes from buildOfficeIndex. */
-export function understandMention(text: string, accountClusterId: string, index: OfficeIndex): Understanding {
+/**
+ * Classifies one mention of a cluster account. Pure; the index comes from buildOfficeIndex.
+ * Reads the first CLASSIFIED_TEXT_MAX characters (a whole post), so that its time is bounded.
+ */
+export function understandMention(fullText: string, accountClusterId: string, index: OfficeIndex): Understanding {
+  const text = clipText(fullText, CLASSIFIED_TEXT_MAX);
   const { retweet, tokens, sentences } = tokenise(text);
   let flat = '';
   for (const tok of tokens) flat += (flat ? ' ' : '') + tok.t;
