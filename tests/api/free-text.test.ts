@@ -84,12 +84,12 @@ void t.test('Welsh, emoji and flags are text; ZWJ sequences and subdivision flag
   }
 });
 
-void t.test("X's deliveries are not a caller's text: a signed mention with format and control characters is stored, not refused", async (t) => {
+void t.test("X's deliveries are not a caller's text: a signed mention with format and control characters, a NUL and an unpaired surrogate is stored, not refused", async (t) => {
   const { app, database } = await apiFixture(t, { mentions: { appSecret: APP_SECRET } });
   await database.db.updateTable('clusters').set({ x_user_id: '4100000105' }).where('id', '=', 'district-105').execute();
   const handle = (await database.db.selectFrom('clusters').select('handle').where('id', '=', 'district-105').executeTakeFirstOrThrow()).handle;
   const id = '1880000000000000101';
-  const text = `@${handle} is carlisle open?\u202e \u200bthanks 👨‍👩‍👧\nsnow`;
+  const text = `@${handle} is carlisle open?\u202e \u200bthanks 👨‍👩‍👧\nsnow \u0000 \ud800`;
   const body = JSON.stringify({
     data: {
       event_type: 'post.mention.create',
@@ -104,6 +104,8 @@ void t.test("X's deliveries are not a caller's text: a signed mention with forma
   t.same(res.json(), { received: 1, stored: 1, duplicates: 0, ignored: 0 });
   const row = await database.db.selectFrom('mentions').select('text').where('x_post_id', '=', id).executeTakeFirstOrThrow();
   t.match(row.text, /\u202e/, 'the text is kept as X sent it');
+  // What PostgreSQL cannot store is replaced rather than refused (X would deliver it again and again).
+  t.ok(row.text.endsWith('snow \uFFFD \uFFFD'), 'a NUL and an unpaired surrogate become U+FFFD');
 });
 
 void t.test('text stored before the rule is shown without control or format characters', async (t) => {

@@ -4,6 +4,7 @@
 // every form people write it is never stored nor logged, through the webhook and the poller.
 import { createHmac } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { postIdAt } from '@jcp/domain';
 import { EMULATOR_APP } from '@jcp/worker';
 import t, { type Test } from 'tap';
 import { apiFixture } from '../api/fixture.js';
@@ -13,14 +14,15 @@ import { captureLogger, citizen, mentionsFixture, type Citizen } from './fixture
 const X_USER_ID = '4100000000000000105';
 const HANDLE = 'JCPinCumbriaLan';
 
-let nextPost = 1_890_000_000_000_000_001n;
+let sequence = 0n;
 
 /** A signed X Activity API delivery of post.mention.create events, as webhook.test.ts sends them. */
 function delivery(posts: { from: Citizen; text: string }[]): { body: string; ids: string[]; signature: string } {
   const ids: string[] = [];
   const events = posts.map(({ from, text }) => {
-    nextPost += 1n;
-    const id = nextPost.toString();
+    // A post id of now (X ids carry their time, and a mention is never younger than its id).
+    sequence += 1n;
+    const id = (BigInt(postIdAt(new Date())) + 2_000_000n + sequence).toString();
     ids.push(id);
     return {
       event_uuid: `uuid-${id}`,
@@ -181,7 +183,12 @@ void t.test('every form of personal data in a mention is taken out before it is 
     t.ok(row.redacted.length > 0, `kinds recorded: ${row.redacted.join(', ')}`);
     // What is stored from the classification is ids and words of ours, never the citizen's.
     t.ok(row.offices.every((o) => /^[a-z0-9-]+$/.test(o)) && ['now', 'today', 'tomorrow', null].includes(row.asked_when) && !/\d{3}/.test(row.reason), 'classification fields');
+    // The API says every kind taken out, as stored (it once knew only three kinds, and dropped the others).
+    const read = await f.app.inject({ url: `/mentions/${row.x_post_id}`, headers: f.bearer(f.admin) });
+    t.same(read.json<{ redacted: string[] }>().redacted, row.redacted, `the API lists the kinds: ${row.redacted.join(', ')}`);
   }
+  const kinds = new Set(rows.flatMap((r) => r.redacted));
+  t.same([...kinds].sort(), ['date-of-birth', 'email', 'house-number', 'ni-number', 'number', 'phone', 'postcode'], 'every kind is met');
   const house = rows.find((r) => r.x_post_id === d.ids[PERSONAL.length - 2])!;
   t.match(house.text, /\[house number\] Eden Street, CA3 \[postcode\]/, 'the district of the postcode stays');
   t.same(house.offices, [CARLISLE], 'and finds the office');

@@ -27,10 +27,16 @@ export function clipText(text: string, max: number): string {
   return text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
 }
 
+/** What PostgreSQL cannot store in text: U+0000, and a UTF-16 surrogate without its pair. */
+// eslint-disable-next-line no-control-regex -- U+0000 is exactly what this looks for
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const UNSTORABLE_ALL = new RegExp(UNSTORABLE.source, 'g');
+
 /**
  * A mention's text as it may be worked on and stored: at most MENTION_TEXT_MAX units
- * (cut at a space near the end when there is one, marked with "…"), and without NUL,
- * which PostgreSQL cannot store in text (a NUL would fail the whole page, again and again).
+ * (cut at a space near the end when there is one, marked with "…"), and without NUL or an
+ * unpaired UTF-16 surrogate, which PostgreSQL cannot store in text (a NUL would fail the whole
+ * page, or the whole delivery, again and again): each becomes U+FFFD.
  */
 export function capMentionText(text: string): string {
   let out = text;
@@ -40,5 +46,5 @@ export function capMentionText(text: string): string {
     if (space > MENTION_TEXT_MAX - 100) out = out.slice(0, space);
     out += '\u2026';
   }
-  return out.includes('\u0000') ? out.replaceAll('\u0000', '\uFFFD') : out;
+  return UNSTORABLE.test(out) ? out.replace(UNSTORABLE_ALL, '\uFFFD') : out;
 }

@@ -7,9 +7,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /**
      * The request relays text written outside the service (X's webhook deliveries: what
-     * citizens posted), not a caller's own free text: control and format characters in it
-     * pass (the redactor and classifier read it as it is, and a refused delivery would be
-     * delivered again and again); text PostgreSQL cannot store is still refused.
+     * citizens posted), not a caller's own free text: it is not checked here at all. Control
+     * and format characters pass (the redactor and classifier read the text as it is), and so
+     * do U+0000 and unpaired surrogates, which the route's own boundary replaces with U+FFFD
+     * (capMentionText) before anything is stored: a refused delivery would be delivered
+     * again and again, and the mention never answered.
      */
     relaysOutsideText?: boolean;
   }
@@ -31,7 +33,8 @@ const storable: TextRule = (text) => (UNSTORABLE.test(text) ? UNSTORABLE_REASON 
 
 /** A caller's free text: storable, and no control or format character (see CONTROL_OR_FORMAT). */
 const callerText: TextRule = (text) => {
-  if (UNSTORABLE.test(text)) return UNSTORABLE_REASON;
+  const unstorable = storable(text);
+  if (unstorable !== null) return unstorable;
   const found = CONTROL_OR_FORMAT.exec(text);
   return found
     ? `must not contain ${codePointName(found[0])} (free text takes no control or format characters: line breaks, tabs, bidirectional controls, zero-width characters)`
@@ -81,7 +84,7 @@ const PLAIN_URL = /^[\x21-\x24\x26-\x7e]*$/;
  * sends is either constrained by its schema or free text that is stored and shown). A
  * hook rather than a rule on each schema, so that a new route is covered; it looks at the
  * parts a route declares a schema for (the ones it reads). Routes whose config says
- * `relaysOutsideText` (X's deliveries) get the storability check only.
+ * `relaysOutsideText` (X's deliveries) are left to their own boundary.
  */
 export default fp(
   async (app) => {
@@ -93,10 +96,13 @@ export default fp(
         done();
         return;
       }
-      const rule = request.routeOptions.config.relaysOutsideText === true ? storable : callerText;
+      if (request.routeOptions.config.relaysOutsideText === true) {
+        done();
+        return;
+      }
       for (const [part, read] of PARTS) {
         if (!schema[part]) continue;
-        const refused = findRefusedText(read(request), rule);
+        const refused = findRefusedText(read(request), callerText);
         if (refused === null) continue;
         const { at, reason } = refused;
         done(new HttpProblem(400, 'INVALID_TEXT', `${part}${at} ${reason}`, { errors: [{ path: at, message: reason }] }));

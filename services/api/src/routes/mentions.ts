@@ -2,6 +2,7 @@
 // replied) and the live team's inbox (everything a person should answer). Mentions are
 // citizens' words, already redacted of personal data: managers see their own accounts'
 // mentions, admins all; readers none.
+import { REDACTION_KINDS, type RedactionKind } from '@jcp/domain';
 import { clustersCovered, getMention, ingestState, listMentions, setInboxState, type MentionFilter, type MentionView } from '@jcp/db';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -22,8 +23,8 @@ const mentionSchema = z
     id: mentionId,
     account: accountId.describe('The account it was addressed to (the first of ours it mentions)'),
     author: z.object({ id: z.string(), username: z.string().nullable().describe('As X spells it; null when X gave none, or one that is not a valid X username') }),
-    text: z.string().describe('As written, with NI numbers, phone numbers and email addresses replaced by [NI number], [phone], [email]'),
-    redacted: z.array(z.enum(['email', 'ni-number', 'phone'])).describe('What kinds of personal data were taken out (never the values)'),
+    text: z.string().describe('As written, with personal data replaced by a placeholder of its kind: [NI number], [phone], [email], [date of birth], [number] (an account, claim or reference number: any run of six or more digits), [postcode] (the inward code; the outward code stays, as it finds the office), [house number]'),
+    redacted: z.array(z.enum(REDACTION_KINDS as [RedactionKind, ...RedactionKind[]])).describe('What kinds of personal data were taken out (never the values)'),
     postedAt: z.iso.datetime(),
     receivedAt: z.iso.datetime(),
     source: z.enum(['poll', 'webhook']),
@@ -84,7 +85,7 @@ type MentionResource = z.infer<typeof mentionSchema>;
 function toResource(m: MentionView): MentionResource {
   return {
     ...m,
-    redacted: m.redacted.filter((k): k is 'email' | 'ni-number' | 'phone' => k === 'email' || k === 'ni-number' || k === 'phone'),
+    redacted: m.redacted.filter((k): k is RedactionKind => (REDACTION_KINDS as readonly string[]).includes(k)),
     postedAt: m.postedAt.toISOString(),
     receivedAt: m.receivedAt.toISOString(),
     reply: m.reply ? { ...m.reply, state: m.reply.state as 'queued' | 'delivered' | 'failed' | 'superseded', deliveredAt: iso(m.reply.deliveredAt) } : null,
