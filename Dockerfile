@@ -1,8 +1,12 @@
 # syntax=docker/dockerfile:1
 # jcp-status: built with tsc, run with plain node as a non-root user.
-# Production sets DATABASE_URL (PostgreSQL), X_API_BASE_URL, X_APP_KEY, X_APP_SECRET and
-# X_CREDENTIALS_KEY. The default command runs the API (with the fan-out dispatcher unless
-# FANOUT_ENABLED=false); `node services/worker/dist/main.js` runs a standalone worker.
+# Production sets DATABASE_URL (PostgreSQL), X_API_BASE_URL, X_APP_KEY, X_APP_SECRET,
+# X_CREDENTIALS_KEY and OPT_OUT_HASH_KEY (the same in every process; see docs/security.md).
+# The default command runs the API (with the fan-out dispatcher unless FANOUT_ENABLED=false);
+# `node services/worker/dist/main.js` runs a standalone worker, and
+# `node services/api/dist/cli/rotate-credentials.js` seals every account's X tokens again under
+# X_CREDENTIALS_KEY (with the old key as X_CREDENTIALS_KEY_PREVIOUS). Neither entry point ever
+# starts the X emulator (the API refuses --x-emulator with NODE_ENV=production).
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
