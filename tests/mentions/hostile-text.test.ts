@@ -167,6 +167,18 @@ function noneOf(t: Test, text: string, p: (typeof PERSONAL)[number], what: strin
   if (p.gone) t.notMatch(text, p.gone, `${what}: ${p.gone}`);
 }
 
+void t.test('a delivered mention of any length is stored (cut to 25,000 characters), never ignored: X would not deliver it again', async (t) => {
+  const f = await listeningApi(t, []);
+  const text = (n: number) => `@${HANDLE} is carlisle jobcentre open today? ${'snow '.repeat(n)}`.slice(0, n);
+  const d = delivery([{ from: citizen('long_post_one'), text: text(24_000) }, { from: citizen('long_post_two'), text: text(60_000) }]);
+  const res = await f.post(d);
+  t.equal(res.status, 200);
+  t.same(await res.json(), { received: 2, stored: 2, duplicates: 0, ignored: 0 });
+  const rows = await f.database.db.selectFrom('mentions').select(['x_post_id', 'text']).where('x_post_id', 'in', d.ids).execute();
+  t.equal(rows.find((r) => r.x_post_id === d.ids[0])?.text.length, 24_000, 'stored whole');
+  t.ok((rows.find((r) => r.x_post_id === d.ids[1])?.text.length ?? 0) <= 25_000, 'cut to 25,000');
+});
+
 void t.test('every form of personal data in a mention is taken out before it is stored, through the webhook; nothing of it is logged', async (t) => {
   const logs: string[] = [];
   const f = await listeningApi(t, logs);

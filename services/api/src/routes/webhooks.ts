@@ -113,7 +113,9 @@ const deliverySchema = z
 const mentionPayload = z
   .object({
     id: xId,
-    text: z.string().max(20_000),
+    // Any length the body limit (1 MiB) lets through: a longer text is cut to MENTION_TEXT_MAX
+    // before any work (capMentionText), never refused, since an ignored event is never delivered again.
+    text: z.string(),
     author_id: xId.optional(),
     created_at: z.iso.datetime({ offset: true }).optional(),
     conversation_id: xId.optional(),
