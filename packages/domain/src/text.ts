@@ -37,3 +37,17 @@ export function firstControlOrFormat(text: string): string | null {
 export function plainText(text: string): string {
   return text.replace(/\p{Cf}+/gu, '').replace(/[\p{Cc}\u2028\u2029]+/gu, ' ');
 }
+
+/**
+ * Text PostgreSQL cannot store: U+0000 (refused in `text` and `jsonb` alike) and UTF-16
+ * surrogates without their pair (not Unicode: `jsonb` refuses them, and a `text` column
+ * would silently get U+FFFD instead). JSON lets a client send both (`\u0000`, `\ud800`).
+ */
+// eslint-disable-next-line no-control-regex -- U+0000 is exactly what this looks for
+export const UNSTORABLE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const UNSTORABLE_TEXT_ALL = new RegExp(UNSTORABLE_TEXT.source, 'g');
+
+/** `text` with each character PostgreSQL cannot store (UNSTORABLE_TEXT) replaced by U+FFFD. */
+export function storableText(text: string): string {
+  return UNSTORABLE_TEXT.test(text) ? text.replace(UNSTORABLE_TEXT_ALL, '\uFFFD') : text;
+}

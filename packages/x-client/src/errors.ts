@@ -1,4 +1,5 @@
 // What to do after a failed X call: retry later, treat as already posted, or give up.
+import { CONTROL_OR_FORMAT } from '@jcp/domain';
 import { ApiPartialResponseError, ApiRequestError, ApiResponseError } from 'twitter-api-v2';
 
 export type XErrorClass =
@@ -43,6 +44,9 @@ const CLIENT_PROBLEMS = new Set([
   'https://api.twitter.com/2/problems/unsupported-authentication',
 ]);
 
+/** Control and format characters and line separators (the domain's CONTROL_OR_FORMAT), every one. */
+const HIDDEN_CHARACTERS = new RegExp(CONTROL_OR_FORMAT.source, 'gu');
+
 /** The longest piece of X's own words kept in a reason. */
 export const X_REASON_MAX_LENGTH = 200;
 
@@ -60,7 +64,7 @@ export function xRefusalText(data: unknown, text?: string): string {
   if (quoted) return '';
   const clean = raw
     .slice(0, 4 * X_REASON_MAX_LENGTH)
-    .replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, ' ')
+    .replace(HIDDEN_CHARACTERS, ' ')
     .replace(/@\w+/g, '@…')
     .replace(/\s+/g, ' ')
     .trim();

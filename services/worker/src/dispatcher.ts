@@ -95,11 +95,16 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     nudge();
   };
 
+  /**
+   * What a client (and a question about its credentials) is kept under: the account and its
+   * stored credentials. The account too: the same ciphertext on another account must be
+   * opened (and refused) for that account, never served from this one's client.
+   */
+  const clientKey = (post: ClaimedPost) => `${post.clusterId}\u0000${post.credentials ?? ''}`;
+
   function clientFor(post: ClaimedPost): TwitterApi {
     if (!post.credentials) throw new Error('account has no credentials');
-    // Keyed by the account too: the same ciphertext on another account must be opened (and
-    // refused) for that account, never served from this one's client.
-    const cacheKey = `${post.clusterId}\u0000${post.credentials}`;
+    const cacheKey = clientKey(post);
     let client = clients.get(cacheKey);
     if (!client) {
       const tokens = openAccountTokens(post.credentials, options.credentialsKey, post.clusterId);
@@ -162,7 +167,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
    * lease is too far gone to ask, the post is tried again later (X posted nothing).
    */
   async function forbidden(client: TwitterApi, post: ClaimedPost, reason: string, claimedAt: number): Promise<DeliveryResult> {
-    const key = post.credentials ?? '';
+    const key = clientKey(post);
     const later = (why: string): DeliveryResult => ({ kind: 'retry', notBefore: new Date(Date.now() + backoffDelay(post.attempts - 1, options.random)), reason: `${reason}; ${why}`, rateLimited: false, refused: true });
     let asked = credentialChecks.get(key);
     // Replies refused together share one question (asked, or being asked, within the minute).

@@ -15,6 +15,8 @@
  *   tokeniser anyway), and the start of a premium post, where its question is.
  */
 
+import { storableText } from '../text.js';
+
 /** X's longest post (premium), in UTF-16 code units: the most of a mention that is stored. */
 export const MENTION_TEXT_MAX = 25_000;
 /** The most of a mention the classifier reads. */
@@ -26,11 +28,6 @@ export function clipText(text: string, max: number): string {
   const code = text.charCodeAt(max - 1);
   return text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
 }
-
-/** What PostgreSQL cannot store in text: U+0000, and a UTF-16 surrogate without its pair. */
-// eslint-disable-next-line no-control-regex -- U+0000 is exactly what this looks for
-const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-const UNSTORABLE_ALL = new RegExp(UNSTORABLE.source, 'g');
 
 /**
  * A mention's text as it may be worked on and stored: at most MENTION_TEXT_MAX units
@@ -46,5 +43,5 @@ export function capMentionText(text: string): string {
     if (space > MENTION_TEXT_MAX - 100) out = out.slice(0, space);
     out += '\u2026';
   }
-  return UNSTORABLE.test(out) ? out.replace(UNSTORABLE_ALL, '\uFFFD') : out;
+  return storableText(out);
 }

@@ -1,4 +1,4 @@
-import { codePointName, CONTROL_OR_FORMAT } from '@jcp/domain';
+import { firstControlOrFormat, UNSTORABLE_TEXT } from '@jcp/domain';
 import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { HttpProblem } from '../errors.js';
@@ -17,49 +17,39 @@ declare module 'fastify' {
   }
 }
 
-/**
- * Text PostgreSQL cannot store: U+0000 (refused in `text` and `jsonb` alike) and UTF-16
- * surrogates without their pair (not Unicode: `jsonb` refuses them, and a `text` column
- * would silently get U+FFFD instead). JSON lets a client send both (`\u0000`, `\ud800`).
- */
-// eslint-disable-next-line no-control-regex -- U+0000 is exactly what this looks for
-const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const UNSTORABLE_REASON = 'must not contain U+0000 or an unpaired UTF-16 surrogate';
 
-/** Why `text` is refused, or null. */
-type TextRule = (text: string) => string | null;
-
-const storable: TextRule = (text) => (UNSTORABLE.test(text) ? UNSTORABLE_REASON : null);
-
-/** A caller's free text: storable, and no control or format character (see CONTROL_OR_FORMAT). */
-const callerText: TextRule = (text) => {
-  const unstorable = storable(text);
-  if (unstorable !== null) return unstorable;
-  const found = CONTROL_OR_FORMAT.exec(text);
-  return found
-    ? `must not contain ${codePointName(found[0])} (free text takes no control or format characters: line breaks, tabs, bidirectional controls, zero-width characters)`
-    : null;
-};
+/**
+ * Why a caller's free text is refused, or null: text PostgreSQL cannot store
+ * (UNSTORABLE_TEXT), or a control or format character (CONTROL_OR_FORMAT).
+ */
+function refusal(text: string): string | null {
+  if (UNSTORABLE_TEXT.test(text)) return UNSTORABLE_REASON;
+  const character = firstControlOrFormat(text);
+  return character === null
+    ? null
+    : `must not contain ${character} (free text takes no control or format characters: line breaks, tabs, bidirectional controls, zero-width characters)`;
+}
 
 const pointerSegment = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
 
 /**
- * The JSON pointer of the first string (value or key) in `value` that `rule` refuses, and
- * why; or null. Iterative, so that a deeply nested body cannot overflow the stack.
+ * The JSON pointer of the first string (value or key) in `value` that is refused, and why;
+ * or null. Iterative, so that a deeply nested body cannot overflow the stack.
  */
-export function findRefusedText(value: unknown, rule: TextRule = callerText): { at: string; reason: string } | null {
+export function findRefusedText(value: unknown): { at: string; reason: string } | null {
   const stack: [unknown, string][] = [[value, '']];
   while (stack.length > 0) {
     const [current, pointer] = stack.pop() as [unknown, string];
     if (typeof current === 'string') {
-      const reason = rule(current);
+      const reason = refusal(current);
       if (reason !== null) return { at: pointer, reason };
     } else if (Array.isArray(current)) {
       for (let i = current.length - 1; i >= 0; i--) stack.push([current[i], `${pointer}/${i}`]);
     } else if (typeof current === 'object' && current !== null) {
       for (const [key, inner] of Object.entries(current)) {
         const at = `${pointer}/${pointerSegment(key)}`;
-        const reason = rule(key);
+        const reason = refusal(key);
         if (reason !== null) return { at, reason };
         stack.push([inner, at]);
       }
@@ -74,7 +64,7 @@ const PARTS = [
   ['body', (r: FastifyRequest) => r.body],
 ] as const;
 
-/** A URL of visible ASCII without a percent sign carries no text either rule refuses. */
+/** A URL of visible ASCII without a percent sign carries no text that is refused. */
 const PLAIN_URL = /^[\x21-\x24\x26-\x7e]*$/;
 
 /**
@@ -102,7 +92,7 @@ export default fp(
       }
       for (const [part, read] of PARTS) {
         if (!schema[part]) continue;
-        const refused = findRefusedText(read(request), callerText);
+        const refused = findRefusedText(read(request));
         if (refused === null) continue;
         const { at, reason } = refused;
         done(new HttpProblem(400, 'INVALID_TEXT', `${part}${at} ${reason}`, { errors: [{ path: at, message: reason }] }));
