@@ -26,7 +26,14 @@ const max = (xs: number[]) => Math.max(...xs);
 try {
   const { url, database } = await registerDatabase(scope, server);
   const admin = await issueToken(database.db, { name: 'bench admin', role: 'admin', createdBy: 'bench' });
-  const offices = (await database.db.selectFrom('offices').select('id').where('closed_permanently_on', 'is', null).orderBy('id').execute()).map((o) => o.id);
+  const offices = (
+    await database.db
+      .selectFrom('offices')
+      .select('id')
+      .where('closed_permanently_on', 'is', null)
+      .orderBy('id')
+      .execute()
+  ).map((o) => o.id);
 
   const base = await startService(scope, url, { RATE_LIMIT_MAX: '0' });
 
@@ -39,20 +46,29 @@ try {
     });
     const body = (await res.json()) as { changedCount?: number };
     const ms = performance.now() - t0;
-    if (res.status !== 201 || body.changedCount !== offices.length) throw new Error(`bulk notice failed: ${res.status} ${JSON.stringify(body)}`);
+    if (res.status !== 201 || body.changedCount !== offices.length)
+      throw new Error(`bulk notice failed: ${res.status} ${JSON.stringify(body)}`);
     return ms;
   };
 
-  await sql`create table bench_notice (id uuid, status text, cause text, message text, active_from timestamptz, author text)`.execute(database.db);
+  await sql`create table bench_notice (id uuid, status text, cause text, message text, active_from timestamptz, author text)`.execute(
+    database.db,
+  );
   await sql`create table bench_link (notice_id uuid, office_id text)`.execute(database.db);
-  await sql`create table bench_change (office_id text, effective_at timestamptz, reason text, status text, notice_id uuid)`.execute(database.db);
+  await sql`create table bench_change (office_id text, effective_at timestamptz, reason text, status text, notice_id uuid)`.execute(
+    database.db,
+  );
   const baseline = async (): Promise<number> => {
     const t0 = performance.now();
     await database.db.transaction().execute(async (trx) => {
       const id = crypto.randomUUID();
       await sql`insert into bench_notice values (${id}, 'closed', 'weather', 'snow', now(), 'bench')`.execute(trx);
-      await sql`insert into bench_link ${sql.raw('values')} ${sql.join(offices.map((o) => sql`(${id}, ${o})`))}`.execute(trx);
-      await sql`insert into bench_change ${sql.raw('values')} ${sql.join(offices.map((o) => sql`(${o}, now(), 'notice', 'closed', ${id})`))}`.execute(trx);
+      await sql`insert into bench_link ${sql.raw('values')} ${sql.join(offices.map((o) => sql`(${id}, ${o})`))}`.execute(
+        trx,
+      );
+      await sql`insert into bench_change ${sql.raw('values')} ${sql.join(offices.map((o) => sql`(${o}, now(), 'notice', 'closed', ${id})`))}`.execute(
+        trx,
+      );
     });
     return performance.now() - t0;
   };
@@ -67,7 +83,14 @@ try {
   const floor: number[] = [];
   for (let round = 0; round < rounds; round++) {
     floor.push(await baseline());
-    closing.push(await post({ status: 'closed', cause: 'weather', message: 'Closed today because of heavy snow', expectedReopenAt: new Date(Date.now() + 86_400_000).toISOString() }));
+    closing.push(
+      await post({
+        status: 'closed',
+        cause: 'weather',
+        message: 'Closed today because of heavy snow',
+        expectedReopenAt: new Date(Date.now() + 86_400_000).toISOString(),
+      }),
+    );
     reopening.push(await post({ status: 'open', message: 'Open as normal' }));
   }
   const ratio = median(closing) / median(floor);

@@ -58,11 +58,19 @@ rate((text) => naive.test(text));
 rate((text, account) => understandMention(text, account, index).intent === 'status');
 const floor = rate((text) => naive.test(text));
 const classifier = rate((text, account) => understandMention(text, account, index).intent === 'status');
-say(`classifier over ${corpus.length} labelled mentions, ${seconds} s, one core (index of 630 offices built in ${indexMs.toFixed(1)} ms)`);
+say(
+  `classifier over ${corpus.length} labelled mentions, ${seconds} s, one core (index of 630 offices built in ${indexMs.toFixed(1)} ms)`,
+);
 say(`classifier: ${Math.round(classifier).toLocaleString('en-GB')} mentions/s`);
-say(`baseline (a keyword regular expression): ${Math.round(floor).toLocaleString('en-GB')} mentions/s; ratio ${(classifier / floor).toFixed(3)}x`);
+say(
+  `baseline (a keyword regular expression): ${Math.round(floor).toLocaleString('en-GB')} mentions/s; ratio ${(classifier / floor).toFixed(3)}x`,
+);
 const met = classifier >= targetPerSecond;
-say(met ? `target met (>= ${targetPerSecond.toLocaleString('en-GB')}/s)` : `TARGET NOT MET (>= ${targetPerSecond.toLocaleString('en-GB')}/s)`);
+say(
+  met
+    ? `target met (>= ${targetPerSecond.toLocaleString('en-GB')}/s)`
+    : `TARGET NOT MET (>= ${targetPerSecond.toLocaleString('en-GB')}/s)`,
+);
 
 /** The median of `repeats` timings of `fn`, in milliseconds. */
 function median(fn: () => unknown): number {
@@ -80,12 +88,18 @@ const perMention = (text: string) => {
   return [understandMention(capped, 'district-105', index), redactWithKinds(capped)];
 };
 for (const { text } of ADVERSARIAL) perMention(text);
-const rows = ADVERSARIAL.map(({ name, text }) => ({ name, ms: median(() => perMention(text)), baseline: median(() => naive.test(text)) }));
+const rows = ADVERSARIAL.map(({ name, text }) => ({
+  name,
+  ms: median(() => perMention(text)),
+  baseline: median(() => naive.test(text)),
+}));
 const worst = rows.reduce((a, b) => (b.ms > a.ms ? b : a));
 const worstBaseline = Math.max(...rows.map((r) => r.baseline));
 say(`adversarial set: ${rows.length} texts, the median of ${repeats} runs each (cut, classified, redacted)`);
 for (const r of [...rows].sort((a, b) => b.ms - a.ms).slice(0, 5)) say(`  ${r.ms.toFixed(2)} ms  ${r.name}`);
-say(`worst case per mention: ${worst.ms.toFixed(2)} ms (${worst.name}); baseline's worst ${worstBaseline.toFixed(3)} ms; ratio ${(worst.ms / worstBaseline).toFixed(1)}x`);
+say(
+  `worst case per mention: ${worst.ms.toFixed(2)} ms (${worst.name}); baseline's worst ${worstBaseline.toFixed(3)} ms; ratio ${(worst.ms / worstBaseline).toFixed(1)}x`,
+);
 const bounded = worst.ms < targetWorstMs;
 say(bounded ? `target met (< ${targetWorstMs} ms)` : `TARGET NOT MET (< ${targetWorstMs} ms)`);
 process.exitCode = met && bounded ? 0 : 1;

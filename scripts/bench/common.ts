@@ -1,4 +1,11 @@
-import { createDatabase, importOfficeRegistry, migrate, readMigrations, readRegistryFiles, type Database } from '@jcp/db';
+import {
+  createDatabase,
+  importOfficeRegistry,
+  migrate,
+  readMigrations,
+  readRegistryFiles,
+  type Database,
+} from '@jcp/db';
 import { createEmptyPostgresDatabase, freePort, spawnScript, waitForReady } from '@jcp/testing';
 
 /** Cleanups, run in reverse order at the end of a benchmark. */
@@ -25,9 +32,16 @@ export async function registerDatabase(scope: Teardowns, server: string): Promis
 /** The service as `pnpm start` runs it, on that database, in a child process; resolves once ready. */
 export async function startService(scope: Teardowns, url: string, env: Record<string, string>): Promise<string> {
   const port = await freePort();
-  const service = spawnScript('services/api/src/server.ts', [], { DATABASE_URL: url, PORT: String(port), LOG_LEVEL: 'warn', NODE_ENV: 'production', ...env });
+  const service = spawnScript('services/api/src/server.ts', [], {
+    DATABASE_URL: url,
+    PORT: String(port),
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'production',
+    ...env,
+  });
   scope.teardown(() => service.kill('SIGTERM'));
-  if ((await waitForReady(port)) !== 200) throw new Error(`the service did not become ready:\n${service.output.stderr}`);
+  if ((await waitForReady(port)) !== 200)
+    throw new Error(`the service did not become ready:\n${service.output.stderr}`);
   return `http://127.0.0.1:${port}`;
 }
 

@@ -35,7 +35,9 @@ try {
     teardowns.push(() => database.close());
     await migrate(database.db, migrations);
 
-    await sql`create table bench_raw (office_code text, name text, address text, postcode text, district_code text)`.execute(database.db);
+    await sql`create table bench_raw (office_code text, name text, address text, postcode text, district_code text)`.execute(
+      database.db,
+    );
     let t0 = performance.now();
     await database.db.transaction().execute(async (trx) => {
       await sql`insert into bench_raw ${sql.raw('values')} ${sql.join(

@@ -40,12 +40,24 @@ interface Figures {
 
 async function load(url: string, duration: number): Promise<Figures> {
   const result = await autocannon({ url, connections, duration, pipelining: 1 });
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors + result.timeouts };
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
 }
 
 async function waitForPort(port: number): Promise<void> {
   for (let i = 0; i < 200; i++) {
-    if (await fetch(`http://127.0.0.1:${port}/offices/${office}`).then((r) => r.ok, () => false)) return;
+    if (
+      await fetch(`http://127.0.0.1:${port}/offices/${office}`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`nothing answers on port ${port}`);
@@ -53,7 +65,12 @@ async function waitForPort(port: number): Promise<void> {
 
 try {
   const { url, database } = await registerDatabase(scope, server);
-  const manager = await issueToken(database.db, { name: 'bench manager', role: 'manager', districtCodes: ['105'], createdBy: 'bench' });
+  const manager = await issueToken(database.db, {
+    name: 'bench manager',
+    role: 'manager',
+    districtCodes: ['105'],
+    createdBy: 'bench',
+  });
 
   const base = await startService(scope, url, {
     // A limit that never triggers keeps the rate limiter's cost in the figure.
@@ -64,7 +81,12 @@ try {
   const posted = await fetch(`${base}/offices/${office}/notices`, {
     method: 'POST',
     headers: { authorization: `Bearer ${manager.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ status: 'closed', cause: 'weather', message: 'Closed because of heavy snow. Call 0800 169 0190 for help with your claim.', expectedReopenAt: new Date(Date.now() + 86_400_000).toISOString() }),
+    body: JSON.stringify({
+      status: 'closed',
+      cause: 'weather',
+      message: 'Closed because of heavy snow. Call 0800 169 0190 for help with your claim.',
+      expectedReopenAt: new Date(Date.now() + 86_400_000).toISOString(),
+    }),
   });
   if (posted.status !== 201) throw new Error(`closing the office failed: ${posted.status} ${await posted.text()}`);
   const document = await (await fetch(`${base}/offices/${office}`)).text();
@@ -76,7 +98,8 @@ try {
   scope.teardown(() => bare.kill('SIGTERM'));
   await waitForPort(barePort);
   const bareBody = await (await fetch(`http://127.0.0.1:${barePort}/offices/${office}`)).text();
-  if (JSON.stringify(JSON.parse(bareBody)) !== JSON.stringify(JSON.parse(document))) throw new Error('the baseline does not return the same JSON');
+  if (JSON.stringify(JSON.parse(bareBody)) !== JSON.stringify(JSON.parse(document)))
+    throw new Error('the baseline does not return the same JSON');
 
   // Warm both (JIT, connection pools, the service's cache).
   await load(`http://127.0.0.1:${barePort}/offices/${office}`, 3);
@@ -96,7 +119,9 @@ try {
 
   // Correct under writes: reopen, and the very next read must say so.
   const reopened = await fetch(`${base}/offices/${office}/notices`, {
-    method: 'POST', headers: { authorization: `Bearer ${manager.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ status: 'open' }),
+    method: 'POST',
+    headers: { authorization: `Bearer ${manager.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ status: 'open' }),
   });
   const after = (await (await fetch(`${base}/offices/${office}`)).json()) as { currentStatus: { status: string } };
   const fresh = reopened.status === 201 && after.currentStatus.status === 'open';
@@ -107,7 +132,9 @@ try {
   say(line('bare Fastify baseline', bareRuns));
   say(line('jcp-status service', serviceRuns));
   say(`rounds service / baseline: ${ratios.map((r) => r.toFixed(2)).join(' ')}`);
-  say(`ratio service / baseline (median of rounds): ${ratio.toFixed(2)}x (target >= ${targets.ratio}x)   service p99: ${p99.toFixed(1)} ms (target <= ${targets.p99Ms} ms)`);
+  say(
+    `ratio service / baseline (median of rounds): ${ratio.toFixed(2)}x (target >= ${targets.ratio}x)   service p99: ${p99.toFixed(1)} ms (target <= ${targets.p99Ms} ms)`,
+  );
   say(`read after write: ${fresh ? 'the next read returned the new status' : 'STALE READ'}`);
   const met = ratio >= targets.ratio && p99 <= targets.p99Ms && failures === 0 && fresh;
   say(met ? 'targets met' : 'TARGETS NOT MET');

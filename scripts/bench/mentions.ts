@@ -36,19 +36,42 @@ try {
   const { url, database } = await registerDatabase(scope, server);
   const db = database.db;
   // A snowy morning: a tenth of the offices closed, so that replies carry closures.
-  const offices = (await db.selectFrom('offices').select('id').where('closed_permanently_on', 'is', null).orderBy('id').execute()).map((o) => o.id);
+  const offices = (
+    await db.selectFrom('offices').select('id').where('closed_permanently_on', 'is', null).orderBy('id').execute()
+  ).map((o) => o.id);
   const closed = offices.filter((_, i) => i % 10 === 0);
   await db.transaction().execute(async (trx) => {
     await lockStatusWrites(trx);
     const now = await statusClock(trx);
-    await appendNotice(trx, { officeIds: closed, draft: { status: 'closed', cause: 'weather', message: null, activeFrom: now, activeUntil: null, expectedReopenAt: null, reopenCertainty: 'unknown' }, author: 'bench' }, now);
+    await appendNotice(
+      trx,
+      {
+        officeIds: closed,
+        draft: {
+          status: 'closed',
+          cause: 'weather',
+          message: null,
+          activeFrom: now,
+          activeUntil: null,
+          expectedReopenAt: null,
+          reopenCertainty: 'unknown',
+        },
+        author: 'bench',
+      },
+      now,
+    );
     await settleStatuses(trx, closed, { now, write: { reason: 'notice', actor: 'bench' } });
   });
 
   const emulator = buildEmulator({
     consumerKey: EMULATOR_APP.appKey,
     consumerSecret: EMULATOR_APP.appSecret,
-    rateLimits: { 'POST /2/tweets': null, 'GET /2/tweets/search/recent': null, 'GET /2/users/:id/tweets': null, 'GET /2/users/me': null },
+    rateLimits: {
+      'POST /2/tweets': null,
+      'GET /2/tweets/search/recent': null,
+      'GET /2/users/:id/tweets': null,
+      'GET /2/users/me': null,
+    },
   });
   let lastReply = 0;
   let replies = 0;
@@ -64,7 +87,12 @@ try {
   const baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   const credentialsKey = randomBytes(32);
   await provisionEmulatorAccounts(database, emulator, credentialsKey);
-  const accounts = await db.selectFrom('clusters').select(['id', 'handle', 'credentials_encrypted']).where('credentials_encrypted', 'is not', null).orderBy('id').execute();
+  const accounts = await db
+    .selectFrom('clusters')
+    .select(['id', 'handle', 'credentials_encrypted'])
+    .where('credentials_encrypted', 'is not', null)
+    .orderBy('id')
+    .execute();
 
   // The corpus's status questions, addressed to each account in turn.
   const corpus = (await readFile(new URL('../../packages/domain/test/corpus/mentions.jsonl', import.meta.url), 'utf8'))
@@ -97,17 +125,28 @@ try {
   scope.teardown(() => worker.kill('SIGTERM'));
 
   /** Puts `n` questions on X and waits for every reply; ms from the last question posted to the last reply accepted. */
-  const round = async (n: number): Promise<{ ms: number; storedMs: number; texts: { account: string; text: string }[] }> => {
+  const round = async (
+    n: number,
+  ): Promise<{ ms: number; storedMs: number; texts: { account: string; text: string }[] }> => {
     const before = replies;
     const since = await dbNow(db);
-    const startId = (await db.selectFrom('fanout_posts').select((eb) => eb.fn.coalesce(eb.fn.max('id'), eb.val('0')).as('last')).executeTakeFirstOrThrow()).last;
+    const startId = (
+      await db
+        .selectFrom('fanout_posts')
+        .select((eb) => eb.fn.coalesce(eb.fn.max('id'), eb.val('0')).as('last'))
+        .executeTakeFirstOrThrow()
+    ).last;
     for (let i = 0; i < n; i++) {
       const account = accounts[i % accounts.length]!;
       citizen += 1n;
       const response = await emulator.inject({
         method: 'POST',
         url: '/_control/mentions',
-        payload: { to: account.handle, from: { id: citizen.toString(), username: `c${citizen}` }, text: `@${account.handle} ${corpus[i % corpus.length]}` },
+        payload: {
+          to: account.handle,
+          from: { id: citizen.toString(), username: `c${citizen}` },
+          text: `@${account.handle} ${corpus[i % corpus.length]}`,
+        },
       });
       if (response.statusCode !== 201) throw new Error(response.body);
     }
@@ -117,7 +156,7 @@ try {
     // takes less of the CPU the worker and PostgreSQL share with this process.
     let storedAt = 0;
     const wanted = await (async () => {
-      for (const deadline = Date.now() + 120_000; ; ) {
+      for (const deadline = Date.now() + 120_000; ;) {
         const { rows } = await sql<{ stored: string; last: Date | null; queued: boolean; expected: string }>`
           select (select count(*) from mentions where received_at >= ${since}) as stored, (select max(received_at) from mentions) as last,
             exists (select 1 from fanout_posts where kind = 'reply' and state = 'queued') as queued,
@@ -127,7 +166,8 @@ try {
           storedAt = last ? new Date(last).getTime() : 0;
           return Number(expected);
         }
-        if (Date.now() > deadline) throw new Error(`the mentions were not all answered within 120 s\n${worker.output.stderr}`);
+        if (Date.now() > deadline)
+          throw new Error(`the mentions were not all answered within 120 s\n${worker.output.stderr}`);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     })();
@@ -144,12 +184,22 @@ try {
 
   /** The same replies sent straight to the emulator, `concurrency` at a time. */
   const baseline = async (texts: { account: string; text: string }[]): Promise<number> => {
-    const clients = new Map(accounts.map((a) => [a.id, createXClient({ baseUrl, ...EMULATOR_APP, ...openAccountTokens(Buffer.from(a.credentials_encrypted!).toString('utf8'), credentialsKey, a.id) })]));
+    const clients = new Map(
+      accounts.map((a) => [
+        a.id,
+        createXClient({
+          baseUrl,
+          ...EMULATOR_APP,
+          ...openAccountTokens(Buffer.from(a.credentials_encrypted!).toString('utf8'), credentialsKey, a.id),
+        }),
+      ]),
+    );
     const queue = texts.map((t, i) => ({ ...t, text: `${t.text} [baseline ${Date.now()} ${i}]`.slice(0, 280) }));
     const t0 = performance.now();
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
-        for (let next = queue.shift(); next; next = queue.shift()) await postTweet(clients.get(next.account)!, next.text);
+        for (let next = queue.shift(); next; next = queue.shift())
+          await postTweet(clients.get(next.account)!, next.text);
       }),
     );
     return performance.now() - t0;
@@ -173,10 +223,18 @@ try {
     floors.push(await baseline(texts));
   }
   const rate = (ms: number) => (total / ms) * 1000;
-  say(`mentions end to end: ${total} status questions over ${accounts.length} accounts, ${rounds} rounds; worker process on PostgreSQL (recent search, classify, store, reply through the dispatcher, concurrency ${concurrency}); polls every 1 s with a 1 s overlap`);
-  say(`from the last question on X to the last reply accepted: median ${median(times).toFixed(0)} ms (rounds ${times.map((t) => t.toFixed(0)).join(', ')}), ${rate(median(times)).toFixed(0)} mentions/s (${repliesPerRound} replies per round)`);
-  say(`of which reading, classifying and storing every mention (replies queued): median ${median(storing).toFixed(0)} ms, ${rate(median(storing)).toFixed(0)} mentions/s`);
-  say(`baseline (the same replies sent straight to the emulator, ${concurrency} at a time, no database): median ${median(floors).toFixed(0)} ms, ${((repliesPerRound / median(floors)) * 1000).toFixed(0)} replies/s`);
+  say(
+    `mentions end to end: ${total} status questions over ${accounts.length} accounts, ${rounds} rounds; worker process on PostgreSQL (recent search, classify, store, reply through the dispatcher, concurrency ${concurrency}); polls every 1 s with a 1 s overlap`,
+  );
+  say(
+    `from the last question on X to the last reply accepted: median ${median(times).toFixed(0)} ms (rounds ${times.map((t) => t.toFixed(0)).join(', ')}), ${rate(median(times)).toFixed(0)} mentions/s (${repliesPerRound} replies per round)`,
+  );
+  say(
+    `of which reading, classifying and storing every mention (replies queued): median ${median(storing).toFixed(0)} ms, ${rate(median(storing)).toFixed(0)} mentions/s`,
+  );
+  say(
+    `baseline (the same replies sent straight to the emulator, ${concurrency} at a time, no database): median ${median(floors).toFixed(0)} ms, ${((repliesPerRound / median(floors)) * 1000).toFixed(0)} replies/s`,
+  );
   say(`ratio end to end / baseline: ${(median(times) / median(floors)).toFixed(2)}x`);
   const met = rate(median(times)) >= target;
   say(met ? `target met (>= ${target} mentions/s)` : `TARGET NOT MET (>= ${target} mentions/s)`);

@@ -2,7 +2,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { buildApp } from '@jcp/api';
 import { importOfficeRegistry, issueToken, readMigrations, readRegistryFiles, type Database } from '@jcp/db';
 import { createTestDatabase, type Teardown } from '@jcp/testing';
-import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, UnknownRow } from 'kysely';
+import type {
+  KyselyPlugin,
+  PluginTransformQueryArgs,
+  PluginTransformResultArgs,
+  QueryResult,
+  UnknownRow,
+} from 'kysely';
 import t from 'tap';
 
 // The status-events plugin's bookkeeping around a LISTEN connection that drops and
@@ -31,7 +37,8 @@ class RegistrationGate implements KyselyPlugin {
   }
 
   transformQuery({ queryId, node }: PluginTransformQueryArgs) {
-    if (node.kind === 'InsertQueryNode' && JSON.stringify(node.into).includes('"cache_listeners"')) this.registrations.add(queryId);
+    if (node.kind === 'InsertQueryNode' && JSON.stringify(node.into).includes('"cache_listeners"'))
+      this.registrations.add(queryId);
     return node;
   }
 
@@ -66,7 +73,15 @@ async function setup(t: Teardown) {
   const app = await buildApp({ database: controlled, migrations });
   t.teardown(() => app.close());
   await app.ready();
-  const registered = async () => Number((await database.db.selectFrom('cache_listeners').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+  const registered = async () =>
+    Number(
+      (
+        await database.db
+          .selectFrom('cache_listeners')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   return { app, gate, registered, setListening: (listening: boolean) => onState(listening) };
 }
 
@@ -76,30 +91,36 @@ async function until(ms: number, holds: () => boolean): Promise<boolean> {
   return holds();
 }
 
-void t.test('a registration that completes after the listener dropped again does not turn caching back on', async (t) => {
-  const { app, gate, registered, setListening } = await setup(t);
-  t.ok(await until(2_000, () => app.representations.isListening), 'caching at start');
-  await app.inject('/statuses');
-  t.ok(app.representations.size > 0, 'a read is cached');
+void t.test(
+  'a registration that completes after the listener dropped again does not turn caching back on',
+  async (t) => {
+    const { app, gate, registered, setListening } = await setup(t);
+    t.ok(await until(2_000, () => app.representations.isListening), 'caching at start');
+    await app.inject('/statuses');
+    t.ok(app.representations.size > 0, 'a read is cached');
 
-  gate.hold();
-  setListening(false);
-  t.equal(app.representations.size, 0, 'the listener drops: the cache is emptied');
-  setListening(true);
-  t.ok(await until(2_000, () => gate.waiting === 1), 'the listener is back; its registration is slow to answer');
-  setListening(false);
-  gate.open();
-  await sleep(100);
-  t.notOk(app.representations.isListening, 'the late registration does not turn caching on: notifications are not flowing');
-  await app.inject('/statuses');
-  await app.inject('/statuses');
-  t.equal(app.representations.size, 0, 'nothing is cached');
-  t.equal(await registered(), 0, 'and writers do not wait for this instance');
+    gate.hold();
+    setListening(false);
+    t.equal(app.representations.size, 0, 'the listener drops: the cache is emptied');
+    setListening(true);
+    t.ok(await until(2_000, () => gate.waiting === 1), 'the listener is back; its registration is slow to answer');
+    setListening(false);
+    gate.open();
+    await sleep(100);
+    t.notOk(
+      app.representations.isListening,
+      'the late registration does not turn caching on: notifications are not flowing',
+    );
+    await app.inject('/statuses');
+    await app.inject('/statuses');
+    t.equal(app.representations.size, 0, 'nothing is cached');
+    t.equal(await registered(), 0, 'and writers do not wait for this instance');
 
-  setListening(true);
-  t.ok(await until(2_000, () => app.representations.isListening), 'the listener is back for good: caching again');
-  t.equal(await registered(), 1, 'registered');
-});
+    setListening(true);
+    t.ok(await until(2_000, () => app.representations.isListening), 'the listener is back for good: caching again');
+    t.equal(await registered(), 1, 'registered');
+  },
+);
 
 void t.test('a registration that fails is retried while the listener stays up', async (t) => {
   const { app, gate, registered, setListening } = await setup(t);
@@ -123,12 +144,29 @@ void t.test('each change is acknowledged, so a writer does not wait out the prop
   t.teardown(() => app.close());
   await app.ready();
   t.ok(await until(2_000, () => app.representations.isListening), 'caching');
-  const manager = await issueToken(database.db, { name: 'cumbria manager', role: 'manager', districtCodes: ['105'], createdBy: 'test' });
+  const manager = await issueToken(database.db, {
+    name: 'cumbria manager',
+    role: 'manager',
+    districtCodes: ['105'],
+    createdBy: 'test',
+  });
   for (const payload of [{ status: 'closed', cause: 'weather' }, { status: 'open' }]) {
-    const res = await app.inject({ method: 'POST', url: '/offices/carlisle-8504/notices', headers: { authorization: `Bearer ${manager.token}` }, payload });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/offices/carlisle-8504/notices',
+      headers: { authorization: `Bearer ${manager.token}` },
+      payload,
+    });
     t.equal(res.statusCode, 201);
-    const latest = await database.db.selectFrom('status_changes').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirstOrThrow();
+    const latest = await database.db
+      .selectFrom('status_changes')
+      .select((eb) => eb.fn.max('seq').as('seq'))
+      .executeTakeFirstOrThrow();
     const listener = await database.db.selectFrom('cache_listeners').select('seen_seq').executeTakeFirstOrThrow();
-    t.equal(String(listener.seen_seq), String(latest.seq), `${payload.status}: the instance had acknowledged the change when the writer answered`);
+    t.equal(
+      String(listener.seen_seq),
+      String(latest.seq),
+      `${payload.status}: the instance had acknowledged the change when the writer answered`,
+    );
   }
 });

@@ -20,8 +20,16 @@ export async function apiFixture(t: Teardown, options: Partial<AppOptions> = {})
   const app = await buildApp({ database, migrations, ...options, privacy });
   t.teardown(() => app.close());
   const admin = await issueToken(database.db, { name: 'ops', role: 'admin', createdBy: 'test' });
-  const cumbria = await issueToken(database.db, { name: 'cumbria manager', role: 'manager', districtCodes: ['105'], createdBy: 'test' });
+  const cumbria = await issueToken(database.db, {
+    name: 'cumbria manager',
+    role: 'manager',
+    districtCodes: ['105'],
+    createdBy: 'test',
+  });
   const reader = await issueToken(database.db, { name: 'gov.uk', role: 'reader', createdBy: 'test' });
-  const bearer = (token: { token: string }, extra: Record<string, string> = {}) => ({ authorization: `Bearer ${token.token}`, ...extra });
+  const bearer = (token: { token: string }, extra: Record<string, string> = {}) => ({
+    authorization: `Bearer ${token.token}`,
+    ...extra,
+  });
   return { database, app, admin, cumbria, reader, bearer, optOutKey: privacy.optOutKey };
 }

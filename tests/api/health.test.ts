@@ -1,6 +1,12 @@
 import { buildApp } from '@jcp/api';
 import { createDatabase, readMigrations, type Database } from '@jcp/db';
-import { createEmptyPostgresDatabase, createTestDatabase, startTcpProxy, testServerUrl, type Teardown } from '@jcp/testing';
+import {
+  createEmptyPostgresDatabase,
+  createTestDatabase,
+  startTcpProxy,
+  testServerUrl,
+  type Teardown,
+} from '@jcp/testing';
 import t from 'tap';
 
 const migrations = await readMigrations();
@@ -52,21 +58,25 @@ void t.test('readyz fails while the database is unreachable, healthz stays up', 
   t.equal((await app.inject('/healthz')).statusCode, 200);
 });
 
-void t.test('readiness recovers when a PostgreSQL outage ends', { skip: testServerUrl ? false : 'needs TEST_DATABASE_URL (PostgreSQL)' }, async (t) => {
-  const url = new URL(await createEmptyPostgresDatabase(t, testServerUrl ?? ''));
-  const proxy = await startTcpProxy(url.hostname, Number(url.port || 5432));
-  t.teardown(() => proxy.close());
-  url.host = `127.0.0.1:${proxy.port}`;
-  const database = await createDatabase({ url: url.toString(), poolMax: 2 });
-  t.teardown(() => database.close());
-  const { migrate } = await import('@jcp/db');
-  await migrate(database.db, migrations);
-  const app = await appOn(t, database);
-  t.equal((await app.inject('/readyz')).statusCode, 200, 'ready before the outage');
-  proxy.cut();
-  const during = await app.inject('/readyz');
-  t.equal(during.statusCode, 503, 'not ready during the outage');
-  t.equal(during.headers['retry-after'], '5');
-  proxy.restore();
-  t.equal((await app.inject('/readyz')).statusCode, 200, 'ready again after it, without a restart');
-});
+void t.test(
+  'readiness recovers when a PostgreSQL outage ends',
+  { skip: testServerUrl ? false : 'needs TEST_DATABASE_URL (PostgreSQL)' },
+  async (t) => {
+    const url = new URL(await createEmptyPostgresDatabase(t, testServerUrl ?? ''));
+    const proxy = await startTcpProxy(url.hostname, Number(url.port || 5432));
+    t.teardown(() => proxy.close());
+    url.host = `127.0.0.1:${proxy.port}`;
+    const database = await createDatabase({ url: url.toString(), poolMax: 2 });
+    t.teardown(() => database.close());
+    const { migrate } = await import('@jcp/db');
+    await migrate(database.db, migrations);
+    const app = await appOn(t, database);
+    t.equal((await app.inject('/readyz')).statusCode, 200, 'ready before the outage');
+    proxy.cut();
+    const during = await app.inject('/readyz');
+    t.equal(during.statusCode, 503, 'not ready during the outage');
+    t.equal(during.headers['retry-after'], '5');
+    proxy.restore();
+    t.equal((await app.inject('/readyz')).statusCode, 200, 'ready again after it, without a restart');
+  },
+);

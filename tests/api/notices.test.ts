@@ -3,26 +3,50 @@ import type { Teardown } from '@jcp/testing';
 import t from 'tap';
 import { apiFixture } from './fixture.js';
 
-
 const setup = (t: Teardown) => apiFixture(t);
 
-const closure = { status: 'closed', cause: 'weather', message: 'Closed today because of heavy snow', expectedReopenAt: '2030-01-01T09:00:00Z' };
+const closure = {
+  status: 'closed',
+  cause: 'weather',
+  message: 'Closed today because of heavy snow',
+  expectedReopenAt: '2030-01-01T09:00:00Z',
+};
 
-void t.test('a manager closes an office in scope; the status reads back; the write is audited with the token', async (t) => {
-  const { app, cumbria, database } = await setup(t);
-  const res = await app.inject({ method: 'POST', url: '/offices/carlisle-8504/notices', headers: { authorization: `Bearer ${cumbria.token}` }, payload: closure });
-  t.equal(res.statusCode, 201, res.body);
-  const body = res.json<{ noticeId: string; currentStatus: { status: string; reopenCertainty: string } }>();
-  t.match(body, { officeId: 'carlisle-8504', currentStatus: { status: 'closed', cause: 'weather', reopenCertainty: 'expected' } });
-  t.equal(res.headers.location, '/offices/carlisle-8504');
-  const read = await app.inject('/offices/carlisle-8504');
-  t.match(read.json(), { currentStatus: { status: 'closed', noticeId: body.noticeId } });
-  const audit = await database.db.selectFrom('audit_log').selectAll().where('entity_id', '=', body.noticeId).executeTakeFirstOrThrow();
-  t.equal(audit.actor, `token:${cumbria.record.id}:cumbria manager`);
-  const reopen = await app.inject({ method: 'POST', url: '/offices/carlisle-8504/notices', headers: { authorization: `Bearer ${cumbria.token}` }, payload: { status: 'open' } });
-  t.equal(reopen.statusCode, 201);
-  t.match((await app.inject('/offices/carlisle-8504')).json(), { currentStatus: { status: 'open' } });
-});
+void t.test(
+  'a manager closes an office in scope; the status reads back; the write is audited with the token',
+  async (t) => {
+    const { app, cumbria, database } = await setup(t);
+    const res = await app.inject({
+      method: 'POST',
+      url: '/offices/carlisle-8504/notices',
+      headers: { authorization: `Bearer ${cumbria.token}` },
+      payload: closure,
+    });
+    t.equal(res.statusCode, 201, res.body);
+    const body = res.json<{ noticeId: string; currentStatus: { status: string; reopenCertainty: string } }>();
+    t.match(body, {
+      officeId: 'carlisle-8504',
+      currentStatus: { status: 'closed', cause: 'weather', reopenCertainty: 'expected' },
+    });
+    t.equal(res.headers.location, '/offices/carlisle-8504');
+    const read = await app.inject('/offices/carlisle-8504');
+    t.match(read.json(), { currentStatus: { status: 'closed', noticeId: body.noticeId } });
+    const audit = await database.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('entity_id', '=', body.noticeId)
+      .executeTakeFirstOrThrow();
+    t.equal(audit.actor, `token:${cumbria.record.id}:cumbria manager`);
+    const reopen = await app.inject({
+      method: 'POST',
+      url: '/offices/carlisle-8504/notices',
+      headers: { authorization: `Bearer ${cumbria.token}` },
+      payload: { status: 'open' },
+    });
+    t.equal(reopen.statusCode, 201);
+    t.match((await app.inject('/offices/carlisle-8504')).json(), { currentStatus: { status: 'open' } });
+  },
+);
 
 void t.test('scope, role, missing, malformed and revoked tokens are refused, and nothing is written', async (t) => {
   const { app, cumbria, reader, admin, database } = await setup(t);
@@ -45,13 +69,22 @@ void t.test('scope, role, missing, malformed and revoked tokens are refused, and
   t.equal((await database.db.selectFrom('status_notices').select('id').execute()).length, 0);
   t.equal((await post(`Bearer ${admin.token}`)).statusCode, 201, 'an admin covers every office');
   await revokeToken(database.db, cumbria.record.id, 'test');
-  t.equal((await post(`Bearer ${cumbria.token}`, '/offices/carlisle-8504/notices')).statusCode, 401, 'a revoked token stops working at once');
+  t.equal(
+    (await post(`Bearer ${cumbria.token}`, '/offices/carlisle-8504/notices')).statusCode,
+    401,
+    'a revoked token stops working at once',
+  );
 });
 
 void t.test('invalid notices are 400 or 422 problem+json naming the field', async (t) => {
   const { app, admin } = await setup(t);
   const post = (payload: unknown, url = '/offices/carlisle-8504/notices') =>
-    app.inject({ method: 'POST', url, payload: payload as object, headers: { authorization: `Bearer ${admin.token}` } });
+    app.inject({
+      method: 'POST',
+      url,
+      payload: payload as object,
+      headers: { authorization: `Bearer ${admin.token}` },
+    });
   const cases: [unknown, number, string][] = [
     [{ status: 'shut' }, 400, '/status'],
     [{ ...closure, cause: 'aliens' }, 400, '/cause'],
@@ -67,10 +100,19 @@ void t.test('invalid notices are 400 or 422 problem+json naming the field', asyn
     t.equal(res.statusCode, status, JSON.stringify(payload));
     t.match(res.headers['content-type'], /application\/problem\+json/);
     const errors = res.json<{ errors?: { path: string }[] }>().errors ?? [];
-    if (path) t.ok(errors.some((e) => e.path.startsWith(path)), `${path} named in ${JSON.stringify(errors)}`);
+    if (path)
+      t.ok(
+        errors.some((e) => e.path.startsWith(path)),
+        `${path} named in ${JSON.stringify(errors)}`,
+      );
   }
   t.equal((await post(closure, '/offices/atlantis-1/notices')).statusCode, 404);
-  const notJson = await app.inject({ method: 'POST', url: '/offices/carlisle-8504/notices', payload: '{bad', headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'application/json' } });
+  const notJson = await app.inject({
+    method: 'POST',
+    url: '/offices/carlisle-8504/notices',
+    payload: '{bad',
+    headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'application/json' },
+  });
   t.equal(notJson.statusCode, 400);
   t.match(notJson.headers['content-type'], /application\/problem\+json/);
 });

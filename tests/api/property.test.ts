@@ -108,7 +108,8 @@ function violations(probe: Probe, res: InjectResponse): string[] {
   } catch {
     return [...found, `a ${res.statusCode} whose body is not JSON: ${res.body.slice(0, 200)}`];
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return [...found, `a ${res.statusCode} whose body is not an object`];
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    return [...found, `a ${res.statusCode} whose body is not an object`];
   const problem = body as Record<string, unknown>;
   for (const field of ['type', 'title', 'detail'] as const) {
     if (typeof problem[field] !== 'string') found.push(`problem without a string "${field}"`);
@@ -129,11 +130,16 @@ function undeclared(probe: Probe, res: InjectResponse, route: RouteInfo | undefi
   // The URL resolved to no route at all: no operation answered. (light-my-request, like any
   // client that follows RFC 3986, resolves dot segments: /admin/accounts/.. is /admin/.)
   if (res.statusCode === 404 && /"detail":"No route /.test(res.body)) return [];
-  return String(res.statusCode) in (operation.responses ?? {}) ? [] : [`status ${res.statusCode} is not declared for ${route.method} ${route.url}`];
+  return String(res.statusCode) in (operation.responses ?? {})
+    ? []
+    : [`status ${res.statusCode} is not declared for ${route.method} ${route.url}`];
 }
 
 function describe(probe: Probe, res: InjectResponse): string {
-  const payload = probe.payload === undefined ? '' : ` payload(${probe.payload.length})=${JSON.stringify(probe.payload.slice(0, 300))}`;
+  const payload =
+    probe.payload === undefined
+      ? ''
+      : ` payload(${probe.payload.length})=${JSON.stringify(probe.payload.slice(0, 300))}`;
   const answer = ` -> ${res.statusCode} ${String(res.headers['content-type'] ?? '')} ${res.body.slice(0, 300)}`;
   return `${probe.kind}${probe.guarded ? ' guarded' : ''}: ${probe.method} ${probe.url.slice(0, 300)} headers=${JSON.stringify(probe.headers).slice(0, 400)}${payload}${answer}`;
 }
@@ -152,11 +158,13 @@ function pct(value: string): string {
 }
 
 /** Header values a client can actually send: tab, visible ASCII, space and obs-text bytes. */
-const headerChar = fc.oneof(
-  { weight: 12, arbitrary: fc.integer({ min: 0x20, max: 0x7e }) },
-  { weight: 1, arbitrary: fc.constant(0x09) },
-  { weight: 2, arbitrary: fc.integer({ min: 0x80, max: 0xff }) },
-).map((code) => String.fromCharCode(code));
+const headerChar = fc
+  .oneof(
+    { weight: 12, arbitrary: fc.integer({ min: 0x20, max: 0x7e }) },
+    { weight: 1, arbitrary: fc.constant(0x09) },
+    { weight: 2, arbitrary: fc.integer({ min: 0x80, max: 0xff }) },
+  )
+  .map((code) => String.fromCharCode(code));
 const headerString = (maxLength = 60) => fc.string({ unit: headerChar, maxLength });
 
 /** Strings that have broken services before: NUL, lone surrogates, bidi overrides, astral characters, long runs. */
@@ -166,8 +174,33 @@ const nastyString = fc.oneof(
   {
     weight: 2,
     arbitrary: fc.constantFrom(
-      '', ' ', '\u202eevil', '😀', '𝕏', 'ﬃ', 'İ', '\u00ad', '\r\n', '\\', '\\x00', '%', '%00', '_', "'; drop table offices; --", '${jndi:x}',
-      'null', '0', '-1', '1e309', 'NaN', 'true', '__proto__', 'constructor', 'a'.repeat(1001), 'b'.repeat(10_000), 'ä'.repeat(600),
+      '',
+      ' ',
+      '\u202eevil',
+      '😀',
+      '𝕏',
+      'ﬃ',
+      'İ',
+      '\u00ad',
+      '\r\n',
+      '\\',
+      '\\x00',
+      '%',
+      '%00',
+      '_',
+      "'; drop table offices; --",
+      '${jndi:x}',
+      'null',
+      '0',
+      '-1',
+      '1e309',
+      'NaN',
+      'true',
+      '__proto__',
+      'constructor',
+      'a'.repeat(1001),
+      'b'.repeat(10_000),
+      'ä'.repeat(600),
     ),
   },
 );
@@ -178,17 +211,37 @@ const anyString = fc.oneof(
   { weight: 2, arbitrary: nastyString },
 );
 
-const hugeNumberString = fc.constantFrom('1e400', '-1e400', '99999999999999999999999', '9223372036854775808', '-9223372036854775809', '0x10', '1.5', '-0', '00000000000000000001', 'Infinity', '1_000');
+const hugeNumberString = fc.constantFrom(
+  '1e400',
+  '-1e400',
+  '99999999999999999999999',
+  '9223372036854775808',
+  '-9223372036854775809',
+  '0x10',
+  '1.5',
+  '-0',
+  '00000000000000000001',
+  'Infinity',
+  '1_000',
+);
 
 const offsets = ['Z', '+00:00', '+01:00', '-05:30', '+23:59', '-23:59'];
 
 /** Instants as ISO text, mostly around now (notices are about the coming days), some far off. */
 const validInstant = fc.oneof(
-  { weight: 8, arbitrary: fc.integer({ min: -3 * 86_400_000, max: 30 * 86_400_000 }).map((ms) => new Date(Date.now() + ms).toISOString()) },
+  {
+    weight: 8,
+    arbitrary: fc
+      .integer({ min: -3 * 86_400_000, max: 30 * 86_400_000 })
+      .map((ms) => new Date(Date.now() + ms).toISOString()),
+  },
   {
     weight: 1,
     arbitrary: fc
-      .tuple(fc.date({ min: new Date('0002-01-01T00:00:00Z'), max: new Date('9998-12-31T23:59:59Z'), noInvalidDate: true }), fc.constantFrom(...offsets))
+      .tuple(
+        fc.date({ min: new Date('0002-01-01T00:00:00Z'), max: new Date('9998-12-31T23:59:59Z'), noInvalidDate: true }),
+        fc.constantFrom(...offsets),
+      )
       .map(([d, offset]) => d.toISOString().replace(/\.\d{3}Z$/, offset)),
   },
 );
@@ -199,11 +252,33 @@ const isoInstant = fc.oneof(
   {
     weight: 2,
     arbitrary: fc
-      .tuple(fc.date({ min: new Date('0000-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }), fc.constantFrom(...offsets))
+      .tuple(
+        fc.date({ min: new Date('0000-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }),
+        fc.constantFrom(...offsets),
+      )
       .map(([d, offset]) => d.toISOString().replace(/\.\d{3}Z$/, offset)),
   },
-  { weight: 2, arbitrary: fc.constantFrom('0000-01-01T00:00:00+23:59', '9999-12-31T23:59:59-23:59', '0001-01-01T00:00:00Z', '9999-12-31T23:59:59Z', '0001-01-01T00:00:00-23:59', '9999-12-31T23:59:59.999+23:59') },
-  { weight: 1, arbitrary: fc.constantFrom('2024-02-29T00:00:00Z', '1970-01-01T00:00:00.123456789Z', '2026-13-01T00:00:00Z', '2026-01-01', 'yesterday') },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      '0000-01-01T00:00:00+23:59',
+      '9999-12-31T23:59:59-23:59',
+      '0001-01-01T00:00:00Z',
+      '9999-12-31T23:59:59Z',
+      '0001-01-01T00:00:00-23:59',
+      '9999-12-31T23:59:59.999+23:59',
+    ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '2024-02-29T00:00:00Z',
+      '1970-01-01T00:00:00.123456789Z',
+      '2026-13-01T00:00:00Z',
+      '2026-01-01',
+      'yesterday',
+    ),
+  },
 );
 
 interface Pools {
@@ -218,7 +293,10 @@ interface Pools {
 
 /** `value` with probability `p` (else null). */
 const sometimes = <T>(value: fc.Arbitrary<T>, p: number): fc.Arbitrary<T | null> =>
-  fc.oneof({ weight: Math.round(p * 60), arbitrary: value }, { weight: Math.round((1 - p) * 60), arbitrary: fc.constant(null) });
+  fc.oneof(
+    { weight: Math.round(p * 60), arbitrary: value },
+    { weight: Math.round((1 - p) * 60), arbitrary: fc.constant(null) },
+  );
 
 /** Any value of a pool as it is when the request is generated (pools grow as the runs create things). */
 const fromPool = (pool: readonly string[]) => fc.nat({ max: 1_000_000 }).map((i) => pool[i % pool.length] as string);
@@ -247,7 +325,13 @@ function matching(pattern: string, maxLength = 200): fc.Arbitrary<string> {
 const ABSENT = Symbol('absent');
 
 /** A value the JSON schema accepts (mostly): the starting point for schema-shaped bodies. */
-function fromSchema(doc: OpenApiDocument, schema: JsonSchema | undefined, pools: Pools, name = '', depth = 0): fc.Arbitrary<unknown> {
+function fromSchema(
+  doc: OpenApiDocument,
+  schema: JsonSchema | undefined,
+  pools: Pools,
+  name = '',
+  depth = 0,
+): fc.Arbitrary<unknown> {
   if (!schema || depth > 6) return fc.jsonValue({ maxDepth: 2 });
   if (schema.$ref) {
     const target = doc.components?.schemas?.[schema.$ref.replace('#/components/schemas/', '')];
@@ -259,7 +343,8 @@ function fromSchema(doc: OpenApiDocument, schema: JsonSchema | undefined, pools:
   if (schema.enum?.length) return fc.constantFrom(...schema.enum);
   if (schema.const !== undefined) return fc.constant(schema.const);
   const types = Array.isArray(schema.type) ? schema.type : schema.type ? [schema.type] : [];
-  if (types.length > 1) return fc.oneof(...types.map((type) => fromSchema(doc, { ...schema, type }, pools, name, depth + 1)));
+  if (types.length > 1)
+    return fc.oneof(...types.map((type) => fromSchema(doc, { ...schema, type }, pools, name, depth + 1)));
   switch (types[0]) {
     case 'object': {
       // Each optional property present one time in three: bodies that take exactly one of
@@ -267,23 +352,33 @@ function fromSchema(doc: OpenApiDocument, schema: JsonSchema | undefined, pools:
       const required = new Set(schema.required ?? []);
       const entries = Object.entries(schema.properties ?? {}).map(([key, s]) => {
         const value = fromSchema(doc, s, pools, key, depth + 1);
-        return (required.has(key) ? value : fc.oneof({ weight: 2, arbitrary: fc.constant(ABSENT) }, { weight: 1, arbitrary: value })).map((v) => [key, v] as const);
+        return (
+          required.has(key)
+            ? value
+            : fc.oneof({ weight: 2, arbitrary: fc.constant(ABSENT) }, { weight: 1, arbitrary: value })
+        ).map((v) => [key, v] as const);
       });
       return fc.tuple(...entries).map((pairs) => Object.fromEntries(pairs.filter(([, v]) => v !== ABSENT)));
     }
     case 'array': {
       const minLength = schema.minItems ?? 0;
-      return fc.array(fromSchema(doc, schema.items, pools, name, depth + 1), { minLength, maxLength: Math.max(minLength, Math.min(schema.maxItems ?? 4, 4)) });
+      return fc.array(fromSchema(doc, schema.items, pools, name, depth + 1), {
+        minLength,
+        maxLength: Math.max(minLength, Math.min(schema.maxItems ?? 4, 4)),
+      });
     }
     case 'string': {
       const known = knownValues(pools, name);
       const own: fc.Arbitrary<string>[] = [];
-      if (schema.format === 'date-time') own.push(fc.oneof({ weight: 12, arbitrary: validInstant }, { weight: 1, arbitrary: isoInstant }));
+      if (schema.format === 'date-time')
+        own.push(fc.oneof({ weight: 12, arbitrary: validInstant }, { weight: 1, arbitrary: isoInstant }));
       else if (schema.format === 'uuid') own.push(fc.uuid());
       else if (schema.pattern) own.push(matching(schema.pattern, schema.maxLength));
       else own.push(fc.string({ minLength: schema.minLength ?? 0, maxLength: Math.min(schema.maxLength ?? 40, 40) }));
       const generated = own[0] as fc.Arbitrary<string>;
-      return known.length > 0 ? fc.oneof({ weight: 2, arbitrary: fromPool(known) }, { weight: 1, arbitrary: generated }) : generated;
+      return known.length > 0
+        ? fc.oneof({ weight: 2, arbitrary: fromPool(known) }, { weight: 1, arbitrary: generated })
+        : generated;
     }
     case 'integer':
       return fc.integer({ min: schema.minimum ?? -1000, max: schema.maximum ?? 1000 });
@@ -302,8 +397,18 @@ function fromSchema(doc: OpenApiDocument, schema: JsonSchema | undefined, pools:
 const wrongValue: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 3, arbitrary: fc.jsonValue({ maxDepth: 2, stringUnit: 'binary' }) },
   { weight: 3, arbitrary: nastyString },
-  { weight: 1, arbitrary: fc.constantFrom(null, true, 0, -1, 1e308, -1e308, 2 ** 53, 0.5, [], {}, [null], { a: 1 }, ['x'.repeat(300)]) },
-  { weight: 1, arbitrary: fc.array(fc.constantFrom('carlisle-8504', 'carlisle-8504', 'no-such-office-1', '', '\u0000'), { maxLength: 30 }) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(null, true, 0, -1, 1e308, -1e308, 2 ** 53, 0.5, [], {}, [null], { a: 1 }, [
+      'x'.repeat(300),
+    ]),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.array(fc.constantFrom('carlisle-8504', 'carlisle-8504', 'no-such-office-1', '', '\u0000'), {
+      maxLength: 30,
+    }),
+  },
 );
 
 /**
@@ -312,45 +417,78 @@ const wrongValue: fc.Arbitrary<unknown> = fc.oneof(
  */
 function mutated(shaped: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> {
   const how = fc.constantFrom('delete', 'replace', 'null', 'taint', 'taint', 'add', 'wrap');
-  return fc.tuple(shaped, fc.nat(), how, wrongValue, nastyString, fc.string({ minLength: 1, maxLength: 12 })).map(([value, pick, how, wrong, nasty, newKey]) => {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return how === 'wrap' ? [value] : wrong;
-    const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
-    const keys = Object.keys(copy);
-    const key = keys.length > 0 ? (keys[pick % keys.length] as string) : newKey;
-    const current = copy[key];
-    if (how === 'taint') {
-      if (typeof current === 'string') copy[key] = `${current}${nasty}`;
-      else if (Array.isArray(current) && typeof current[0] === 'string') copy[key] = [`${current[0]}${nasty}`, ...current.slice(1)];
-      else copy[key] = nasty;
-    } else if (how === 'delete') delete copy[key];
-    else if (how === 'replace') copy[key] = wrong;
-    else if (how === 'null') copy[key] = null;
-    else if (how === 'add') copy[newKey] = wrong;
-    else return [copy];
-    return copy;
-  });
+  return fc
+    .tuple(shaped, fc.nat(), how, wrongValue, nastyString, fc.string({ minLength: 1, maxLength: 12 }))
+    .map(([value, pick, how, wrong, nasty, newKey]) => {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) return how === 'wrap' ? [value] : wrong;
+      const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+      const keys = Object.keys(copy);
+      const key = keys.length > 0 ? (keys[pick % keys.length] as string) : newKey;
+      const current = copy[key];
+      if (how === 'taint') {
+        if (typeof current === 'string') copy[key] = `${current}${nasty}`;
+        else if (Array.isArray(current) && typeof current[0] === 'string')
+          copy[key] = [`${current[0]}${nasty}`, ...current.slice(1)];
+        else copy[key] = nasty;
+      } else if (how === 'delete') delete copy[key];
+      else if (how === 'replace') copy[key] = wrong;
+      else if (how === 'null') copy[key] = null;
+      else if (how === 'add') copy[newKey] = wrong;
+      else return [copy];
+      return copy;
+    });
 }
 
 /** Instants at the ends of what the datetime pattern accepts (year 0000, year 9999, with extreme offsets). */
 const farFuture = fc.constantFrom('9999-12-31T23:59:59Z', '9999-12-31T23:59:59-23:59', '9999-12-31T23:59:59.999+23:59');
-const farPast = fc.constantFrom('0000-01-01T00:00:00+23:59', '0000-12-31T23:59:59Z', '0001-01-01T00:00:00Z', '0001-01-01T00:00:00-23:59', '1900-01-01T00:00:00Z');
+const farPast = fc.constantFrom(
+  '0000-01-01T00:00:00+23:59',
+  '0000-12-31T23:59:59Z',
+  '0001-01-01T00:00:00Z',
+  '0001-01-01T00:00:00-23:59',
+  '1900-01-01T00:00:00Z',
+);
 
 /** An instant `minHours` to `maxHours` from now; now and then one in year 9999 instead. */
 const hence = (minHours: number, maxHours: number) =>
   fc.oneof(
-    { weight: 15, arbitrary: fc.integer({ min: minHours * 3_600_000, max: maxHours * 3_600_000 }).map((ms) => new Date(Date.now() + ms).toISOString()) },
+    {
+      weight: 15,
+      arbitrary: fc
+        .integer({ min: minHours * 3_600_000, max: maxHours * 3_600_000 })
+        .map((ms) => new Date(Date.now() + ms).toISOString()),
+    },
     { weight: 1, arbitrary: farFuture },
   );
-const publicText = fc.oneof(fc.constantFrom('Closed today because of heavy snow', 'Opening late: no heating', 'Cau heddiw oherwydd eira'), fc.string({ minLength: 1, maxLength: 200 }));
+const publicText = fc.oneof(
+  fc.constantFrom('Closed today because of heavy snow', 'Opening late: no heating', 'Cau heddiw oherwydd eira'),
+  fc.string({ minLength: 1, maxLength: 200 }),
+);
 const optional = <T>(value: fc.Arbitrary<T>) => fc.option(value, { nil: undefined, freq: 2 });
 
 /** Notices the domain accepts: an opening, a closure (perhaps with an expected reopening and an end), a delay. */
 const validNotice = fc.oneof(
   fc.record({ status: fc.constant('open'), message: optional(publicText), until: optional(hence(1, 48)) }),
-  fc.record({ status: fc.constant('closed'), cause: fc.constantFrom(...CAUSES), message: optional(publicText), expectedReopenAt: optional(hence(2, 72)), until: optional(hence(80, 200)) }),
-  fc.record({ status: fc.constant('delayed'), cause: fc.constantFrom(...CAUSES), message: optional(publicText), expectedReopenAt: hence(1, 5), reopenCertainty: fc.constantFrom('confirmed', 'expected') }),
+  fc.record({
+    status: fc.constant('closed'),
+    cause: fc.constantFrom(...CAUSES),
+    message: optional(publicText),
+    expectedReopenAt: optional(hence(2, 72)),
+    until: optional(hence(80, 200)),
+  }),
+  fc.record({
+    status: fc.constant('delayed'),
+    cause: fc.constantFrom(...CAUSES),
+    message: optional(publicText),
+    expectedReopenAt: hence(1, 5),
+    reopenCertainty: fc.constantFrom('confirmed', 'expected'),
+  }),
   // Scheduled to start later, or backdated (to the ends of time too).
-  fc.record({ status: fc.constant('closed'), cause: fc.constantFrom(...CAUSES), from: fc.oneof({ weight: 3, arbitrary: hence(1, 24) }, { weight: 1, arbitrary: farPast }) }),
+  fc.record({
+    status: fc.constant('closed'),
+    cause: fc.constantFrom(...CAUSES),
+    from: fc.oneof({ weight: 3, arbitrary: hence(1, 24) }, { weight: 1, arbitrary: farPast }),
+  }),
 );
 
 /**
@@ -363,12 +501,17 @@ function validBodies(pools: Pools): Record<string, fc.Arbitrary<unknown>> {
   return {
     'POST /offices/:officeId/notices': validNotice,
     'POST /notices/:noticeId/correction': validNotice,
-    'POST /notices': fc.tuple(validNotice, fc.oneof(
-      someOffices.map((offices) => ({ offices })),
-      fc.constantFrom('105', '101').map((district) => ({ district })),
-      fromPool(pools.cluster).map((cluster) => ({ cluster })),
-      fromPool(pools.eventId).map((event) => ({ event })),
-    )).map(([notice, target]) => ({ ...notice, ...target })),
+    'POST /notices': fc
+      .tuple(
+        validNotice,
+        fc.oneof(
+          someOffices.map((offices) => ({ offices })),
+          fc.constantFrom('105', '101').map((district) => ({ district })),
+          fromPool(pools.cluster).map((cluster) => ({ cluster })),
+          fromPool(pools.eventId).map((event) => ({ event })),
+        ),
+      )
+      .map(([notice, target]) => ({ ...notice, ...target })),
     'POST /events': fc.record({ name: publicText, description: optional(publicText), offices: optional(someOffices) }),
     'POST /events/:eventId/offices': someOffices.map((offices) => ({ offices })),
     'POST /events/:eventId/end': fc.oneof(fc.constant({}), fc.record({ message: publicText })),
@@ -400,25 +543,65 @@ function path(route: RouteInfo, value: (name: string) => fc.Arbitrary<string>): 
   });
 }
 
-function requestArbitrary(routes: readonly RouteInfo[], doc: OpenApiDocument, pools: Pools, tokens: Record<string, string>): fc.Arbitrary<Probe> {
+function requestArbitrary(
+  routes: readonly RouteInfo[],
+  doc: OpenApiDocument,
+  pools: Pools,
+  tokens: Record<string, string>,
+): fc.Arbitrary<Probe> {
   const paramValue = (name: string) =>
     fc.oneof(
-      { weight: 8, arbitrary: knownValues(pools, name).length > 0 ? fromPool(knownValues(pools, name)) : fc.constantFrom('index.html', 'swagger-ui.css', 'swagger-initializer.js', 'x') },
+      {
+        weight: 8,
+        arbitrary:
+          knownValues(pools, name).length > 0
+            ? fromPool(knownValues(pools, name))
+            : fc.constantFrom('index.html', 'swagger-ui.css', 'swagger-initializer.js', 'x'),
+      },
       { weight: 1, arbitrary: fc.uuid() },
       { weight: 1, arbitrary: fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,40}$/) },
       { weight: 2, arbitrary: anyString.map(pct) },
       { weight: 1, arbitrary: fc.integer({ min: 190, max: 400 }).map((n) => 'a'.repeat(n)) },
       {
         weight: 1,
-        arbitrary: fc.constantFrom('', '%E0%A4%A', '%', '%%', '%ZZ', '%00', '%C0%AF', '%ED%A0%80', '%FF%FE', '..%2F..%2Fetc%2Fpasswd', '%2F', '.', '..', '%20', 'carlisle-8504%00', 'CARLISLE-8504', '%F0%9F%98%80'),
+        arbitrary: fc.constantFrom(
+          '',
+          '%E0%A4%A',
+          '%',
+          '%%',
+          '%ZZ',
+          '%00',
+          '%C0%AF',
+          '%ED%A0%80',
+          '%FF%FE',
+          '..%2F..%2Fetc%2Fpasswd',
+          '%2F',
+          '.',
+          '..',
+          '%20',
+          'carlisle-8504%00',
+          'CARLISLE-8504',
+          '%F0%9F%98%80',
+        ),
       },
     );
 
   const queryValue = (name: string) =>
     fc.oneof(
-      { weight: 3, arbitrary: knownValues(pools, name).length > 0 ? fromPool(knownValues(pools, name)) : fc.constantFrom('open', 'closed', 'true', 'all', '10', '0', 'carl') },
+      {
+        weight: 3,
+        arbitrary:
+          knownValues(pools, name).length > 0
+            ? fromPool(knownValues(pools, name))
+            : fc.constantFrom('open', 'closed', 'true', 'all', '10', '0', 'carl'),
+      },
       { weight: 2, arbitrary: anyString.map(pct) },
-      { weight: 2, arbitrary: fc.tuple(fc.constantFrom('105', 'carl', 'district-105', 'open', '10'), nastyString).map(([v, nasty]) => pct(`${v}${nasty}`)) },
+      {
+        weight: 2,
+        arbitrary: fc
+          .tuple(fc.constantFrom('105', 'carl', 'district-105', 'open', '10'), nastyString)
+          .map(([v, nasty]) => pct(`${v}${nasty}`)),
+      },
       { weight: 1, arbitrary: hugeNumberString.map(pct) },
       { weight: 1, arbitrary: isoInstant.map(pct) },
       { weight: 1, arbitrary: fc.constantFrom('%E0%A4%A', '%', '%ZZ', '%00', '') },
@@ -426,13 +609,37 @@ function requestArbitrary(routes: readonly RouteInfo[], doc: OpenApiDocument, po
 
   const query = (operation: OpenApiOperation | undefined) => {
     const documented = (operation?.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name);
-    const key = documented.length > 0 ? fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...documented) }, { weight: 1, arbitrary: anyString.map(pct) }) : anyString.map(pct);
-    const pair = key.chain((k) => fc.oneof({ weight: 6, arbitrary: queryValue(k).map((v) => `${k}=${v}`) }, { weight: 1, arbitrary: fc.constant(k) }, { weight: 1, arbitrary: queryValue(k).map((v) => `${k}[]=${v}`) }));
+    const key =
+      documented.length > 0
+        ? fc.oneof(
+            { weight: 4, arbitrary: fc.constantFrom(...documented) },
+            { weight: 1, arbitrary: anyString.map(pct) },
+          )
+        : anyString.map(pct);
+    const pair = key.chain((k) =>
+      fc.oneof(
+        { weight: 6, arbitrary: queryValue(k).map((v) => `${k}=${v}`) },
+        { weight: 1, arbitrary: fc.constant(k) },
+        { weight: 1, arbitrary: queryValue(k).map((v) => `${k}[]=${v}`) },
+      ),
+    );
     return fc.oneof(
       { weight: 3, arbitrary: fc.constant('') },
       // Repeated keys make arrays of what the schema expects to be one value.
       { weight: 6, arbitrary: fc.array(pair, { minLength: 1, maxLength: 4 }).map((pairs) => `?${pairs.join('&')}`) },
-      { weight: 1, arbitrary: fc.constantFrom('?', '?&&&', '?=', '?%E0%A4%A', '?a=%', '?limit=1&limit=2', '?__proto__[x]=1', `?q=${'x'.repeat(5000)}`) },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom(
+          '?',
+          '?&&&',
+          '?=',
+          '?%E0%A4%A',
+          '?a=%',
+          '?limit=1&limit=2',
+          '?__proto__[x]=1',
+          `?q=${'x'.repeat(5000)}`,
+        ),
+      },
     );
   };
 
@@ -440,17 +647,50 @@ function requestArbitrary(routes: readonly RouteInfo[], doc: OpenApiDocument, po
     { weight: 3, arbitrary: fc.constant(undefined) },
     { weight: 2, arbitrary: fc.constantFrom(tokens.manager, tokens.admin).map((tok) => `Bearer ${tok}`) },
     { weight: 1, arbitrary: fc.constantFrom(tokens.reader, tokens.revoked).map((tok) => `Bearer ${tok}`) },
-    { weight: 1, arbitrary: fc.constantFrom(`bearer   ${tokens.admin}`, `Bearer ${tokens.admin} extra`, `Bearer ${tokens.admin}x`, 'Bearer', 'Bearer ', 'Basic dXNlcjpwYXNz', 'Token abc', `Bearer jcp_${'A'.repeat(300)}`) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        `bearer   ${tokens.admin}`,
+        `Bearer ${tokens.admin} extra`,
+        `Bearer ${tokens.admin}x`,
+        'Bearer',
+        'Bearer ',
+        'Basic dXNlcjpwYXNz',
+        'Token abc',
+        `Bearer jcp_${'A'.repeat(300)}`,
+      ),
+    },
     { weight: 1, arbitrary: headerString().map((s) => `Bearer jcp_${s}`) },
     { weight: 1, arbitrary: headerString() },
   );
 
-  const etagLike = fc.oneof(fromPool(pools.etag), fc.constantFrom('*', 'W/"x"', '"a", "b"', '""', ',', 'x'.repeat(1001)), headerString(80));
+  const etagLike = fc.oneof(
+    fromPool(pools.etag),
+    fc.constantFrom('*', 'W/"x"', '"a", "b"', '""', ',', 'x'.repeat(1001)),
+    headerString(80),
+  );
 
   const contentType = fc.constantFrom(
-    undefined, 'application/json', 'application/json', 'application/json', 'application/json; charset=utf-8', 'application/json; charset=latin1', 'APPLICATION/JSON', 'application/json;', 'text/plain',
-    'text/plain; charset=utf-8', 'application/xml', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/problem+json',
-    'application/octet-stream', '*/*', '', 'a/b/c;;', 'application/json; boundary="', 'application/jsonx',
+    undefined,
+    'application/json',
+    'application/json',
+    'application/json',
+    'application/json; charset=utf-8',
+    'application/json; charset=latin1',
+    'APPLICATION/JSON',
+    'application/json;',
+    'text/plain',
+    'text/plain; charset=utf-8',
+    'application/xml',
+    'application/x-www-form-urlencoded',
+    'multipart/form-data; boundary=x',
+    'application/problem+json',
+    'application/octet-stream',
+    '*/*',
+    '',
+    'a/b/c;;',
+    'application/json; boundary="',
+    'application/jsonx',
   );
 
   const body = (operation: OpenApiOperation | undefined) => {
@@ -462,12 +702,38 @@ function requestArbitrary(routes: readonly RouteInfo[], doc: OpenApiDocument, po
       { weight: 6, arbitrary: mutated(shaped).map((v) => JSON.stringify(v)) },
       { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 3, stringUnit: 'binary' }).map((v) => JSON.stringify(v)) },
       { weight: 1, arbitrary: fc.anything({ maxDepth: 2 }).map((v) => JSON.stringify(v) ?? 'undefined') },
-      { weight: 2, arbitrary: fc.tuple(shaped, fc.nat()).map(([v, n]) => { const text = JSON.stringify(v); return text.slice(0, n % Math.max(text.length, 1)); }) },
+      {
+        weight: 2,
+        arbitrary: fc.tuple(shaped, fc.nat()).map(([v, n]) => {
+          const text = JSON.stringify(v);
+          return text.slice(0, n % Math.max(text.length, 1));
+        }),
+      },
       { weight: 1, arbitrary: anyString },
       { weight: 1, arbitrary: fc.integer({ min: 1, max: 300_000 }).map((n) => `${'['.repeat(n)}${']'.repeat(n)}`) },
-      { weight: 1, arbitrary: fc.constantFrom('{"__proto__":{"x":1}}', '{"constructor":{"prototype":{"x":1}}}', '{"status":"closed","status":"open"}', '[]', 'null', '""', '{', '\ufeff{}', '{"status":"open"}\u0000', '<notice status="closed"/>', 'status=closed&cause=weather') },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom(
+          '{"__proto__":{"x":1}}',
+          '{"constructor":{"prototype":{"x":1}}}',
+          '{"status":"closed","status":"open"}',
+          '[]',
+          'null',
+          '""',
+          '{',
+          '\ufeff{}',
+          '{"status":"open"}\u0000',
+          '<notice status="closed"/>',
+          'status=closed&cause=weather',
+        ),
+      },
       // Around the 1 MiB body limit: one byte under is parsed, one over is 413.
-      { weight: 1, arbitrary: fc.integer({ min: BODY_LIMIT - 64, max: BODY_LIMIT + 64 }).map((n) => `{"status":"closed","cause":"weather","message":"${'x'.repeat(Math.max(0, n - 50))}"}`) },
+      {
+        weight: 1,
+        arbitrary: fc
+          .integer({ min: BODY_LIMIT - 64, max: BODY_LIMIT + 64 })
+          .map((n) => `{"status":"closed","cause":"weather","message":"${'x'.repeat(Math.max(0, n - 50))}"}`),
+      },
     );
   };
 
@@ -476,11 +742,21 @@ function requestArbitrary(routes: readonly RouteInfo[], doc: OpenApiDocument, po
       kind: fc.constant('wild' as const),
       route: fc.constant(`${route.method} ${route.url}`),
       guarded: fc.boolean(),
-      method: fc.oneof({ weight: 8, arbitrary: fc.constant(route.method as Method) }, { weight: 1, arbitrary: fc.constantFrom(...METHODS) }),
+      method: fc.oneof(
+        { weight: 8, arbitrary: fc.constant(route.method as Method) },
+        { weight: 1, arbitrary: fc.constantFrom(...METHODS) },
+      ),
       path: path(route, paramValue),
       query: query(route.operation),
       authorization,
-      idempotencyKey: fc.option(fc.oneof(fc.uuid(), headerString(), fc.constantFrom('"quoted"', '""', 'k'.repeat(256), 'k'.repeat(300), 'seed-key')), { freq: 4 }),
+      idempotencyKey: fc.option(
+        fc.oneof(
+          fc.uuid(),
+          headerString(),
+          fc.constantFrom('"quoted"', '""', 'k'.repeat(256), 'k'.repeat(300), 'seed-key'),
+        ),
+        { freq: 4 },
+      ),
       ifMatch: fc.option(etagLike, { freq: 5 }),
       ifNoneMatch: fc.option(etagLike, { freq: 5 }),
       contentType,
@@ -501,24 +777,46 @@ function requestArbitrary(routes: readonly RouteInfo[], doc: OpenApiDocument, po
       route: fc.constant(`${route.method} ${route.url}`),
       guarded: fc.boolean(),
       method: fc.constant(route.method as Method),
-      path: path(route, (name) => (knownValues(pools, name).length > 0 ? fromPool(knownValues(pools, name)) : fc.constantFrom('index.html', 'x'))),
+      path: path(route, (name) =>
+        knownValues(pools, name).length > 0 ? fromPool(knownValues(pools, name)) : fc.constantFrom('index.html', 'x'),
+      ),
       query: fc.oneof(fc.constant(''), query(route.operation)),
-      authorization: fc.oneof({ weight: 4, arbitrary: fc.constant(tokens.admin) }, { weight: 3, arbitrary: fc.constant(tokens.manager) }, { weight: 1, arbitrary: fc.constant(tokens.reader) }).map((tok) => `Bearer ${tok}`),
+      authorization: fc
+        .oneof(
+          { weight: 4, arbitrary: fc.constant(tokens.admin) },
+          { weight: 3, arbitrary: fc.constant(tokens.manager) },
+          { weight: 1, arbitrary: fc.constant(tokens.reader) },
+        )
+        .map((tok) => `Bearer ${tok}`),
       // Mostly fresh keys; now and then one used before (a replay, or a reuse with another body).
-      idempotencyKey: sometimes(fc.oneof({ weight: 4, arbitrary: fc.uuid() }, { weight: 1, arbitrary: fc.constantFrom('replayed-key', 'other-key') }), 1 / 3),
+      idempotencyKey: sometimes(
+        fc.oneof(
+          { weight: 4, arbitrary: fc.uuid() },
+          { weight: 1, arbitrary: fc.constantFrom('replayed-key', 'other-key') },
+        ),
+        1 / 3,
+      ),
       ifMatch: sometimes(fromPool(pools.etag), 1 / 6),
       ifNoneMatch: sometimes(fromPool(pools.etag), 1 / 6),
       contentType: fc.constantFrom('application/json', 'application/json; charset=utf-8'),
       requestId: fc.constant(null),
-      payload: fc.oneof({ weight: 4, arbitrary: good }, { weight: 1, arbitrary: mutated(good) }).map((v) => (route.method === 'GET' || route.method === 'HEAD' ? undefined : JSON.stringify(v))),
+      payload: fc
+        .oneof({ weight: 4, arbitrary: good }, { weight: 1, arbitrary: mutated(good) })
+        .map((v) => (route.method === 'GET' || route.method === 'HEAD' ? undefined : JSON.stringify(v))),
     });
   };
 
   // Writes are where the state changes and most of the code is: they get more of the runs.
-  const weightOf = (route: RouteInfo) => (route.url.startsWith('/docs') ? 1 : route.method === 'HEAD' ? 1 : route.method === 'GET' ? 3 : 8);
+  const weightOf = (route: RouteInfo) =>
+    route.url.startsWith('/docs') ? 1 : route.method === 'HEAD' ? 1 : route.method === 'GET' ? 3 : 8;
   // Built once per route (a schema's arbitraries are costly to build), then picked per run.
   return fc
-    .oneof(...routes.map((route) => ({ weight: weightOf(route), arbitrary: fc.oneof({ weight: 1, arbitrary: wild(route) }, { weight: 1, arbitrary: plausible(route) }) })))
+    .oneof(
+      ...routes.map((route) => ({
+        weight: weightOf(route),
+        arbitrary: fc.oneof({ weight: 1, arbitrary: wild(route) }, { weight: 1, arbitrary: plausible(route) }),
+      })),
+    )
     .map((r) => {
       const headers: Record<string, string> = {};
       if (r.authorization !== undefined) headers.authorization = r.authorization;
@@ -527,7 +825,15 @@ function requestArbitrary(routes: readonly RouteInfo[], doc: OpenApiDocument, po
       if (r.ifNoneMatch !== null) headers['if-none-match'] = r.ifNoneMatch;
       if (r.contentType !== undefined) headers['content-type'] = r.contentType;
       if (r.requestId !== null) headers['x-request-id'] = r.requestId;
-      return { route: r.route, kind: r.kind, guarded: r.guarded, method: r.method, url: `${r.path}${r.query}`, headers, ...(r.payload === undefined ? {} : { payload: r.payload }) };
+      return {
+        route: r.route,
+        kind: r.kind,
+        guarded: r.guarded,
+        method: r.method,
+        url: `${r.path}${r.query}`,
+        headers,
+        ...(r.payload === undefined ? {} : { payload: r.payload }),
+      };
     });
 }
 
@@ -568,9 +874,18 @@ async function setup(t: Teardown) {
   const open = await buildApp({ database, migrations, fanout, mentions, privacy });
   t.teardown(() => open.close());
   // Another instance on the same database with the optional guards on: every read needs a token, and a rate limit (high enough never to refuse here) runs its token lookups.
-  const guarded = await buildApp({ database, migrations, fanout, mentions, privacy, readAccess: 'token', rateLimit: { max: 1_000_000_000, windowMs: 60_000 } });
+  const guarded = await buildApp({
+    database,
+    migrations,
+    fanout,
+    mentions,
+    privacy,
+    readAccess: 'token',
+    rateLimit: { max: 1_000_000_000, windowMs: 60_000 },
+  });
   t.teardown(() => guarded.close());
-  const issue = (name: string, role: 'reader' | 'manager' | 'admin', districtCodes?: string[]) => issueToken(database.db, { name, role, createdBy: 'test', ...(districtCodes ? { districtCodes } : {}) });
+  const issue = (name: string, role: 'reader' | 'manager' | 'admin', districtCodes?: string[]) =>
+    issueToken(database.db, { name, role, createdBy: 'test', ...(districtCodes ? { districtCodes } : {}) });
   const admin = await issueToken(database.db, { name: 'ops', role: 'admin', createdBy: 'test' });
   const manager = await issue('cumbria manager', 'manager', ['105']);
   const reader = await issue('gov.uk', 'reader');
@@ -580,92 +895,148 @@ async function setup(t: Teardown) {
   return { database, open, guarded, admin, manager, reader, revoked, bearer };
 }
 
-void t.test('property: every route answers random and malformed requests without a 5xx, every error is problem+json, every status is declared in the OpenAPI document', async (t) => {
-  const { database, open, guarded, admin, manager, reader, revoked, bearer } = await setup(t);
-  await Promise.all([open.ready(), guarded.ready()]);
+void t.test(
+  'property: every route answers random and malformed requests without a 5xx, every error is problem+json, every status is declared in the OpenAPI document',
+  async (t) => {
+    const { database, open, guarded, admin, manager, reader, revoked, bearer } = await setup(t);
+    await Promise.all([open.ready(), guarded.ready()]);
 
-  // Things to point at: notices, events (one open, one ended), offices in and out of the manager's district.
-  const post = async (url: string, payload: object) => {
-    const res = await open.inject({ method: 'POST', url, headers: bearer(admin.token), payload });
-    if (res.statusCode >= 300) t.fail(`fixture ${url}: ${res.body}`);
-    return res.json<Record<string, unknown>>();
-  };
-  const cumbria = (await database.db.selectFrom('offices').select('id').where('district_code', '=', '105').orderBy('id').limit(3).execute()).map((o) => o.id);
-  const closedForGood = (await database.db.selectFrom('offices').select('id').where('closed_permanently_on', 'is not', null).execute()).map((o) => o.id);
-  const carlisleNotice = String((await post('/offices/carlisle-8504/notices', closure)).noticeId);
-  const bulkNotice = String((await post('/notices', { ...closure, district: '101' })).noticeId);
-  const snow = String((await post('/events', { name: 'Snow', offices: ['carlisle-8504', ...cumbria] })).id);
-  const flood = String((await post('/events', { name: 'Flood', offices: ['aberdare-9820'] })).id);
-  await post(`/events/${flood}/end`, {});
-  const cancellation = String((await post(`/notices/${bulkNotice}/cancellation`, {})).noticeId);
-  const etag = String((await open.inject('/offices/carlisle-8504')).headers.etag);
-  const cluster = (await database.db.selectFrom('offices').select('cluster_id').where('id', '=', 'carlisle-8504').executeTakeFirstOrThrow()).cluster_id;
+    // Things to point at: notices, events (one open, one ended), offices in and out of the manager's district.
+    const post = async (url: string, payload: object) => {
+      const res = await open.inject({ method: 'POST', url, headers: bearer(admin.token), payload });
+      if (res.statusCode >= 300) t.fail(`fixture ${url}: ${res.body}`);
+      return res.json<Record<string, unknown>>();
+    };
+    const cumbria = (
+      await database.db
+        .selectFrom('offices')
+        .select('id')
+        .where('district_code', '=', '105')
+        .orderBy('id')
+        .limit(3)
+        .execute()
+    ).map((o) => o.id);
+    const closedForGood = (
+      await database.db.selectFrom('offices').select('id').where('closed_permanently_on', 'is not', null).execute()
+    ).map((o) => o.id);
+    const carlisleNotice = String((await post('/offices/carlisle-8504/notices', closure)).noticeId);
+    const bulkNotice = String((await post('/notices', { ...closure, district: '101' })).noticeId);
+    const snow = String((await post('/events', { name: 'Snow', offices: ['carlisle-8504', ...cumbria] })).id);
+    const flood = String((await post('/events', { name: 'Flood', offices: ['aberdare-9820'] })).id);
+    await post(`/events/${flood}/end`, {});
+    const cancellation = String((await post(`/notices/${bulkNotice}/cancellation`, {})).noticeId);
+    const etag = String((await open.inject('/offices/carlisle-8504')).headers.etag);
+    const cluster = (
+      await database.db
+        .selectFrom('offices')
+        .select('cluster_id')
+        .where('id', '=', 'carlisle-8504')
+        .executeTakeFirstOrThrow()
+    ).cluster_id;
 
-  const pools: Pools = {
-    officeId: ['carlisle-8504', 'aberdare-9820', 'alton-1683', ...cumbria, ...closedForGood],
-    noticeId: [carlisleNotice, bulkNotice, cancellation],
-    eventId: [snow, flood],
-    tokenId: [manager.record.id, reader.record.id, revoked.record.id, admin.record.id],
-    district: ['105', '101', '999'],
-    cluster: [cluster, 'district-101'],
-    etag: [etag, `W/${etag}`],
-  };
-  const tokens = { admin: admin.token, manager: manager.token, reader: reader.token, revoked: revoked.token };
-  const live = [admin.record.id, manager.record.id, reader.record.id];
+    const pools: Pools = {
+      officeId: ['carlisle-8504', 'aberdare-9820', 'alton-1683', ...cumbria, ...closedForGood],
+      noticeId: [carlisleNotice, bulkNotice, cancellation],
+      eventId: [snow, flood],
+      tokenId: [manager.record.id, reader.record.id, revoked.record.id, admin.record.id],
+      district: ['105', '101', '999'],
+      cluster: [cluster, 'district-101'],
+      etag: [etag, `W/${etag}`],
+    };
+    const tokens = { admin: admin.token, manager: manager.token, reader: reader.token, revoked: revoked.token };
+    const live = [admin.record.id, manager.record.id, reader.record.id];
 
-  const doc = open.swagger() as unknown as OpenApiDocument;
-  const guardedDoc = guarded.swagger() as unknown as OpenApiDocument;
-  const seen = new Set<string>();
-  const routes: RouteInfo[] = [];
-  for (const r of open.routeTable) {
-    if (seen.has(`${r.method} ${r.url}`)) continue;
-    seen.add(`${r.method} ${r.url}`);
-    const operation = (d: OpenApiDocument) => d.paths[openApiPath(r.url)]?.[r.method.toLowerCase()];
-    routes.push({ method: r.method, url: r.url, operation: operation(doc), guardedOperation: operation(guardedDoc) });
-  }
-  t.ok(routes.length >= 40, `${routes.length} routes (HEAD included) from the app's own route table`);
-  t.ok(routes.some((r) => r.url === '/offices/:officeId/notices' && r.operation?.requestBody), 'documented bodies are found');
+    const doc = open.swagger() as unknown as OpenApiDocument;
+    const guardedDoc = guarded.swagger() as unknown as OpenApiDocument;
+    const seen = new Set<string>();
+    const routes: RouteInfo[] = [];
+    for (const r of open.routeTable) {
+      if (seen.has(`${r.method} ${r.url}`)) continue;
+      seen.add(`${r.method} ${r.url}`);
+      const operation = (d: OpenApiDocument) => d.paths[openApiPath(r.url)]?.[r.method.toLowerCase()];
+      routes.push({ method: r.method, url: r.url, operation: operation(doc), guardedOperation: operation(guardedDoc) });
+    }
+    t.ok(routes.length >= 40, `${routes.length} routes (HEAD included) from the app's own route table`);
+    t.ok(
+      routes.some((r) => r.url === '/offices/:officeId/notices' && r.operation?.requestBody),
+      'documented bodies are found',
+    );
 
-  const byKey = new Map(routes.map((r) => [`${r.method} ${r.url}`, r]));
-  let sent = 0;
-  const statuses = new Map<number, number>();
-  const started = Date.now();
-  // fc.check, not fc.assert: a failure is reported with the (truncated) description of the
-  // request, not the whole counterexample, whose body can be a mebibyte (tap's reporter
-  // spent minutes on such a message).
-  const run = await fc.check(
-    fc.asyncProperty(requestArbitrary(routes, doc, pools, tokens), async (probe) => {
-      const app = probe.guarded ? guarded : open;
-      let res: InjectResponse;
-      try {
-        sent += 1;
-        res = await app.inject({ method: probe.method, url: probe.url, headers: probe.headers, ...(probe.payload === undefined ? {} : { payload: probe.payload }) });
-      } finally {
-        // A run may revoke one of the tokens the generators use: bring it back for the next run.
-        await database.db.updateTable('api_tokens').set({ revoked_at: null }).where('id', 'in', live).where('revoked_at', 'is not', null).execute();
-      }
-      statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
-      harvest(pools, probe, res);
-      const wrong = [...violations(probe, res), ...undeclared(probe, res, byKey.get(probe.route))];
-      if (wrong.length > 0) throw new Error(`${wrong.join('; ')}\n  ${describe(probe, res)}`);
-    }),
-    { numRuns: RUNS, ...(SEED === undefined ? {} : { seed: SEED }), ...(FC_PATH === undefined ? {} : { path: FC_PATH }) },
-  );
-  if (run.failed) {
-    const error = run.errorInstance instanceof Error ? run.errorInstance.message : String(run.errorInstance);
-    t.fail(`property failed after ${run.numRuns} runs (replay: FC_SEED=${run.seed} FC_PATH="${run.counterexamplePath ?? ''}"; shrunk ${run.numShrinks} times): ${error.slice(0, 3000)}`);
-  }
-  const seconds = (Date.now() - started) / 1000;
-  t.comment(`${sent} requests in ${seconds.toFixed(1)} s; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}`);
-  t.ok([...statuses.keys()].some((s) => s >= 200 && s < 300), 'some requests succeed');
-  t.ok([...statuses.keys()].filter((s) => s >= 400).length >= 6, 'and many kinds of error are met');
-});
+    const byKey = new Map(routes.map((r) => [`${r.method} ${r.url}`, r]));
+    let sent = 0;
+    const statuses = new Map<number, number>();
+    const started = Date.now();
+    // fc.check, not fc.assert: a failure is reported with the (truncated) description of the
+    // request, not the whole counterexample, whose body can be a mebibyte (tap's reporter
+    // spent minutes on such a message).
+    const run = await fc.check(
+      fc.asyncProperty(requestArbitrary(routes, doc, pools, tokens), async (probe) => {
+        const app = probe.guarded ? guarded : open;
+        let res: InjectResponse;
+        try {
+          sent += 1;
+          res = await app.inject({
+            method: probe.method,
+            url: probe.url,
+            headers: probe.headers,
+            ...(probe.payload === undefined ? {} : { payload: probe.payload }),
+          });
+        } finally {
+          // A run may revoke one of the tokens the generators use: bring it back for the next run.
+          await database.db
+            .updateTable('api_tokens')
+            .set({ revoked_at: null })
+            .where('id', 'in', live)
+            .where('revoked_at', 'is not', null)
+            .execute();
+        }
+        statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
+        harvest(pools, probe, res);
+        const wrong = [...violations(probe, res), ...undeclared(probe, res, byKey.get(probe.route))];
+        if (wrong.length > 0) throw new Error(`${wrong.join('; ')}\n  ${describe(probe, res)}`);
+      }),
+      {
+        numRuns: RUNS,
+        ...(SEED === undefined ? {} : { seed: SEED }),
+        ...(FC_PATH === undefined ? {} : { path: FC_PATH }),
+      },
+    );
+    if (run.failed) {
+      const error = run.errorInstance instanceof Error ? run.errorInstance.message : String(run.errorInstance);
+      t.fail(
+        `property failed after ${run.numRuns} runs (replay: FC_SEED=${run.seed} FC_PATH="${run.counterexamplePath ?? ''}"; shrunk ${run.numShrinks} times): ${error.slice(0, 3000)}`,
+      );
+    }
+    const seconds = (Date.now() - started) / 1000;
+    t.comment(
+      `${sent} requests in ${seconds.toFixed(1)} s; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}`,
+    );
+    t.ok(
+      [...statuses.keys()].some((s) => s >= 200 && s < 300),
+      'some requests succeed',
+    );
+    t.ok([...statuses.keys()].filter((s) => s >= 400).length >= 6, 'and many kinds of error are met');
+  },
+);
 
 void t.test('regressions found by the properties above', async (t) => {
   const { database, open, admin, manager, bearer } = await setup(t);
-  const count = async () => Number((await database.db.selectFrom('status_notices').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+  const count = async () =>
+    Number(
+      (
+        await database.db
+          .selectFrom('status_notices')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   const send = (method: 'GET' | 'POST', url: string, payload?: string, token = admin.token) =>
-    open.inject({ method, url, headers: { ...bearer(token), 'content-type': 'application/json' }, ...(payload === undefined ? {} : { payload }) });
+    open.inject({
+      method,
+      url,
+      headers: { ...bearer(token), 'content-type': 'application/json' },
+      ...(payload === undefined ? {} : { payload }),
+    });
   const isProblem = (res: InjectResponse, status: number, detail: RegExp, what: string) => {
     t.equal(res.statusCode, status, `${what}: ${res.body}`);
     t.match(res.headers['content-type'], /^application\/problem\+json/, `${what}: problem+json`);
@@ -677,13 +1048,28 @@ void t.test('regressions found by the properties above', async (t) => {
   //    answers) or was silently stored as U+FFFD in a text column (a token name).
   const before = await count();
   const textCases: [string, string, string | undefined, RegExp][] = [
-    ['POST', '/offices/carlisle-8504/notices', '{"status":"closed","cause":"weather","message":"a\\u0000b"}', /body\/message must not contain U\+0000/],
-    ['POST', '/offices/carlisle-8504/notices', '{"status":"closed","cause":"weather","message":"snow \\ud83d"}', /body\/message .*unpaired UTF-16 surrogate/],
+    [
+      'POST',
+      '/offices/carlisle-8504/notices',
+      '{"status":"closed","cause":"weather","message":"a\\u0000b"}',
+      /body\/message must not contain U\+0000/,
+    ],
+    [
+      'POST',
+      '/offices/carlisle-8504/notices',
+      '{"status":"closed","cause":"weather","message":"snow \\ud83d"}',
+      /body\/message .*unpaired UTF-16 surrogate/,
+    ],
     ['POST', '/notices', '{"status":"open","district":"105\\u0000"}', /body\/district/],
     ['POST', '/notices', '{"status":"open","cluster":"\\u0000"}', /body\/cluster/],
     ['POST', '/events', '{"name":"Snow\\u0000"}', /body\/name/],
     ['POST', '/events', '{"name":"Snow","description":"\\udc00"}', /body\/description/],
-    ['POST', '/admin/tokens', '{"name":"x","role":"manager","districtCodes":["105","1\\u00000"]}', /body\/districtCodes\/1/],
+    [
+      'POST',
+      '/admin/tokens',
+      '{"name":"x","role":"manager","districtCodes":["105","1\\u00000"]}',
+      /body\/districtCodes\/1/,
+    ],
     ['POST', '/admin/tokens', '{"name":"phone lines \\ud800","role":"reader"}', /body\/name/],
     ['GET', '/offices?district=105%00', undefined, /querystring\/district/],
     ['GET', '/offices?cluster=%00', undefined, /querystring\/cluster/],
@@ -695,23 +1081,68 @@ void t.test('regressions found by the properties above', async (t) => {
   }
   t.equal(await count(), before, 'nothing was written');
   const tokens = await database.db.selectFrom('api_tokens').select('name').execute();
-  t.notOk(tokens.some((row) => row.name.includes('\ufffd')), 'no token name was mangled');
+  t.notOk(
+    tokens.some((row) => row.name.includes('\ufffd')),
+    'no token name was mangled',
+  );
   // Paired surrogates (an emoji) are text like any other.
-  const emoji = await send('POST', '/offices/carlisle-8504/notices', JSON.stringify({ status: 'closed', cause: 'weather', message: 'Closed: snow ❄️ 😀' }), manager.token);
+  const emoji = await send(
+    'POST',
+    '/offices/carlisle-8504/notices',
+    JSON.stringify({ status: 'closed', cause: 'weather', message: 'Closed: snow ❄️ 😀' }),
+    manager.token,
+  );
   t.equal(emoji.statusCode, 201, emoji.body);
   // The check walks the body without recursion: a deeply nested one is a 400, not a stack overflow.
-  isProblem(await send('POST', '/notices', `${'['.repeat(200_000)}${']'.repeat(200_000)}`), 400, /body/, 'a deeply nested body');
+  isProblem(
+    await send('POST', '/notices', `${'['.repeat(200_000)}${']'.repeat(200_000)}`),
+    400,
+    /body/,
+    'a deeply nested body',
+  );
 
   // 2. Instants the datetime pattern allows but the database cannot hold: year 0 (before the
   //    offset is applied, or after) and past year 9999 were a 500 on PGlite (22007 / 22009).
-  for (const [field, value] of [['from', '0000-01-01T00:00:00+23:59'], ['until', '9999-12-31T23:59:59-23:59'], ['expectedReopenAt', '9999-12-31T23:59:59-23:59'], ['from', '0000-12-31T23:59:59Z']] as const) {
-    const res = await send('POST', '/offices/carlisle-8504/notices', JSON.stringify({ status: 'closed', cause: 'weather', [field]: value }));
-    isProblem(res, 400, new RegExp(`body/${field} must fall between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z`), `${field} ${value}`);
+  for (const [field, value] of [
+    ['from', '0000-01-01T00:00:00+23:59'],
+    ['until', '9999-12-31T23:59:59-23:59'],
+    ['expectedReopenAt', '9999-12-31T23:59:59-23:59'],
+    ['from', '0000-12-31T23:59:59Z'],
+  ] as const) {
+    const res = await send(
+      'POST',
+      '/offices/carlisle-8504/notices',
+      JSON.stringify({ status: 'closed', cause: 'weather', [field]: value }),
+    );
+    isProblem(
+      res,
+      400,
+      new RegExp(`body/${field} must fall between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z`),
+      `${field} ${value}`,
+    );
   }
-  isProblem(await send('GET', `/offices?changedSince=${encodeURIComponent('9999-12-31T23:59:59-23:59')}`), 400, /querystring\/changedSince must fall between/, 'changedSince in year 10000');
-  const edge = await send('POST', '/offices/carlisle-8504/notices', JSON.stringify({ status: 'closed', cause: 'weather', expectedReopenAt: '9999-12-31T23:59:59Z', until: '9999-12-31T23:59:59.999+23:59' }));
+  isProblem(
+    await send('GET', `/offices?changedSince=${encodeURIComponent('9999-12-31T23:59:59-23:59')}`),
+    400,
+    /querystring\/changedSince must fall between/,
+    'changedSince in year 10000',
+  );
+  const edge = await send(
+    'POST',
+    '/offices/carlisle-8504/notices',
+    JSON.stringify({
+      status: 'closed',
+      cause: 'weather',
+      expectedReopenAt: '9999-12-31T23:59:59Z',
+      until: '9999-12-31T23:59:59.999+23:59',
+    }),
+  );
   t.equal(edge.statusCode, 201, `the last instants of year 9999 are fine: ${edge.body}`);
-  t.equal((await send('GET', '/offices?changedSince=0001-01-01T00:00:00Z')).statusCode, 200, 'so is the first of year 1');
+  t.equal(
+    (await send('GET', '/offices?changedSince=0001-01-01T00:00:00Z')).statusCode,
+    200,
+    'so is the first of year 1',
+  );
 
   // 3. On PGlite a bigint came back as a JS number: GET /statuses was a 500 once any status
   //    had changed (its cursor failed the schema), and the feed's cursors were JSON numbers.
@@ -722,15 +1153,36 @@ void t.test('regressions found by the properties above', async (t) => {
   t.equal(feed.statusCode, 200);
   const page = feed.json<{ cursor: unknown; changes: { cursor: unknown }[] }>();
   t.ok(page.changes.length > 0);
-  t.ok(page.changes.every((c) => typeof c.cursor === 'string') && typeof page.cursor === 'string', 'feed cursors are strings');
+  t.ok(
+    page.changes.every((c) => typeof c.cursor === 'string') && typeof page.cursor === 'string',
+    'feed cursors are strings',
+  );
   const history = await open.inject('/offices/carlisle-8504/history');
-  t.ok(history.json<{ changes: { cursor: unknown }[] }>().changes.every((c) => typeof c.cursor === 'string'), 'history cursors too');
+  t.ok(
+    history.json<{ changes: { cursor: unknown }[] }>().changes.every((c) => typeof c.cursor === 'string'),
+    'history cursors too',
+  );
 
   // 4. Statuses the router and Fastify answer for any route were missing from the OpenAPI
   //    document (a 400 for a too long If-None-Match on GET /statuses, 413 and 415 on
   //    DELETE, which reads a body too): the property above now holds each answer to its operation.
-  isProblem(await open.inject({ url: '/statuses', headers: { 'if-none-match': 'x'.repeat(1001) } }), 400, /headers\/if-none-match/, 'a too long If-None-Match');
-  isProblem(await open.inject({ method: 'DELETE', url: `/admin/tokens/${manager.record.id}`, headers: { ...bearer(admin.token), 'content-type': 'application/xml' }, payload: '<x/>' }), 415, /Unsupported Media Type/, 'DELETE with an XML body');
+  isProblem(
+    await open.inject({ url: '/statuses', headers: { 'if-none-match': 'x'.repeat(1001) } }),
+    400,
+    /headers\/if-none-match/,
+    'a too long If-None-Match',
+  );
+  isProblem(
+    await open.inject({
+      method: 'DELETE',
+      url: `/admin/tokens/${manager.record.id}`,
+      headers: { ...bearer(admin.token), 'content-type': 'application/xml' },
+      payload: '<x/>',
+    }),
+    415,
+    /Unsupported Media Type/,
+    'DELETE with an XML body',
+  );
   const doc = open.swagger() as unknown as OpenApiDocument;
   t.ok(doc.paths['/statuses']?.get?.responses?.['400'], 'GET /statuses declares its 400');
   t.ok(doc.paths['/admin/tokens/{tokenId}']?.delete?.responses?.['415'], 'DELETE declares 415');

@@ -2,7 +2,15 @@
 // cancelled, a transaction left idle is ended (its locks released), while a session that
 // merely holds an advisory lock outside a transaction (the mention ingester's) is left alone,
 // and migrations and imports lift the statement deadline for their own transaction.
-import { checksumOf, createDatabase, DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS, DEFAULT_STATEMENT_TIMEOUT_MS, liftStatementTimeout, migrate, type MigrationFile } from '@jcp/db';
+import {
+  checksumOf,
+  createDatabase,
+  DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+  DEFAULT_STATEMENT_TIMEOUT_MS,
+  liftStatementTimeout,
+  migrate,
+  type MigrationFile,
+} from '@jcp/db';
 import { createEmptyPostgresDatabase, testServerUrl, type Teardown } from '@jcp/testing';
 import { sql } from 'kysely';
 import pg from 'pg';
@@ -14,7 +22,10 @@ if (!testServerUrl) {
 } else {
   const serverUrl = testServerUrl;
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-  const open = async (t: Teardown, deadlines: { statementTimeoutMs?: number; idleInTransactionTimeoutMs?: number } = {}) => {
+  const open = async (
+    t: Teardown,
+    deadlines: { statementTimeoutMs?: number; idleInTransactionTimeoutMs?: number } = {},
+  ) => {
     const url = await createEmptyPostgresDatabase(t, serverUrl);
     const database = await createDatabase({ url, poolMax: 3, ...deadlines });
     t.teardown(() => database.close());
@@ -24,8 +35,13 @@ if (!testServerUrl) {
   void t.test('every pooled connection has the default deadlines unless told otherwise', async (t) => {
     const { db } = await open(t);
     const shown = await sql<{ statement: string; idle: string }>`
-      select current_setting('statement_timeout') as statement, current_setting('idle_in_transaction_session_timeout') as idle`.execute(db);
-    t.same(shown.rows[0], { statement: `${DEFAULT_STATEMENT_TIMEOUT_MS / 1000}s`, idle: `${DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS / 1000}s` });
+      select current_setting('statement_timeout') as statement, current_setting('idle_in_transaction_session_timeout') as idle`.execute(
+      db,
+    );
+    t.same(shown.rows[0], {
+      statement: `${DEFAULT_STATEMENT_TIMEOUT_MS / 1000}s`,
+      idle: `${DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS / 1000}s`,
+    });
     t.equal(DEFAULT_STATEMENT_TIMEOUT_MS, 15_000);
     t.equal(DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS, 30_000);
   });
@@ -33,7 +49,10 @@ if (!testServerUrl) {
   void t.test('a statement running past its deadline is cancelled; the pool goes on', async (t) => {
     const { db } = await open(t, { statementTimeoutMs: 1_000 });
     const started = Date.now();
-    const error = await sql`select pg_sleep(5)`.execute(db).then(() => null, (e: unknown) => e as { code?: string });
+    const error = await sql`select pg_sleep(5)`.execute(db).then(
+      () => null,
+      (e: unknown) => e as { code?: string },
+    );
     t.equal(error?.code, '57014', 'query_canceled: statement timeout');
     t.ok(Date.now() - started < 4_000, 'well before the statement would have ended');
     t.same((await sql<{ one: number }>`select 1 as one`.execute(db)).rows, [{ one: 1 }]);
@@ -49,7 +68,10 @@ if (!testServerUrl) {
       await sleep(2_500);
       await sql`select 1`.execute(trx);
     });
-    const failed = await stalled.then(() => null, (e: unknown) => e as Error);
+    const failed = await stalled.then(
+      () => null,
+      (e: unknown) => e as Error,
+    );
     t.ok(failed, 'the stalled transaction failed');
     const row = await sql<{ n: number }>`update deadline_rows set n = n + 10 where id = 1 returning n`.execute(db);
     t.same(row.rows, [{ n: 10 }], 'its update was rolled back and the row is free');
@@ -68,17 +90,34 @@ if (!testServerUrl) {
     const other = new pg.Client({ connectionString: database.url });
     await other.connect();
     t.teardown(() => other.end());
-    t.same((await other.query<{ locked: boolean }>('select pg_try_advisory_lock(4242) as locked')).rows, [{ locked: false }], 'still held by the first session');
+    t.same(
+      (await other.query<{ locked: boolean }>('select pg_try_advisory_lock(4242) as locked')).rows,
+      [{ locked: false }],
+      'still held by the first session',
+    );
     await release?.();
-    t.same((await other.query<{ locked: boolean }>('select pg_try_advisory_lock(4242) as locked')).rows, [{ locked: true }], 'free once released');
+    t.same(
+      (await other.query<{ locked: boolean }>('select pg_try_advisory_lock(4242) as locked')).rows,
+      [{ locked: true }],
+      'free once released',
+    );
   });
 
   void t.test('a migration may run past the statement deadline; the next transaction has it back', async (t) => {
     const { db } = await open(t, { statementTimeoutMs: 1_000 });
     const text = 'select pg_sleep(1.5); create table slow_migration (id int);';
-    const slow: MigrationFile = { version: 1, name: 'slow', file: '0001_slow.sql', sql: text, checksum: checksumOf(text) };
+    const slow: MigrationFile = {
+      version: 1,
+      name: 'slow',
+      file: '0001_slow.sql',
+      sql: text,
+      checksum: checksumOf(text),
+    };
     t.same(await migrate(db, [slow]), ['0001_slow.sql']);
-    const error = await sql`select pg_sleep(1.5)`.execute(db).then(() => null, (e: unknown) => e as { code?: string });
+    const error = await sql`select pg_sleep(1.5)`.execute(db).then(
+      () => null,
+      (e: unknown) => e as { code?: string },
+    );
     t.equal(error?.code, '57014', 'SET LOCAL: lifted for the migration only');
     await db.transaction().execute(async (trx) => {
       await liftStatementTimeout(trx);

@@ -1,4 +1,10 @@
-import { importClusterMapping, importOfficeRegistry, readRegistryFiles, RegistryFileError, type RegistryInput } from '@jcp/db';
+import {
+  importClusterMapping,
+  importOfficeRegistry,
+  readRegistryFiles,
+  RegistryFileError,
+  type RegistryInput,
+} from '@jcp/db';
 import { createTestDatabase } from '@jcp/testing';
 import t from 'tap';
 
@@ -28,20 +34,43 @@ void t.test('imports the bundled register: 631 offices, district clusters, alias
   const offices = await db.selectFrom('offices').selectAll().execute();
   t.equal(offices.length, 631);
   t.equal(new Set(offices.map((o) => o.id)).size, 631, 'ids are unique');
-  t.ok(offices.every((o) => /^[a-z0-9-]+$/.test(o.id)), 'ids are URL-safe');
-  t.ok(offices.some((o) => o.id === 'alton-1683') && offices.some((o) => o.id === 'bordon-1683'), 'a shared code gives two offices');
+  t.ok(
+    offices.every((o) => /^[a-z0-9-]+$/.test(o.id)),
+    'ids are URL-safe',
+  );
+  t.ok(
+    offices.some((o) => o.id === 'alton-1683') && offices.some((o) => o.id === 'bordon-1683'),
+    'a shared code gives two offices',
+  );
   t.equal(offices.find((o) => o.name === 'Bishop Auckland')?.closed_permanently_on, '2018-08-13');
-  const cardiff = await db.selectFrom('offices').innerJoin('clusters', 'clusters.id', 'offices.cluster_id')
-    .select(['clusters.languages', 'clusters.is_placeholder', 'clusters.handle']).where('offices.name', '=', 'Cardiff Charles Street').executeTakeFirstOrThrow();
+  const cardiff = await db
+    .selectFrom('offices')
+    .innerJoin('clusters', 'clusters.id', 'offices.cluster_id')
+    .select(['clusters.languages', 'clusters.is_placeholder', 'clusters.handle'])
+    .where('offices.name', '=', 'Cardiff Charles Street')
+    .executeTakeFirstOrThrow();
   t.same(cardiff.languages, ['en', 'cy'], 'Welsh district clusters speak Welsh too');
   t.equal(cardiff.is_placeholder, true);
   t.match(cardiff.handle, /^JCPin[A-Za-z0-9]{1,10}$/);
-  const carlisle = await db.selectFrom('offices').innerJoin('clusters', 'clusters.id', 'offices.cluster_id')
-    .select('clusters.languages').where('offices.name', '=', 'Carlisle').executeTakeFirstOrThrow();
+  const carlisle = await db
+    .selectFrom('offices')
+    .innerJoin('clusters', 'clusters.id', 'offices.cluster_id')
+    .select('clusters.languages')
+    .where('offices.name', '=', 'Carlisle')
+    .executeTakeFirstOrThrow();
   t.same(carlisle.languages, ['en']);
-  const wrexham = await db.selectFrom('office_aliases').select('alias').where('office_id', '=', 'wrexham-9673').execute().catch(() => []);
-  const wrecsam = await db.selectFrom('office_aliases').innerJoin('offices', 'offices.id', 'office_aliases.office_id')
-    .select('offices.name').where('office_aliases.alias', '=', 'Wrecsam').executeTakeFirst();
+  const wrexham = await db
+    .selectFrom('office_aliases')
+    .select('alias')
+    .where('office_id', '=', 'wrexham-9673')
+    .execute()
+    .catch(() => []);
+  const wrecsam = await db
+    .selectFrom('office_aliases')
+    .innerJoin('offices', 'offices.id', 'office_aliases.office_id')
+    .select('offices.name')
+    .where('office_aliases.alias', '=', 'Wrecsam')
+    .executeTakeFirst();
   t.equal(wrecsam?.name, 'Wrexham', `Welsh alias present (${wrexham.length})`);
   const created = await db.selectFrom('audit_log').select('action').where('action', '=', 'office.created').execute();
   t.equal(created.length, 631, 'each new office is audited');
@@ -53,7 +82,15 @@ void t.test('importing the same file twice changes nothing the second time', asy
   const before = await snapshot(db);
   const again = await importOfficeRegistry(db, registry, { actor });
   t.same(
-    { inserted: again.inserted, updated: again.updated, unchanged: again.unchanged, closed: again.closed, clustersCreated: again.clustersCreated, aliasesAdded: again.aliasesAdded, rejected: again.rejected },
+    {
+      inserted: again.inserted,
+      updated: again.updated,
+      unchanged: again.unchanged,
+      closed: again.closed,
+      clustersCreated: again.clustersCreated,
+      aliasesAdded: again.aliasesAdded,
+      rejected: again.rejected,
+    },
     { inserted: 0, updated: 0, unchanged: 631, closed: 0, clustersCreated: 0, aliasesAdded: 0, rejected: [] },
   );
   t.same(await snapshot(db), before, 'every row, timestamp and audit entry is as it was');
@@ -63,14 +100,25 @@ void t.test('a changed row is updated and audited; a renamed office keeps its id
   const { db } = await createTestDatabase(t);
   await importOfficeRegistry(db, registry, { actor });
   const changed = lines.map((l) =>
-    l.startsWith('9820,Aberdare,') ? l.replace('Crown Buildings, Greenbach', 'Unit 2, Greenbach') : l.startsWith('8504,') ? l.replace(/^8504,[^,]+,/, '8504,Carlisle Civic Centre,') : l,
+    l.startsWith('9820,Aberdare,')
+      ? l.replace('Crown Buildings, Greenbach', 'Unit 2, Greenbach')
+      : l.startsWith('8504,')
+        ? l.replace(/^8504,[^,]+,/, '8504,Carlisle Civic Centre,')
+        : l,
   );
-  t.ok(lines.some((l) => l.startsWith('8504,')), 'fixture: office 8504 exists');
+  t.ok(
+    lines.some((l) => l.startsWith('8504,')),
+    'fixture: office 8504 exists',
+  );
   const report = await importOfficeRegistry(db, withOffices(changed), { actor: 'test:second' });
   t.equal(report.updated, 2);
   t.equal(report.inserted, 0);
   t.equal(report.closed, 0);
-  const aberdare = await db.selectFrom('offices').selectAll().where('id', '=', 'aberdare-9820').executeTakeFirstOrThrow();
+  const aberdare = await db
+    .selectFrom('offices')
+    .selectAll()
+    .where('id', '=', 'aberdare-9820')
+    .executeTakeFirstOrThrow();
   t.match(aberdare.address, /^"?Unit 2, Greenbach/);
   const renamed = await db.selectFrom('offices').selectAll().where('office_code', '=', '8504').execute();
   t.equal(renamed.length, 1);
@@ -84,24 +132,40 @@ void t.test('a changed row is updated and audited; a renamed office keeps its id
   t.match(entry?.after, { address: 'Unit 2, Greenbach, Aberdare' });
 });
 
-void t.test('an office missing from a newer file is closed permanently, never deleted, and can come back', async (t) => {
-  const { db } = await createTestDatabase(t);
-  await importOfficeRegistry(db, registry, { actor });
-  const withoutAberdare = lines.filter((l) => !l.startsWith('9820,'));
-  const report = await importOfficeRegistry(db, withOffices(withoutAberdare), { actor, today: '2026-11-25' });
-  t.equal(report.closed, 1);
-  const office = await db.selectFrom('offices').selectAll().where('id', '=', 'aberdare-9820').executeTakeFirstOrThrow();
-  t.equal(office.closed_permanently_on, '2026-11-25');
-  t.equal((await db.selectFrom('offices').select('id').execute()).length, 631, 'nothing deleted');
-  const closedAudit = await db.selectFrom('audit_log').select('action').where('entity_id', '=', 'aberdare-9820').where('action', '=', 'office.closed_permanently').execute();
-  t.equal(closedAudit.length, 1);
-  const again = await importOfficeRegistry(db, withOffices(withoutAberdare), { actor, today: '2026-11-26' });
-  t.equal(again.closed, 0, 'an office already closed is not closed again');
-  const back = await importOfficeRegistry(db, registry, { actor });
-  t.equal(back.updated, 1);
-  const reopened = await db.selectFrom('offices').select('closed_permanently_on').where('id', '=', 'aberdare-9820').executeTakeFirstOrThrow();
-  t.equal(reopened.closed_permanently_on, null);
-});
+void t.test(
+  'an office missing from a newer file is closed permanently, never deleted, and can come back',
+  async (t) => {
+    const { db } = await createTestDatabase(t);
+    await importOfficeRegistry(db, registry, { actor });
+    const withoutAberdare = lines.filter((l) => !l.startsWith('9820,'));
+    const report = await importOfficeRegistry(db, withOffices(withoutAberdare), { actor, today: '2026-11-25' });
+    t.equal(report.closed, 1);
+    const office = await db
+      .selectFrom('offices')
+      .selectAll()
+      .where('id', '=', 'aberdare-9820')
+      .executeTakeFirstOrThrow();
+    t.equal(office.closed_permanently_on, '2026-11-25');
+    t.equal((await db.selectFrom('offices').select('id').execute()).length, 631, 'nothing deleted');
+    const closedAudit = await db
+      .selectFrom('audit_log')
+      .select('action')
+      .where('entity_id', '=', 'aberdare-9820')
+      .where('action', '=', 'office.closed_permanently')
+      .execute();
+    t.equal(closedAudit.length, 1);
+    const again = await importOfficeRegistry(db, withOffices(withoutAberdare), { actor, today: '2026-11-26' });
+    t.equal(again.closed, 0, 'an office already closed is not closed again');
+    const back = await importOfficeRegistry(db, registry, { actor });
+    t.equal(back.updated, 1);
+    const reopened = await db
+      .selectFrom('offices')
+      .select('closed_permanently_on')
+      .where('id', '=', 'aberdare-9820')
+      .executeTakeFirstOrThrow();
+    t.equal(reopened.closed_permanently_on, null);
+  },
+);
 
 void t.test('bad rows are reported with their line numbers while valid rows load', async (t) => {
   const { db } = await createTestDatabase(t);
@@ -118,7 +182,14 @@ void t.test('bad rows are reported with their line numbers while valid rows load
   const report = await importOfficeRegistry(db, withOffices(bad), { actor });
   t.same(
     report.rejected.map((r) => [r.line, r.field]),
-    [[3, 'name'], [4, 'postcode'], [5, 'district_code'], [6, 'office_code'], [7, 'district_code'], [8, 'name']],
+    [
+      [3, 'name'],
+      [4, 'postcode'],
+      [5, 'district_code'],
+      [6, 'office_code'],
+      [7, 'district_code'],
+      [8, 'name'],
+    ],
   );
   t.match(report.rejected.find((r) => r.line === 5)?.reason, /unknown district "999"/);
   t.match(report.rejected.find((r) => r.line === 4)?.reason, /"NOT A POSTCODE" is not a UK postcode/);
@@ -129,7 +200,9 @@ void t.test('bad rows are reported with their line numbers while valid rows load
 void t.test('a rejected row does not close the office it describes', async (t) => {
   const { db } = await createTestDatabase(t);
   await importOfficeRegistry(db, withOffices(lines.slice(0, 5)), { actor });
-  const broken = lines.slice(0, 5).map((l, i) => (i === 2 ? l.replace(/,[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2},/, ',BROKEN,') : l));
+  const broken = lines
+    .slice(0, 5)
+    .map((l, i) => (i === 2 ? l.replace(/,[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2},/, ',BROKEN,') : l));
   const report = await importOfficeRegistry(db, withOffices(broken), { actor });
   t.equal(report.rejected.length, 1);
   t.equal(report.closed, 0);
@@ -137,7 +210,10 @@ void t.test('a rejected row does not close the office it describes', async (t) =
 
 void t.test('a file without the required columns is refused whole', async (t) => {
   const { db } = await createTestDatabase(t);
-  await t.rejects(importOfficeRegistry(db, { ...registry, offices: 'code,title\n1,x\n' }, { actor }), RegistryFileError);
+  await t.rejects(
+    importOfficeRegistry(db, { ...registry, offices: 'code,title\n1,x\n' }, { actor }),
+    RegistryFileError,
+  );
   await t.rejects(importOfficeRegistry(db, { ...registry, offices: '' }, { actor }), /empty/);
   t.equal((await db.selectFrom('offices').select('id').execute()).length, 0);
   t.equal((await db.selectFrom('districts').select('code').execute()).length, 0, 'the transaction rolled back whole');
@@ -155,36 +231,67 @@ void t.test('the office-to-account mapping moves offices to real accounts, idemp
     'abertillery-9871,JCPinGwent,Gwent,fr', // line 6
   ].join('\n');
   const report = await importClusterMapping(db, mapping, 'test:mapping');
-  t.same(report.rejected.map((r) => [r.line, r.field]), [[4, 'office_id'], [5, 'handle'], [6, 'languages']]);
+  t.same(
+    report.rejected.map((r) => [r.line, r.field]),
+    [
+      [4, 'office_id'],
+      [5, 'handle'],
+      [6, 'languages'],
+    ],
+  );
   t.equal(report.clustersCreated, 1);
   t.equal(report.officesMoved, 2);
   const cluster = await db.selectFrom('clusters').selectAll().where('id', '=', 'jcpinswales').executeTakeFirstOrThrow();
   t.same([cluster.handle, cluster.is_placeholder, cluster.languages], ['JCPinSWales', false, ['en', 'cy']]);
-  const moved = await db.selectFrom('offices').select('cluster_id').where('id', 'in', ['aberdare-9820', 'abergavenny-9570']).execute();
-  t.same(moved.map((o) => o.cluster_id), ['jcpinswales', 'jcpinswales']);
+  const moved = await db
+    .selectFrom('offices')
+    .select('cluster_id')
+    .where('id', 'in', ['aberdare-9820', 'abergavenny-9570'])
+    .execute();
+  t.same(
+    moved.map((o) => o.cluster_id),
+    ['jcpinswales', 'jcpinswales'],
+  );
   const auditCount = (await db.selectFrom('audit_log').select('id').execute()).length;
   const again = await importClusterMapping(db, mapping, 'test:mapping');
   t.same([again.clustersCreated, again.clustersUpdated, again.officesMoved], [0, 0, 0]);
-  t.equal((await db.selectFrom('audit_log').select('id').execute()).length, auditCount, 'nothing audited the second time');
+  t.equal(
+    (await db.selectFrom('audit_log').select('id').execute()).length,
+    auditCount,
+    'nothing audited the second time',
+  );
   const registryAgain = await importOfficeRegistry(db, registry, { actor });
   t.equal(registryAgain.updated, 0, 're-importing the register does not undo the mapping');
-  const still = await db.selectFrom('offices').select('cluster_id').where('id', '=', 'aberdare-9820').executeTakeFirstOrThrow();
+  const still = await db
+    .selectFrom('offices')
+    .select('cluster_id')
+    .where('id', '=', 'aberdare-9820')
+    .executeTakeFirstOrThrow();
   t.equal(still.cluster_id, 'jcpinswales');
 });
 
-void t.test('a header-only or all-invalid file closes nothing; a file that would close many offices is refused', async (t) => {
-  const { db } = await createTestDatabase(t);
-  await importOfficeRegistry(db, registry, { actor });
-  const headerOnly = await importOfficeRegistry(db, withOffices([]), { actor });
-  t.equal(headerOnly.closed, 0);
-  t.match(headerOnly.closuresSkipped, /no valid office row/);
-  await t.rejects(importOfficeRegistry(db, { ...registry, offices: 'foo,bar\n' }, { actor }), /missing column\(s\) office_code/);
-  await t.rejects(importOfficeRegistry(db, withOffices(lines.slice(0, 300)), { actor }), /would close 331 of 630 open offices/);
-  const open = await db.selectFrom('offices').select('id').where('closed_permanently_on', 'is', null).execute();
-  t.equal(open.length, 630, 'nothing closed by the refused import');
-  const allowed = await importOfficeRegistry(db, withOffices(lines.slice(0, 300)), { actor, allowMassClosure: true });
-  t.equal(allowed.closed, 331, 'with the operator\'s consent');
-});
+void t.test(
+  'a header-only or all-invalid file closes nothing; a file that would close many offices is refused',
+  async (t) => {
+    const { db } = await createTestDatabase(t);
+    await importOfficeRegistry(db, registry, { actor });
+    const headerOnly = await importOfficeRegistry(db, withOffices([]), { actor });
+    t.equal(headerOnly.closed, 0);
+    t.match(headerOnly.closuresSkipped, /no valid office row/);
+    await t.rejects(
+      importOfficeRegistry(db, { ...registry, offices: 'foo,bar\n' }, { actor }),
+      /missing column\(s\) office_code/,
+    );
+    await t.rejects(
+      importOfficeRegistry(db, withOffices(lines.slice(0, 300)), { actor }),
+      /would close 331 of 630 open offices/,
+    );
+    const open = await db.selectFrom('offices').select('id').where('closed_permanently_on', 'is', null).execute();
+    t.equal(open.length, 630, 'nothing closed by the refused import');
+    const allowed = await importOfficeRegistry(db, withOffices(lines.slice(0, 300)), { actor, allowMassClosure: true });
+    t.equal(allowed.closed, 331, "with the operator's consent");
+  },
+);
 
 void t.test('a rejected row without a usable office code blocks closures', async (t) => {
   const { db } = await createTestDatabase(t);
@@ -199,19 +306,35 @@ void t.test('a rejected row without a usable office code blocks closures', async
 void t.test('renaming one of two offices that share a code keeps its id', async (t) => {
   const { db } = await createTestDatabase(t);
   await importOfficeRegistry(db, registry, { actor });
-  const renamed = lines.map((l) => (l.startsWith('1683,Alton,') ? l.replace('1683,Alton,', '1683,Alton Town Centre,') : l));
+  const renamed = lines.map((l) =>
+    l.startsWith('1683,Alton,') ? l.replace('1683,Alton,', '1683,Alton Town Centre,') : l,
+  );
   const report = await importOfficeRegistry(db, withOffices(renamed), { actor });
   t.same([report.inserted, report.updated, report.closed], [0, 1, 0]);
-  const alton = await db.selectFrom('offices').select(['name', 'closed_permanently_on']).where('id', '=', 'alton-1683').executeTakeFirstOrThrow();
+  const alton = await db
+    .selectFrom('offices')
+    .select(['name', 'closed_permanently_on'])
+    .where('id', '=', 'alton-1683')
+    .executeTakeFirstOrThrow();
   t.same(alton, { name: 'Alton Town Centre', closed_permanently_on: null });
 });
 
 void t.test('bad reference data and unusable names are refused clearly, not with a database error', async (t) => {
   const { db } = await createTestDatabase(t);
-  const starry = await importOfficeRegistry(db, withOffices([...lines.slice(0, 3), '7777,***,"1 Road, Town",CA3 8DG,105,x,25,x,']), { actor });
-  t.same(starry.rejected.map((r) => [r.line, r.field]), [[5, 'name']]);
+  const starry = await importOfficeRegistry(
+    db,
+    withOffices([...lines.slice(0, 3), '7777,***,"1 Road, Town",CA3 8DG,105,x,25,x,']),
+    { actor },
+  );
+  t.same(
+    starry.rejected.map((r) => [r.line, r.field]),
+    [[5, 'name']],
+  );
   const orphan = `${registry.districts.trimEnd()}\n99,99,2026-01-01T00:00:00Z,999,999,Atlantis,77,,\n`;
-  await t.rejects(importOfficeRegistry(db, { ...registry, districts: orphan }, { actor }), /district\(s\) 999 \(group 77\) name a group that is not in the groups file/);
+  await t.rejects(
+    importOfficeRegistry(db, { ...registry, districts: orphan }, { actor }),
+    /district\(s\) 999 \(group 77\) name a group that is not in the groups file/,
+  );
   const repeated = `${registry.districts.trimEnd()}\n100,100,2026-01-01T00:00:00Z,105,105,"Cumbria and Lancashire (renamed)",25,,\n`;
   await importOfficeRegistry(db, { ...registry, districts: repeated }, { actor });
   const district = await db.selectFrom('districts').select('name').where('code', '=', '105').executeTakeFirstOrThrow();
@@ -221,11 +344,30 @@ void t.test('bad reference data and unusable names are refused clearly, not with
 void t.test('a real handle equal to a placeholder takes that cluster over', async (t) => {
   const { db } = await createTestDatabase(t);
   await importOfficeRegistry(db, registry, { actor });
-  const kent = await db.selectFrom('clusters').select(['id', 'handle']).where('name', '=', 'Kent').executeTakeFirstOrThrow();
-  const office = await db.selectFrom('offices').select('id').where('district_code', '=', '117').executeTakeFirstOrThrow();
-  const report = await importClusterMapping(db, `office_id,handle,cluster_name,languages\n${office.id},${kent.handle},Kent,en\n_,_,x,en\n`, 'test:mapping');
-  t.same(report.rejected.map((r) => r.field), ['office_id', 'handle']);
+  const kent = await db
+    .selectFrom('clusters')
+    .select(['id', 'handle'])
+    .where('name', '=', 'Kent')
+    .executeTakeFirstOrThrow();
+  const office = await db
+    .selectFrom('offices')
+    .select('id')
+    .where('district_code', '=', '117')
+    .executeTakeFirstOrThrow();
+  const report = await importClusterMapping(
+    db,
+    `office_id,handle,cluster_name,languages\n${office.id},${kent.handle},Kent,en\n_,_,x,en\n`,
+    'test:mapping',
+  );
+  t.same(
+    report.rejected.map((r) => r.field),
+    ['office_id', 'handle'],
+  );
   t.same([report.clustersCreated, report.clustersUpdated], [0, 1]);
-  const cluster = await db.selectFrom('clusters').select(['id', 'is_placeholder']).where('id', '=', kent.id).executeTakeFirstOrThrow();
+  const cluster = await db
+    .selectFrom('clusters')
+    .select(['id', 'is_placeholder'])
+    .where('id', '=', kent.id)
+    .executeTakeFirstOrThrow();
   t.equal(cluster.is_placeholder, false);
 });

@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 import type { AppOptions } from '@jcp/api';
 import { londonParts, type AppBudgetRule } from '@jcp/domain';
 import { createLogger } from '@jcp/log';
-import { createDispatcher, EMULATOR_APP, provisionEmulatorAccounts, type Dispatcher, type DispatcherOptions } from '@jcp/worker';
+import {
+  createDispatcher,
+  EMULATOR_APP,
+  provisionEmulatorAccounts,
+  type Dispatcher,
+  type DispatcherOptions,
+} from '@jcp/worker';
 import { buildEmulator } from '@jcp/x-emulator';
 import type { FastifyInstance } from 'fastify';
 import type { Teardown } from '@jcp/testing';
@@ -31,7 +37,12 @@ export const CARLISLE = 'carlisle-8504';
  */
 export async function fanoutFixture(
   t: Teardown,
-  options: { accounts?: readonly string[]; dispatcher?: Partial<DispatcherOptions>; mentions?: AppOptions['mentions']; appBudget?: AppBudgetRule } = {},
+  options: {
+    accounts?: readonly string[];
+    dispatcher?: Partial<DispatcherOptions>;
+    mentions?: AppOptions['mentions'];
+    appBudget?: AppBudgetRule;
+  } = {},
 ) {
   const dispatchers: Dispatcher[] = [];
   // Registered first, so that it runs before the database closes (teardowns run in order).
@@ -40,17 +51,33 @@ export async function fanoutFixture(
   });
   const credentialsKey = randomBytes(32);
   const api = await apiFixture(t, {
-    fanout: { credentialsKey, xTarget: { kind: 'emulator' }, coalesceSeconds: options.dispatcher?.coalesceSeconds ?? 0, ...(options.appBudget ? { appBudget: options.appBudget } : {}) },
+    fanout: {
+      credentialsKey,
+      xTarget: { kind: 'emulator' },
+      coalesceSeconds: options.dispatcher?.coalesceSeconds ?? 0,
+      ...(options.appBudget ? { appBudget: options.appBudget } : {}),
+    },
     mentions: options.mentions ?? { appSecret: EMULATOR_APP.appSecret },
   });
-  const emulator: FastifyInstance = buildEmulator({ consumerKey: EMULATOR_APP.appKey, consumerSecret: EMULATOR_APP.appSecret });
+  const emulator: FastifyInstance = buildEmulator({
+    consumerKey: EMULATOR_APP.appKey,
+    consumerSecret: EMULATOR_APP.appSecret,
+  });
   await emulator.listen({ host: '127.0.0.1', port: 0 });
   t.teardown(() => emulator.close());
   const address = emulator.server.address();
   const baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-  await provisionEmulatorAccounts(api.database, emulator, credentialsKey, options.accounts ? { only: options.accounts } : {});
+  await provisionEmulatorAccounts(
+    api.database,
+    emulator,
+    credentialsKey,
+    options.accounts ? { only: options.accounts } : {},
+  );
   // Open all day, so that tests pass at any hour; the window tests shut it themselves.
-  await api.database.db.updateTable('clusters').set({ posting_window_start: '00:00', posting_window_end: '23:59:59' }).execute();
+  await api.database.db
+    .updateTable('clusters')
+    .set({ posting_window_start: '00:00', posting_window_end: '23:59:59' })
+    .execute();
   const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', format: 'json' });
   const newDispatcher = (overrides: Partial<DispatcherOptions> = {}) => {
     const dispatcher = createDispatcher({
@@ -73,27 +100,48 @@ export async function fanoutFixture(
     return dispatcher;
   };
   const control = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown) => {
-    const response = await emulator.inject({ method, url, ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) });
+    const response = await emulator.inject({
+      method,
+      url,
+      ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
+    });
     if (response.statusCode >= 300) throw new Error(`${method} ${url}: ${response.statusCode} ${response.body}`);
     return response.json<Record<string, unknown>>();
   };
   const posts = async (account?: string): Promise<EmulatorPost[]> =>
-    ((await control('GET', `/_control/posts${account ? `?account=${account}` : ''}`)) as { posts: EmulatorPost[] }).posts;
+    ((await control('GET', `/_control/posts${account ? `?account=${account}` : ''}`)) as { posts: EmulatorPost[] })
+      .posts;
 
   /** Posts a notice through the API as the admin; returns the answer's body. */
   const notice = async (body: Record<string, unknown>) => {
-    const response = await api.app.inject({ method: 'POST', url: '/notices', headers: api.bearer(api.admin), payload: body });
+    const response = await api.app.inject({
+      method: 'POST',
+      url: '/notices',
+      headers: api.bearer(api.admin),
+      payload: body,
+    });
     if (response.statusCode !== 201) throw new Error(`POST /notices: ${response.statusCode} ${response.body}`);
     return response.json<Record<string, unknown>>();
   };
 
-  const handleOf = async (clusterId: string) => (await api.database.db.selectFrom('clusters').select('handle').where('id', '=', clusterId).executeTakeFirstOrThrow()).handle;
+  const handleOf = async (clusterId: string) =>
+    (
+      await api.database.db
+        .selectFrom('clusters')
+        .select('handle')
+        .where('id', '=', clusterId)
+        .executeTakeFirstOrThrow()
+    ).handle;
 
   return { ...api, emulator, baseUrl, credentialsKey, newDispatcher, control, posts, notice, handleOf };
 }
 
 /** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -22,21 +22,54 @@ void t.test('the dispatcher logs what happened to a post, never a token or secre
   const f = await fanoutFixture(t, { accounts: [CUMBRIA] });
   const log = capture();
   const logger = createLogger({ level: 'trace', format: 'json', name: 'test' }, log.stream);
-  const stored = await f.database.db.selectFrom('clusters').select(['credentials_encrypted', 'x_user_id', 'handle']).where('id', '=', CUMBRIA).executeTakeFirstOrThrow();
-  const tokens = openAccountTokens(Buffer.from(stored.credentials_encrypted!).toString('utf8'), f.credentialsKey, CUMBRIA);
-  await f.control('POST', '/_control/faults', { kind: 'status', status: 503, method: 'POST', path: '/2/tweets', count: 1 });
+  const stored = await f.database.db
+    .selectFrom('clusters')
+    .select(['credentials_encrypted', 'x_user_id', 'handle'])
+    .where('id', '=', CUMBRIA)
+    .executeTakeFirstOrThrow();
+  const tokens = openAccountTokens(
+    Buffer.from(stored.credentials_encrypted!).toString('utf8'),
+    f.credentialsKey,
+    CUMBRIA,
+  );
+  await f.control('POST', '/_control/faults', {
+    kind: 'status',
+    status: 503,
+    method: 'POST',
+    path: '/2/tweets',
+    count: 1,
+  });
   await f.control('POST', '/_control/faults', { kind: 'lostAnswer', method: 'POST', path: '/2/tweets', count: 1 });
   await f.newDispatcher({ logger }).start();
   await f.notice({ status: 'closed', cause: 'weather', offices: [CARLISLE] });
-  await waitFor('delivered', async () => (await f.database.db.selectFrom('fanout_posts').select('state').executeTakeFirst())?.state === 'delivered');
+  await waitFor(
+    'delivered',
+    async () =>
+      (await f.database.db.selectFrom('fanout_posts').select('state').executeTakeFirst())?.state === 'delivered',
+  );
   // Then X forgets the tokens: 401, the account is paused.
-  await f.control('POST', '/_control/accounts', { id: stored.x_user_id, username: stored.handle, accessToken: 'other', accessTokenSecret: 'other' });
+  await f.control('POST', '/_control/accounts', {
+    id: stored.x_user_id,
+    username: stored.handle,
+    accessToken: 'other',
+    accessTokenSecret: 'other',
+  });
   await f.notice({ status: 'open', offices: [CARLISLE] });
-  await waitFor('paused', async () => (await f.database.db.selectFrom('clusters').select('paused').where('id', '=', CUMBRIA).executeTakeFirstOrThrow()).paused);
+  await waitFor(
+    'paused',
+    async () =>
+      (await f.database.db.selectFrom('clusters').select('paused').where('id', '=', CUMBRIA).executeTakeFirstOrThrow())
+        .paused,
+  );
   const text = log.text();
   t.match(text, /post will be retried/, 'the retry is logged');
   t.match(text, /X rejected the account’s credentials: account paused/, 'and the rejection');
-  for (const secret of [tokens.accessToken, tokens.accessSecret, EMULATOR_APP.appSecret, f.credentialsKey.toString('base64')]) {
+  for (const secret of [
+    tokens.accessToken,
+    tokens.accessSecret,
+    EMULATOR_APP.appSecret,
+    f.credentialsKey.toString('base64'),
+  ]) {
     t.notOk(text.includes(secret), 'no token, secret or key in the logs');
   }
 });
@@ -61,10 +94,25 @@ void t.test('setting credentials through the API logs no secret, even at trace l
   });
   t.teardown(() => app.close());
   const handle = await f.handleOf(CUMBRIA);
-  await f.control('POST', '/_control/accounts', { id: '424242', username: handle, accessToken: 'tok-SECRET-1', accessTokenSecret: 'sec-SECRET-2' });
-  const wrong = await app.inject({ method: 'PUT', url: `/admin/accounts/${CUMBRIA}/credentials`, headers: f.bearer(f.admin), payload: { accessToken: 'tok-WRONG-3', accessSecret: 'sec-WRONG-4' } });
+  await f.control('POST', '/_control/accounts', {
+    id: '424242',
+    username: handle,
+    accessToken: 'tok-SECRET-1',
+    accessTokenSecret: 'sec-SECRET-2',
+  });
+  const wrong = await app.inject({
+    method: 'PUT',
+    url: `/admin/accounts/${CUMBRIA}/credentials`,
+    headers: f.bearer(f.admin),
+    payload: { accessToken: 'tok-WRONG-3', accessSecret: 'sec-WRONG-4' },
+  });
   t.equal(wrong.statusCode, 422, 'X rejected them');
-  const ok = await app.inject({ method: 'PUT', url: `/admin/accounts/${CUMBRIA}/credentials`, headers: f.bearer(f.admin), payload: { accessToken: 'tok-SECRET-1', accessSecret: 'sec-SECRET-2' } });
+  const ok = await app.inject({
+    method: 'PUT',
+    url: `/admin/accounts/${CUMBRIA}/credentials`,
+    headers: f.bearer(f.admin),
+    payload: { accessToken: 'tok-SECRET-1', accessSecret: 'sec-SECRET-2' },
+  });
   t.equal(ok.statusCode, 200);
   t.equal(ok.json<{ xUserId: string }>().xUserId, '424242', 'X said whose they are');
   t.notMatch(ok.body, /SECRET/, 'not in the answer');

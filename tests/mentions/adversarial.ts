@@ -20,7 +20,10 @@ export const ADVERSARIAL: readonly Adversarial[] = [
   { name: 'a word of 5,000 letters', text: `@JCPinCumbriaLan is ${letters(5_000)} open?` },
   { name: '20,000 letters, no @', text: fill('a', 20_000) },
   { name: '20,000 characters of a word and a dot, no @', text: fill('jane.', 20_000) },
-  { name: '20,000 characters with a 1,000-letter word and no @', text: fill(`is carlisle open ${letters(1_000)} ${fill('x.', 2_000)} `, 20_000) },
+  {
+    name: '20,000 characters with a 1,000-letter word and no @',
+    text: fill(`is carlisle open ${letters(1_000)} ${fill('x.', 2_000)} `, 20_000),
+  },
   { name: '20,000 characters of "a@"', text: fill('a@', 20_000) },
   { name: '20,000 characters of " at " and " dot "', text: fill('jane at example dot ', 20_000) },
   { name: '20,000 characters of spaced dots', text: fill('a . ', 20_000) },
@@ -35,8 +38,16 @@ export const ADVERSARIAL: readonly Adversarial[] = [
   { name: '20,000 UTF-16 units of emoji sequences', text: fill('👨‍👩‍👧‍👦🏴󠁧󠁢󠁷󠁬󠁳󠁿', 20_000) },
   { name: '20,000 UTF-16 units of combining marks', text: fill('e\u0301\u0302\u0303 ', 20_000) },
   { name: '20,000 UTF-16 units of full-width digits', text: fill('０７７００ ９００１２３ ', 20_000) },
-  { name: '20,000 characters of near-miss office names', text: fill('carlsle wakefeild hudersfield middlesborogh abertawee ', 20_000) },
-  { name: '20,000 characters of distinct near misses', text: Array.from({ length: 3_000 }, (_, i) => `carl${letters(26).slice(i % 23, (i % 23) + 3)}`).join(' ').slice(0, 20_000) },
+  {
+    name: '20,000 characters of near-miss office names',
+    text: fill('carlsle wakefeild hudersfield middlesborogh abertawee ', 20_000),
+  },
+  {
+    name: '20,000 characters of distinct near misses',
+    text: Array.from({ length: 3_000 }, (_, i) => `carl${letters(26).slice(i % 23, (i % 23) + 3)}`)
+      .join(' ')
+      .slice(0, 20_000),
+  },
   { name: '20,000 characters of status words', text: fill('carlisle opne x ', 20_000) },
   { name: '20,000 characters of sentences', text: fill('a. ', 20_000) },
   { name: '20,000 characters of apostrophes', text: fill("ydi'r a'r b'r ", 20_000) },

@@ -48,17 +48,27 @@ void t.test('a long word is never corrected, and the time does not grow with its
   t.same(understandMention(`is ${word(800)} open?`, 'district-105', index).offices, []);
   const short = time(() => understandMention(`is ${word(200)} open?`, 'district-105', index));
   const long = time(() => understandMention(`is ${word(1_900)} open?`, 'district-105', index));
-  t.ok(long < BOUND_MS && long < short * 20 + 5, `200 letters ${short.toFixed(2)} ms, 1,900 letters ${long.toFixed(2)} ms`);
+  t.ok(
+    long < BOUND_MS && long < short * 20 + 5,
+    `200 letters ${short.toFixed(2)} ms, 1,900 letters ${long.toFixed(2)} ms`,
+  );
 });
 
-void t.test('the classifier reads the first CLASSIFIED_TEXT_MAX characters: a question there is understood, whatever follows', async (t) => {
-  const question = 'Is Carlisle jobcentre open today?';
-  const padded = `${question} ${'x'.repeat(20_000)}`;
-  const got = understandMention(padded, 'district-105', index);
-  t.equal(got.intent, 'status');
-  t.same(got.offices, ['carlisle-8504']);
-  t.equal(got.when, 'today');
-  // Past the window, text is not read.
-  const late = understandMention(`${'hello '.repeat(Math.ceil(CLASSIFIED_TEXT_MAX / 6))}${question}`, 'district-105', index);
-  t.same(late.offices, []);
-});
+void t.test(
+  'the classifier reads the first CLASSIFIED_TEXT_MAX characters: a question there is understood, whatever follows',
+  async (t) => {
+    const question = 'Is Carlisle jobcentre open today?';
+    const padded = `${question} ${'x'.repeat(20_000)}`;
+    const got = understandMention(padded, 'district-105', index);
+    t.equal(got.intent, 'status');
+    t.same(got.offices, ['carlisle-8504']);
+    t.equal(got.when, 'today');
+    // Past the window, text is not read.
+    const late = understandMention(
+      `${'hello '.repeat(Math.ceil(CLASSIFIED_TEXT_MAX / 6))}${question}`,
+      'district-105',
+      index,
+    );
+    t.same(late.offices, []);
+  },
+);

@@ -33,7 +33,10 @@ const index = buildOfficeIndex(offices);
 void t.test('the corpus is what the issue asks for', async (t) => {
   t.ok(corpus.length >= 150, `${corpus.length} mentions`);
   t.equal(new Set(corpus.map((m) => m.id)).size, corpus.length, 'ids are unique');
-  t.ok(corpus.some((m) => m.language === 'cy'), 'Welsh');
+  t.ok(
+    corpus.some((m) => m.language === 'cy'),
+    'Welsh',
+  );
   const ids = new Set(offices.map((o) => o.id));
   for (const m of corpus) for (const id of m.offices ?? []) t.ok(ids.has(id), `${m.id}: ${id} is an office`);
 });
@@ -71,13 +74,18 @@ for (const [what, textOf] of [
       if (asked) {
         const same = [...u.offices].sort().join(',') === [...(m.offices ?? [])].sort().join(',');
         if (said && same) rightOffices++;
-        else if (said) misses.push(`offices: ${m.id} ${m.text} -> [${u.offices.join(', ')}], expected [${(m.offices ?? []).join(', ')}]`);
+        else if (said)
+          misses.push(
+            `offices: ${m.id} ${m.text} -> [${u.offices.join(', ')}], expected [${(m.offices ?? []).join(', ')}]`,
+          );
       }
     }
     const precision = tp / Math.max(1, tp + fp);
     const recall = tp / Math.max(1, tp + fn);
     const officeRate = rightOffices / Math.max(1, statusQuestions.length);
-    t.comment(`precision ${precision.toFixed(3)}, recall ${recall.toFixed(3)}, offices ${officeRate.toFixed(3)}, language ${(rightLanguage / corpus.length).toFixed(3)} over ${corpus.length} mentions`);
+    t.comment(
+      `precision ${precision.toFixed(3)}, recall ${recall.toFixed(3)}, offices ${officeRate.toFixed(3)}, language ${(rightLanguage / corpus.length).toFixed(3)} over ${corpus.length} mentions`,
+    );
     for (const miss of misses) t.comment(miss);
     t.ok(precision >= 0.98, `precision ${precision.toFixed(3)} >= 0.98`);
     t.ok(recall >= 0.9, `recall ${recall.toFixed(3)} >= 0.9`);

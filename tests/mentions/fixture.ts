@@ -22,12 +22,18 @@ export function citizen(username = `citizen${String(nextCitizen).slice(-4)}`): C
  * accounts provisioned, a dispatcher factory) and an ingester factory reading the
  * emulator through the real client. Neither is started: tests run cycles themselves.
  */
-export async function mentionsFixture(t: Teardown, options: { accounts?: readonly string[]; ingester?: Partial<IngesterOptions>; appBudget?: AppBudgetRule } = {}) {
+export async function mentionsFixture(
+  t: Teardown,
+  options: { accounts?: readonly string[]; ingester?: Partial<IngesterOptions>; appBudget?: AppBudgetRule } = {},
+) {
   const ingesters: MentionIngester[] = [];
   t.teardown(async () => {
     for (const i of ingesters) await i.stop();
   });
-  const f = await fanoutFixture(t, { ...(options.accounts ? { accounts: options.accounts } : {}), ...(options.appBudget ? { appBudget: options.appBudget } : {}) });
+  const f = await fanoutFixture(t, {
+    ...(options.accounts ? { accounts: options.accounts } : {}),
+    ...(options.appBudget ? { appBudget: options.appBudget } : {}),
+  });
   const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', format: 'json' });
   const newIngester = (overrides: Partial<IngesterOptions> = {}) => {
     const ingester = createMentionIngester({
@@ -46,12 +52,20 @@ export async function mentionsFixture(t: Teardown, options: { accounts?: readonl
     return ingester;
   };
   /** A citizen's post mentioning `to` (a handle) on the emulator; returns its X id. */
-  const mention = async (to: string, from: Citizen, text: string, extra: Record<string, unknown> = {}): Promise<string> => {
-    const body = (await f.control('POST', '/_control/mentions', { to, from, text, ...extra })) as { data: { id: string } };
+  const mention = async (
+    to: string,
+    from: Citizen,
+    text: string,
+    extra: Record<string, unknown> = {},
+  ): Promise<string> => {
+    const body = (await f.control('POST', '/_control/mentions', { to, from, text, ...extra })) as {
+      data: { id: string };
+    };
     return body.data.id;
   };
   /** Posts by `handle` that reply to something (its replies to citizens). */
-  const repliesBy = async (handle: string): Promise<EmulatorPost[]> => (await f.posts(handle)).filter((p) => p.inReplyToTweetId !== null);
+  const repliesBy = async (handle: string): Promise<EmulatorPost[]> =>
+    (await f.posts(handle)).filter((p) => p.inReplyToTweetId !== null);
   return { ...f, newIngester, mention, repliesBy };
 }
 

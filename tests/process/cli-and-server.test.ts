@@ -2,7 +2,16 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultRegistryFiles } from '@jcp/db';
-import { createEmptyPostgresDatabase, type Teardown, freePort, runScript, spawnScript, testServerUrl, waitForExit, waitForReady } from '@jcp/testing';
+import {
+  createEmptyPostgresDatabase,
+  type Teardown,
+  freePort,
+  runScript,
+  spawnScript,
+  testServerUrl,
+  waitForExit,
+  waitForReady,
+} from '@jcp/testing';
 import t from 'tap';
 
 /** Environment for a process with its own empty database (PostgreSQL, or a PGlite folder). */
@@ -30,26 +39,32 @@ void t.test('import-offices exits 1 and names the line of each rejected row; val
 });
 
 void t.test('a malformed variable stops the service with a message naming it', async (t) => {
-  const run = await runScript('services/api/src/server.ts', [], { PORT: 'eighty', DATABASE_URL: 'postgres://u:hunter2@127.0.0.1:9/x' });
+  const run = await runScript('services/api/src/server.ts', [], {
+    PORT: 'eighty',
+    DATABASE_URL: 'postgres://u:hunter2@127.0.0.1:9/x',
+  });
   t.equal(run.code, 1);
   t.match(run.stderr, /PORT: /);
   t.notMatch(run.stderr + run.stdout, /hunter2/);
 });
 
-void t.test('the service starts on an empty database, seeds 631 offices, serves health, and stops on SIGTERM', async (t) => {
-  const env = await isolatedEnv(t);
-  const port = await freePort();
-  const server = spawnScript('services/api/src/server.ts', [], { ...env, PORT: String(port) });
-  const exited = waitForExit(server, 120_000);
-  const ready = await waitForReady(port);
-  t.equal(ready, 200, 'readyz answers 200');
-  t.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
-  t.match(server.output.stdout, /"inserted":631/, 'the registry was seeded');
-  server.kill('SIGTERM');
-  const result = await exited;
-  t.equal(result.code, 0, 'graceful exit');
-  t.match(result.stdout, /shutting down/);
-});
+void t.test(
+  'the service starts on an empty database, seeds 631 offices, serves health, and stops on SIGTERM',
+  async (t) => {
+    const env = await isolatedEnv(t);
+    const port = await freePort();
+    const server = spawnScript('services/api/src/server.ts', [], { ...env, PORT: String(port) });
+    const exited = waitForExit(server, 120_000);
+    const ready = await waitForReady(port);
+    t.equal(ready, 200, 'readyz answers 200');
+    t.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
+    t.match(server.output.stdout, /"inserted":631/, 'the registry was seeded');
+    server.kill('SIGTERM');
+    const result = await exited;
+    t.equal(result.code, 0, 'graceful exit');
+    t.match(result.stdout, /shutting down/);
+  },
+);
 
 void t.test('a second process cannot open the embedded database the service holds', async (t) => {
   const env = { PGLITE_DATA_DIR: join(await mkdtemp(join(tmpdir(), 'jcp-pglite-')), 'db'), X_EMULATOR_PORT: '0' };
@@ -70,7 +85,11 @@ void t.test('a second process cannot open the embedded database the service hold
 
 void t.test('with MIGRATE_ON_START=false on an unmigrated database the service says what to do', async (t) => {
   const env = await isolatedEnv(t);
-  const run = await runScript('services/api/src/server.ts', [], { ...env, MIGRATE_ON_START: 'false', PORT: String(await freePort()) });
+  const run = await runScript('services/api/src/server.ts', [], {
+    ...env,
+    MIGRATE_ON_START: 'false',
+    PORT: String(await freePort()),
+  });
   t.equal(run.code, 1);
   t.match(run.stdout + run.stderr, /migration\(s\) not applied .*run pnpm migrate/);
 });

@@ -6,7 +6,9 @@ import { spawnScript, testServerUrl, waitForExit } from '@jcp/testing';
 import t, { type Test } from 'tap';
 import { fanoutFixture, waitFor } from '../fanout/fixture.js';
 
-const needsPostgres = { skip: testServerUrl ? false : 'needs TEST_DATABASE_URL (PostgreSQL): workers are separate processes on one database' };
+const needsPostgres = {
+  skip: testServerUrl ? false : 'needs TEST_DATABASE_URL (PostgreSQL): workers are separate processes on one database',
+};
 
 async function world(t: Test) {
   const f = await fanoutFixture(t);
@@ -41,7 +43,12 @@ async function world(t: Test) {
       'every post delivered',
       async () => {
         const rows = await f.database.db.selectFrom('fanout_posts').selectAll().orderBy('id').execute();
-        const pending = await f.database.db.selectFrom('fanout_outbox').select('change_seq').where('batch_id', 'is', null).limit(1).execute();
+        const pending = await f.database.db
+          .selectFrom('fanout_outbox')
+          .select('change_seq')
+          .where('batch_id', 'is', null)
+          .limit(1)
+          .execute();
         return rows.length > 0 && pending.length === 0 && rows.every((r) => r.state === 'delivered') && rows;
       },
       90_000,
@@ -50,10 +57,16 @@ async function world(t: Test) {
 }
 
 /** The invariant: X holds exactly the posts the database composed, each once, each by its account. */
-async function checkExactlyOnce(t: Test, f: Awaited<ReturnType<typeof fanoutFixture>>, rows: { x_post_id: string | null; text: string; cluster_id: string }[]) {
+async function checkExactlyOnce(
+  t: Test,
+  f: Awaited<ReturnType<typeof fanoutFixture>>,
+  rows: { x_post_id: string | null; text: string; cluster_id: string }[],
+) {
   const posts = await f.posts();
   t.equal(posts.length, rows.length, `X holds ${rows.length} posts: none lost, none duplicated`);
-  const handles = new Map((await f.database.db.selectFrom('clusters').select(['id', 'handle']).execute()).map((c) => [c.id, c.handle]));
+  const handles = new Map(
+    (await f.database.db.selectFrom('clusters').select(['id', 'handle']).execute()).map((c) => [c.id, c.handle]),
+  );
   const onX = new Map(posts.map((p) => [`${p.username}\n${p.text}`, p]));
   t.equal(onX.size, posts.length, 'no text twice on an account');
   const missing = rows.filter((r) => !onX.has(`${handles.get(r.cluster_id)}\n${r.text}`));
@@ -62,42 +75,80 @@ async function checkExactlyOnce(t: Test, f: Awaited<ReturnType<typeof fanoutFixt
   t.equal(new Set(ids).size, ids.length, 'X ids are unique');
 }
 
-void t.test('a worker killed with SIGKILL mid-burst and restarted loses no post and duplicates none', needsPostgres, async (t) => {
-  const { f, startWorker, allDelivered } = await world(t);
-  // Slow answers stretch the burst so that the kill lands in the middle of it, with
-  // requests in flight; some answers are lost after X stored the post.
-  await f.control('POST', '/_control/faults', { kind: 'delay', delayMs: 120, method: 'POST', path: '/2/tweets', count: 400 });
-  await f.control('POST', '/_control/faults', { kind: 'lostAnswer', method: 'POST', path: '/2/tweets', count: 2 });
-  await f.notice({ status: 'closed', cause: 'weather', message: 'Heavy snow', offices: (await f.database.db.selectFrom('offices').select('id').where('closed_permanently_on', 'is', null).execute()).map((o) => o.id) });
+void t.test(
+  'a worker killed with SIGKILL mid-burst and restarted loses no post and duplicates none',
+  needsPostgres,
+  async (t) => {
+    const { f, startWorker, allDelivered } = await world(t);
+    // Slow answers stretch the burst so that the kill lands in the middle of it, with
+    // requests in flight; some answers are lost after X stored the post.
+    await f.control('POST', '/_control/faults', {
+      kind: 'delay',
+      delayMs: 120,
+      method: 'POST',
+      path: '/2/tweets',
+      count: 400,
+    });
+    await f.control('POST', '/_control/faults', { kind: 'lostAnswer', method: 'POST', path: '/2/tweets', count: 2 });
+    await f.notice({
+      status: 'closed',
+      cause: 'weather',
+      message: 'Heavy snow',
+      offices: (
+        await f.database.db.selectFrom('offices').select('id').where('closed_permanently_on', 'is', null).execute()
+      ).map((o) => o.id),
+    });
 
-  const first = startWorker();
-  await waitFor('some posts on X', async () => (await f.posts()).length >= 15, 60_000);
-  first.kill('SIGKILL');
-  const killed = await waitForExit(first);
-  t.equal(killed.signal, 'SIGKILL');
-  const atKill = await f.database.db.selectFrom('fanout_posts').select(['state', 'lease_owner']).execute();
-  t.ok(atKill.some((r) => r.state === 'queued'), 'the burst was not finished when the worker died');
+    const first = startWorker();
+    await waitFor('some posts on X', async () => (await f.posts()).length >= 15, 60_000);
+    first.kill('SIGKILL');
+    const killed = await waitForExit(first);
+    t.equal(killed.signal, 'SIGKILL');
+    const atKill = await f.database.db.selectFrom('fanout_posts').select(['state', 'lease_owner']).execute();
+    t.ok(
+      atKill.some((r) => r.state === 'queued'),
+      'the burst was not finished when the worker died',
+    );
 
-  const second = startWorker();
-  // Killed again, a little later, to land at another point of the burst.
-  await waitFor('more posts on X', async () => (await f.posts()).length >= 40, 60_000);
-  second.kill('SIGKILL');
-  await waitForExit(second);
-  startWorker();
-  const rows = await allDelivered();
-  await checkExactlyOnce(t, f, rows);
-  t.ok(rows.some((r) => r.attempts > 1) || rows.some((r) => r.outcome === 'already-posted'), 'posts in flight at a kill were taken over after their lease expired');
-});
+    const second = startWorker();
+    // Killed again, a little later, to land at another point of the burst.
+    await waitFor('more posts on X', async () => (await f.posts()).length >= 40, 60_000);
+    second.kill('SIGKILL');
+    await waitForExit(second);
+    startWorker();
+    const rows = await allDelivered();
+    await checkExactlyOnce(t, f, rows);
+    t.ok(
+      rows.some((r) => r.attempts > 1) || rows.some((r) => r.outcome === 'already-posted'),
+      'posts in flight at a kill were taken over after their lease expired',
+    );
+  },
+);
 
 void t.test('two workers at once share the burst without a duplicate', needsPostgres, async (t) => {
   const { f, startWorker, allDelivered } = await world(t);
-  await f.control('POST', '/_control/faults', { kind: 'delay', delayMs: 30, method: 'POST', path: '/2/tweets', count: 400 });
+  await f.control('POST', '/_control/faults', {
+    kind: 'delay',
+    delayMs: 30,
+    method: 'POST',
+    path: '/2/tweets',
+    count: 400,
+  });
   const a = startWorker();
   const b = startWorker();
-  await f.notice({ status: 'closed', cause: 'weather', offices: (await f.database.db.selectFrom('offices').select('id').where('closed_permanently_on', 'is', null).execute()).map((o) => o.id) });
+  await f.notice({
+    status: 'closed',
+    cause: 'weather',
+    offices: (
+      await f.database.db.selectFrom('offices').select('id').where('closed_permanently_on', 'is', null).execute()
+    ).map((o) => o.id),
+  });
   const rows = await allDelivered();
   await checkExactlyOnce(t, f, rows);
-  t.ok(rows.every((r) => r.outcome === 'posted' && r.attempts === 1), 'every post sent once: no worker ever sent another’s post');
+  t.ok(
+    rows.every((r) => r.outcome === 'posted' && r.attempts === 1),
+    'every post sent once: no worker ever sent another’s post',
+  );
   const by = new Set(rows.map((r) => r.delivered_by?.split(':')[1]));
   t.same([...by].sort(), [String(a.pid), String(b.pid)].sort(), 'both workers delivered posts');
 });

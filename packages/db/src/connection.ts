@@ -24,7 +24,11 @@ export interface Database {
    * `onState(false)` says notifications may be missed from now on; `onState(true)`
    * says they flow again (callers that cache must drop what they hold on both).
    */
-  listen(channel: string, onMessage: (payload: string) => void, onState?: (listening: boolean) => void): Promise<() => Promise<void>>;
+  listen(
+    channel: string,
+    onMessage: (payload: string) => void,
+    onState?: (listening: boolean) => void,
+  ): Promise<() => Promise<void>>;
   /**
    * Tries to take a session advisory lock, held on a connection of its own until
    * released or until that connection fails (then `onLost` is called: the lock is gone
@@ -62,7 +66,10 @@ export const DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS = 30_000;
  * (A session that is idle outside a transaction, such as the one holding the mention
  * ingester's advisory lock, is not affected.) PGlite has no such timers: not applied there.
  */
-function sessionDeadlines(options: DatabaseOptions): { statement_timeout: number; idle_in_transaction_session_timeout: number } {
+function sessionDeadlines(options: DatabaseOptions): {
+  statement_timeout: number;
+  idle_in_transaction_session_timeout: number;
+} {
   return {
     statement_timeout: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
     idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS,
@@ -180,7 +187,13 @@ async function listenOnPostgres(
   let ping: NodeJS.Timeout | null = null;
   let delay = 200;
   const connect = async (): Promise<void> => {
-    const c = new pg.Client({ connectionString: options.url, application_name: 'jcp-status-listener', connectionTimeoutMillis: 5_000, keepAlive: true, ...sessionDeadlines(options) });
+    const c = new pg.Client({
+      connectionString: options.url,
+      application_name: 'jcp-status-listener',
+      connectionTimeoutMillis: 5_000,
+      keepAlive: true,
+      ...sessionDeadlines(options),
+    });
     let failed = false;
     const fail = (error: Error) => {
       if (failed) return;
@@ -216,7 +229,9 @@ async function listenOnPostgres(
     // A connection that died without a word (a half-open TCP link) would leave this
     // instance caching while deaf: a ping that does not answer in time counts as failure.
     ping = setInterval(() => {
-      const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('listener ping timed out')), LISTENER_PING_TIMEOUT_MS).unref());
+      const timeout = new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error('listener ping timed out')), LISTENER_PING_TIMEOUT_MS).unref(),
+      );
       Promise.race([c.query('select 1'), timeout]).catch((error: unknown) => fail(error as Error));
     }, LISTENER_PING_MS);
     ping.unref();
@@ -264,7 +279,10 @@ async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const owner = Number((await readFile(lockFile, 'utf8').catch(() => '')).trim());
       if (owner && owner !== process.pid && isAlive(owner)) {
-        throw new DbError('PGLITE_IN_USE', `the embedded database in ${dataDir} is in use by process ${owner}; stop it first, or use DATABASE_URL (PostgreSQL) for several processes`);
+        throw new DbError(
+          'PGLITE_IN_USE',
+          `the embedded database in ${dataDir} is in use by process ${owner}; stop it first, or use DATABASE_URL (PostgreSQL) for several processes`,
+        );
       }
       await rm(lockFile, { force: true });
     }
@@ -294,9 +312,19 @@ export async function openPglite(dataDir: string, loadDataDir?: Blob): Promise<P
  * A session advisory lock on a dedicated connection, pinged so that a connection that
  * died without a word (and the lock with it, once the server notices) is reported.
  */
-async function lockOnPostgres(options: DatabaseOptions, key: number, onLost: () => void): Promise<(() => Promise<void>) | null> {
+async function lockOnPostgres(
+  options: DatabaseOptions,
+  key: number,
+  onLost: () => void,
+): Promise<(() => Promise<void>) | null> {
   const onError = options.onPoolError;
-  const c = new pg.Client({ connectionString: options.url, application_name: 'jcp-status-lock', connectionTimeoutMillis: 5_000, keepAlive: true, ...sessionDeadlines(options) });
+  const c = new pg.Client({
+    connectionString: options.url,
+    application_name: 'jcp-status-lock',
+    connectionTimeoutMillis: 5_000,
+    keepAlive: true,
+    ...sessionDeadlines(options),
+  });
   let released = false;
   let ping: NodeJS.Timeout | null = null;
   const lost = (error: Error) => {
@@ -323,7 +351,9 @@ async function lockOnPostgres(options: DatabaseOptions, key: number, onLost: () 
   }
   c.on('end', () => lost(new Error('lock connection ended')));
   ping = setInterval(() => {
-    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('lock connection ping timed out')), LISTENER_PING_TIMEOUT_MS).unref());
+    const timeout = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error('lock connection ping timed out')), LISTENER_PING_TIMEOUT_MS).unref(),
+    );
     Promise.race([c.query('select 1'), timeout]).catch((error: unknown) => lost(error as Error));
   }, LISTENER_PING_MS);
   ping.unref();

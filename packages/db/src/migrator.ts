@@ -57,7 +57,11 @@ async function ensureTable(trx: Transaction<DB>): Promise<void> {
   )`.execute(trx);
 }
 
-function verifyApplied(applied: { version: number; name: string; checksum: string }[], migrations: MigrationFile[], log?: MigrationLog) {
+function verifyApplied(
+  applied: { version: number; name: string; checksum: string }[],
+  migrations: MigrationFile[],
+  log?: MigrationLog,
+) {
   for (const row of applied) {
     const file = migrations.find((m) => m.version === row.version);
     if (!file) {

@@ -24,17 +24,27 @@ export function splitSqlStatements(script: string): string[] {
       let depth = 1;
       i += 2;
       while (i < n && depth > 0) {
-        if (script[i] === '/' && script[i + 1] === '*') { depth++; i += 2; }
-        else if (script[i] === '*' && script[i + 1] === '/') { depth--; i += 2; }
-        else i++;
+        if (script[i] === '/' && script[i + 1] === '*') {
+          depth++;
+          i += 2;
+        } else if (script[i] === '*' && script[i + 1] === '/') {
+          depth--;
+          i += 2;
+        } else i++;
       }
     } else if ((ch === 'E' || ch === 'e') && next === "'" && !isIdentifierChar(script[i - 1])) {
       // E'...' strings take backslash escapes: E'it\'s' is one string.
       i += 2;
       while (i < n) {
-        if (script[i] === '\\') { i += 2; continue; }
+        if (script[i] === '\\') {
+          i += 2;
+          continue;
+        }
         if (script[i] === "'") {
-          if (script[i + 1] === "'") { i += 2; continue; }
+          if (script[i + 1] === "'") {
+            i += 2;
+            continue;
+          }
           break;
         }
         i++;
@@ -44,7 +54,10 @@ export function splitSqlStatements(script: string): string[] {
       i++;
       while (i < n) {
         if (script[i] === ch) {
-          if (script[i + 1] === ch) { i += 2; continue; }
+          if (script[i + 1] === ch) {
+            i += 2;
+            continue;
+          }
           break;
         }
         i++;

@@ -106,13 +106,24 @@ export interface DisruptionEventOfficesTable {
 
 export type NoticeStatus = 'open' | 'closed' | 'delayed';
 export type NoticeCause =
-  | 'weather' | 'flooding' | 'power_failure' | 'heating_failure' | 'building'
-  | 'staffing' | 'security' | 'industrial_action' | 'other';
+  | 'weather'
+  | 'flooding'
+  | 'power_failure'
+  | 'heating_failure'
+  | 'building'
+  | 'staffing'
+  | 'security'
+  | 'industrial_action'
+  | 'other';
 
 export interface StatusNoticesTable {
   id: string;
   seq: Generated<string>;
-  kind: ColumnType<'notice' | 'correction' | 'cancellation', 'notice' | 'correction' | 'cancellation' | undefined, never>;
+  kind: ColumnType<
+    'notice' | 'correction' | 'cancellation',
+    'notice' | 'correction' | 'cancellation' | undefined,
+    never
+  >;
   replaces_id: string | null;
   status: NoticeStatus;
   cause: NoticeCause | null;
@@ -120,7 +131,11 @@ export interface StatusNoticesTable {
   active_from: Timestamp;
   active_until: Timestamp | null;
   expected_reopen_at: Timestamp | null;
-  reopen_certainty: ColumnType<'confirmed' | 'expected' | 'unknown', 'confirmed' | 'expected' | 'unknown' | undefined, never>;
+  reopen_certainty: ColumnType<
+    'confirmed' | 'expected' | 'unknown',
+    'confirmed' | 'expected' | 'unknown' | undefined,
+    never
+  >;
   author: string;
   event_id: string | null;
   created_at: CreatedAt;

@@ -17,8 +17,10 @@ export const DEFAULT_APP_POST_BUDGET: BudgetRule = { limit: 10_000, windowMs: 24
 
 /** A limit below 1 could never be waited out, so it is a configuration error, not a wait. */
 function assertRule(rule: BudgetRule): void {
-  if (!Number.isInteger(rule.limit) || rule.limit < 1) throw new RangeError(`budget limit must be an integer >= 1, got ${rule.limit}`);
-  if (!Number.isFinite(rule.windowMs) || rule.windowMs < 1) throw new RangeError(`budget window must be >= 1 ms, got ${rule.windowMs}`);
+  if (!Number.isInteger(rule.limit) || rule.limit < 1)
+    throw new RangeError(`budget limit must be an integer >= 1, got ${rule.limit}`);
+  if (!Number.isFinite(rule.windowMs) || rule.windowMs < 1)
+    throw new RangeError(`budget window must be >= 1 ms, got ${rule.windowMs}`);
 }
 
 /**
@@ -109,7 +111,8 @@ export interface AppBudgetSplit {
 export function splitAppBudget(rule: AppBudgetRule, used: { status: number; replies: number }): AppBudgetSplit {
   assertRule(rule);
   const replyShare = rule.replyShare ?? DEFAULT_REPLY_BUDGET_SHARE;
-  if (!Number.isFinite(replyShare) || replyShare < 0 || replyShare > 1) throw new RangeError(`reply share must be between 0 and 1, got ${replyShare}`);
+  if (!Number.isFinite(replyShare) || replyShare < 0 || replyShare > 1)
+    throw new RangeError(`reply share must be between 0 and 1, got ${replyShare}`);
   const count = (n: number) => (Number.isFinite(n) && n > 0 ? Math.floor(n) : 0);
   const statusUsed = count(used.status);
   const repliesUsed = count(used.replies);

@@ -92,7 +92,7 @@ const CAUSE_WORDS: Record<Language, Record<Cause, string>> = {
     weather: 'oherwydd tywydd garw',
     flooding: 'oherwydd llifogydd',
     power_failure: 'oherwydd toriad pŵer',
-    heating_failure: "oherwydd nam ar y gwres",
+    heating_failure: 'oherwydd nam ar y gwres',
     building: "oherwydd problem gyda'r adeilad",
     staffing: 'oherwydd prinder staff',
     security: 'oherwydd digwyddiad diogelwch',
@@ -107,8 +107,34 @@ const WEEKDAYS: Record<Language, readonly string[]> = {
 };
 
 const MONTHS: Record<Language, readonly string[]> = {
-  en: ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'],
-  cy: ['Ionawr', 'Chwefror', 'Mawrth', 'Ebrill', 'Mai', 'Mehefin', 'Gorffennaf', 'Awst', 'Medi', 'Hydref', 'Tachwedd', 'Rhagfyr'],
+  en: [
+    'January',
+    'February',
+    'March',
+    'April',
+    'May',
+    'June',
+    'July',
+    'August',
+    'September',
+    'October',
+    'November',
+    'December',
+  ],
+  cy: [
+    'Ionawr',
+    'Chwefror',
+    'Mawrth',
+    'Ebrill',
+    'Mai',
+    'Mehefin',
+    'Gorffennaf',
+    'Awst',
+    'Medi',
+    'Hydref',
+    'Tachwedd',
+    'Rhagfyr',
+  ],
 };
 
 /**
@@ -242,9 +268,11 @@ function officeLine(change: OfficeChange, names: readonly string[], now: Date, l
   }
   const time = delayed ? (change.opensAt ?? change.expectedReopenAt) : change.expectedReopenAt;
   const head = delayed ? p.delayed(name, cause, many) : p.closed(name, cause, many);
-  if (time) return `${head} ${(delayed ? p.opens : p.reopen)[change.reopenCertainty](whenWords(time, now, language), many)}`;
+  if (time)
+    return `${head} ${(delayed ? p.opens : p.reopen)[change.reopenCertainty](whenWords(time, now, language), many)}`;
   // The notice ends at a known time even though nobody gave a reopening time.
-  if (change.until) return `${head} ${(delayed ? p.opens : p.reopen).confirmed(whenWords(change.until, now, language), many)}`;
+  if (change.until)
+    return `${head} ${(delayed ? p.opens : p.reopen).confirmed(whenWords(change.until, now, language), many)}`;
   return `${head} ${p.noReopenTime}`;
 }
 
@@ -256,7 +284,13 @@ interface Layout {
   stamp: string | null;
 }
 
-function renderPart(lines: readonly string[], index: number, total: number, withLink: string | null, stamp: string | null): string {
+function renderPart(
+  lines: readonly string[],
+  index: number,
+  total: number,
+  withLink: string | null,
+  stamp: string | null,
+): string {
   // Every part carries the stamp, not only the first: X compares each post's text on
   // its own, and a thread's later parts repeat just as easily as its first.
   let text = (stamp ? [stamp, ...lines] : lines).join('\n');
@@ -420,5 +454,8 @@ export function composeStatusPosts(
 ): ComposedPost[] {
   if (changes.length === 0) return [];
   const languages: Language[] = ['en', ...(account.languages.includes('cy') ? (['cy'] as const) : [])];
-  return languages.map((language) => ({ language, parts: composeLanguage(account, changes, now, language, options.stampAt, options.stampSeconds ?? false) }));
+  return languages.map((language) => ({
+    language,
+    parts: composeLanguage(account, changes, now, language, options.stampAt, options.stampSeconds ?? false),
+  }));
 }

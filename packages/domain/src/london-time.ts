@@ -39,7 +39,14 @@ export function londonParts(instant: Date): LondonParts {
 function computeLondonParts(instant: Date): LondonParts {
   const p = Object.fromEntries(partsFormatter.formatToParts(instant).map((x) => [x.type, x.value]));
   const date = `${p.year}-${p.month}-${p.day}`;
-  const asUtc = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second));
+  const asUtc = Date.UTC(
+    Number(p.year),
+    Number(p.month) - 1,
+    Number(p.day),
+    Number(p.hour),
+    Number(p.minute),
+    Number(p.second),
+  );
   const offsetMinutes = Math.round((asUtc - Math.floor(instant.getTime() / 1000) * 1000) / 60_000);
   return { date, time: `${p.hour}:${p.minute}`, isoWeekday: WEEKDAYS[p.weekday ?? ''] ?? 0, offsetMinutes };
 }
@@ -53,7 +60,8 @@ function computeLondonParts(instant: Date): LondonParts {
 export function londonWallTimeToInstant(date: string, time: string): Date {
   const [y, mo, d] = date.split('-').map(Number);
   const [h, mi] = time.split(':').map(Number);
-  if ([y, mo, d, h, mi].some((n) => n === undefined || Number.isNaN(n))) throw new RangeError(`bad local time ${date} ${time}`);
+  if ([y, mo, d, h, mi].some((n) => n === undefined || Number.isNaN(n)))
+    throw new RangeError(`bad local time ${date} ${time}`);
   const naive = Date.UTC(y!, mo! - 1, d, h, mi);
   // Try BST first (earlier instant), then GMT; keep the first whose London reading matches.
   for (const offset of [60, 0]) {

@@ -57,7 +57,8 @@ export function validateOfficeRow(
   const fail = (name: string, reason: string) => errors.push({ line, field: name, reason });
 
   const officeCode = field('office_code');
-  if (!/^\d{1,6}$/.test(officeCode)) fail('office_code', officeCode ? `"${officeCode}" is not a numeric office code` : 'missing');
+  if (!/^\d{1,6}$/.test(officeCode))
+    fail('office_code', officeCode ? `"${officeCode}" is not a numeric office code` : 'missing');
   const name = field('name');
   if (!name) fail('name', 'missing');
   else if (name.length > 120) fail('name', 'longer than 120 characters');
@@ -72,14 +73,24 @@ export function validateOfficeRow(
   const district = districts.get(districtCode);
   if (!districtCode) fail('district_code', 'missing');
   else if (!district) fail('district_code', `unknown district "${districtCode}"`);
-  else if (district.endDate) fail('district_code', `district ${districtCode} (${district.name}) ended on ${district.endDate}`);
+  else if (district.endDate)
+    fail('district_code', `district ${districtCode} (${district.name}) ended on ${district.endDate}`);
   const closedOn = field('closed_on');
   if (closedOn && !isRealDate(closedOn)) fail('closed_on', `"${closedOn}" is not a date (YYYY-MM-DD)`);
 
   if (errors.length > 0 || !postcode) return { ok: false, errors };
   return {
     ok: true,
-    office: { id: officeId(officeCode, name), officeCode, name, address, postcode, districtCode, closedOn: closedOn || null, line },
+    office: {
+      id: officeId(officeCode, name),
+      officeCode,
+      name,
+      address,
+      postcode,
+      districtCode,
+      closedOn: closedOn || null,
+      line,
+    },
   };
 }
 
@@ -92,7 +103,12 @@ export function findDuplicateOffices(offices: readonly OfficeRecord[]): { kept: 
   const errors: RowError[] = [];
   for (const office of offices) {
     const first = seen.get(office.id);
-    if (first) errors.push({ line: office.line, field: 'name', reason: `duplicate of line ${first.line} (${office.officeCode} ${office.name})` });
+    if (first)
+      errors.push({
+        line: office.line,
+        field: 'name',
+        reason: `duplicate of line ${first.line} (${office.officeCode} ${office.name})`,
+      });
     else seen.set(office.id, office);
   }
   return { kept: [...seen.values()], errors };

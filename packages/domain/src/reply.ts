@@ -50,8 +50,10 @@ const TEXT = {
     thanks: 'Thanks for asking.',
     openAsNormal: (names: string, many: boolean) => `${names} ${many ? 'are' : 'is'} open as normal.`,
     allOpen: (total: number) => `All ${total} of our offices are open as normal.`,
-    othersOpen: (n: number) => (n === 1 ? 'Our other office is open as normal.' : `Our other ${n} offices are open as normal.`),
-    manyDisrupted: (n: number, total: number) => `${n} of our ${total} offices are closed or opening late: our latest posts say which.`,
+    othersOpen: (n: number) =>
+      n === 1 ? 'Our other office is open as normal.' : `Our other ${n} offices are open as normal.`,
+    manyDisrupted: (n: number, total: number) =>
+      `${n} of our ${total} offices are closed or opening late: our latest posts say which.`,
     othersNormal: 'The others are open as normal.',
     later: 'We will post here if that changes.',
     team: (hours: string) => `Our team is here ${hours} if you need more help.`,
@@ -62,8 +64,10 @@ const TEXT = {
     thanks: 'Diolch am ofyn.',
     openAsNormal: (names: string) => `Mae ${names} ar agor fel arfer.`,
     allOpen: (total: number) => `Mae pob un o'n ${total} swyddfa ar agor fel arfer.`,
-    othersOpen: (n: number) => (n === 1 ? "Mae ein swyddfa arall ar agor fel arfer." : `Mae ein ${n} swyddfa arall ar agor fel arfer.`),
-    manyDisrupted: (n: number, total: number) => `Mae ${n} o'n ${total} swyddfa ar gau neu'n agor yn hwyr: mae ein negeseuon diweddaraf yn dweud pa rai.`,
+    othersOpen: (n: number) =>
+      n === 1 ? 'Mae ein swyddfa arall ar agor fel arfer.' : `Mae ein ${n} swyddfa arall ar agor fel arfer.`,
+    manyDisrupted: (n: number, total: number) =>
+      `Mae ${n} o'n ${total} swyddfa ar gau neu'n agor yn hwyr: mae ein negeseuon diweddaraf yn dweud pa rai.`,
     othersNormal: "Mae'r lleill ar agor fel arfer.",
     later: "Byddwn yn postio yma os bydd hynny'n newid.",
     team: (hours: string) => `Mae ein tîm yma ${hours} os oes angen rhagor o help arnoch.`,
@@ -145,7 +149,12 @@ const SIGNPOST = {
  * The polite signposting reply to a message that is not a status question (a benefit
  * query, a complaint): never about its content, which a person reads in the inbox.
  */
-export function composeSignpostReply(input: { language: Language; now: Date; to?: string; liveHours?: LiveHours }): string {
+export function composeSignpostReply(input: {
+  language: Language;
+  now: Date;
+  to?: string;
+  liveHours?: LiveHours;
+}): string {
   const t = SIGNPOST[input.language];
   const hours = input.liveHours ?? DEFAULT_LIVE_HOURS;
   const when = liveNow(hours, input.now) ? t.live : t.later(hoursWords(hours, input.language));

@@ -20,7 +20,15 @@ export const STATUSES = ['open', 'closed', 'delayed'] as const;
 export type Status = (typeof STATUSES)[number];
 
 export const CAUSES = [
-  'weather', 'flooding', 'power_failure', 'heating_failure', 'building', 'staffing', 'security', 'industrial_action', 'other',
+  'weather',
+  'flooding',
+  'power_failure',
+  'heating_failure',
+  'building',
+  'staffing',
+  'security',
+  'industrial_action',
+  'other',
 ] as const;
 export type Cause = (typeof CAUSES)[number];
 
@@ -99,7 +107,11 @@ export function standingNotices(notices: readonly Notice[]): Standing[] {
   for (const n of notices) {
     if (n.kind === 'cancellation' || replaced.has(n.id)) continue;
     const origin = root(n);
-    standing.push({ notice: n, start: Math.max(n.activeFrom.getTime(), origin.createdAt.getTime()), order: origin.seq });
+    standing.push({
+      notice: n,
+      start: Math.max(n.activeFrom.getTime(), origin.createdAt.getTime()),
+      order: origin.seq,
+    });
   }
   return standing;
 }
@@ -121,7 +133,15 @@ export function effectiveStatus(notices: readonly Notice[], at: Date): Effective
   const n = current.notice;
   if (n.activeUntil && n.activeUntil.getTime() <= t) return REGULAR_OPEN;
   if (n.status === 'open') {
-    return { ...REGULAR_OPEN, noticeId: n.id, message: n.message, since: new Date(current.start), until: n.activeUntil, author: n.author, eventId: n.eventId };
+    return {
+      ...REGULAR_OPEN,
+      noticeId: n.id,
+      message: n.message,
+      since: new Date(current.start),
+      until: n.activeUntil,
+      author: n.author,
+      eventId: n.eventId,
+    };
   }
   return {
     status: n.status,
@@ -197,10 +217,12 @@ export function validateNoticeDraft(d: NoticeDraft): DraftProblem[] {
     problems.push({ field: 'activeUntil', reason: 'must be after the notice starts' });
   }
   if (d.status === 'open') {
-    if (d.expectedReopenAt) problems.push({ field: 'expectedReopenAt', reason: 'an open office has no reopening time' });
+    if (d.expectedReopenAt)
+      problems.push({ field: 'expectedReopenAt', reason: 'an open office has no reopening time' });
   } else {
     if (!d.cause) problems.push({ field: 'cause', reason: `a ${d.status} office needs a cause` });
-    if (d.status === 'delayed' && !d.expectedReopenAt) problems.push({ field: 'expectedReopenAt', reason: 'a delay needs the time the office opens' });
+    if (d.status === 'delayed' && !d.expectedReopenAt)
+      problems.push({ field: 'expectedReopenAt', reason: 'a delay needs the time the office opens' });
     if (d.expectedReopenAt && d.expectedReopenAt.getTime() <= d.activeFrom.getTime()) {
       problems.push({ field: 'expectedReopenAt', reason: 'must be after the notice starts' });
     }
@@ -211,6 +233,7 @@ export function validateNoticeDraft(d: NoticeDraft): DraftProblem[] {
   if (d.expectedReopenAt && d.reopenCertainty === 'unknown') {
     problems.push({ field: 'reopenCertainty', reason: 'must be confirmed or expected when a reopening time is given' });
   }
-  if (d.message !== null && d.message.length > 1000) problems.push({ field: 'message', reason: 'at most 1000 characters' });
+  if (d.message !== null && d.message.length > 1000)
+    problems.push({ field: 'message', reason: 'at most 1000 characters' });
   return problems;
 }

@@ -51,7 +51,10 @@ const namesIn = (sentence: string) => {
 };
 
 void t.test('each status and certainty has its own wording', async (t) => {
-  t.equal(only(EN, closed('Carlisle')), 'Carlisle is closed because of severe weather. It is expected to reopen at 09:00 tomorrow.');
+  t.equal(
+    only(EN, closed('Carlisle')),
+    'Carlisle is closed because of severe weather. It is expected to reopen at 09:00 tomorrow.',
+  );
   t.equal(
     only(EN, closed('Carlisle', { reopenCertainty: 'confirmed' })),
     'Carlisle is closed because of severe weather. It will reopen at 09:00 tomorrow.',
@@ -61,11 +64,22 @@ void t.test('each status and certainty has its own wording', async (t) => {
     'Carlisle is closed because of severe weather. No reopening time yet.',
   );
   t.equal(
-    only(EN, closed('Carlisle', { status: 'delayed', cause: 'staffing', expectedReopenAt: new Date('2026-11-26T11:00:00Z'), reopenCertainty: 'confirmed' })),
+    only(
+      EN,
+      closed('Carlisle', {
+        status: 'delayed',
+        cause: 'staffing',
+        expectedReopenAt: new Date('2026-11-26T11:00:00Z'),
+        reopenCertainty: 'confirmed',
+      }),
+    ),
     'Carlisle is opening late because of staff shortages. It will open at 11:00 today.',
   );
   t.equal(
-    only(EN, closed('Carlisle', { status: 'delayed', opensAt: new Date('2026-11-26T10:30:00Z'), reopenCertainty: 'expected' })),
+    only(
+      EN,
+      closed('Carlisle', { status: 'delayed', opensAt: new Date('2026-11-26T10:30:00Z'), reopenCertainty: 'expected' }),
+    ),
     'Carlisle is opening late because of severe weather. It is expected to open at 10:30 today.',
   );
   t.equal(
@@ -77,11 +91,30 @@ void t.test('each status and certainty has its own wording', async (t) => {
     'Carlisle is closed because of severe weather. It is expected to reopen at 09:00 on Monday 30 November.',
   );
   t.equal(
-    only(EN, closed('Carlisle', { expectedReopenAt: null, reopenCertainty: 'unknown', until: new Date('2026-11-27T12:00:00Z') })),
+    only(
+      EN,
+      closed('Carlisle', {
+        expectedReopenAt: null,
+        reopenCertainty: 'unknown',
+        until: new Date('2026-11-27T12:00:00Z'),
+      }),
+    ),
     'Carlisle is closed because of severe weather. It will reopen at 12:00 tomorrow.',
   );
-  t.equal(only(EN, { officeName: 'Carlisle', status: 'open', cause: null, expectedReopenAt: null, reopenCertainty: 'unknown' }), 'Carlisle is open again.');
-  t.equal(only(EN, closed('Carlisle', { cause: null })), 'Carlisle is closed. It is expected to reopen at 09:00 tomorrow.');
+  t.equal(
+    only(EN, {
+      officeName: 'Carlisle',
+      status: 'open',
+      cause: null,
+      expectedReopenAt: null,
+      reopenCertainty: 'unknown',
+    }),
+    'Carlisle is open again.',
+  );
+  t.equal(
+    only(EN, closed('Carlisle', { cause: null })),
+    'Carlisle is closed. It is expected to reopen at 09:00 tomorrow.',
+  );
 });
 
 void t.test('every cause is in plain words, different for each, in both languages', async (t) => {
@@ -109,26 +142,49 @@ void t.test('every cause is in plain words, different for each, in both language
 void t.test('Welsh post for a Welsh account, none for an English-only one', async (t) => {
   const changes: OfficeChange[] = [
     closed('Wrecsam', { cause: 'weather', reopenCertainty: 'confirmed' }),
-    closed('Yr Wyddgrug', { status: 'delayed', cause: 'power_failure', expectedReopenAt: new Date('2026-11-26T11:00:00Z'), reopenCertainty: 'expected' }),
-    closed('Bangor', { cause: 'flooding', expectedReopenAt: new Date('2026-11-27T09:00:00Z'), reopenCertainty: 'confirmed' }),
+    closed('Yr Wyddgrug', {
+      status: 'delayed',
+      cause: 'power_failure',
+      expectedReopenAt: new Date('2026-11-26T11:00:00Z'),
+      reopenCertainty: 'expected',
+    }),
+    closed('Bangor', {
+      cause: 'flooding',
+      expectedReopenAt: new Date('2026-11-27T09:00:00Z'),
+      reopenCertainty: 'confirmed',
+    }),
     { officeName: 'Y Rhyl', status: 'open', cause: null, expectedReopenAt: null, reopenCertainty: 'unknown' },
     closed('Abertawe', { expectedReopenAt: null, reopenCertainty: 'unknown' }),
   ];
   const posts = composeStatusPosts(CY, changes, NOW);
-  t.same(posts.map((p) => p.language), ['en', 'cy']);
+  t.same(
+    posts.map((p) => p.language),
+    ['en', 'cy'],
+  );
   const cy = posts[1]!.parts.join('\n');
   t.match(cy, 'Mae Wrecsam ar gau oherwydd tywydd garw. Bydd yn ailagor am 09:00 yfory.');
   t.match(cy, 'Mae Yr Wyddgrug yn agor yn hwyr oherwydd toriad pŵer. Disgwylir iddi agor am 11:00 heddiw.');
   t.match(cy, 'Mae Y Rhyl ar agor eto.');
   t.match(cy, 'Mae Abertawe ar gau oherwydd tywydd garw. Dim amser ailagor eto.');
   t.notMatch(cy, /because|closed|open again|today|tomorrow/);
-  const far = composeStatusPosts(CY, [closed('Wrecsam', { expectedReopenAt: new Date('2026-11-27T09:00:00Z') })], new Date('2026-11-23T08:00:00Z'));
+  const far = composeStatusPosts(
+    CY,
+    [closed('Wrecsam', { expectedReopenAt: new Date('2026-11-27T09:00:00Z') })],
+    new Date('2026-11-23T08:00:00Z'),
+  );
   t.match(far[1]!.parts[0], 'am 09:00 ddydd Gwener 27 Tachwedd');
   t.match(far[0]!.parts[0], 'at 09:00 on Friday 27 November');
 
   const en = composeStatusPosts(EN, changes, NOW);
-  t.same(en.map((p) => p.language), ['en']);
-  t.same(composeStatusPosts({ ...EN, languages: [] }, changes, NOW).map((p) => p.language), ['en'], 'English always');
+  t.same(
+    en.map((p) => p.language),
+    ['en'],
+  );
+  t.same(
+    composeStatusPosts({ ...EN, languages: [] }, changes, NOW).map((p) => p.language),
+    ['en'],
+    'English always',
+  );
   t.same(composeStatusPosts(CY, [], NOW), [], 'nothing to say, nothing posted');
 });
 
@@ -146,15 +202,27 @@ void t.test('times print London local time on both sides of the clock changes', 
     ['2026-10-24T22:30:00Z', '2026-10-24T22:45:00Z', 'at 23:45 today'],
   ];
   for (const [now, reopen, words] of cases) {
-    t.match(only(EN, closed('Carlisle', { expectedReopenAt: new Date(reopen) }), new Date(now)), `reopen ${words}.`, `${now} -> ${reopen}`);
+    t.match(
+      only(EN, closed('Carlisle', { expectedReopenAt: new Date(reopen) }), new Date(now)),
+      `reopen ${words}.`,
+      `${now} -> ${reopen}`,
+    );
   }
-  const [, cy] = composeStatusPosts(CY, [closed('Caerdydd', { expectedReopenAt: new Date('2026-03-29T09:00:00Z') })], new Date('2026-03-28T12:00:00Z'));
+  const [, cy] = composeStatusPosts(
+    CY,
+    [closed('Caerdydd', { expectedReopenAt: new Date('2026-03-29T09:00:00Z') })],
+    new Date('2026-03-28T12:00:00Z'),
+  );
   t.match(cy!.parts[0], 'am 10:00 yfory');
 });
 
 void t.test('a link only when the account includes it, once per post, counted as 23', async (t) => {
   const change = closed('Carlisle');
-  t.notMatch(composeStatusPosts({ ...EN, link: LINK }, [change], NOW)[0]!.parts.join(''), 'https://', 'configured but not included');
+  t.notMatch(
+    composeStatusPosts({ ...EN, link: LINK }, [change], NOW)[0]!.parts.join(''),
+    'https://',
+    'configured but not included',
+  );
   const withLink = composeStatusPosts({ ...EN, includeLink: true, link: LINK }, [change], NOW)[0]!.parts;
   t.equal(withLink.length, 1);
   const without = only(EN, change);
@@ -178,7 +246,11 @@ void t.test('a link only when the account includes it, once per post, counted as
 
 void t.test('30 offices become a numbered thread, in order, every office exactly once', async (t) => {
   const names = Array.from({ length: 30 }, (_, i) => `Jobcentre Plus Office Number ${String(i + 1).padStart(2, '0')}`);
-  const posts = composeStatusPosts(CY, names.map((n) => closed(n)), NOW);
+  const posts = composeStatusPosts(
+    CY,
+    names.map((n) => closed(n)),
+    NOW,
+  );
   t.equal(posts.length, 2);
   for (const post of posts) {
     const { parts } = post;
@@ -189,7 +261,11 @@ void t.test('30 offices become a numbered thread, in order, every office exactly
     });
     const text = parts.join('\n');
     const seen = [...text.matchAll(/Office Number (\d\d)/g)].map((m) => Number(m[1]));
-    t.same(seen, names.map((_, i) => i + 1), `${post.language}: in order, once each`);
+    t.same(
+      seen,
+      names.map((_, i) => i + 1),
+      `${post.language}: in order, once each`,
+    );
     // Packed: no two neighbouring parts could have been one.
     t.ok(parts.length <= Math.ceil(weight(text) / 200), 'parts are filled');
   }
@@ -205,7 +281,11 @@ void t.test('a single post has no numbering; two that do not fit make a thread o
   t.ok(two[0]!.startsWith('North ') && two[0]!.endsWith(' (1/2)'), two[0] ?? '');
   t.ok(two[1]!.startsWith('South ') && two[1]!.endsWith(' (2/2)'), two[1] ?? '');
   // Ten or more parts: the numbering's width is reserved, and every part still fits.
-  const many = composeStatusPosts(EN, Array.from({ length: 12 }, (_, i) => big(`Office${i}`)), NOW)[0]!.parts;
+  const many = composeStatusPosts(
+    EN,
+    Array.from({ length: 12 }, (_, i) => big(`Office${i}`)),
+    NOW,
+  )[0]!.parts;
   t.equal(many.length, 12);
   t.ok(many[11]!.endsWith(' (12/12)'));
   for (const part of many) t.ok(weight(part) <= 280, `${weight(part)}`);
@@ -218,7 +298,11 @@ void t.test('a very long office name still fits, cut with an ellipsis only when 
       for (const part of post.parts) t.ok(weight(part) <= 280 && valid(part), `${post.language}: ${weight(part)}`);
       const text = post.parts.join('\n');
       t.match(text, /Jobcentre Plus Llanfair[^\n]*… /, 'cut with an ellipsis');
-      t.match(text, post.language === 'en' ? 'is closed because of severe weather.' : 'ar gau oherwydd tywydd garw.', 'the status survives the cut');
+      t.match(
+        text,
+        post.language === 'en' ? 'is closed because of severe weather.' : 'ar gau oherwydd tywydd garw.',
+        'the status survives the cut',
+      );
       t.match(text, 'Bangor');
     }
   }
@@ -235,7 +319,11 @@ void t.test('a very long office name still fits, cut with an ellipsis only when 
 const noBreaks = (s: string) => s.replace(/\s/g, '_');
 
 void t.test('property: every part fits, every office appears, for any input', async (t) => {
-  const date = fc.date({ min: new Date('2026-01-01T00:00:00Z'), max: new Date('2027-01-01T00:00:00Z'), noInvalidDate: true });
+  const date = fc.date({
+    min: new Date('2026-01-01T00:00:00Z'),
+    max: new Date('2027-01-01T00:00:00Z'),
+    noInvalidDate: true,
+  });
   const change: fc.Arbitrary<OfficeChange> = fc.record({
     officeName: fc.oneof(
       fc.string({ minLength: 1, maxLength: 40 }).map(noBreaks),
@@ -294,10 +382,17 @@ void t.test('a stamp heads every part, in English and Welsh, in London time', as
   ];
   for (const [stampAt, en, cy] of cases) {
     const posts = composeStatusPosts(CY, [closed('Wrexham')], NOW, { stampAt: new Date(stampAt) });
-    t.same(posts.map((p) => p.language), ['en', 'cy']);
+    t.same(
+      posts.map((p) => p.language),
+      ['en', 'cy'],
+    );
     t.equal(posts[0]!.parts.length, 1);
     t.equal(posts[0]!.parts[0], `${en}\n${only(CY, closed('Wrexham'))}`, `en ${stampAt}`);
-    t.equal(posts[1]!.parts[0], `${cy}\n${composeStatusPosts(CY, [closed('Wrexham')], NOW)[1]!.parts[0]}`, `cy ${stampAt}`);
+    t.equal(
+      posts[1]!.parts[0],
+      `${cy}\n${composeStatusPosts(CY, [closed('Wrexham')], NOW)[1]!.parts[0]}`,
+      `cy ${stampAt}`,
+    );
   }
 });
 
@@ -313,9 +408,14 @@ void t.test('no stamp unless asked', async (t) => {
   const changes = [closed('Carlisle'), closed('Penrith')];
   for (const options of [undefined, {}, { stampAt: undefined }]) {
     for (const post of composeStatusPosts(CY, changes, NOW, options)) {
-      for (const part of post.parts) t.notMatch(part, /^(Update|Diweddariad) /, `${post.language} ${JSON.stringify(options)}`);
+      for (const part of post.parts)
+        t.notMatch(part, /^(Update|Diweddariad) /, `${post.language} ${JSON.stringify(options)}`);
     }
-    t.same(composeStatusPosts(CY, changes, NOW, options), composeStatusPosts(CY, changes, NOW), 'same as before the option');
+    t.same(
+      composeStatusPosts(CY, changes, NOW, options),
+      composeStatusPosts(CY, changes, NOW),
+      'same as before the option',
+    );
   }
 });
 
@@ -328,8 +428,18 @@ void t.test('stamped threads: every part stamped, numbered, within 280, every of
   const inputs: [string, ComposeAccount, OfficeChange[], keys: string[]][] = [
     ['30 offices', CY, names.map((n) => closed(n)), names],
     ['30 offices with a link', { ...CY, includeLink: true, link: LINK }, names.map((n) => closed(n)), names],
-    ['12 big offices', CY, Array.from({ length: 12 }, (_, i) => big(`Office${i}`)), Array.from({ length: 12 }, (_, i) => `Office${i} `)],
-    ['a very long name', { ...CY, includeLink: true, link: LINK }, [closed(long), closed('Bangor')], ['Jobcentre Plus Llanfair', 'Bangor']],
+    [
+      '12 big offices',
+      CY,
+      Array.from({ length: 12 }, (_, i) => big(`Office${i}`)),
+      Array.from({ length: 12 }, (_, i) => `Office${i} `),
+    ],
+    [
+      'a very long name',
+      { ...CY, includeLink: true, link: LINK },
+      [closed(long), closed('Bangor')],
+      ['Jobcentre Plus Llanfair', 'Bangor'],
+    ],
     ['emoji', CY, [closed('🏢'.repeat(300))], ['🏢🏢🏢…']],
   ];
   for (const [label, account, changes, keys] of inputs) {
@@ -339,11 +449,22 @@ void t.test('stamped threads: every part stamped, numbered, within 280, every of
       const { parts } = post;
       parts.forEach((part, i) => {
         t.ok(part.startsWith(`${stamp}\n`), `${label} ${post.language} part ${i + 1} stamped`);
-        t.ok(weightedLength(part) <= 280 && valid(part), `${label} ${post.language} part ${i + 1}: ${weightedLength(part)}`);
-        if (parts.length > 1) t.match(part, new RegExp(` \\(${i + 1}/${parts.length}\\)($|\n)`), `${label} ${post.language} part ${i + 1} numbered`);
+        t.ok(
+          weightedLength(part) <= 280 && valid(part),
+          `${label} ${post.language} part ${i + 1}: ${weightedLength(part)}`,
+        );
+        if (parts.length > 1)
+          t.match(
+            part,
+            new RegExp(` \\(${i + 1}/${parts.length}\\)($|\n)`),
+            `${label} ${post.language} part ${i + 1} numbered`,
+          );
       });
       const lines = parts.flatMap((p) => sentencesOf(p, [stamp, account.link]));
-      t.ok(lines.length <= changes.length && lines.every((l) => l.endsWith('.')), `${label} ${post.language}: complete sentences`);
+      t.ok(
+        lines.length <= changes.length && lines.every((l) => l.endsWith('.')),
+        `${label} ${post.language}: complete sentences`,
+      );
       const text = lines.join('\n');
       for (const key of keys) t.equal(text.split(key).length - 1, 1, `${label} ${post.language}: ${key} once`);
       // The stamp takes room: never fewer parts than without it.
@@ -371,61 +492,140 @@ void t.test('a post that fits exactly without the stamp is cut or split to fit w
   t.equal(composeStatusPosts(EN, pair, NOW)[0]!.parts.length, 1, 'one post unstamped');
   const thread = composeStatusPosts(EN, pair, NOW, { stampAt: NOW })[0]!.parts;
   t.equal(thread.length, 2, 'two parts stamped');
-  for (const part of thread) t.ok(part.startsWith('Update 26/11 08:00\nNorth') || part.startsWith('Update 26/11 08:00\nSouth'), part.slice(0, 20));
+  for (const part of thread)
+    t.ok(
+      part.startsWith('Update 26/11 08:00\nNorth') || part.startsWith('Update 26/11 08:00\nSouth'),
+      part.slice(0, 20),
+    );
 });
 
 void t.test('property: stamped, every part fits and starts with the stamp, for any input', async (t) => {
-  const date = fc.date({ min: new Date('2026-01-01T00:00:00Z'), max: new Date('2028-01-01T00:00:00Z'), noInvalidDate: true });
+  const date = fc.date({
+    min: new Date('2026-01-01T00:00:00Z'),
+    max: new Date('2028-01-01T00:00:00Z'),
+    noInvalidDate: true,
+  });
   const change: fc.Arbitrary<OfficeChange> = fc.record({
-    officeName: fc.oneof(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 400 }).map(noBreaks), fc.constantFrom('Wrexham', 'bbc.co.uk office')),
+    officeName: fc.oneof(
+      fc.string({ unit: 'grapheme', minLength: 1, maxLength: 400 }).map(noBreaks),
+      fc.constantFrom('Wrexham', 'bbc.co.uk office'),
+    ),
     status: fc.constantFrom(...STATUSES),
     cause: fc.option(fc.constantFrom(...CAUSES)),
     expectedReopenAt: fc.option(date),
     reopenCertainty: fc.constantFrom(...CERTAINTIES),
   });
   fc.assert(
-    fc.property(fc.boolean(), fc.array(change, { minLength: 1, maxLength: 40 }), date, date, (includeLink, changes, now, stampAt) => {
-      const account: ComposeAccount = { ...CY, includeLink, link: LINK };
-      const time = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(stampAt).replace(',', '');
-      for (const post of composeStatusPosts(account, changes, now, { stampAt })) {
-        const stamp = `${post.language === 'en' ? 'Update' : 'Diweddariad'} ${time}`;
-        for (const part of post.parts) {
-          if (!part.startsWith(`${stamp}\n`) || !valid(part) || weightedLength(part) > 280) return false;
+    fc.property(
+      fc.boolean(),
+      fc.array(change, { minLength: 1, maxLength: 40 }),
+      date,
+      date,
+      (includeLink, changes, now, stampAt) => {
+        const account: ComposeAccount = { ...CY, includeLink, link: LINK };
+        const time = new Intl.DateTimeFormat('en-GB', {
+          timeZone: 'Europe/London',
+          day: '2-digit',
+          month: '2-digit',
+          hour: '2-digit',
+          minute: '2-digit',
+          hourCycle: 'h23',
+        })
+          .format(stampAt)
+          .replace(',', '');
+        for (const post of composeStatusPosts(account, changes, now, { stampAt })) {
+          const stamp = `${post.language === 'en' ? 'Update' : 'Diweddariad'} ${time}`;
+          for (const part of post.parts) {
+            if (!part.startsWith(`${stamp}\n`) || !valid(part) || weightedLength(part) > 280) return false;
+          }
+          const lines = post.parts.flatMap((p) => sentencesOf(p, [stamp, LINK]));
+          if (lines.length > changes.length || !lines.every((l) => l.endsWith('.'))) return false;
         }
-        const lines = post.parts.flatMap((p) => sentencesOf(p, [stamp, LINK]));
-        if (lines.length > changes.length || !lines.every((l) => l.endsWith('.'))) return false;
-      }
-      return true;
-    }),
+        return true;
+      },
+    ),
     { numRuns: 200, seed: 20261026 },
   );
   t.pass('200 generated inputs');
 });
 
 const text = (account: ComposeAccount, changes: OfficeChange[], language: 'en' | 'cy', now = NOW) =>
-  composeStatusPosts(account, changes, now).find((p) => p.language === language)!.parts.join('\n');
+  composeStatusPosts(account, changes, now)
+    .find((p) => p.language === language)!
+    .parts.join('\n');
 
 const offices = (names: string[], extra: Partial<OfficeChange> = {}) => names.map((n) => closed(n, extra));
 
 void t.test('offices in the same state share one sentence, in English', async (t) => {
   const late = { status: 'delayed', cause: 'staffing', expectedReopenAt: new Date('2026-11-26T11:00:00Z') } as const;
   const cases: [label: string, changes: OfficeChange[], expected: string][] = [
-    ['one office: unchanged', offices(['Carlisle']), 'Carlisle is closed because of severe weather. It is expected to reopen at 09:00 tomorrow.'],
-    ['two', offices(['Carlisle', 'Kendal']), 'Carlisle and Kendal are closed because of severe weather. They are expected to reopen at 09:00 tomorrow.'],
-    ['three', offices(['Barrow', 'Carlisle', 'Kendal']), 'Barrow, Carlisle and Kendal are closed because of severe weather. They are expected to reopen at 09:00 tomorrow.'],
-    ['confirmed', offices(['Barrow', 'Kendal'], { reopenCertainty: 'confirmed' }), 'Barrow and Kendal are closed because of severe weather. They will reopen at 09:00 tomorrow.'],
-    ['unknown', offices(['Barrow', 'Kendal'], { reopenCertainty: 'unknown' }), 'Barrow and Kendal are closed because of severe weather. They may reopen at 09:00 tomorrow.'],
-    ['no time', offices(['Barrow', 'Kendal'], { expectedReopenAt: null }), 'Barrow and Kendal are closed because of severe weather. No reopening time yet.'],
-    ['no cause', offices(['Barrow', 'Kendal'], { cause: null }), 'Barrow and Kendal are closed. They are expected to reopen at 09:00 tomorrow.'],
-    ['stale', offices(['Barrow', 'Kendal'], { stale: true }), 'Barrow and Kendal are still closed because of severe weather. No new reopening time yet.'],
+    [
+      'one office: unchanged',
+      offices(['Carlisle']),
+      'Carlisle is closed because of severe weather. It is expected to reopen at 09:00 tomorrow.',
+    ],
+    [
+      'two',
+      offices(['Carlisle', 'Kendal']),
+      'Carlisle and Kendal are closed because of severe weather. They are expected to reopen at 09:00 tomorrow.',
+    ],
+    [
+      'three',
+      offices(['Barrow', 'Carlisle', 'Kendal']),
+      'Barrow, Carlisle and Kendal are closed because of severe weather. They are expected to reopen at 09:00 tomorrow.',
+    ],
+    [
+      'confirmed',
+      offices(['Barrow', 'Kendal'], { reopenCertainty: 'confirmed' }),
+      'Barrow and Kendal are closed because of severe weather. They will reopen at 09:00 tomorrow.',
+    ],
+    [
+      'unknown',
+      offices(['Barrow', 'Kendal'], { reopenCertainty: 'unknown' }),
+      'Barrow and Kendal are closed because of severe weather. They may reopen at 09:00 tomorrow.',
+    ],
+    [
+      'no time',
+      offices(['Barrow', 'Kendal'], { expectedReopenAt: null }),
+      'Barrow and Kendal are closed because of severe weather. No reopening time yet.',
+    ],
+    [
+      'no cause',
+      offices(['Barrow', 'Kendal'], { cause: null }),
+      'Barrow and Kendal are closed. They are expected to reopen at 09:00 tomorrow.',
+    ],
+    [
+      'stale',
+      offices(['Barrow', 'Kendal'], { stale: true }),
+      'Barrow and Kendal are still closed because of severe weather. No new reopening time yet.',
+    ],
     ['open', offices(['Barrow', 'Kendal'], { status: 'open', cause: null }), 'Barrow and Kendal are open again.'],
-    ['late, confirmed', offices(['Barrow', 'Kendal'], { ...late, reopenCertainty: 'confirmed' }), 'Barrow and Kendal are opening late because of staff shortages. They will open at 11:00 today.'],
-    ['late, expected', offices(['Barrow', 'Kendal'], { ...late }), 'Barrow and Kendal are opening late because of staff shortages. They are expected to open at 11:00 today.'],
-    ['late, unknown', offices(['Barrow', 'Kendal'], { ...late, reopenCertainty: 'unknown' }), 'Barrow and Kendal are opening late because of staff shortages. They may open at 11:00 today.'],
-    ['late, stale', offices(['Barrow', 'Kendal'], { ...late, stale: true }), 'Barrow and Kendal have not opened yet because of staff shortages. No new reopening time yet.'],
+    [
+      'late, confirmed',
+      offices(['Barrow', 'Kendal'], { ...late, reopenCertainty: 'confirmed' }),
+      'Barrow and Kendal are opening late because of staff shortages. They will open at 11:00 today.',
+    ],
+    [
+      'late, expected',
+      offices(['Barrow', 'Kendal'], { ...late }),
+      'Barrow and Kendal are opening late because of staff shortages. They are expected to open at 11:00 today.',
+    ],
+    [
+      'late, unknown',
+      offices(['Barrow', 'Kendal'], { ...late, reopenCertainty: 'unknown' }),
+      'Barrow and Kendal are opening late because of staff shortages. They may open at 11:00 today.',
+    ],
+    [
+      'late, stale',
+      offices(['Barrow', 'Kendal'], { ...late, stale: true }),
+      'Barrow and Kendal have not opened yet because of staff shortages. No new reopening time yet.',
+    ],
     [
       'the same words from a reopening time and a notice end',
-      [closed('Barrow', { reopenCertainty: 'confirmed', expectedReopenAt: new Date('2026-11-27T12:00:00Z') }), closed('Kendal', { expectedReopenAt: null, until: new Date('2026-11-27T12:00:00Z') })],
+      [
+        closed('Barrow', { reopenCertainty: 'confirmed', expectedReopenAt: new Date('2026-11-27T12:00:00Z') }),
+        closed('Kendal', { expectedReopenAt: null, until: new Date('2026-11-27T12:00:00Z') }),
+      ],
       'Barrow and Kendal are closed because of severe weather. They will reopen at 12:00 tomorrow.',
     ],
     [
@@ -440,21 +640,77 @@ void t.test('offices in the same state share one sentence, in English', async (t
 void t.test('offices in the same state share one sentence, in Welsh, with "a" or "ac"', async (t) => {
   const late = { status: 'delayed', cause: 'staffing', expectedReopenAt: new Date('2026-11-26T11:00:00Z') } as const;
   const cases: [label: string, changes: OfficeChange[], expected: string][] = [
-    ['one office: unchanged', offices(['Wrecsam']), 'Mae Wrecsam ar gau oherwydd tywydd garw. Disgwylir iddi ailagor am 09:00 yfory.'],
-    ['three, "a" before a consonant', offices(['Barrow', 'Carlisle', 'Kendal']), 'Mae Barrow, Carlisle a Kendal ar gau oherwydd tywydd garw. Disgwylir iddynt ailagor am 09:00 yfory.'],
-    ['"ac" before a vowel', offices(['Aberdâr', 'Abertawe']), 'Mae Aberdâr ac Abertawe ar gau oherwydd tywydd garw. Disgwylir iddynt ailagor am 09:00 yfory.'],
-    ['"ac" before Y', offices(['Caerffili', 'Ystrad Mynach']), 'Mae Caerffili ac Ystrad Mynach ar gau oherwydd tywydd garw. Disgwylir iddynt ailagor am 09:00 yfory.'],
-    ['"ac" before an accented vowel', offices(['Bangor', 'Ôl-ddinas']), 'Mae Bangor ac Ôl-ddinas ar gau oherwydd tywydd garw. Disgwylir iddynt ailagor am 09:00 yfory.'],
-    ['only the last name decides', offices(['Abertawe', 'Wrecsam']), 'Mae Abertawe a Wrecsam ar gau oherwydd tywydd garw. Disgwylir iddynt ailagor am 09:00 yfory.'],
-    ['confirmed', offices(['Bangor', 'Wrecsam'], { reopenCertainty: 'confirmed' }), 'Mae Bangor a Wrecsam ar gau oherwydd tywydd garw. Byddant yn ailagor am 09:00 yfory.'],
-    ['unknown', offices(['Bangor', 'Wrecsam'], { reopenCertainty: 'unknown' }), 'Mae Bangor a Wrecsam ar gau oherwydd tywydd garw. Efallai y byddant yn ailagor am 09:00 yfory.'],
-    ['no time', offices(['Bangor', 'Wrecsam'], { expectedReopenAt: null }), 'Mae Bangor a Wrecsam ar gau oherwydd tywydd garw. Dim amser ailagor eto.'],
-    ['stale', offices(['Bangor', 'Wrecsam'], { stale: true }), 'Mae Bangor a Wrecsam yn dal ar gau oherwydd tywydd garw. Dim amser ailagor newydd eto.'],
+    [
+      'one office: unchanged',
+      offices(['Wrecsam']),
+      'Mae Wrecsam ar gau oherwydd tywydd garw. Disgwylir iddi ailagor am 09:00 yfory.',
+    ],
+    [
+      'three, "a" before a consonant',
+      offices(['Barrow', 'Carlisle', 'Kendal']),
+      'Mae Barrow, Carlisle a Kendal ar gau oherwydd tywydd garw. Disgwylir iddynt ailagor am 09:00 yfory.',
+    ],
+    [
+      '"ac" before a vowel',
+      offices(['Aberdâr', 'Abertawe']),
+      'Mae Aberdâr ac Abertawe ar gau oherwydd tywydd garw. Disgwylir iddynt ailagor am 09:00 yfory.',
+    ],
+    [
+      '"ac" before Y',
+      offices(['Caerffili', 'Ystrad Mynach']),
+      'Mae Caerffili ac Ystrad Mynach ar gau oherwydd tywydd garw. Disgwylir iddynt ailagor am 09:00 yfory.',
+    ],
+    [
+      '"ac" before an accented vowel',
+      offices(['Bangor', 'Ôl-ddinas']),
+      'Mae Bangor ac Ôl-ddinas ar gau oherwydd tywydd garw. Disgwylir iddynt ailagor am 09:00 yfory.',
+    ],
+    [
+      'only the last name decides',
+      offices(['Abertawe', 'Wrecsam']),
+      'Mae Abertawe a Wrecsam ar gau oherwydd tywydd garw. Disgwylir iddynt ailagor am 09:00 yfory.',
+    ],
+    [
+      'confirmed',
+      offices(['Bangor', 'Wrecsam'], { reopenCertainty: 'confirmed' }),
+      'Mae Bangor a Wrecsam ar gau oherwydd tywydd garw. Byddant yn ailagor am 09:00 yfory.',
+    ],
+    [
+      'unknown',
+      offices(['Bangor', 'Wrecsam'], { reopenCertainty: 'unknown' }),
+      'Mae Bangor a Wrecsam ar gau oherwydd tywydd garw. Efallai y byddant yn ailagor am 09:00 yfory.',
+    ],
+    [
+      'no time',
+      offices(['Bangor', 'Wrecsam'], { expectedReopenAt: null }),
+      'Mae Bangor a Wrecsam ar gau oherwydd tywydd garw. Dim amser ailagor eto.',
+    ],
+    [
+      'stale',
+      offices(['Bangor', 'Wrecsam'], { stale: true }),
+      'Mae Bangor a Wrecsam yn dal ar gau oherwydd tywydd garw. Dim amser ailagor newydd eto.',
+    ],
     ['open', offices(['Bangor', 'Wrecsam'], { status: 'open', cause: null }), 'Mae Bangor a Wrecsam ar agor eto.'],
-    ['late, confirmed', offices(['Bangor', 'Wrecsam'], { ...late, reopenCertainty: 'confirmed' }), 'Mae Bangor a Wrecsam yn agor yn hwyr oherwydd prinder staff. Byddant yn agor am 11:00 heddiw.'],
-    ['late, expected', offices(['Bangor', 'Wrecsam'], { ...late }), 'Mae Bangor a Wrecsam yn agor yn hwyr oherwydd prinder staff. Disgwylir iddynt agor am 11:00 heddiw.'],
-    ['late, unknown', offices(['Bangor', 'Wrecsam'], { ...late, reopenCertainty: 'unknown' }), 'Mae Bangor a Wrecsam yn agor yn hwyr oherwydd prinder staff. Efallai y byddant yn agor am 11:00 heddiw.'],
-    ['late, stale', offices(['Bangor', 'Wrecsam'], { ...late, stale: true }), 'Nid yw Bangor a Wrecsam wedi agor eto oherwydd prinder staff. Dim amser ailagor newydd eto.'],
+    [
+      'late, confirmed',
+      offices(['Bangor', 'Wrecsam'], { ...late, reopenCertainty: 'confirmed' }),
+      'Mae Bangor a Wrecsam yn agor yn hwyr oherwydd prinder staff. Byddant yn agor am 11:00 heddiw.',
+    ],
+    [
+      'late, expected',
+      offices(['Bangor', 'Wrecsam'], { ...late }),
+      'Mae Bangor a Wrecsam yn agor yn hwyr oherwydd prinder staff. Disgwylir iddynt agor am 11:00 heddiw.',
+    ],
+    [
+      'late, unknown',
+      offices(['Bangor', 'Wrecsam'], { ...late, reopenCertainty: 'unknown' }),
+      'Mae Bangor a Wrecsam yn agor yn hwyr oherwydd prinder staff. Efallai y byddant yn agor am 11:00 heddiw.',
+    ],
+    [
+      'late, stale',
+      offices(['Bangor', 'Wrecsam'], { ...late, stale: true }),
+      'Nid yw Bangor a Wrecsam wedi agor eto oherwydd prinder staff. Dim amser ailagor newydd eto.',
+    ],
   ];
   for (const [label, changes, expected] of cases) t.equal(text(CY, changes, 'cy'), expected, label);
 });
@@ -497,7 +753,11 @@ void t.test('mixed states: one sentence per state, in order of first appearance'
   ];
   for (const [language, expected] of cases) {
     const parts = composeStatusPosts(CY, changes, NOW).find((p) => p.language === language)!.parts;
-    t.same(parts.flatMap((p) => sentencesOf(p)), expected, language);
+    t.same(
+      parts.flatMap((p) => sentencesOf(p)),
+      expected,
+      language,
+    );
     for (const part of parts) t.ok(weightedLength(part) <= 280, `${language}: ${weightedLength(part)}`);
   }
 });
@@ -538,7 +798,10 @@ void t.test('a group too long for one part is split into complete sentences, eve
           // fitted in this part, whose room for the link is kept as in every part.
           const next = namesIn(sentencesOf(parts[i + 1]!, [stamp, account.link])[0]!)[0]!;
           const reserved = account.includeLink && i > 0 ? 1 + 23 : 0;
-          t.ok(weightedLength(part) + reserved + 2 + next.length > 280, `${where} is full: ${weightedLength(part)} + ${reserved}`);
+          t.ok(
+            weightedLength(part) + reserved + 2 + next.length > 280,
+            `${where} is full: ${weightedLength(part)} + ${reserved}`,
+          );
         }
       });
       t.same(seen, names, `${label} ${language}: every office once, in order`);
@@ -548,9 +811,36 @@ void t.test('a group too long for one part is split into complete sentences, eve
 
 void t.test('30 offices with the same closure make at most 3 parts in English', async (t) => {
   const towns = [
-    'Barrow', 'Carlisle', 'Kendal', 'Penrith', 'Workington', 'Whitehaven', 'Maryport', 'Keswick', 'Cockermouth', 'Ulverston',
-    'Millom', 'Windermere', 'Wigton', 'Egremont', 'Cleator Moor', 'Appleby', 'Kirkby Stephen', 'Ambleside', 'Brampton', 'Alston',
-    'Sedbergh', 'Grange-over-Sands', 'Dalton-in-Furness', 'Aspatria', 'Silloth', 'Seascale', 'Lancaster', 'Morecambe', 'Preston', 'Blackpool',
+    'Barrow',
+    'Carlisle',
+    'Kendal',
+    'Penrith',
+    'Workington',
+    'Whitehaven',
+    'Maryport',
+    'Keswick',
+    'Cockermouth',
+    'Ulverston',
+    'Millom',
+    'Windermere',
+    'Wigton',
+    'Egremont',
+    'Cleator Moor',
+    'Appleby',
+    'Kirkby Stephen',
+    'Ambleside',
+    'Brampton',
+    'Alston',
+    'Sedbergh',
+    'Grange-over-Sands',
+    'Dalton-in-Furness',
+    'Aspatria',
+    'Silloth',
+    'Seascale',
+    'Lancaster',
+    'Morecambe',
+    'Preston',
+    'Blackpool',
   ];
   const cases: [label: string, account: ComposeAccount, stampAt: Date | undefined, maxParts: number][] = [
     ['plain', EN, undefined, 2],
@@ -560,16 +850,32 @@ void t.test('30 offices with the same closure make at most 3 parts in English', 
   for (const [label, account, stampAt, maxParts] of cases) {
     const [post] = composeStatusPosts(account, offices(towns), NOW, { stampAt });
     t.ok(post!.parts.length <= maxParts, `${label}: ${post!.parts.length} parts`);
-    t.same(post!.parts.flatMap((p) => sentencesOf(p, [account.link, 'Update 26/11 08:00'])).flatMap(namesIn), towns, `${label}: every office once`);
+    t.same(
+      post!.parts.flatMap((p) => sentencesOf(p, [account.link, 'Update 26/11 08:00'])).flatMap(namesIn),
+      towns,
+      `${label}: every office once`,
+    );
   }
 });
 
 void t.test('property: every name exactly once per language, every part fits and reads on its own', async (t) => {
   // Few distinct states, so that offices often share a sentence.
-  const at = fc.constantFrom(new Date('2026-11-26T15:00:00Z'), new Date('2026-11-27T09:00:00Z'), new Date('2026-12-02T09:00:00Z'));
+  const at = fc.constantFrom(
+    new Date('2026-11-26T15:00:00Z'),
+    new Date('2026-11-27T09:00:00Z'),
+    new Date('2026-12-02T09:00:00Z'),
+  );
   const change = fc.record({
     officeName: fc.oneof(
-      fc.constantFrom('Wrexham', 'Abertawe', 'Ystrad Mynach', 'Merthyr Tydfil', 'bbc.co.uk office', '#Leeds @Leeds', '🏢'),
+      fc.constantFrom(
+        'Wrexham',
+        'Abertawe',
+        'Ystrad Mynach',
+        'Merthyr Tydfil',
+        'bbc.co.uk office',
+        '#Leeds @Leeds',
+        '🏢',
+      ),
       fc.string({ minLength: 1, maxLength: 30 }),
       fc.string({ unit: 'grapheme', minLength: 1, maxLength: 300 }),
     ),
@@ -583,43 +889,59 @@ void t.test('property: every name exactly once per language, every part fits and
   // Each office carries a marker «i» at the start of its name: found once, even cut short.
   const changes = fc
     .array(change, { minLength: 1, maxLength: 60 })
-    .map((cs) => cs.map((c, i): OfficeChange => ({ ...c, officeName: `«${i}»${noBreaks(c.officeName).replace(/[«»]/g, '')}` })));
+    .map((cs) =>
+      cs.map((c, i): OfficeChange => ({ ...c, officeName: `«${i}»${noBreaks(c.officeName).replace(/[«»]/g, '')}` })),
+    );
   fc.assert(
-    fc.property(fc.boolean(), fc.constantFrom(LINK, 'https://gov.uk'), changes, fc.option(fc.constant(new Date('2026-11-26T14:05:00Z'))), (includeLink, link, cs, stampAt) => {
-      const account: ComposeAccount = { ...CY, includeLink, link };
-      for (const { language, parts } of composeStatusPosts(account, cs, NOW, { stampAt: stampAt ?? undefined })) {
-        const stamp = stampAt ? (language === 'en' ? 'Update 26/11 14:05' : 'Diweddariad 26/11 14:05') : undefined;
-        const markers: number[] = [];
-        for (const [i, part] of parts.entries()) {
-          if (!valid(part) || weightedLength(part) > 280) return false;
-          if (stamp && !part.startsWith(`${stamp}\n`)) return false;
-          const lines = part.split('\n').filter((l) => l !== stamp && l !== link);
-          if (parts.length > 1 && !lines.at(-1)!.endsWith(`. (${i + 1}/${parts.length})`)) return false;
-          for (const s of sentencesOf(part, [stamp, link])) {
-            if (!s.endsWith('.') || !/^(?:«|Mae «|Nid yw «)/.test(s)) return false;
-            // In order of first appearance within each sentence.
-            const found = [...s.matchAll(/«(\d+)»/g)].map((m) => Number(m[1]));
-            if (found.some((n, k) => k > 0 && n <= found[k - 1]!)) return false;
-            markers.push(...found);
+    fc.property(
+      fc.boolean(),
+      fc.constantFrom(LINK, 'https://gov.uk'),
+      changes,
+      fc.option(fc.constant(new Date('2026-11-26T14:05:00Z'))),
+      (includeLink, link, cs, stampAt) => {
+        const account: ComposeAccount = { ...CY, includeLink, link };
+        for (const { language, parts } of composeStatusPosts(account, cs, NOW, { stampAt: stampAt ?? undefined })) {
+          const stamp = stampAt ? (language === 'en' ? 'Update 26/11 14:05' : 'Diweddariad 26/11 14:05') : undefined;
+          const markers: number[] = [];
+          for (const [i, part] of parts.entries()) {
+            if (!valid(part) || weightedLength(part) > 280) return false;
+            if (stamp && !part.startsWith(`${stamp}\n`)) return false;
+            const lines = part.split('\n').filter((l) => l !== stamp && l !== link);
+            if (parts.length > 1 && !lines.at(-1)!.endsWith(`. (${i + 1}/${parts.length})`)) return false;
+            for (const s of sentencesOf(part, [stamp, link])) {
+              if (!s.endsWith('.') || !/^(?:«|Mae «|Nid yw «)/.test(s)) return false;
+              // In order of first appearance within each sentence.
+              const found = [...s.matchAll(/«(\d+)»/g)].map((m) => Number(m[1]));
+              if (found.some((n, k) => k > 0 && n <= found[k - 1]!)) return false;
+              markers.push(...found);
+            }
           }
+          if (markers.length !== cs.length || new Set(markers).size !== cs.length) return false;
         }
-        if (markers.length !== cs.length || new Set(markers).size !== cs.length) return false;
-      }
-      return true;
-    }),
+        return true;
+      },
+    ),
     { numRuns: 300, seed: 20261126 },
   );
   t.pass('300 generated inputs');
 });
 
 void t.test('Welsh posts name offices by their Welsh names where they have one; English posts never do', async (t) => {
-  const changes = [closed('Swansea', { welshName: 'Abertawe' }), closed('Bridgend', { welshName: 'Pen-y-bont ar Ogwr' }), closed('Porthcawl')];
+  const changes = [
+    closed('Swansea', { welshName: 'Abertawe' }),
+    closed('Bridgend', { welshName: 'Pen-y-bont ar Ogwr' }),
+    closed('Porthcawl'),
+  ];
   const posts = composeStatusPosts(CY, changes, NOW);
   const en = posts.find((p) => p.language === 'en')!.parts.join('\n');
   const cy = posts.find((p) => p.language === 'cy')!.parts.join('\n');
   t.match(en, /Swansea, Bridgend and Porthcawl are closed/);
   t.notMatch(en, /Abertawe|Pen-y-bont/);
-  t.match(cy, /Mae Abertawe, Pen-y-bont ar Ogwr a Phorthcawl ar gau/, 'Welsh names, and the English one where none is known (mutated after "a")');
+  t.match(
+    cy,
+    /Mae Abertawe, Pen-y-bont ar Ogwr a Phorthcawl ar gau/,
+    'Welsh names, and the English one where none is known (mutated after "a")',
+  );
   const single = composeStatusPosts(CY, [closed('Aberdare', { welshName: 'Aberdâr' })], NOW);
   t.match(single.find((p) => p.language === 'cy')!.parts[0], /^Mae Aberdâr ar gau/);
 });
@@ -629,7 +951,11 @@ void t.test('a stamp with seconds, for a second update within the same minute', 
   const [en, cy] = composeStatusPosts(CY, [closed('Wrexham')], NOW, { stampAt: at, stampSeconds: true });
   t.ok(en!.parts[0]!.startsWith('Update 01/07 15:05:07\n'));
   t.ok(cy!.parts[0]!.startsWith('Diweddariad 01/07 15:05:07\n'));
-  t.not(en!.parts[0], composeStatusPosts(CY, [closed('Wrexham')], NOW, { stampAt: at })[0]!.parts[0], 'differs from the minute stamp');
+  t.not(
+    en!.parts[0],
+    composeStatusPosts(CY, [closed('Wrexham')], NOW, { stampAt: at })[0]!.parts[0],
+    'differs from the minute stamp',
+  );
 });
 
 void t.test('links: only one X counts as 23 characters is posted', async (t) => {
@@ -647,7 +973,12 @@ void t.test('links: only one X counts as 23 characters is posted', async (t) => 
   }
   // A link stored before the check existed is left out rather than overflowing the post.
   const bad = `https://${'a'.repeat(150)}`;
-  for (const post of composeStatusPosts({ ...CY, includeLink: true, link: bad }, [closed('Wrexham'), closed('Bangor')], NOW, { stampAt: NOW })) {
+  for (const post of composeStatusPosts(
+    { ...CY, includeLink: true, link: bad },
+    [closed('Wrexham'), closed('Bangor')],
+    NOW,
+    { stampAt: NOW },
+  )) {
     for (const part of post.parts) {
       t.ok(weightedLength(part) <= 280);
       t.notMatch(part, /aaaa/);

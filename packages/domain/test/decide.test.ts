@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import t from 'tap';
-import { DEFAULT_MENTION_POLICY, decideMention, type MentionDecisionResult, type MentionFacts, type MentionPolicy, type Understanding } from '../src/index.js';
+import {
+  DEFAULT_MENTION_POLICY,
+  decideMention,
+  type MentionDecisionResult,
+  type MentionFacts,
+  type MentionPolicy,
+  type Understanding,
+} from '../src/index.js';
 
 const status: Understanding = { intent: 'status', language: 'en', when: 'now', offices: [], stop: false };
 const other: Understanding = { ...status, intent: 'other' };
@@ -24,8 +31,16 @@ const facts = (extra: Partial<MentionFacts>): MentionFacts => ({ ...base, ...ext
 
 const reply: MentionDecisionResult = { action: 'reply', reason: 'status-question', inbox: false };
 const signpost: MentionDecisionResult = { action: 'signpost', reason: 'not-a-status-question', inbox: true };
-const inbox = (reason: MentionDecisionResult['reason']): MentionDecisionResult => ({ action: 'inbox', reason, inbox: true });
-const ignored = (reason: 'own-account' | 'repost'): MentionDecisionResult => ({ action: 'ignored', reason, inbox: false });
+const inbox = (reason: MentionDecisionResult['reason']): MentionDecisionResult => ({
+  action: 'inbox',
+  reason,
+  inbox: true,
+});
+const ignored = (reason: 'own-account' | 'repost'): MentionDecisionResult => ({
+  action: 'ignored',
+  reason,
+  inbox: false,
+});
 const optedOut: MentionDecisionResult = { action: 'opted-out', reason: 'asked-to-stop', inbox: false };
 
 void t.test('the default policy', async (t) => {
@@ -48,17 +63,53 @@ void t.test('decideMention: one case per rule, with the boundaries', async (t) =
 
     // Not a status question: the inbox, with a signpost when the account sends one.
     ['other, signposting off', { understanding: other }, inbox('not-a-status-question')],
-    ['other, signposting off, auto replies off', { understanding: other, autoReplies: false }, inbox('not-a-status-question')],
+    [
+      'other, signposting off, auto replies off',
+      { understanding: other, autoReplies: false },
+      inbox('not-a-status-question'),
+    ],
     ['other, signposting on', { understanding: other, signpostReplies: true }, signpost],
-    ['other, signposting on, auto replies off (signposting is its own switch)', { understanding: other, signpostReplies: true, autoReplies: false }, signpost],
-    ['other, signposted today', { understanding: other, signpostReplies: true, signpostedToday: true }, inbox('not-a-status-question')],
-    ['other, opted out', { understanding: other, signpostReplies: true, optedOut: true }, inbox('not-a-status-question')],
+    [
+      'other, signposting on, auto replies off (signposting is its own switch)',
+      { understanding: other, signpostReplies: true, autoReplies: false },
+      signpost,
+    ],
+    [
+      'other, signposted today',
+      { understanding: other, signpostReplies: true, signpostedToday: true },
+      inbox('not-a-status-question'),
+    ],
+    [
+      'other, opted out',
+      { understanding: other, signpostReplies: true, optedOut: true },
+      inbox('not-a-status-question'),
+    ],
     ['other, exactly max age', { understanding: other, signpostReplies: true, ageSeconds: maxAgeSeconds }, signpost],
-    ['other, too old', { understanding: other, signpostReplies: true, ageSeconds: maxAgeSeconds + 1 }, inbox('not-a-status-question')],
-    ['other, below the conversation limit', { understanding: other, signpostReplies: true, repliesInConversation: conversationReplyLimit - 1 }, signpost],
-    ['other, conversation limit', { understanding: other, signpostReplies: true, repliesInConversation: conversationReplyLimit }, inbox('not-a-status-question')],
-    ['other, below the throttle', { understanding: other, signpostReplies: true, recentRepliesToAuthor: userReplyLimit - 1 }, signpost],
-    ['other, throttled', { understanding: other, signpostReplies: true, recentRepliesToAuthor: userReplyLimit }, inbox('not-a-status-question')],
+    [
+      'other, too old',
+      { understanding: other, signpostReplies: true, ageSeconds: maxAgeSeconds + 1 },
+      inbox('not-a-status-question'),
+    ],
+    [
+      'other, below the conversation limit',
+      { understanding: other, signpostReplies: true, repliesInConversation: conversationReplyLimit - 1 },
+      signpost,
+    ],
+    [
+      'other, conversation limit',
+      { understanding: other, signpostReplies: true, repliesInConversation: conversationReplyLimit },
+      inbox('not-a-status-question'),
+    ],
+    [
+      'other, below the throttle',
+      { understanding: other, signpostReplies: true, recentRepliesToAuthor: userReplyLimit - 1 },
+      signpost,
+    ],
+    [
+      'other, throttled',
+      { understanding: other, signpostReplies: true, recentRepliesToAuthor: userReplyLimit },
+      inbox('not-a-status-question'),
+    ],
 
     // A status question: answered unless something stops it.
     ['status', {}, reply],
@@ -71,15 +122,27 @@ void t.test('decideMention: one case per rule, with the boundaries', async (t) =
     ['status, a day old', { ageSeconds: 86_400 }, inbox('too-old')],
     ['status, one reply in the conversation', { repliesInConversation: conversationReplyLimit - 1 }, reply],
     ['status, conversation limit', { repliesInConversation: conversationReplyLimit }, inbox('conversation-limit')],
-    ['status, over the conversation limit', { repliesInConversation: conversationReplyLimit + 5 }, inbox('conversation-limit')],
+    [
+      'status, over the conversation limit',
+      { repliesInConversation: conversationReplyLimit + 5 },
+      inbox('conversation-limit'),
+    ],
     ['status, one below the throttle', { recentRepliesToAuthor: userReplyLimit - 1 }, reply],
     ['status, at the throttle', { recentRepliesToAuthor: userReplyLimit }, inbox('throttled')],
     ['status, over the throttle', { recentRepliesToAuthor: userReplyLimit + 1 }, inbox('throttled')],
 
     // A username that is not a valid X username: never a reply of any kind, always a person.
     ['status, invalid username', { invalidUsername: true }, inbox('invalid-username')],
-    ['other, signposting on, invalid username', { understanding: other, signpostReplies: true, invalidUsername: true }, inbox('invalid-username')],
-    ['status, auto replies off, invalid username', { autoReplies: false, invalidUsername: true }, inbox('invalid-username')],
+    [
+      'other, signposting on, invalid username',
+      { understanding: other, signpostReplies: true, invalidUsername: true },
+      inbox('invalid-username'),
+    ],
+    [
+      'status, auto replies off, invalid username',
+      { autoReplies: false, invalidUsername: true },
+      inbox('invalid-username'),
+    ],
     ['stop, invalid username (an opt-out needs no reply)', { understanding: stop, invalidUsername: true }, optedOut],
     ['own account, invalid username', { fromOwnAccount: true, invalidUsername: true }, ignored('own-account')],
   ];
@@ -127,7 +190,11 @@ void t.test('decideMention: a custom policy', async (t) => {
   t.same(decideMention(facts({ ageSeconds: 0, repliesInConversation: 5 }), policy), inbox('conversation-limit'));
   const never: MentionPolicy = { maxAgeSeconds: 3600, userReplyLimit: 0, conversationReplyLimit: 2 };
   t.same(decideMention(facts({}), never), inbox('throttled'), 'a limit of 0 never replies');
-  t.same(decideMention(facts({ understanding: other, signpostReplies: true }), never), inbox('not-a-status-question'), 'nor signposts');
+  t.same(
+    decideMention(facts({ understanding: other, signpostReplies: true }), never),
+    inbox('not-a-status-question'),
+    'nor signposts',
+  );
 });
 
 void t.test('property: the inbox flag matches the action; no reply to ourselves, a repost or a stop', async (t) => {
@@ -153,19 +220,40 @@ void t.test('property: the inbox flag matches the action; no reply to ourselves,
   });
   const policy: fc.Arbitrary<MentionPolicy> = fc.oneof(
     fc.constant(DEFAULT_MENTION_POLICY),
-    fc.record({ maxAgeSeconds: fc.integer({ min: 0, max: 10_000 }), userReplyLimit: fc.integer({ min: 0, max: 5 }), conversationReplyLimit: fc.integer({ min: 0, max: 5 }) }),
+    fc.record({
+      maxAgeSeconds: fc.integer({ min: 0, max: 10_000 }),
+      userReplyLimit: fc.integer({ min: 0, max: 5 }),
+      conversationReplyLimit: fc.integer({ min: 0, max: 5 }),
+    }),
   );
   fc.assert(
     fc.property(arbitraryFacts, policy, (f, p) => {
       const d = decideMention(f, p);
       if (d.inbox !== (d.action === 'inbox' || d.action === 'signpost')) return false;
       const answers = d.action === 'reply' || d.action === 'signpost';
-      if (answers && (f.fromOwnAccount || f.isRepost || f.understanding.stop || f.optedOut || f.invalidUsername)) return false;
+      if (answers && (f.fromOwnAccount || f.isRepost || f.understanding.stop || f.optedOut || f.invalidUsername))
+        return false;
       // A username that breaks X's rule: a person sees it (unless it is ours, a repost or a stop, which nobody answers).
-      if (f.invalidUsername && !f.fromOwnAccount && !f.isRepost && !f.understanding.stop && !(d.action === 'inbox' && d.reason === 'invalid-username')) return false;
-      if (d.action === 'reply' && (f.understanding.intent !== 'status' || !f.autoReplies || f.ageSeconds > p.maxAgeSeconds)) return false;
-      if (d.action === 'reply' && (f.recentRepliesToAuthor >= p.userReplyLimit || f.repliesInConversation >= p.conversationReplyLimit)) return false;
-      if (d.action === 'signpost' && (f.understanding.intent === 'status' || !f.signpostReplies || f.signpostedToday)) return false;
+      if (
+        f.invalidUsername &&
+        !f.fromOwnAccount &&
+        !f.isRepost &&
+        !f.understanding.stop &&
+        !(d.action === 'inbox' && d.reason === 'invalid-username')
+      )
+        return false;
+      if (
+        d.action === 'reply' &&
+        (f.understanding.intent !== 'status' || !f.autoReplies || f.ageSeconds > p.maxAgeSeconds)
+      )
+        return false;
+      if (
+        d.action === 'reply' &&
+        (f.recentRepliesToAuthor >= p.userReplyLimit || f.repliesInConversation >= p.conversationReplyLimit)
+      )
+        return false;
+      if (d.action === 'signpost' && (f.understanding.intent === 'status' || !f.signpostReplies || f.signpostedToday))
+        return false;
       return true;
     }),
     { numRuns: 2000, seed: 20260601 },

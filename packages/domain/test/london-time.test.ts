@@ -32,6 +32,7 @@ void t.test('londonWallTimeToInstant maps local times to UTC, including the gap 
     ['2026-10-25', '02:00', '2026-10-25T02:00:00.000Z'],
     ['2026-10-25', '08:00', '2026-10-25T08:00:00.000Z'],
   ];
-  for (const [date, time, iso] of cases) t.equal(londonWallTimeToInstant(date, time).toISOString(), iso, `${date} ${time}`);
+  for (const [date, time, iso] of cases)
+    t.equal(londonWallTimeToInstant(date, time).toISOString(), iso, `${date} ${time}`);
   t.throws(() => londonWallTimeToInstant('2026-13', 'x'), RangeError);
 });

@@ -97,54 +97,157 @@ void t.test('the register loads with the ids the database uses', async (t) => {
 
 const statusCases: Case[] = [
   // English, plain and casual
-  { text: '@JCPinWestYorks Is Leeds jobcentre open today?', cluster: WEST_YORKSHIRE, intent: 'status', offices: LEEDS, when: 'today' },
+  {
+    text: '@JCPinWestYorks Is Leeds jobcentre open today?',
+    cluster: WEST_YORKSHIRE,
+    intent: 'status',
+    offices: LEEDS,
+    when: 'today',
+  },
   { text: '@JCPinWestYorks r u open 2moro?', cluster: WEST_YORKSHIRE, intent: 'status', offices: [], when: 'tomorrow' },
   { text: 'Are you open?', intent: 'status', offices: [], when: 'now' },
   { text: 'closed?', intent: 'status', offices: [], when: 'now' },
   { text: 'open tmrw??', intent: 'status', when: 'tomorrow' },
   { text: 'Hi is the office open today', intent: 'status', when: 'today' },
   { text: 'is the jobcentre open tomorrow in the snow??', intent: 'status', when: 'tomorrow' },
-  { text: 'Is JCP Pudsey shut because of the snow?', cluster: WEST_YORKSHIRE, intent: 'status', offices: ['pudsey-6769'] },
+  {
+    text: 'Is JCP Pudsey shut because of the snow?',
+    cluster: WEST_YORKSHIRE,
+    intent: 'status',
+    offices: ['pudsey-6769'],
+  },
   { text: 'Is Kendal open today?', cluster: CUMBRIA, intent: 'status', offices: ['kendal-8576'], when: 'today' },
-  { text: 'Hi, will Leeds Park Place be open on Thursday morning?', cluster: WEST_YORKSHIRE, intent: 'status', offices: ['leeds-park-place-6718'], when: 'thursday' },
-  { text: 'Is Leeds Eastgate opening late today because of the snow?', cluster: WEST_YORKSHIRE, intent: 'status', offices: ['leeds-eastgate-6653'], when: 'today' },
-  { text: 'Is Eastgate open on Monday?', cluster: WEST_YORKSHIRE, intent: 'status', offices: ['leeds-eastgate-6653'], when: 'monday' },
+  {
+    text: 'Hi, will Leeds Park Place be open on Thursday morning?',
+    cluster: WEST_YORKSHIRE,
+    intent: 'status',
+    offices: ['leeds-park-place-6718'],
+    when: 'thursday',
+  },
+  {
+    text: 'Is Leeds Eastgate opening late today because of the snow?',
+    cluster: WEST_YORKSHIRE,
+    intent: 'status',
+    offices: ['leeds-eastgate-6653'],
+    when: 'today',
+  },
+  {
+    text: 'Is Eastgate open on Monday?',
+    cluster: WEST_YORKSHIRE,
+    intent: 'status',
+    offices: ['leeds-eastgate-6653'],
+    when: 'monday',
+  },
   { text: 'what time do you open on friday?', intent: 'status', when: 'friday' },
   { text: 'Are you running as normal today?', intent: 'status', when: 'today' },
   { text: 'Is it open?', intent: 'status', offices: [] },
   { text: 'Newcastle jc shut?', intent: 'status', offices: ['newcastle-city-8884', 'newcastle-east-8888'] },
-  { text: 'IS CARLISLE JOBCENTRE OPEN TODAYYYY', cluster: CUMBRIA, intent: 'status', offices: ['carlisle-8504'], when: 'today' },
+  {
+    text: 'IS CARLISLE JOBCENTRE OPEN TODAYYYY',
+    cluster: CUMBRIA,
+    intent: 'status',
+    offices: ['carlisle-8504'],
+    when: 'today',
+  },
   { text: 'Is St. Helens jobcentre open today?', intent: 'status', offices: ['st-helens-7708'], when: 'today' },
   { text: 'Reading jobcentre closed today?', intent: 'status', offices: ['reading-1763'], when: 'today' },
-  { text: 'anyone know if the dole office in Huddersfield is open this morning', cluster: WEST_YORKSHIRE, intent: 'status', offices: ['huddersfield-6712'], when: 'today' },
+  {
+    text: 'anyone know if the dole office in Huddersfield is open this morning',
+    cluster: WEST_YORKSHIRE,
+    intent: 'status',
+    offices: ['huddersfield-6712'],
+    when: 'today',
+  },
   { text: 'Are you open Sat?', intent: 'status', when: 'now' },
   { text: 'Are you open on sat?', intent: 'status', when: 'saturday' },
   { text: 'Is the job centre open on Wednesday? https://t.co/abc123', intent: 'status', when: 'wednesday' },
   // appointments
   { text: 'Is my appointment still on today?', intent: 'status', when: 'today' },
   { text: 'Do I still need to attend my appointment tomorrow? Roads are awful', intent: 'status', when: 'tomorrow' },
-  { text: 'has my appt at Kendal been cancelled because of the snow?', cluster: CUMBRIA, intent: 'status', offices: ['kendal-8576'] },
+  {
+    text: 'has my appt at Kendal been cancelled because of the snow?',
+    cluster: CUMBRIA,
+    intent: 'status',
+    offices: ['kendal-8576'],
+  },
   // typos
   { text: 'Is Carlsle open?', cluster: CUMBRIA, intent: 'status', offices: ['carlisle-8504'] },
   { text: 'is Hudersfield jc open?', cluster: WEST_YORKSHIRE, intent: 'status', offices: ['huddersfield-6712'] },
   { text: 'is wakefeild jobcentre closed', cluster: WEST_YORKSHIRE, intent: 'status', offices: ['wakefield-6744'] },
-  { text: 'Is Middlesborough James Cook House open?', intent: 'status', offices: ['middlesbrough-james-cook-house-8788'] },
+  {
+    text: 'Is Middlesborough James Cook House open?',
+    intent: 'status',
+    offices: ['middlesbrough-james-cook-house-8788'],
+  },
   // postcodes and towns
-  { text: 'is LS9 6TF open tomorrow', cluster: WEST_YORKSHIRE, intent: 'status', offices: ['leeds-southern-house-6725'], when: 'tomorrow' },
-  { text: 'Is the jobcentre at CA3 open today?', cluster: CUMBRIA, intent: 'status', offices: ['carlisle-8504'], when: 'today' },
-  { text: 'is ls98zz jobcentre open', cluster: WEST_YORKSHIRE, intent: 'status', offices: ['leeds-southern-house-6725'] },
-  { text: 'Is Birmingham jobcentre open?', intent: 'status', offices: ['birmingham-south-west-4602', 'broad-street-birmingham-4604'] },
+  {
+    text: 'is LS9 6TF open tomorrow',
+    cluster: WEST_YORKSHIRE,
+    intent: 'status',
+    offices: ['leeds-southern-house-6725'],
+    when: 'tomorrow',
+  },
+  {
+    text: 'Is the jobcentre at CA3 open today?',
+    cluster: CUMBRIA,
+    intent: 'status',
+    offices: ['carlisle-8504'],
+    when: 'today',
+  },
+  {
+    text: 'is ls98zz jobcentre open',
+    cluster: WEST_YORKSHIRE,
+    intent: 'status',
+    offices: ['leeds-southern-house-6725'],
+  },
+  {
+    text: 'Is Birmingham jobcentre open?',
+    intent: 'status',
+    offices: ['birmingham-south-west-4602', 'broad-street-birmingham-4604'],
+  },
   // Welsh
-  { text: 'Ydych chi ar agor heddiw?', cluster: SOUTH_WEST_WALES, intent: 'status', language: 'cy', when: 'today', offices: [] },
-  { text: "Ydi'r ganolfan waith yn Abertawe ar gau?", cluster: SOUTH_WEST_WALES, intent: 'status', language: 'cy', offices: ['swansea-9854'] },
+  {
+    text: 'Ydych chi ar agor heddiw?',
+    cluster: SOUTH_WEST_WALES,
+    intent: 'status',
+    language: 'cy',
+    when: 'today',
+    offices: [],
+  },
+  {
+    text: "Ydi'r ganolfan waith yn Abertawe ar gau?",
+    cluster: SOUTH_WEST_WALES,
+    intent: 'status',
+    language: 'cy',
+    offices: ['swansea-9854'],
+  },
   { text: 'A fydd y ganolfan waith ar agor yfory?', intent: 'status', language: 'cy', when: 'tomorrow' },
-  { text: 'Ydy swyddfa Caerdydd ar gau dydd Llun?', cluster: SOUTH_EAST_WALES, intent: 'status', language: 'cy', offices: CARDIFF, when: 'monday' },
-  { text: 'Ydy Wrecsam ar agor ddydd Gwener?', cluster: WREXHAM, intent: 'status', language: 'cy', offices: ['wrexham-9673'], when: 'friday' },
+  {
+    text: 'Ydy swyddfa Caerdydd ar gau dydd Llun?',
+    cluster: SOUTH_EAST_WALES,
+    intent: 'status',
+    language: 'cy',
+    offices: CARDIFF,
+    when: 'monday',
+  },
+  {
+    text: 'Ydy Wrecsam ar agor ddydd Gwener?',
+    cluster: WREXHAM,
+    intent: 'status',
+    language: 'cy',
+    offices: ['wrexham-9673'],
+    when: 'friday',
+  },
   { text: "Bore da, ydych chi'n agor bore 'ma?", intent: 'status', language: 'cy', when: 'today' },
   { text: 'the snow is bad, are you still open', intent: 'status' },
   { text: 'Has the Carlisle office reopened yet?', cluster: CUMBRIA, intent: 'status', offices: ['carlisle-8504'] },
   { text: 'Oes rhaid i mi ddod i fy apwyntiad yfory?', intent: 'status', language: 'cy', when: 'tomorrow' },
-  { text: 'Hi I have an appointment at 9 at Southern House, are you open?', cluster: WEST_YORKSHIRE, intent: 'status', offices: ['leeds-southern-house-6725'] },
+  {
+    text: 'Hi I have an appointment at 9 at Southern House, are you open?',
+    cluster: WEST_YORKSHIRE,
+    intent: 'status',
+    offices: ['leeds-southern-house-6725'],
+  },
   { text: 'Is Abertawe open today?', intent: 'status', language: 'en', offices: ['swansea-9854'], when: 'today' },
 ];
 
@@ -166,7 +269,12 @@ const otherCases: Case[] = [
   { text: 'Is the M62 closed?', intent: 'other' },
   { text: 'Are the schools closed tomorrow?', intent: 'other' },
   { text: 'Thanks for letting us know you are closed', intent: 'other' },
-  { text: 'Thank you so much, staff at Kendal were brilliant', cluster: CUMBRIA, intent: 'other', offices: ['kendal-8576'] },
+  {
+    text: 'Thank you so much, staff at Kendal were brilliant',
+    cluster: CUMBRIA,
+    intent: 'other',
+    offices: ['kendal-8576'],
+  },
   { text: 'Why are you never open?!', intent: 'other' },
   { text: 'was the jobcentre closed yesterday?', intent: 'other' },
   { text: 'when is the open day at the jobcentre?', intent: 'other' },
@@ -213,11 +321,22 @@ void t.test('an office in the account cluster beats one elsewhere; a town falls 
   const anywhere = understandMention('Is Newport open?', WEST_YORKSHIRE, index);
   t.equal(anywhere.offices.length, 2);
   t.same(understandMention('Is Guiseley open today?', CUMBRIA, index).offices, ['guiseley-6690']);
-  t.equal(understandMention('Is Leeds jobcentre open today?', WEST_YORKSHIRE, index).offices.length, 3, 'the Leeds alias, not every office with Leeds in its address');
+  t.equal(
+    understandMention('Is Leeds jobcentre open today?', WEST_YORKSHIRE, index).offices.length,
+    3,
+    'the Leeds alias, not every office with Leeds in its address',
+  );
 });
 
 void t.test('everyday words are not office names', async (t) => {
-  for (const text of ['Is the office open today?', 'open today?', 'Is the park open in the snow?', 'is the house open', 'it needs to open today?', 'what road is it on?']) {
+  for (const text of [
+    'Is the office open today?',
+    'open today?',
+    'Is the park open in the snow?',
+    'is the house open',
+    'it needs to open today?',
+    'what road is it on?',
+  ]) {
     t.same(understandMention(text, WEST_YORKSHIRE, index).offices, [], text);
   }
 });
@@ -238,7 +357,8 @@ void t.test('redactPersonalData hides NI numbers, phone numbers and email addres
     ['is Carlisle CA3 8DG open at 09:00 on 12/03/2026?', 'is Carlisle CA3 [postcode] open at 09:00 on 12/03/2026?'],
     ['I have 2 kids and 1 dog', 'I have 2 kids and 1 dog'],
   ];
-  for (const [input, expected] of cases) t.equal(redactPersonalData(input, { now: new Date('2026-11-26T12:00:00Z') }), expected, input);
+  for (const [input, expected] of cases)
+    t.equal(redactPersonalData(input, { now: new Date('2026-11-26T12:00:00Z') }), expected, input);
 });
 
 void t.test('redactWithKinds: the same text as redactPersonalData, and each kind found once', async (t) => {
@@ -253,7 +373,11 @@ void t.test('redactWithKinds: the same text as redactPersonalData, and each kind
     ['a@b.com, c@d.org', '[email], [email]', ['email']],
     ['QQ123456C, 07700 900123, a@b.com', '[NI number], [phone], [email]', ['email', 'ni-number', 'phone']],
     // Listed in the order the passes find them (emails, then NI numbers, then phones), whatever the order in the text.
-    ['07700 900123 then QQ123456C then a@b.com', '[phone] then [NI number] then [email]', ['email', 'ni-number', 'phone']],
+    [
+      '07700 900123 then QQ123456C then a@b.com',
+      '[phone] then [NI number] then [email]',
+      ['email', 'ni-number', 'phone'],
+    ],
     ['07700 900123 and QQ123456C', '[phone] and [NI number]', ['ni-number', 'phone']],
     ['07700 900123 or jo@example.com', '[phone] or [email]', ['email', 'phone']],
     // An email address made of digits is one email, not a phone number.
@@ -264,7 +388,10 @@ void t.test('redactWithKinds: the same text as redactPersonalData, and each kind
     t.same(got, { text, redacted: kinds }, input);
     t.equal(got.text, redactPersonalData(input), `same text: ${input}`);
     t.equal(new Set(got.redacted).size, got.redacted.length, `each kind once: ${input}`);
-    t.ok(got.redacted.every((k) => REDACTION_KINDS.includes(k)), 'the kinds, never the values');
+    t.ok(
+      got.redacted.every((k) => REDACTION_KINDS.includes(k)),
+      'the kinds, never the values',
+    );
   }
 });
 
@@ -277,7 +404,13 @@ void t.test('property: redactWithKinds agrees with redactPersonalData on any tex
     fc.property(text, (s) => {
       const got = redactWithKinds(s);
       const order: readonly string[] = REDACTION_KINDS;
-      return got.text === redactPersonalData(s) && new Set(got.redacted).size === got.redacted.length && got.redacted.every((k, i) => order.includes(k) && (i === 0 || order.indexOf(k) > order.indexOf(got.redacted[i - 1]!)));
+      return (
+        got.text === redactPersonalData(s) &&
+        new Set(got.redacted).size === got.redacted.length &&
+        got.redacted.every(
+          (k, i) => order.includes(k) && (i === 0 || order.indexOf(k) > order.indexOf(got.redacted[i - 1]!)),
+        )
+      );
     }),
     { numRuns: 2000, seed: 20260601 },
   );
@@ -290,19 +423,40 @@ void t.test('property: the output never contains the NI number or email address 
   const sep = fc.constantFrom('', ' ', '.', '-');
   const pair = fc.tuple(digit, digit).map(([a, b]) => `${a}${b}`);
   const niNumber = fc
-    .tuple(letter, letter, sep, pair, sep, pair, sep, pair, fc.option(fc.tuple(sep, fc.constantFrom('A', 'B', 'C', 'D', 'a', 'd'))))
-    .map(([a, b, s1, p1, s2, p2, s3, p3, suffix]) => `${a}${b}${s1}${p1}${s2}${p2}${s3}${p3}${suffix ? suffix.join('') : ''}`);
+    .tuple(
+      letter,
+      letter,
+      sep,
+      pair,
+      sep,
+      pair,
+      sep,
+      pair,
+      fc.option(fc.tuple(sep, fc.constantFrom('A', 'B', 'C', 'D', 'a', 'd'))),
+    )
+    .map(
+      ([a, b, s1, p1, s2, p2, s3, p3, suffix]) =>
+        `${a}${b}${s1}${p1}${s2}${p2}${s3}${p3}${suffix ? suffix.join('') : ''}`,
+    );
   const local = fc.string({ unit: fc.constantFrom(...'abcxyz019._%+-'.split('')), minLength: 1, maxLength: 12 });
   const label = fc.string({ unit: fc.constantFrom(...'abcxyz019-'.split('')), minLength: 1, maxLength: 8 });
   const tld = fc.string({ unit: letter, minLength: 2, maxLength: 6 });
-  const email = fc.tuple(local, fc.array(label, { minLength: 1, maxLength: 3 }), tld).map(([l, labels, end]) => `${l}@${labels.join('.')}.${end}`);
+  const email = fc
+    .tuple(local, fc.array(label, { minLength: 1, maxLength: 3 }), tld)
+    .map(([l, labels, end]) => `${l}@${labels.join('.')}.${end}`);
   // Words around them without digits or @ (so nothing else can spell the value).
   const filler = fc.string({ unit: fc.constantFrom(...'abc XYZ,?!:'.split('')), maxLength: 20 });
   fc.assert(
     fc.property(filler, niNumber, filler, email, filler, fc.boolean(), (a, ni, b, mail, c, niFirst) => {
       const input = niFirst ? `${a} ${ni} ${b} ${mail} ${c}` : `${a} ${mail} ${b} ${ni} ${c}`;
       const got = redactWithKinds(input);
-      return !got.text.includes(ni) && !got.text.includes(mail) && got.redacted.includes('email') && got.redacted.includes('ni-number') && got.text === redactPersonalData(input);
+      return (
+        !got.text.includes(ni) &&
+        !got.text.includes(mail) &&
+        got.redacted.includes('email') &&
+        got.redacted.includes('ni-number') &&
+        got.text === redactPersonalData(input)
+      );
     }),
     { numRuns: 2000, seed: 20260601 },
   );

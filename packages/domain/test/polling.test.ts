@@ -24,14 +24,28 @@ void t.test('the constants', async (t) => {
 
 void t.test('planSearchQueries: the query form', async (t) => {
   t.same(planSearchQueries([]), [], 'no handles, no queries');
-  t.same(planSearchQueries(['JCPinWestYorks']), [{ query: '(@JCPinWestYorks) -is:retweet', handles: ['JCPinWestYorks'] }]);
-  t.same(planSearchQueries(['b', 'a', 'c']), [{ query: '(@a OR @b OR @c) -is:retweet', handles: ['a', 'b', 'c'] }], 'sorted');
-  t.same(planSearchQueries(['a', 'b', 'a']), [{ query: '(@a OR @b) -is:retweet', handles: ['a', 'b'] }], 'a repeated handle appears once');
+  t.same(planSearchQueries(['JCPinWestYorks']), [
+    { query: '(@JCPinWestYorks) -is:retweet', handles: ['JCPinWestYorks'] },
+  ]);
+  t.same(
+    planSearchQueries(['b', 'a', 'c']),
+    [{ query: '(@a OR @b OR @c) -is:retweet', handles: ['a', 'b', 'c'] }],
+    'sorted',
+  );
+  t.same(
+    planSearchQueries(['a', 'b', 'a']),
+    [{ query: '(@a OR @b) -is:retweet', handles: ['a', 'b'] }],
+    'a repeated handle appears once',
+  );
   t.same(planSearchQueries(['x'.repeat(16)], 512).length, 1);
   t.throws(() => planSearchQueries(['abcdef'], 20), /cannot fit/, 'a handle that cannot fit even alone');
   // "(@abc) -is:retweet" is 18 characters: exactly the limit fits.
   t.same(planSearchQueries(['abc'], 18), [{ query: '(@abc) -is:retweet', handles: ['abc'] }]);
-  t.same(planSearchQueries(['abc', 'abd'], 18).map((q) => q.handles), [['abc'], ['abd']], 'one per query when two do not fit');
+  t.same(
+    planSearchQueries(['abc', 'abd'], 18).map((q) => q.handles),
+    [['abc'], ['abd']],
+    'one per query when two do not fit',
+  );
 });
 
 void t.test('planSearchQueries: 95 handles of 15 characters need 4 queries', async (t) => {
@@ -43,35 +57,52 @@ void t.test('planSearchQueries: 95 handles of 15 characters need 4 queries', asy
   t.ok(handles.every((h) => h.length === 15));
   const queries = planSearchQueries(handles);
   t.equal(queries.length, 4);
-  t.same(queries.map((q) => q.handles.length), [25, 25, 25, 20]);
-  t.same(queries.map((q) => q.query.length), [510, 510, 510, 410]);
-  t.same(queries.flatMap((q) => q.handles), [...handles].sort());
+  t.same(
+    queries.map((q) => q.handles.length),
+    [25, 25, 25, 20],
+  );
+  t.same(
+    queries.map((q) => q.query.length),
+    [510, 510, 510, 410],
+  );
+  t.same(
+    queries.flatMap((q) => q.handles),
+    [...handles].sort(),
+  );
   // 100 handles: exactly 4 full queries; 101 need a fifth.
   t.equal(planSearchQueries(Array.from({ length: 100 }, (_, i) => handleOf(i))).length, 4);
   t.equal(planSearchQueries(Array.from({ length: 101 }, (_, i) => handleOf(i))).length, 5);
 });
 
-void t.test('property: every query within 512 characters, every handle exactly once, queries as full as they can be', async (t) => {
-  const handle = fc.stringMatching(/^[A-Za-z0-9_]{1,15}$/);
-  fc.assert(
-    fc.property(fc.array(handle, { maxLength: 300 }), (handles) => {
-      const queries = planSearchQueries(handles);
-      const planned = queries.flatMap((q) => q.handles);
-      if (planned.length !== new Set(planned).size) return false;
-      if (new Set(planned).size !== new Set(handles).size || !handles.every((h) => planned.includes(h))) return false;
-      for (const [i, q] of queries.entries()) {
-        if (q.query.length > MAX_SEARCH_QUERY_LENGTH || q.handles.length === 0) return false;
-        if (q.query !== `(${q.handles.map((h) => `@${h}`).join(' OR ')}) -is:retweet`) return false;
-        // Greedy: the next query's first handle would not have fitted in this one.
-        const next = queries[i + 1];
-        if (next && `(${[...q.handles, next.handles[0]!].map((h) => `@${h}`).join(' OR ')}) -is:retweet`.length <= MAX_SEARCH_QUERY_LENGTH) return false;
-      }
-      return true;
-    }),
-    { numRuns: 300, seed: 20260601 },
-  );
-  t.pass('300 generated handle lists');
-});
+void t.test(
+  'property: every query within 512 characters, every handle exactly once, queries as full as they can be',
+  async (t) => {
+    const handle = fc.stringMatching(/^[A-Za-z0-9_]{1,15}$/);
+    fc.assert(
+      fc.property(fc.array(handle, { maxLength: 300 }), (handles) => {
+        const queries = planSearchQueries(handles);
+        const planned = queries.flatMap((q) => q.handles);
+        if (planned.length !== new Set(planned).size) return false;
+        if (new Set(planned).size !== new Set(handles).size || !handles.every((h) => planned.includes(h))) return false;
+        for (const [i, q] of queries.entries()) {
+          if (q.query.length > MAX_SEARCH_QUERY_LENGTH || q.handles.length === 0) return false;
+          if (q.query !== `(${q.handles.map((h) => `@${h}`).join(' OR ')}) -is:retweet`) return false;
+          // Greedy: the next query's first handle would not have fitted in this one.
+          const next = queries[i + 1];
+          if (
+            next &&
+            `(${[...q.handles, next.handles[0]!].map((h) => `@${h}`).join(' OR ')}) -is:retweet`.length <=
+              MAX_SEARCH_QUERY_LENGTH
+          )
+            return false;
+        }
+        return true;
+      }),
+      { numRuns: 300, seed: 20260601 },
+    );
+    t.pass('300 generated handle lists');
+  },
+);
 
 void t.test('minimumPollInterval: the budget share spread over the window', async (t) => {
   // 450 × 2/3 = 300 requests per 15 minutes; 5 queries a cycle → 60 cycles → one every 900 000 / 60 = 15 000 ms.
@@ -90,8 +121,14 @@ void t.test('minimumPollInterval: the budget share spread over the window', asyn
   for (let queries = 1; queries <= 40; queries++) {
     const interval = minimumPollInterval(queries);
     const cycles = Math.ceil(SEARCH_BUDGET.windowMs / interval);
-    t.ok(cycles * queries <= Math.floor(SEARCH_BUDGET.limit * SEARCH_BUDGET_SHARE) + queries, `${queries} queries every ${interval} ms`);
-    t.ok(Math.floor(SEARCH_BUDGET.windowMs / interval) * queries <= 300, `${queries}: at most 300 requests in any window`);
+    t.ok(
+      cycles * queries <= Math.floor(SEARCH_BUDGET.limit * SEARCH_BUDGET_SHARE) + queries,
+      `${queries} queries every ${interval} ms`,
+    );
+    t.ok(
+      Math.floor(SEARCH_BUDGET.windowMs / interval) * queries <= 300,
+      `${queries}: at most 300 requests in any window`,
+    );
   }
 });
 
@@ -114,7 +151,11 @@ void t.test('postIdAt and postIdTime: X ids are milliseconds since the Twitter e
   // and last 4 194 304 000 000 000 000 + 2^22 − 1 = 4 194 304 000 004 194 303.
   t.equal(postIdTime('4194304000000000000').toISOString(), '2042-07-13T03:29:34.657Z');
   t.equal(postIdAt(new Date('2042-07-13T03:29:34.657Z')), '4194304000000000000');
-  t.equal(postIdTime('4194304000004194303').toISOString(), '2042-07-13T03:29:34.657Z', 'the last id of that millisecond');
+  t.equal(
+    postIdTime('4194304000004194303').toISOString(),
+    '2042-07-13T03:29:34.657Z',
+    'the last id of that millisecond',
+  );
   t.equal(postIdTime('4194304000004194304').toISOString(), '2042-07-13T03:29:34.658Z', 'the next millisecond');
   t.equal(postIdAt(new Date(1_288_834_974_657)), '0', 'the epoch');
   t.equal(postIdAt(new Date(0)), '0', 'before the epoch');
@@ -123,10 +164,13 @@ void t.test('postIdAt and postIdTime: X ids are milliseconds since the Twitter e
   const within = (BigInt(postIdAt(new Date('2026-03-01T00:00:00.123Z'))) + (1n << 22n) - 1n).toString();
   t.equal(postIdTime(within).toISOString(), '2026-03-01T00:00:00.123Z', 'every id of the same millisecond');
   fc.assert(
-    fc.property(fc.date({ min: new Date('2010-11-05T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }), (at) => {
-      const id = postIdAt(at);
-      return /^\d+$/.test(id) && postIdTime(id).getTime() === at.getTime();
-    }),
+    fc.property(
+      fc.date({ min: new Date('2010-11-05T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }),
+      (at) => {
+        const id = postIdAt(at);
+        return /^\d+$/.test(id) && postIdTime(id).getTime() === at.getTime();
+      },
+    ),
     { numRuns: 1000, seed: 20260601 },
   );
   t.pass('1000 round trips to the millisecond');
@@ -168,7 +212,11 @@ void t.test('sinceIdFor: the cursor less the overlap, or firstReadMs back', asyn
   const old = postIdAt(new Date('2026-11-01T00:00:00Z'));
   t.equal(postIdTime(sinceIdFor(old, now, options)).toISOString(), '2026-10-31T23:59:30.000Z');
   t.equal(sinceIdFor(old, new Date('2030-01-01T00:00:00Z'), options), sinceIdFor(old, now, options));
-  t.equal(sinceIdFor(cursor, now, { overlapMs: 0, firstReadMs: 0 }), postIdAt(new Date('2026-11-26T09:59:10.250Z')), 'no overlap: the start of the cursor millisecond');
+  t.equal(
+    sinceIdFor(cursor, now, { overlapMs: 0, firstReadMs: 0 }),
+    postIdAt(new Date('2026-11-26T09:59:10.250Z')),
+    'no overlap: the start of the cursor millisecond',
+  );
 
   fc.assert(
     fc.property(

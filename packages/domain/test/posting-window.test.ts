@@ -74,35 +74,38 @@ void t.test('inPostingWindow with seconds in the window', async (t) => {
   for (const [at, open] of cases) t.equal(inPostingWindow(w, new Date(at)), open, at);
 });
 
-void t.test('inPostingWindow agrees with the London clock, every 10 minutes over the 2026 and 2027 change days', async (t) => {
-  let checked = 0;
-  let mismatches = 0;
-  for (const [from, to] of [
-    ['2026-03-27T00:00:00Z', '2026-03-31T00:00:00Z'],
-    ['2026-10-23T00:00:00Z', '2026-10-27T00:00:00Z'],
-    ['2027-03-26T00:00:00Z', '2027-03-30T00:00:00Z'],
-    ['2027-10-29T00:00:00Z', '2027-11-02T00:00:00Z'],
-  ]) {
-    for (let ms = Date.parse(from!); ms < Date.parse(to!); ms += 10 * 60_000) {
-      const at = new Date(ms);
-      const { time } = londonParts(at);
-      const expected = time >= '08:00' && time < '23:00';
-      checked++;
-      if (inPostingWindow(W, at) !== expected) mismatches++;
-      // Open: no wait. Closed: the next opening reads 08:00 London and lies ahead.
-      const next = nextWindowOpening(W, at);
-      const closes = windowClosesAt(W, at);
-      if (expected) {
-        if (next !== at || !closes || londonParts(closes).time !== '23:00' || closes <= at) mismatches++;
-        if (closes && londonParts(closes).date !== londonParts(at).date) mismatches++;
-      } else {
-        if (closes !== null || londonParts(next).time !== '08:00' || next <= at) mismatches++;
-        if (next.getTime() - at.getTime() > 24 * 3_600_000) mismatches++;
+void t.test(
+  'inPostingWindow agrees with the London clock, every 10 minutes over the 2026 and 2027 change days',
+  async (t) => {
+    let checked = 0;
+    let mismatches = 0;
+    for (const [from, to] of [
+      ['2026-03-27T00:00:00Z', '2026-03-31T00:00:00Z'],
+      ['2026-10-23T00:00:00Z', '2026-10-27T00:00:00Z'],
+      ['2027-03-26T00:00:00Z', '2027-03-30T00:00:00Z'],
+      ['2027-10-29T00:00:00Z', '2027-11-02T00:00:00Z'],
+    ]) {
+      for (let ms = Date.parse(from!); ms < Date.parse(to!); ms += 10 * 60_000) {
+        const at = new Date(ms);
+        const { time } = londonParts(at);
+        const expected = time >= '08:00' && time < '23:00';
+        checked++;
+        if (inPostingWindow(W, at) !== expected) mismatches++;
+        // Open: no wait. Closed: the next opening reads 08:00 London and lies ahead.
+        const next = nextWindowOpening(W, at);
+        const closes = windowClosesAt(W, at);
+        if (expected) {
+          if (next !== at || !closes || londonParts(closes).time !== '23:00' || closes <= at) mismatches++;
+          if (closes && londonParts(closes).date !== londonParts(at).date) mismatches++;
+        } else {
+          if (closes !== null || londonParts(next).time !== '08:00' || next <= at) mismatches++;
+          if (next.getTime() - at.getTime() > 24 * 3_600_000) mismatches++;
+        }
       }
     }
-  }
-  t.equal(mismatches, 0, `${checked} instants`);
-});
+    t.equal(mismatches, 0, `${checked} instants`);
+  },
+);
 
 void t.test('nextWindowOpening: now when open, else today or tomorrow, across the changes', async (t) => {
   const cases: [at: string, next: string, why: string][] = [
@@ -153,8 +156,15 @@ void t.test('a start inside the spring-forward gap opens at 02:00 BST', async (t
   t.equal(inPostingWindow(w, new Date('2026-03-29T00:59:59Z')), false, 'closed at 00:59:59 GMT');
   t.equal(inPostingWindow(w, new Date('2026-03-29T01:00:00Z')), true, 'open at 02:00 BST');
   // Seconds in the gap too.
-  t.equal(iso(nextWindowOpening({ start: '01:59:59', end: '03:00' }, new Date('2026-03-29T00:00:00Z'))), '2026-03-29T01:00:00.000Z');
-  t.equal(iso(nextWindowOpening({ start: '01:00', end: '03:00' }, new Date('2026-03-29T00:00:00Z'))), '2026-03-29T01:00:00.000Z', '01:00 itself is in the gap');
+  t.equal(
+    iso(nextWindowOpening({ start: '01:59:59', end: '03:00' }, new Date('2026-03-29T00:00:00Z'))),
+    '2026-03-29T01:00:00.000Z',
+  );
+  t.equal(
+    iso(nextWindowOpening({ start: '01:00', end: '03:00' }, new Date('2026-03-29T00:00:00Z'))),
+    '2026-03-29T01:00:00.000Z',
+    '01:00 itself is in the gap',
+  );
 });
 
 void t.test('a start in the repeated hour of the fall-back day', async (t) => {
@@ -193,9 +203,18 @@ void t.test('windowClosesAt: the end of today, null when closed', async (t) => {
   ];
   for (const [at, closes, why] of cases) t.equal(iso(windowClosesAt(W, new Date(at))), closes, `${at}: ${why}`);
   // An end in the spring-forward gap closes at 02:00 BST, when the clock passes it.
-  t.equal(iso(windowClosesAt({ start: '00:00', end: '01:30' }, new Date('2026-03-29T00:30:00Z'))), '2026-03-29T01:00:00.000Z');
-  t.equal(iso(windowClosesAt({ start: '00:00', end: '01:30' }, new Date('2026-03-28T00:30:00Z'))), '2026-03-28T01:30:00.000Z');
-  t.equal(iso(windowClosesAt({ start: '00:00', end: '23:59:59' }, new Date('2026-07-15T23:30:00Z'))), '2026-07-16T22:59:59.000Z');
+  t.equal(
+    iso(windowClosesAt({ start: '00:00', end: '01:30' }, new Date('2026-03-29T00:30:00Z'))),
+    '2026-03-29T01:00:00.000Z',
+  );
+  t.equal(
+    iso(windowClosesAt({ start: '00:00', end: '01:30' }, new Date('2026-03-28T00:30:00Z'))),
+    '2026-03-28T01:30:00.000Z',
+  );
+  t.equal(
+    iso(windowClosesAt({ start: '00:00', end: '23:59:59' }, new Date('2026-07-15T23:30:00Z'))),
+    '2026-07-16T22:59:59.000Z',
+  );
 });
 
 void t.test('malformed windows throw RangeError', async (t) => {
@@ -224,5 +243,9 @@ void t.test('malformed windows throw RangeError', async (t) => {
   }
   t.throws(() => inPostingWindow(W, new Date(NaN)), RangeError, 'invalid instant');
   t.equal(inPostingWindow({ start: '00:00', end: '23:59:59' }, at), true, 'the widest window is fine');
-  t.equal(inPostingWindow({ start: '08:00', end: '08:00:01' }, new Date('2026-01-15T08:00:00.500Z')), true, 'a one-second window is fine');
+  t.equal(
+    inPostingWindow({ start: '08:00', end: '08:00:01' }, new Date('2026-01-15T08:00:00.500Z')),
+    true,
+    'a one-second window is fine',
+  );
 });

@@ -58,13 +58,29 @@ const districts = new Map<string, District>([
   ['101', { code: '101', name: 'South West Wales', groupCode: '11', endDate: null }],
   ['122', { code: '122', name: 'Devon, Cornwall and Somerset', groupCode: '13', endDate: '2018-03-31' }],
 ]);
-const good = { office_code: '9820', name: 'Aberdare', address: 'Crown Buildings, Greenbach, Aberdare', postcode: 'cf44 7hu', district_code: '101', closed_on: '' };
+const good = {
+  office_code: '9820',
+  name: 'Aberdare',
+  address: 'Crown Buildings, Greenbach, Aberdare',
+  postcode: 'cf44 7hu',
+  district_code: '101',
+  closed_on: '',
+};
 
 void t.test('validateOfficeRow accepts a good row and normalises it', async (t) => {
   const result = validateOfficeRow(good, 2, districts);
   t.same(result, {
     ok: true,
-    office: { id: 'aberdare-9820', officeCode: '9820', name: 'Aberdare', address: 'Crown Buildings, Greenbach, Aberdare', postcode: 'CF44 7HU', districtCode: '101', closedOn: null, line: 2 },
+    office: {
+      id: 'aberdare-9820',
+      officeCode: '9820',
+      name: 'Aberdare',
+      address: 'Crown Buildings, Greenbach, Aberdare',
+      postcode: 'CF44 7HU',
+      districtCode: '101',
+      closedOn: null,
+      line: 2,
+    },
   });
   const closed = validateOfficeRow({ ...good, closed_on: '2018-08-13' }, 3, districts);
   t.equal(closed.ok && closed.office.closedOn, '2018-08-13');
@@ -94,7 +110,11 @@ void t.test('validateOfficeRow rejects each kind of bad row with its line and fi
       t.match(result.errors[0]?.reason, reason);
     }
   }
-  const many = validateOfficeRow({ office_code: '1', name: '', address: '', postcode: 'x', district_code: '0' }, 9, districts);
+  const many = validateOfficeRow(
+    { office_code: '1', name: '', address: '', postcode: 'x', district_code: '0' },
+    9,
+    districts,
+  );
   t.equal(many.ok ? 0 : many.errors.length, 4, 'every problem of a row is reported, not just the first');
 });
 

@@ -1,5 +1,13 @@
 import t from 'tap';
-import { effectiveStatus, nextTransition, REGULAR_OPEN, sameStatus, validateNoticeDraft, type Notice, type NoticeDraft } from '../src/index.js';
+import {
+  effectiveStatus,
+  nextTransition,
+  REGULAR_OPEN,
+  sameStatus,
+  validateNoticeDraft,
+  type Notice,
+  type NoticeDraft,
+} from '../src/index.js';
 
 const at = (iso: string) => new Date(iso);
 let seq = 0;
@@ -51,19 +59,41 @@ void t.test('a scheduled notice takes effect on its own', async (t) => {
 void t.test('a later notice supersedes an earlier one for good', async (t) => {
   const closed = notice({ id: 'closed', activeFrom: at('2026-03-01T06:30:00Z') });
   const delayed = notice({
-    id: 'delayed', status: 'delayed', createdAt: at('2026-03-02T06:00:00Z'), activeFrom: at('2026-03-02T06:00:00Z'),
-    activeUntil: at('2026-03-02T10:30:00Z'), expectedReopenAt: at('2026-03-02T10:30:00Z'), reopenCertainty: 'confirmed',
+    id: 'delayed',
+    status: 'delayed',
+    createdAt: at('2026-03-02T06:00:00Z'),
+    activeFrom: at('2026-03-02T06:00:00Z'),
+    activeUntil: at('2026-03-02T10:30:00Z'),
+    expectedReopenAt: at('2026-03-02T10:30:00Z'),
+    reopenCertainty: 'confirmed',
   });
   t.equal(effectiveStatus([closed, delayed], at('2026-03-02T07:00:00Z')).status, 'delayed');
-  t.same(effectiveStatus([closed, delayed], at('2026-03-02T10:30:00Z')), REGULAR_OPEN, 'the closure does not come back when the delay ends');
-  const reopen = notice({ id: 'reopen', status: 'open', cause: null, createdAt: at('2026-03-01T12:00:00Z'), activeFrom: at('2026-03-01T12:00:00Z') });
+  t.same(
+    effectiveStatus([closed, delayed], at('2026-03-02T10:30:00Z')),
+    REGULAR_OPEN,
+    'the closure does not come back when the delay ends',
+  );
+  const reopen = notice({
+    id: 'reopen',
+    status: 'open',
+    cause: null,
+    createdAt: at('2026-03-01T12:00:00Z'),
+    activeFrom: at('2026-03-01T12:00:00Z'),
+  });
   const s = effectiveStatus([closed, reopen], at('2026-03-01T13:00:00Z'));
   t.match(s, { status: 'open', noticeId: 'reopen', stale: false });
 });
 
 void t.test('a backdated notice does not rewrite the past and still supersedes from when it was made', async (t) => {
   const first = notice({ id: 'first', createdAt: at('2026-03-01T08:00:00Z'), activeFrom: at('2026-03-01T08:00:00Z') });
-  const backdated = notice({ id: 'late', status: 'delayed', createdAt: at('2026-03-01T09:00:00Z'), activeFrom: at('2026-03-01T07:00:00Z'), expectedReopenAt: at('2026-03-01T11:00:00Z'), reopenCertainty: 'expected' });
+  const backdated = notice({
+    id: 'late',
+    status: 'delayed',
+    createdAt: at('2026-03-01T09:00:00Z'),
+    activeFrom: at('2026-03-01T07:00:00Z'),
+    expectedReopenAt: at('2026-03-01T11:00:00Z'),
+    reopenCertainty: 'expected',
+  });
   t.equal(effectiveStatus([first, backdated], at('2026-03-01T08:30:00Z')).noticeId, 'first');
   const now = effectiveStatus([first, backdated], at('2026-03-01T09:00:00Z'));
   t.equal(now.noticeId, 'late');
@@ -71,8 +101,20 @@ void t.test('a backdated notice does not rewrite the past and still supersedes f
 });
 
 void t.test('a scheduled notice made earlier takes over from a current one made later when it starts', async (t) => {
-  const scheduled = notice({ id: 'tomorrow', createdAt: at('2026-03-01T08:00:00Z'), activeFrom: at('2026-03-02T00:00:00Z') });
-  const today = notice({ id: 'today', status: 'delayed', createdAt: at('2026-03-01T08:05:00Z'), activeFrom: at('2026-03-01T08:05:00Z'), activeUntil: at('2026-03-01T10:00:00Z'), expectedReopenAt: at('2026-03-01T10:00:00Z'), reopenCertainty: 'confirmed' });
+  const scheduled = notice({
+    id: 'tomorrow',
+    createdAt: at('2026-03-01T08:00:00Z'),
+    activeFrom: at('2026-03-02T00:00:00Z'),
+  });
+  const today = notice({
+    id: 'today',
+    status: 'delayed',
+    createdAt: at('2026-03-01T08:05:00Z'),
+    activeFrom: at('2026-03-01T08:05:00Z'),
+    activeUntil: at('2026-03-01T10:00:00Z'),
+    expectedReopenAt: at('2026-03-01T10:00:00Z'),
+    reopenCertainty: 'confirmed',
+  });
   t.equal(effectiveStatus([scheduled, today], at('2026-03-01T09:00:00Z')).noticeId, 'today');
   t.same(effectiveStatus([scheduled, today], at('2026-03-01T12:00:00Z')), REGULAR_OPEN);
   t.equal(effectiveStatus([scheduled, today], at('2026-03-02T00:00:00Z')).noticeId, 'tomorrow');
@@ -84,25 +126,65 @@ void t.test('equal starts: the later-made notice wins', async (t) => {
   t.equal(effectiveStatus([b, a], at('2026-03-01T07:00:00Z')).noticeId, 'b');
 });
 
-void t.test('a correction stands in the original\'s place with its own content', async (t) => {
+void t.test("a correction stands in the original's place with its own content", async (t) => {
   const original = notice({ id: 'o', cause: 'weather', message: 'Snow' });
-  const later = notice({ id: 'later', status: 'open', cause: null, createdAt: at('2026-03-01T12:00:00Z'), activeFrom: at('2026-03-01T12:00:00Z') });
-  const correction = notice({ id: 'c', kind: 'correction', replacesId: 'o', cause: 'heating_failure', message: 'Boiler failed', createdAt: at('2026-03-01T13:00:00Z') });
+  const later = notice({
+    id: 'later',
+    status: 'open',
+    cause: null,
+    createdAt: at('2026-03-01T12:00:00Z'),
+    activeFrom: at('2026-03-01T12:00:00Z'),
+  });
+  const correction = notice({
+    id: 'c',
+    kind: 'correction',
+    replacesId: 'o',
+    cause: 'heating_failure',
+    message: 'Boiler failed',
+    createdAt: at('2026-03-01T13:00:00Z'),
+  });
   const s = effectiveStatus([original, correction], at('2026-03-01T09:00:00Z'));
   t.match(s, { noticeId: 'c', cause: 'heating_failure', message: 'Boiler failed' });
   t.equal(s.since?.toISOString(), '2026-03-01T06:30:00.000Z', 'keeps the original start');
-  t.equal(effectiveStatus([original, later, correction], at('2026-03-01T14:00:00Z')).noticeId, 'later', 'a correction does not jump over notices made after its original');
-  const second = notice({ id: 'c2', kind: 'correction', replacesId: 'c', status: 'delayed', expectedReopenAt: at('2026-03-01T10:00:00Z'), reopenCertainty: 'expected', createdAt: at('2026-03-01T13:30:00Z') });
-  t.match(effectiveStatus([original, correction, second], at('2026-03-01T09:00:00Z')), { noticeId: 'c2', status: 'delayed' }, 'a correction of a correction');
+  t.equal(
+    effectiveStatus([original, later, correction], at('2026-03-01T14:00:00Z')).noticeId,
+    'later',
+    'a correction does not jump over notices made after its original',
+  );
+  const second = notice({
+    id: 'c2',
+    kind: 'correction',
+    replacesId: 'c',
+    status: 'delayed',
+    expectedReopenAt: at('2026-03-01T10:00:00Z'),
+    reopenCertainty: 'expected',
+    createdAt: at('2026-03-01T13:30:00Z'),
+  });
+  t.match(
+    effectiveStatus([original, correction, second], at('2026-03-01T09:00:00Z')),
+    { noticeId: 'c2', status: 'delayed' },
+    'a correction of a correction',
+  );
 });
 
 void t.test('a cancellation voids its notice; what stood before it applies', async (t) => {
   const closed = notice({ id: 'closed' });
-  const wrong = notice({ id: 'wrong', status: 'open', cause: null, createdAt: at('2026-03-01T08:00:00Z'), activeFrom: at('2026-03-01T08:00:00Z') });
+  const wrong = notice({
+    id: 'wrong',
+    status: 'open',
+    cause: null,
+    createdAt: at('2026-03-01T08:00:00Z'),
+    activeFrom: at('2026-03-01T08:00:00Z'),
+  });
   const cancel = notice({ id: 'x', kind: 'cancellation', replacesId: 'wrong', createdAt: at('2026-03-01T08:10:00Z') });
   t.equal(effectiveStatus([closed, wrong], at('2026-03-01T09:00:00Z')).status, 'open');
   t.equal(effectiveStatus([closed, wrong, cancel], at('2026-03-01T09:00:00Z')).noticeId, 'closed');
-  const onlyCancelled = notice({ id: 'y', kind: 'cancellation', replacesId: 'closed', createdAt: at('2026-03-01T08:20:00Z') });
+  const onlyCancelled = notice({
+    id: 'y',
+    kind: 'cancellation',
+    replacesId: 'closed',
+    createdAt: at('2026-03-01T08:20:00Z'),
+  });
   t.same(effectiveStatus([closed, onlyCancelled], at('2026-03-01T09:00:00Z')), REGULAR_OPEN);
 });
 
@@ -110,29 +192,66 @@ void t.test('a closure past its expected reopening stays closed and turns stale'
   const n = notice({ id: 'a', expectedReopenAt: at('2026-03-01T12:00:00Z'), reopenCertainty: 'expected' });
   t.match(effectiveStatus([n], at('2026-03-01T11:59:00Z')), { status: 'closed', stale: false });
   t.match(effectiveStatus([n], at('2026-03-01T12:00:00Z')), { status: 'closed', stale: true });
-  const delayed = notice({ id: 'd', status: 'delayed', expectedReopenAt: at('2026-03-01T10:30:00Z'), reopenCertainty: 'confirmed' });
-  t.match(effectiveStatus([delayed], at('2026-03-01T11:00:00Z')), { status: 'delayed', stale: true }, 'a delay not confirmed open is stale too');
-  const reopen = notice({ id: 'r', status: 'open', cause: null, createdAt: at('2026-03-01T12:30:00Z'), activeFrom: at('2026-03-01T12:30:00Z') });
+  const delayed = notice({
+    id: 'd',
+    status: 'delayed',
+    expectedReopenAt: at('2026-03-01T10:30:00Z'),
+    reopenCertainty: 'confirmed',
+  });
+  t.match(
+    effectiveStatus([delayed], at('2026-03-01T11:00:00Z')),
+    { status: 'delayed', stale: true },
+    'a delay not confirmed open is stale too',
+  );
+  const reopen = notice({
+    id: 'r',
+    status: 'open',
+    cause: null,
+    createdAt: at('2026-03-01T12:30:00Z'),
+    activeFrom: at('2026-03-01T12:30:00Z'),
+  });
   t.match(effectiveStatus([n, reopen], at('2026-03-01T13:00:00Z')), { status: 'open', stale: false });
 });
 
-void t.test('notices across the BST changes are instants: an overnight closure spans the lost and the gained hour', async (t) => {
-  // Closed 22:00 Sat 28 March (GMT) until 09:00 Sun 29 March (BST = 08:00Z): 10 hours, not 11.
-  const spring = notice({ id: 's', activeFrom: at('2026-03-28T22:00:00Z'), activeUntil: at('2026-03-29T08:00:00Z') });
-  t.equal(effectiveStatus([spring], at('2026-03-29T07:59:00Z')).status, 'closed', '08:59 BST');
-  t.equal(effectiveStatus([spring], at('2026-03-29T08:00:00Z')).status, 'open', '09:00 BST');
-  // Closed 22:00 Sat 24 October (BST = 21:00Z) until 09:00 Sun 25 October (GMT = 09:00Z): 12 hours.
-  const autumn = notice({ id: 'a', activeFrom: at('2026-10-24T21:00:00Z'), activeUntil: at('2026-10-25T09:00:00Z') });
-  t.equal(effectiveStatus([autumn], at('2026-10-25T08:30:00Z')).status, 'closed', '08:30 GMT');
-  t.equal(effectiveStatus([autumn], at('2026-10-25T09:00:00Z')).status, 'open', '09:00 GMT');
-  t.equal(effectiveStatus([autumn], at('2026-10-24T20:59:00Z')).status, 'open', '21:59 BST the evening before');
-});
+void t.test(
+  'notices across the BST changes are instants: an overnight closure spans the lost and the gained hour',
+  async (t) => {
+    // Closed 22:00 Sat 28 March (GMT) until 09:00 Sun 29 March (BST = 08:00Z): 10 hours, not 11.
+    const spring = notice({ id: 's', activeFrom: at('2026-03-28T22:00:00Z'), activeUntil: at('2026-03-29T08:00:00Z') });
+    t.equal(effectiveStatus([spring], at('2026-03-29T07:59:00Z')).status, 'closed', '08:59 BST');
+    t.equal(effectiveStatus([spring], at('2026-03-29T08:00:00Z')).status, 'open', '09:00 BST');
+    // Closed 22:00 Sat 24 October (BST = 21:00Z) until 09:00 Sun 25 October (GMT = 09:00Z): 12 hours.
+    const autumn = notice({ id: 'a', activeFrom: at('2026-10-24T21:00:00Z'), activeUntil: at('2026-10-25T09:00:00Z') });
+    t.equal(effectiveStatus([autumn], at('2026-10-25T08:30:00Z')).status, 'closed', '08:30 GMT');
+    t.equal(effectiveStatus([autumn], at('2026-10-25T09:00:00Z')).status, 'open', '09:00 GMT');
+    t.equal(effectiveStatus([autumn], at('2026-10-24T20:59:00Z')).status, 'open', '21:59 BST the evening before');
+  },
+);
 
 void t.test('nextTransition finds the next start, end or stale point', async (t) => {
-  const scheduled = notice({ id: 'a', createdAt: at('2026-03-01T08:00:00Z'), activeFrom: at('2026-03-02T00:00:00Z'), activeUntil: at('2026-03-02T12:00:00Z'), expectedReopenAt: at('2026-03-02T10:00:00Z'), reopenCertainty: 'expected' });
-  t.equal(nextTransition([scheduled], at('2026-03-01T09:00:00Z'))?.toISOString(), '2026-03-02T00:00:00.000Z', 'the start');
-  t.equal(nextTransition([scheduled], at('2026-03-02T00:00:00Z'))?.toISOString(), '2026-03-02T10:00:00.000Z', 'then stale');
-  t.equal(nextTransition([scheduled], at('2026-03-02T10:00:00Z'))?.toISOString(), '2026-03-02T12:00:00.000Z', 'then the end');
+  const scheduled = notice({
+    id: 'a',
+    createdAt: at('2026-03-01T08:00:00Z'),
+    activeFrom: at('2026-03-02T00:00:00Z'),
+    activeUntil: at('2026-03-02T12:00:00Z'),
+    expectedReopenAt: at('2026-03-02T10:00:00Z'),
+    reopenCertainty: 'expected',
+  });
+  t.equal(
+    nextTransition([scheduled], at('2026-03-01T09:00:00Z'))?.toISOString(),
+    '2026-03-02T00:00:00.000Z',
+    'the start',
+  );
+  t.equal(
+    nextTransition([scheduled], at('2026-03-02T00:00:00Z'))?.toISOString(),
+    '2026-03-02T10:00:00.000Z',
+    'then stale',
+  );
+  t.equal(
+    nextTransition([scheduled], at('2026-03-02T10:00:00Z'))?.toISOString(),
+    '2026-03-02T12:00:00.000Z',
+    'then the end',
+  );
   t.equal(nextTransition([scheduled], at('2026-03-02T12:00:00Z')), null, 'then nothing');
   t.equal(nextTransition([], at('2026-03-02T12:00:00Z')), null);
   const open = notice({ id: 'o', status: 'open', cause: null, activeUntil: at('2026-03-01T09:00:00Z') });
@@ -149,16 +268,35 @@ void t.test('sameStatus tells a real change from none', async (t) => {
 });
 
 void t.test('validateNoticeDraft enforces the shape of each status', async (t) => {
-  const base: NoticeDraft = { status: 'closed', cause: 'weather', message: 'Snow', activeFrom: at('2026-03-01T07:00:00Z'), activeUntil: null, expectedReopenAt: null, reopenCertainty: 'unknown' };
+  const base: NoticeDraft = {
+    status: 'closed',
+    cause: 'weather',
+    message: 'Snow',
+    activeFrom: at('2026-03-01T07:00:00Z'),
+    activeUntil: null,
+    expectedReopenAt: null,
+    reopenCertainty: 'unknown',
+  };
   t.same(validateNoticeDraft(base), []);
   t.same(validateNoticeDraft({ ...base, status: 'open', cause: null }), []);
-  t.same(validateNoticeDraft({ ...base, status: 'delayed', expectedReopenAt: at('2026-03-01T10:30:00Z'), reopenCertainty: 'confirmed' }), []);
+  t.same(
+    validateNoticeDraft({
+      ...base,
+      status: 'delayed',
+      expectedReopenAt: at('2026-03-01T10:30:00Z'),
+      reopenCertainty: 'confirmed',
+    }),
+    [],
+  );
   const fields = (d: Partial<NoticeDraft>) => validateNoticeDraft({ ...base, ...d }).map((p) => p.field);
   t.same(fields({ cause: null }), ['cause']);
   t.same(fields({ status: 'delayed' }), ['expectedReopenAt']);
   t.same(fields({ activeUntil: at('2026-03-01T07:00:00Z') }), ['activeUntil']);
   t.same(fields({ expectedReopenAt: at('2026-03-01T06:00:00Z'), reopenCertainty: 'expected' }), ['expectedReopenAt']);
-  t.same(fields({ status: 'open', cause: null, expectedReopenAt: at('2026-03-01T10:00:00Z'), reopenCertainty: 'expected' }), ['expectedReopenAt']);
+  t.same(
+    fields({ status: 'open', cause: null, expectedReopenAt: at('2026-03-01T10:00:00Z'), reopenCertainty: 'expected' }),
+    ['expectedReopenAt'],
+  );
   t.same(fields({ reopenCertainty: 'confirmed' }), ['reopenCertainty']);
   t.same(fields({ expectedReopenAt: at('2026-03-01T10:00:00Z') }), ['reopenCertainty']);
   t.same(fields({ message: 'x'.repeat(1001) }), ['message']);

@@ -31,13 +31,20 @@ void t.test('isXUsername: 1-15 ASCII letters, digits or underscores, nothing els
   t.same(X_USERNAME_PATTERN.flags, '', 'no flags: \\w-like classes stay ASCII and ^$ do not match at line breaks');
 });
 
-void t.test('property: exactly the strings of X\'s alphabet, 1 to 15 long', async (t) => {
+void t.test("property: exactly the strings of X's alphabet, 1 to 15 long", async (t) => {
   const alphabet = new Set('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_');
   fc.assert(
-    fc.property(fc.oneof(fc.string({ maxLength: 20 }), fc.string({ unit: 'binary', maxLength: 20 }), fc.stringMatching(/^[A-Za-z0-9_]{0,17}$/)), (s) => {
-      const expected = s.length >= 1 && s.length <= 15 && [...s].every((c) => alphabet.has(c));
-      return isXUsername(s) === expected;
-    }),
+    fc.property(
+      fc.oneof(
+        fc.string({ maxLength: 20 }),
+        fc.string({ unit: 'binary', maxLength: 20 }),
+        fc.stringMatching(/^[A-Za-z0-9_]{0,17}$/),
+      ),
+      (s) => {
+        const expected = s.length >= 1 && s.length <= 15 && [...s].every((c) => alphabet.has(c));
+        return isXUsername(s) === expected;
+      },
+    ),
     { numRuns: 3000, seed: 20260601 },
   );
   t.pass('3000 generated strings');

@@ -40,5 +40,7 @@ export function loggerOptions(settings: LoggerSettings): LoggerOptions {
 
 /** The service's logger; `destination` (tests) replaces stdout. */
 export function createLogger(settings: LoggerSettings, destination?: DestinationStream): Logger {
-  return destination ? pino(loggerOptions({ ...settings, format: 'json' }), destination) : pino(loggerOptions(settings));
+  return destination
+    ? pino(loggerOptions({ ...settings, format: 'json' }), destination)
+    : pino(loggerOptions(settings));
 }

@@ -12,7 +12,11 @@ export interface RunResult {
 const nodeArgs = ['--conditions=@jcp/source', '--import=tsx'];
 
 /** Starts a TypeScript entry point of the repo as a real child process. */
-export function spawnScript(script: string, args: string[], env: Record<string, string | undefined>): ChildProcess & { output: { stdout: string; stderr: string } } {
+export function spawnScript(
+  script: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+): ChildProcess & { output: { stdout: string; stderr: string } } {
   // PROFILE_DIR: each child writes a V8 CPU profile there when it exits (benchmarks).
   const profile = process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : [];
   const child = spawn(process.execPath, [...nodeArgs, ...profile, script, ...args], {
@@ -26,7 +30,10 @@ export function spawnScript(script: string, args: string[], env: Record<string, 
   return child;
 }
 
-export function waitForExit(child: ChildProcess & { output: { stdout: string; stderr: string } }, timeoutMs = 60_000): Promise<RunResult> {
+export function waitForExit(
+  child: ChildProcess & { output: { stdout: string; stderr: string } },
+  timeoutMs = 60_000,
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -41,7 +48,12 @@ export function waitForExit(child: ChildProcess & { output: { stdout: string; st
 }
 
 /** Runs a script to completion. */
-export function runScript(script: string, args: string[], env: Record<string, string | undefined>, timeoutMs?: number): Promise<RunResult> {
+export function runScript(
+  script: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+  timeoutMs?: number,
+): Promise<RunResult> {
   return waitForExit(spawnScript(script, args, env), timeoutMs);
 }
 
@@ -56,9 +68,12 @@ export async function freePort(): Promise<number> {
 /** Polls GET /readyz on 127.0.0.1:port until it answers 200 (or the time is up); returns the last status. */
 export async function waitForReady(port: number, timeoutMs = 60_000): Promise<number> {
   let status = 0;
-  for (const deadline = Date.now() + timeoutMs; status !== 200 && Date.now() < deadline; ) {
+  for (const deadline = Date.now() + timeoutMs; status !== 200 && Date.now() < deadline;) {
     await new Promise((r) => setTimeout(r, 100));
-    status = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status, () => 0);
+    status = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+      (r) => r.status,
+      () => 0,
+    );
   }
   return status;
 }

@@ -56,18 +56,29 @@ export function timeoutPlugin(timeoutMs: number | undefined): ITwitterApiClientP
 /** A plugin that sends every request (streams and OAuth2 token calls included) to `baseUrl`. */
 export function redirectPlugin(baseUrl: string): ITwitterApiClientPlugin {
   const target = new URL(baseUrl);
-  if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new Error(`X base URL must be http or https, not ${target.protocol}`);
+  if (target.protocol !== 'http:' && target.protocol !== 'https:')
+    throw new Error(`X base URL must be http or https, not ${target.protocol}`);
   const rewrite = ({ params }: ITwitterApiBeforeRequestConfigHookArgs) => {
     const url = new URL(params.url);
     url.protocol = target.protocol;
     url.host = target.host;
     params.url = url.toString();
   };
-  return { onBeforeRequestConfig: (args) => { rewrite(args); }, onBeforeStreamRequestConfig: rewrite };
+  return {
+    onBeforeRequestConfig: (args) => {
+      rewrite(args);
+    },
+    onBeforeStreamRequestConfig: rewrite,
+  };
 }
 
 export function createXClient(options: XClientOptions): TwitterApi {
-  const credentials = { appKey: options.appKey, appSecret: options.appSecret, accessToken: options.accessToken, accessSecret: options.accessSecret };
+  const credentials = {
+    appKey: options.appKey,
+    appSecret: options.appSecret,
+    accessToken: options.accessToken,
+    accessSecret: options.accessSecret,
+  };
   const plugins = [timeoutPlugin(options.timeoutMs)];
   if (!options.baseUrl) return new TwitterApi(credentials, { plugins });
   plugins.push(redirectPlugin(options.baseUrl));
@@ -95,14 +106,23 @@ const comparable = (text: string) => text.normalize('NFC').trim();
  * at most `maxPages` pages (default 2) of 100; null when none is found. For recovering the id of a post whose answer was lost, after
  * the retry met the duplicate-content 403. Errors propagate: see classifyXError.
  */
-export async function findRecentPost(client: TwitterApi, userId: string, text: string, options: { maxPages?: number; since?: Date } = {}): Promise<{ id: string } | null> {
-  const maxPages = options.maxPages === undefined || Number.isNaN(options.maxPages) ? 2 : Math.max(1, Math.floor(options.maxPages));
+export async function findRecentPost(
+  client: TwitterApi,
+  userId: string,
+  text: string,
+  options: { maxPages?: number; since?: Date } = {},
+): Promise<{ id: string } | null> {
+  const maxPages =
+    options.maxPages === undefined || Number.isNaN(options.maxPages) ? 2 : Math.max(1, Math.floor(options.maxPages));
   const wanted = comparable(text);
   const since = options.since?.getTime();
   let page = await client.v2.userTimeline(userId, { max_results: 100, 'tweet.fields': ['created_at'] });
   for (let read = 1; ; read++) {
     // Each page is newest first, and pages run from newer to older.
-    const fresh = since === undefined ? page.tweets : page.tweets.filter((post) => post.created_at === undefined || Date.parse(post.created_at) >= since);
+    const fresh =
+      since === undefined
+        ? page.tweets
+        : page.tweets.filter((post) => post.created_at === undefined || Date.parse(post.created_at) >= since);
     const found = fresh.find((post) => comparable(unescapeXText(post.text)) === wanted);
     if (found) return { id: found.id };
     // Older than `since` from here on: not the post sought.
@@ -207,7 +227,11 @@ export function toMentionPosts(
       continue;
     }
     const text = unescapeXText(p.text);
-    const fromEntities = [...(p.entities?.mentions ?? [])].sort((a, b) => (a.start ?? 0) - (b.start ?? 0)).map((m) => m.username).filter(isXUsername).map((u) => u.toLowerCase());
+    const fromEntities = [...(p.entities?.mentions ?? [])]
+      .sort((a, b) => (a.start ?? 0) - (b.start ?? 0))
+      .map((m) => m.username)
+      .filter(isXUsername)
+      .map((u) => u.toLowerCase());
     const fromText = [...text.matchAll(/(?:^|[^\w@])@(\w{1,15})(?!\w)/g)].map((m) => m[1]!.toLowerCase());
     const refs = p.referenced_tweets ?? [];
     const username = usernames.get(authorId);
@@ -241,7 +265,11 @@ export async function searchRecent(
   options: { maxPages?: number; onRejected?: MentionReadOptions['onRejected'] } = {},
 ): Promise<{ newestId: string | null; pages: number; complete: boolean }> {
   const maxPages = options.maxPages ?? 50;
-  type Page = { data?: RawPost[]; includes?: { users?: { id: string; username: string }[] }; meta?: { newest_id?: string; next_token?: string } };
+  type Page = {
+    data?: RawPost[];
+    includes?: { users?: { id: string; username: string }[] };
+    meta?: { newest_id?: string; next_token?: string };
+  };
   const fetchPage = (nextToken?: string) =>
     client.v2.get<Page>('tweets/search/recent', {
       query,
@@ -260,7 +288,11 @@ export async function searchRecent(
     // The next page is read while this one is handed over (its failure surfaces below, in order).
     const next = nextToken && pages < maxPages ? fetchPage(nextToken) : null;
     next?.catch(() => {});
-    const posts = toMentionPosts(page.data, page.includes?.users, options.onRejected ? { onRejected: options.onRejected } : {});
+    const posts = toMentionPosts(
+      page.data,
+      page.includes?.users,
+      options.onRejected ? { onRejected: options.onRejected } : {},
+    );
     if (posts.length > 0) await onPage(posts);
     if (!nextToken) return { newestId, pages, complete: true };
     if (!next) return { newestId, pages, complete: false };

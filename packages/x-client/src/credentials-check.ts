@@ -22,9 +22,15 @@ export async function checkCredentials(client: TwitterApi): Promise<CredentialsC
     return { kind: 'accepted' };
   } catch (error) {
     if (error instanceof ApiResponseError && (error.code === 401 || error.code === 403)) {
-      return { kind: 'rejected', reason: `GET /2/users/me refused too (HTTP ${error.code}): credentials rejected or revoked` };
+      return {
+        kind: 'rejected',
+        reason: `GET /2/users/me refused too (HTTP ${error.code}): credentials rejected or revoked`,
+      };
     }
     const verdict = classifyXError(error);
-    return { kind: 'unknown', reason: `GET /2/users/me did not say: ${'reason' in verdict ? verdict.reason : 'unexpected answer'}` };
+    return {
+      kind: 'unknown',
+      reason: `GET /2/users/me did not say: ${'reason' in verdict ? verdict.reason : 'unexpected answer'}`,
+    };
   }
 }

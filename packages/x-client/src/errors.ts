@@ -22,7 +22,12 @@ export const BACKOFF_CAP_MS = 5 * 60_000;
  * Exponential backoff with full jitter: a delay in [0, min(cap, base * 2^attempt)) milliseconds,
  * `attempt` counting from 0 and `random` returning a number in [0, 1).
  */
-export function backoffDelay(attempt: number, random: () => number = Math.random, baseMs = BACKOFF_BASE_MS, capMs = BACKOFF_CAP_MS): number {
+export function backoffDelay(
+  attempt: number,
+  random: () => number = Math.random,
+  baseMs = BACKOFF_BASE_MS,
+  capMs = BACKOFF_CAP_MS,
+): number {
   const n = Number.isFinite(attempt) && attempt > 0 ? Math.floor(attempt) : 0;
   const ceiling = Math.min(capMs, baseMs * 2 ** Math.min(n, 52));
   const r = Math.min(Math.max(random(), 0), 1);
@@ -69,10 +74,26 @@ export function xRefusalText(data: unknown, text?: string): string {
     .replace(/\s+/g, ' ')
     .trim();
   const chars = [...clean];
-  return chars.length <= X_REASON_MAX_LENGTH ? clean : `${chars.slice(0, X_REASON_MAX_LENGTH - 1).join('').trimEnd()}…`;
+  return chars.length <= X_REASON_MAX_LENGTH
+    ? clean
+    : `${chars
+        .slice(0, X_REASON_MAX_LENGTH - 1)
+        .join('')
+        .trimEnd()}…`;
 }
 
-const RETRYABLE_NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREACH', 'ECONNABORTED', 'UND_ERR_SOCKET']);
+const RETRYABLE_NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ECONNABORTED',
+  'UND_ERR_SOCKET',
+]);
 
 function header(headers: Record<string, unknown> | undefined, name: string): string | undefined {
   const v = headers?.[name];
@@ -82,7 +103,10 @@ function header(headers: Record<string, unknown> | undefined, name: string): str
 function isDuplicate(error: ApiResponseError): boolean {
   const data = error.data as { detail?: unknown; errors?: { code?: unknown; message?: unknown }[] } | undefined;
   if (typeof data?.detail === 'string' && /duplicate/i.test(data.detail)) return true;
-  return Array.isArray(data?.errors) && data.errors.some((e) => e.code === 187 || (typeof e.message === 'string' && /duplicate/i.test(e.message)));
+  return (
+    Array.isArray(data?.errors) &&
+    data.errors.some((e) => e.code === 187 || (typeof e.message === 'string' && /duplicate/i.test(e.message)))
+  );
 }
 
 /** When a 429 lifts: the latest exhausted window's reset (epoch seconds), if any is known. */
@@ -93,31 +117,59 @@ function rateLimitReset(error: ApiResponseError): number | undefined {
     if (header(headers, `${prefix}-remaining`) === '0') resets.push(Number(header(headers, `${prefix}-reset`)));
   }
   const shortReset = error.rateLimit?.reset ?? Number(header(headers, 'x-rate-limit-reset'));
-  const shortExhausted = error.rateLimit ? error.rateLimit.remaining === 0 : header(headers, 'x-rate-limit-remaining') !== undefined ? header(headers, 'x-rate-limit-remaining') === '0' : true;
+  const shortExhausted = error.rateLimit
+    ? error.rateLimit.remaining === 0
+    : header(headers, 'x-rate-limit-remaining') !== undefined
+      ? header(headers, 'x-rate-limit-remaining') === '0'
+      : true;
   if (shortExhausted || resets.length === 0) resets.push(shortReset);
   const valid = resets.filter((r) => Number.isFinite(r) && r > 0);
   return valid.length ? Math.max(...valid) : undefined;
 }
 
-export function classifyXError(error: unknown, now: Date | number = Date.now(), options: ClassifyOptions = {}): XErrorClass {
+export function classifyXError(
+  error: unknown,
+  now: Date | number = Date.now(),
+  options: ClassifyOptions = {},
+): XErrorClass {
   const nowMs = typeof now === 'number' ? now : now.getTime();
-  const backoff = (reason: string): XErrorClass => ({ kind: 'retry', notBefore: new Date(nowMs + backoffDelay(options.attempt ?? 0, options.random)), reason });
+  const backoff = (reason: string): XErrorClass => ({
+    kind: 'retry',
+    notBefore: new Date(nowMs + backoffDelay(options.attempt ?? 0, options.random)),
+    reason,
+  });
 
   if (error instanceof ApiResponseError) {
     const code = error.code;
     if (code === 429 || code === 420) {
       const reset = rateLimitReset(error);
       const rateLimit = header(error.headers, 'x-app-limit-24hour-remaining') === '0' ? 'app' : 'account';
-      if (reset !== undefined && reset * 1000 > nowMs) return { kind: 'retry', notBefore: new Date(reset * 1000), reason: `rate limited (HTTP ${code}) until reset`, rateLimit };
+      if (reset !== undefined && reset * 1000 > nowMs)
+        return {
+          kind: 'retry',
+          notBefore: new Date(reset * 1000),
+          reason: `rate limited (HTTP ${code}) until reset`,
+          rateLimit,
+        };
       return { ...backoff(`rate limited (HTTP ${code})`), rateLimit } as XErrorClass;
     }
     if (code === 403 && isDuplicate(error)) return { kind: 'already-posted' };
     if (code >= 500 || code === 408) return backoff(`X server error (HTTP ${code})`);
-    if (code === 401) return { kind: 'permanent', reason: 'unauthorized (HTTP 401): credentials rejected or revoked', credentials: true };
+    if (code === 401)
+      return {
+        kind: 'permanent',
+        reason: 'unauthorized (HTTP 401): credentials rejected or revoked',
+        credentials: true,
+      };
     const words = xRefusalText(error.data, options.text);
     if (code === 403) {
       const type = (error.data as { type?: unknown } | undefined)?.type;
-      if (typeof type === 'string' && CLIENT_PROBLEMS.has(type)) return { kind: 'permanent', reason: `forbidden (HTTP 403): the app or token may not post${words ? `: ${words}` : ''}`, credentials: true };
+      if (typeof type === 'string' && CLIENT_PROBLEMS.has(type))
+        return {
+          kind: 'permanent',
+          reason: `forbidden (HTTP 403): the app or token may not post${words ? `: ${words}` : ''}`,
+          credentials: true,
+        };
       return { kind: 'permanent', reason: `forbidden (HTTP 403)${words ? `: ${words}` : ''}`, forbidden: true };
     }
     return { kind: 'permanent', reason: `request rejected (HTTP ${code})` };

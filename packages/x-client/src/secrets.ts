@@ -50,7 +50,10 @@ export interface CredentialsKeyring {
 /** A keyring, or a single key (the current one, nothing previous). */
 export type CredentialsKeys = CredentialsKeyring | Buffer | Uint8Array | string;
 
-export function credentialsKeyring(current: Buffer | Uint8Array | string, previous: readonly (Buffer | Uint8Array | string)[] = []): CredentialsKeyring {
+export function credentialsKeyring(
+  current: Buffer | Uint8Array | string,
+  previous: readonly (Buffer | Uint8Array | string)[] = [],
+): CredentialsKeyring {
   const key = toKey(current);
   // The current key among the previous ones adds nothing: left out.
   return { current: key, previous: previous.map(toKey).filter((k) => !k.equals(key)) };
@@ -86,7 +89,13 @@ export function encryptSecret(plaintext: string, keys: CredentialsKeys, context:
   const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(Buffer.from(`v2.${keyId}.${context}`));
   const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-  return ['v2', keyId, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ciphertext.toString('base64url')].join('.');
+  return [
+    'v2',
+    keyId,
+    iv.toString('base64url'),
+    cipher.getAuthTag().toString('base64url'),
+    ciphertext.toString('base64url'),
+  ].join('.');
 }
 
 interface Parsed {
@@ -145,10 +154,17 @@ export function decryptSecret(token: string, keys: CredentialsKeys, context: str
   }
   const key = [ring.current, ...ring.previous].find((k) => credentialsKeyId(k) === parsed.keyId);
   if (!key) {
-    throw new SealedSecretError('unknown-key', `sealed with key ${parsed.keyId}, which is neither X_CREDENTIALS_KEY (${credentialsKeyId(ring.current)}) nor X_CREDENTIALS_KEY_PREVIOUS`);
+    throw new SealedSecretError(
+      'unknown-key',
+      `sealed with key ${parsed.keyId}, which is neither X_CREDENTIALS_KEY (${credentialsKeyId(ring.current)}) nor X_CREDENTIALS_KEY_PREVIOUS`,
+    );
   }
   const plaintext = open(parsed, key, `v2.${parsed.keyId}.${context}`);
-  if (plaintext === null) throw new SealedSecretError('not-for-this-account', 'encrypted secret does not open for this account: sealed for another account, or tampered');
+  if (plaintext === null)
+    throw new SealedSecretError(
+      'not-for-this-account',
+      'encrypted secret does not open for this account: sealed for another account, or tampered',
+    );
   return plaintext;
 }
 
@@ -187,14 +203,27 @@ export class XCredentials implements XCredentialFields {
     this.#accessSecret = fields.accessSecret;
   }
 
-  get appKey(): string { return this.#appKey; }
-  get appSecret(): string { return this.#appSecret; }
-  get accessToken(): string { return this.#accessToken; }
-  get accessSecret(): string { return this.#accessSecret; }
+  get appKey(): string {
+    return this.#appKey;
+  }
+  get appSecret(): string {
+    return this.#appSecret;
+  }
+  get accessToken(): string {
+    return this.#accessToken;
+  }
+  get accessSecret(): string {
+    return this.#accessSecret;
+  }
 
   /** A plain object with the secrets, for handing to the client library only. */
   reveal(): XCredentialFields {
-    return { appKey: this.#appKey, appSecret: this.#appSecret, accessToken: this.#accessToken, accessSecret: this.#accessSecret };
+    return {
+      appKey: this.#appKey,
+      appSecret: this.#appSecret,
+      accessToken: this.#accessToken,
+      accessSecret: this.#accessSecret,
+    };
   }
 
   toJSON(): Record<keyof XCredentialFields, string> {
@@ -221,7 +250,11 @@ export interface AccountTokens {
  * the current key and bound to the account (cluster) id, so that it opens for that account only.
  */
 export function sealAccountTokens(tokens: AccountTokens, keys: CredentialsKeys, accountId: string): string {
-  return encryptSecret(JSON.stringify({ accessToken: tokens.accessToken, accessSecret: tokens.accessSecret }), keys, accountId);
+  return encryptSecret(
+    JSON.stringify({ accessToken: tokens.accessToken, accessSecret: tokens.accessSecret }),
+    keys,
+    accountId,
+  );
 }
 
 /** Opens an account's stored tokens; throws SealedSecretError when they are not that account's or no configured key opens them. */
@@ -234,6 +267,7 @@ export function openAccountTokens(sealed: string, keys: CredentialsKeys, account
     throw new SealedSecretError('malformed', 'stored account tokens are malformed');
   }
   const v = value as Partial<AccountTokens> | null;
-  if (typeof v?.accessToken !== 'string' || typeof v.accessSecret !== 'string') throw new SealedSecretError('malformed', 'stored account tokens are malformed');
+  if (typeof v?.accessToken !== 'string' || typeof v.accessSecret !== 'string')
+    throw new SealedSecretError('malformed', 'stored account tokens are malformed');
   return { accessToken: v.accessToken, accessSecret: v.accessSecret };
 }

@@ -2,7 +2,12 @@ import type { Database, MentionRetention, MigrationFile } from '@jcp/db';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+} from 'fastify-type-provider-zod';
 import { installProblemHandlers, sendProblem, toProblem } from './errors.js';
 import { lazyChildLoggerFactory } from './lazy-logger.js';
 import { declareProblemResponses, documentStandardErrors } from './openapi.js';
@@ -79,7 +84,9 @@ export interface PrivacyOptions {
 /** Builds the HTTP app; `server.ts` listens, tests use `app.inject`. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    ...(options.logger ? { loggerInstance: options.logger, childLoggerFactory: lazyChildLoggerFactory } : { logger: false }),
+    ...(options.logger
+      ? { loggerInstance: options.logger, childLoggerFactory: lazyChildLoggerFactory }
+      : { logger: false }),
     bodyLimit: 1_048_576,
     requestIdHeader: 'x-request-id',
     trustProxy: false,
@@ -98,7 +105,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const routeTable: RouteEntry[] = [];
   app.decorate('routeTable', routeTable);
   app.addHook('onRoute', (route) => {
-    for (const method of Array.isArray(route.method) ? route.method : [route.method]) routeTable.push({ method: method.toUpperCase(), url: route.url });
+    for (const method of Array.isArray(route.method) ? route.method : [route.method])
+      routeTable.push({ method: method.toUpperCase(), url: route.url });
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -120,12 +128,31 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         { name: 'notices', description: 'Closures, delays and reopenings posted by area managers' },
         { name: 'events', description: 'Disruption events: many offices closed and reopened together' },
         { name: 'admin', description: 'API tokens: issue, list and revoke (admin role)' },
-        { name: 'accounts', description: 'Cluster X accounts: settings, credentials (admin), the posts the fan-out made of status changes, and delivery health' },
-        { name: 'mentions', description: 'Mentions of the accounts: the audit of every automatic decision and reply, and the inbox for the live team (managers: own accounts)' },
-        { name: 'health', description: 'Probes for orchestrators: liveness and readiness (never rate limited, never need a token)' },
-        { name: 'webhooks', description: 'X Activity API webhook: mentions of our accounts, signed by X (no token; deliveries are not rate limited, the CRC challenge is, per address)' },
+        {
+          name: 'accounts',
+          description:
+            'Cluster X accounts: settings, credentials (admin), the posts the fan-out made of status changes, and delivery health',
+        },
+        {
+          name: 'mentions',
+          description:
+            'Mentions of the accounts: the audit of every automatic decision and reply, and the inbox for the live team (managers: own accounts)',
+        },
+        {
+          name: 'health',
+          description: 'Probes for orchestrators: liveness and readiness (never rate limited, never need a token)',
+        },
+        {
+          name: 'webhooks',
+          description:
+            'X Activity API webhook: mentions of our accounts, signed by X (no token; deliveries are not rate limited, the CRC challenge is, per address)',
+        },
       ],
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API token (pnpm create-token)' } } },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'An API token (pnpm create-token)' },
+        },
+      },
     },
     transform: (input) => jsonSchemaTransform(documentStandardErrors(input)),
     // Errors are application/problem+json on the wire, so in the document too.
@@ -141,7 +168,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Text PostgreSQL cannot store is refused with a 400 before any handler sees it.
   await app.register(inputTextPlugin);
   await app.register(statusEventsPlugin, { cache: options.cache ?? true });
-  await app.register(schedulerPlugin, { ...options.scheduler, ...(options.privacy ? { privacy: options.privacy } : {}) });
+  await app.register(schedulerPlugin, {
+    ...options.scheduler,
+    ...(options.privacy ? { privacy: options.privacy } : {}),
+  });
   // These three act on the routes declared after them (onRoute hooks).
   await app.register(rateLimitPlugin, options.rateLimit ?? { max: 0, windowMs: 60_000 });
   await app.register(readAccessPlugin, { readAccess: options.readAccess ?? 'public', publicPrefixes: [DOCS_PREFIX] });

@@ -22,7 +22,10 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
     idleInTransactionTimeoutMs: config.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
     onPoolError: (error) => log.warn({ err: error }, 'idle database connection failed'),
   });
-  log.info(database.kind === 'pglite' ? { kind: 'pglite', dataDir: config.PGLITE_DATA_DIR } : { kind: 'postgres' }, 'database opened');
+  log.info(
+    database.kind === 'pglite' ? { kind: 'pglite', dataDir: config.PGLITE_DATA_DIR } : { kind: 'postgres' },
+    'database opened',
+  );
   return database;
 }
 
@@ -36,15 +39,21 @@ export async function prepareDatabase(config: Config, database: Database, logger
   const pending = await pendingMigrations(database.db, migrations);
   if (pending.length > 0) {
     // Serving would fail on every request; say why instead (MIGRATE_ON_START=false, or an edited migration).
-    throw new Error(`${pending.length} migration(s) not applied (${pending.map((m) => m.file).join(', ')}): run pnpm migrate, or set MIGRATE_ON_START=true`);
+    throw new Error(
+      `${pending.length} migration(s) not applied (${pending.map((m) => m.file).join(', ')}): run pnpm migrate, or set MIGRATE_ON_START=true`,
+    );
   }
   const backfilled = await backfillOfficeStatus(database.db, new Date());
-  if (backfilled > 0) logger.info({ offices: backfilled }, 'materialised the status of offices with notices from before the change feed');
+  if (backfilled > 0)
+    logger.info({ offices: backfilled }, 'materialised the status of offices with notices from before the change feed');
   if (config.IMPORT_REGISTRY_ON_EMPTY) {
     const any = await database.db.selectFrom('offices').select('id').limit(1).executeTakeFirst();
     if (!any) {
       const report = await importOfficeRegistry(database.db, await readRegistryFiles(), { actor: 'system:seed' });
-      logger.info({ inserted: report.inserted, rejected: report.rejected.length, clusters: report.clustersCreated }, 'office registry seeded');
+      logger.info(
+        { inserted: report.inserted, rejected: report.rejected.length, clusters: report.clustersCreated },
+        'office registry seeded',
+      );
     }
   }
   return migrations;

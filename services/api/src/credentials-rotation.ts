@@ -4,7 +4,14 @@
 // own short transaction; a row is replaced only if it still holds what was read, so it is safe
 // beside running services (which must already know both keys) and may be run again at will.
 import { resealCredentials, storedCredentialsPage, type Database } from '@jcp/db';
-import { credentialsKeyId, isSealedWithCurrentKey, openAccountTokens, sealAccountTokens, SealedSecretError, type CredentialsKeyring } from '@jcp/x-client';
+import {
+  credentialsKeyId,
+  isSealedWithCurrentKey,
+  openAccountTokens,
+  sealAccountTokens,
+  SealedSecretError,
+  type CredentialsKeyring,
+} from '@jcp/x-client';
 
 export interface RotationReport {
   /** The current key's id (a fingerprint, not the key). */
@@ -29,7 +36,7 @@ export async function rotateCredentials(
   const keyId = credentialsKeyId(keys.current);
   const report: RotationReport = { keyId, accounts: 0, resealed: 0, current: 0, changedMeanwhile: 0, failed: [] };
   const batchSize = options.batchSize ?? 100;
-  for (let after: string | null = null; ; ) {
+  for (let after: string | null = null; ;) {
     const page = await storedCredentialsPage(database.db, after, batchSize);
     if (page.length === 0) return report;
     after = page.at(-1)!.clusterId;
@@ -41,7 +48,10 @@ export async function rotateCredentials(
         // Every row is opened, current or not: one copied from another account is reported.
         tokens = openAccountTokens(sealed, keys, clusterId);
       } catch (error) {
-        report.failed.push({ accountId: clusterId, reason: error instanceof SealedSecretError ? error.message : 'could not be opened' });
+        report.failed.push({
+          accountId: clusterId,
+          reason: error instanceof SealedSecretError ? error.message : 'could not be opened',
+        });
         continue;
       }
       if (isSealedWithCurrentKey(sealed, keys)) report.current++;

@@ -28,10 +28,22 @@ export class HttpProblem extends Error {
 }
 
 const TITLES: Record<number, string> = {
-  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
-  406: 'Not Acceptable', 409: 'Conflict', 412: 'Precondition Failed', 413: 'Content Too Large',
-  414: 'URI Too Long', 415: 'Unsupported Media Type', 422: 'Unprocessable Content', 428: 'Precondition Required',
-  429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  409: 'Conflict',
+  412: 'Precondition Failed',
+  413: 'Content Too Large',
+  414: 'URI Too Long',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  428: 'Precondition Required',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 /** Notice fields as the API names them, where the domain's names differ. */
@@ -48,13 +60,33 @@ export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply
 export function toProblem(error: FastifyError | HttpProblem | Error, request: FastifyRequest): Problem {
   const instance = request.url.split('?')[0] ?? request.url;
   if (error instanceof HttpProblem) {
-    return { type: problemType(error.code), title: TITLES[error.statusCode] ?? 'Error', status: error.statusCode, detail: error.message, instance, ...error.extensions };
+    return {
+      type: problemType(error.code),
+      title: TITLES[error.statusCode] ?? 'Error',
+      status: error.statusCode,
+      detail: error.message,
+      instance,
+      ...error.extensions,
+    };
   }
   if (error instanceof NoticeRejected) {
-    return { type: problemType('NOTICE_REJECTED'), title: TITLES[422] ?? 'Unprocessable Content', status: 422, detail: error.message, instance, errors: error.problems.map((p) => ({ path: `/${API_FIELD[p.field] ?? p.field}`, message: p.reason })) };
+    return {
+      type: problemType('NOTICE_REJECTED'),
+      title: TITLES[422] ?? 'Unprocessable Content',
+      status: 422,
+      detail: error.message,
+      instance,
+      errors: error.problems.map((p) => ({ path: `/${API_FIELD[p.field] ?? p.field}`, message: p.reason })),
+    };
   }
   if (isDatabaseUnavailable(error)) {
-    return { type: problemType('DATABASE_UNAVAILABLE'), title: TITLES[503] ?? 'Service Unavailable', status: 503, detail: 'The status database cannot be reached. Try again shortly.', instance };
+    return {
+      type: problemType('DATABASE_UNAVAILABLE'),
+      title: TITLES[503] ?? 'Service Unavailable',
+      status: 503,
+      detail: 'The status database cannot be reached. Try again shortly.',
+      instance,
+    };
   }
   const fastifyError = error as FastifyError;
   const status = fastifyError.statusCode;
@@ -66,10 +98,18 @@ export function toProblem(error: FastifyError | HttpProblem | Error, request: Fa
       status,
       detail: fastifyError.message,
       instance,
-      ...(fastifyError.validation ? { errors: fastifyError.validation.map((v) => ({ path: v.instancePath, message: v.message })) } : {}),
+      ...(fastifyError.validation
+        ? { errors: fastifyError.validation.map((v) => ({ path: v.instancePath, message: v.message })) }
+        : {}),
     };
   }
-  return { type: 'about:blank', title: TITLES[500] ?? 'Internal Server Error', status: 500, detail: 'An unexpected error occurred.', instance };
+  return {
+    type: 'about:blank',
+    title: TITLES[500] ?? 'Internal Server Error',
+    status: 500,
+    detail: 'An unexpected error occurred.',
+    instance,
+  };
 }
 
 /** One error handler and one not-found handler for the whole app. */
@@ -83,6 +123,12 @@ export function installProblemHandlers(app: FastifyInstance): void {
     return sendProblem(reply, problem);
   });
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, { type: problemType('NOT_FOUND'), title: 'Not Found', status: 404, detail: `No route ${request.method} ${request.url.split('?')[0] ?? ''}`, instance: request.url.split('?')[0] ?? request.url }),
+    sendProblem(reply, {
+      type: problemType('NOT_FOUND'),
+      title: 'Not Found',
+      status: 404,
+      detail: `No route ${request.method} ${request.url.split('?')[0] ?? ''}`,
+      instance: request.url.split('?')[0] ?? request.url,
+    }),
   );
 }

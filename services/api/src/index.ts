@@ -1,6 +1,13 @@
 export { buildApp, type AppOptions, type PrivacyOptions, type RouteEntry } from './app.js';
 export type { FanoutApiOptions, AccountTokensInput } from './routes/accounts.js';
-export { CRC_RATE_LIMIT, CRC_TOKEN_PATTERN, isCrcToken, isJsonObjectText, xWebhookSignature, type MentionWebhookOptions } from './routes/webhooks.js';
+export {
+  CRC_RATE_LIMIT,
+  CRC_TOKEN_PATTERN,
+  isCrcToken,
+  isJsonObjectText,
+  xWebhookSignature,
+  type MentionWebhookOptions,
+} from './routes/webhooks.js';
 export { openDatabase, prepareDatabase } from './boot.js';
 export { HttpProblem, PROBLEM_JSON, toProblem, type Problem } from './errors.js';
 export { rotateCredentials, type RotationReport } from './credentials-rotation.js';

@@ -66,7 +66,11 @@ class LazyChildLogger {
 }
 
 /** Fastify's childLoggerFactory: lazy unless the route sets its own log level. */
-export function lazyChildLoggerFactory(logger: FastifyBaseLogger, bindings: Bindings, options: ChildOptions): FastifyBaseLogger {
+export function lazyChildLoggerFactory(
+  logger: FastifyBaseLogger,
+  bindings: Bindings,
+  options: ChildOptions,
+): FastifyBaseLogger {
   if (options?.level !== undefined) return logger.child(bindings, options);
   return new LazyChildLogger(logger, bindings, options);
 }

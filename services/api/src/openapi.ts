@@ -85,12 +85,18 @@ export function declareProblemResponses<T>(document: T): T {
     for (const [method, operation] of Object.entries(pathItem)) {
       if (!HTTP_METHODS.has(method) || typeof operation !== 'object' || operation === null) continue;
       // A body whose schema also allows null (no body at all) is optional.
-      const body = (operation as { requestBody?: { required?: boolean; content?: Record<string, { schema?: { anyOf?: { type?: string }[] } }> } }).requestBody;
-      if (body && Object.values(body.content ?? {}).some((m) => m.schema?.anyOf?.some((s) => s.type === 'null'))) body.required = false;
+      const body = (
+        operation as {
+          requestBody?: { required?: boolean; content?: Record<string, { schema?: { anyOf?: { type?: string }[] } }> };
+        }
+      ).requestBody;
+      if (body && Object.values(body.content ?? {}).some((m) => m.schema?.anyOf?.some((s) => s.type === 'null')))
+        body.required = false;
       const responses = (operation as OperationObject).responses ?? {};
       for (const [key, response] of Object.entries(responses)) {
         if (!response || !isErrorResponseKey(key)) continue;
-        if (response.description === 'Default Response' && ERROR_DESCRIPTIONS[key]) response.description = ERROR_DESCRIPTIONS[key];
+        if (response.description === 'Default Response' && ERROR_DESCRIPTIONS[key])
+          response.description = ERROR_DESCRIPTIONS[key];
         const media = Object.values(response.content ?? {});
         // One problem document per error, whatever the route declared it as.
         if (media.length > 0) response.content = { [PROBLEM_JSON]: media[0] };

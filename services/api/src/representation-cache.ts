@@ -61,7 +61,10 @@ export class RepresentationCache {
   }
 
   /** The cached representation, or a fresh render (stored when nothing changed meanwhile). */
-  async getOrRender(key: string, render: () => Promise<{ body: unknown; expiresAt: number | null } | null>): Promise<Representation | null> {
+  async getOrRender(
+    key: string,
+    render: () => Promise<{ body: unknown; expiresAt: number | null } | null>,
+  ): Promise<Representation | null> {
     const hit = this.get(key);
     if (hit) return hit;
     const generation = this.generation;

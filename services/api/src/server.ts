@@ -43,7 +43,8 @@ function readConfig(): Config {
 
 let emulatorAsked: boolean;
 try {
-  emulatorAsked = parseArgs({ options: { 'x-emulator': { type: 'boolean', default: false } } }).values['x-emulator'] ?? false;
+  emulatorAsked =
+    parseArgs({ options: { 'x-emulator': { type: 'boolean', default: false } } }).values['x-emulator'] ?? false;
 } catch (error) {
   fail(`${(error as Error).message}\n${usage}`);
 }
@@ -51,7 +52,11 @@ const config = readConfig();
 /** Where X calls go: a real X (X_API_BASE_URL), the emulator in this process, or nowhere. */
 const xMode = config.X_API_BASE_URL ? 'x' : emulatorAsked ? 'emulator' : 'off';
 if (config.NODE_ENV === 'production' && xMode !== 'x') {
-  fail(emulatorAsked ? 'the X emulator never runs in production (NODE_ENV=production): set X_API_BASE_URL' : 'X_API_BASE_URL is required in production');
+  fail(
+    emulatorAsked
+      ? 'the X emulator never runs in production (NODE_ENV=production): set X_API_BASE_URL'
+      : 'X_API_BASE_URL is required in production',
+  );
 }
 const logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT, name: 'jcp-status' });
 if (emulatorAsked && xMode === 'x') logger.info('X_API_BASE_URL is set: X is there, and the X emulator is not started');
@@ -66,11 +71,14 @@ try {
   let ingester: MentionIngester | null = null;
   let x: Pick<AppOptions, 'fanout' | 'mentions'> = {};
   if (xMode === 'off') {
-    logger.warn('no X configured: nothing is posted to X and no mention is read (set X_API_BASE_URL with X_APP_KEY and X_APP_SECRET, or pass --x-emulator as pnpm start does)');
+    logger.warn(
+      'no X configured: nothing is posted to X and no mention is read (set X_API_BASE_URL with X_APP_KEY and X_APP_SECRET, or pass --x-emulator as pnpm start does)',
+    );
   } else {
     const credentialsKey = await resolveCredentialsKey(config);
     // The emulator gives the accounts their identities, only on a database of its own; a real X binds the database to itself.
-    if (xMode === 'emulator') embeddedX = await startEmbeddedX(config, database, credentialsKey, logger.child({ module: 'x-emulator' }));
+    if (xMode === 'emulator')
+      embeddedX = await startEmbeddedX(config, database, credentialsKey, logger.child({ module: 'x-emulator' }));
     else await bindRealX(database, config, logger, 'system:api');
     const settings = xSettings(config, embeddedX?.baseUrl);
     x = {
@@ -78,7 +86,13 @@ try {
         credentialsKey,
         xTarget: xTargetOf(config),
         verifyAccount: async (tokens) => {
-          const me = await createXClient({ baseUrl: settings.baseUrl, appKey: settings.appKey, appSecret: settings.appSecret, timeoutMs: settings.timeoutMs, ...tokens }).v2.me();
+          const me = await createXClient({
+            baseUrl: settings.baseUrl,
+            appKey: settings.appKey,
+            appSecret: settings.appSecret,
+            timeoutMs: settings.timeoutMs,
+            ...tokens,
+          }).v2.me();
           return { id: me.data.id, username: me.data.username };
         },
         ...postBudgets(config),
@@ -87,10 +101,21 @@ try {
       // X signs the Activity API webhook (CRC and deliveries) with the app's consumer secret.
       mentions: { appSecret: settings.appSecret, ...mentionPolicy(config) },
     };
-    dispatcher = config.FANOUT_ENABLED ? dispatcherFromConfig(config, { database, logger, credentialsKey, x: settings }) : null;
+    dispatcher = config.FANOUT_ENABLED
+      ? dispatcherFromConfig(config, { database, logger, credentialsKey, x: settings })
+      : null;
     // Reads mentions when this instance holds the ingest lock (stands by otherwise).
     const wake = dispatcher ? dispatcher.wake : undefined;
-    ingester = config.MENTIONS_ENABLED ? ingesterFromConfig(config, { database, logger, credentialsKey, optOutKey, x: settings, ...(wake ? { onQueued: () => wake() } : {}) }) : null;
+    ingester = config.MENTIONS_ENABLED
+      ? ingesterFromConfig(config, {
+          database,
+          logger,
+          credentialsKey,
+          optOutKey,
+          x: settings,
+          ...(wake ? { onQueued: () => wake() } : {}),
+        })
+      : null;
   }
   const app = await buildApp({
     database,

@@ -1,6 +1,23 @@
-import { findOffice, latestChangeSeq, listOffices, noticesByOffice, toEffectiveStatus, type DB, type OfficeWithNames, type StatusChange } from '@jcp/db';
+import {
+  findOffice,
+  latestChangeSeq,
+  listOffices,
+  noticesByOffice,
+  toEffectiveStatus,
+  type DB,
+  type OfficeWithNames,
+  type StatusChange,
+} from '@jcp/db';
 import { etagOf } from './representation-cache.js';
-import { CAUSES, CERTAINTIES, effectiveStatus, nextTransition, plainText, STATUSES, type EffectiveStatus } from '@jcp/domain';
+import {
+  CAUSES,
+  CERTAINTIES,
+  effectiveStatus,
+  nextTransition,
+  plainText,
+  STATUSES,
+  type EffectiveStatus,
+} from '@jcp/domain';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 
@@ -38,7 +55,9 @@ export const officeSchema = z
     district: z.object({ code: z.string(), name: z.string() }),
     cluster: z.object({ id: z.string(), handle: z.string() }),
     aliases: z.array(z.object({ alias: z.string(), language: z.enum(['en', 'cy']) })),
-    regularHours: z.record(z.string(), z.tuple([z.string(), z.string()])).describe('ISO weekday (1 = Monday) to local opening and closing time'),
+    regularHours: z
+      .record(z.string(), z.tuple([z.string(), z.string()]))
+      .describe('ISO weekday (1 = Monday) to local opening and closing time'),
     closedPermanentlyOn: z.iso.date().nullable(),
     currentStatus: statusSchema,
   })
@@ -58,14 +77,16 @@ export const compactStatusSchema = z
 export const statusDocumentSchema = z
   .object({
     count: z.number().int(),
-    cursor: z.string().describe('The change feed position this document reflects: follow GET /changes?after=<cursor> from here'),
+    cursor: z
+      .string()
+      .describe('The change feed position this document reflects: follow GET /changes?after=<cursor> from here'),
     offices: z.record(z.string(), compactStatusSchema),
   })
   .meta({ id: 'StatusDocument' });
 
 export const changeSchema = z
   .object({
-    cursor: z.string().describe('This change\'s position in the feed (opaque; pass it back as `after`)'),
+    cursor: z.string().describe("This change's position in the feed (opaque; pass it back as `after`)"),
     officeId: officeIdSchema,
     effectiveAt: z.iso.datetime().describe('When the change took effect'),
     recordedAt: z.iso.datetime().describe('When it was recorded (a scheduled change: when the scheduler saw it)'),
@@ -83,8 +104,16 @@ export const shownText = (text: string | null): string | null => (text === null 
 
 export function toStatusResource(s: EffectiveStatus): StatusResource {
   return {
-    status: s.status, stale: s.stale, cause: s.cause, message: shownText(s.message), since: iso(s.since), until: iso(s.until),
-    expectedReopenAt: iso(s.expectedReopenAt), reopenCertainty: s.reopenCertainty, noticeId: s.noticeId, eventId: s.eventId,
+    status: s.status,
+    stale: s.stale,
+    cause: s.cause,
+    message: shownText(s.message),
+    since: iso(s.since),
+    until: iso(s.until),
+    expectedReopenAt: iso(s.expectedReopenAt),
+    reopenCertainty: s.reopenCertainty,
+    noticeId: s.noticeId,
+    eventId: s.eventId,
   };
 }
 
@@ -136,7 +165,11 @@ async function statusesWithExpiry(db: Kysely<DB>, ids: readonly string[], now: D
 }
 
 /** One office as GET /offices/{id} sends it (null: no such office). Its ETag is what If-Match checks. */
-export async function renderOffice(db: Kysely<DB>, officeId: string, now: Date): Promise<Rendered<OfficeResource> | null> {
+export async function renderOffice(
+  db: Kysely<DB>,
+  officeId: string,
+  now: Date,
+): Promise<Rendered<OfficeResource> | null> {
   const office = await findOffice(db, officeId);
   if (!office) return null;
   const { statuses, expiresAt } = await statusesWithExpiry(db, [office.id], now);
@@ -155,7 +188,10 @@ export async function officeETag(db: Kysely<DB>, officeId: string, now: Date): P
 }
 
 /** GET /statuses: every office's status, with the feed cursor read before the statuses. */
-export async function renderStatusDocument(db: Kysely<DB>, now: Date): Promise<Rendered<z.infer<typeof statusDocumentSchema>>> {
+export async function renderStatusDocument(
+  db: Kysely<DB>,
+  now: Date,
+): Promise<Rendered<z.infer<typeof statusDocumentSchema>>> {
   // The cursor first: a change committed in between is then both in the document and
   // after the cursor, and a client applying the feed from the cursor converges.
   const cursor = await latestChangeSeq(db);
@@ -165,7 +201,13 @@ export async function renderStatusDocument(db: Kysely<DB>, now: Date): Promise<R
   for (const id of ids) {
     const s = statuses.get(id);
     if (!s) continue;
-    offices[id] = { status: s.status, stale: s.stale, cause: s.cause, until: iso(s.until), expectedReopenAt: iso(s.expectedReopenAt) };
+    offices[id] = {
+      status: s.status,
+      stale: s.stale,
+      cause: s.cause,
+      until: iso(s.until),
+      expectedReopenAt: iso(s.expectedReopenAt),
+    };
   }
   return { body: statusDocumentSchema.parse({ count: ids.length, cursor, offices }), expiresAt };
 }

@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
-import { lockStatusWrites, settleStatuses, statusClock, type DB, type SettleOptions, type SettleResult, type StatusChange } from '@jcp/db';
+import {
+  lockStatusWrites,
+  settleStatuses,
+  statusClock,
+  type DB,
+  type SettleOptions,
+  type SettleResult,
+  type StatusChange,
+} from '@jcp/db';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
@@ -29,11 +37,17 @@ export const writeHeaders = z.object({
     .min(1)
     .max(257)
     .optional()
-    .describe('Any unique string (a UUID is best). A retry with the same key and body gets the first answer back and writes nothing new; the same key with another body is refused (422). Kept for 24 hours.'),
+    .describe(
+      'Any unique string (a UUID is best). A retry with the same key and body gets the first answer back and writes nothing new; the same key with another body is refused (422). Kept for 24 hours.',
+    ),
 });
 
 export const singleOfficeWriteHeaders = writeHeaders.extend({
-  'if-match': z.string().max(1000).optional().describe('The ETag of GET /offices/{officeId}: the write is refused with 412 if the office changed since'),
+  'if-match': z
+    .string()
+    .max(1000)
+    .optional()
+    .describe('The ETag of GET /offices/{officeId}: the write is refused with 412 if the office changed since'),
 });
 
 function idempotencyKey(request: FastifyRequest): string | null {
@@ -41,13 +55,19 @@ function idempotencyKey(request: FastifyRequest): string | null {
   if (raw === undefined) return null;
   const value = (Array.isArray(raw) ? raw.join(',') : raw).trim().replace(/^"(.*)"$/, '$1');
   if (!/^[\x21-\x7e]{1,255}$/.test(value)) {
-    throw new HttpProblem(400, 'BAD_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1 to 255 visible ASCII characters (a UUID is best)');
+    throw new HttpProblem(
+      400,
+      'BAD_IDEMPOTENCY_KEY',
+      'Idempotency-Key must be 1 to 255 visible ASCII characters (a UUID is best)',
+    );
   }
   return value;
 }
 
 function fingerprint(request: FastifyRequest): string {
-  return createHash('sha256').update(JSON.stringify([request.method, request.url, request.body ?? null])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([request.method, request.url, request.body ?? null]))
+    .digest('hex');
 }
 
 /**
@@ -77,12 +97,29 @@ export async function performWrite(
         .returning('key')
         .executeTakeFirst();
       if (!claimed) {
-        const prior = await trx.selectFrom('idempotency_keys').selectAll().where('token_id', '=', principal.tokenId).where('key', '=', key).executeTakeFirstOrThrow();
+        const prior = await trx
+          .selectFrom('idempotency_keys')
+          .selectAll()
+          .where('token_id', '=', principal.tokenId)
+          .where('key', '=', key)
+          .executeTakeFirstOrThrow();
         if (prior.request_hash !== hash) {
-          throw new HttpProblem(422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for a different request; use a new key for a new request');
+          throw new HttpProblem(
+            422,
+            'IDEMPOTENCY_KEY_REUSED',
+            'This Idempotency-Key was used for a different request; use a new key for a new request',
+          );
         }
-        if (prior.status_code === null) throw new HttpProblem(409, 'IDEMPOTENCY_KEY_IN_USE', 'A request with this Idempotency-Key is still being processed');
-        return { answer: { statusCode: prior.status_code, body: prior.response_body, headers: prior.headers }, replayed: true };
+        if (prior.status_code === null)
+          throw new HttpProblem(
+            409,
+            'IDEMPOTENCY_KEY_IN_USE',
+            'A request with this Idempotency-Key is still being processed',
+          );
+        return {
+          answer: { statusCode: prior.status_code, body: prior.response_body, headers: prior.headers },
+          replayed: true,
+        };
       }
     }
     await lockStatusWrites(trx);
@@ -101,7 +138,11 @@ export async function performWrite(
     if (key) {
       await trx
         .updateTable('idempotency_keys')
-        .set({ status_code: answer.statusCode, response_body: JSON.stringify((answer.replayBody === undefined ? answer.body : answer.replayBody) ?? null), headers: JSON.stringify(answer.headers ?? {}) })
+        .set({
+          status_code: answer.statusCode,
+          response_body: JSON.stringify((answer.replayBody === undefined ? answer.body : answer.replayBody) ?? null),
+          headers: JSON.stringify(answer.headers ?? {}),
+        })
         .where('token_id', '=', principal.tokenId)
         .where('key', '=', key)
         .execute();

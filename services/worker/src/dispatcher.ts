@@ -3,10 +3,35 @@
 // database's locks and leases decide who does what (see packages/db/src/repositories/fanout.ts).
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { claimPosts, completePost, completePosts, composeBatch, expireHeldReplies, FANOUT_CHANNEL, pendingAccounts, pruneSends, recordRecoveredXId, type ClaimedPost, type Database, type DeliveryResult } from '@jcp/db';
+import {
+  claimPosts,
+  completePost,
+  completePosts,
+  composeBatch,
+  expireHeldReplies,
+  FANOUT_CHANNEL,
+  pendingAccounts,
+  pruneSends,
+  recordRecoveredXId,
+  type ClaimedPost,
+  type Database,
+  type DeliveryResult,
+} from '@jcp/db';
 import { DEFAULT_MENTION_POLICY, type AppBudgetRule, type BudgetRule } from '@jcp/domain';
 import type { Logger } from '@jcp/log';
-import { backoffDelay, checkCredentials, classifyXError, createXClient, findRecentPost, openAccountTokens, postTweet, SealedSecretError, withXDeadline, type CredentialsCheck, type CredentialsKeys } from '@jcp/x-client';
+import {
+  backoffDelay,
+  checkCredentials,
+  classifyXError,
+  createXClient,
+  findRecentPost,
+  openAccountTokens,
+  postTweet,
+  SealedSecretError,
+  withXDeadline,
+  type CredentialsCheck,
+  type CredentialsKeys,
+} from '@jcp/x-client';
 import type { TwitterApi } from 'twitter-api-v2';
 
 export interface DispatcherOptions {
@@ -108,7 +133,13 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     let client = clients.get(cacheKey);
     if (!client) {
       const tokens = openAccountTokens(post.credentials, options.credentialsKey, post.clusterId);
-      client = createXClient({ baseUrl: x.baseUrl, timeoutMs: x.timeoutMs, appKey: x.appKey, appSecret: x.appSecret, ...tokens });
+      client = createXClient({
+        baseUrl: x.baseUrl,
+        timeoutMs: x.timeoutMs,
+        appKey: x.appKey,
+        appSecret: x.appSecret,
+        ...tokens,
+      });
       clients.set(cacheKey, client);
     }
     return client;
@@ -121,7 +152,10 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     } catch (error) {
       // The message says why (another account's, an unknown key id) and holds no secret.
       const why = error instanceof SealedSecretError ? error.message : 'they could not be decrypted';
-      return { kind: 'credentials-rejected', reason: `the stored credentials cannot be used: ${why}; store the account's credentials again` };
+      return {
+        kind: 'credentials-rejected',
+        reason: `the stored credentials cannot be used: ${why}; store the account's credentials again`,
+      };
     }
     let replyTo = post.replyToXId ?? undefined;
     if (!replyTo && post.replyTo && post.xUserId) {
@@ -138,7 +172,11 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       const { id } = await postTweet(client, post.text, replyTo);
       return { kind: 'delivered', outcome: 'posted', xPostId: id };
     } catch (error) {
-      const verdict = classifyXError(error, Date.now(), { attempt: post.attempts - 1, text: post.text, ...(options.random ? { random: options.random } : {}) });
+      const verdict = classifyXError(error, Date.now(), {
+        attempt: post.attempts - 1,
+        text: post.text,
+        ...(options.random ? { random: options.random } : {}),
+      });
       if (verdict.kind === 'already-posted') {
         // An earlier attempt got through but its answer was lost: find the post it made,
         // so that the thread's next part can reply to it.
@@ -146,11 +184,20 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         const since = new Date(post.firstAttemptAt.getTime() - 60_000);
         // Only while most of the lease is left: the outcome must be recorded before it ends.
         const timeLeft = Date.now() - claimedAt < options.leaseMs / 2;
-        const found = post.xUserId && timeLeft ? await findRecentPost(client, post.xUserId, post.text, { since }).catch(() => null) : null;
+        const found =
+          post.xUserId && timeLeft
+            ? await findRecentPost(client, post.xUserId, post.text, { since }).catch(() => null)
+            : null;
         return { kind: 'delivered', outcome: 'already-posted', xPostId: found?.id ?? null };
       }
       if (verdict.kind === 'retry') {
-        return { kind: 'retry', notBefore: verdict.notBefore, reason: verdict.reason, rateLimited: verdict.rateLimit !== undefined, appLimited: verdict.rateLimit === 'app' };
+        return {
+          kind: 'retry',
+          notBefore: verdict.notBefore,
+          reason: verdict.reason,
+          rateLimited: verdict.rateLimit !== undefined,
+          appLimited: verdict.rateLimit === 'app',
+        };
       }
       if (verdict.credentials) return { kind: 'credentials-rejected', reason: verdict.reason };
       if (verdict.forbidden) return forbidden(client, post, verdict.reason, claimedAt);
@@ -166,14 +213,26 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
    * them the post alone fails, with X's reason, and the queue moves on. If X cannot say, or the
    * lease is too far gone to ask, the post is tried again later (X posted nothing).
    */
-  async function forbidden(client: TwitterApi, post: ClaimedPost, reason: string, claimedAt: number): Promise<DeliveryResult> {
+  async function forbidden(
+    client: TwitterApi,
+    post: ClaimedPost,
+    reason: string,
+    claimedAt: number,
+  ): Promise<DeliveryResult> {
     const key = clientKey(post);
-    const later = (why: string): DeliveryResult => ({ kind: 'retry', notBefore: new Date(Date.now() + backoffDelay(post.attempts - 1, options.random)), reason: `${reason}; ${why}`, rateLimited: false, refused: true });
+    const later = (why: string): DeliveryResult => ({
+      kind: 'retry',
+      notBefore: new Date(Date.now() + backoffDelay(post.attempts - 1, options.random)),
+      reason: `${reason}; ${why}`,
+      rateLimited: false,
+      refused: true,
+    });
     let asked = credentialChecks.get(key);
     // Replies refused together share one question (asked, or being asked, within the minute).
     if (post.kind === 'status' || !asked || Date.now() - asked.at > CREDENTIALS_TRUSTED_MS) {
       // Only while most of the lease is left: the outcome must be recorded before it ends.
-      if (Date.now() - claimedAt >= options.leaseMs / 2) return later('no time left to ask X whether the credentials are still good');
+      if (Date.now() - claimedAt >= options.leaseMs / 2)
+        return later('no time left to ask X whether the credentials are still good');
       const entry = { at: Date.now(), check: checkCredentials(client) };
       asked = entry;
       credentialChecks.set(key, entry);
@@ -198,18 +257,28 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     if (batchDone) composeDue = true;
     const fields = { post: post.id, account: post.handle, attempt: post.attempts };
     if (!recorded) log.warn(fields, 'lease lost before the outcome was recorded; the post is another worker’s now');
-    else if (result.kind === 'delivered') log.debug({ ...fields, xPostId: result.xPostId, outcome: result.outcome }, 'post delivered');
-    else if (result.kind === 'retry') log.warn({ ...fields, reason: result.reason, notBefore: result.notBefore }, 'post will be retried');
-    else if (result.kind === 'credentials-rejected') log.error({ ...fields, reason: result.reason }, 'X rejected the account’s credentials: account paused');
+    else if (result.kind === 'delivered')
+      log.debug({ ...fields, xPostId: result.xPostId, outcome: result.outcome }, 'post delivered');
+    else if (result.kind === 'retry')
+      log.warn({ ...fields, reason: result.reason, notBefore: result.notBefore }, 'post will be retried');
+    else if (result.kind === 'credentials-rejected')
+      log.error({ ...fields, reason: result.reason }, 'X rejected the account’s credentials: account paused');
     else log.error({ ...fields, reason: result.reason }, 'post failed permanently');
   }
 
   // Outcomes that finish while one is being recorded are recorded together, in one
   // transaction (group commit): the database's round trips per post, not the posts, set the pace.
-  const outcomes: { post: ClaimedPost; result: DeliveryResult; resolve: (r: { recorded: boolean; batchDone: boolean }) => void; reject: (error: unknown) => void }[] = [];
+  const outcomes: {
+    post: ClaimedPost;
+    result: DeliveryResult;
+    resolve: (r: { recorded: boolean; batchDone: boolean }) => void;
+    reject: (error: unknown) => void;
+  }[] = [];
   let recording: Promise<void> | null = null;
   function record(post: ClaimedPost, result: DeliveryResult): Promise<{ recorded: boolean; batchDone: boolean }> {
-    const done = new Promise<{ recorded: boolean; batchDone: boolean }>((resolve, reject) => outcomes.push({ post, result, resolve, reject }));
+    const done = new Promise<{ recorded: boolean; batchDone: boolean }>((resolve, reject) =>
+      outcomes.push({ post, result, resolve, reject }),
+    );
     flush();
     return done;
   }
@@ -218,13 +287,22 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       while (outcomes.length > 0) {
         const items = outcomes.splice(0, 64);
         try {
-          const recorded = await completePosts(db, items.map((i) => ({ post: i.post, result: i.result })), workerId);
+          const recorded = await completePosts(
+            db,
+            items.map((i) => ({ post: i.post, result: i.result })),
+            workerId,
+          );
           items.forEach((item, k) => item.resolve(recorded[k]!));
         } catch (error) {
           // One outcome's failure (a deadlock with another worker, a conflict) must not lose
           // the others: each is recorded on its own, and only its own failure is reported.
-          log.warn({ err: error, outcomes: items.length }, 'recording outcomes together failed; recording them one by one');
-          await Promise.all(items.map((item) => completePost(db, item.post, workerId, item.result).then(item.resolve, item.reject)));
+          log.warn(
+            { err: error, outcomes: items.length },
+            'recording outcomes together failed; recording them one by one',
+          );
+          await Promise.all(
+            items.map((item) => completePost(db, item.post, workerId, item.result).then(item.resolve, item.reject)),
+          );
         }
       }
     })().finally(() => {
@@ -235,23 +313,44 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   }
 
   async function compose(): Promise<Date | null> {
-    const defaults = { coalesceSeconds: options.coalesceSeconds, ...(options.recomposeAfterSeconds === undefined ? {} : { recomposeAfterSeconds: options.recomposeAfterSeconds }) };
+    const defaults = {
+      coalesceSeconds: options.coalesceSeconds,
+      ...(options.recomposeAfterSeconds === undefined ? {} : { recomposeAfterSeconds: options.recomposeAfterSeconds }),
+    };
     // Replies held back past their questions' age go to a person (looked at with composing: every poll).
     const expired = await expireHeldReplies(db, options.replyMaxAgeSeconds ?? DEFAULT_MENTION_POLICY.maxAgeSeconds);
-    if (expired > 0) log.info({ expired }, 'replies held back too long were not sent; their questions are in the inbox');
+    if (expired > 0)
+      log.info({ expired }, 'replies held back too long were not sent; their questions are in the inbox');
     const { now, accounts } = await pendingAccounts(db, defaults);
     const ready = accounts.filter((a) => a.waiting === null);
     log.trace({ accounts }, 'pending accounts');
     // A few at a time: each is a short transaction on its own account.
     for (let i = 0; i < ready.length; i += 4) {
       // One account's failure must not hold back the others.
-      const batches = await Promise.allSettled(ready.slice(i, i + 4).map((a) => composeBatch(db, a.clusterId, defaults)));
+      const batches = await Promise.allSettled(
+        ready.slice(i, i + 4).map((a) => composeBatch(db, a.clusterId, defaults)),
+      );
       for (const [j, b] of batches.entries()) {
-        if (b.status === 'rejected') log.error({ err: b.reason as unknown, account: ready[i + j]?.clusterId }, 'composing failed; tried again at the next look');
-        else if (b.value) log.debug({ account: b.value.clusterId, offices: b.value.offices.length, posts: b.value.posts, superseded: b.value.superseded }, 'changes composed');
+        if (b.status === 'rejected')
+          log.error(
+            { err: b.reason as unknown, account: ready[i + j]?.clusterId },
+            'composing failed; tried again at the next look',
+          );
+        else if (b.value)
+          log.debug(
+            {
+              account: b.value.clusterId,
+              offices: b.value.offices.length,
+              posts: b.value.posts,
+              superseded: b.value.superseded,
+            },
+            'changes composed',
+          );
       }
     }
-    const next = accounts.filter((a) => a.waiting === 'coalescing' || a.waiting === 'posting-window').map((a) => a.readyAt?.getTime() ?? Infinity);
+    const next = accounts
+      .filter((a) => a.waiting === 'coalescing' || a.waiting === 'posting-window')
+      .map((a) => a.readyAt?.getTime() ?? Infinity);
     const soonest = Math.min(...next);
     // The database's clock decided readiness; turn it into a delay on ours.
     return Number.isFinite(soonest) ? new Date(Date.now() + Math.max(0, soonest - now.getTime())) : null;
@@ -278,7 +377,12 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     const claimedAt = Date.now();
     for (const post of posts) {
       const task = deliver(post, leaseStart)
-        .catch((error: unknown) => log.error({ err: error, post: post.id }, 'recording a delivery failed; the lease will expire and the post be retried'))
+        .catch((error: unknown) =>
+          log.error(
+            { err: error, post: post.id },
+            'recording a delivery failed; the lease will expire and the post be retried',
+          ),
+        )
         .finally(() => {
           inFlight.delete(task);
           nudge();
@@ -286,7 +390,11 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       inFlight.add(task);
     }
     // budgetRoomAt is on the database's clock: as a delay on ours.
-    return { claimed: posts.length, budgetRoomAt: budgetRoomAt && now ? new Date(claimedAt + Math.max(0, budgetRoomAt.getTime() - now.getTime())) : null };
+    return {
+      claimed: posts.length,
+      budgetRoomAt:
+        budgetRoomAt && now ? new Date(claimedAt + Math.max(0, budgetRoomAt.getTime() - now.getTime())) : null,
+    };
   }
 
   async function run(): Promise<void> {
@@ -295,7 +403,8 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       let sleepUntil = Date.now() + options.pollMs;
       // However busy delivering keeps the loop, composing is looked at every poll interval
       // (a batch going stale, a setting changed) and when a timer falls due.
-      if (Date.now() - lastCompose >= options.pollMs || (nextComposeAt && nextComposeAt.getTime() <= Date.now())) composeDue = true;
+      if (Date.now() - lastCompose >= options.pollMs || (nextComposeAt && nextComposeAt.getTime() <= Date.now()))
+        composeDue = true;
       try {
         if (composeDue) {
           composeDue = false;
@@ -321,11 +430,14 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       }
       if (!running || woken) continue;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          // Slept until a timer or the poll: time may have made accounts ready.
-          composeDue = true;
-          resolve();
-        }, Math.max(0, sleepUntil - Date.now()));
+        const timer = setTimeout(
+          () => {
+            // Slept until a timer or the poll: time may have made accounts ready.
+            composeDue = true;
+            resolve();
+          },
+          Math.max(0, sleepUntil - Date.now()),
+        );
         wakeUp = () => {
           clearTimeout(timer);
           resolve();

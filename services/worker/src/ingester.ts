@@ -18,9 +18,27 @@ import {
   type Database,
   type IncomingMention,
 } from '@jcp/db';
-import { DEFAULT_MENTION_POLICY, DEFAULT_POLL_INTERVALS, planSearchQueries, pollInterval, SEARCH_BUDGET, sinceIdFor, type MentionPolicy, type PollIntervals } from '@jcp/domain';
+import {
+  DEFAULT_MENTION_POLICY,
+  DEFAULT_POLL_INTERVALS,
+  planSearchQueries,
+  pollInterval,
+  SEARCH_BUDGET,
+  sinceIdFor,
+  type MentionPolicy,
+  type PollIntervals,
+} from '@jcp/domain';
 import type { Logger } from '@jcp/log';
-import { backoffDelay, classifyXError, createXClient, openAccountTokens, searchRecent, type AccountTokens, type CredentialsKeys, type MentionPost } from '@jcp/x-client';
+import {
+  backoffDelay,
+  classifyXError,
+  createXClient,
+  openAccountTokens,
+  searchRecent,
+  type AccountTokens,
+  type CredentialsKeys,
+  type MentionPost,
+} from '@jcp/x-client';
 
 export interface IngesterOptions {
   database: Database;
@@ -94,14 +112,37 @@ export function createMentionIngester(options: IngesterOptions): MentionIngester
     const signer = signingTokens(accounts);
     const byHandle = new Map(readable.map((a) => [a.handle.toLowerCase(), a.clusterId]));
     const queries = planSearchQueries(readable.map((a) => a.handle));
-    const result: CycleResult = { queries: queries.length, requests: 0, read: 0, stored: 0, replies: 0, duplicates: 0, intervalMs: 0 };
+    const result: CycleResult = {
+      queries: queries.length,
+      requests: 0,
+      read: 0,
+      stored: 0,
+      replies: 0,
+      duplicates: 0,
+      intervalMs: 0,
+    };
     const activity = await mentionActivity(db, 10 * 60_000);
-    result.intervalMs = pollInterval(queries.length, activity.disrupted > 0 || activity.recentMentions > 0, intervals, budget);
+    result.intervalMs = pollInterval(
+      queries.length,
+      activity.disrupted > 0 || activity.recentMentions > 0,
+      intervals,
+      budget,
+    );
     if (!signer || queries.length === 0) {
-      await recordIngestCycle(db, { ok: true, nextPollAt: new Date(Date.now() + result.intervalMs), intervalSeconds: Math.round(result.intervalMs / 1000) });
+      await recordIngestCycle(db, {
+        ok: true,
+        nextPollAt: new Date(Date.now() + result.intervalMs),
+        intervalSeconds: Math.round(result.intervalMs / 1000),
+      });
       return result;
     }
-    const client = createXClient({ baseUrl: x.baseUrl, timeoutMs: x.timeoutMs, appKey: x.appKey, appSecret: x.appSecret, ...signer });
+    const client = createXClient({
+      baseUrl: x.baseUrl,
+      timeoutMs: x.timeoutMs,
+      appKey: x.appKey,
+      appSecret: x.appSecret,
+      ...signer,
+    });
     const cursors = await mentionCursors(db);
     const index = await officeIndex();
     const now = new Date();
@@ -114,17 +155,35 @@ export function createMentionIngester(options: IngesterOptions): MentionIngester
           .map((id) => sinceIdFor(cursors.get(id) ?? null, now, { overlapMs, firstReadMs: FIRST_READ_MS }))
           .reduce((a, b) => (BigInt(a) < BigInt(b) ? a : b));
         try {
-          const { newestId, pages, complete } = await searchRecent(client, q.query, since, async (posts) => {
-            result.read += posts.length;
-            const incoming = posts.map((p) => toIncoming(p, byHandle)).filter((m): m is IncomingMention => m !== null);
-            const { stored, duplicates } = await ingestMentions(db, incoming, { source: 'poll', offices: index, policy, optOutKey: options.optOutKey, ...(options.throttleWindowMs ? { throttleWindowMs: options.throttleWindowMs } : {}) });
-            result.stored += stored.length;
-            result.duplicates += duplicates;
-            const replies = stored.filter((s) => s.replyPostId !== null).length;
-            result.replies += replies;
-            if (replies > 0) options.onQueued?.();
-            for (const s of stored) log.debug({ mention: s.id, decision: s.decision, reason: s.reason }, 'mention ingested');
-          }, { onRejected: ({ id, reason }) => log.warn({ post: id, reason }, 'a post read from X is malformed; left out') });
+          const { newestId, pages, complete } = await searchRecent(
+            client,
+            q.query,
+            since,
+            async (posts) => {
+              result.read += posts.length;
+              const incoming = posts
+                .map((p) => toIncoming(p, byHandle))
+                .filter((m): m is IncomingMention => m !== null);
+              const { stored, duplicates } = await ingestMentions(db, incoming, {
+                source: 'poll',
+                offices: index,
+                policy,
+                optOutKey: options.optOutKey,
+                ...(options.throttleWindowMs ? { throttleWindowMs: options.throttleWindowMs } : {}),
+              });
+              result.stored += stored.length;
+              result.duplicates += duplicates;
+              const replies = stored.filter((s) => s.replyPostId !== null).length;
+              result.replies += replies;
+              if (replies > 0) options.onQueued?.();
+              for (const s of stored)
+                log.debug({ mention: s.id, decision: s.decision, reason: s.reason }, 'mention ingested');
+            },
+            {
+              onRejected: ({ id, reason }) =>
+                log.warn({ post: id, reason }, 'a post read from X is malformed; left out'),
+            },
+          );
           result.requests += pages;
           // Only a query read to the end moves its accounts on: a cut-short read is read again.
           if (complete && newestId) await advanceMentionCursors(db, clusterIds, newestId);
@@ -142,13 +201,31 @@ export function createMentionIngester(options: IngesterOptions): MentionIngester
       result.error = reason;
       const state = await ingestState(db);
       const rateLimited = verdict.kind === 'retry' && verdict.rateLimit !== undefined;
-      const nextPollAt = rateLimited ? verdict.notBefore : new Date(Date.now() + Math.max(result.intervalMs, backoffDelay(state.consecutiveFailures + 1)));
-      await recordIngestCycle(db, { ok: false, nextPollAt, error: reason, ...(rateLimited ? { blockedUntil: verdict.notBefore } : {}) });
-      log.warn({ handles: failed.handles, reason, nextPollAt }, 'reading mentions failed; nothing is lost: the same mentions are read again next time');
+      const nextPollAt = rateLimited
+        ? verdict.notBefore
+        : new Date(Date.now() + Math.max(result.intervalMs, backoffDelay(state.consecutiveFailures + 1)));
+      await recordIngestCycle(db, {
+        ok: false,
+        nextPollAt,
+        error: reason,
+        ...(rateLimited ? { blockedUntil: verdict.notBefore } : {}),
+      });
+      log.warn(
+        { handles: failed.handles, reason, nextPollAt },
+        'reading mentions failed; nothing is lost: the same mentions are read again next time',
+      );
       return result;
     }
-    await recordIngestCycle(db, { ok: true, nextPollAt: new Date(Date.now() + result.intervalMs), intervalSeconds: Math.round(result.intervalMs / 1000) });
-    if (result.stored > 0) log.info({ stored: result.stored, replies: result.replies, duplicates: result.duplicates, requests: result.requests }, 'mentions read');
+    await recordIngestCycle(db, {
+      ok: true,
+      nextPollAt: new Date(Date.now() + result.intervalMs),
+      intervalSeconds: Math.round(result.intervalMs / 1000),
+    });
+    if (result.stored > 0)
+      log.info(
+        { stored: result.stored, replies: result.replies, duplicates: result.duplicates, requests: result.requests },
+        'mentions read',
+      );
     return result;
   }
 
@@ -163,7 +240,10 @@ export function createMentionIngester(options: IngesterOptions): MentionIngester
       try {
         return openAccountTokens(account.credentials, options.credentialsKey, account.clusterId);
       } catch {
-        log.warn({ account: account.handle }, 'stored credentials do not open for this account; searching with another');
+        log.warn(
+          { account: account.handle },
+          'stored credentials do not open for this account; searching with another',
+        );
       }
     }
     return null;
@@ -258,7 +338,11 @@ export function createMentionIngester(options: IngesterOptions): MentionIngester
  * given (the webhook's subscription says whom it is for), else to the first of our
  * accounts it mentions; null when it is for none of ours.
  */
-export function toIncoming(post: MentionPost, byHandle: ReadonlyMap<string, string>, clusterId?: string): IncomingMention | null {
+export function toIncoming(
+  post: MentionPost,
+  byHandle: ReadonlyMap<string, string>,
+  clusterId?: string,
+): IncomingMention | null {
   const to = clusterId ?? post.mentions.map((m) => byHandle.get(m)).find((c) => c !== undefined);
   if (!to) return null;
   return {

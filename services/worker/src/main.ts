@@ -6,7 +6,14 @@ import { ConfigError, loadConfig } from '@jcp/config';
 import { createDatabase } from '@jcp/db';
 import { createLogger } from '@jcp/log';
 import closeWithGrace from 'close-with-grace';
-import { bindRealX, dispatcherFromConfig, ingesterFromConfig, resolveCredentialsKey, resolveOptOutKey, xSettings } from './runtime.js';
+import {
+  bindRealX,
+  dispatcherFromConfig,
+  ingesterFromConfig,
+  resolveCredentialsKey,
+  resolveOptOutKey,
+  xSettings,
+} from './runtime.js';
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
@@ -20,7 +27,8 @@ try {
   if (error instanceof ConfigError) fail(error.message);
   throw error;
 }
-if (!config.DATABASE_URL) fail('DATABASE_URL is required: workers share a PostgreSQL server (the embedded PGlite belongs to `pnpm start`)');
+if (!config.DATABASE_URL)
+  fail('DATABASE_URL is required: workers share a PostgreSQL server (the embedded PGlite belongs to `pnpm start`)');
 const logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT, name: 'jcp-worker' });
 
 try {
@@ -37,7 +45,9 @@ try {
   await bindRealX(database, config, logger, 'system:worker');
   const dispatcher = dispatcherFromConfig(config, { database, logger, credentialsKey, x });
   // Every worker stands by to read mentions; one at a time does (the ingest lock).
-  const ingester = config.MENTIONS_ENABLED ? ingesterFromConfig(config, { database, logger, credentialsKey, optOutKey, x, onQueued: () => dispatcher.wake() }) : null;
+  const ingester = config.MENTIONS_ENABLED
+    ? ingesterFromConfig(config, { database, logger, credentialsKey, optOutKey, x, onQueued: () => dispatcher.wake() })
+    : null;
   closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT_MS }, async ({ signal, err }) => {
     if (err) logger.error({ err }, 'shutting down after an error');
     else logger.info({ signal }, 'shutting down');

@@ -32,7 +32,9 @@ export function signatureBaseString(method: string, baseUrl: string, params: [st
 }
 
 export function hmacSha1Signature(base: string, consumerSecret: string, tokenSecret: string): string {
-  return createHmac('sha1', `${percentEncode(consumerSecret)}&${percentEncode(tokenSecret)}`).update(base).digest('base64');
+  return createHmac('sha1', `${percentEncode(consumerSecret)}&${percentEncode(tokenSecret)}`)
+    .update(base)
+    .digest('base64');
 }
 
 export function safeEqual(a: string, b: string): boolean {

@@ -10,7 +10,9 @@ const app = buildEmulator({
   consumerSecret: process.env.X_CONSUMER_SECRET ?? 'emulator-consumer-secret',
   logger: true,
 });
-const close = () => { void app.close().then(() => process.exit(0)); };
+const close = () => {
+  void app.close().then(() => process.exit(0));
+};
 process.once('SIGINT', close);
 process.once('SIGTERM', close);
 await app.listen({ port, host });

@@ -17,7 +17,13 @@ export interface MappingReport {
 
 const LANGUAGES = /^en(\s*[;| ]\s*cy)?$|^cy\s*[;| ]\s*en$/;
 
-interface ClusterSpec { id: string; handle: string; name: string; languages: string[]; line: number }
+interface ClusterSpec {
+  id: string;
+  handle: string;
+  name: string;
+  languages: string[];
+  line: number;
+}
 
 /**
  * Imports the real office-to-account mapping: a CSV with columns
@@ -35,7 +41,9 @@ export async function importClusterMapping(db: Kysely<DB>, text: string, actor: 
     const existing = new Map((await trx.selectFrom('clusters').selectAll().execute()).map((c) => [c.id, c]));
     // A real handle that a placeholder already carries takes that cluster over.
     const idByHandle = new Map([...existing.values()].map((c) => [c.handle.toLowerCase(), c.id]));
-    const offices = new Map((await trx.selectFrom('offices').select(['id', 'cluster_id']).execute()).map((o) => [o.id, o]));
+    const offices = new Map(
+      (await trx.selectFrom('offices').select(['id', 'cluster_id']).execute()).map((o) => [o.id, o]),
+    );
     const specs = new Map<string, ClusterSpec>();
     const assignments = new Map<string, string>();
     for (const { line, fields } of rows) {
@@ -46,18 +54,27 @@ export async function importClusterMapping(db: Kysely<DB>, text: string, actor: 
       const name = fields.cluster_name?.trim() ?? '';
       const languagesText = fields.languages?.trim() || 'en';
       const errors: RowError[] = [];
-      if (!offices.has(officeId)) errors.push({ line, field: 'office_id', reason: officeId ? `unknown office "${officeId}"` : 'missing' });
+      if (!offices.has(officeId))
+        errors.push({ line, field: 'office_id', reason: officeId ? `unknown office "${officeId}"` : 'missing' });
       if (!handle) errors.push({ line, field: 'handle', reason: 'not an X handle (1-15 letters, digits or _)' });
       else if (!slugify(handle)) errors.push({ line, field: 'handle', reason: 'a handle needs a letter or digit' });
       if (!name) errors.push({ line, field: 'cluster_name', reason: 'missing' });
       if (!LANGUAGES.test(languagesText)) errors.push({ line, field: 'languages', reason: 'must be "en" or "en;cy"' });
-      if (assignments.has(officeId)) errors.push({ line, field: 'office_id', reason: `office "${officeId}" is listed twice` });
-      if (errors.length > 0 || !handle) { rejected.push(...errors); continue; }
+      if (assignments.has(officeId))
+        errors.push({ line, field: 'office_id', reason: `office "${officeId}" is listed twice` });
+      if (errors.length > 0 || !handle) {
+        rejected.push(...errors);
+        continue;
+      }
       const id = idByHandle.get(handle.toLowerCase()) ?? slugify(handle);
       const languages = languagesText.includes('cy') ? ['en', 'cy'] : ['en'];
       const spec = specs.get(id);
       if (spec && (spec.name !== name || spec.languages.join() !== languages.join())) {
-        rejected.push({ line, field: 'cluster_name', reason: `handle @${handle} has a different name or languages on line ${spec.line}` });
+        rejected.push({
+          line,
+          field: 'cluster_name',
+          reason: `handle @${handle} has a different name or languages on line ${spec.line}`,
+        });
         continue;
       }
       specs.set(id, spec ?? { id, handle, name, languages, line });
@@ -71,12 +88,29 @@ export async function importClusterMapping(db: Kysely<DB>, text: string, actor: 
       const current = existing.get(spec.id);
       const after = { handle: spec.handle, name: spec.name, languages: spec.languages, is_placeholder: false };
       if (!current) {
-        await trx.insertInto('clusters').values({ id: spec.id, ...after }).execute();
+        await trx
+          .insertInto('clusters')
+          .values({ id: spec.id, ...after })
+          .execute();
         audit.push({ actor, action: 'cluster.created', entityType: 'cluster', entityId: spec.id, after });
         clustersCreated++;
-      } else if (current.handle !== spec.handle || current.name !== spec.name || current.languages.join() !== spec.languages.join() || current.is_placeholder) {
-        await trx.updateTable('clusters').set({ ...after, updated_at: sql`now()` }).where('id', '=', spec.id).execute();
-        const before = { handle: current.handle, name: current.name, languages: current.languages, is_placeholder: current.is_placeholder };
+      } else if (
+        current.handle !== spec.handle ||
+        current.name !== spec.name ||
+        current.languages.join() !== spec.languages.join() ||
+        current.is_placeholder
+      ) {
+        await trx
+          .updateTable('clusters')
+          .set({ ...after, updated_at: sql`now()` })
+          .where('id', '=', spec.id)
+          .execute();
+        const before = {
+          handle: current.handle,
+          name: current.name,
+          languages: current.languages,
+          is_placeholder: current.is_placeholder,
+        };
         audit.push({ actor, action: 'cluster.updated', entityType: 'cluster', entityId: spec.id, before, after });
         clustersUpdated++;
       }
@@ -85,8 +119,19 @@ export async function importClusterMapping(db: Kysely<DB>, text: string, actor: 
     for (const [officeId, clusterId] of assignments) {
       const office = offices.get(officeId);
       if (!office || office.cluster_id === clusterId) continue;
-      await trx.updateTable('offices').set({ cluster_id: clusterId, updated_at: sql`now()` }).where('id', '=', officeId).execute();
-      audit.push({ actor, action: 'office.cluster_changed', entityType: 'office', entityId: officeId, before: { cluster_id: office.cluster_id }, after: { cluster_id: clusterId } });
+      await trx
+        .updateTable('offices')
+        .set({ cluster_id: clusterId, updated_at: sql`now()` })
+        .where('id', '=', officeId)
+        .execute();
+      audit.push({
+        actor,
+        action: 'office.cluster_changed',
+        entityType: 'office',
+        entityId: officeId,
+        before: { cluster_id: office.cluster_id },
+        after: { cluster_id: clusterId },
+      });
       officesMoved++;
     }
     await appendAudit(trx, audit);

@@ -53,10 +53,17 @@ export const REGISTRY_LOCK_KEY = 4_283_117_002;
 const WALES_GROUP = '11';
 
 export function londonToday(now: Date = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone: 'Europe/London',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(now);
 }
 
-export async function readRegistryFiles(files: Partial<Record<keyof RegistryInput, string>> = {}): Promise<RegistryInput> {
+export async function readRegistryFiles(
+  files: Partial<Record<keyof RegistryInput, string>> = {},
+): Promise<RegistryInput> {
   const paths = { ...defaultRegistryFiles, ...files };
   const [offices, districts, groups, aliases] = await Promise.all([
     readFile(paths.offices, 'utf8'),
@@ -91,19 +98,27 @@ async function syncReferenceData(trx: Transaction<DB>, input: RegistryInput): Pr
     start_date: emptyToNull(fields['start-date']),
     end_date: emptyToNull(fields['end-date']),
   }));
-  const districts = latestEntries(parseCsv(input.districts, ['key', 'name', 'jobcentre-group'], 'districts file')).map(({ fields }) => ({
-    code: fields.key?.trim() ?? '',
-    name: fields.name?.trim() ?? '',
-    group_code: fields['jobcentre-group']?.trim() ?? '',
-    start_date: emptyToNull(fields['start-date']),
-    end_date: emptyToNull(fields['end-date']),
-  }));
+  const districts = latestEntries(parseCsv(input.districts, ['key', 'name', 'jobcentre-group'], 'districts file')).map(
+    ({ fields }) => ({
+      code: fields.key?.trim() ?? '',
+      name: fields.name?.trim() ?? '',
+      group_code: fields['jobcentre-group']?.trim() ?? '',
+      start_date: emptyToNull(fields['start-date']),
+      end_date: emptyToNull(fields['end-date']),
+    }),
+  );
   const bad = [...groups, ...districts].filter((r) => !r.code || !r.name);
-  if (bad.length > 0) throw new RegistryFileError(`groups or districts file: ${bad.length} entr(ies) without a key or a name`);
-  const knownGroups = new Set([...groups.map((g) => g.code), ...(await trx.selectFrom('office_groups').select('code').execute()).map((g) => g.code)]);
+  if (bad.length > 0)
+    throw new RegistryFileError(`groups or districts file: ${bad.length} entr(ies) without a key or a name`);
+  const knownGroups = new Set([
+    ...groups.map((g) => g.code),
+    ...(await trx.selectFrom('office_groups').select('code').execute()).map((g) => g.code),
+  ]);
   const orphans = districts.filter((d) => !knownGroups.has(d.group_code));
   if (orphans.length > 0) {
-    throw new RegistryFileError(`districts file: district(s) ${orphans.map((d) => `${d.code} (group ${d.group_code})`).join(', ')} name a group that is not in the groups file`);
+    throw new RegistryFileError(
+      `districts file: district(s) ${orphans.map((d) => `${d.code} (group ${d.group_code})`).join(', ')} name a group that is not in the groups file`,
+    );
   }
   // Upserts that only write when something differs, so a re-import touches nothing.
   if (groups.length > 0) {
@@ -111,11 +126,16 @@ async function syncReferenceData(trx: Transaction<DB>, input: RegistryInput): Pr
       .insertInto('office_groups')
       .values(groups)
       .onConflict((oc) =>
-        oc.column('code').doUpdateSet((eb) => ({
-          name: eb.ref('excluded.name'),
-          start_date: eb.ref('excluded.start_date'),
-          end_date: eb.ref('excluded.end_date'),
-        })).where(sql<boolean>`(office_groups.name, office_groups.start_date, office_groups.end_date) is distinct from (excluded.name, excluded.start_date, excluded.end_date)`),
+        oc
+          .column('code')
+          .doUpdateSet((eb) => ({
+            name: eb.ref('excluded.name'),
+            start_date: eb.ref('excluded.start_date'),
+            end_date: eb.ref('excluded.end_date'),
+          }))
+          .where(
+            sql<boolean>`(office_groups.name, office_groups.start_date, office_groups.end_date) is distinct from (excluded.name, excluded.start_date, excluded.end_date)`,
+          ),
       )
       .execute();
   }
@@ -124,21 +144,33 @@ async function syncReferenceData(trx: Transaction<DB>, input: RegistryInput): Pr
       .insertInto('districts')
       .values(districts)
       .onConflict((oc) =>
-        oc.column('code').doUpdateSet((eb) => ({
-          name: eb.ref('excluded.name'),
-          group_code: eb.ref('excluded.group_code'),
-          start_date: eb.ref('excluded.start_date'),
-          end_date: eb.ref('excluded.end_date'),
-        })).where(sql<boolean>`(districts.name, districts.group_code, districts.start_date, districts.end_date) is distinct from (excluded.name, excluded.group_code, excluded.start_date, excluded.end_date)`),
+        oc
+          .column('code')
+          .doUpdateSet((eb) => ({
+            name: eb.ref('excluded.name'),
+            group_code: eb.ref('excluded.group_code'),
+            start_date: eb.ref('excluded.start_date'),
+            end_date: eb.ref('excluded.end_date'),
+          }))
+          .where(
+            sql<boolean>`(districts.name, districts.group_code, districts.start_date, districts.end_date) is distinct from (excluded.name, excluded.group_code, excluded.start_date, excluded.end_date)`,
+          ),
       )
       .execute();
   }
   const rows = await trx.selectFrom('districts').selectAll().execute();
-  return new Map(rows.map((d) => [d.code, { code: d.code, name: d.name, groupCode: d.group_code, endDate: d.end_date }]));
+  return new Map(
+    rows.map((d) => [d.code, { code: d.code, name: d.name, groupCode: d.group_code, endDate: d.end_date }]),
+  );
 }
 
 /** Creates the placeholder cluster of each district that has offices but no cluster yet. */
-async function ensureDistrictClusters(trx: Transaction<DB>, districtCodes: Set<string>, districts: Map<string, District>, actor: string): Promise<number> {
+async function ensureDistrictClusters(
+  trx: Transaction<DB>,
+  districtCodes: Set<string>,
+  districts: Map<string, District>,
+  actor: string,
+): Promise<number> {
   const existing = await trx.selectFrom('clusters').select(['id', 'handle']).execute();
   const ids = new Set(existing.map((c) => c.id));
   const taken = new Set(existing.map((c) => c.handle.toLowerCase()));
@@ -159,12 +191,18 @@ async function ensureDistrictClusters(trx: Transaction<DB>, districtCodes: Set<s
   }
   if (created.length > 0) {
     await trx.insertInto('clusters').values(created).execute();
-    await appendAudit(trx, created.map((c) => ({ actor, action: 'cluster.created', entityType: 'cluster', entityId: c.id, after: c })));
+    await appendAudit(
+      trx,
+      created.map((c) => ({ actor, action: 'cluster.created', entityType: 'cluster', entityId: c.id, after: c })),
+    );
   }
   return created.length;
 }
 
-type OfficeFields = Pick<Office, 'office_code' | 'name' | 'address' | 'postcode' | 'district_code' | 'closed_permanently_on'>;
+type OfficeFields = Pick<
+  Office,
+  'office_code' | 'name' | 'address' | 'postcode' | 'district_code' | 'closed_permanently_on'
+>;
 
 function fieldsOf(office: OfficeFields): OfficeFields {
   return {
@@ -204,8 +242,14 @@ function matchOffices(records: OfficeRecord[], existing: Office[]): Map<OfficeRe
     for (const item of items) map.set(key(item), [...(map.get(key(item)) ?? []), item]);
     return map;
   };
-  const unmatchedRecords = group(records.filter((r) => !matched.get(r)), (r) => r.officeCode);
-  const unmatchedOffices = group(existing.filter((o) => !used.has(o.id) && o.closed_permanently_on === null), (o) => o.office_code);
+  const unmatchedRecords = group(
+    records.filter((r) => !matched.get(r)),
+    (r) => r.officeCode,
+  );
+  const unmatchedOffices = group(
+    existing.filter((o) => !used.has(o.id) && o.closed_permanently_on === null),
+    (o) => o.office_code,
+  );
   for (const [code, recs] of unmatchedRecords) {
     const offices = unmatchedOffices.get(code);
     if (recs.length === 1 && offices?.length === 1 && recs[0] && offices[0]) matched.set(recs[0], offices[0]);
@@ -214,7 +258,11 @@ function matchOffices(records: OfficeRecord[], existing: Office[]): Map<OfficeRe
 }
 
 function validateOffices(input: RegistryInput, districts: Map<string, District>) {
-  const rows: CsvRow[] = parseCsv(input.offices, ['office_code', 'name', 'address', 'postcode', 'district_code'], 'offices file');
+  const rows: CsvRow[] = parseCsv(
+    input.offices,
+    ['office_code', 'name', 'address', 'postcode', 'district_code'],
+    'offices file',
+  );
   const valid: OfficeRecord[] = [];
   const rejected: RowError[] = [];
   const rejectedCodes = new Set<string>();
@@ -239,7 +287,11 @@ function validateOffices(input: RegistryInput, districts: Map<string, District>)
  * inserted, changed ones updated, offices missing from the file marked closed for
  * good (never deleted), each change audited. Bad rows are reported, the rest load.
  */
-export async function importOfficeRegistry(db: Kysely<DB>, input: RegistryInput, options: ImportOptions): Promise<ImportReport> {
+export async function importOfficeRegistry(
+  db: Kysely<DB>,
+  input: RegistryInput,
+  options: ImportOptions,
+): Promise<ImportReport> {
   const today = options.today ?? londonToday();
   const actor = options.actor;
   return db.transaction().execute(async (trx) => {
@@ -253,7 +305,8 @@ export async function importOfficeRegistry(db: Kysely<DB>, input: RegistryInput,
     const existing = await trx.selectFrom('offices').selectAll().execute();
     const matches = matchOffices(records, existing);
     const newDistricts = new Set(records.filter((r) => !matches.get(r)).map((r) => r.districtCode));
-    for (const [record, office] of matches) if (office && office.district_code !== record.districtCode) newDistricts.add(record.districtCode);
+    for (const [record, office] of matches)
+      if (office && office.district_code !== record.districtCode) newDistricts.add(record.districtCode);
     const clustersCreated = await ensureDistrictClusters(trx, newDistricts, districts, actor);
 
     const audit: AuditRecord[] = [];
@@ -285,19 +338,27 @@ export async function importOfficeRegistry(db: Kysely<DB>, input: RegistryInput,
         diff.district_code && office.cluster_id === districtClusterId(office.district_code)
           ? districtClusterId(record.districtCode)
           : office.cluster_id;
-      await trx.updateTable('offices').set({ ...diff, cluster_id, updated_at: sql`now()` }).where('id', '=', office.id).execute();
+      await trx
+        .updateTable('offices')
+        .set({ ...diff, cluster_id, updated_at: sql`now()` })
+        .where('id', '=', office.id)
+        .execute();
       audit.push({ actor, action: 'office.updated', entityType: 'office', entityId: office.id, before, after: next });
       updated++;
     }
     if (inserts.length > 0) await trx.insertInto('offices').values(inserts).execute();
 
     const present = new Set([...matches.values()].filter((o): o is Office => !!o).map((o) => o.id));
-    const missing = existing.filter((o) => !present.has(o.id) && o.closed_permanently_on === null && !rejectedCodes.has(o.office_code));
+    const missing = existing.filter(
+      (o) => !present.has(o.id) && o.closed_permanently_on === null && !rejectedCodes.has(o.office_code),
+    );
     const openCount = existing.filter((o) => o.closed_permanently_on === null).length;
     const closuresSkipped =
-      records.length === 0 ? 'the file has no valid office row'
-      : unidentified > 0 ? `${unidentified} rejected row(s) have no usable office code, so which offices they describe is unknown`
-      : null;
+      records.length === 0
+        ? 'the file has no valid office row'
+        : unidentified > 0
+          ? `${unidentified} rejected row(s) have no usable office code, so which offices they describe is unknown`
+          : null;
     const gone = closuresSkipped ? [] : missing;
     if (gone.length > 5 && gone.length > openCount / 10 && !options.allowMassClosure) {
       throw new RegistryFileError(
@@ -308,7 +369,11 @@ export async function importOfficeRegistry(db: Kysely<DB>, input: RegistryInput,
       await trx
         .updateTable('offices')
         .set({ closed_permanently_on: today, updated_at: sql`now()` })
-        .where('id', 'in', gone.map((o) => o.id))
+        .where(
+          'id',
+          'in',
+          gone.map((o) => o.id),
+        )
         .execute();
       for (const office of gone) {
         audit.push({
@@ -325,12 +390,28 @@ export async function importOfficeRegistry(db: Kysely<DB>, input: RegistryInput,
     await appendAudit(trx, audit);
     if (audit.length > 0) await notifyOfficesChanged(trx);
     rejected.sort((a, b) => (a.file ?? '').localeCompare(b.file ?? '') || a.line - b.line);
-    return { total, inserted: inserts.length, updated, unchanged, closed: gone.length, clustersCreated, aliasesAdded, rejected, closuresSkipped: missing.length > 0 ? closuresSkipped : null };
+    return {
+      total,
+      inserted: inserts.length,
+      updated,
+      unchanged,
+      closed: gone.length,
+      clustersCreated,
+      aliasesAdded,
+      rejected,
+      closuresSkipped: missing.length > 0 ? closuresSkipped : null,
+    };
   });
 }
 
 /** Adds aliases that are not there yet; aliases added by other means are left alone. */
-async function importAliases(trx: Transaction<DB>, text: string, actor: string, audit: AuditRecord[], rejected: RowError[]): Promise<number> {
+async function importAliases(
+  trx: Transaction<DB>,
+  text: string,
+  actor: string,
+  audit: AuditRecord[],
+  rejected: RowError[],
+): Promise<number> {
   const rows = parseCsv(text, ['office_code', 'office_name', 'alias', 'language'], 'aliases file');
   const offices = await trx.selectFrom('offices').select(['id', 'office_code', 'name']).execute();
   const byKey = new Map(offices.map((o) => [`${o.office_code}\u0000${o.name}`, o.id]));
@@ -341,8 +422,10 @@ async function importAliases(trx: Transaction<DB>, text: string, actor: string, 
     const language = fields.language?.trim();
     // An alias of an office that is not in the registry (a partial import) is skipped, not an error.
     if (!officeId) continue;
-    if (!alias || alias.length > 120) rejected.push({ file: 'aliases', line, field: 'alias', reason: 'missing or longer than 120 characters' });
-    else if (language !== 'en' && language !== 'cy') rejected.push({ file: 'aliases', line, field: 'language', reason: 'must be en or cy' });
+    if (!alias || alias.length > 120)
+      rejected.push({ file: 'aliases', line, field: 'alias', reason: 'missing or longer than 120 characters' });
+    else if (language !== 'en' && language !== 'cy')
+      rejected.push({ file: 'aliases', line, field: 'language', reason: 'must be en or cy' });
     else wanted.set(`${officeId}\u0000${alias}`, { office_id: officeId, alias, language });
   }
   if (wanted.size === 0) return 0;
@@ -352,6 +435,7 @@ async function importAliases(trx: Transaction<DB>, text: string, actor: string, 
     .onConflict((oc) => oc.columns(['office_id', 'alias']).doNothing())
     .returning(['office_id', 'alias', 'language'])
     .execute();
-  for (const a of added) audit.push({ actor, action: 'office_alias.created', entityType: 'office', entityId: a.office_id, after: a });
+  for (const a of added)
+    audit.push({ actor, action: 'office_alias.created', entityType: 'office', entityId: a.office_id, after: a });
   return added.length;
 }

@@ -3,7 +3,13 @@
  * switches and delivery health, and reads of what the fan-out composed and delivered.
  * The stored credentials are never selected here: only whether there are any.
  */
-import { DEFAULT_APP_POST_BUDGET, DEFAULT_USER_POST_BUDGET, splitAppBudget, type AppBudgetRule, type BudgetRule } from '@jcp/domain';
+import {
+  DEFAULT_APP_POST_BUDGET,
+  DEFAULT_USER_POST_BUDGET,
+  splitAppBudget,
+  type AppBudgetRule,
+  type BudgetRule,
+} from '@jcp/domain';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { appendAudit } from '../audit.js';
 import { DbError } from '../errors.js';
@@ -26,7 +32,10 @@ export type AccountLanguage = (typeof ACCOUNT_LANGUAGES)[number];
 export class AccountRejected extends DbError {
   readonly problems: readonly { field: string; reason: string }[];
   constructor(problems: readonly { field: string; reason: string }[]) {
-    super('ACCOUNT_REJECTED', `the account settings are not valid: ${problems.map((p) => `${p.field} ${p.reason}`).join('; ')}`);
+    super(
+      'ACCOUNT_REJECTED',
+      `the account settings are not valid: ${problems.map((p) => `${p.field} ${p.reason}`).join('; ')}`,
+    );
     this.name = 'AccountRejected';
     this.problems = problems;
   }
@@ -115,18 +124,41 @@ export type AccountWriteResult =
   /** Another account has this handle (handles are unique whatever their case). */
   | { outcome: 'handle_taken'; clusterId: string | null };
 
-const toDate = (v: unknown): Date | null => (v === null || v === undefined ? null : v instanceof Date ? v : new Date(v as string));
+const toDate = (v: unknown): Date | null =>
+  v === null || v === undefined ? null : v instanceof Date ? v : new Date(v as string);
 const hhmm = (t: string): string => t.slice(0, 5);
 /** `now() - windowMs`, on the database's clock. */
 const since = (windowMs: number) => sql<Date>`now() - make_interval(secs => ${windowMs / 1000})`;
 
 /** Every column but the credentials, which are only ever reported as present or not. */
 const SETTINGS_COLUMNS = [
-  'c.id', 'c.name', 'c.handle', 'c.is_placeholder', 'c.x_user_id', 'c.languages', 'c.posting_window_start', 'c.posting_window_end', 'c.live_hours',
-  'c.include_links', 'c.link', 'c.allow_urgent', 'c.coalesce_seconds', 'c.auto_replies', 'c.signpost_replies', 'c.paused', 'c.paused_reason', 'c.paused_at', 'c.created_at', 'c.updated_at',
+  'c.id',
+  'c.name',
+  'c.handle',
+  'c.is_placeholder',
+  'c.x_user_id',
+  'c.languages',
+  'c.posting_window_start',
+  'c.posting_window_end',
+  'c.live_hours',
+  'c.include_links',
+  'c.link',
+  'c.allow_urgent',
+  'c.coalesce_seconds',
+  'c.auto_replies',
+  'c.signpost_replies',
+  'c.paused',
+  'c.paused_reason',
+  'c.paused_at',
+  'c.created_at',
+  'c.updated_at',
 ] as const;
 
-async function loadAccounts(db: Db, ids: readonly string[] | null, options: AccountReadOptions = {}): Promise<Account[]> {
+async function loadAccounts(
+  db: Db,
+  ids: readonly string[] | null,
+  options: AccountReadOptions = {},
+): Promise<Account[]> {
   const userBudget = options.userBudget ?? DEFAULT_USER_POST_BUDGET;
   if (ids !== null && ids.length === 0) return [];
   let query = db
@@ -134,7 +166,14 @@ async function loadAccounts(db: Db, ids: readonly string[] | null, options: Acco
     .leftJoin('fanout_accounts as a', 'a.cluster_id', 'c.id')
     .select(SETTINGS_COLUMNS)
     .select(sql<boolean>`c.credentials_encrypted is not null`.as('has_credentials'))
-    .select(['a.blocked_until', 'a.last_attempt_at', 'a.last_success_at', 'a.last_failure_at', 'a.last_error', 'a.consecutive_failures'])
+    .select([
+      'a.blocked_until',
+      'a.last_attempt_at',
+      'a.last_success_at',
+      'a.last_failure_at',
+      'a.last_error',
+      'a.consecutive_failures',
+    ])
     .orderBy('c.id');
   if (ids !== null) query = query.where('c.id', 'in', [...ids]);
   const rows = await query.execute();
@@ -148,7 +187,13 @@ async function loadAccounts(db: Db, ids: readonly string[] | null, options: Acco
       .where('cluster_id', 'in', found)
       .groupBy('cluster_id')
       .execute(),
-    db.selectFrom('fanout_outbox').select((eb) => ['cluster_id', eb.fn.countAll<string>().as('n')]).where('batch_id', 'is', null).where('cluster_id', 'in', found).groupBy('cluster_id').execute(),
+    db
+      .selectFrom('fanout_outbox')
+      .select((eb) => ['cluster_id', eb.fn.countAll<string>().as('n')])
+      .where('batch_id', 'is', null)
+      .where('cluster_id', 'in', found)
+      .groupBy('cluster_id')
+      .execute(),
     db
       .selectFrom('fanout_sends')
       .select((eb) => ['cluster_id', eb.fn.countAll<string>().as('n')])
@@ -156,7 +201,12 @@ async function loadAccounts(db: Db, ids: readonly string[] | null, options: Acco
       .where('cluster_id', 'in', found)
       .groupBy('cluster_id')
       .execute(),
-    db.selectFrom('offices').select((eb) => ['cluster_id', eb.fn.countAll<string>().as('n')]).where('cluster_id', 'in', found).groupBy('cluster_id').execute(),
+    db
+      .selectFrom('offices')
+      .select((eb) => ['cluster_id', eb.fn.countAll<string>().as('n')])
+      .where('cluster_id', 'in', found)
+      .groupBy('cluster_id')
+      .execute(),
     pendingAccounts(db, { coalesceSeconds: options.coalesceSeconds ?? DEFAULT_COALESCE_SECONDS }),
   ]);
   const waitingBy = new Map(waiting.accounts.map((a) => [a.clusterId, a]));
@@ -205,7 +255,10 @@ async function loadAccounts(db: Db, ids: readonly string[] | null, options: Acco
 function waitingFor(pending: PendingAccount | undefined): AccountHealth['waiting'] {
   if (!pending) return null;
   if (pending.waiting === null) return { reason: 'composing', until: null };
-  return { reason: pending.waiting, until: pending.waiting === 'coalescing' || pending.waiting === 'posting-window' ? pending.readyAt : null };
+  return {
+    reason: pending.waiting,
+    until: pending.waiting === 'coalescing' || pending.waiting === 'posting-window' ? pending.readyAt : null,
+  };
 }
 
 /** Every cluster account, by id, with its delivery health. */
@@ -214,27 +267,47 @@ export async function listAccounts(db: Kysely<DB>, options: AccountReadOptions =
 }
 
 /** One cluster account with its delivery health, or undefined. */
-export async function getAccount(db: Kysely<DB>, id: string, options: AccountReadOptions = {}): Promise<Account | undefined> {
+export async function getAccount(
+  db: Kysely<DB>,
+  id: string,
+  options: AccountReadOptions = {},
+): Promise<Account | undefined> {
   return (await loadAccounts(db, [id], options))[0];
 }
 
 function validate(patch: AccountSettingsPatch, id?: string): void {
   const problems: { field: string; reason: string }[] = [];
-  if (id !== undefined && !ACCOUNT_ID_PATTERN.test(id)) problems.push({ field: 'id', reason: 'must match ^[a-z0-9][a-z0-9-]{0,62}$' });
-  if (patch.name !== undefined && (patch.name.trim().length === 0 || patch.name.length > 200)) problems.push({ field: 'name', reason: 'must be 1-200 characters' });
-  if (patch.handle !== undefined && !ACCOUNT_HANDLE_PATTERN.test(patch.handle)) problems.push({ field: 'handle', reason: 'must be 1-15 letters, digits or _' });
-  if (patch.xUserId !== undefined && patch.xUserId !== null && !X_USER_ID_PATTERN.test(patch.xUserId)) problems.push({ field: 'xUserId', reason: 'must be 1-20 digits' });
+  if (id !== undefined && !ACCOUNT_ID_PATTERN.test(id))
+    problems.push({ field: 'id', reason: 'must match ^[a-z0-9][a-z0-9-]{0,62}$' });
+  if (patch.name !== undefined && (patch.name.trim().length === 0 || patch.name.length > 200))
+    problems.push({ field: 'name', reason: 'must be 1-200 characters' });
+  if (patch.handle !== undefined && !ACCOUNT_HANDLE_PATTERN.test(patch.handle))
+    problems.push({ field: 'handle', reason: 'must be 1-15 letters, digits or _' });
+  if (patch.xUserId !== undefined && patch.xUserId !== null && !X_USER_ID_PATTERN.test(patch.xUserId))
+    problems.push({ field: 'xUserId', reason: 'must be 1-20 digits' });
   if (patch.languages !== undefined) {
     const l = patch.languages;
-    if (!l.includes('en') || l.some((x) => !ACCOUNT_LANGUAGES.includes(x)) || new Set(l).size !== l.length) problems.push({ field: 'languages', reason: "must be ['en'] or ['en', 'cy']" });
+    if (!l.includes('en') || l.some((x) => !ACCOUNT_LANGUAGES.includes(x)) || new Set(l).size !== l.length)
+      problems.push({ field: 'languages', reason: "must be ['en'] or ['en', 'cy']" });
   }
   if (patch.postingWindow !== undefined) {
     const { start, end } = patch.postingWindow;
-    if (!WINDOW_TIME_PATTERN.test(start) || !WINDOW_TIME_PATTERN.test(end)) problems.push({ field: 'postingWindow', reason: "start and end must be 'HH:MM'" });
-    else if (start >= end) problems.push({ field: 'postingWindow', reason: 'must start before it ends (it may not wrap midnight)' });
+    if (!WINDOW_TIME_PATTERN.test(start) || !WINDOW_TIME_PATTERN.test(end))
+      problems.push({ field: 'postingWindow', reason: "start and end must be 'HH:MM'" });
+    else if (start >= end)
+      problems.push({ field: 'postingWindow', reason: 'must start before it ends (it may not wrap midnight)' });
   }
-  if (patch.link !== undefined && patch.link !== null && (!patch.link.startsWith('https://') || patch.link.length > 200)) problems.push({ field: 'link', reason: 'must be an https:// URL of at most 200 characters' });
-  if (patch.coalesceSeconds !== undefined && patch.coalesceSeconds !== null && (!Number.isInteger(patch.coalesceSeconds) || patch.coalesceSeconds < 0 || patch.coalesceSeconds > 3600)) {
+  if (
+    patch.link !== undefined &&
+    patch.link !== null &&
+    (!patch.link.startsWith('https://') || patch.link.length > 200)
+  )
+    problems.push({ field: 'link', reason: 'must be an https:// URL of at most 200 characters' });
+  if (
+    patch.coalesceSeconds !== undefined &&
+    patch.coalesceSeconds !== null &&
+    (!Number.isInteger(patch.coalesceSeconds) || patch.coalesceSeconds < 0 || patch.coalesceSeconds > 3600)
+  ) {
     problems.push({ field: 'coalesceSeconds', reason: 'must be an integer from 0 to 3600, or null' });
   }
   if (problems.length > 0) throw new AccountRejected(problems);
@@ -243,8 +316,18 @@ function validate(patch: AccountSettingsPatch, id?: string): void {
 /** The columns a patch sets, and the same as the audit log records them. */
 function toColumns(patch: AccountSettingsPatch) {
   const columns: Partial<{
-    name: string; handle: string; x_user_id: string | null; languages: string[]; posting_window_start: string; posting_window_end: string;
-    include_links: boolean; link: string | null; allow_urgent: boolean; coalesce_seconds: number | null; auto_replies: boolean; signpost_replies: boolean;
+    name: string;
+    handle: string;
+    x_user_id: string | null;
+    languages: string[];
+    posting_window_start: string;
+    posting_window_end: string;
+    include_links: boolean;
+    link: string | null;
+    allow_urgent: boolean;
+    coalesce_seconds: number | null;
+    auto_replies: boolean;
+    signpost_replies: boolean;
   }> = {};
   if (patch.name !== undefined) columns.name = patch.name;
   if (patch.handle !== undefined) columns.handle = patch.handle;
@@ -266,12 +349,24 @@ function toColumns(patch: AccountSettingsPatch) {
 /** The settings as the audit log records them (never the credentials). */
 function auditedSettings(a: Account): Record<string, unknown> {
   return {
-    name: a.name, handle: a.handle, xUserId: a.xUserId, languages: a.languages, postingWindow: a.postingWindow, includeLinks: a.includeLinks,
-    link: a.link, allowUrgent: a.allowUrgent, coalesceSeconds: a.coalesceSeconds, autoReplies: a.autoReplies, signpostReplies: a.signpostReplies,
+    name: a.name,
+    handle: a.handle,
+    xUserId: a.xUserId,
+    languages: a.languages,
+    postingWindow: a.postingWindow,
+    includeLinks: a.includeLinks,
+    link: a.link,
+    allowUrgent: a.allowUrgent,
+    coalesceSeconds: a.coalesceSeconds,
+    autoReplies: a.autoReplies,
+    signpostReplies: a.signpostReplies,
   };
 }
 
-function changedOnly(before: Record<string, unknown>, after: Record<string, unknown>): { before: Record<string, unknown>; after: Record<string, unknown> } {
+function changedOnly(
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+): { before: Record<string, unknown>; after: Record<string, unknown> } {
   const b: Record<string, unknown> = {};
   const a: Record<string, unknown> = {};
   for (const key of Object.keys(after)) {
@@ -291,29 +386,53 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 async function handleOwner(db: Db, handle: string, exceptId: string): Promise<string | null> {
-  const row = await db.selectFrom('clusters').select('id').where(sql<string>`lower(handle)`, '=', handle.toLowerCase()).where('id', '!=', exceptId).executeTakeFirst();
+  const row = await db
+    .selectFrom('clusters')
+    .select('id')
+    .where(sql<string>`lower(handle)`, '=', handle.toLowerCase())
+    .where('id', '!=', exceptId)
+    .executeTakeFirst();
   return row?.id ?? null;
 }
 
 /** A new cluster account (settings only; credentials are set apart). Audited. */
-export async function createAccount(db: Kysely<DB>, input: NewAccount, actor: string, options: AccountReadOptions = {}): Promise<AccountWriteResult> {
+export async function createAccount(
+  db: Kysely<DB>,
+  input: NewAccount,
+  actor: string,
+  options: AccountReadOptions = {},
+): Promise<AccountWriteResult> {
   validate(input, input.id);
   try {
     return await db.transaction().execute(async (trx): Promise<AccountWriteResult> => {
-      if (await trx.selectFrom('clusters').select('id').where('id', '=', input.id).executeTakeFirst()) return { outcome: 'exists' };
+      if (await trx.selectFrom('clusters').select('id').where('id', '=', input.id).executeTakeFirst())
+        return { outcome: 'exists' };
       const owner = await handleOwner(trx, input.handle, input.id);
       if (owner) return { outcome: 'handle_taken', clusterId: owner };
-      await trx.insertInto('clusters').values({ id: input.id, name: input.name, handle: input.handle, is_placeholder: false, ...toColumns(input) }).execute();
+      await trx
+        .insertInto('clusters')
+        .values({ id: input.id, name: input.name, handle: input.handle, is_placeholder: false, ...toColumns(input) })
+        .execute();
       const account = (await loadAccounts(trx, [input.id], options))[0];
       if (!account) throw new Error('the account just created is missing');
-      await appendAudit(trx, [{ actor, action: 'cluster.created', entityType: 'cluster', entityId: input.id, after: auditedSettings(account) }]);
+      await appendAudit(trx, [
+        {
+          actor,
+          action: 'cluster.created',
+          entityType: 'cluster',
+          entityId: input.id,
+          after: auditedSettings(account),
+        },
+      ]);
       return { outcome: 'ok', account };
     });
   } catch (error) {
     // Two creations at once: the loser meets the unique index (id or lower(handle)).
     if (isUniqueViolation(error)) {
       const exists = await db.selectFrom('clusters').select('id').where('id', '=', input.id).executeTakeFirst();
-      return exists ? { outcome: 'exists' } : { outcome: 'handle_taken', clusterId: await handleOwner(db, input.handle, input.id) };
+      return exists
+        ? { outcome: 'exists' }
+        : { outcome: 'handle_taken', clusterId: await handleOwner(db, input.handle, input.id) };
     }
     throw error;
   }
@@ -322,11 +441,22 @@ export async function createAccount(db: Kysely<DB>, input: NewAccount, actor: st
 const wakeDispatchers = (trx: Transaction<DB>) => sql`select pg_notify(${FANOUT_CHANNEL}, '')`.execute(trx);
 
 /** Changes an account's settings; only the fields given. Audited with what changed. */
-export async function updateAccount(db: Kysely<DB>, id: string, patch: AccountSettingsPatch, actor: string, options: AccountReadOptions = {}): Promise<AccountWriteResult> {
+export async function updateAccount(
+  db: Kysely<DB>,
+  id: string,
+  patch: AccountSettingsPatch,
+  actor: string,
+  options: AccountReadOptions = {},
+): Promise<AccountWriteResult> {
   validate(patch);
   try {
     return await db.transaction().execute(async (trx): Promise<AccountWriteResult> => {
-      const locked = await trx.selectFrom('clusters').select('id').where('id', '=', id).forNoKeyUpdate().executeTakeFirst();
+      const locked = await trx
+        .selectFrom('clusters')
+        .select('id')
+        .where('id', '=', id)
+        .forNoKeyUpdate()
+        .executeTakeFirst();
       if (!locked) return { outcome: 'not_found' };
       const before = (await loadAccounts(trx, [id], options))[0];
       if (!before) return { outcome: 'not_found' };
@@ -337,11 +467,16 @@ export async function updateAccount(db: Kysely<DB>, id: string, patch: AccountSe
       const columns = toColumns(patch);
       if (Object.keys(columns).length === 0) return { outcome: 'ok', account: before };
       // A handle an admin chose is a real account's, no longer a placeholder.
-      await trx.updateTable('clusters').set({ ...columns, ...(patch.handle !== undefined ? { is_placeholder: false } : {}), updated_at: sql`now()` }).where('id', '=', id).execute();
+      await trx
+        .updateTable('clusters')
+        .set({ ...columns, ...(patch.handle !== undefined ? { is_placeholder: false } : {}), updated_at: sql`now()` })
+        .where('id', '=', id)
+        .execute();
       const after = (await loadAccounts(trx, [id], options))[0];
       if (!after) throw new Error('the account just updated is missing');
       const diff = changedOnly(auditedSettings(before), auditedSettings(after));
-      if (Object.keys(diff.after).length > 0) await appendAudit(trx, [{ actor, action: 'cluster.updated', entityType: 'cluster', entityId: id, ...diff }]);
+      if (Object.keys(diff.after).length > 0)
+        await appendAudit(trx, [{ actor, action: 'cluster.updated', entityType: 'cluster', entityId: id, ...diff }]);
       // Offices show their account's handle: cached office documents must be rendered again.
       if (before.handle !== after.handle) await notifyOfficesChanged(trx);
       // A new posting window, coalescing or urgency setting may make waiting changes ready.
@@ -349,7 +484,8 @@ export async function updateAccount(db: Kysely<DB>, id: string, patch: AccountSe
       return { outcome: 'ok', account: after };
     });
   } catch (error) {
-    if (isUniqueViolation(error) && patch.handle !== undefined) return { outcome: 'handle_taken', clusterId: await handleOwner(db, patch.handle, id) };
+    if (isUniqueViolation(error) && patch.handle !== undefined)
+      return { outcome: 'handle_taken', clusterId: await handleOwner(db, patch.handle, id) };
     throw error;
   }
 }
@@ -361,8 +497,14 @@ export async function updateAccount(db: Kysely<DB>, id: string, patch: AccountSe
  * log records that credentials were set and the user id, never the tokens. Wakes the
  * dispatchers: changes waiting for credentials may go now.
  */
-export async function setAccountCredentials(db: Kysely<DB>, id: string, credentials: { sealed: string; xUserId: string; target: XTarget }, actor: string): Promise<boolean> {
-  if (!X_USER_ID_PATTERN.test(credentials.xUserId)) throw new AccountRejected([{ field: 'xUserId', reason: 'must be 1-20 digits' }]);
+export async function setAccountCredentials(
+  db: Kysely<DB>,
+  id: string,
+  credentials: { sealed: string; xUserId: string; target: XTarget },
+  actor: string,
+): Promise<boolean> {
+  if (!X_USER_ID_PATTERN.test(credentials.xUserId))
+    throw new AccountRejected([{ field: 'xUserId', reason: 'must be 1-20 digits' }]);
   return db.transaction().execute(async (trx) => {
     await lockXBinding(trx);
     const before = await trx
@@ -375,13 +517,21 @@ export async function setAccountCredentials(db: Kysely<DB>, id: string, credenti
     await bindX(trx, credentials.target, actor);
     await trx
       .updateTable('clusters')
-      .set({ credentials_encrypted: Buffer.from(credentials.sealed, 'utf8'), x_user_id: credentials.xUserId, updated_at: sql`now()` })
+      .set({
+        credentials_encrypted: Buffer.from(credentials.sealed, 'utf8'),
+        x_user_id: credentials.xUserId,
+        updated_at: sql`now()`,
+      })
       .where('id', '=', id)
       .execute();
     await appendAudit(trx, [
       {
-        actor, action: 'cluster.credentials_set', entityType: 'cluster', entityId: id,
-        before: { xUserId: before.x_user_id, hasCredentials: before.has_credentials }, after: { xUserId: credentials.xUserId, hasCredentials: true },
+        actor,
+        action: 'cluster.credentials_set',
+        entityType: 'cluster',
+        entityId: id,
+        before: { xUserId: before.x_user_id, hasCredentials: before.has_credentials },
+        after: { xUserId: credentials.xUserId, hasCredentials: true },
       },
     ]);
     await wakeDispatchers(trx);
@@ -390,10 +540,22 @@ export async function setAccountCredentials(db: Kysely<DB>, id: string, credenti
 }
 
 /** A page of the accounts holding stored credentials, in id order after `afterId` (for re-sealing them). */
-export async function storedCredentialsPage(db: Kysely<DB>, afterId: string | null, limit: number): Promise<{ clusterId: string; sealed: string }[]> {
-  let query = db.selectFrom('clusters').select(['id', 'credentials_encrypted']).where('credentials_encrypted', 'is not', null).orderBy('id').limit(limit);
+export async function storedCredentialsPage(
+  db: Kysely<DB>,
+  afterId: string | null,
+  limit: number,
+): Promise<{ clusterId: string; sealed: string }[]> {
+  let query = db
+    .selectFrom('clusters')
+    .select(['id', 'credentials_encrypted'])
+    .where('credentials_encrypted', 'is not', null)
+    .orderBy('id')
+    .limit(limit);
   if (afterId !== null) query = query.where('id', '>', afterId);
-  return (await query.execute()).map((r) => ({ clusterId: r.id, sealed: Buffer.from(r.credentials_encrypted!).toString('utf8') }));
+  return (await query.execute()).map((r) => ({
+    clusterId: r.id,
+    sealed: Buffer.from(r.credentials_encrypted!).toString('utf8'),
+  }));
 }
 
 /**
@@ -402,7 +564,11 @@ export async function storedCredentialsPage(db: Kysely<DB>, afterId: string | nu
  * stored or removed meanwhile are left as they are. One transaction; audited with the key id,
  * never the tokens. Returns the ids replaced.
  */
-export async function resealCredentials(db: Kysely<DB>, rows: readonly { clusterId: string; previous: string; next: string; keyId: string }[], actor: string): Promise<string[]> {
+export async function resealCredentials(
+  db: Kysely<DB>,
+  rows: readonly { clusterId: string; previous: string; next: string; keyId: string }[],
+  actor: string,
+): Promise<string[]> {
   if (rows.length === 0) return [];
   return db.transaction().execute(async (trx) => {
     const replaced: string[] = [];
@@ -416,7 +582,16 @@ export async function resealCredentials(db: Kysely<DB>, rows: readonly { cluster
       if (Number(result.numUpdatedRows) > 0) replaced.push(row.clusterId);
     }
     const byId = new Map(rows.map((r) => [r.clusterId, r]));
-    await appendAudit(trx, replaced.map((id) => ({ actor, action: 'cluster.credentials_resealed', entityType: 'cluster', entityId: id, after: { keyId: byId.get(id)!.keyId } })));
+    await appendAudit(
+      trx,
+      replaced.map((id) => ({
+        actor,
+        action: 'cluster.credentials_resealed',
+        entityType: 'cluster',
+        entityId: id,
+        after: { keyId: byId.get(id)!.keyId },
+      })),
+    );
     return replaced;
   });
 }
@@ -424,11 +599,29 @@ export async function resealCredentials(db: Kysely<DB>, rows: readonly { cluster
 /** Removes an account's stored tokens (its X user id stays). False: no such account. */
 export async function clearAccountCredentials(db: Kysely<DB>, id: string, actor: string): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
-    const before = await trx.selectFrom('clusters').select(sql<boolean>`credentials_encrypted is not null`.as('has_credentials')).where('id', '=', id).forNoKeyUpdate().executeTakeFirst();
+    const before = await trx
+      .selectFrom('clusters')
+      .select(sql<boolean>`credentials_encrypted is not null`.as('has_credentials'))
+      .where('id', '=', id)
+      .forNoKeyUpdate()
+      .executeTakeFirst();
     if (!before) return false;
     if (before.has_credentials) {
-      await trx.updateTable('clusters').set({ credentials_encrypted: null, updated_at: sql`now()` }).where('id', '=', id).execute();
-      await appendAudit(trx, [{ actor, action: 'cluster.credentials_cleared', entityType: 'cluster', entityId: id, before: { hasCredentials: true }, after: { hasCredentials: false } }]);
+      await trx
+        .updateTable('clusters')
+        .set({ credentials_encrypted: null, updated_at: sql`now()` })
+        .where('id', '=', id)
+        .execute();
+      await appendAudit(trx, [
+        {
+          actor,
+          action: 'cluster.credentials_cleared',
+          entityType: 'cluster',
+          entityId: id,
+          before: { hasCredentials: true },
+          after: { hasCredentials: false },
+        },
+      ]);
     }
     return true;
   });
@@ -437,10 +630,28 @@ export async function clearAccountCredentials(db: Kysely<DB>, id: string, actor:
 /** Stops delivery for one account (posts wait; nothing is lost). False: no such account. */
 export async function pauseAccount(db: Kysely<DB>, id: string, reason: string | null, actor: string): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
-    const before = await trx.selectFrom('clusters').select(['paused', 'paused_reason']).where('id', '=', id).forNoKeyUpdate().executeTakeFirst();
+    const before = await trx
+      .selectFrom('clusters')
+      .select(['paused', 'paused_reason'])
+      .where('id', '=', id)
+      .forNoKeyUpdate()
+      .executeTakeFirst();
     if (!before) return false;
-    await trx.updateTable('clusters').set({ paused: true, paused_reason: reason, paused_at: sql`now()`, updated_at: sql`now()` }).where('id', '=', id).execute();
-    await appendAudit(trx, [{ actor, action: 'cluster.paused', entityType: 'cluster', entityId: id, before: { paused: before.paused, pausedReason: before.paused_reason }, after: { paused: true, pausedReason: reason } }]);
+    await trx
+      .updateTable('clusters')
+      .set({ paused: true, paused_reason: reason, paused_at: sql`now()`, updated_at: sql`now()` })
+      .where('id', '=', id)
+      .execute();
+    await appendAudit(trx, [
+      {
+        actor,
+        action: 'cluster.paused',
+        entityType: 'cluster',
+        entityId: id,
+        before: { paused: before.paused, pausedReason: before.paused_reason },
+        after: { paused: true, pausedReason: reason },
+      },
+    ]);
     return true;
   });
 }
@@ -448,10 +659,28 @@ export async function pauseAccount(db: Kysely<DB>, id: string, reason: string | 
 /** Lets one account deliver again and wakes the dispatchers. False: no such account. */
 export async function resumeAccount(db: Kysely<DB>, id: string, actor: string): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
-    const before = await trx.selectFrom('clusters').select(['paused', 'paused_reason']).where('id', '=', id).forNoKeyUpdate().executeTakeFirst();
+    const before = await trx
+      .selectFrom('clusters')
+      .select(['paused', 'paused_reason'])
+      .where('id', '=', id)
+      .forNoKeyUpdate()
+      .executeTakeFirst();
     if (!before) return false;
-    await trx.updateTable('clusters').set({ paused: false, paused_reason: null, paused_at: null, updated_at: sql`now()` }).where('id', '=', id).execute();
-    await appendAudit(trx, [{ actor, action: 'cluster.resumed', entityType: 'cluster', entityId: id, before: { paused: before.paused, pausedReason: before.paused_reason }, after: { paused: false } }]);
+    await trx
+      .updateTable('clusters')
+      .set({ paused: false, paused_reason: null, paused_at: null, updated_at: sql`now()` })
+      .where('id', '=', id)
+      .execute();
+    await appendAudit(trx, [
+      {
+        actor,
+        action: 'cluster.resumed',
+        entityType: 'cluster',
+        entityId: id,
+        before: { paused: before.paused, pausedReason: before.paused_reason },
+        after: { paused: false },
+      },
+    ]);
     await wakeDispatchers(trx);
     return true;
   });
@@ -466,15 +695,32 @@ export interface FanoutControlState {
 
 async function readControl(db: Db): Promise<FanoutControlState> {
   const row = await db.selectFrom('fanout_control').selectAll().executeTakeFirst();
-  return { paused: row?.paused ?? false, pausedReason: row?.paused_reason ?? null, pausedAt: toDate(row?.paused_at), appBlockedUntil: toDate(row?.app_blocked_until) };
+  return {
+    paused: row?.paused ?? false,
+    pausedReason: row?.paused_reason ?? null,
+    pausedAt: toDate(row?.paused_at),
+    appBlockedUntil: toDate(row?.app_blocked_until),
+  };
 }
 
 /** Stops delivery for every account at once. */
 export async function pauseAll(db: Kysely<DB>, reason: string | null, actor: string): Promise<FanoutControlState> {
   return db.transaction().execute(async (trx) => {
     const before = await readControl(trx);
-    await trx.updateTable('fanout_control').set({ paused: true, paused_reason: reason, paused_at: sql`now()` }).execute();
-    await appendAudit(trx, [{ actor, action: 'fanout.paused', entityType: 'fanout', entityId: 'all', before: { paused: before.paused, pausedReason: before.pausedReason }, after: { paused: true, pausedReason: reason } }]);
+    await trx
+      .updateTable('fanout_control')
+      .set({ paused: true, paused_reason: reason, paused_at: sql`now()` })
+      .execute();
+    await appendAudit(trx, [
+      {
+        actor,
+        action: 'fanout.paused',
+        entityType: 'fanout',
+        entityId: 'all',
+        before: { paused: before.paused, pausedReason: before.pausedReason },
+        after: { paused: true, pausedReason: reason },
+      },
+    ]);
     return readControl(trx);
   });
 }
@@ -484,7 +730,16 @@ export async function resumeAll(db: Kysely<DB>, actor: string): Promise<FanoutCo
   return db.transaction().execute(async (trx) => {
     const before = await readControl(trx);
     await trx.updateTable('fanout_control').set({ paused: false, paused_reason: null, paused_at: null }).execute();
-    await appendAudit(trx, [{ actor, action: 'fanout.resumed', entityType: 'fanout', entityId: 'all', before: { paused: before.paused, pausedReason: before.pausedReason }, after: { paused: false } }]);
+    await appendAudit(trx, [
+      {
+        actor,
+        action: 'fanout.resumed',
+        entityType: 'fanout',
+        entityId: 'all',
+        before: { paused: before.paused, pausedReason: before.pausedReason },
+        after: { paused: false },
+      },
+    ]);
     await wakeDispatchers(trx);
     return readControl(trx);
   });
@@ -521,9 +776,26 @@ function postsQuery(db: Db) {
     .selectFrom('fanout_posts as p')
     .innerJoin('clusters as c', 'c.id', 'p.cluster_id')
     .select([
-      'p.id', 'p.cluster_id', 'c.handle', 'p.language', 'p.part', 'p.parts', 'p.text', 'p.state', 'p.attempts', 'p.x_post_id', 'p.outcome', 'p.last_error',
-      'p.created_at', 'p.delivered_at', 'p.delivered_by', 'p.not_before', 'p.reply_to_post_id', 'p.batch_id',
-      'p.kind', 'p.in_reply_to_x_id',
+      'p.id',
+      'p.cluster_id',
+      'c.handle',
+      'p.language',
+      'p.part',
+      'p.parts',
+      'p.text',
+      'p.state',
+      'p.attempts',
+      'p.x_post_id',
+      'p.outcome',
+      'p.last_error',
+      'p.created_at',
+      'p.delivered_at',
+      'p.delivered_by',
+      'p.not_before',
+      'p.reply_to_post_id',
+      'p.batch_id',
+      'p.kind',
+      'p.in_reply_to_x_id',
     ]);
 }
 
@@ -531,10 +803,25 @@ type PostRow = Awaited<ReturnType<ReturnType<typeof postsQuery>['execute']>>[num
 
 function toPostView(r: PostRow): PostView {
   return {
-    id: String(r.id), accountId: r.cluster_id, handle: r.handle, language: r.language, part: r.part, parts: r.parts, text: r.text, state: r.state,
-    attempts: r.attempts, xPostId: r.x_post_id, outcome: r.outcome, lastError: r.last_error, createdAt: toDate(r.created_at) ?? new Date(0),
-    deliveredAt: toDate(r.delivered_at), deliveredBy: r.delivered_by, notBefore: toDate(r.not_before) ?? new Date(0), replyToPostId: r.reply_to_post_id === null ? null : String(r.reply_to_post_id),
-    kind: r.kind, inReplyToXId: r.in_reply_to_x_id,
+    id: String(r.id),
+    accountId: r.cluster_id,
+    handle: r.handle,
+    language: r.language,
+    part: r.part,
+    parts: r.parts,
+    text: r.text,
+    state: r.state,
+    attempts: r.attempts,
+    xPostId: r.x_post_id,
+    outcome: r.outcome,
+    lastError: r.last_error,
+    createdAt: toDate(r.created_at) ?? new Date(0),
+    deliveredAt: toDate(r.delivered_at),
+    deliveredBy: r.delivered_by,
+    notBefore: toDate(r.not_before) ?? new Date(0),
+    replyToPostId: r.reply_to_post_id === null ? null : String(r.reply_to_post_id),
+    kind: r.kind,
+    inReplyToXId: r.in_reply_to_x_id,
   };
 }
 
@@ -542,7 +829,11 @@ function toPostView(r: PostRow): PostView {
  * An account's posts, newest first; `before` (a post id) pages back. `kind: 'status'`
  * leaves the replies to citizens out (in the query, so that a page is still full).
  */
-export async function postsForAccount(db: Kysely<DB>, clusterId: string, options: { state?: PostState; kind?: 'status' | 'reply'; limit: number; before?: string }): Promise<PostView[]> {
+export async function postsForAccount(
+  db: Kysely<DB>,
+  clusterId: string,
+  options: { state?: PostState; kind?: 'status' | 'reply'; limit: number; before?: string },
+): Promise<PostView[]> {
   let query = postsQuery(db).where('p.cluster_id', '=', clusterId).orderBy('p.id', 'desc').limit(options.limit);
   if (options.state) query = query.where('p.state', '=', options.state);
   if (options.kind) query = query.where('p.kind', '=', options.kind);
@@ -581,9 +872,11 @@ interface OutboxEntry {
 async function describeEntries(db: Db, entries: readonly OutboxEntry[]): Promise<ChangeFanout[]> {
   const composed = entries.filter((e) => e.batch_id !== null && (e.offices ?? []).includes(e.office_id));
   const batchIds = [...new Set(composed.map((e) => e.batch_id as string))];
-  const posts = batchIds.length === 0 ? [] : await postsQuery(db).where('p.batch_id', 'in', batchIds).orderBy('p.id').execute();
+  const posts =
+    batchIds.length === 0 ? [] : await postsQuery(db).where('p.batch_id', 'in', batchIds).orderBy('p.id').execute();
   const byBatch = new Map<string, PostView[]>();
-  for (const p of posts) if (p.batch_id !== null) byBatch.set(p.batch_id, [...(byBatch.get(p.batch_id) ?? []), toPostView(p)]);
+  for (const p of posts)
+    if (p.batch_id !== null) byBatch.set(p.batch_id, [...(byBatch.get(p.batch_id) ?? []), toPostView(p)]);
   return entries.map((e) => {
     const named = e.batch_id !== null && (e.offices ?? []).includes(e.office_id);
     return {
@@ -615,13 +908,30 @@ export async function postsForChange(db: Kysely<DB>, seq: string): Promise<Chang
     .executeTakeFirst();
   if (!change) return undefined;
   const entry = await outboxQuery(db).where('o.change_seq', '=', seq).executeTakeFirst();
-  if (!entry) return { seq: String(change.seq), officeId: change.office_id, accountId: change.cluster_id, urgent: false, state: 'none', batch: null, posts: [] };
+  if (!entry)
+    return {
+      seq: String(change.seq),
+      officeId: change.office_id,
+      accountId: change.cluster_id,
+      urgent: false,
+      state: 'none',
+      batch: null,
+      posts: [],
+    };
   return (await describeEntries(db, [entry]))[0];
 }
 
 /** The office's recent outbox entries, newest first, each as postsForChange describes it. */
-export async function fanoutForOffice(db: Kysely<DB>, officeId: string, options: { limit: number }): Promise<ChangeFanout[]> {
-  const entries = await outboxQuery(db).where('o.office_id', '=', officeId).orderBy('o.change_seq', 'desc').limit(options.limit).execute();
+export async function fanoutForOffice(
+  db: Kysely<DB>,
+  officeId: string,
+  options: { limit: number },
+): Promise<ChangeFanout[]> {
+  const entries = await outboxQuery(db)
+    .where('o.office_id', '=', officeId)
+    .orderBy('o.change_seq', 'desc')
+    .limit(options.limit)
+    .execute();
   return describeEntries(db, entries);
 }
 
@@ -656,18 +966,37 @@ export interface AppBudgetStatus {
 }
 
 /** The fan-out as a whole: the switch, the app budget (split between replies and status posts), what waits and what failed. */
-export async function deliveryHealth(db: Kysely<DB>, budgets: { user?: BudgetRule; app?: AppBudgetRule } = {}): Promise<DeliveryHealth> {
+export async function deliveryHealth(
+  db: Kysely<DB>,
+  budgets: { user?: BudgetRule; app?: AppBudgetRule } = {},
+): Promise<DeliveryHealth> {
   const appBudget = budgets.app ?? DEFAULT_APP_POST_BUDGET;
   const [control, sends, queued, pending, failed, failing, paused] = await Promise.all([
     readControl(db),
     db
       .selectFrom('fanout_sends')
-      .select([sql<string>`count(*) filter (where kind = 'status')`.as('status'), sql<string>`count(*) filter (where kind = 'reply')`.as('replies')])
+      .select([
+        sql<string>`count(*) filter (where kind = 'status')`.as('status'),
+        sql<string>`count(*) filter (where kind = 'reply')`.as('replies'),
+      ])
       .where('sent_at', '>', since(appBudget.windowMs))
       .executeTakeFirst(),
-    db.selectFrom('fanout_posts').select((eb) => [eb.fn.countAll<string>().as('n'), eb.fn.min('created_at').as('oldest')]).where('state', '=', 'queued').executeTakeFirst(),
-    db.selectFrom('fanout_outbox').select((eb) => eb.fn.countAll<string>().as('n')).where('batch_id', 'is', null).executeTakeFirst(),
-    db.selectFrom('fanout_posts').select((eb) => eb.fn.countAll<string>().as('n')).where('state', '=', 'failed').where('created_at', '>', since(24 * 3_600_000)).executeTakeFirst(),
+    db
+      .selectFrom('fanout_posts')
+      .select((eb) => [eb.fn.countAll<string>().as('n'), eb.fn.min('created_at').as('oldest')])
+      .where('state', '=', 'queued')
+      .executeTakeFirst(),
+    db
+      .selectFrom('fanout_outbox')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('batch_id', 'is', null)
+      .executeTakeFirst(),
+    db
+      .selectFrom('fanout_posts')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('state', '=', 'failed')
+      .where('created_at', '>', since(24 * 3_600_000))
+      .executeTakeFirst(),
     db.selectFrom('fanout_accounts').select('cluster_id').where('consecutive_failures', '>', 0).execute(),
     db.selectFrom('clusters').select('id').where('paused_reason', 'is not', null).execute(),
   ]);
@@ -678,8 +1007,17 @@ export async function deliveryHealth(db: Kysely<DB>, budgets: { user?: BudgetRul
       limit: appBudget.limit,
       windowMs: appBudget.windowMs,
       used: split.used,
-      replies: { share: split.replyShare, limit: split.replyLimit, used: split.repliesUsed, remaining: split.repliesRemaining },
-      status: { used: split.statusUsed, remaining: split.statusRemaining, guaranteedRemaining: split.statusGuaranteedRemaining },
+      replies: {
+        share: split.replyShare,
+        limit: split.replyLimit,
+        used: split.repliesUsed,
+        remaining: split.repliesRemaining,
+      },
+      status: {
+        used: split.statusUsed,
+        remaining: split.statusRemaining,
+        guaranteedRemaining: split.statusGuaranteedRemaining,
+      },
     },
     queuedPosts: Number(queued?.n ?? 0),
     oldestQueuedAt: toDate(queued?.oldest),

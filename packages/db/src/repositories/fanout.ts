@@ -21,10 +21,20 @@ import type { DB, FanoutPost, FanoutPostsTable, PostOutcome, StatusChangesTable 
 /** Claims of posts are serialised so that the app-wide budget is counted exactly. */
 export const FANOUT_CLAIM_LOCK_KEY = 4_283_117_004;
 
-type Snapshot = Pick<Selectable<StatusChangesTable>, 'status' | 'stale' | 'cause' | 'expected_reopen_at' | 'reopen_certainty' | 'until'>;
+type Snapshot = Pick<
+  Selectable<StatusChangesTable>,
+  'status' | 'stale' | 'cause' | 'expected_reopen_at' | 'reopen_certainty' | 'until'
+>;
 
 function toAnnouncement(row: Snapshot): Announcement {
-  return { status: row.status, cause: row.cause, stale: row.stale, expectedReopenAt: row.expected_reopen_at, reopenCertainty: row.reopen_certainty, until: row.until };
+  return {
+    status: row.status,
+    cause: row.cause,
+    stale: row.stale,
+    expectedReopenAt: row.expected_reopen_at,
+    reopenCertainty: row.reopen_certainty,
+    until: row.until,
+  };
 }
 
 /** The database's clock: every worker and replica agrees on it. */
@@ -65,7 +75,13 @@ const startedBatch = (eb: ExpressionBuilder<DB & { p: FanoutPostsTable }, 'p'>) 
         .selectFrom('fanout_posts as x')
         .select('x.id')
         .whereRef('x.batch_id', '=', 'p.batch_id')
-        .where((w) => w.or([w('x.state', '=', 'delivered'), w('x.maybe_on_x', '=', true), w('x.attempts', '>', w.ref('x.outcomes'))])),
+        .where((w) =>
+          w.or([
+            w('x.state', '=', 'delivered'),
+            w('x.maybe_on_x', '=', true),
+            w('x.attempts', '>', w.ref('x.outcomes')),
+          ]),
+        ),
     )
     .as('started');
 
@@ -89,19 +105,36 @@ async function queuedBatches(db: Kysely<DB> | Transaction<DB>, clusterId?: strin
     .distinct();
   if (clusterId) query = query.where('p.cluster_id', '=', clusterId);
   const rows = await query.execute();
-  return new Map(rows.map((r) => [r.cluster_id, { batchId: r.batch_id ?? '', composedAt: new Date(r.composed_at), urgent: r.urgent, started: Boolean(r.started) }]));
+  return new Map(
+    rows.map((r) => [
+      r.cluster_id,
+      { batchId: r.batch_id ?? '', composedAt: new Date(r.composed_at), urgent: r.urgent, started: Boolean(r.started) },
+    ]),
+  );
 }
 
 /** Whether an unstarted batch gives way to a new composition: newer changes wait, or its words went stale. */
-function supersedable(batch: QueuedBatch | undefined, hasPending: boolean, now: Date, recomposeAfterSeconds: number): boolean {
-  return !!batch && !batch.started && (hasPending || now.getTime() - batch.composedAt.getTime() >= recomposeAfterSeconds * 1000);
+function supersedable(
+  batch: QueuedBatch | undefined,
+  hasPending: boolean,
+  now: Date,
+  recomposeAfterSeconds: number,
+): boolean {
+  return (
+    !!batch &&
+    !batch.started &&
+    (hasPending || now.getTime() - batch.composedAt.getTime() >= recomposeAfterSeconds * 1000)
+  );
 }
 
 /**
  * Accounts with something to compose: changes not yet composed, or a batch never tried
  * that newer changes or time have made stale. Says whether each can be composed now.
  */
-export async function pendingAccounts(db: Kysely<DB>, defaults: FanoutDefaults): Promise<{ now: Date; accounts: PendingAccount[] }> {
+export async function pendingAccounts(
+  db: Kysely<DB>,
+  defaults: FanoutDefaults,
+): Promise<{ now: Date; accounts: PendingAccount[] }> {
   const recomposeAfter = defaults.recomposeAfterSeconds ?? DEFAULT_RECOMPOSE_AFTER_SECONDS;
   const [now, control, pending, queued, clusters] = await Promise.all([
     dbNow(db),
@@ -115,12 +148,32 @@ export async function pendingAccounts(db: Kysely<DB>, defaults: FanoutDefaults):
     queuedBatches(db),
     db
       .selectFrom('clusters as c')
-      .select(['c.id', 'c.posting_window_start', 'c.posting_window_end', 'c.allow_urgent', 'c.coalesce_seconds', 'c.paused'])
+      .select([
+        'c.id',
+        'c.posting_window_start',
+        'c.posting_window_end',
+        'c.allow_urgent',
+        'c.coalesce_seconds',
+        'c.paused',
+      ])
       .select(sql<boolean>`c.credentials_encrypted is not null`.as('has_credentials'))
       .where((eb) =>
         eb.or([
-          eb.exists(eb.selectFrom('fanout_outbox as o').select('o.change_seq').whereRef('o.cluster_id', '=', 'c.id').where('o.batch_id', 'is', null)),
-          eb.exists(eb.selectFrom('fanout_posts as p').select('p.id').whereRef('p.cluster_id', '=', 'c.id').where('p.state', '=', 'queued').where('p.kind', '=', 'status')),
+          eb.exists(
+            eb
+              .selectFrom('fanout_outbox as o')
+              .select('o.change_seq')
+              .whereRef('o.cluster_id', '=', 'c.id')
+              .where('o.batch_id', 'is', null),
+          ),
+          eb.exists(
+            eb
+              .selectFrom('fanout_posts as p')
+              .select('p.id')
+              .whereRef('p.cluster_id', '=', 'c.id')
+              .where('p.state', '=', 'queued')
+              .where('p.kind', '=', 'status'),
+          ),
         ]),
       )
       .execute(),
@@ -163,7 +216,8 @@ export function welshNameByOffice(aliases: readonly { office_id: string; alias: 
   const best = new Map<string, string>();
   for (const { office_id, alias } of aliases) {
     const current = best.get(office_id);
-    if (current === undefined || marks(alias) > marks(current) || (marks(alias) === marks(current) && alias < current)) best.set(office_id, alias);
+    if (current === undefined || marks(alias) > marks(current) || (marks(alias) === marks(current) && alias < current))
+      best.set(office_id, alias);
   }
   return best;
 }
@@ -186,7 +240,11 @@ export interface ComposedBatch {
  * it has gone stale; one that was tried is delivered first. Null when another worker
  * holds the account or there is nothing to compose. The caller has checked readiness.
  */
-export async function composeBatch(db: Kysely<DB>, clusterId: string, defaults: Pick<FanoutDefaults, 'recomposeAfterSeconds'> = {}): Promise<ComposedBatch | null> {
+export async function composeBatch(
+  db: Kysely<DB>,
+  clusterId: string,
+  defaults: Pick<FanoutDefaults, 'recomposeAfterSeconds'> = {},
+): Promise<ComposedBatch | null> {
   return db.transaction().execute(async (trx) => {
     const cluster = await trx
       .selectFrom('clusters')
@@ -207,16 +265,39 @@ export async function composeBatch(db: Kysely<DB>, clusterId: string, defaults: 
       .execute();
     // Lock the queued posts: a claim in flight either went first (the batch is then
     // started and stays) or skips them (they are superseded here).
-    const queuedPosts = await trx.selectFrom('fanout_posts').select(['id', 'batch_id']).where('cluster_id', '=', clusterId).where('state', '=', 'queued').where('kind', '=', 'status').forUpdate().execute();
+    const queuedPosts = await trx
+      .selectFrom('fanout_posts')
+      .select(['id', 'batch_id'])
+      .where('cluster_id', '=', clusterId)
+      .where('state', '=', 'queued')
+      .where('kind', '=', 'status')
+      .forUpdate()
+      .execute();
     let superseded: { office_id: string }[] = [];
     let supersededBatch: QueuedBatch | undefined;
     if (queuedPosts.length > 0) {
       const batch = (await queuedBatches(trx, clusterId)).get(clusterId);
-      if (!batch || !supersedable(batch, pending.length > 0, now, defaults.recomposeAfterSeconds ?? DEFAULT_RECOMPOSE_AFTER_SECONDS)) return null;
-      superseded = await trx.selectFrom('fanout_batch_offices').select('office_id').where('batch_id', '=', batch.batchId).execute();
+      if (
+        !batch ||
+        !supersedable(batch, pending.length > 0, now, defaults.recomposeAfterSeconds ?? DEFAULT_RECOMPOSE_AFTER_SECONDS)
+      )
+        return null;
+      superseded = await trx
+        .selectFrom('fanout_batch_offices')
+        .select('office_id')
+        .where('batch_id', '=', batch.batchId)
+        .execute();
       // Nothing to say again and nothing new: leave it (never drop posts without a replacement).
       if (superseded.length === 0 && pending.length === 0) return null;
-      await trx.updateTable('fanout_posts').set({ state: 'superseded' }).where('id', 'in', queuedPosts.map((p) => p.id)).execute();
+      await trx
+        .updateTable('fanout_posts')
+        .set({ state: 'superseded' })
+        .where(
+          'id',
+          'in',
+          queuedPosts.map((p) => p.id),
+        )
+        .execute();
       supersededBatch = batch;
     }
     const officeIds = [...new Set([...pending.map((p) => p.office_id), ...superseded.map((o) => o.office_id)])];
@@ -224,16 +305,36 @@ export async function composeBatch(db: Kysely<DB>, clusterId: string, defaults: 
 
     const [latest, announced, offices, welsh] = await Promise.all([
       // Each office's newest change: its then-current state.
-      trx.selectFrom('status_changes').selectAll().distinctOn('office_id').where('office_id', 'in', officeIds).orderBy('office_id').orderBy('seq', 'desc').execute(),
+      trx
+        .selectFrom('status_changes')
+        .selectAll()
+        .distinctOn('office_id')
+        .where('office_id', 'in', officeIds)
+        .orderBy('office_id')
+        .orderBy('seq', 'desc')
+        .execute(),
       trx
         .selectFrom('fanout_announced as a')
         .innerJoin('status_changes as c', 'c.seq', 'a.change_seq')
-        .select(['a.office_id', 'c.status', 'c.stale', 'c.cause', 'c.expected_reopen_at', 'c.reopen_certainty', 'c.until'])
+        .select([
+          'a.office_id',
+          'c.status',
+          'c.stale',
+          'c.cause',
+          'c.expected_reopen_at',
+          'c.reopen_certainty',
+          'c.until',
+        ])
         .where('a.office_id', 'in', officeIds)
         .execute(),
       trx.selectFrom('offices').select(['id', 'name']).where('id', 'in', officeIds).execute(),
       cluster.languages.includes('cy')
-        ? trx.selectFrom('office_aliases').select(['office_id', 'alias']).where('language', '=', 'cy').where('office_id', 'in', officeIds).execute()
+        ? trx
+            .selectFrom('office_aliases')
+            .select(['office_id', 'alias'])
+            .where('language', '=', 'cy')
+            .where('office_id', 'in', officeIds)
+            .execute()
         : Promise.resolve([]),
     ]);
     const welshNames = welshNameByOffice(welsh);
@@ -243,27 +344,63 @@ export async function composeBatch(db: Kysely<DB>, clusterId: string, defaults: 
       .filter((c) => !sameAnnouncement(before.get(c.office_id) ?? REGULAR_ANNOUNCEMENT, toAnnouncement(c)))
       .sort((a, b) => (names.get(a.office_id) ?? '').localeCompare(names.get(b.office_id) ?? '', 'en-GB'));
 
-    const changes: OfficeChange[] = toPost.map((c) => ({ officeName: names.get(c.office_id) ?? c.office_id, welshName: welshNames.get(c.office_id) ?? null, ...toAnnouncement(c) }));
-    const account = { handle: cluster.handle, languages: cluster.languages as Language[], includeLink: cluster.include_links, ...(cluster.link ? { link: cluster.link } : {}) };
+    const changes: OfficeChange[] = toPost.map((c) => ({
+      officeName: names.get(c.office_id) ?? c.office_id,
+      welshName: welshNames.get(c.office_id) ?? null,
+      ...toAnnouncement(c),
+    }));
+    const account = {
+      handle: cluster.handle,
+      languages: cluster.languages as Language[],
+      includeLink: cluster.include_links,
+      ...(cluster.link ? { link: cluster.link } : {}),
+    };
     let composed = composeStatusPosts(account, changes, now, { stampAt: now });
     // X refuses a text the account already posted; a second update within the minute gets seconds.
-    if (composed.length > 0 && (await alreadyUsed(trx, clusterId, composed.flatMap((p) => p.parts)))) {
+    if (
+      composed.length > 0 &&
+      (await alreadyUsed(
+        trx,
+        clusterId,
+        composed.flatMap((p) => p.parts),
+      ))
+    ) {
       composed = composeStatusPosts(account, changes, now, { stampAt: now, stampSeconds: true });
     }
 
     const batchId = randomUUID();
     await trx
       .insertInto('fanout_batches')
-      .values({ id: batchId, cluster_id: clusterId, composed_at: now, offices: toPost.map((c) => c.office_id), urgent: pending.some((p) => p.urgent) || (supersededBatch?.urgent ?? false) })
+      .values({
+        id: batchId,
+        cluster_id: clusterId,
+        composed_at: now,
+        offices: toPost.map((c) => c.office_id),
+        urgent: pending.some((p) => p.urgent) || (supersededBatch?.urgent ?? false),
+      })
       .execute();
-    if (toPost.length > 0) await trx.insertInto('fanout_batch_offices').values(toPost.map((c) => ({ batch_id: batchId, office_id: c.office_id, change_seq: c.seq }))).execute();
+    if (toPost.length > 0)
+      await trx
+        .insertInto('fanout_batch_offices')
+        .values(toPost.map((c) => ({ batch_id: batchId, office_id: c.office_id, change_seq: c.seq })))
+        .execute();
     let posts = 0;
     for (const post of composed) {
       let previous: string | null = null;
       for (const [i, text] of post.parts.entries()) {
         const row: { id: string } = await trx
           .insertInto('fanout_posts')
-          .values({ batch_id: batchId, cluster_id: clusterId, language: post.language, part: i + 1, parts: post.parts.length, reply_to_post_id: previous, text, not_before: now, created_at: now })
+          .values({
+            batch_id: batchId,
+            cluster_id: clusterId,
+            language: post.language,
+            part: i + 1,
+            parts: post.parts.length,
+            reply_to_post_id: previous,
+            text,
+            not_before: now,
+            created_at: now,
+          })
           .returning('id')
           .executeTakeFirstOrThrow();
         previous = row.id;
@@ -271,12 +408,33 @@ export async function composeBatch(db: Kysely<DB>, clusterId: string, defaults: 
       }
     }
     if (pending.length > 0) {
-      await trx.updateTable('fanout_outbox').set({ batch_id: batchId }).where('cluster_id', '=', clusterId).where('batch_id', 'is', null).where('change_seq', 'in', pending.map((p) => p.change_seq)).execute();
+      await trx
+        .updateTable('fanout_outbox')
+        .set({ batch_id: batchId })
+        .where('cluster_id', '=', clusterId)
+        .where('batch_id', 'is', null)
+        .where(
+          'change_seq',
+          'in',
+          pending.map((p) => p.change_seq),
+        )
+        .execute();
     }
     // The superseded batch's changes now belong to this one (what became of a change is
     // one lookup); its posts stay, marked superseded, in the account's history.
-    if (supersededBatch) await trx.updateTable('fanout_outbox').set({ batch_id: batchId }).where('batch_id', '=', supersededBatch.batchId).execute();
-    return { batchId, clusterId, offices: toPost.map((c) => c.office_id), posts, superseded: supersededBatch !== undefined };
+    if (supersededBatch)
+      await trx
+        .updateTable('fanout_outbox')
+        .set({ batch_id: batchId })
+        .where('batch_id', '=', supersededBatch.batchId)
+        .execute();
+    return {
+      batchId,
+      clusterId,
+      offices: toPost.map((c) => c.office_id),
+      posts,
+      superseded: supersededBatch !== undefined,
+    };
   });
 }
 
@@ -345,16 +503,27 @@ export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise
   return db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(${FANOUT_CLAIM_LOCK_KEY})`.execute(trx);
     // The switches, the clock and the app's budget used by kind, in one round trip (claims are serialised).
-    const { rows } = await sql<{ paused: boolean | null; app_blocked_until: Date | null; now: Date; status_used: string; replies_used: string }>`
+    const { rows } = await sql<{
+      paused: boolean | null;
+      app_blocked_until: Date | null;
+      now: Date;
+      status_used: string;
+      replies_used: string;
+    }>`
       select c.paused, c.app_blocked_until, clock_timestamp() as now, used.status_used, used.replies_used
       from (select 1) as one left join fanout_control c on true,
         lateral (select count(*) filter (where kind = 'status') as status_used, count(*) filter (where kind = 'reply') as replies_used
-          from fanout_sends where sent_at > clock_timestamp() - make_interval(secs => ${options.appBudget.windowMs / 1000})) as used`.execute(trx);
+          from fanout_sends where sent_at > clock_timestamp() - make_interval(secs => ${options.appBudget.windowMs / 1000})) as used`.execute(
+      trx,
+    );
     const control = rows[0]!;
     if (control.paused) return none;
     const now = new Date(control.now);
     if (control.app_blocked_until && control.app_blocked_until > now) return none;
-    const app = splitAppBudget(options.appBudget, { status: Number(control.status_used), replies: Number(control.replies_used) });
+    const app = splitAppBudget(options.appBudget, {
+      status: Number(control.status_used),
+      replies: Number(control.replies_used),
+    });
     const room = Math.min(options.limit, app.statusRemaining);
     if (room <= 0) return none;
     // Replies beyond their share are not even looked at (nor locked).
@@ -365,12 +534,51 @@ export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise
       .innerJoin('clusters as c', 'c.id', 'p.cluster_id')
       .leftJoin('fanout_batches as b', 'b.id', 'p.batch_id')
       .leftJoin('fanout_accounts as a', 'a.cluster_id', 'p.cluster_id')
-      .select(['p.id', 'p.cluster_id', 'p.kind', 'p.in_reply_to_x_id', 'p.text', 'p.attempts', 'p.first_attempt_at', 'c.handle', 'c.x_user_id', 'c.credentials_encrypted'])
+      .select([
+        'p.id',
+        'p.cluster_id',
+        'p.kind',
+        'p.in_reply_to_x_id',
+        'p.text',
+        'p.attempts',
+        'p.first_attempt_at',
+        'c.handle',
+        'c.x_user_id',
+        'c.credentials_encrypted',
+      ])
       .select(['b.urgent', 'b.composed_at', 'c.allow_urgent', 'c.posting_window_start', 'c.posting_window_end'])
-      .select((eb) => eb.exists(eb.selectFrom('fanout_outbox as o').select('o.change_seq').whereRef('o.cluster_id', '=', 'p.cluster_id').where('o.batch_id', 'is', null)).as('has_pending'))
-      .select((eb) => eb.selectFrom('fanout_posts as r').select('r.x_post_id').whereRef('r.id', '=', 'p.reply_to_post_id').as('reply_to_x_id'))
-      .select((eb) => eb.selectFrom('fanout_posts as r').select('r.text').whereRef('r.id', '=', 'p.reply_to_post_id').as('reply_to_text'))
-      .select((eb) => eb.selectFrom('fanout_posts as r').select('r.first_attempt_at').whereRef('r.id', '=', 'p.reply_to_post_id').as('reply_to_first_attempt_at'))
+      .select((eb) =>
+        eb
+          .exists(
+            eb
+              .selectFrom('fanout_outbox as o')
+              .select('o.change_seq')
+              .whereRef('o.cluster_id', '=', 'p.cluster_id')
+              .where('o.batch_id', 'is', null),
+          )
+          .as('has_pending'),
+      )
+      .select((eb) =>
+        eb
+          .selectFrom('fanout_posts as r')
+          .select('r.x_post_id')
+          .whereRef('r.id', '=', 'p.reply_to_post_id')
+          .as('reply_to_x_id'),
+      )
+      .select((eb) =>
+        eb
+          .selectFrom('fanout_posts as r')
+          .select('r.text')
+          .whereRef('r.id', '=', 'p.reply_to_post_id')
+          .as('reply_to_text'),
+      )
+      .select((eb) =>
+        eb
+          .selectFrom('fanout_posts as r')
+          .select('r.first_attempt_at')
+          .whereRef('r.id', '=', 'p.reply_to_post_id')
+          .as('reply_to_first_attempt_at'),
+      )
       .select('p.reply_to_post_id')
       .select(startedBatch)
       // Each account's next status post (in order), and each account's oldest replies that
@@ -411,8 +619,14 @@ export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise
     // Each account's sends in its budget window: the budget arithmetic of packages/domain.
     // A margin on the window: a send is timed here at the claim and at X on arrival, and
     // X's windows are fixed where ours slides; a little stricter than X never meets a 429.
-    const userBudget = { limit: options.userBudget.limit, windowMs: options.userBudget.windowMs + Math.max(1_000, Math.floor(options.userBudget.windowMs / 100)) };
-    const replyBudget = { limit: Math.max(1, userBudget.limit - Math.ceil(userBudget.limit / 5)), windowMs: userBudget.windowMs };
+    const userBudget = {
+      limit: options.userBudget.limit,
+      windowMs: options.userBudget.windowMs + Math.max(1_000, Math.floor(options.userBudget.windowMs / 100)),
+    };
+    const replyBudget = {
+      limit: Math.max(1, userBudget.limit - Math.ceil(userBudget.limit / 5)),
+      windowMs: userBudget.windowMs,
+    };
     // Counted per account first; the send times are read only for accounts near their
     // limit (the arithmetic needs them there, and nowhere else).
     const windowStart = new Date(now.getTime() - userBudget.windowMs);
@@ -426,7 +640,15 @@ export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise
       .execute();
     const counted = new Map(sentCounts.map((r) => [r.cluster_id, Number(r.n)]));
     const nearLimit = headClusters.filter((c) => (counted.get(c) ?? 0) + heads.length >= replyBudget.limit);
-    const recent = nearLimit.length === 0 ? [] : await trx.selectFrom('fanout_sends').select(['cluster_id', 'sent_at']).where('cluster_id', 'in', nearLimit).where('sent_at', '>', windowStart).execute();
+    const recent =
+      nearLimit.length === 0
+        ? []
+        : await trx
+            .selectFrom('fanout_sends')
+            .select(['cluster_id', 'sent_at'])
+            .where('cluster_id', 'in', nearLimit)
+            .where('sent_at', '>', windowStart)
+            .execute();
     const sentBy = new Map<string, Date[]>(nearLimit.map((c) => [c, []]));
     for (const r of recent) sentBy.get(r.cluster_id)?.push(r.sent_at);
     const waits: (Date | null)[] = [];
@@ -454,16 +676,29 @@ export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise
       if (!h.started && !inPostingWindow(window, now) && !(h.urgent && h.allow_urgent)) return false;
       // A batch not begun that newer changes or time have overtaken is the composer's to
       // replace: sending it now would post what is no longer true.
-      const batch = { batchId: '', composedAt: new Date(h.composed_at ?? now), urgent: h.urgent ?? false, started: Boolean(h.started) };
-      if (supersedable(batch, Boolean(h.has_pending), now, options.recomposeAfterSeconds ?? DEFAULT_RECOMPOSE_AFTER_SECONDS)) return false;
+      const batch = {
+        batchId: '',
+        composedAt: new Date(h.composed_at ?? now),
+        urgent: h.urgent ?? false,
+        started: Boolean(h.started),
+      };
+      if (
+        supersedable(
+          batch,
+          Boolean(h.has_pending),
+          now,
+          options.recomposeAfterSeconds ?? DEFAULT_RECOMPOSE_AFTER_SECONDS,
+        )
+      )
+        return false;
       return take(h.cluster_id, userBudget);
     });
     // Within the app's budget: every kind within what is left, replies within their share too.
     let replies = 0;
-    const chosen = claimable
-      .filter((h) => h.kind !== 'reply' || replies++ < replyRoom)
-      .slice(0, room);
-    const budgetRoomAt = waits.filter((w): w is Date => w !== null).reduce<Date | null>((min, w) => (min === null || w < min ? w : min), null);
+    const chosen = claimable.filter((h) => h.kind !== 'reply' || replies++ < replyRoom).slice(0, room);
+    const budgetRoomAt = waits
+      .filter((w): w is Date => w !== null)
+      .reduce<Date | null>((min, w) => (min === null || w < min ? w : min), null);
     if (chosen.length === 0) return { posts: [], budgetRoomAt, now };
 
     // The leases, the sends for the budgets and the accounts' health in one statement. Health
@@ -483,7 +718,9 @@ export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise
       created as (insert into fanout_accounts (cluster_id, last_attempt_at) select distinct cluster_id, ${now}::timestamptz from leased on conflict (cluster_id) do nothing)
       update fanout_accounts a set last_attempt_at = ${now}
       where a.cluster_id in (select cluster_id from leased)
-        and (a.last_attempt_at is null or a.last_attempt_at < ${new Date(now.getTime() - HEALTH_RESOLUTION_MS)})`.execute(trx);
+        and (a.last_attempt_at is null or a.last_attempt_at < ${new Date(now.getTime() - HEALTH_RESOLUTION_MS)})`.execute(
+      trx,
+    );
     const posts = chosen.map((h) => ({
       id: h.id,
       clusterId: h.cluster_id,
@@ -493,7 +730,10 @@ export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise
       text: h.text,
       kind: h.kind,
       replyToXId: (h.kind === 'reply' ? h.in_reply_to_x_id : h.reply_to_x_id) ?? null,
-      replyTo: h.reply_to_post_id && !h.reply_to_x_id && h.reply_to_text ? { postId: h.reply_to_post_id, text: h.reply_to_text, firstAttemptAt: h.reply_to_first_attempt_at ?? now } : null,
+      replyTo:
+        h.reply_to_post_id && !h.reply_to_x_id && h.reply_to_text
+          ? { postId: h.reply_to_post_id, text: h.reply_to_text, firstAttemptAt: h.reply_to_first_attempt_at ?? now }
+          : null,
       attempts: h.attempts + 1,
       firstAttemptAt: h.first_attempt_at ?? now,
     }));
@@ -540,10 +780,16 @@ export interface Completion {
  * replies (no batch to finish with them) is that one statement and no more, anything else
  * one transaction.
  */
-export async function completePosts(db: Kysely<DB>, completions: readonly Completion[], workerId: string): Promise<{ recorded: boolean; batchDone: boolean }[]> {
+export async function completePosts(
+  db: Kysely<DB>,
+  completions: readonly Completion[],
+  workerId: string,
+): Promise<{ recorded: boolean; batchDone: boolean }[]> {
   if (completions.length === 0) return [];
   const indexed = completions.map((c, i) => ({ ...c, i }));
-  const plain = indexed.filter((c): c is Completion & { i: number; result: Delivered } => c.result.kind === 'delivered');
+  const plain = indexed.filter(
+    (c): c is Completion & { i: number; result: Delivered } => c.result.kind === 'delivered',
+  );
   if (plain.length === completions.length && plain.every((c) => c.post.kind === 'reply')) {
     // One statement is a transaction of its own.
     const { rows } = await recordDeliveries(db, plain, workerId);
@@ -551,7 +797,10 @@ export async function completePosts(db: Kysely<DB>, completions: readonly Comple
     return completions.map((c) => ({ recorded: done.has(String(c.post.id)), batchDone: false }));
   }
   return db.transaction().execute(async (trx) => {
-    const out: { recorded: boolean; batchDone: boolean }[] = completions.map(() => ({ recorded: false, batchDone: false }));
+    const out: { recorded: boolean; batchDone: boolean }[] = completions.map(() => ({
+      recorded: false,
+      batchDone: false,
+    }));
     let now: Date | null = null;
     if (plain.length > 0) {
       const { rows } = await recordDeliveries(trx, plain, workerId);
@@ -593,8 +842,14 @@ export async function completePosts(db: Kysely<DB>, completions: readonly Comple
  * A row per post recorded, or one row with a null id if none was; every row carries the
  * database's clock.
  */
-function recordDeliveries(db: Kysely<DB> | Transaction<DB>, plain: readonly (Completion & { result: Delivered })[], workerId: string) {
-  const values = plain.map(({ post, result }) => sql`(${post.id}::bigint, ${result.xPostId}::text, ${result.outcome}::text)`);
+function recordDeliveries(
+  db: Kysely<DB> | Transaction<DB>,
+  plain: readonly (Completion & { result: Delivered })[],
+  workerId: string,
+) {
+  const values = plain.map(
+    ({ post, result }) => sql`(${post.id}::bigint, ${result.xPostId}::text, ${result.outcome}::text)`,
+  );
   return sql<{ id: string | null; batch_id: string | null; cluster_id: string | null; now: Date }>`
     with clock as materialized (select clock_timestamp() as now, set_config('synchronous_commit', 'off', true) as durability),
     done as (
@@ -626,25 +881,58 @@ type Delivered = Extract<DeliveryResult, { kind: 'delivered' }>;
 type Undelivered = Exclude<DeliveryResult, { kind: 'delivered' }>;
 
 /** An outcome other than a delivery (deliveries are recorded together, in completePosts). */
-async function completeUndelivered(trx: Transaction<DB>, now: Date, post: Pick<ClaimedPost, 'id' | 'clusterId'>, workerId: string, result: Undelivered): Promise<{ recorded: boolean; batchDone: boolean }> {
-  const current = await trx.selectFrom('fanout_posts').select(['first_attempt_at']).where('id', '=', post.id).executeTakeFirst();
-  const mine = trx.updateTable('fanout_posts').where('id', '=', post.id).where('lease_owner', '=', workerId).where('state', '=', 'queued');
+async function completeUndelivered(
+  trx: Transaction<DB>,
+  now: Date,
+  post: Pick<ClaimedPost, 'id' | 'clusterId'>,
+  workerId: string,
+  result: Undelivered,
+): Promise<{ recorded: boolean; batchDone: boolean }> {
+  const current = await trx
+    .selectFrom('fanout_posts')
+    .select(['first_attempt_at'])
+    .where('id', '=', post.id)
+    .executeTakeFirst();
+  const mine = trx
+    .updateTable('fanout_posts')
+    .where('id', '=', post.id)
+    .where('lease_owner', '=', workerId)
+    .where('state', '=', 'queued');
   // Every recorded outcome counts; anything but a definite refusal by X may have posted it.
   const base = { lease_owner: null, lease_expires_at: null, outcomes: sql<number>`outcomes + 1` };
   const mayHavePosted = { maybe_on_x: true };
   let updated;
   let outcome: Undelivered = result;
-  if (outcome.kind === 'retry' && !outcome.rateLimited && current?.first_attempt_at && now.getTime() - current.first_attempt_at.getTime() > GIVE_UP_AFTER_MS) {
+  if (
+    outcome.kind === 'retry' &&
+    !outcome.rateLimited &&
+    current?.first_attempt_at &&
+    now.getTime() - current.first_attempt_at.getTime() > GIVE_UP_AFTER_MS
+  ) {
     outcome = { kind: 'failed', reason: `gave up after 24 hours of retries: ${outcome.reason}` };
   }
   if (outcome.kind === 'retry') {
     // An app-wide block is kept on fanout_control (one place to see and lift it), not on each post.
     const notBefore = outcome.appLimited ? now : outcome.notBefore;
-    updated = await mine.set({ ...base, ...(outcome.rateLimited || outcome.refused ? {} : mayHavePosted), not_before: notBefore, last_error: outcome.reason }).executeTakeFirst();
+    updated = await mine
+      .set({
+        ...base,
+        ...(outcome.rateLimited || outcome.refused ? {} : mayHavePosted),
+        not_before: notBefore,
+        last_error: outcome.reason,
+      })
+      .executeTakeFirst();
   } else if (outcome.kind === 'credentials-rejected') {
     updated = await mine.set({ ...base, not_before: now, last_error: outcome.reason }).executeTakeFirst();
   } else {
-    updated = await mine.set({ ...base, ...(result.kind === 'failed' || (result.kind === 'retry' && result.refused) ? {} : mayHavePosted), state: 'failed', last_error: outcome.reason }).executeTakeFirst();
+    updated = await mine
+      .set({
+        ...base,
+        ...(result.kind === 'failed' || (result.kind === 'retry' && result.refused) ? {} : mayHavePosted),
+        state: 'failed',
+        last_error: outcome.reason,
+      })
+      .executeTakeFirst();
   }
   if (Number(updated.numUpdatedRows) === 0) return { recorded: false, batchDone: false };
   await trx
@@ -658,16 +946,33 @@ async function completeUndelivered(trx: Transaction<DB>, now: Date, post: Pick<C
       last_failure_at: now,
       last_error: outcome.reason,
       consecutive_failures: sql`consecutive_failures + 1`,
-      ...(outcome.kind === 'retry' && outcome.rateLimited && !outcome.appLimited ? { blocked_until: outcome.notBefore } : {}),
+      ...(outcome.kind === 'retry' && outcome.rateLimited && !outcome.appLimited
+        ? { blocked_until: outcome.notBefore }
+        : {}),
     })
     .where('cluster_id', '=', post.clusterId)
     .execute();
   if (outcome.kind === 'retry' && outcome.appLimited) {
-    await trx.updateTable('fanout_control').set({ app_blocked_until: sql<Date>`greatest(app_blocked_until, ${outcome.notBefore})` }).execute();
+    await trx
+      .updateTable('fanout_control')
+      .set({ app_blocked_until: sql<Date>`greatest(app_blocked_until, ${outcome.notBefore})` })
+      .execute();
   }
   if (outcome.kind === 'credentials-rejected') {
-    await trx.updateTable('clusters').set({ paused: true, paused_reason: outcome.reason, paused_at: now }).where('id', '=', post.clusterId).execute();
-    await appendAudit(trx, [{ actor: `system:dispatcher:${workerId}`, action: 'cluster.paused', entityType: 'cluster', entityId: post.clusterId, after: { paused: true, reason: outcome.reason } }]);
+    await trx
+      .updateTable('clusters')
+      .set({ paused: true, paused_reason: outcome.reason, paused_at: now })
+      .where('id', '=', post.clusterId)
+      .execute();
+    await appendAudit(trx, [
+      {
+        actor: `system:dispatcher:${workerId}`,
+        action: 'cluster.paused',
+        entityType: 'cluster',
+        entityId: post.clusterId,
+        after: { paused: true, reason: outcome.reason },
+      },
+    ]);
   }
   const batchDone = await announceIfDone(trx, post.id);
   return { recorded: true, batchDone };
@@ -685,15 +990,26 @@ const GIVE_UP_AFTER_MS = 24 * 60 * 60_000;
  * "open again" is harmless, a missing one is not). Says whether the batch is done.
  */
 async function announceIfDone(trx: Transaction<DB>, postId: string): Promise<boolean> {
-  const post = await trx.selectFrom('fanout_posts').select('batch_id').where('id', '=', postId).executeTakeFirstOrThrow();
+  const post = await trx
+    .selectFrom('fanout_posts')
+    .select('batch_id')
+    .where('id', '=', postId)
+    .executeTakeFirstOrThrow();
   if (post.batch_id === null) return false; // a reply: no batch
-  const states = await trx.selectFrom('fanout_posts').select('state').distinct().where('batch_id', '=', post.batch_id).execute();
+  const states = await trx
+    .selectFrom('fanout_posts')
+    .select('state')
+    .distinct()
+    .where('batch_id', '=', post.batch_id)
+    .execute();
   if (states.some((s) => s.state === 'queued')) return false;
   if (states.some((s) => s.state === 'delivered')) {
     await sql`
       insert into fanout_announced (office_id, change_seq, batch_id)
       select office_id, change_seq, batch_id from fanout_batch_offices where batch_id = ${post.batch_id}
-      on conflict (office_id) do update set change_seq = excluded.change_seq, batch_id = excluded.batch_id`.execute(trx);
+      on conflict (office_id) do update set change_seq = excluded.change_seq, batch_id = excluded.batch_id`.execute(
+      trx,
+    );
   }
   return true;
 }
@@ -706,13 +1022,18 @@ export async function recordRecoveredXId(db: Kysely<DB>, postId: string, xPostId
     .where('id', '=', postId)
     .where('x_post_id', 'is', null)
     .where('state', '=', 'delivered')
-    .where((eb) => eb.not(eb.exists(eb.selectFrom('fanout_posts as o').select('o.id').where('o.x_post_id', '=', xPostId))))
+    .where((eb) =>
+      eb.not(eb.exists(eb.selectFrom('fanout_posts as o').select('o.id').where('o.x_post_id', '=', xPostId))),
+    )
     .execute();
 }
 
 /** Deletes budget records older than the longest budget window. */
 export async function pruneSends(db: Kysely<DB>, olderThanMs: number): Promise<number> {
-  const result = await db.deleteFrom('fanout_sends').where('sent_at', '<', sql<Date>`now() - make_interval(secs => ${olderThanMs / 1000})`).executeTakeFirst();
+  const result = await db
+    .deleteFrom('fanout_sends')
+    .where('sent_at', '<', sql<Date>`now() - make_interval(secs => ${olderThanMs / 1000})`)
+    .executeTakeFirst();
   return Number(result.numDeletedRows);
 }
 
@@ -729,7 +1050,13 @@ export interface FanoutGauges {
 
 /** What an operator watches during disruption: one query, for /metrics. */
 export async function fanoutGauges(db: Kysely<DB>): Promise<FanoutGauges> {
-  const { rows } = await sql<{ queued: string; pending: string; oldest: number | string | null; paused: string; all_paused: boolean | null }>`
+  const { rows } = await sql<{
+    queued: string;
+    pending: string;
+    oldest: number | string | null;
+    paused: string;
+    all_paused: boolean | null;
+  }>`
     select
       (select count(*) from fanout_posts where state = 'queued') as queued,
       (select count(*) from fanout_outbox where batch_id is null) as pending,

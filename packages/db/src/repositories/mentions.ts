@@ -90,12 +90,30 @@ const DAY_MS = 24 * 60 * 60_000;
 /** The offices as the classifier sees them: those in business, with their aliases and cluster. */
 export async function loadOfficeEntries(db: Kysely<DB>): Promise<OfficeEntry[]> {
   const [offices, aliases] = await Promise.all([
-    db.selectFrom('offices').select(['id', 'name', 'cluster_id', 'postcode', 'address']).where('closed_permanently_on', 'is', null).orderBy('id').execute(),
-    db.selectFrom('office_aliases').select(['office_id', 'alias', 'language']).orderBy('office_id').orderBy('alias').execute(),
+    db
+      .selectFrom('offices')
+      .select(['id', 'name', 'cluster_id', 'postcode', 'address'])
+      .where('closed_permanently_on', 'is', null)
+      .orderBy('id')
+      .execute(),
+    db
+      .selectFrom('office_aliases')
+      .select(['office_id', 'alias', 'language'])
+      .orderBy('office_id')
+      .orderBy('alias')
+      .execute(),
   ]);
   const byOffice = new Map<string, { alias: string; language: 'en' | 'cy' }[]>();
-  for (const a of aliases) byOffice.set(a.office_id, [...(byOffice.get(a.office_id) ?? []), { alias: a.alias, language: a.language }]);
-  return offices.map((o) => ({ id: o.id, name: o.name, clusterId: o.cluster_id, postcode: o.postcode, address: o.address, aliases: byOffice.get(o.id) ?? [] }));
+  for (const a of aliases)
+    byOffice.set(a.office_id, [...(byOffice.get(a.office_id) ?? []), { alias: a.alias, language: a.language }]);
+  return offices.map((o) => ({
+    id: o.id,
+    name: o.name,
+    clusterId: o.cluster_id,
+    postcode: o.postcode,
+    address: o.address,
+    aliases: byOffice.get(o.id) ?? [],
+  }));
 }
 
 /** Changes whenever the register does (an import, a mapping, an alias): rebuild the index then. */
@@ -103,7 +121,9 @@ export async function officeIndexFingerprint(db: Kysely<DB>): Promise<string> {
   const { rows } = await sql<{ f: string }>`
     select concat_ws('|',
       (select count(*) from offices), (select max(updated_at) from offices),
-      (select count(*) from office_aliases), (select md5(coalesce(string_agg(office_id || alias, ',' order by office_id, alias), '')) from office_aliases)) as f`.execute(db);
+      (select count(*) from office_aliases), (select md5(coalesce(string_agg(office_id || alias, ',' order by office_id, alias), '')) from office_aliases)) as f`.execute(
+    db,
+  );
   return rows[0]?.f ?? '';
 }
 
@@ -132,7 +152,8 @@ export function officeIndexCache(db: Kysely<DB>, checkEveryMs = 30_000): () => P
 
 function parseLiveHours(value: unknown): LiveHours {
   const v = value as Partial<LiveHours> | null;
-  if (v && Array.isArray(v.days) && typeof v.start === 'string' && typeof v.end === 'string') return { days: v.days, start: v.start, end: v.end };
+  if (v && Array.isArray(v.days) && typeof v.start === 'string' && typeof v.end === 'string')
+    return { days: v.days, start: v.start, end: v.end };
   return DEFAULT_LIVE_HOURS;
 }
 
@@ -141,7 +162,9 @@ function parseLiveHours(value: unknown): LiveHours {
  * that no two transactions taking such locks ever wait on each other in a cycle.
  */
 async function lockKeys(trx: Transaction<DB>, kind: string, keys: readonly string[]): Promise<void> {
-  await sql`select pg_advisory_xact_lock(hashtextextended(${`${kind}:`} || k, 0)) from (select unnest(${[...keys]}::text[]) as k order by 1) as keys`.execute(trx);
+  await sql`select pg_advisory_xact_lock(hashtextextended(${`${kind}:`} || k, 0)) from (select unnest(${[...keys]}::text[]) as k order by 1) as keys`.execute(
+    trx,
+  );
 }
 
 /**
@@ -149,14 +172,28 @@ async function lockKeys(trx: Transaction<DB>, kind: string, keys: readonly strin
  * (one that may be on X already is left to finish): their questions go to a person, with
  * `reason`. Returns how many.
  */
-async function withdrawReplies(trx: Transaction<DB>, now: Date, where: RawBuilder<boolean>, reason: string, why: string): Promise<number> {
+async function withdrawReplies(
+  trx: Transaction<DB>,
+  now: Date,
+  where: RawBuilder<boolean>,
+  reason: string,
+  why: string,
+): Promise<number> {
   const withdrawn = await sql<{ id: string }>`
     update fanout_posts p set state = 'superseded', last_error = ${`not sent: ${why}`}
     where p.kind = 'reply' and p.state = 'queued' and not p.maybe_on_x and (p.lease_expires_at is null or p.lease_expires_at <= ${now})
       and exists (select 1 from mentions m where m.reply_post_id = p.id and ${where})
     returning p.id`.execute(trx);
   if (withdrawn.rows.length > 0) {
-    await trx.updateTable('mentions').set({ decision: 'inbox', reason, inbox_state: 'open' }).where('reply_post_id', 'in', withdrawn.rows.map((r) => String(r.id))).execute();
+    await trx
+      .updateTable('mentions')
+      .set({ decision: 'inbox', reason, inbox_state: 'open' })
+      .where(
+        'reply_post_id',
+        'in',
+        withdrawn.rows.map((r) => String(r.id)),
+      )
+      .execute();
   }
   return withdrawn.rows.length;
 }
@@ -169,7 +206,13 @@ export async function expireHeldReplies(db: Kysely<DB>, maxAgeSeconds: number): 
   return db.transaction().execute(async (trx) => {
     const now = await dbNow(trx);
     const cutoff = new Date(now.getTime() - maxAgeSeconds * 1000);
-    return withdrawReplies(trx, now, sql<boolean>`m.posted_at < ${cutoff}`, 'too-old', 'the question is older than the maximum age for an automatic reply');
+    return withdrawReplies(
+      trx,
+      now,
+      sql<boolean>`m.posted_at < ${cutoff}`,
+      'too-old',
+      'the question is older than the maximum age for an automatic reply',
+    );
   });
 }
 
@@ -219,17 +262,35 @@ async function readMentions(mentions: readonly IncomingMention[], offices: Offic
  * Mentions of one author are serialised (an advisory lock per author), so the webhook
  * and the poll, or two pages, never both pass the throttle for the same person.
  */
-export async function ingestMentions(db: Kysely<DB>, incoming: readonly IncomingMention[], options: IngestOptions): Promise<IngestResult> {
+export async function ingestMentions(
+  db: Kysely<DB>,
+  incoming: readonly IncomingMention[],
+  options: IngestOptions,
+): Promise<IngestResult> {
   if (incoming.length === 0) return { stored: [], duplicates: 0 };
   const policy = options.policy ?? DEFAULT_MENTION_POLICY;
   const throttleWindowMs = options.throttleWindowMs ?? DEFAULT_THROTTLE_WINDOW_MS;
   // Oldest first: the throttle counts in the order people wrote.
   // A username is checked again here (the composer checks it a third time): whoever calls,
   // one that breaks X's rule is neither stored nor answered.
-  const all = [...new Map(incoming.map((m) => [m.id, checkedUsername(m)])).values()].sort((a, b) => (idLess(a.id, b.id) ? -1 : 1));
+  const all = [...new Map(incoming.map((m) => [m.id, checkedUsername(m)])).values()].sort((a, b) =>
+    idLess(a.id, b.id) ? -1 : 1,
+  );
   // A re-read (the overlap, the webhook after the poll) is mostly mentions already stored:
   // skip those without a write transaction or locks (checked again inside, under the locks).
-  const known = new Set((await db.selectFrom('mentions').select('x_post_id').where('x_post_id', 'in', all.map((m) => m.id)).execute()).map((r) => r.x_post_id));
+  const known = new Set(
+    (
+      await db
+        .selectFrom('mentions')
+        .select('x_post_id')
+        .where(
+          'x_post_id',
+          'in',
+          all.map((m) => m.id),
+        )
+        .execute()
+    ).map((r) => r.x_post_id),
+  );
   const unique = all.filter((m) => !known.has(m.id));
   if (unique.length === 0) return { stored: [], duplicates: all.length };
   const read = await readMentions(unique, options.offices);
@@ -237,7 +298,19 @@ export async function ingestMentions(db: Kysely<DB>, incoming: readonly Incoming
     const authors = [...new Set(unique.map((m) => m.authorId))].sort();
     await lockKeys(trx, 'mention-author', authors);
     const now = await dbNow(trx);
-    const seen = new Set((await trx.selectFrom('mentions').select('x_post_id').where('x_post_id', 'in', unique.map((m) => m.id)).execute()).map((r) => r.x_post_id));
+    const seen = new Set(
+      (
+        await trx
+          .selectFrom('mentions')
+          .select('x_post_id')
+          .where(
+            'x_post_id',
+            'in',
+            unique.map((m) => m.id),
+          )
+          .execute()
+      ).map((r) => r.x_post_id),
+    );
     const fresh = unique.filter((m) => !seen.has(m.id));
     if (fresh.length === 0) return { stored: [], duplicates: all.length };
 
@@ -245,7 +318,11 @@ export async function ingestMentions(db: Kysely<DB>, incoming: readonly Incoming
     const hashOf = new Map(authors.map((a) => [a, optOutHash(options.optOutKey, a)]));
     const conversations = [...new Set(fresh.map((m) => m.conversationId).filter((c): c is string => c !== null))];
     const [clusters, ownIds, optOuts, recent, signposted, inConversation] = await Promise.all([
-      trx.selectFrom('clusters').select(['id', 'auto_replies', 'signpost_replies', 'live_hours']).where('id', 'in', clusterIds).execute(),
+      trx
+        .selectFrom('clusters')
+        .select(['id', 'auto_replies', 'signpost_replies', 'live_hours'])
+        .where('id', 'in', clusterIds)
+        .execute(),
       trx.selectFrom('clusters').select('x_user_id').where('x_user_id', 'is not', null).execute(),
       // By hash; and by id, for an opt-out from before hashing the scheduler has not hashed yet.
       trx
@@ -281,7 +358,9 @@ export async function ingestMentions(db: Kysely<DB>, incoming: readonly Incoming
     ]);
     const clusterBy = new Map(clusters.map((c) => [c.id, c]));
     const own = new Set(ownIds.map((r) => r.x_user_id));
-    const optedOut = new Set(authors.filter((a) => optOuts.some((r) => r.author_hash === hashOf.get(a) || r.author_id === a)));
+    const optedOut = new Set(
+      authors.filter((a) => optOuts.some((r) => r.author_hash === hashOf.get(a) || r.author_id === a)),
+    );
     const repliesTo = new Map(recent.map((r) => [r.author_id, Number(r.n)]));
     const signpostedToday = new Set(signposted.map((r) => r.author_id));
     const conversationKey = (conversation: string | null, author: string) => `${conversation ?? ''}\u0000${author}`;
@@ -326,7 +405,9 @@ export async function ingestMentions(db: Kysely<DB>, incoming: readonly Incoming
     // The state of every office a reply names, or of every office of an account asked in general.
     const replying = planned.filter((p) => p.decision.action === 'reply');
     const namedOffices = [...new Set(replying.flatMap((p) => p.understanding.offices))];
-    const summaryClusters = [...new Set(replying.filter((p) => p.understanding.offices.length === 0).map((p) => p.mention.clusterId))];
+    const summaryClusters = [
+      ...new Set(replying.filter((p) => p.understanding.offices.length === 0).map((p) => p.mention.clusterId)),
+    ];
     const states = await officeStates(trx, namedOffices, summaryClusters);
 
     const texts = new Set<string>();
@@ -341,10 +422,20 @@ export async function ingestMentions(db: Kysely<DB>, incoming: readonly Incoming
       if (p.decision.action === 'signpost') {
         text = composeSignpostReply({ language, now, liveHours, ...(to ? { to } : {}) });
       } else {
-        const asked = p.understanding.offices.map((id) => states.changeFor(id)).filter((c): c is OfficeChange => c !== null);
+        const asked = p.understanding.offices
+          .map((id) => states.changeFor(id))
+          .filter((c): c is OfficeChange => c !== null);
         const summary = p.understanding.offices.length === 0 ? states.summaryFor(p.mention.clusterId) : undefined;
         const later = p.understanding.when !== 'now' && p.understanding.when !== 'today';
-        text = composeStatusReply({ language, asked, ...(summary ? { cluster: summary } : {}), later, now, liveHours, ...(to ? { to } : {}) });
+        text = composeStatusReply({
+          language,
+          asked,
+          ...(summary ? { cluster: summary } : {}),
+          later,
+          now,
+          liveHours,
+          ...(to ? { to } : {}),
+        });
       }
       replies.push({ index, text, language });
       texts.add(text);
@@ -374,7 +465,8 @@ export async function ingestMentions(db: Kysely<DB>, incoming: readonly Incoming
           const suffix = ` (${local.time}:${String(now.getUTCSeconds()).padStart(2, '0')}${n > 0 ? ` #${n + 1}` : ''})`;
           // Whole sentences only, from the end, until the suffix fits too.
           let base = original;
-          while (!fitsInPost(base + suffix) && base.lastIndexOf('. ') > 0) base = base.slice(0, base.lastIndexOf('. ') + 1);
+          while (!fitsInPost(base + suffix) && base.lastIndexOf('. ') > 0)
+            base = base.slice(0, base.lastIndexOf('. ') + 1);
           r.text = base + suffix;
           key = `${clusterId}\u0000${r.text}`;
         }
@@ -440,7 +532,14 @@ export async function ingestMentions(db: Kysely<DB>, incoming: readonly Incoming
     // skipped the lock could do this) keeps its own reply: the one queued here goes.
     const orphans = [...replyPostBy].filter(([mentionId]) => !insertedIds.has(mentionId));
     if (orphans.length > 0) {
-      await trx.deleteFrom('fanout_posts').where('id', 'in', orphans.map(([, postId]) => postId)).execute();
+      await trx
+        .deleteFrom('fanout_posts')
+        .where(
+          'id',
+          'in',
+          orphans.map(([, postId]) => postId),
+        )
+        .execute();
       for (const [mentionId] of orphans) replyPostBy.delete(mentionId);
     }
     if (replyPostBy.size > 0) await sql`select pg_notify(${FANOUT_CHANNEL}, '')`.execute(trx);
@@ -448,16 +547,32 @@ export async function ingestMentions(db: Kysely<DB>, incoming: readonly Incoming
     if (optOutRows.length > 0) {
       await trx
         .insertInto('mention_opt_outs')
-        .values([...new Set(optOutRows.map((p) => hashOf.get(p.mention.authorId)!))].map((hash) => ({ author_hash: hash, opted_out_at: now })))
+        .values(
+          [...new Set(optOutRows.map((p) => hashOf.get(p.mention.authorId)!))].map((hash) => ({
+            author_hash: hash,
+            opted_out_at: now,
+          })),
+        )
         .onConflict((oc) => oc.column('author_hash').doNothing())
         .execute();
       // Replies to them not yet sent are not sent; a person sees the questions.
       const quitters = [...new Set(optOutRows.map((p) => p.mention.authorId))];
-      await withdrawReplies(trx, now, sql<boolean>`m.author_id = any(${quitters}::text[])`, 'opted-out', 'the person asked for no more automatic replies');
+      await withdrawReplies(
+        trx,
+        now,
+        sql<boolean>`m.author_id = any(${quitters}::text[])`,
+        'opted-out',
+        'the person asked for no more automatic replies',
+      );
     }
     const stored = planned
       .filter((p) => insertedIds.has(p.mention.id))
-      .map((p) => ({ id: p.mention.id, decision: p.decision.action, reason: p.decision.reason, replyPostId: replyPostBy.get(p.mention.id) ?? null }));
+      .map((p) => ({
+        id: p.mention.id,
+        decision: p.decision.action,
+        reason: p.decision.reason,
+        replyPostId: replyPostBy.get(p.mention.id) ?? null,
+      }));
     return { stored, duplicates: all.length - stored.length };
   });
 }
@@ -467,12 +582,27 @@ interface OfficeStates {
   summaryFor(clusterId: string): { total: number; disrupted: OfficeChange[] };
 }
 
-async function officeStates(trx: Transaction<DB>, officeIds: readonly string[], clusterIds: readonly string[]): Promise<OfficeStates> {
-  if (officeIds.length === 0 && clusterIds.length === 0) return { changeFor: () => null, summaryFor: () => ({ total: 0, disrupted: [] }) };
+async function officeStates(
+  trx: Transaction<DB>,
+  officeIds: readonly string[],
+  clusterIds: readonly string[],
+): Promise<OfficeStates> {
+  if (officeIds.length === 0 && clusterIds.length === 0)
+    return { changeFor: () => null, summaryFor: () => ({ total: 0, disrupted: [] }) };
   const rows = await trx
     .selectFrom('offices as o')
     .leftJoin('office_status as s', 's.office_id', 'o.id')
-    .select(['o.id', 'o.name', 'o.cluster_id', 's.status', 's.stale', 's.cause', 's.expected_reopen_at', 's.reopen_certainty', 's.until'])
+    .select([
+      'o.id',
+      'o.name',
+      'o.cluster_id',
+      's.status',
+      's.stale',
+      's.cause',
+      's.expected_reopen_at',
+      's.reopen_certainty',
+      's.until',
+    ])
     .where('o.closed_permanently_on', 'is', null)
     .where((eb) => {
       const parts = [];
@@ -484,7 +614,15 @@ async function officeStates(trx: Transaction<DB>, officeIds: readonly string[], 
     .execute();
   const disruptedIds = rows.filter((r) => r.status && r.status !== 'open').map((r) => r.id);
   const wantWelsh = [...new Set([...officeIds, ...disruptedIds])];
-  const welsh = wantWelsh.length === 0 ? [] : await trx.selectFrom('office_aliases').select(['office_id', 'alias']).where('language', '=', 'cy').where('office_id', 'in', wantWelsh).execute();
+  const welsh =
+    wantWelsh.length === 0
+      ? []
+      : await trx
+          .selectFrom('office_aliases')
+          .select(['office_id', 'alias'])
+          .where('language', '=', 'cy')
+          .where('office_id', 'in', wantWelsh)
+          .execute();
   const welshNames = welshNameByOffice(welsh);
   const change = (r: (typeof rows)[number]): OfficeChange => ({
     officeName: r.name,
@@ -518,7 +656,11 @@ export async function mentionCursors(db: Kysely<DB>): Promise<Map<string, string
 }
 
 /** Moves the accounts' cursors forward to `newestId` (never back). */
-export async function advanceMentionCursors(db: Kysely<DB>, clusterIds: readonly string[], newestId: string): Promise<void> {
+export async function advanceMentionCursors(
+  db: Kysely<DB>,
+  clusterIds: readonly string[],
+  newestId: string,
+): Promise<void> {
   if (clusterIds.length === 0) return;
   await sql`
     insert into mention_cursors (cluster_id, since_id, updated_at)
@@ -540,7 +682,11 @@ export interface IngestState {
 }
 
 export async function ingestState(db: Kysely<DB>): Promise<IngestState & { now: Date }> {
-  const row = await db.selectFrom('mention_ingest').selectAll().select(sql<Date>`clock_timestamp()`.as('now')).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('mention_ingest')
+    .selectAll()
+    .select(sql<Date>`clock_timestamp()`.as('now'))
+    .executeTakeFirstOrThrow();
   return {
     now: new Date(row.now),
     holder: row.holder,
@@ -557,18 +703,30 @@ export async function ingestState(db: Kysely<DB>): Promise<IngestState & { now: 
 
 /** The instance that took the ingest lock says so (for operators). */
 export async function recordIngestHolder(db: Kysely<DB>, holder: string): Promise<void> {
-  await db.updateTable('mention_ingest').set({ holder, held_since: sql`clock_timestamp()` }).execute();
+  await db
+    .updateTable('mention_ingest')
+    .set({ holder, held_since: sql`clock_timestamp()` })
+    .execute();
 }
 
 export async function recordIngestCycle(
   db: Kysely<DB>,
-  outcome: { ok: true; nextPollAt: Date; intervalSeconds: number } | { ok: false; nextPollAt: Date; error: string; blockedUntil?: Date },
+  outcome:
+    | { ok: true; nextPollAt: Date; intervalSeconds: number }
+    | { ok: false; nextPollAt: Date; error: string; blockedUntil?: Date },
 ): Promise<void> {
   await db
     .updateTable('mention_ingest')
     .set(
       outcome.ok
-        ? { last_poll_at: sql`clock_timestamp()`, last_success_at: sql`clock_timestamp()`, next_poll_at: outcome.nextPollAt, interval_seconds: outcome.intervalSeconds, last_error: null, consecutive_failures: 0 }
+        ? {
+            last_poll_at: sql`clock_timestamp()`,
+            last_success_at: sql`clock_timestamp()`,
+            next_poll_at: outcome.nextPollAt,
+            interval_seconds: outcome.intervalSeconds,
+            last_error: null,
+            consecutive_failures: 0,
+          }
         : {
             last_poll_at: sql`clock_timestamp()`,
             next_poll_at: outcome.nextPollAt,
@@ -581,16 +739,29 @@ export async function recordIngestCycle(
 }
 
 /** Whether anything suggests citizens are asking now: an office disrupted, or a mention in the last `withinMs`. */
-export async function mentionActivity(db: Kysely<DB>, withinMs: number): Promise<{ disrupted: number; recentMentions: number }> {
+export async function mentionActivity(
+  db: Kysely<DB>,
+  withinMs: number,
+): Promise<{ disrupted: number; recentMentions: number }> {
   const { rows } = await sql<{ disrupted: string; recent: string }>`
     select (select count(*) from office_status where status <> 'open') as disrupted,
-           (select count(*) from mentions where received_at > clock_timestamp() - make_interval(secs => ${withinMs / 1000})) as recent`.execute(db);
+           (select count(*) from mentions where received_at > clock_timestamp() - make_interval(secs => ${withinMs / 1000})) as recent`.execute(
+    db,
+  );
   return { disrupted: Number(rows[0]?.disrupted ?? 0), recentMentions: Number(rows[0]?.recent ?? 0) };
 }
 
 /** The accounts mentions are read for: those with an X identity and credentials to read with. */
-export async function mentionAccounts(db: Kysely<DB>): Promise<{ clusterId: string; handle: string; xUserId: string | null; paused: boolean; credentials: string | null }[]> {
-  const rows = await db.selectFrom('clusters').select(['id', 'handle', 'x_user_id', 'paused', 'credentials_encrypted']).orderBy('id').execute();
+export async function mentionAccounts(
+  db: Kysely<DB>,
+): Promise<
+  { clusterId: string; handle: string; xUserId: string | null; paused: boolean; credentials: string | null }[]
+> {
+  const rows = await db
+    .selectFrom('clusters')
+    .select(['id', 'handle', 'x_user_id', 'paused', 'credentials_encrypted'])
+    .orderBy('id')
+    .execute();
   return rows.map((r) => ({
     clusterId: r.id,
     handle: r.handle,
@@ -613,10 +784,23 @@ export interface MentionView {
   source: 'poll' | 'webhook';
   inReplyTo: string | null;
   conversationId: string | null;
-  classification: { intent: 'status' | 'other'; language: 'en' | 'cy'; when: string | null; offices: string[]; stop: boolean };
+  classification: {
+    intent: 'status' | 'other';
+    language: 'en' | 'cy';
+    when: string | null;
+    offices: string[];
+    stop: boolean;
+  };
   decision: MentionDecision;
   reason: string;
-  reply: { postId: string; text: string; state: string; xPostId: string | null; deliveredAt: Date | null; lastError: string | null } | null;
+  reply: {
+    postId: string;
+    text: string;
+    state: string;
+    xPostId: string | null;
+    deliveredAt: Date | null;
+    lastError: string | null;
+  } | null;
   inbox: { state: InboxState; handledAt: Date | null; handledBy: string | null; note: string | null } | null;
 }
 
@@ -638,10 +822,34 @@ function mentionQuery(db: Kysely<DB>) {
     .selectFrom('mentions as m')
     .leftJoin('fanout_posts as p', 'p.id', 'm.reply_post_id')
     .select([
-      'm.x_post_id', 'm.cluster_id', 'm.author_id', 'm.author_username', 'm.text', 'm.redacted', 'm.posted_at', 'm.received_at', 'm.source',
-      'm.in_reply_to_x_id', 'm.conversation_id', 'm.intent', 'm.language', 'm.asked_when', 'm.offices', 'm.stop', 'm.decision', 'm.reason',
-      'm.reply_post_id', 'm.inbox_state', 'm.handled_at', 'm.handled_by', 'm.handled_note',
-      'p.text as reply_text', 'p.state as reply_state', 'p.x_post_id as reply_x_id', 'p.delivered_at as reply_delivered_at', 'p.last_error as reply_error',
+      'm.x_post_id',
+      'm.cluster_id',
+      'm.author_id',
+      'm.author_username',
+      'm.text',
+      'm.redacted',
+      'm.posted_at',
+      'm.received_at',
+      'm.source',
+      'm.in_reply_to_x_id',
+      'm.conversation_id',
+      'm.intent',
+      'm.language',
+      'm.asked_when',
+      'm.offices',
+      'm.stop',
+      'm.decision',
+      'm.reason',
+      'm.reply_post_id',
+      'm.inbox_state',
+      'm.handled_at',
+      'm.handled_by',
+      'm.handled_note',
+      'p.text as reply_text',
+      'p.state as reply_state',
+      'p.x_post_id as reply_x_id',
+      'p.delivered_at as reply_delivered_at',
+      'p.last_error as reply_error',
     ]);
 }
 
@@ -663,24 +871,43 @@ function toView(r: MentionRow): MentionView {
     decision: r.decision,
     reason: r.reason,
     reply: r.reply_post_id
-      ? { postId: r.reply_post_id, text: r.reply_text ?? '', state: r.reply_state ?? 'queued', xPostId: r.reply_x_id ?? null, deliveredAt: r.reply_delivered_at ?? null, lastError: r.reply_error ?? null }
+      ? {
+          postId: r.reply_post_id,
+          text: r.reply_text ?? '',
+          state: r.reply_state ?? 'queued',
+          xPostId: r.reply_x_id ?? null,
+          deliveredAt: r.reply_delivered_at ?? null,
+          lastError: r.reply_error ?? null,
+        }
       : null,
-    inbox: r.inbox_state ? { state: r.inbox_state, handledAt: r.handled_at, handledBy: r.handled_by, note: r.handled_note } : null,
+    inbox: r.inbox_state
+      ? { state: r.inbox_state, handledAt: r.handled_at, handledBy: r.handled_by, note: r.handled_note }
+      : null,
   };
 }
 
 export async function listMentions(db: Kysely<DB>, filter: MentionFilter): Promise<MentionView[]> {
   let q = mentionQuery(db);
-  if (filter.clusterIds) q = q.where('m.cluster_id', 'in', filter.clusterIds.length > 0 ? [...filter.clusterIds] : ['']);
+  if (filter.clusterIds)
+    q = q.where('m.cluster_id', 'in', filter.clusterIds.length > 0 ? [...filter.clusterIds] : ['']);
   if (filter.account) q = q.where('m.cluster_id', '=', filter.account);
   if (filter.decision) q = q.where('m.decision', '=', filter.decision);
   if (filter.inboxOnly) q = q.where('m.inbox_state', 'is not', null);
   if (filter.inboxState) q = q.where('m.inbox_state', '=', filter.inboxState);
   if (filter.before) {
     const { receivedAt, id } = filter.before;
-    q = q.where((eb) => eb.or([eb('m.received_at', '<', receivedAt), eb.and([eb('m.received_at', '=', receivedAt), eb(sql`m.x_post_id::numeric`, '<', sql`${id}::numeric`)])]));
+    q = q.where((eb) =>
+      eb.or([
+        eb('m.received_at', '<', receivedAt),
+        eb.and([eb('m.received_at', '=', receivedAt), eb(sql`m.x_post_id::numeric`, '<', sql`${id}::numeric`)]),
+      ]),
+    );
   }
-  const rows = await q.orderBy('m.received_at', 'desc').orderBy(sql`m.x_post_id::numeric`, 'desc').limit(filter.limit).execute();
+  const rows = await q
+    .orderBy('m.received_at', 'desc')
+    .orderBy(sql`m.x_post_id::numeric`, 'desc')
+    .limit(filter.limit)
+    .execute();
   return rows.map(toView);
 }
 
@@ -696,24 +923,59 @@ export async function getMention(db: Kysely<DB>, id: string): Promise<MentionVie
  * (not its X post id, which leads to its author) and says whether there was a note, not
  * what it said (the note is kept with the mention, and deleted with it).
  */
-export async function setInboxState(trx: Transaction<DB>, id: string, state: InboxState, actor: string, note: string | null): Promise<MentionView | undefined> {
-  const before = await trx.selectFrom('mentions').select(['inbox_state', 'ref']).where('x_post_id', '=', id).where('inbox_state', 'is not', null).forUpdate().executeTakeFirst();
+export async function setInboxState(
+  trx: Transaction<DB>,
+  id: string,
+  state: InboxState,
+  actor: string,
+  note: string | null,
+): Promise<MentionView | undefined> {
+  const before = await trx
+    .selectFrom('mentions')
+    .select(['inbox_state', 'ref'])
+    .where('x_post_id', '=', id)
+    .where('inbox_state', 'is not', null)
+    .forUpdate()
+    .executeTakeFirst();
   if (!before) return undefined;
   await trx
     .updateTable('mentions')
-    .set(state === 'handled' ? { inbox_state: 'handled', handled_at: sql`clock_timestamp()`, handled_by: actor, handled_note: note } : { inbox_state: 'open', handled_at: null, handled_by: null, handled_note: note })
+    .set(
+      state === 'handled'
+        ? { inbox_state: 'handled', handled_at: sql`clock_timestamp()`, handled_by: actor, handled_note: note }
+        : { inbox_state: 'open', handled_at: null, handled_by: null, handled_note: note },
+    )
     .where('x_post_id', '=', id)
     .execute();
-  await appendAudit(trx, [{ actor, action: state === 'handled' ? 'mention.handled' : 'mention.reopened', entityType: 'mention', entityId: before.ref, before: { state: before.inbox_state }, after: { state, hasNote: note !== null } }]);
+  await appendAudit(trx, [
+    {
+      actor,
+      action: state === 'handled' ? 'mention.handled' : 'mention.reopened',
+      entityType: 'mention',
+      entityId: before.ref,
+      before: { state: before.inbox_state },
+      after: { state, hasNote: note !== null },
+    },
+  ]);
   const row = await mentionQuery(trx).where('m.x_post_id', '=', id).executeTakeFirstOrThrow();
   return toView(row);
 }
 
 /** The accounts a manager's token covers: its clusters, and those of its districts' offices. */
-export async function clustersCovered(db: Kysely<DB>, scope: { districtCodes: readonly string[]; clusterIds: readonly string[] }): Promise<string[]> {
+export async function clustersCovered(
+  db: Kysely<DB>,
+  scope: { districtCodes: readonly string[]; clusterIds: readonly string[] },
+): Promise<string[]> {
   const fromDistricts =
     scope.districtCodes.length === 0
       ? []
-      : (await db.selectFrom('offices').select('cluster_id').distinct().where('district_code', 'in', [...scope.districtCodes]).execute()).map((r) => r.cluster_id);
+      : (
+          await db
+            .selectFrom('offices')
+            .select('cluster_id')
+            .distinct()
+            .where('district_code', 'in', [...scope.districtCodes])
+            .execute()
+        ).map((r) => r.cluster_id);
   return [...new Set([...scope.clusterIds, ...fromDistricts])].sort();
 }

@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { effectiveStatus, validateNoticeDraft, type DraftProblem, type EffectiveStatus, type Notice, type NoticeDraft, type NoticeKind } from '@jcp/domain';
+import {
+  effectiveStatus,
+  validateNoticeDraft,
+  type DraftProblem,
+  type EffectiveStatus,
+  type Notice,
+  type NoticeDraft,
+  type NoticeKind,
+} from '@jcp/domain';
 import type { Kysely, Transaction } from 'kysely';
 import { appendAudit } from '../audit.js';
 import { DbError } from '../errors.js';
@@ -57,10 +65,17 @@ export async function appendNotice(trx: Transaction<DB>, input: NewNotice, now: 
   if (problems.length > 0) throw new NoticeRejected('the notice is not valid', problems);
   const officeIds = [...new Set(input.officeIds)];
   if (officeIds.length === 0) throw new NoticeRejected('a notice needs at least one office');
-  const found = await trx.selectFrom('offices').select(['id', 'closed_permanently_on']).where('id', 'in', officeIds).execute();
+  const found = await trx
+    .selectFrom('offices')
+    .select(['id', 'closed_permanently_on'])
+    .where('id', 'in', officeIds)
+    .execute();
   const known = new Map(found.map((o) => [o.id, o]));
   const unknown = officeIds.filter((id) => !known.has(id));
-  if (unknown.length > 0) throw new NoticeRejected(`unknown office(s): ${unknown.slice(0, 10).join(', ')}${unknown.length > 10 ? ` and ${unknown.length - 10} more` : ''}`);
+  if (unknown.length > 0)
+    throw new NoticeRejected(
+      `unknown office(s): ${unknown.slice(0, 10).join(', ')}${unknown.length > 10 ? ` and ${unknown.length - 10} more` : ''}`,
+    );
   const gone = found.filter((o) => o.closed_permanently_on !== null).map((o) => o.id);
   if (gone.length > 0) throw new NoticeRejected(`office(s) closed permanently: ${gone.slice(0, 10).join(', ')}`);
   const d = input.draft;
@@ -84,9 +99,18 @@ export async function appendNotice(trx: Transaction<DB>, input: NewNotice, now: 
     })
     .returningAll()
     .executeTakeFirstOrThrow();
-  await trx.insertInto('status_notice_offices').values(officeIds.map((office_id) => ({ notice_id: row.id, office_id }))).execute();
+  await trx
+    .insertInto('status_notice_offices')
+    .values(officeIds.map((office_id) => ({ notice_id: row.id, office_id })))
+    .execute();
   await appendAudit(trx, [
-    { actor: input.author, action: `notice.${row.kind}`, entityType: 'notice', entityId: row.id, after: { ...d, kind: row.kind, replacesId: row.replaces_id, urgent: row.urgent, offices: officeIds.length } },
+    {
+      actor: input.author,
+      action: `notice.${row.kind}`,
+      entityType: 'notice',
+      entityId: row.id,
+      after: { ...d, kind: row.kind, replacesId: row.replaces_id, urgent: row.urgent, offices: officeIds.length },
+    },
   ]);
   return row;
 }
@@ -108,7 +132,11 @@ export async function noticesByOffice(db: Db, officeIds: readonly string[]): Pro
 }
 
 /** The effective status of each office at `at`. */
-export async function statusesAt(db: Db, officeIds: readonly string[], at: Date): Promise<Map<string, EffectiveStatus>> {
+export async function statusesAt(
+  db: Db,
+  officeIds: readonly string[],
+  at: Date,
+): Promise<Map<string, EffectiveStatus>> {
   const notices = await noticesByOffice(db, officeIds);
   return new Map([...notices].map(([id, list]) => [id, effectiveStatus(list, at)]));
 }
@@ -129,12 +157,37 @@ export async function replaceNotice(
   now: Date,
   options: { urgent?: boolean } = {},
 ): Promise<StatusNotice> {
-  const original = await trx.selectFrom('status_notices').selectAll().where('id', '=', originalId).forUpdate().executeTakeFirst();
+  const original = await trx
+    .selectFrom('status_notices')
+    .selectAll()
+    .where('id', '=', originalId)
+    .forUpdate()
+    .executeTakeFirst();
   if (!original) throw new NoticeRejected(`no notice ${originalId}`);
   if (original.kind === 'cancellation') throw new NoticeRejected('a cancellation cannot be corrected or cancelled');
-  const replaced = await trx.selectFrom('status_notices').select('id').where('replaces_id', '=', originalId).executeTakeFirst();
+  const replaced = await trx
+    .selectFrom('status_notices')
+    .select('id')
+    .where('replaces_id', '=', originalId)
+    .executeTakeFirst();
   if (replaced) throw new NoticeRejected(`notice ${originalId} was already replaced by ${replaced.id}`);
-  const offices = await trx.selectFrom('status_notice_offices').select('office_id').where('notice_id', '=', originalId).execute();
+  const offices = await trx
+    .selectFrom('status_notice_offices')
+    .select('office_id')
+    .where('notice_id', '=', originalId)
+    .execute();
   const content: NoticeDraft = draft ?? toNotice(original);
-  return appendNotice(trx, { officeIds: offices.map((o) => o.office_id), draft: content, author, eventId: original.event_id, kind, replacesId: originalId, urgent: options.urgent ?? original.urgent }, now);
+  return appendNotice(
+    trx,
+    {
+      officeIds: offices.map((o) => o.office_id),
+      draft: content,
+      author,
+      eventId: original.event_id,
+      kind,
+      replacesId: originalId,
+      urgent: options.urgent ?? original.urgent,
+    },
+    now,
+  );
 }

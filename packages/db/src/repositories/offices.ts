@@ -23,8 +23,18 @@ function officesWithNames(db: Kysely<DB>) {
     .innerJoin('districts as d', 'd.code', 'o.district_code')
     .innerJoin('clusters as c', 'c.id', 'o.cluster_id')
     .select([
-      'o.id', 'o.office_code', 'o.name', 'o.address', 'o.postcode', 'o.district_code', 'd.name as district_name',
-      'o.cluster_id', 'c.handle as cluster_handle', 'o.regular_hours', 'o.closed_permanently_on', 'o.updated_at',
+      'o.id',
+      'o.office_code',
+      'o.name',
+      'o.address',
+      'o.postcode',
+      'o.district_code',
+      'd.name as district_name',
+      'o.cluster_id',
+      'c.handle as cluster_handle',
+      'o.regular_hours',
+      'o.closed_permanently_on',
+      'o.updated_at',
     ]);
 }
 
@@ -32,7 +42,12 @@ function officesWithNames(db: Kysely<DB>) {
 export async function findOffice(db: Kysely<DB>, id: string): Promise<OfficeWithNames | undefined> {
   const office = await officesWithNames(db).where('o.id', '=', id).executeTakeFirst();
   if (!office) return undefined;
-  const aliases = await db.selectFrom('office_aliases').select(['alias', 'language']).where('office_id', '=', id).orderBy('alias').execute();
+  const aliases = await db
+    .selectFrom('office_aliases')
+    .select(['alias', 'language'])
+    .where('office_id', '=', id)
+    .orderBy('alias')
+    .execute();
   return { ...office, aliases };
 }
 
@@ -45,7 +60,12 @@ export interface OfficeFilter {
 }
 
 function foldText(text: string): string {
-  return text.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/\s+/g, ' ').trim();
+  return text
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /** Offices matching the filter, ordered by id, with their aliases. */
@@ -55,9 +75,14 @@ export async function listOffices(db: Kysely<DB>, filter: OfficeFilter): Promise
   if (filter.districtCode) query = query.where('o.district_code', '=', filter.districtCode);
   if (!filter.includeClosedPermanently) query = query.where('o.closed_permanently_on', 'is', null);
   const offices = await query.execute();
-  const aliases = await db.selectFrom('office_aliases').select(['office_id', 'alias', 'language']).orderBy('alias').execute();
+  const aliases = await db
+    .selectFrom('office_aliases')
+    .select(['office_id', 'alias', 'language'])
+    .orderBy('alias')
+    .execute();
   const byOffice = new Map<string, { alias: string; language: string }[]>();
-  for (const a of aliases) byOffice.set(a.office_id, [...(byOffice.get(a.office_id) ?? []), { alias: a.alias, language: a.language }]);
+  for (const a of aliases)
+    byOffice.set(a.office_id, [...(byOffice.get(a.office_id) ?? []), { alias: a.alias, language: a.language }]);
   const withAliases = offices.map((o) => ({ ...o, aliases: byOffice.get(o.id) ?? [] }));
   if (!filter.q) return withAliases;
   // Matching happens here, not in SQL, so that accents fold the same way for names and

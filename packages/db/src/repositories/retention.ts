@@ -33,7 +33,11 @@ const DEFAULT_BATCH = 500;
  * their replies. Each batch first adds the mentions to the day's counts. A row another
  * transaction holds (an inbox action) is left for the next run.
  */
-export async function pruneMentions(db: Kysely<DB>, retention: MentionRetention, options: { batchSize?: number } = {}): Promise<PruneResult> {
+export async function pruneMentions(
+  db: Kysely<DB>,
+  retention: MentionRetention,
+  options: { batchSize?: number } = {},
+): Promise<PruneResult> {
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
   const total: PruneResult = { mentions: 0, replies: 0 };
   for (;;) {
@@ -57,7 +61,9 @@ export async function pruneMentions(db: Kysely<DB>, retention: MentionRetention,
         where m.x_post_id = any(${ids}::text[])
         group by 1, 2, 3, 4, 5, 6, 7, 8
         order by 1, 2, 3, 4, 5, 6, 7, 8
-        on conflict (day, cluster_id, source, intent, language, decision, reason, reply_state) do update set mentions = s.mentions + excluded.mentions`.execute(trx);
+        on conflict (day, cluster_id, source, intent, language, decision, reason, reply_state) do update set mentions = s.mentions + excluded.mentions`.execute(
+        trx,
+      );
       await sql`
         insert into mention_office_stats as s (day, office_id, mentions)
         select (m.received_at at time zone 'Europe/London')::date, o.office_id, count(*)
@@ -66,7 +72,11 @@ export async function pruneMentions(db: Kysely<DB>, retention: MentionRetention,
         group by 1, 2
         order by 1, 2
         on conflict (day, office_id) do update set mentions = s.mentions + excluded.mentions`.execute(trx);
-      const deleted = await trx.deleteFrom('mentions').where('x_post_id', 'in', ids).returning('reply_post_id').execute();
+      const deleted = await trx
+        .deleteFrom('mentions')
+        .where('x_post_id', 'in', ids)
+        .returning('reply_post_id')
+        .execute();
       const replies = deleted.flatMap((r) => (r.reply_post_id === null ? [] : [r.reply_post_id]));
       if (replies.length > 0) {
         // The budgets' records of a send stay (they count posts, whoever they answered).
@@ -85,7 +95,11 @@ export async function pruneMentions(db: Kysely<DB>, retention: MentionRetention,
  * Opt-outs stored before they were hashed (by id) become hashes, batch by batch: a hash
  * already there (the person said stop again meanwhile) wins. Returns how many.
  */
-export async function hashLegacyOptOuts(db: Kysely<DB>, key: Buffer, options: { batchSize?: number } = {}): Promise<number> {
+export async function hashLegacyOptOuts(
+  db: Kysely<DB>,
+  key: Buffer,
+  options: { batchSize?: number } = {},
+): Promise<number> {
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
   let total = 0;
   for (;;) {
@@ -101,7 +115,14 @@ export async function hashLegacyOptOuts(db: Kysely<DB>, key: Buffer, options: { 
         .skipLocked()
         .execute();
       if (legacy.length === 0) return 0;
-      await trx.deleteFrom('mention_opt_outs').where('author_id', 'in', legacy.map((r) => r.author_id!)).execute();
+      await trx
+        .deleteFrom('mention_opt_outs')
+        .where(
+          'author_id',
+          'in',
+          legacy.map((r) => r.author_id!),
+        )
+        .execute();
       await trx
         .insertInto('mention_opt_outs')
         .values(legacy.map((r) => ({ author_hash: optOutHash(key, r.author_id!), opted_out_at: r.opted_out_at })))

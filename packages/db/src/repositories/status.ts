@@ -1,6 +1,21 @@
-import { effectiveStatus, nextTransition, REGULAR_OPEN, sameStatus, type EffectiveStatus, type Notice } from '@jcp/domain';
+import {
+  effectiveStatus,
+  nextTransition,
+  REGULAR_OPEN,
+  sameStatus,
+  type EffectiveStatus,
+  type Notice,
+} from '@jcp/domain';
 import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
-import type { ChangeReason, DB, OfficeStatusRow, OfficeStatusTable, StatusChange, StatusChangesTable, StatusSnapshotColumns } from '../types.js';
+import type {
+  ChangeReason,
+  DB,
+  OfficeStatusRow,
+  OfficeStatusTable,
+  StatusChange,
+  StatusChangesTable,
+  StatusSnapshotColumns,
+} from '../types.js';
 import { noticesByOffice } from './notices.js';
 import { enqueueForFanout } from './outbox.js';
 
@@ -32,7 +47,11 @@ export async function lockStatusWrites(trx: Transaction<DB>): Promise<void> {
  * newest notice, so that time never runs backwards for the status rules.
  */
 export async function statusClock(trx: Transaction<DB>): Promise<Date> {
-  const { rows } = await sql<{ now: Date }>`select greatest(clock_timestamp(), (select created_at from status_notices order by seq desc limit 1)) as now`.execute(trx);
+  const { rows } = await sql<{
+    now: Date;
+  }>`select greatest(clock_timestamp(), (select created_at from status_notices order by seq desc limit 1)) as now`.execute(
+    trx,
+  );
   const now = rows[0]?.now;
   if (!now) throw new Error('the database gave no time');
   return new Date(now);
@@ -106,7 +125,11 @@ const TRANSITION_GUARD = 200;
  * between two scheduler runs still appears twice), then the change the write made.
  * The caller holds {@link lockStatusWrites} in the same transaction.
  */
-export async function settleStatuses(trx: Transaction<DB>, officeIds: readonly string[], options: SettleOptions): Promise<SettleResult> {
+export async function settleStatuses(
+  trx: Transaction<DB>,
+  officeIds: readonly string[],
+  options: SettleOptions,
+): Promise<SettleResult> {
   const ids = [...new Set(officeIds)];
   const now = options.now;
   const statuses = new Map<string, EffectiveStatus>();
@@ -116,8 +139,23 @@ export async function settleStatuses(trx: Transaction<DB>, officeIds: readonly s
   const stored = new Map<string, OfficeStatusRow>(storedRows.map((r) => [r.office_id, r]));
   const newChanges: Insertable<StatusChangesTable>[] = [];
   const upserts: Insertable<OfficeStatusTable>[] = [];
-  const record = (officeId: string, at: Date, reason: ChangeReason, actor: string, before: EffectiveStatus, after: EffectiveStatus) =>
-    newChanges.push({ office_id: officeId, effective_at: at, recorded_at: now, reason, actor, previous_status: before.status, ...snapshotColumns(after) });
+  const record = (
+    officeId: string,
+    at: Date,
+    reason: ChangeReason,
+    actor: string,
+    before: EffectiveStatus,
+    after: EffectiveStatus,
+  ) =>
+    newChanges.push({
+      office_id: officeId,
+      effective_at: at,
+      recorded_at: now,
+      reason,
+      actor,
+      previous_status: before.status,
+      ...snapshotColumns(after),
+    });
 
   for (const id of ids) {
     const list = notices.get(id) ?? [];
@@ -148,16 +186,28 @@ export async function settleStatuses(trx: Transaction<DB>, officeIds: readonly s
     }
   }
 
-  newChanges.sort((a, b) => (a.effective_at as Date).getTime() - (b.effective_at as Date).getTime() || a.office_id.localeCompare(b.office_id));
+  newChanges.sort(
+    (a, b) =>
+      (a.effective_at as Date).getTime() - (b.effective_at as Date).getTime() || a.office_id.localeCompare(b.office_id),
+  );
   const changes: StatusChange[] = [];
   // Bounded batches keep each statement well under PostgreSQL's 65535 parameters.
   for (let i = 0; i < newChanges.length; i += 2000) {
-    changes.push(...(await trx.insertInto('status_changes').values(newChanges.slice(i, i + 2000)).returningAll().execute()));
+    changes.push(
+      ...(await trx
+        .insertInto('status_changes')
+        .values(newChanges.slice(i, i + 2000))
+        .returningAll()
+        .execute()),
+    );
   }
   await enqueueForFanout(trx, changes);
   const lastSeq = new Map(changes.map((c) => [c.office_id, c.seq]));
   for (let i = 0; i < upserts.length; i += 2000) {
-    const batch = upserts.slice(i, i + 2000).map((u) => ({ ...u, last_change_seq: lastSeq.get(u.office_id) ?? stored.get(u.office_id)?.last_change_seq ?? null }));
+    const batch = upserts.slice(i, i + 2000).map((u) => ({
+      ...u,
+      last_change_seq: lastSeq.get(u.office_id) ?? stored.get(u.office_id)?.last_change_seq ?? null,
+    }));
     await trx
       .insertInto('office_status')
       .values(batch)
@@ -184,7 +234,8 @@ export async function settleStatuses(trx: Transaction<DB>, officeIds: readonly s
     const touched = upserts.map((u) => u.office_id);
     const payload: StatusNotification = { seq: changes.at(-1)?.seq ?? null, offices: touched };
     let text = JSON.stringify(payload);
-    if (Buffer.byteLength(text) > MAX_NOTIFY_BYTES) text = JSON.stringify({ seq: payload.seq, offices: null } satisfies StatusNotification);
+    if (Buffer.byteLength(text) > MAX_NOTIFY_BYTES)
+      text = JSON.stringify({ seq: payload.seq, offices: null } satisfies StatusNotification);
     await sql`select pg_notify(${STATUS_CHANNEL}, ${text})`.execute(trx);
   }
   return { statuses, changes };
@@ -203,10 +254,19 @@ export async function backfillOfficeStatus(db: Kysely<DB>, now: Date): Promise<n
       .selectFrom('status_notice_offices as l')
       .select('l.office_id')
       .distinct()
-      .where((eb) => eb.not(eb.exists(eb.selectFrom('office_status as s').select('s.office_id').whereRef('s.office_id', '=', 'l.office_id'))))
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb.selectFrom('office_status as s').select('s.office_id').whereRef('s.office_id', '=', 'l.office_id'),
+          ),
+        ),
+      )
       .execute();
     if (missing.length === 0) return 0;
-    const notices = await noticesByOffice(trx, missing.map((m) => m.office_id));
+    const notices = await noticesByOffice(
+      trx,
+      missing.map((m) => m.office_id),
+    );
     const rows: Insertable<OfficeStatusTable>[] = [...notices].map(([officeId, list]) => ({
       office_id: officeId,
       ...snapshotColumns(effectiveStatus(list, now)),
@@ -215,7 +275,11 @@ export async function backfillOfficeStatus(db: Kysely<DB>, now: Date): Promise<n
       updated_at: now,
     }));
     for (let i = 0; i < rows.length; i += 2000) {
-      await trx.insertInto('office_status').values(rows.slice(i, i + 2000)).onConflict((oc) => oc.column('office_id').doNothing()).execute();
+      await trx
+        .insertInto('office_status')
+        .values(rows.slice(i, i + 2000))
+        .onConflict((oc) => oc.column('office_id').doNothing())
+        .execute();
     }
     await notifyOfficesChanged(trx);
     return rows.length;
@@ -227,7 +291,9 @@ export async function backfillOfficeStatus(db: Kysely<DB>, now: Date): Promise<n
  * drop every cached read. Delivered when the caller's transaction commits.
  */
 export async function notifyOfficesChanged(trx: Transaction<DB>): Promise<void> {
-  await sql`select pg_notify(${STATUS_CHANNEL}, ${JSON.stringify({ seq: null, offices: null } satisfies StatusNotification)})`.execute(trx);
+  await sql`select pg_notify(${STATUS_CHANNEL}, ${JSON.stringify({ seq: null, offices: null } satisfies StatusNotification)})`.execute(
+    trx,
+  );
 }
 
 /**
@@ -239,8 +305,16 @@ export async function settleDueStatuses(db: Kysely<DB>, at?: Date): Promise<Sett
   return db.transaction().execute(async (trx) => {
     await lockStatusWrites(trx);
     const now = at ?? (await statusClock(trx));
-    const due = await trx.selectFrom('office_status').select('office_id').where('next_transition_at', '<=', now).execute();
-    return settleStatuses(trx, due.map((d) => d.office_id), { now });
+    const due = await trx
+      .selectFrom('office_status')
+      .select('office_id')
+      .where('next_transition_at', '<=', now)
+      .execute();
+    return settleStatuses(
+      trx,
+      due.map((d) => d.office_id),
+      { now },
+    );
   });
 }
 
@@ -251,7 +325,12 @@ export interface ChangePage {
 }
 
 /** Changes after `cursor` (a seq; '0' from the start), oldest first. */
-export async function changesAfter(db: Kysely<DB>, cursor: string, limit: number, filter: { officeId?: string | undefined } = {}): Promise<ChangePage> {
+export async function changesAfter(
+  db: Kysely<DB>,
+  cursor: string,
+  limit: number,
+  filter: { officeId?: string | undefined } = {},
+): Promise<ChangePage> {
   let query = db.selectFrom('status_changes').selectAll().where('seq', '>', cursor).orderBy('seq').limit(limit);
   if (filter.officeId) query = query.where('office_id', '=', filter.officeId);
   const changes = await query.execute();
@@ -259,15 +338,28 @@ export async function changesAfter(db: Kysely<DB>, cursor: string, limit: number
 }
 
 /** One office's changes, newest first, before `before` (a seq) when given. */
-export async function officeHistory(db: Kysely<DB>, officeId: string, limit: number, before?: string): Promise<StatusChange[]> {
-  let query = db.selectFrom('status_changes').selectAll().where('office_id', '=', officeId).orderBy('seq', 'desc').limit(limit);
+export async function officeHistory(
+  db: Kysely<DB>,
+  officeId: string,
+  limit: number,
+  before?: string,
+): Promise<StatusChange[]> {
+  let query = db
+    .selectFrom('status_changes')
+    .selectAll()
+    .where('office_id', '=', officeId)
+    .orderBy('seq', 'desc')
+    .limit(limit);
   if (before) query = query.where('seq', '<', before);
   return query.execute();
 }
 
 /** The newest change's seq ('0' when there is none): where a new feed client starts. */
 export async function latestChangeSeq(db: Kysely<DB>): Promise<string> {
-  const row = await db.selectFrom('status_changes').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst();
+  const row = await db
+    .selectFrom('status_changes')
+    .select((eb) => eb.fn.max('seq').as('seq'))
+    .executeTakeFirst();
   return row?.seq ?? '0';
 }
 
@@ -278,7 +370,12 @@ export async function latestChangeSeq(db: Kysely<DB>): Promise<string> {
  * must still see it.
  */
 export async function officesChangedSince(db: Kysely<DB>, since: Date): Promise<Set<string>> {
-  const rows = await db.selectFrom('status_changes').select('office_id').distinct().where('recorded_at', '>', since).execute();
+  const rows = await db
+    .selectFrom('status_changes')
+    .select('office_id')
+    .distinct()
+    .where('recorded_at', '>', since)
+    .execute();
   return new Set(rows.map((r) => r.office_id));
 }
 
@@ -308,7 +405,11 @@ export async function acknowledgeChange(db: Kysely<DB>, instanceId: string, seq:
 }
 
 export async function heartbeatListener(db: Kysely<DB>, instanceId: string): Promise<void> {
-  await db.updateTable('cache_listeners').set({ heartbeat_at: sql<Date>`now()` }).where('instance_id', '=', instanceId).execute();
+  await db
+    .updateTable('cache_listeners')
+    .set({ heartbeat_at: sql<Date>`now()` })
+    .where('instance_id', '=', instanceId)
+    .execute();
 }
 
 export async function unregisterListener(db: Kysely<DB>, instanceId: string): Promise<void> {

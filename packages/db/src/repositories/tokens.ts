@@ -35,7 +35,15 @@ export async function issueToken(db: Kysely<DB>, input: NewToken): Promise<{ tok
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    await appendAudit(trx, [{ actor: input.createdBy, action: 'token.issued', entityType: 'token', entityId: row.id, after: { name: row.name, role: row.role, districtCodes: row.district_codes, clusterIds: row.cluster_ids } }]);
+    await appendAudit(trx, [
+      {
+        actor: input.createdBy,
+        action: 'token.issued',
+        entityType: 'token',
+        entityId: row.id,
+        after: { name: row.name, role: row.role, districtCodes: row.district_codes, clusterIds: row.cluster_ids },
+      },
+    ]);
     return row;
   };
   const record = db.isTransaction ? await write(db) : await db.transaction().execute(write);
@@ -45,13 +53,28 @@ export async function issueToken(db: Kysely<DB>, input: NewToken): Promise<{ tok
 /** The live token a bearer secret belongs to, or undefined (unknown or revoked). */
 export async function findActiveToken(db: Kysely<DB>, token: string): Promise<ApiToken | undefined> {
   if (!token.startsWith(PREFIX) || token.length > 200) return undefined;
-  return db.selectFrom('api_tokens').selectAll().where('token_hash', '=', hashToken(token)).where('revoked_at', 'is', null).executeTakeFirst();
+  return db
+    .selectFrom('api_tokens')
+    .selectAll()
+    .where('token_hash', '=', hashToken(token))
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
 }
 
 /** Tokens for the admin listing, newest first (the hash is never selected). */
 export type TokenSummary = Omit<ApiToken, 'token_hash'>;
 
-const SUMMARY_COLUMNS = ['id', 'name', 'role', 'district_codes', 'cluster_ids', 'created_by', 'created_at', 'last_used_at', 'revoked_at'] as const;
+const SUMMARY_COLUMNS = [
+  'id',
+  'name',
+  'role',
+  'district_codes',
+  'cluster_ids',
+  'created_by',
+  'created_at',
+  'last_used_at',
+  'revoked_at',
+] as const;
 
 export async function listTokens(db: Kysely<DB>, options: { includeRevoked?: boolean } = {}): Promise<TokenSummary[]> {
   let query = db.selectFrom('api_tokens').select(SUMMARY_COLUMNS).orderBy('created_at', 'desc').orderBy('id', 'desc');
@@ -64,12 +87,33 @@ export async function findToken(db: Kysely<DB>, id: string): Promise<TokenSummar
 }
 
 /** The given district codes and cluster ids that name no district or cluster. */
-export async function unknownScopes(db: Kysely<DB>, districtCodes: readonly string[], clusterIds: readonly string[]): Promise<{ districtCodes: string[]; clusterIds: string[] }> {
-  const districts = districtCodes.length === 0 ? [] : await db.selectFrom('districts').select('code').where('code', 'in', [...districtCodes]).execute();
-  const clusters = clusterIds.length === 0 ? [] : await db.selectFrom('clusters').select('id').where('id', 'in', [...clusterIds]).execute();
+export async function unknownScopes(
+  db: Kysely<DB>,
+  districtCodes: readonly string[],
+  clusterIds: readonly string[],
+): Promise<{ districtCodes: string[]; clusterIds: string[] }> {
+  const districts =
+    districtCodes.length === 0
+      ? []
+      : await db
+          .selectFrom('districts')
+          .select('code')
+          .where('code', 'in', [...districtCodes])
+          .execute();
+  const clusters =
+    clusterIds.length === 0
+      ? []
+      : await db
+          .selectFrom('clusters')
+          .select('id')
+          .where('id', 'in', [...clusterIds])
+          .execute();
   const knownDistricts = new Set(districts.map((d) => d.code));
   const knownClusters = new Set(clusters.map((c) => c.id));
-  return { districtCodes: districtCodes.filter((c) => !knownDistricts.has(c)), clusterIds: clusterIds.filter((c) => !knownClusters.has(c)) };
+  return {
+    districtCodes: districtCodes.filter((c) => !knownDistricts.has(c)),
+    clusterIds: clusterIds.filter((c) => !knownClusters.has(c)),
+  };
 }
 
 /** How long a token's `last_used_at` may lag behind its real last use. */
@@ -84,7 +128,9 @@ export async function touchToken(db: Kysely<DB>, id: string): Promise<boolean> {
     .updateTable('api_tokens')
     .set({ last_used_at: sql`now()` })
     .where('id', '=', id)
-    .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', sql<Date>`now() - interval '1 minute'`)]))
+    .where((eb) =>
+      eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', sql<Date>`now() - interval '1 minute'`)]),
+    )
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
@@ -96,17 +142,49 @@ export type RevokeOutcome = 'revoked' | 'already_revoked' | 'not_found' | 'last_
  * refused ('last_admin'): the live admin rows are locked first (in id order, so two
  * admins revoking each other's token at once cannot both succeed nor deadlock).
  */
-export async function revokeTokenChecked(db: Kysely<DB>, id: string, actor: string, options: { keepLastAdmin?: boolean } = {}): Promise<RevokeOutcome> {
+export async function revokeTokenChecked(
+  db: Kysely<DB>,
+  id: string,
+  actor: string,
+  options: { keepLastAdmin?: boolean } = {},
+): Promise<RevokeOutcome> {
   return db.transaction().execute(async (trx) => {
     const liveAdmins = options.keepLastAdmin
-      ? await trx.selectFrom('api_tokens').select('id').where('role', '=', 'admin').where('revoked_at', 'is', null).orderBy('id').forUpdate().execute()
+      ? await trx
+          .selectFrom('api_tokens')
+          .select('id')
+          .where('role', '=', 'admin')
+          .where('revoked_at', 'is', null)
+          .orderBy('id')
+          .forUpdate()
+          .execute()
       : [];
-    const token = await trx.selectFrom('api_tokens').select(['id', 'name', 'role', 'revoked_at']).where('id', '=', id).forUpdate().executeTakeFirst();
+    const token = await trx
+      .selectFrom('api_tokens')
+      .select(['id', 'name', 'role', 'revoked_at'])
+      .where('id', '=', id)
+      .forUpdate()
+      .executeTakeFirst();
     if (!token) return 'not_found';
     if (token.revoked_at) return 'already_revoked';
     if (options.keepLastAdmin && token.role === 'admin' && !liveAdmins.some((a) => a.id !== id)) return 'last_admin';
-    const row = await trx.updateTable('api_tokens').set({ revoked_at: sql`now()` }).where('id', '=', id).where('revoked_at', 'is', null).returning('revoked_at').executeTakeFirstOrThrow();
-    await appendAudit(trx, [{ actor, action: 'token.revoked', entityType: 'token', entityId: id, before: { name: token.name, role: token.role, revokedAt: null }, after: { revokedAt: row.revoked_at } }]);
+    const row = await trx
+      .updateTable('api_tokens')
+      .set({ revoked_at: sql`now()` })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .returning('revoked_at')
+      .executeTakeFirstOrThrow();
+    await appendAudit(trx, [
+      {
+        actor,
+        action: 'token.revoked',
+        entityType: 'token',
+        entityId: id,
+        before: { name: token.name, role: token.role, revokedAt: null },
+        after: { revokedAt: row.revoked_at },
+      },
+    ]);
     return 'revoked';
   });
 }

@@ -42,7 +42,11 @@ export interface MentionPolicy {
   conversationReplyLimit: number;
 }
 
-export const DEFAULT_MENTION_POLICY: MentionPolicy = Object.freeze({ maxAgeSeconds: 3600, userReplyLimit: 3, conversationReplyLimit: 2 });
+export const DEFAULT_MENTION_POLICY: MentionPolicy = Object.freeze({
+  maxAgeSeconds: 3600,
+  userReplyLimit: 3,
+  conversationReplyLimit: 2,
+});
 
 export type MentionAction = 'reply' | 'signpost' | 'inbox' | 'opted-out' | 'ignored';
 
@@ -66,7 +70,10 @@ export interface MentionDecisionResult {
   inbox: boolean;
 }
 
-export function decideMention(facts: MentionFacts, policy: MentionPolicy = DEFAULT_MENTION_POLICY): MentionDecisionResult {
+export function decideMention(
+  facts: MentionFacts,
+  policy: MentionPolicy = DEFAULT_MENTION_POLICY,
+): MentionDecisionResult {
   const u = facts.understanding;
   if (facts.fromOwnAccount) return { action: 'ignored', reason: 'own-account', inbox: false };
   if (facts.isRepost) return { action: 'ignored', reason: 'repost', inbox: false };
@@ -85,7 +92,9 @@ export function decideMention(facts: MentionFacts, policy: MentionPolicy = DEFAU
   if (u.intent !== 'status') {
     if (!facts.signpostReplies || facts.signpostedToday) return inbox('not-a-status-question');
     const blocked = mayReply();
-    return blocked ? inbox('not-a-status-question') : { action: 'signpost', reason: 'not-a-status-question', inbox: true };
+    return blocked
+      ? inbox('not-a-status-question')
+      : { action: 'signpost', reason: 'not-a-status-question', inbox: true };
   }
   if (!facts.autoReplies) return inbox('auto-replies-off');
   const blocked = mayReply();

@@ -51,7 +51,9 @@ export const PLACE_STOPWORDS: ReadonlySet<string> = new Set(
 
 /** Office names that are everyday words: matched only when capitalised or next to "jobcentre"/"in"/"at". */
 const EVERYDAY_NAMES: ReadonlySet<string> = new Set(
-  'reading bath wells bury mold flint rugby crook hove hyde poole diss ely deal sale barry stanley nelson richmond hayes grays leven porth wick upton hull burton melton colwyn frome yate louth leigh thorne newlands'.split(' '),
+  'reading bath wells bury mold flint rugby crook hove hyde poole diss ely deal sale barry stanley nelson richmond hayes grays leven porth wick upton hull burton melton colwyn frome yate louth leigh thorne newlands'.split(
+    ' ',
+  ),
 );
 
 /** Common words that are never corrected to an office name ("needs" is not Leeds). */
@@ -80,7 +82,8 @@ const COUNTIES = new Set(
     'isle of wight|isle of skye|isle of lewis|north tyneside|greater manchester|greater london|lincolnshire|north lincolnshire|north east lincolnshire'
   ).split('|'),
 );
-const STREETISH = /\b(road|street|lane|house|court|avenue|way|square|place|centre|center|buildings?|parade|precinct|terrace|walk|row|drive|close|crescent|estate|park|plaza|quay|mall|floor|suite|unit|chambers|offices?)$/i;
+const STREETISH =
+  /\b(road|street|lane|house|court|avenue|way|square|place|centre|center|buildings?|parade|precinct|terrace|walk|row|drive|close|crescent|estate|park|plaza|quay|mall|floor|suite|unit|chambers|offices?)$/i;
 
 /** The town of an address: the last component that is not a county, a street or a number. */
 export function addressTown(address: string): string | null {
@@ -110,7 +113,8 @@ export function editDistance(a: string, b: string, max: number): number {
     for (let j = 1; j <= n; j++) {
       const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
       let v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
-      if (i > 1 && j > 1 && a.charCodeAt(i - 1) === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === b.charCodeAt(j - 1)) v = Math.min(v, prev2[j - 2]! + 1);
+      if (i > 1 && j > 1 && a.charCodeAt(i - 1) === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === b.charCodeAt(j - 1))
+        v = Math.min(v, prev2[j - 2]! + 1);
       cur[j] = v;
       if (v < rowMin) rowMin = v;
     }
@@ -210,7 +214,8 @@ export const MAX_CORRECTIONS = 64;
  * with the square of its length, so a long one must never get here).
  */
 function correct(index: OfficeIndex, word: string): string | null {
-  if (word.length < 5 || word.length > index.maxWordLength + MAX_EDITS || COMMON_WORDS.has(word) || !LETTERS.test(word)) return null;
+  if (word.length < 5 || word.length > index.maxWordLength + MAX_EDITS || COMMON_WORDS.has(word) || !LETTERS.test(word))
+    return null;
   const queryEdits = word.length >= 7 ? 2 : 1;
   const seen = new Set<string>([word]);
   deletes(word, queryEdits, seen);
@@ -240,7 +245,20 @@ function correct(index: OfficeIndex, word: string): string | null {
 const OUTWARD = /^[a-z]{1,2}\d[a-z\d]?$/;
 const INWARD = /^\d[a-z]{2}$/;
 const COMPACT_POSTCODE = /^[a-z]{1,2}\d[a-z\d]?\d[a-z]{2}$/;
-const ROAD_WORDS = new Set(['road', 'roads', 'motorway', 'junction', 'traffic', 'lane', 'lanes', 'southbound', 'northbound', 'eastbound', 'westbound', 'carriageway']);
+const ROAD_WORDS = new Set([
+  'road',
+  'roads',
+  'motorway',
+  'junction',
+  'traffic',
+  'lane',
+  'lanes',
+  'southbound',
+  'northbound',
+  'eastbound',
+  'westbound',
+  'carriageway',
+]);
 const CONTEXT_BEFORE = new Set(['in', 'at', 'jobcentre', 'yn', 'ym', 'yng']);
 
 export interface OfficeMatch {
@@ -258,8 +276,25 @@ export interface OfficeMatch {
  * "ym Mangor", "i Gaerdydd", "o Fangor"): the radical form, when it is a known word.
  */
 const MUTATIONS: readonly [string, readonly string[]][] = [
-  ['ngh', ['c']], ['mh', ['p']], ['nh', ['t']], ['ng', ['g']], ['ch', ['c']], ['ph', ['p']], ['th', ['t']],
-  ['dd', ['d']], ['ll', ['ll']], ['rh', ['rh']], ['m', ['b']], ['n', ['d']], ['f', ['b', 'm']], ['g', ['c']], ['b', ['p']], ['d', ['t']], ['l', ['ll']], ['r', ['rh']], ['', ['g']],
+  ['ngh', ['c']],
+  ['mh', ['p']],
+  ['nh', ['t']],
+  ['ng', ['g']],
+  ['ch', ['c']],
+  ['ph', ['p']],
+  ['th', ['t']],
+  ['dd', ['d']],
+  ['ll', ['ll']],
+  ['rh', ['rh']],
+  ['m', ['b']],
+  ['n', ['d']],
+  ['f', ['b', 'm']],
+  ['g', ['c']],
+  ['b', ['p']],
+  ['d', ['t']],
+  ['l', ['ll']],
+  ['r', ['rh']],
+  ['', ['g']],
 ];
 
 function unmutated(index: OfficeIndex, word: string): string | null {
@@ -269,7 +304,12 @@ function unmutated(index: OfficeIndex, word: string): string | null {
     if (!word.startsWith(from)) continue;
     for (const to of tos) {
       const candidate = to + word.slice(from.length);
-      if (candidate !== word && (index.vocabulary.has(candidate) || index.firstTokens.has(candidate)) && index.phrases.has(candidate)) return candidate;
+      if (
+        candidate !== word &&
+        (index.vocabulary.has(candidate) || index.firstTokens.has(candidate)) &&
+        index.phrases.has(candidate)
+      )
+        return candidate;
     }
   }
   return null;
@@ -358,7 +398,10 @@ export function findOfficeMentions(tokens: readonly Token[], index: OfficeIndex)
 export function resolveOffices(given: readonly OfficeMatch[], clusterId: string, index: OfficeIndex): string[] {
   // A postcode given with a name that means several offices picks among them.
   const codes = new Set(given.filter((m) => m.postcode).flatMap((m) => m.ids));
-  const matches = codes.size > 0 && given.some((m) => !m.postcode && m.ids.some((id) => codes.has(id))) ? given.map((m) => (m.postcode ? m : { ...m, ids: m.ids.filter((id) => codes.has(id)) })) : given;
+  const matches =
+    codes.size > 0 && given.some((m) => !m.postcode && m.ids.some((id) => codes.has(id)))
+      ? given.map((m) => (m.postcode ? m : { ...m, ids: m.ids.filter((id) => codes.has(id)) }))
+      : given;
   const local: string[] = [];
   const all: string[] = [];
   for (const match of matches) {

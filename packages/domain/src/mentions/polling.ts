@@ -10,7 +10,10 @@
 export const MAX_SEARCH_QUERY_LENGTH = 512;
 
 /** GET /2/tweets/search/recent: 450 requests per 15 minutes per app. */
-export const SEARCH_BUDGET: Readonly<{ limit: number; windowMs: number }> = Object.freeze({ limit: 450, windowMs: 15 * 60_000 });
+export const SEARCH_BUDGET: Readonly<{ limit: number; windowMs: number }> = Object.freeze({
+  limit: 450,
+  windowMs: 15 * 60_000,
+});
 
 /** The share of the search budget polling may spend (the rest: retries, pages, a second look). */
 export const SEARCH_BUDGET_SHARE = 2 / 3;
@@ -18,7 +21,10 @@ export const SEARCH_BUDGET_SHARE = 2 / 3;
 const SUFFIX = ' -is:retweet';
 
 /** `(@a OR @b …) -is:retweet` queries, each within the length limit, covering every handle once. */
-export function planSearchQueries(handles: readonly string[], maxLength = MAX_SEARCH_QUERY_LENGTH): { query: string; handles: string[] }[] {
+export function planSearchQueries(
+  handles: readonly string[],
+  maxLength = MAX_SEARCH_QUERY_LENGTH,
+): { query: string; handles: string[] }[] {
   const sorted = [...new Set(handles)].sort((a, b) => a.localeCompare(b, 'en'));
   const queries: { query: string; handles: string[] }[] = [];
   let current: string[] = [];
@@ -45,13 +51,23 @@ export interface PollIntervals {
 export const DEFAULT_POLL_INTERVALS: PollIntervals = Object.freeze({ activeMs: 15_000, quietMs: 60_000 });
 
 /** The shortest interval at which `queries` requests per cycle stay within the budget's share. */
-export function minimumPollInterval(queries: number, budget: { limit: number; windowMs: number } = SEARCH_BUDGET, share = SEARCH_BUDGET_SHARE): number {
+export function minimumPollInterval(
+  queries: number,
+  budget: { limit: number; windowMs: number } = SEARCH_BUDGET,
+  share = SEARCH_BUDGET_SHARE,
+): number {
   if (queries <= 0) return 0;
   return Math.ceil((queries * budget.windowMs) / Math.max(1, Math.floor(budget.limit * share)));
 }
 
 /** The interval to the next poll: active or quiet, never faster than the budget allows. */
-export function pollInterval(queries: number, active: boolean, intervals: PollIntervals = DEFAULT_POLL_INTERVALS, budget = SEARCH_BUDGET, share = SEARCH_BUDGET_SHARE): number {
+export function pollInterval(
+  queries: number,
+  active: boolean,
+  intervals: PollIntervals = DEFAULT_POLL_INTERVALS,
+  budget = SEARCH_BUDGET,
+  share = SEARCH_BUDGET_SHARE,
+): number {
   return Math.max(active ? intervals.activeMs : intervals.quietMs, minimumPollInterval(queries, budget, share));
 }
 
@@ -74,7 +90,11 @@ export function postIdTime(id: string): Date {
  * long the reader was away, it reads on from there (what is too old for an automatic
  * reply still reaches the inbox). An account never read starts `firstReadMs` back.
  */
-export function sinceIdFor(cursor: string | null, now: Date, options: { overlapMs: number; firstReadMs: number }): string {
+export function sinceIdFor(
+  cursor: string | null,
+  now: Date,
+  options: { overlapMs: number; firstReadMs: number },
+): string {
   if (cursor === null) return postIdAt(new Date(now.getTime() - options.firstReadMs));
   return postIdAt(new Date(postIdTime(cursor).getTime() - options.overlapMs));
 }

@@ -20,7 +20,15 @@
 export type RedactionKind = 'email' | 'ni-number' | 'phone' | 'date-of-birth' | 'number' | 'postcode' | 'house-number';
 
 /** Every kind, in the order `redacted` lists them (also the precedence when two overlap). */
-export const REDACTION_KINDS: readonly RedactionKind[] = ['email', 'ni-number', 'phone', 'date-of-birth', 'number', 'postcode', 'house-number'];
+export const REDACTION_KINDS: readonly RedactionKind[] = [
+  'email',
+  'ni-number',
+  'phone',
+  'date-of-birth',
+  'number',
+  'postcode',
+  'house-number',
+];
 
 const PLACEHOLDER: Readonly<Record<RedactionKind, string>> = {
   email: '[email]',
@@ -90,13 +98,22 @@ function fold(): Uint16Array {
     const first = n.charCodeAt(0);
     return form === 'NFKC' ? (n.length === 1 && first < 0x80 ? first : -1) : /^[A-Za-z]/.test(n) ? first : -1;
   };
-  for (const [from, to] of [[0xa0, 0xbf], [0x2000, 0x24ff], [0x3000, 0x303f], [0xfe30, 0xfe6f], [0xff00, 0xffef]] as const) {
+  for (const [from, to] of [
+    [0xa0, 0xbf],
+    [0x2000, 0x24ff],
+    [0x3000, 0x303f],
+    [0xfe30, 0xfe6f],
+    [0xff00, 0xffef],
+  ] as const) {
     for (let c = from; c <= to; c++) {
       const a = ascii(c, 'NFKC');
       if (a > 0) table[c] = a;
     }
   }
-  for (const [from, to] of [[0xc0, 0x24f], [0x1e00, 0x1eff]] as const) {
+  for (const [from, to] of [
+    [0xc0, 0x24f],
+    [0x1e00, 0x1eff],
+  ] as const) {
     for (let c = from; c <= to; c++) {
       const a = table[c] === 0x71 ? ascii(c, 'NFKD') : -1;
       if (a > 0) table[c] = a;
@@ -129,7 +146,13 @@ function matchingView(text: string): View {
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c < 0x80) units[i] = c;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < n && text.charCodeAt(i + 1) >= 0xdc00 && text.charCodeAt(i + 1) <= 0xdfff) {
+    else if (
+      c >= 0xd800 &&
+      c <= 0xdbff &&
+      i + 1 < n &&
+      text.charCodeAt(i + 1) >= 0xdc00 &&
+      text.charCodeAt(i + 1) <= 0xdfff
+    ) {
       const cp = (c - 0xd800) * 0x400 + (text.charCodeAt(i + 1) - 0xdc00) + 0x10000;
       // Mathematical digits (𝟎 … 𝟿, five styles of ten) are digits; other letters of the plane are letters.
       if (cp >= 0x1d7ce && cp <= 0x1d7ff) {
@@ -220,14 +243,17 @@ const EMPTY = new Uint8Array(0);
 // --- email addresses -------------------------------------------------------------------------
 
 // As written: local@domain.tld. The local part may have dots; a start only where a run begins.
-const EMAIL = /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}/g;
+const EMAIL =
+  /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}/g;
 // Disguised: spaces around "@" and ".", "(at)", "[dot]", " at ", " dot ". Then the address
 // must end in a common top-level domain, or be a mail provider's name ("jane at gmail").
 const AT = String.raw`(?:\s{0,3}@\s{0,3}|\s{0,3}[(\[{<]\s{0,2}at\s{0,2}[)\]}>]\s{0,3}|\s{1,3}at\s{1,3})`;
 const DOT = String.raw`(?:\.|\s{1,3}\.\s{1,3}|\s{0,3}[(\[{<]\s{0,2}dot\s{0,2}[)\]}>]\s{0,3}|\s{1,3}dot\s{1,3})`;
 const ATOM = String.raw`[A-Za-z0-9_%+\-]{1,64}`;
-const TLDS = 'com|org|net|uk|co|gov|ac|nhs|sch|info|biz|io|me|ie|eu|de|fr|es|it|nl|us|ca|au|nz|in|scot|wales|cymru|london|email|online|xyz|app|dev|live|ltd|plc';
-const PROVIDERS = 'gmail|googlemail|hotmail|outlook|yahoo|ymail|icloud|aol|btinternet|virginmedia|talktalk|protonmail|msn';
+const TLDS =
+  'com|org|net|uk|co|gov|ac|nhs|sch|info|biz|io|me|ie|eu|de|fr|es|it|nl|us|ca|au|nz|in|scot|wales|cymru|london|email|online|xyz|app|dev|live|ltd|plc';
+const PROVIDERS =
+  'gmail|googlemail|hotmail|outlook|yahoo|ymail|icloud|aol|btinternet|virginmedia|talktalk|protonmail|msn';
 const DISGUISED_EMAIL = new RegExp(
   String.raw`(?<![A-Za-z0-9_%+\-.])${ATOM}(?:${DOT}${ATOM}){0,3}${AT}(?:${ATOM}(?:${DOT}${ATOM}){0,4}${DOT}(?:${TLDS})|(?:${PROVIDERS}))(?![A-Za-z0-9])`,
   'gi',
@@ -245,29 +271,43 @@ function emails(view: string, spans: Spans): void {
 
 // --- dates and times -----------------------------------------------------------------------
 
-const MONTH = '(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)';
+const MONTH =
+  '(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)';
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 // Not inside a longer number or word, nor right after one and a separator.
 const NOT_AFTER = String.raw`(?<![A-Za-z0-9][.\/\-]?)`;
 const NOT_BEFORE = String.raw`(?![.\/\-]?[A-Za-z0-9])`;
 /** 01/02/1980, 1.2.80, 1-2-1980, 1/2 (the same separator twice). */
-const NUMERIC_DATE = new RegExp(String.raw`${NOT_AFTER}(\d{1,2})([.\/\-])(\d{1,2})(?:\2(\d{4}|\d{2}))?${NOT_BEFORE}`, 'g');
+const NUMERIC_DATE = new RegExp(
+  String.raw`${NOT_AFTER}(\d{1,2})([.\/\-])(\d{1,2})(?:\2(\d{4}|\d{2}))?${NOT_BEFORE}`,
+  'g',
+);
 /** 1980-02-01 */
 const ISO_DATE = new RegExp(String.raw`${NOT_AFTER}(\d{4})-(\d{1,2})-(\d{1,2})${NOT_BEFORE}`, 'g');
 /** 1 Feb 1980, 1st of February, 1 feb '80 */
-const DAY_MONTH = new RegExp(String.raw`(?<![A-Za-z0-9])(\d{1,2})(?:st|nd|rd|th)?\s{0,2}(?:of\s{1,2})?${MONTH}\.?(?:,?\s{0,2}(\d{4}|'\d{2}))?(?![A-Za-z0-9])`, 'gi');
+const DAY_MONTH = new RegExp(
+  String.raw`(?<![A-Za-z0-9])(\d{1,2})(?:st|nd|rd|th)?\s{0,2}(?:of\s{1,2})?${MONTH}\.?(?:,?\s{0,2}(\d{4}|'\d{2}))?(?![A-Za-z0-9])`,
+  'gi',
+);
 /** February 1, 1980; Feb 1st */
-const MONTH_DAY = new RegExp(String.raw`(?<![A-Za-z0-9])${MONTH}\.?\s{0,2}(\d{1,2})(?:st|nd|rd|th)?(?:,?\s{1,2}(\d{4}))?(?![A-Za-z0-9])`, 'gi');
+const MONTH_DAY = new RegExp(
+  String.raw`(?<![A-Za-z0-9])${MONTH}\.?\s{0,2}(\d{1,2})(?:st|nd|rd|th)?(?:,?\s{1,2}(\d{4}))?(?![A-Za-z0-9])`,
+  'gi',
+);
 /** A year alone: a date of birth only after "born", "DOB". */
 const YEAR = new RegExp(String.raw`${NOT_AFTER}((?:19|20)\d{2})${NOT_BEFORE}`, 'g');
 /** What comes just before a date of birth: "DOB:", "born on", "date of birth is", "d.o.b"; it ends where the date starts. */
-const DOB_CONTEXT = /(?<![A-Za-z])(?:dob|d\.\s?o\.\s?b\.?|date\s{1,3}of\s{1,3}birth|birth\s{0,2}date|birthday|born)[\s:;,.=-]{0,6}(?:(?:is|was|on|in|the|of|my|me|at|date|year)[\s:;,.=-]{1,4}){0,3}/gi;
+const DOB_CONTEXT =
+  /(?<![A-Za-z])(?:dob|d\.\s?o\.\s?b\.?|date\s{1,3}of\s{1,3}birth|birth\s{0,2}date|birthday|born)[\s:;,.=-]{0,6}(?:(?:is|was|on|in|the|of|my|me|at|date|year)[\s:;,.=-]{1,4}){0,3}/gi;
 /** What comes before an account, sort-code, claim or phone number: what follows is not a date. */
-const NUMBER_CONTEXT = /(?<![A-Za-z])(?:sort\s{0,2}code|account|acc|a\/c|claim|ref|reference|number|no|num|tel|phone|mob|mobile)[\s:;,.#=-]{0,6}(?:(?:is|number|no|num|ref)[\s:;,.#=-]{1,4}){0,2}/gi;
+const NUMBER_CONTEXT =
+  /(?<![A-Za-z])(?:sort\s{0,2}code|account|acc|a\/c|claim|ref|reference|number|no|num|tel|phone|mob|mobile)[\s:;,.#=-]{0,6}(?:(?:is|number|no|num|ref)[\s:;,.#=-]{1,4}){0,2}/gi;
 /** 9.30-4.30, 9:30 to 16:30: times, kept (their digits would otherwise make a number). */
 const TIME = String.raw`(?:[01]?\d|2[0-3])[.:][0-5]\d(?:\s{0,2}[ap]m)?`;
-const TIME_RANGE = new RegExp(String.raw`(?<![A-Za-z0-9][.:\/\-]?)${TIME}\s{0,2}(?:-|to|till|until)\s{0,2}${TIME}(?![.:\/\-]?[A-Za-z0-9])`, 'gi');
-
+const TIME_RANGE = new RegExp(
+  String.raw`(?<![A-Za-z0-9][.:\/\-]?)${TIME}\s{0,2}(?:-|to|till|until)\s{0,2}${TIME}(?![.:\/\-]?[A-Za-z0-9])`,
+  'gi',
+);
 
 /** A two-digit year is in this century unless that is in the future. */
 function fullYear(year: string, now: number): number {
@@ -313,7 +353,8 @@ function dates(view: string, spans: Spans, now: number): void {
       if (after.has(m.index) && spans.free(m.index, end)) spans.add(m.index, end, 'date-of-birth');
     }
   }
-  for (const m of matches(view, TIME_RANGE)) if (spans.free(m.index, m.index + m[0].length)) spans.add(m.index, m.index + m[0].length, null);
+  for (const m of matches(view, TIME_RANGE))
+    if (spans.free(m.index, m.index + m[0].length)) spans.add(m.index, m.index + m[0].length, null);
 }
 
 // --- numbers: NI numbers, phone numbers, account and claim numbers ---------------------------
@@ -338,7 +379,8 @@ function niLettersBefore(view: string, start: number, suffix: boolean): number {
 }
 
 /** What may stand between the digit groups of one number: spaces, dots, dashes, slashes, brackets. */
-const isJoiner = (c: string): boolean => c === ' ' || c === '.' || c === '-' || c === '/' || c === '(' || c === ')' || (c >= '\t' && c <= '\r');
+const isJoiner = (c: string): boolean =>
+  c === ' ' || c === '.' || c === '-' || c === '/' || c === '(' || c === ')' || (c >= '\t' && c <= '\r');
 const MAX_JOINER = 4;
 const isLetter = (c: string | undefined): boolean => c !== undefined && /^[A-Za-z]$/.test(c);
 const isUpper = (c: string | undefined): boolean => c !== undefined && c >= 'A' && c <= 'Z';
@@ -362,7 +404,7 @@ function numbers(view: string, spans: Spans): void {
   // The groups of digits (not those of an email address or a date already found), as [start, end) pairs.
   const bounds = new Int32Array(view.length + 1);
   let groups = 0;
-  for (let k = 0; k < view.length; ) {
+  for (let k = 0; k < view.length;) {
     if (!isDigit(view.charCodeAt(k))) {
       k++;
       continue;
@@ -405,7 +447,13 @@ function numbers(view: string, spans: Spans): void {
         let q = end;
         for (let n = 0; n < 2 && q < view.length && isJoiner(view[q]!) && view[q] !== ')'; n++) q++;
         // After a space, only a letter standing alone ("AB 12 34 56 C", not "… 56 a@b.com").
-        if (q > end && /^[A-Da-d]$/.test(view[q] ?? '') && !/^[A-Za-z0-9@_%+-]$/.test(view[q + 1] ?? '') && spans.free(q, q + 1)) suffixEnd = q + 1;
+        if (
+          q > end &&
+          /^[A-Da-d]$/.test(view[q] ?? '') &&
+          !/^[A-Za-z0-9@_%+-]$/.test(view[q + 1] ?? '') &&
+          spans.free(q, q + 1)
+        )
+          suffixEnd = q + 1;
       }
       const letters = niLettersBefore(view, start, suffixEnd > end);
       if (letters >= 0) {
@@ -422,7 +470,8 @@ function numbers(view: string, spans: Spans): void {
     const opened = view.slice(start, end).split('(').length - view.slice(start, end).split(')').length;
     if (opened > 0 && view[end] === ')') end++;
     let digits = '';
-    if (count <= 15) for (let k = first.start; k < last.end; k++) if (view[k]! >= '0' && view[k]! <= '9') digits += view[k];
+    if (count <= 15)
+      for (let k = first.start; k < last.end; k++) if (view[k]! >= '0' && view[k]! <= '9') digits += view[k];
     found.push([start, end, count <= 15 && isPhone(digits, plus) ? 'phone' : 'number']);
   }
   for (const [start, end, kind] of found) spans.add(start, end, kind);
@@ -434,7 +483,8 @@ function numbers(view: string, spans: Spans): void {
 const POSTCODE = /(?<![A-Za-z0-9])[A-Z]{1,2}\d[A-Z\d]?\s{0,2}(\d[ABD-HJLNP-UW-Z]{2})(?![A-Za-z0-9])/dgi;
 const STREET =
   '(?:street|st|road|rd|lane|ln|avenue|ave|close|drive|dr|way|crescent|cres|terrace|tce|place|court|ct|gardens|gdns|grove|hill|park|square|sq|walk|row|mews|rise|view|green|parade|vale|gate|villas|cottages|estate|croft|fold|wynd|brae|yard|lea|meadows?|fields?)';
-const NOT_A_NAME = '(?:the|a|an|on|in|at|to|of|and|or|my|your|for|is|are|was|be|by|from|with|this|that|it|i|you|we|they|me|kids|children|people|days|weeks|hours|minutes|times|years)';
+const NOT_A_NAME =
+  '(?:the|a|an|on|in|at|to|of|and|or|my|your|for|is|are|was|be|by|from|with|this|that|it|i|you|we|they|me|kids|children|people|days|weeks|hours|minutes|times|years)';
 const HOUSE = String.raw`\d{1,4}[a-z]?(?:\s{0,2}[-\/]\s{0,2}\d{1,4}[a-z]?)?`;
 /** "12 High Street", "3a Acacia Ave": the number before a street. */
 const HOUSE_ON_STREET = new RegExp(
@@ -447,7 +497,8 @@ const HOUSE_BEFORE_POSTCODE = new RegExp(
   'gi',
 );
 /** "flat 3", "apartment 12b", "house number 7" */
-const FLAT = /(?<![A-Za-z0-9])(?:flat|apartment|apt|house\s{1,2}(?:number|no\.?))\s{0,2}(?:no\.?\s{0,2})?(\d{1,4}[a-z]?)(?![A-Za-z0-9])/dgi;
+const FLAT =
+  /(?<![A-Za-z0-9])(?:flat|apartment|apt|house\s{1,2}(?:number|no\.?))\s{0,2}(?:no\.?\s{0,2})?(\d{1,4}[a-z]?)(?![A-Za-z0-9])/dgi;
 
 function addresses(view: string, spans: Spans): void {
   for (const m of matches(view, POSTCODE)) {
@@ -467,7 +518,10 @@ function addresses(view: string, spans: Spans): void {
 const HAS_DIGIT = /\d/;
 
 /** The text with personal data replaced by placeholders, and the kinds found (never the values). */
-export function redactWithKinds(text: string, options: RedactOptions = {}): { text: string; redacted: RedactionKind[] } {
+export function redactWithKinds(
+  text: string,
+  options: RedactOptions = {},
+): { text: string; redacted: RedactionKind[] } {
   const view = matchingView(text);
   const spans = new Spans(view.text.length);
   emails(view.text, spans);
@@ -490,7 +544,7 @@ export function redactWithKinds(text: string, options: RedactOptions = {}): { te
   const { rank, joined } = spans;
   const out: string[] = [];
   let at = 0;
-  for (let i = 0; i < rank.length; ) {
+  for (let i = 0; i < rank.length;) {
     if (rank[i] === 0) {
       i++;
       continue;

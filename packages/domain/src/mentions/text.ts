@@ -45,19 +45,51 @@ const DIACRITICS = /[\u0300-\u036f]/g;
 
 /** One written token → canonical tokens. */
 const ABBREVIATIONS: ReadonlyMap<string, readonly string[]> = new Map<string, readonly string[]>([
-  ...['jc', 'jcp', 'jcplus', 'jobcentre', 'jobcenter', 'jobcentres', 'jobcenters', 'jobcentreplus', 'jobcenterplus', 'jobcente', 'jobcntre', 'dole'].map(
-    (w) => [w, ['jobcentre']] as const,
-  ),
+  ...[
+    'jc',
+    'jcp',
+    'jcplus',
+    'jobcentre',
+    'jobcenter',
+    'jobcentres',
+    'jobcenters',
+    'jobcentreplus',
+    'jobcenterplus',
+    'jobcente',
+    'jobcntre',
+    'dole',
+  ].map((w) => [w, ['jobcentre']] as const),
   ...['u', 'ya', 'yous', 'youse', 'yall', 'ye', 'yu', 'yoo'].map((w) => [w, ['you']] as const),
   ['r', ['are']],
   ['ur', ['your']],
   ['youre', ['you', 'are']],
   ['yer', ['your']],
   ['ru', ['are', 'you']],
-  ...['2moro', '2morrow', '2mrw', '2moz', 'tmrw', 'tmr', 'tmrow', 'tmoro', 'tomoz', 'tomo', 'tomorow', 'tommorow', 'tommorrow', 'tomorrw', 'tomorro', 'tomorrows', 'tmw', 'tomrw', 'tomrrow', 'tomorroe'].map(
-    (w) => [w, ['tomorrow']] as const,
+  ...[
+    '2moro',
+    '2morrow',
+    '2mrw',
+    '2moz',
+    'tmrw',
+    'tmr',
+    'tmrow',
+    'tmoro',
+    'tomoz',
+    'tomo',
+    'tomorow',
+    'tommorow',
+    'tommorrow',
+    'tomorrw',
+    'tomorro',
+    'tomorrows',
+    'tmw',
+    'tomrw',
+    'tomrrow',
+    'tomorroe',
+  ].map((w) => [w, ['tomorrow']] as const),
+  ...['2day', 'tdy', 'tday', 'todays', 'todday', 'tody', '2nite', 'tonite', 'tonight'].map(
+    (w) => [w, ['today']] as const,
   ),
-  ...['2day', 'tdy', 'tday', 'todays', 'todday', 'tody', '2nite', 'tonite', 'tonight'].map((w) => [w, ['today']] as const),
   ...['fory', 'yfori'].map((w) => [w, ['yfory']] as const),
   ...['pls', 'plz', 'plse', 'plez', 'pleas'].map((w) => [w, ['please']] as const),
   ...['thx', 'thanx', 'thnx', 'ty', 'thank', 'thnks', 'thanks'].map((w) => [w, ['thanks']] as const),
@@ -88,7 +120,10 @@ const CLITIC_R = /^(.+)'r$/;
 const CLITIC_N = /^(chi|ti|i|fi|ni|nhw|hi|fe|fo|o|mae|sy|bydd|dych|ych|ydych|yda|dach)'n$/;
 
 function fold(text: string): string {
-  return text.normalize('NFKD').replace(DIACRITICS, '').replace(/\u2019/g, "'");
+  return text
+    .normalize('NFKD')
+    .replace(DIACRITICS, '')
+    .replace(/\u2019/g, "'");
 }
 
 /** The canonical tokens of one name or phrase (office names, aliases, towns). */
@@ -168,7 +203,8 @@ export function tokenise(text: string): Tokenised {
       if (word === '?') question = true;
       // "St. Helens": a full stop after an abbreviation does not end the sentence.
       const last = raw[raw.length - 1];
-      if (word === '.' && last && last.s === sentence && (last.t === 'st' || last.t === 'mr' || last.t === 'dr')) continue;
+      if (word === '.' && last && last.s === sentence && (last.t === 'st' || last.t === 'mr' || last.t === 'dr'))
+        continue;
       if (raw.length > start || question) {
         if (raw.length > start) sentences.push({ start, end: raw.length, question });
         else {

@@ -14,7 +14,8 @@ import { CLASSIFIED_TEXT_MAX, clipText } from './limits.js';
 import { findOfficeMentions, resolveOffices, type OfficeIndex } from './offices.js';
 import { tokenise, type Sentence, type Token } from './text.js';
 
-export type MentionWhen = 'now' | 'today' | 'tomorrow' | 'monday' | 'tuesday' | 'wednesday' | 'thursday' | 'friday' | 'saturday' | 'sunday';
+export type MentionWhen =
+  'now' | 'today' | 'tomorrow' | 'monday' | 'tuesday' | 'wednesday' | 'thursday' | 'friday' | 'saturday' | 'sunday';
 
 export interface Understanding {
   intent: 'status' | 'other';
@@ -29,7 +30,9 @@ export interface Understanding {
 
 const words = (text: string): ReadonlySet<string> => new Set(text.split(/\s+/).filter(Boolean));
 
-const STATUS_WORDS = words('open opened opening opens reopen reopened reopening reopens closed close closing closes shut shutting shuts delayed delay delays running operating affected agor agored ailagor gau cau ynghau ngau');
+const STATUS_WORDS = words(
+  'open opened opening opens reopen reopened reopening reopens closed close closing closes shut shutting shuts delayed delay delays running operating affected agor agored ailagor gau cau ynghau ngau',
+);
 /** Things that are opened or closed but are not an office. */
 const NEGATIVE = words(`
   claim claims account accounts case journal application applications complaint complaints helpline helplines line lines phone phones
@@ -50,22 +53,35 @@ const FILLER = words(`
   yet again as normal usual and or this for be been being going gonna due to hours times time what
   ydych ydy ydi yw a fydd y yr ar heddiw yfory nawr rwan bore ma prynhawn plis diolch helo shwmae os gwelwch yn dda
 `);
-const QUESTION_START = words('are is will do does did has have can could would r any anyone anybody what whats when how whether ydych ydy ydi ydyn yw oes fydd pryd ydach dach ych wyt ydan ydio');
-const QUESTION_PHRASE = /\b(wondering|know if|know whether|tell me if|tell me whether|let me know|let us know|confirm|check if|check whether|advise|any news|any update|anyone know|is it true)\b/;
+const QUESTION_START = words(
+  'are is will do does did has have can could would r any anyone anybody what whats when how whether ydych ydy ydi ydyn yw oes fydd pryd ydach dach ych wyt ydan ydio',
+);
+const QUESTION_PHRASE =
+  /\b(wondering|know if|know whether|tell me if|tell me whether|let me know|let us know|confirm|check if|check whether|advise|any news|any update|anyone know|is it true)\b/;
 const AUX_YOU = words('are will do does');
-const GREETING = words('hi hello hey hiya morning afternoon evening good please sorry excuse me just quick question helo shwmae bore da prynhawn noswaith s mae sumae');
+const GREETING = words(
+  'hi hello hey hiya morning afternoon evening good please sorry excuse me just quick question helo shwmae bore da prynhawn noswaith s mae sumae',
+);
 const SKIP_AFTER_OPEN = words('a an my new another his her their our up cyfrif cais fy');
-const FOR_NOT_STATUS = words('applications application sign signups signup registration bookings booking enrolment enrollment referrals referral entries nominations');
-const EVENT_AFTER = words('day days evening event events session sessions letter plan mic question ceremony night university');
+const FOR_NOT_STATUS = words(
+  'applications application sign signups signup registration bookings booking enrolment enrollment referrals referral entries nominations',
+);
+const EVENT_AFTER = words(
+  'day days evening event events session sessions letter plan mic question ceremony night university',
+);
 const PAST = words('yesterday ddoe last');
 const COMPLAINT = words('never ever always');
-const SPAM = words('earn earning earnings crypto bitcoin invest investment investing forex dm click giveaway promo discount followers onlyfans casino betting loan loans nft');
+const SPAM = words(
+  'earn earning earnings crypto bitcoin invest investment investing forex dm click giveaway promo discount followers onlyfans casino betting loan loans nft',
+);
 const APPOINTMENT = words('appointment interview signing meeting apwyntiad apwyntiadau cyfweliad');
 const STILL_AFTER = words('on happening going ahead go attend come running need have');
 /** Welsh words that, with an appointment, ask whether it goes ahead ("dal ymlaen", "oes rhaid i mi ddod"). */
 const WELSH_APPOINTMENT = words('dal ymlaen canslo ganslo rhaid');
 const PERMANENT = /\b(permanently|for good|closing down|close down|closure plans|being closed down)\b/;
-const NOUN_BEFORE_CENTRE = words('leisure shopping community garden health sports test testing vaccination medical call contact covid day sorting');
+const NOUN_BEFORE_CENTRE = words(
+  'leisure shopping community garden health sports test testing vaccination medical call contact covid day sorting',
+);
 
 const WEEKDAYS: Readonly<Record<string, MentionWhen>> = {
   monday: 'monday',
@@ -99,14 +115,21 @@ const WEEKDAYS_IN_CONTEXT: Readonly<Record<string, MentionWhen>> = {
 };
 const DAY_CONTEXT = words('on this next dydd ddydd nos coming');
 
-const WELSH = words('ydych ydy ydi ydyn yw ar agor gau cau heddiw yfory swyddfa canolfan waith diolch bore fydd chi yn yr mae oes dydd ddydd llun mawrth mercher iau gwener sadwrn sul da plis os gwelwch ddim dim mwy wedi gyda hefyd ond neu pryd heno nawr rwan ti chdi helo shwmae dwi mi fi ni nhw ei eich ein hwn hon sydd fy am ac oherwydd eira stopiwch ynghau agored prynhawn fory');
-const ENGLISH = words('the is are you open closed today tomorrow what will be hi hello please thanks my i it this that there do does can jobcentre office when how and or not still if of to for in on at we they me your yes no any anyone know morning shut');
+const WELSH = words(
+  'ydych ydy ydi ydyn yw ar agor gau cau heddiw yfory swyddfa canolfan waith diolch bore fydd chi yn yr mae oes dydd ddydd llun mawrth mercher iau gwener sadwrn sul da plis os gwelwch ddim dim mwy wedi gyda hefyd ond neu pryd heno nawr rwan ti chdi helo shwmae dwi mi fi ni nhw ei eich ein hwn hon sydd fy am ac oherwydd eira stopiwch ynghau agored prynhawn fory',
+);
+const ENGLISH = words(
+  'the is are you open closed today tomorrow what will be hi hello please thanks my i it this that there do does can jobcentre office when how and or not still if of to for in on at we they me your yes no any anyone know morning shut',
+);
 
-const STOP_PHRASE = /\b(stop (replying|messaging|tweeting|sending|spamming|the bot|these|the replies|replies|auto|automatic|bot|contacting|tagging)|unsubscribe|stopiwch|dim mwy|peidiwch (ag|a) (ateb|anfon))\b/;
+const STOP_PHRASE =
+  /\b(stop (replying|messaging|tweeting|sending|spamming|the bot|these|the replies|replies|auto|automatic|bot|contacting|tagging)|unsubscribe|stopiwch|dim mwy|peidiwch (ag|a) (ateb|anfon))\b/;
 const STOP_ALONE = words('stop please thanks it now bot you jobcentre just');
 
-const COPULA = words("is are was were be been being isnt arent wasnt s m i we my our he she");
-const TELEGRAPHIC_TAIL = words('or what not naw nae no today tomorrow now yet again the morra day still due to weather snow ice the fog roads this morning afternoon heddiw yfory fory mon tue wed thu fri sat sun');
+const COPULA = words('is are was were be been being isnt arent wasnt s m i we my our he she');
+const TELEGRAPHIC_TAIL = words(
+  'or what not naw nae no today tomorrow now yet again the morra day still due to weather snow ice the fog roads this morning afternoon heddiw yfory fory mon tue wed thu fri sat sun',
+);
 
 /**
  * "carlisle jobcentre open today", "barnslay open 2moro", "byker jc open or what": a place,
@@ -131,14 +154,20 @@ function isTelegraphic(tokens: readonly Token[], s: Sentence, officeAt: Readonly
     if (!place) return false;
     for (let k = i + 1; k < s.end; k++) {
       const w = tokens[k]!.t;
-      if (!(TELEGRAPHIC_TAIL.has(w) || STATUS_WORDS.has(w) || w in WEEKDAYS || FILLER.has(w) || officeAt.has(k))) return false;
+      if (!(TELEGRAPHIC_TAIL.has(w) || STATUS_WORDS.has(w) || w in WEEKDAYS || FILLER.has(w) || officeAt.has(k)))
+        return false;
     }
     return true;
   }
   return false;
 }
 
-function hasQuestionForm(tokens: readonly Token[], s: Sentence, text: string, officeAt: ReadonlySet<number> = new Set()): boolean {
+function hasQuestionForm(
+  tokens: readonly Token[],
+  s: Sentence,
+  text: string,
+  officeAt: ReadonlySet<number> = new Set(),
+): boolean {
   if (s.question) return true;
   if (isTelegraphic(tokens, s, officeAt)) return true;
   let i = s.start;
@@ -147,14 +176,17 @@ function hasQuestionForm(tokens: readonly Token[], s: Sentence, text: string, of
   if (first && QUESTION_START.has(first)) return true;
   // "the snow is bad, are you still open": a question after a comma.
   for (let k = s.start; k + 1 < s.end; k++) if (AUX_YOU.has(tokens[k]!.t) && tokens[k + 1]!.t === 'you') return true;
-  if (first === 'a' && (tokens[i + 1]?.t === 'fydd' || tokens[i + 1]?.t === 'ydych' || tokens[i + 1]?.t === 'yw')) return true;
+  if (first === 'a' && (tokens[i + 1]?.t === 'fydd' || tokens[i + 1]?.t === 'ydych' || tokens[i + 1]?.t === 'yw'))
+    return true;
   return QUESTION_PHRASE.test(text);
 }
 
 type Subject = 'strong' | 'weak' | 'negative';
 
 const NEAR = words('near nearby by beside opposite behind next across in at outside to i yn yng ym ger wrth');
-const PLACES_NOT_OFFICES = words('costa greggs mcdonalds maccies starbucks food foodbank cafe caff library bank shop pharmacy chemist gym pool');
+const PLACES_NOT_OFFICES = words(
+  'costa greggs mcdonalds maccies starbucks food foodbank cafe caff library bank shop pharmacy chemist gym pool',
+);
 
 /** "is the food bank near bolton jobcentre open", "the library in kendal": asks about that other place. */
 function aboutSomethingNear(tokens: readonly Token[], s: Sentence, officeAt: ReadonlySet<number>): boolean {
@@ -188,16 +220,34 @@ function isStatusUse(tokens: readonly Token[], i: number, s: Sentence): boolean 
   if (SKIP_AFTER_OPEN.has(next) && !(next === 'up' && !SKIP_AFTER_OPEN.has(next2))) return false;
   if (t === 'close' && (next === 'to' || next === 'by' || next === 'enough' || next === 'call')) return false;
   if (t === 'shut' && next === 'up') return false;
-  if ((t === 'open' || t === 'opening') && (EVENT_AFTER.has(next) || (next === 'for' && FOR_NOT_STATUS.has(next2)))) return false;
+  if ((t === 'open' || t === 'opening') && (EVENT_AFTER.has(next) || (next === 'for' && FOR_NOT_STATUS.has(next2))))
+    return false;
   if (t === 'open' && (prev === 'an' || (prev === 'the' && prev2 === 'in'))) return false;
-  if ((t === 'open' || t === 'close' || t === 'shut') && prev === 'to' && !['due', 'going', 'supposed', 'expected', 'likely', 'planning', 'meant'].includes(prev2)) return false;
+  if (
+    (t === 'open' || t === 'close' || t === 'shut') &&
+    prev === 'to' &&
+    !['due', 'going', 'supposed', 'expected', 'likely', 'planning', 'meant'].includes(prev2)
+  )
+    return false;
   if (t === 'running' && (next === 'out' || next === 'a' || next === 'an' || next === 'my')) return false;
-  if ((t === 'delay' || t === 'delays' || t === 'delayed') && (prev === 'payment' || next === 'payment' || next === 'in')) return false;
-  if ((t === 'cau' || t === 'agor') && (next === 'fy' || next === 'cais' || next === 'cyfrif' || next === 'gyfrif')) return false;
+  if (
+    (t === 'delay' || t === 'delays' || t === 'delayed') &&
+    (prev === 'payment' || next === 'payment' || next === 'in')
+  )
+    return false;
+  if ((t === 'cau' || t === 'agor') && (next === 'fy' || next === 'cais' || next === 'cyfrif' || next === 'gyfrif'))
+    return false;
   return true;
 }
 
-function sentenceIsStatus(tokens: readonly Token[], s: Sentence, text: string, officeAt: ReadonlySet<number>, messageHasNegative: boolean, messageHasStrong: boolean): boolean {
+function sentenceIsStatus(
+  tokens: readonly Token[],
+  s: Sentence,
+  text: string,
+  officeAt: ReadonlySet<number>,
+  messageHasNegative: boolean,
+  messageHasStrong: boolean,
+): boolean {
   let hasStatus = false;
   let appointment = false;
   let still = false;
@@ -241,7 +291,8 @@ function sentenceIsStatus(tokens: readonly Token[], s: Sentence, text: string, o
     // No subject at all: only a bare question ("closed?", "open today?").
     if (content < 0) {
       content = 0;
-      for (let k = s.start; k < s.end; k++) if (!FILLER.has(tokens[k]!.t) && !STATUS_WORDS.has(tokens[k]!.t) && !(tokens[k]!.t in WEEKDAYS)) content++;
+      for (let k = s.start; k < s.end; k++)
+        if (!FILLER.has(tokens[k]!.t) && !STATUS_WORDS.has(tokens[k]!.t) && !(tokens[k]!.t in WEEKDAYS)) content++;
     }
     if (content === 0 && !messageHasNegative) {
       hasStatus = true;
@@ -258,7 +309,11 @@ function findWhen(tokens: readonly Token[], from: number, to: number): MentionWh
     const t = tokens[i]!.t;
     if (t === 'today' || t === 'heddiw' || t === 'heno') return 'today';
     if ((t === 'ma' || t === 'yma') && (tokens[i - 1]?.t === 'bore' || tokens[i - 1]?.t === 'prynhawn')) return 'today';
-    if (t === 'this' && (tokens[i + 1]?.t === 'morning' || tokens[i + 1]?.t === 'afternoon' || tokens[i + 1]?.t === 'evening')) return 'today';
+    if (
+      t === 'this' &&
+      (tokens[i + 1]?.t === 'morning' || tokens[i + 1]?.t === 'afternoon' || tokens[i + 1]?.t === 'evening')
+    )
+      return 'today';
     if (t === 'tomorrow' || t === 'yfory') return 'tomorrow';
     const day = WEEKDAYS[t];
     if (day) return day;
@@ -329,6 +384,9 @@ export function understandMention(fullText: string, accountClusterId: string, in
       }
     }
   }
-  const when = (statusSentence ? findWhen(tokens, statusSentence.start, statusSentence.end) : null) ?? findWhen(tokens, 0, tokens.length) ?? 'now';
+  const when =
+    (statusSentence ? findWhen(tokens, statusSentence.start, statusSentence.end) : null) ??
+    findWhen(tokens, 0, tokens.length) ??
+    'now';
   return { intent, language, when, offices, stop };
 }

@@ -10,7 +10,10 @@ export async function runCli(task: (config: Config, logger: Logger) => Promise<n
     process.stderr.write(`${error instanceof ConfigError ? error.message : String(error)}\n`);
     process.exit(1);
   }
-  const logger = createLogger({ level: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL, format: config.LOG_FORMAT });
+  const logger = createLogger({
+    level: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL,
+    format: config.LOG_FORMAT,
+  });
   try {
     process.exitCode = await task(config, logger);
   } catch (error) {

@@ -35,7 +35,9 @@ await runCli(async (config, logger) => {
       clusterIds: values.cluster ?? [],
       createdBy: `cli:${process.env.USER ?? 'operator'}`,
     });
-    process.stdout.write(`token ${record.id} (${record.role}) for "${record.name}":\n${token}\nIt is shown once: store it now.\n`);
+    process.stdout.write(
+      `token ${record.id} (${record.role}) for "${record.name}":\n${token}\nIt is shown once: store it now.\n`,
+    );
     return 0;
   } finally {
     await database.close();

@@ -1,5 +1,12 @@
 import { parseArgs } from 'node:util';
-import { importClusterMapping, importOfficeRegistry, migrate, readMigrations, readRegistryFiles, type ImportReport } from '@jcp/db';
+import {
+  importClusterMapping,
+  importOfficeRegistry,
+  migrate,
+  readMigrations,
+  readRegistryFiles,
+  type ImportReport,
+} from '@jcp/db';
 import { readFile } from 'node:fs/promises';
 import { openDatabase } from '../boot.js';
 import { runCli } from './common.js';
@@ -13,7 +20,8 @@ open offices needs --allow-mass-closure. Exits 1 when any row was rejected; vali
 are imported all the same. Migrates first when MIGRATE_ON_START is true (the default).`;
 
 function printRejected(rejected: ImportReport['rejected']): void {
-  for (const r of rejected) process.stderr.write(`${r.file ? `${r.file} ` : ''}line ${r.line}: ${r.field}: ${r.reason}\n`);
+  for (const r of rejected)
+    process.stderr.write(`${r.file ? `${r.file} ` : ''}line ${r.line}: ${r.field}: ${r.reason}\n`);
 }
 
 await runCli(async (config, logger) => {
@@ -39,7 +47,9 @@ await runCli(async (config, logger) => {
     const actor = values.actor ?? 'cli';
     if (values.mapping) {
       const report = await importClusterMapping(database.db, await readFile(values.mapping, 'utf8'), actor);
-      process.stdout.write(`mapping: ${report.total} rows, ${report.clustersCreated} clusters created, ${report.clustersUpdated} updated, ${report.officesMoved} offices moved, ${report.rejected.length} rejected\n`);
+      process.stdout.write(
+        `mapping: ${report.total} rows, ${report.clustersCreated} clusters created, ${report.clustersUpdated} updated, ${report.officesMoved} offices moved, ${report.rejected.length} rejected\n`,
+      );
       printRejected(report.rejected);
       return report.rejected.length > 0 ? 1 : 0;
     }
@@ -49,12 +59,16 @@ await runCli(async (config, logger) => {
       ...(values.groups ? { groups: values.groups } : {}),
       ...(values.aliases ? { aliases: values.aliases } : {}),
     });
-    const report = await importOfficeRegistry(database.db, input, { actor, allowMassClosure: values['allow-mass-closure'] ?? false });
+    const report = await importOfficeRegistry(database.db, input, {
+      actor,
+      allowMassClosure: values['allow-mass-closure'] ?? false,
+    });
     process.stdout.write(
       `offices: ${report.total} rows, ${report.inserted} added, ${report.updated} updated, ${report.unchanged} unchanged, ` +
         `${report.closed} closed permanently, ${report.rejected.length} rejected; ${report.clustersCreated} clusters created, ${report.aliasesAdded} aliases added\n`,
     );
-    if (report.closuresSkipped) process.stdout.write(`offices missing from the file were not closed: ${report.closuresSkipped}\n`);
+    if (report.closuresSkipped)
+      process.stdout.write(`offices missing from the file were not closed: ${report.closuresSkipped}\n`);
     printRejected(report.rejected);
     return report.rejected.length > 0 ? 1 : 0;
   } finally {

@@ -31,7 +31,11 @@ await runCli(async (config, logger) => {
   const database = await openDatabase(config, logger);
   try {
     const dryRun = values['dry-run'] ?? false;
-    const report = await rotateCredentials(database, keys, { actor: `cli:${process.env.USER ?? 'operator'}`, batchSize, dryRun });
+    const report = await rotateCredentials(database, keys, {
+      actor: `cli:${process.env.USER ?? 'operator'}`,
+      batchSize,
+      dryRun,
+    });
     process.stdout.write(
       `credentials of ${report.accounts} account(s), current key ${report.keyId}: ${report.resealed} ${dryRun ? 'to seal again' : 'sealed again'}, ` +
         `${report.current} already current, ${report.changedMeanwhile} changed meanwhile (left as they are), ${report.failed.length} could not be opened\n`,

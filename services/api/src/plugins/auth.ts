@@ -26,7 +26,14 @@ declare module 'fastify' {
 const RANK: Record<Role, number> = { reader: 0, manager: 1, admin: 2 };
 
 function toPrincipal(t: ApiToken): Principal {
-  return { tokenId: t.id, name: t.name, role: t.role, districtCodes: t.district_codes, clusterIds: t.cluster_ids, actor: `token:${t.id}:${t.name}` };
+  return {
+    tokenId: t.id,
+    name: t.name,
+    role: t.role,
+    districtCodes: t.district_codes,
+    clusterIds: t.cluster_ids,
+    actor: `token:${t.id}:${t.name}`,
+  };
 }
 
 /** Resolves `Authorization: Bearer <token>` to a principal (null when absent). */
@@ -49,10 +56,12 @@ export async function authenticate(request: FastifyRequest): Promise<Principal |
 function recordUse(request: FastifyRequest, token: ApiToken): void {
   if (token.last_used_at && Date.now() - token.last_used_at.getTime() < LAST_USED_RESOLUTION_MS) return;
   const pending = request.server.pendingTokenTouches;
-  const touch: Promise<void> = touchToken(request.server.db, token.id).then(
-    () => undefined,
-    (err: unknown) => request.log.warn({ err, tokenId: token.id }, 'could not record when the token was last used'),
-  ).finally(() => pending.delete(touch));
+  const touch: Promise<void> = touchToken(request.server.db, token.id)
+    .then(
+      () => undefined,
+      (err: unknown) => request.log.warn({ err, tokenId: token.id }, 'could not record when the token was last used'),
+    )
+    .finally(() => pending.delete(touch));
   pending.add(touch);
 }
 
@@ -69,7 +78,11 @@ export function requireRole(role: Role) {
 
 /** Whether a principal may act on an office (admins on every office). */
 export function covers(principal: Principal, office: { district_code: string; cluster_id: string }): boolean {
-  return principal.role === 'admin' || principal.districtCodes.includes(office.district_code) || principal.clusterIds.includes(office.cluster_id);
+  return (
+    principal.role === 'admin' ||
+    principal.districtCodes.includes(office.district_code) ||
+    principal.clusterIds.includes(office.cluster_id)
+  );
 }
 
 export default fp(

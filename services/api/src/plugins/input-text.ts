@@ -95,7 +95,9 @@ export default fp(
         const refused = findRefusedText(read(request));
         if (refused === null) continue;
         const { at, reason } = refused;
-        done(new HttpProblem(400, 'INVALID_TEXT', `${part}${at} ${reason}`, { errors: [{ path: at, message: reason }] }));
+        done(
+          new HttpProblem(400, 'INVALID_TEXT', `${part}${at} ${reason}`, { errors: [{ path: at, message: reason }] }),
+        );
         return;
       }
       done();

@@ -77,8 +77,18 @@ export default fp(
     collectDefaultMetrics({ register: registry });
 
     const labelNames = ['method', 'route', 'status_code'] as const;
-    const requests = new Counter({ name: 'http_requests_total', help: 'HTTP requests answered, by route pattern', labelNames, registers: [registry] });
-    const duration = new Histogram({ name: 'http_request_duration_seconds', help: 'Time to answer an HTTP request, by route pattern', labelNames, registers: [registry] });
+    const requests = new Counter({
+      name: 'http_requests_total',
+      help: 'HTTP requests answered, by route pattern',
+      labelNames,
+      registers: [registry],
+    });
+    const duration = new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'Time to answer an HTTP request, by route pattern',
+      labelNames,
+      registers: [registry],
+    });
     app.addHook('onResponse', (request, reply, done) => {
       const labels = { method: request.method, route: routeLabel(request), status_code: String(reply.statusCode) };
       requests.inc(labels);
@@ -132,15 +142,31 @@ export default fp(
         },
       });
     fanoutGauge('jcp_fanout_posts_queued', 'Posts composed and not yet delivered to X', (g) => g.queuedPosts);
-    fanoutGauge('jcp_fanout_changes_pending', 'Status changes not yet composed into posts (coalescing, outside posting windows, paused)', (g) => g.pendingChanges);
-    fanoutGauge('jcp_fanout_oldest_queued_seconds', 'Age of the oldest post waiting for delivery', (g) => g.oldestQueuedSeconds);
-    fanoutGauge('jcp_fanout_accounts_paused', 'Cluster accounts paused (by an operator, or after X rejected their credentials)', (g) => g.pausedAccounts);
+    fanoutGauge(
+      'jcp_fanout_changes_pending',
+      'Status changes not yet composed into posts (coalescing, outside posting windows, paused)',
+      (g) => g.pendingChanges,
+    );
+    fanoutGauge(
+      'jcp_fanout_oldest_queued_seconds',
+      'Age of the oldest post waiting for delivery',
+      (g) => g.oldestQueuedSeconds,
+    );
+    fanoutGauge(
+      'jcp_fanout_accounts_paused',
+      'Cluster accounts paused (by an operator, or after X rejected their credentials)',
+      (g) => g.pausedAccounts,
+    );
     fanoutGauge('jcp_fanout_paused', '1 when posting is paused for every account', (g) => (g.allPaused ? 1 : 0));
 
-    app.get('/metrics', { schema: { hide: true }, config: { public: true, rateLimit: false }, logLevel: 'warn' }, async (_request, reply) => {
-      const body = await registry.metrics();
-      return reply.header('cache-control', 'no-store').type(registry.contentType).send(body);
-    });
+    app.get(
+      '/metrics',
+      { schema: { hide: true }, config: { public: true, rateLimit: false }, logLevel: 'warn' },
+      async (_request, reply) => {
+        const body = await registry.metrics();
+        return reply.header('cache-control', 'no-store').type(registry.contentType).send(body);
+      },
+    );
   },
   { name: 'metrics', dependencies: ['database'] },
 );

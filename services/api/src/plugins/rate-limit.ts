@@ -37,8 +37,13 @@ export function addressKey(ip: string): string {
   const [head = '', tail = ''] = ip.toLowerCase().split('::');
   const left = head ? head.split(':') : [];
   const right = tail ? tail.split(':') : [];
-  const groups = ip.includes('::') ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
-  return `ip6:${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  const groups = ip.includes('::')
+    ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right]
+    : left;
+  return `ip6:${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
 /**
@@ -111,7 +116,13 @@ function fixedWindow({ max, windowMs }: RateLimitSettings, callers: string) {
     reply.header('ratelimit-limit', String(max));
     reply.header('ratelimit-remaining', '0');
     reply.header('ratelimit-reset', String(retryAfter));
-    done(new HttpProblem(429, 'RATE_LIMITED', `Too many requests: at most ${max} per ${describeWindow(windowMs)} for ${callers}. Retry in ${retryAfter} second(s).`));
+    done(
+      new HttpProblem(
+        429,
+        'RATE_LIMITED',
+        `Too many requests: at most ${max} per ${describeWindow(windowMs)} for ${callers}. Retry in ${retryAfter} second(s).`,
+      ),
+    );
   };
 }
 
@@ -158,7 +169,8 @@ export default fp<RateLimitSettings>(
         }
       }
       if (hook === null) return;
-      const own = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
+      const own =
+        route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
       route.onRequest = [hook, ...own];
     });
   },

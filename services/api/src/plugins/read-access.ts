@@ -45,7 +45,8 @@ export default fp<ReadAccessOptions>(
       if (!isRead(route) || route.config?.public === true) return;
       if (prefixes.some((p) => route.url === p || route.url.startsWith(`${p}/`))) return;
       // First, so that nothing the route does (not even a 404 for an unknown id) answers an anonymous caller.
-      const own = route.preHandler === undefined ? [] : Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler];
+      const own =
+        route.preHandler === undefined ? [] : Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler];
       route.preHandler = [readerRequired, ...own];
       // And the OpenAPI document (/docs/json) says so: a bearer token, and the 401 and 403 it may get.
       if (route.schema) {

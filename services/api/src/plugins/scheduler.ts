@@ -31,7 +31,12 @@ export type JobOutcome = { ran: true; outcome: unknown } | { ran: false };
  * dies mid-run loses only that slot; the jobs are written so that the next slot
  * catches up (they act on everything due, not on what was due in their slot).
  */
-export async function runInSlot(db: Kysely<DB>, job: string, slot: Date, work: () => Promise<unknown>): Promise<JobOutcome> {
+export async function runInSlot(
+  db: Kysely<DB>,
+  job: string,
+  slot: Date,
+  work: () => Promise<unknown>,
+): Promise<JobOutcome> {
   const at = new Date(Math.floor(slot.getTime() / 1000) * 1000);
   const claimed = await db
     .insertInto('job_slots')
@@ -41,7 +46,12 @@ export async function runInSlot(db: Kysely<DB>, job: string, slot: Date, work: (
     .executeTakeFirst();
   if (!claimed) return { ran: false };
   const outcome = await work();
-  await db.updateTable('job_slots').set({ finished_at: new Date(), outcome: JSON.stringify(outcome ?? null) }).where('job', '=', job).where('slot', '=', at).execute();
+  await db
+    .updateTable('job_slots')
+    .set({ finished_at: new Date(), outcome: JSON.stringify(outcome ?? null) })
+    .where('job', '=', job)
+    .where('slot', '=', at)
+    .execute();
   return { ran: true, outcome };
 }
 
@@ -76,8 +86,14 @@ export default fp<SchedulerPluginOptions>(
         }),
       prune: (slot) =>
         runInSlot(app.db, 'prune', slot, async () => {
-          const keys = await app.db.deleteFrom('idempotency_keys').where('created_at', '<', sql<Date>`now() - interval '24 hours'`).executeTakeFirst();
-          const slots = await app.db.deleteFrom('job_slots').where('slot', '<', sql<Date>`now() - interval '7 days'`).executeTakeFirst();
+          const keys = await app.db
+            .deleteFrom('idempotency_keys')
+            .where('created_at', '<', sql<Date>`now() - interval '24 hours'`)
+            .executeTakeFirst();
+          const slots = await app.db
+            .deleteFrom('job_slots')
+            .where('slot', '<', sql<Date>`now() - interval '7 days'`)
+            .executeTakeFirst();
           return { idempotencyKeys: Number(keys.numDeletedRows), jobSlots: Number(slots.numDeletedRows) };
         }),
       pruneMentions: (slot) =>
@@ -89,7 +105,10 @@ export default fp<SchedulerPluginOptions>(
     app.decorate('jobs', jobs);
     if (!options.enabled) return;
     const settleCron = options.settleCron ?? '*/15 * * * * *';
-    if (!cron.validate(settleCron)) throw new Error(`SETTLE_CRON: "${settleCron}" is not a valid cron expression (six fields with seconds, e.g. "*/15 * * * * *")`);
+    if (!cron.validate(settleCron))
+      throw new Error(
+        `SETTLE_CRON: "${settleCron}" is not a valid cron expression (six fields with seconds, e.g. "*/15 * * * * *")`,
+      );
     const tasks: ScheduledTask[] = [];
     const schedule = (name: string, expression: string, job: (slot: Date) => Promise<JobOutcome>) => {
       tasks.push(

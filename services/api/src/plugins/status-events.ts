@@ -34,7 +34,10 @@ function parseNotification(payload: string): StatusNotification {
     const parsed = JSON.parse(payload) as { seq?: unknown; offices?: unknown };
     // A seq is a bigint: text from pg, a number from a PGlite left with its default parsers.
     const seq = typeof parsed.seq === 'string' || typeof parsed.seq === 'number' ? String(parsed.seq) : '';
-    return { seq: /^\d{1,19}$/.test(seq) ? seq : null, offices: Array.isArray(parsed.offices) ? parsed.offices.map(String) : null };
+    return {
+      seq: /^\d{1,19}$/.test(seq) ? seq : null,
+      offices: Array.isArray(parsed.offices) ? parsed.offices.map(String) : null,
+    };
   } catch {
     return { seq: null, offices: null };
   }
@@ -62,10 +65,17 @@ export default fp<StatusEventsOptions>(
         // The change is committed: it must be answered as done, not as a 503 that invites a
         // retry (a duplicate, without an Idempotency-Key). An instance that cannot be told of
         // it has lost its LISTEN connection too, and so has dropped its cache.
-        app.log.warn({ err: error, seq }, 'could not check that caching instances applied a change (database unreachable); answering anyway');
+        app.log.warn(
+          { err: error, seq },
+          'could not check that caching instances applied a change (database unreachable); answering anyway',
+        );
         return false;
       }
-      if (!done) app.log.warn({ seq, timeoutMs }, 'a caching instance has not acknowledged a change in time; it may serve the old status briefly');
+      if (!done)
+        app.log.warn(
+          { seq, timeoutMs },
+          'a caching instance has not acknowledged a change in time; it may serve the old status briefly',
+        );
       return done;
     });
     if (options.cache === false) return;
@@ -83,8 +93,10 @@ export default fp<StatusEventsOptions>(
     let membership: Promise<void> = Promise.resolve();
     const inOrder = (work: () => Promise<void>): Promise<void> => (membership = membership.then(work));
     const log = app.log.child({ module: 'status-events' });
-    const quietly = (what: string, work: Promise<void>) => work.catch((error: unknown) => log.warn({ err: error }, `${what} failed`));
-    const unregister = () => inOrder(() => quietly('unregistering the cache listener', unregisterListener(app.db, instanceId)));
+    const quietly = (what: string, work: Promise<void>) =>
+      work.catch((error: unknown) => log.warn({ err: error }, `${what} failed`));
+    const unregister = () =>
+      inOrder(() => quietly('unregistering the cache listener', unregisterListener(app.db, instanceId)));
     // Caches only once writers know to wait for this instance; retried (with backoff) while
     // the listener stays up, or reads would go uncached until the listener next drops.
     const register = (at: number, delay: number): Promise<void> =>
@@ -94,7 +106,10 @@ export default fp<StatusEventsOptions>(
           await registerListener(app.db, instanceId);
         } catch (error) {
           if (at !== epoch) return;
-          log.warn({ err: error, retryInMs: delay }, 'registering the cache listener failed; reads go to the database until it succeeds');
+          log.warn(
+            { err: error, retryInMs: delay },
+            'registering the cache listener failed; reads go to the database until it succeeds',
+          );
           retry = setTimeout(() => void register(at, Math.min(delay * 2, 5_000)), delay);
           return;
         }

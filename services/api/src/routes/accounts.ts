@@ -23,7 +23,15 @@ import {
   type PostView,
   type XTarget,
 } from '@jcp/db';
-import { DEFAULT_APP_POST_BUDGET, DEFAULT_USER_POST_BUDGET, isPostableLink, isXUsername, X_USERNAME_PATTERN, type AppBudgetRule, type BudgetRule } from '@jcp/domain';
+import {
+  DEFAULT_APP_POST_BUDGET,
+  DEFAULT_USER_POST_BUDGET,
+  isPostableLink,
+  isXUsername,
+  X_USERNAME_PATTERN,
+  type AppBudgetRule,
+  type BudgetRule,
+} from '@jcp/domain';
 import { sealAccountTokens, type CredentialsKeys } from '@jcp/x-client';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -62,9 +70,18 @@ export interface AccountRoutesOptions {
 
 // --- schemas ---------------------------------------------------------------------------------
 
-const accountId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).describe('Cluster (X account) id, e.g. district-105');
-const handle = z.string().regex(X_USERNAME_PATTERN, 'an X handle: 1-15 letters, digits or _').describe('X handle without the @');
-const xUserId = z.string().regex(/^[0-9]{1,20}$/, 'an X user id: 1-20 digits').describe('The X user id of the account');
+const accountId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/)
+  .describe('Cluster (X account) id, e.g. district-105');
+const handle = z
+  .string()
+  .regex(X_USERNAME_PATTERN, 'an X handle: 1-15 letters, digits or _')
+  .describe('X handle without the @');
+const xUserId = z
+  .string()
+  .regex(/^[0-9]{1,20}$/, 'an X user id: 1-20 digits')
+  .describe('The X user id of the account');
 const languages = z
   .array(z.enum(['en', 'cy']))
   .min(1)
@@ -75,7 +92,10 @@ const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "a local time 'HH:MM
 const postingWindow = z
   .object({ start: clock, end: clock })
   .strict()
-  .refine((w) => w.start < w.end, { message: 'the window must start before it ends (it may not wrap midnight)', path: ['end'] })
+  .refine((w) => w.start < w.end, {
+    message: 'the window must start before it ends (it may not wrap midnight)',
+    path: ['end'],
+  })
   .describe('When the account posts, local (Europe/London) time');
 const link = z
   .string()
@@ -83,8 +103,16 @@ const link = z
   .regex(/^https:\/\/[^\s]+$/, 'an https:// URL')
   .refine(isPostableLink, 'a link X counts as 23 characters (a whole URL with a known top-level domain)')
   .nullable()
-  .describe('Posted once, in the first part of each post, when includeLinks is set (a post with a link costs about 13 times more)');
-const coalesceSeconds = z.number().int().min(0).max(3600).nullable().describe('Changes within this many seconds become one post or thread; null: the service default');
+  .describe(
+    'Posted once, in the first part of each post, when includeLinks is set (a post with a link costs about 13 times more)',
+  );
+const coalesceSeconds = z
+  .number()
+  .int()
+  .min(0)
+  .max(3600)
+  .nullable()
+  .describe('Changes within this many seconds become one post or thread; null: the service default');
 
 const settingsFields = {
   name: z.string().trim().min(1).max(200).describe('Name of the place the account serves'),
@@ -96,8 +124,14 @@ const settingsFields = {
   link,
   allowUrgent: z.boolean().describe('Urgent notices may be posted outside the posting window'),
   coalesceSeconds,
-  autoReplies: z.boolean().describe('Mentions asking whether an office is open get a templated reply (off: they go to the inbox)'),
-  signpostReplies: z.boolean().describe('Other mentions get a polite signposting reply, at most one per user per day (they go to the inbox either way)'),
+  autoReplies: z
+    .boolean()
+    .describe('Mentions asking whether an office is open get a templated reply (off: they go to the inbox)'),
+  signpostReplies: z
+    .boolean()
+    .describe(
+      'Other mentions get a polite signposting reply, at most one per user per day (they go to the inbox either way)',
+    ),
 };
 
 const putBody = z
@@ -118,7 +152,11 @@ const putBody = z
   .meta({ id: 'AccountSettings' });
 
 const patchBody = z
-  .object(Object.fromEntries(Object.entries(settingsFields).map(([k, v]) => [k, v.optional()])) as { [K in keyof typeof settingsFields]: z.ZodOptional<(typeof settingsFields)[K]> })
+  .object(
+    Object.fromEntries(Object.entries(settingsFields).map(([k, v]) => [k, v.optional()])) as {
+      [K in keyof typeof settingsFields]: z.ZodOptional<(typeof settingsFields)[K]>;
+    },
+  )
   .strict()
   .meta({ id: 'AccountSettingsPatch' });
 
@@ -126,20 +164,30 @@ const credentialsBody = z
   .object({
     accessToken: z.string().min(1).max(200).describe("The account's OAuth 1.0a access token"),
     accessSecret: z.string().min(1).max(200).describe("The account's OAuth 1.0a access token secret"),
-    xUserId: xUserId.optional().describe('Required only when the service cannot ask X (no verifier configured); otherwise X says it, and a different value is refused'),
+    xUserId: xUserId
+      .optional()
+      .describe(
+        'Required only when the service cannot ask X (no verifier configured); otherwise X says it, and a different value is refused',
+      ),
   })
   .strict()
   .meta({ id: 'AccountCredentials' });
 
 const reasonBody = z
-  .object({ reason: z.string().trim().min(1).max(500).optional().describe('Why (shown in the account and the delivery health)') })
+  .object({
+    reason: z.string().trim().min(1).max(500).optional().describe('Why (shown in the account and the delivery health)'),
+  })
   .strict()
   .nullish()
   .describe('An optional reason');
 const emptyBody = z.object({}).strict().nullish().describe('No body, or an empty object');
 
 const instant = z.iso.datetime().nullable();
-const budgetSchema = z.object({ limit: z.number().int(), windowMs: z.number().int(), used: z.number().int().describe('Posts sent in the window ending now') });
+const budgetSchema = z.object({
+  limit: z.number().int(),
+  windowMs: z.number().int(),
+  used: z.number().int().describe('Posts sent in the window ending now'),
+});
 const appBudgetSchema = budgetSchema
   .extend({
     replies: z
@@ -153,8 +201,14 @@ const appBudgetSchema = budgetSchema
     status: z
       .object({
         used: z.number().int(),
-        remaining: z.number().int().describe('Status posts that may go now: everything left, the replies’ unused share included'),
-        guaranteedRemaining: z.number().int().describe('Status posts left whatever replies do: their own share not yet used'),
+        remaining: z
+          .number()
+          .int()
+          .describe('Status posts that may go now: everything left, the replies’ unused share included'),
+        guaranteedRemaining: z
+          .number()
+          .int()
+          .describe('Status posts left whatever replies do: their own share not yet used'),
       })
       .describe('Status posts: they may use the whole budget'),
   })
@@ -181,12 +235,19 @@ const publicHealthSchema = z
         until: instant.describe('When time alone ends the wait (coalescing, posting window)'),
       })
       .nullable()
-      .describe('Why changes are not posted yet: gathering changes (coalescing), outside the posting window, paused, no credentials, earlier posts still being delivered, or being composed now; null when nothing waits'),
+      .describe(
+        'Why changes are not posted yet: gathering changes (coalescing), outside the posting window, paused, no credentials, earlier posts still being delivered, or being composed now; null when nothing waits',
+      ),
   })
   .meta({ id: 'PublicAccountHealth' });
 
 const healthSchema = publicHealthSchema
-  .extend({ lastError: z.string().nullable().describe(`X's answer to the last failed attempt (a reply's included). ${MANAGERS_ONLY}`) })
+  .extend({
+    lastError: z
+      .string()
+      .nullable()
+      .describe(`X's answer to the last failed attempt (a reply's included). ${MANAGERS_ONLY}`),
+  })
   .meta({ id: 'AccountHealth' });
 
 const publicAccountSchema = z
@@ -212,14 +273,18 @@ const publicAccountSchema = z
     updatedAt: z.iso.datetime(),
     health: publicHealthSchema,
   })
-  .meta({ id: 'PublicAccount', description: "An account as anybody sees it: its settings and its delivery as states, counts and times. Its managers and admins get an Account, with the text of errors and reasons" });
+  .meta({
+    id: 'PublicAccount',
+    description:
+      'An account as anybody sees it: its settings and its delivery as states, counts and times. Its managers and admins get an Account, with the text of errors and reasons',
+  });
 
 const accountSchema = publicAccountSchema
   .extend({
     pausedReason: z.string().nullable().describe(`Why it was paused (it may carry X's answer). ${MANAGERS_ONLY}`),
     health: healthSchema,
   })
-  .meta({ id: 'Account', description: "An account as its managers and admins see it" });
+  .meta({ id: 'Account', description: 'An account as its managers and admins see it' });
 
 const publicPostSchema = z
   .object({
@@ -230,26 +295,40 @@ const publicPostSchema = z
     part: z.number().int(),
     parts: z.number().int(),
     text: z.string(),
-    state: z.enum(['queued', 'delivered', 'failed', 'superseded']).describe('superseded: never sent; recomposed with a later state'),
+    state: z
+      .enum(['queued', 'delivered', 'failed', 'superseded'])
+      .describe('superseded: never sent; recomposed with a later state'),
     attempts: z.number().int(),
     xPostId: z.string().nullable(),
-    outcome: z.enum(['posted', 'already-posted']).nullable().describe('already-posted: X refused a duplicate, so an earlier attempt got through'),
+    outcome: z
+      .enum(['posted', 'already-posted'])
+      .nullable()
+      .describe('already-posted: X refused a duplicate, so an earlier attempt got through'),
     createdAt: z.iso.datetime(),
     deliveredAt: instant,
     notBefore: z.iso.datetime(),
     replyToPostId: z.string().nullable().describe('The previous part of the thread'),
     kind: z.literal('status').describe("A post about the account's offices (replies to citizens are never public)"),
   })
-  .meta({ id: 'PublicFanoutPost', description: "A status post as anybody sees it. The account's managers and admins get a FanoutPost, and its replies too" });
+  .meta({
+    id: 'PublicFanoutPost',
+    description:
+      "A status post as anybody sees it. The account's managers and admins get a FanoutPost, and its replies too",
+  });
 
 const postSchema = publicPostSchema
   .extend({
-    kind: z.enum(['status', 'reply']).describe("status: a post about the account's offices; reply: an automatic reply to a mention"),
+    kind: z
+      .enum(['status', 'reply'])
+      .describe("status: a post about the account's offices; reply: an automatic reply to a mention"),
     inReplyToXId: z.string().nullable().describe("A reply's target: the mention's X post id"),
     lastError: z.string().nullable().describe('Why the last attempt failed, or why it was not sent'),
     deliveredBy: z.string().nullable().describe('The worker whose attempt delivered it (host and process)'),
   })
-  .meta({ id: 'FanoutPost', description: `A post as the account's managers and admins see it: status posts and replies to citizens. ${MANAGERS_ONLY}` });
+  .meta({
+    id: 'FanoutPost',
+    description: `A post as the account's managers and admins see it: status posts and replies to citizens. ${MANAGERS_ONLY}`,
+  });
 
 const publicChangeFanoutSchema = z
   .object({
@@ -259,18 +338,28 @@ const publicChangeFanoutSchema = z
     urgent: z.boolean(),
     state: z
       .enum(['pending', 'composed', 'unchanged', 'none'])
-      .describe('pending: not composed yet; composed: in the posts below; unchanged: composed, but undone within the window or what followers already heard, so nothing of its own was posted; none: not fanned out (e.g. recorded before the fan-out existed)'),
+      .describe(
+        'pending: not composed yet; composed: in the posts below; unchanged: composed, but undone within the window or what followers already heard, so nothing of its own was posted; none: not fanned out (e.g. recorded before the fan-out existed)',
+      ),
     batch: z.object({ id: z.uuid(), composedAt: z.iso.datetime() }).nullable(),
     posts: z.array(publicPostSchema),
   })
-  .meta({ id: 'PublicChangeFanout', description: "As anybody sees it; the account's managers and admins get a ChangeFanout" });
+  .meta({
+    id: 'PublicChangeFanout',
+    description: "As anybody sees it; the account's managers and admins get a ChangeFanout",
+  });
 
-const changeFanoutSchema = publicChangeFanoutSchema.extend({ posts: z.array(postSchema) }).meta({ id: 'ChangeFanout', description: `As the account's managers and admins see it. ${MANAGERS_ONLY}` });
+const changeFanoutSchema = publicChangeFanoutSchema
+  .extend({ posts: z.array(postSchema) })
+  .meta({ id: 'ChangeFanout', description: `As the account's managers and admins see it. ${MANAGERS_ONLY}` });
 
 const deliverySchema = z
   .object({
     paused: z.boolean().describe('Delivery is paused for every account'),
-    pausedReason: z.string().nullable().describe('Why delivery is paused. Managers and admins only; absent for everybody else'),
+    pausedReason: z
+      .string()
+      .nullable()
+      .describe('Why delivery is paused. Managers and admins only; absent for everybody else'),
     pausedAt: instant,
     appBlockedUntil: instant.describe('X said 429 for the app: nothing is sent before this'),
     appBudget: appBudgetSchema,
@@ -278,9 +367,14 @@ const deliverySchema = z
     oldestQueuedAt: instant,
     pendingChanges: z.number().int(),
     failedPosts: z.number().int().describe('Posts given up on, created in the last 24 hours'),
-    accountsWithErrors: z.array(z.string()).describe('Accounts failing since their last success, or paused with a reason'),
+    accountsWithErrors: z
+      .array(z.string())
+      .describe('Accounts failing since their last success, or paused with a reason'),
   })
-  .meta({ id: 'DeliveryHealth', description: 'As managers and admins see it; everybody else gets PublicDeliveryHealth, without pausedReason' });
+  .meta({
+    id: 'DeliveryHealth',
+    description: 'As managers and admins see it; everybody else gets PublicDeliveryHealth, without pausedReason',
+  });
 
 const publicDeliverySchema = deliverySchema.omit({ pausedReason: true }).meta({ id: 'PublicDeliveryHealth' });
 
@@ -304,15 +398,37 @@ function toAccountResource(a: Account, view: View): AccountResource | PublicAcco
 function toAccountResource(a: Account, view: View): AccountResource | PublicAccountResource {
   const h = a.health;
   const health = {
-    queuedPosts: h.queuedPosts, oldestQueuedAt: iso(h.oldestQueuedAt), pendingChanges: h.pendingChanges, blockedUntil: iso(h.blockedUntil),
-    lastAttemptAt: iso(h.lastAttemptAt), lastSuccessAt: iso(h.lastSuccessAt), lastFailureAt: iso(h.lastFailureAt),
-    consecutiveFailures: h.consecutiveFailures, userBudget: h.userBudget, waiting: h.waiting && { reason: h.waiting.reason, until: iso(h.waiting.until) },
+    queuedPosts: h.queuedPosts,
+    oldestQueuedAt: iso(h.oldestQueuedAt),
+    pendingChanges: h.pendingChanges,
+    blockedUntil: iso(h.blockedUntil),
+    lastAttemptAt: iso(h.lastAttemptAt),
+    lastSuccessAt: iso(h.lastSuccessAt),
+    lastFailureAt: iso(h.lastFailureAt),
+    consecutiveFailures: h.consecutiveFailures,
+    userBudget: h.userBudget,
+    waiting: h.waiting && { reason: h.waiting.reason, until: iso(h.waiting.until) },
   };
   const shown: PublicAccountResource = {
-    id: a.id, name: a.name, handle: a.handle, isPlaceholder: a.isPlaceholder, xUserId: a.xUserId, languages: a.languages, postingWindow: a.postingWindow,
-    includeLinks: a.includeLinks, link: a.link, allowUrgent: a.allowUrgent, coalesceSeconds: a.coalesceSeconds,
-    autoReplies: a.autoReplies, signpostReplies: a.signpostReplies, paused: a.paused,
-    pausedAt: iso(a.pausedAt), hasCredentials: a.hasCredentials, officeCount: a.officeCount, createdAt: a.createdAt.toISOString(), updatedAt: a.updatedAt.toISOString(),
+    id: a.id,
+    name: a.name,
+    handle: a.handle,
+    isPlaceholder: a.isPlaceholder,
+    xUserId: a.xUserId,
+    languages: a.languages,
+    postingWindow: a.postingWindow,
+    includeLinks: a.includeLinks,
+    link: a.link,
+    allowUrgent: a.allowUrgent,
+    coalesceSeconds: a.coalesceSeconds,
+    autoReplies: a.autoReplies,
+    signpostReplies: a.signpostReplies,
+    paused: a.paused,
+    pausedAt: iso(a.pausedAt),
+    hasCredentials: a.hasCredentials,
+    officeCount: a.officeCount,
+    createdAt: a.createdAt.toISOString(),
+    updatedAt: a.updatedAt.toISOString(),
     health,
   };
   if (view === 'public') return shown;
@@ -326,31 +442,65 @@ function toPostResource(p: PostView, view: View): PostResource | PublicPostResou
 function toPostResource(p: PostView, view: View): PostResource | PublicPostResource | null {
   if (view === 'public' && p.kind !== 'status') return null;
   const shown: PublicPostResource = {
-    id: p.id, accountId: p.accountId, handle: p.handle, language: p.language, part: p.part, parts: p.parts, text: p.text, state: p.state,
-    attempts: p.attempts, xPostId: p.xPostId, outcome: p.outcome, createdAt: p.createdAt.toISOString(), deliveredAt: iso(p.deliveredAt),
-    notBefore: p.notBefore.toISOString(), replyToPostId: p.replyToPostId, kind: 'status',
+    id: p.id,
+    accountId: p.accountId,
+    handle: p.handle,
+    language: p.language,
+    part: p.part,
+    parts: p.parts,
+    text: p.text,
+    state: p.state,
+    attempts: p.attempts,
+    xPostId: p.xPostId,
+    outcome: p.outcome,
+    createdAt: p.createdAt.toISOString(),
+    deliveredAt: iso(p.deliveredAt),
+    notBefore: p.notBefore.toISOString(),
+    replyToPostId: p.replyToPostId,
+    kind: 'status',
   };
   if (view === 'public') return shown;
   return { ...shown, kind: p.kind, inReplyToXId: p.inReplyToXId, lastError: p.lastError, deliveredBy: p.deliveredBy };
 }
 
 /** Posts of one account as `view` shows them: a public list has no replies. */
-function toPostList(posts: readonly PostView[], view: View): { posts: PostResource[] } | { posts: PublicPostResource[] } {
+function toPostList(
+  posts: readonly PostView[],
+  view: View,
+): { posts: PostResource[] } | { posts: PublicPostResource[] } {
   if (view === 'privileged') return { posts: posts.map((p) => toPostResource(p, view)) };
   return { posts: posts.flatMap((p) => toPostResource(p, view) ?? []) };
 }
 
-function toChangeFanoutResource(c: ChangeFanout, viewer: Viewer): z.infer<typeof changeFanoutSchema> | z.infer<typeof publicChangeFanoutSchema> {
-  return { ...c, batch: c.batch ? { id: c.batch.id, composedAt: c.batch.composedAt.toISOString() } : null, ...toPostList(c.posts, viewer.of(c.accountId)) };
+function toChangeFanoutResource(
+  c: ChangeFanout,
+  viewer: Viewer,
+): z.infer<typeof changeFanoutSchema> | z.infer<typeof publicChangeFanoutSchema> {
+  return {
+    ...c,
+    batch: c.batch ? { id: c.batch.id, composedAt: c.batch.composedAt.toISOString() } : null,
+    ...toPostList(c.posts, viewer.of(c.accountId)),
+  };
 }
 
 type DeliveryResource = z.infer<typeof deliverySchema>;
 type PublicDeliveryResource = z.infer<typeof publicDeliverySchema>;
 
 function toDeliveryResource(d: DeliveryHealth, viewer: { staff: true }): DeliveryResource;
-function toDeliveryResource(d: DeliveryHealth, viewer: Pick<Viewer, 'staff'>): DeliveryResource | PublicDeliveryResource;
-function toDeliveryResource(d: DeliveryHealth, viewer: Pick<Viewer, 'staff'>): DeliveryResource | PublicDeliveryResource {
-  const full = { ...d, pausedAt: iso(d.pausedAt), appBlockedUntil: iso(d.appBlockedUntil), oldestQueuedAt: iso(d.oldestQueuedAt) };
+function toDeliveryResource(
+  d: DeliveryHealth,
+  viewer: Pick<Viewer, 'staff'>,
+): DeliveryResource | PublicDeliveryResource;
+function toDeliveryResource(
+  d: DeliveryHealth,
+  viewer: Pick<Viewer, 'staff'>,
+): DeliveryResource | PublicDeliveryResource {
+  const full = {
+    ...d,
+    pausedAt: iso(d.pausedAt),
+    appBlockedUntil: iso(d.appBlockedUntil),
+    oldestQueuedAt: iso(d.oldestQueuedAt),
+  };
   return viewer.staff ? full : publicDeliverySchema.parse(full);
 }
 
@@ -387,21 +537,31 @@ async function accountWrite(id: string, write: () => Promise<AccountWriteResult>
     result = await write();
   } catch (error) {
     if (error instanceof AccountRejected) {
-      throw new HttpProblem(400, 'ACCOUNT_REJECTED', error.message, { errors: error.problems.map((p) => ({ path: `/${p.field}`, message: p.reason })) });
+      throw new HttpProblem(400, 'ACCOUNT_REJECTED', error.message, {
+        errors: error.problems.map((p) => ({ path: `/${p.field}`, message: p.reason })),
+      });
     }
     throw error;
   }
   if (result.outcome === 'ok') return result.account;
   if (result.outcome === 'not_found') throw notFound(id);
   if (result.outcome === 'exists') throw new HttpProblem(409, 'ACCOUNT_EXISTS', `Account ${id} already exists`);
-  throw new HttpProblem(409, 'HANDLE_TAKEN', `Another account${result.clusterId ? ` (${result.clusterId})` : ''} has this handle`, { clusterId: result.clusterId });
+  throw new HttpProblem(
+    409,
+    'HANDLE_TAKEN',
+    `Another account${result.clusterId ? ` (${result.clusterId})` : ''} has this handle`,
+    { clusterId: result.clusterId },
+  );
 }
 
 const accounts: FastifyPluginAsyncZod<AccountRoutesOptions> = async (app, options) => {
   const fanout = options.fanout;
   const userBudget = fanout?.userBudget ?? DEFAULT_USER_POST_BUDGET;
   const appBudget = fanout?.appBudget ?? DEFAULT_APP_POST_BUDGET;
-  const readOptions = { userBudget, ...(fanout?.coalesceSeconds === undefined ? {} : { coalesceSeconds: fanout.coalesceSeconds }) };
+  const readOptions = {
+    userBudget,
+    ...(fanout?.coalesceSeconds === undefined ? {} : { coalesceSeconds: fanout.coalesceSeconds }),
+  };
   /** For the admin routes: the whole account. */
   const loadAccount = async (id: string) => {
     const account = await getAccount(app.db, id, readOptions);
@@ -423,7 +583,12 @@ const accounts: FastifyPluginAsyncZod<AccountRoutesOptions> = async (app, option
         summary: 'The cluster X accounts: settings (never credentials) and delivery health',
         tags: ['accounts'],
         description: `Each account is an Account for its managers and admins, a PublicAccount for everybody else.`,
-        response: { 200: z.object({ accounts: z.array(anyAccount), count: z.number().int() }).meta({ id: 'AccountList' }), 400: problemSchema, 401: problemSchema, 503: problemSchema },
+        response: {
+          200: z.object({ accounts: z.array(anyAccount), count: z.number().int() }).meta({ id: 'AccountList' }),
+          400: problemSchema,
+          401: problemSchema,
+          503: problemSchema,
+        },
       },
     },
     async (request, reply) => {
@@ -478,12 +643,22 @@ const accounts: FastifyPluginAsyncZod<AccountRoutesOptions> = async (app, option
     async (request, reply) => {
       const viewer = await viewerOf(request, reply);
       const { accountId: id } = request.params;
-      if (!(await app.db.selectFrom('clusters').select('id').where('id', '=', id).executeTakeFirst())) throw notFound(id);
+      if (!(await app.db.selectFrom('clusters').select('id').where('id', '=', id).executeTakeFirst()))
+        throw notFound(id);
       const { state, limit, before } = request.query;
       const view = viewer.of(id);
       // Replies are left out of a public page in the query: absent, not blanked, and the page still full.
-      const posts = await postsForAccount(app.db, id, { limit, ...(state ? { state } : {}), ...(before ? { before } : {}), ...(view === 'public' ? { kind: 'status' as const } : {}) });
-      return { accountId: id, ...toPostList(posts, view), next: posts.length === limit ? (posts.at(-1)?.id ?? null) : null };
+      const posts = await postsForAccount(app.db, id, {
+        limit,
+        ...(state ? { state } : {}),
+        ...(before ? { before } : {}),
+        ...(view === 'public' ? { kind: 'status' as const } : {}),
+      });
+      return {
+        accountId: id,
+        ...toPostList(posts, view),
+        next: posts.length === limit ? (posts.at(-1)?.id ?? null) : null,
+      };
     },
   );
 
@@ -495,14 +670,19 @@ const accounts: FastifyPluginAsyncZod<AccountRoutesOptions> = async (app, option
         tags: ['accounts'],
         params: z.object({ officeId: officeIdSchema }),
         querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }),
-        description: "Each change is a ChangeFanout for its account's managers and admins, a PublicChangeFanout for everybody else.",
-        response: { 200: z.object({ officeId: officeIdSchema, changes: z.array(anyChangeFanout) }).meta({ id: 'OfficeFanout' }), ...reads },
+        description:
+          "Each change is a ChangeFanout for its account's managers and admins, a PublicChangeFanout for everybody else.",
+        response: {
+          200: z.object({ officeId: officeIdSchema, changes: z.array(anyChangeFanout) }).meta({ id: 'OfficeFanout' }),
+          ...reads,
+        },
       },
     },
     async (request, reply) => {
       const viewer = await viewerOf(request, reply);
       const { officeId } = request.params;
-      if (!(await app.db.selectFrom('offices').select('id').where('id', '=', officeId).executeTakeFirst())) throw new HttpProblem(404, 'OFFICE_NOT_FOUND', `No office ${officeId}`);
+      if (!(await app.db.selectFrom('offices').select('id').where('id', '=', officeId).executeTakeFirst()))
+        throw new HttpProblem(404, 'OFFICE_NOT_FOUND', `No office ${officeId}`);
       const changes = await fanoutForOffice(app.db, officeId, { limit: request.query.limit });
       return { officeId, changes: changes.map((c) => toChangeFanoutResource(c, viewer)) };
     },
@@ -515,7 +695,12 @@ const accounts: FastifyPluginAsyncZod<AccountRoutesOptions> = async (app, option
         summary: 'What the fan-out made of one status change: pending, composed into posts, unchanged, or none',
         tags: ['accounts'],
         description: "A ChangeFanout for its account's managers and admins, a PublicChangeFanout for everybody else.",
-        params: z.object({ seq: z.string().regex(/^\d{1,18}$/, 'a change cursor').describe("The change's cursor in GET /changes") }),
+        params: z.object({
+          seq: z
+            .string()
+            .regex(/^\d{1,18}$/, 'a change cursor')
+            .describe("The change's cursor in GET /changes"),
+        }),
         response: { 200: anyChangeFanout, ...reads },
       },
     },
@@ -531,13 +716,24 @@ const accounts: FastifyPluginAsyncZod<AccountRoutesOptions> = async (app, option
     '/delivery',
     {
       schema: {
-        summary: 'Delivery to X as a whole: paused or not, the app budget, what waits, what failed, which accounts have errors',
-        description: 'DeliveryHealth for managers and admins, PublicDeliveryHealth (without the pause reason) for everybody else.',
+        summary:
+          'Delivery to X as a whole: paused or not, the app budget, what waits, what failed, which accounts have errors',
+        description:
+          'DeliveryHealth for managers and admins, PublicDeliveryHealth (without the pause reason) for everybody else.',
         tags: ['accounts'],
-        response: { 200: z.union([deliverySchema, publicDeliverySchema]), 400: problemSchema, 401: problemSchema, 503: problemSchema },
+        response: {
+          200: z.union([deliverySchema, publicDeliverySchema]),
+          400: problemSchema,
+          401: problemSchema,
+          503: problemSchema,
+        },
       },
     },
-    async (request, reply) => toDeliveryResource(await deliveryHealth(app.db, { user: userBudget, app: appBudget }), await viewerOf(request, reply)),
+    async (request, reply) =>
+      toDeliveryResource(
+        await deliveryHealth(app.db, { user: userBudget, app: appBudget }),
+        await viewerOf(request, reply),
+      ),
   );
 
   // --- admin ---
@@ -547,7 +743,8 @@ const accounts: FastifyPluginAsyncZod<AccountRoutesOptions> = async (app, option
     {
       preHandler: requireRole('admin'),
       schema: {
-        summary: "Create an account, or replace its settings (admin): settings left out take their defaults, except xUserId, which is kept. Pause state and credentials are not touched",
+        summary:
+          'Create an account, or replace its settings (admin): settings left out take their defaults, except xUserId, which is kept. Pause state and credentials are not touched',
         tags: ['accounts'],
         security,
         params: z.object({ accountId }),
@@ -581,7 +778,10 @@ const accounts: FastifyPluginAsyncZod<AccountRoutesOptions> = async (app, option
         });
         return reply.code(201).header('location', `/accounts/${id}`).send(toAccountResource(created, 'privileged'));
       }
-      return toAccountResource(await accountWrite(id, () => updateAccount(app.db, id, settings, actor, readOptions)), 'privileged');
+      return toAccountResource(
+        await accountWrite(id, () => updateAccount(app.db, id, settings, actor, readOptions)),
+        'privileged',
+      );
     },
   );
 
@@ -601,8 +801,13 @@ const accounts: FastifyPluginAsyncZod<AccountRoutesOptions> = async (app, option
     async (request) => {
       const actor = actorOf(request);
       const { accountId: id } = request.params;
-      const patch = Object.fromEntries(Object.entries(request.body).filter(([, v]) => v !== undefined)) as AccountSettingsPatch;
-      return toAccountResource(await accountWrite(id, () => updateAccount(app.db, id, patch, actor, readOptions)), 'privileged');
+      const patch = Object.fromEntries(
+        Object.entries(request.body).filter(([, v]) => v !== undefined),
+      ) as AccountSettingsPatch;
+      return toAccountResource(
+        await accountWrite(id, () => updateAccount(app.db, id, patch, actor, readOptions)),
+        'privileged',
+      );
     },
   );
 
@@ -611,20 +816,29 @@ const accounts: FastifyPluginAsyncZod<AccountRoutesOptions> = async (app, option
     {
       preHandler: requireRole('admin'),
       schema: {
-        summary: "Store an account's X tokens, encrypted (admin). X is asked first whose they are: they must belong to the account's handle",
+        summary:
+          "Store an account's X tokens, encrypted (admin). X is asked first whose they are: they must belong to the account's handle",
         description:
-          'The tokens are never shown again, logged or audited; the answer is the account, with hasCredentials. X refusing them is a 422, X unreachable a 503 (nothing is stored either way). The X user id X gives becomes the account\'s. ' +
-          'They are sealed for this account only (a copy on another account does not open). A database is bound to one kind of X on first use: real credentials are refused (409) in a database of the X emulator, and the emulator\'s in one of a real X.',
+          "The tokens are never shown again, logged or audited; the answer is the account, with hasCredentials. X refusing them is a 422, X unreachable a 503 (nothing is stored either way). The X user id X gives becomes the account's. " +
+          "They are sealed for this account only (a copy on another account does not open). A database is bound to one kind of X on first use: real credentials are refused (409) in a database of the X emulator, and the emulator's in one of a real X.",
         tags: ['accounts'],
         security,
         params: z.object({ accountId }),
         body: credentialsBody,
-        response: { 200: accountSchema, 400: problemSchema, ...refusals, 404: problemSchema, 409: problemSchema, 422: problemSchema },
+        response: {
+          200: accountSchema,
+          400: problemSchema,
+          ...refusals,
+          404: problemSchema,
+          409: problemSchema,
+          422: problemSchema,
+        },
       },
     },
     async (request) => {
       const actor = actorOf(request);
-      if (!fanout) throw new HttpProblem(503, 'CREDENTIALS_STORAGE_NOT_CONFIGURED', 'credentials storage is not configured');
+      if (!fanout)
+        throw new HttpProblem(503, 'CREDENTIALS_STORAGE_NOT_CONFIGURED', 'credentials storage is not configured');
       const { accountId: id } = request.params;
       const account = await getAccount(app.db, id, readOptions);
       if (!account) throw notFound(id);
@@ -637,32 +851,61 @@ const accounts: FastifyPluginAsyncZod<AccountRoutesOptions> = async (app, option
         } catch (error) {
           if (isRejection(error)) throw new HttpProblem(422, 'X_REJECTED_CREDENTIALS', 'X rejected these credentials');
           // Only the kind of failure: the error may carry the signed request.
-          request.log.warn({ accountId: id, failure: error instanceof Error ? error.name : typeof error }, 'X could not verify account credentials');
-          throw new HttpProblem(503, 'X_UNAVAILABLE', 'X could not be reached to verify these credentials; nothing was stored. Try again shortly');
+          request.log.warn(
+            { accountId: id, failure: error instanceof Error ? error.name : typeof error },
+            'X could not verify account credentials',
+          );
+          throw new HttpProblem(
+            503,
+            'X_UNAVAILABLE',
+            'X could not be reached to verify these credentials; nothing was stored. Try again shortly',
+          );
         }
         // X's answer is outside text too: an id or username that breaks X's rules is neither stored nor repeated.
         if (!xUserId.safeParse(me.id).success || !isXUsername(me.username)) {
-          request.log.warn({ accountId: id }, 'X answered users/me with an id or username that is not valid; nothing stored');
-          throw new HttpProblem(422, 'X_UNEXPECTED_ANSWER', 'X did not answer with a valid X user (id and username) for these credentials; nothing was stored');
+          request.log.warn(
+            { accountId: id },
+            'X answered users/me with an id or username that is not valid; nothing stored',
+          );
+          throw new HttpProblem(
+            422,
+            'X_UNEXPECTED_ANSWER',
+            'X did not answer with a valid X user (id and username) for these credentials; nothing was stored',
+          );
         }
         if (me.username.toLowerCase() !== account.handle.toLowerCase()) {
-          throw new HttpProblem(422, 'CREDENTIALS_FOR_ANOTHER_ACCOUNT', `These credentials belong to @${me.username}, not @${account.handle}`);
+          throw new HttpProblem(
+            422,
+            'CREDENTIALS_FOR_ANOTHER_ACCOUNT',
+            `These credentials belong to @${me.username}, not @${account.handle}`,
+          );
         }
         if (request.body.xUserId !== undefined && request.body.xUserId !== me.id) {
-          throw new HttpProblem(422, 'X_USER_ID_MISMATCH', `X says these credentials belong to user ${me.id}, not ${request.body.xUserId}`);
+          throw new HttpProblem(
+            422,
+            'X_USER_ID_MISMATCH',
+            `X says these credentials belong to user ${me.id}, not ${request.body.xUserId}`,
+          );
         }
         xUser = me.id;
       } else {
         if (request.body.xUserId === undefined) {
-          throw new HttpProblem(400, 'X_USER_ID_REQUIRED', 'xUserId is required: the service cannot ask X whose these credentials are', { errors: [{ path: '/xUserId', message: 'required' }] });
+          throw new HttpProblem(
+            400,
+            'X_USER_ID_REQUIRED',
+            'xUserId is required: the service cannot ask X whose these credentials are',
+            { errors: [{ path: '/xUserId', message: 'required' }] },
+          );
         }
         xUser = request.body.xUserId;
       }
       const sealed = sealAccountTokens(tokens, fanout.credentialsKey, id);
       try {
-        if (!(await setAccountCredentials(app.db, id, { sealed, xUserId: xUser, target: fanout.xTarget }, actor))) throw notFound(id);
+        if (!(await setAccountCredentials(app.db, id, { sealed, xUserId: xUser, target: fanout.xTarget }, actor)))
+          throw notFound(id);
       } catch (error) {
-        if (error instanceof XBindingConflict) throw new HttpProblem(409, 'X_BINDING_CONFLICT', `Nothing was stored: ${error.message}`);
+        if (error instanceof XBindingConflict)
+          throw new HttpProblem(409, 'X_BINDING_CONFLICT', `Nothing was stored: ${error.message}`);
         throw error;
       }
       return loadAccount(id);

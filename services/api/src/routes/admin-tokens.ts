@@ -1,4 +1,13 @@
-import { findToken, issueToken, listTokens, revokeTokenChecked, unknownScopes, type ApiToken, type Role, type TokenSummary } from '@jcp/db';
+import {
+  findToken,
+  issueToken,
+  listTokens,
+  revokeTokenChecked,
+  unknownScopes,
+  type ApiToken,
+  type Role,
+  type TokenSummary,
+} from '@jcp/db';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { HttpProblem } from '../errors.js';
@@ -18,8 +27,16 @@ const newTokenBody = z
     // No control or format characters (the input-text plugin refuses them in every field): the name is part of the actor the audit log records.
     name: z.string().trim().min(1).max(100).describe('Who or what holds the token'),
     role: z.enum(ROLES),
-    districtCodes: z.array(districtCode).max(100).optional().describe('Manager only: the districts whose offices it may act on'),
-    clusterIds: z.array(clusterId).max(100).optional().describe('Manager only: the clusters whose offices it may act on'),
+    districtCodes: z
+      .array(districtCode)
+      .max(100)
+      .optional()
+      .describe('Manager only: the districts whose offices it may act on'),
+    clusterIds: z
+      .array(clusterId)
+      .max(100)
+      .optional()
+      .describe('Manager only: the clusters whose offices it may act on'),
   })
   .strict()
   .meta({ id: 'NewApiToken' });
@@ -48,24 +65,40 @@ const issuedTokenSchema = z
     token: z
       .string()
       .nullable()
-      .describe('The bearer secret: shown here once, never again (only its hash is stored). Null when this answer is an Idempotency-Key replay: the secret is not kept even for that; if it was lost, revoke the token and issue another'),
+      .describe(
+        'The bearer secret: shown here once, never again (only its hash is stored). Null when this answer is an Idempotency-Key replay: the secret is not kept even for that; if it was lost, revoke the token and issue another',
+      ),
   })
   .meta({ id: 'IssuedApiToken' });
 
-const tokenListSchema = z.object({ tokens: z.array(tokenSchema), count: z.number().int() }).meta({ id: 'ApiTokenList' });
-
+const tokenListSchema = z
+  .object({ tokens: z.array(tokenSchema), count: z.number().int() })
+  .meta({ id: 'ApiTokenList' });
 
 function toTokenResource(t: TokenSummary): z.infer<typeof tokenSchema> {
   return {
-    id: t.id, name: t.name, role: t.role, districtCodes: t.district_codes, clusterIds: t.cluster_ids,
-    createdAt: t.created_at.toISOString(), createdBy: t.created_by, lastUsedAt: iso(t.last_used_at), revokedAt: iso(t.revoked_at),
+    id: t.id,
+    name: t.name,
+    role: t.role,
+    districtCodes: t.district_codes,
+    clusterIds: t.cluster_ids,
+    createdAt: t.created_at.toISOString(),
+    createdBy: t.created_by,
+    lastUsedAt: iso(t.last_used_at),
+    revokedAt: iso(t.revoked_at),
   };
 }
 
 function toIssuedResource(t: ApiToken, secret: string | null): z.infer<typeof issuedTokenSchema> {
   return {
-    id: t.id, name: t.name, role: t.role, districtCodes: t.district_codes, clusterIds: t.cluster_ids,
-    createdAt: t.created_at.toISOString(), createdBy: t.created_by, token: secret,
+    id: t.id,
+    name: t.name,
+    role: t.role,
+    districtCodes: t.district_codes,
+    clusterIds: t.cluster_ids,
+    createdAt: t.created_at.toISOString(),
+    createdBy: t.created_by,
+    token: secret,
   };
 }
 
@@ -85,7 +118,8 @@ const adminTokens: FastifyPluginAsyncZod = async (app) => {
     {
       preHandler: requireRole('admin'),
       schema: {
-        summary: 'Issue an API token (admin). The secret is in this answer only. A manager needs at least one district or cluster, all of which must exist; readers and admins take none',
+        summary:
+          'Issue an API token (admin). The secret is in this answer only. A manager needs at least one district or cluster, all of which must exist; readers and admins take none',
         tags: ['admin'],
         security,
         headers: writeHeaders,
@@ -95,30 +129,50 @@ const adminTokens: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) =>
       performWrite(app, request, reply, async ({ trx, principal }) => {
-      const { name, role } = request.body;
-      const districtCodes = unique(request.body.districtCodes);
-      const clusterIds = unique(request.body.clusterIds);
-      const errors: { path: string; message: string }[] = [];
-      if (role === 'manager') {
-        if (districtCodes.length === 0 && clusterIds.length === 0) {
-          errors.push({ path: '/districtCodes', message: 'A manager needs at least one district or cluster' });
+        const { name, role } = request.body;
+        const districtCodes = unique(request.body.districtCodes);
+        const clusterIds = unique(request.body.clusterIds);
+        const errors: { path: string; message: string }[] = [];
+        if (role === 'manager') {
+          if (districtCodes.length === 0 && clusterIds.length === 0) {
+            errors.push({ path: '/districtCodes', message: 'A manager needs at least one district or cluster' });
+          }
+          const unknown = await unknownScopes(trx, districtCodes, clusterIds);
+          for (const code of unknown.districtCodes)
+            errors.push({
+              path: `/districtCodes/${request.body.districtCodes?.indexOf(code) ?? 0}`,
+              message: `No district ${code}`,
+            });
+          for (const id of unknown.clusterIds)
+            errors.push({
+              path: `/clusterIds/${request.body.clusterIds?.indexOf(id) ?? 0}`,
+              message: `No cluster ${id}`,
+            });
+        } else {
+          if (districtCodes.length > 0)
+            errors.push({
+              path: '/districtCodes',
+              message: `A ${role} token covers every office and takes no districts`,
+            });
+          if (clusterIds.length > 0)
+            errors.push({ path: '/clusterIds', message: `A ${role} token covers every office and takes no clusters` });
         }
-        const unknown = await unknownScopes(trx, districtCodes, clusterIds);
-        for (const code of unknown.districtCodes) errors.push({ path: `/districtCodes/${request.body.districtCodes?.indexOf(code) ?? 0}`, message: `No district ${code}` });
-        for (const id of unknown.clusterIds) errors.push({ path: `/clusterIds/${request.body.clusterIds?.indexOf(id) ?? 0}`, message: `No cluster ${id}` });
-      } else {
-        if (districtCodes.length > 0) errors.push({ path: '/districtCodes', message: `A ${role} token covers every office and takes no districts` });
-        if (clusterIds.length > 0) errors.push({ path: '/clusterIds', message: `A ${role} token covers every office and takes no clusters` });
-      }
-      if (errors.length > 0) throw new HttpProblem(422, 'TOKEN_REJECTED', errors.map((e) => e.message).join('; '), { errors });
-      // issueToken audits 'token.issued' with the issuer as actor (never the secret or its hash).
-      const { token, record } = await issueToken(trx, { name, role, districtCodes, clusterIds, createdBy: principal.actor });
-      return {
-        statusCode: 201,
-        body: toIssuedResource(record, token),
-        replayBody: toIssuedResource(record, null),
-        headers: { location: `/admin/tokens/${record.id}` },
-      };
+        if (errors.length > 0)
+          throw new HttpProblem(422, 'TOKEN_REJECTED', errors.map((e) => e.message).join('; '), { errors });
+        // issueToken audits 'token.issued' with the issuer as actor (never the secret or its hash).
+        const { token, record } = await issueToken(trx, {
+          name,
+          role,
+          districtCodes,
+          clusterIds,
+          createdBy: principal.actor,
+        });
+        return {
+          statusCode: 201,
+          body: toIssuedResource(record, token),
+          replayBody: toIssuedResource(record, null),
+          headers: { location: `/admin/tokens/${record.id}` },
+        };
       }),
   );
 
@@ -127,10 +181,13 @@ const adminTokens: FastifyPluginAsyncZod = async (app) => {
     {
       preHandler: requireRole('admin'),
       schema: {
-        summary: 'List API tokens, newest first (admin); never their secrets. Revoked tokens only with includeRevoked=true',
+        summary:
+          'List API tokens, newest first (admin); never their secrets. Revoked tokens only with includeRevoked=true',
         tags: ['admin'],
         security,
-        querystring: z.object({ includeRevoked: z.enum(['true', 'false']).default('false').describe('Also list revoked tokens') }),
+        querystring: z.object({
+          includeRevoked: z.enum(['true', 'false']).default('false').describe('Also list revoked tokens'),
+        }),
         response: { 200: tokenListSchema, 400: problemSchema, ...refusals },
       },
     },
@@ -164,22 +221,35 @@ const adminTokens: FastifyPluginAsyncZod = async (app) => {
     {
       preHandler: requireRole('admin'),
       schema: {
-        summary: 'Revoke an API token (admin); it stops working at once. Revoking a revoked token is a 204 again. '
-          + 'An admin may revoke the token it is using, but the last live admin token is refused with 409 so that nobody locks every admin out '
-          + '(issue another admin token first; pnpm create-token always can)',
+        summary:
+          'Revoke an API token (admin); it stops working at once. Revoking a revoked token is a 204 again. ' +
+          'An admin may revoke the token it is using, but the last live admin token is refused with 409 so that nobody locks every admin out ' +
+          '(issue another admin token first; pnpm create-token always can)',
         tags: ['admin'],
         security,
         params: z.object({ tokenId }),
-        response: { 204: z.null().describe('Revoked (or already revoked)'), 400: problemSchema, ...refusals, 404: problemSchema, 409: problemSchema },
+        response: {
+          204: z.null().describe('Revoked (or already revoked)'),
+          400: problemSchema,
+          ...refusals,
+          404: problemSchema,
+          409: problemSchema,
+        },
       },
     },
     async (request, reply) => {
       const principal = request.principal;
       if (!principal) throw new HttpProblem(401, 'AUTHENTICATION_REQUIRED', 'A bearer token is required');
-      const outcome = await revokeTokenChecked(app.db, request.params.tokenId, principal.actor, { keepLastAdmin: true });
+      const outcome = await revokeTokenChecked(app.db, request.params.tokenId, principal.actor, {
+        keepLastAdmin: true,
+      });
       if (outcome === 'not_found') throw new HttpProblem(404, 'TOKEN_NOT_FOUND', `No token ${request.params.tokenId}`);
       if (outcome === 'last_admin') {
-        throw new HttpProblem(409, 'LAST_ADMIN_TOKEN', 'This is the last live admin token: issue another admin token before revoking it');
+        throw new HttpProblem(
+          409,
+          'LAST_ADMIN_TOKEN',
+          'This is the last live admin token: issue another admin token before revoking it',
+        );
       }
       return reply.code(204).send(null);
     },

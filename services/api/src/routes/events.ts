@@ -13,8 +13,16 @@ import { assertCovers, officesByIds, openEvent, urgentField, type EventOwners } 
 
 const ownersSchema = z
   .object({
-    districtCodes: z.array(z.string()).describe("Districts; a manager has scope over one its token names, or whose every office in business it covers through its clusters"),
-    clusterIds: z.array(z.string()).describe("Clusters (X accounts); a manager has scope over one its token names, or whose every office in business it covers through its districts"),
+    districtCodes: z
+      .array(z.string())
+      .describe(
+        'Districts; a manager has scope over one its token names, or whose every office in business it covers through its clusters',
+      ),
+    clusterIds: z
+      .array(z.string())
+      .describe(
+        'Clusters (X accounts); a manager has scope over one its token names, or whose every office in business it covers through its districts',
+      ),
   })
   .describe(
     'Who may add offices to the event, tie notices to it and end it: a manager with scope over every owner, or an admin (the offices written to must be in scope too, as for every write). ' +
@@ -35,16 +43,34 @@ const eventSchema = z
   })
   .meta({ id: 'DisruptionEvent' });
 
-const eventSummarySchema = eventSchema.omit({ officeIds: true }).extend({ officeCount: z.number().int() }).meta({ id: 'DisruptionEventSummary' });
+const eventSummarySchema = eventSchema
+  .omit({ officeIds: true })
+  .extend({ officeCount: z.number().int() })
+  .meta({ id: 'DisruptionEventSummary' });
 
-const writeErrors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema, 503: problemSchema };
+const writeErrors = {
+  400: problemSchema,
+  401: problemSchema,
+  403: problemSchema,
+  404: problemSchema,
+  409: problemSchema,
+  422: problemSchema,
+  503: problemSchema,
+};
 
-type EventRow = Pick<DisruptionEvent, 'id' | 'name' | 'description' | 'started_at' | 'ended_at' | 'owner_district_codes' | 'owner_cluster_ids'>;
+type EventRow = Pick<
+  DisruptionEvent,
+  'id' | 'name' | 'description' | 'started_at' | 'ended_at' | 'owner_district_codes' | 'owner_cluster_ids'
+>;
 
 /** The fields of an event as the API sends them; names and descriptions stored before the API refused control and format characters are shown without them. */
 function toEventFields(e: EventRow): Omit<z.infer<typeof eventSchema>, 'officeIds'> {
   return {
-    id: e.id, name: plainText(e.name), description: shownText(e.description), startedAt: e.started_at.toISOString(), endedAt: iso(e.ended_at),
+    id: e.id,
+    name: plainText(e.name),
+    description: shownText(e.description),
+    startedAt: e.started_at.toISOString(),
+    endedAt: iso(e.ended_at),
     owners: { districtCodes: e.owner_district_codes, clusterIds: e.owner_cluster_ids },
   };
 }
@@ -52,7 +78,12 @@ function toEventFields(e: EventRow): Omit<z.infer<typeof eventSchema>, 'officeId
 async function loadEvent(db: Kysely<DB>, eventId: string): Promise<z.infer<typeof eventSchema>> {
   const event = await db.selectFrom('disruption_events').selectAll().where('id', '=', eventId).executeTakeFirst();
   if (!event) throw new HttpProblem(404, 'EVENT_NOT_FOUND', `No disruption event ${eventId}`);
-  const offices = await db.selectFrom('disruption_event_offices').select('office_id').where('event_id', '=', eventId).orderBy('office_id').execute();
+  const offices = await db
+    .selectFrom('disruption_event_offices')
+    .select('office_id')
+    .where('event_id', '=', eventId)
+    .orderBy('office_id')
+    .execute();
   return { ...toEventFields(event), officeIds: offices.map((o) => o.office_id) };
 }
 
@@ -61,9 +92,15 @@ async function loadEvent(db: Kysely<DB>, eventId: string): Promise<z.infer<typeo
  * cluster of one a manager covers only through that cluster; with no offices, the
  * manager's own districts and clusters (an admin's empty event has none: admins only).
  */
-function ownersAtStart(principal: Principal, offices: readonly { district_code: string; cluster_id: string }[]): EventOwners {
+function ownersAtStart(
+  principal: Principal,
+  offices: readonly { district_code: string; cluster_id: string }[],
+): EventOwners {
   const admin = principal.role === 'admin';
-  if (offices.length === 0) return admin ? { districtCodes: [], clusterIds: [] } : { districtCodes: [...principal.districtCodes].sort(), clusterIds: [...principal.clusterIds].sort() };
+  if (offices.length === 0)
+    return admin
+      ? { districtCodes: [], clusterIds: [] }
+      : { districtCodes: [...principal.districtCodes].sort(), clusterIds: [...principal.clusterIds].sort() };
   const districts = new Set<string>();
   const clusters = new Set<string>();
   for (const o of offices) {
@@ -80,7 +117,8 @@ const events: FastifyPluginAsyncZod = async (app) => {
       preHandler: requireRole('manager'),
       schema: {
         summary: 'Start a disruption event (a snowfall, a flood) that groups the offices it affects',
-        description: 'Close the event\'s offices with one bulk notice (POST /notices with `event`), add offices as it spreads, and end it with one call that reopens them.',
+        description:
+          "Close the event's offices with one bulk notice (POST /notices with `event`), add offices as it spreads, and end it with one call that reopens them.",
         tags: ['events'],
         security: [{ bearer: [] }],
         headers: writeHeaders,
@@ -104,10 +142,31 @@ const events: FastifyPluginAsyncZod = async (app) => {
         const owners = ownersAtStart(principal, targets);
         await trx
           .insertInto('disruption_events')
-          .values({ id, name, description: description ?? null, started_at: now, created_by: principal.actor, created_at: now, owner_district_codes: owners.districtCodes, owner_cluster_ids: owners.clusterIds })
+          .values({
+            id,
+            name,
+            description: description ?? null,
+            started_at: now,
+            created_by: principal.actor,
+            created_at: now,
+            owner_district_codes: owners.districtCodes,
+            owner_cluster_ids: owners.clusterIds,
+          })
           .execute();
-        if (targets.length > 0) await trx.insertInto('disruption_event_offices').values(targets.map((o) => ({ event_id: id, office_id: o.id, added_at: now }))).execute();
-        await appendAudit(trx, [{ actor: principal.actor, action: 'event.create', entityType: 'event', entityId: id, after: { name, description, offices: targets.length, owners } }]);
+        if (targets.length > 0)
+          await trx
+            .insertInto('disruption_event_offices')
+            .values(targets.map((o) => ({ event_id: id, office_id: o.id, added_at: now })))
+            .execute();
+        await appendAudit(trx, [
+          {
+            actor: principal.actor,
+            action: 'event.create',
+            entityType: 'event',
+            entityId: id,
+            after: { name, description, offices: targets.length, owners },
+          },
+        ]);
         return { statusCode: 201, body: await loadEvent(trx, id), headers: { location: `/events/${id}` } };
       }),
   );
@@ -119,14 +178,32 @@ const events: FastifyPluginAsyncZod = async (app) => {
         summary: 'Disruption events, newest first',
         tags: ['events'],
         querystring: z.object({ state: z.enum(['active', 'ended', 'all']).default('active') }),
-        response: { 200: z.object({ events: z.array(eventSummarySchema) }).meta({ id: 'DisruptionEventList' }), 400: problemSchema, 503: problemSchema },
+        response: {
+          200: z.object({ events: z.array(eventSummarySchema) }).meta({ id: 'DisruptionEventList' }),
+          400: problemSchema,
+          503: problemSchema,
+        },
       },
     },
     async (request) => {
       let query = app.db
         .selectFrom('disruption_events as e')
-        .select(['e.id', 'e.name', 'e.description', 'e.started_at', 'e.ended_at', 'e.owner_district_codes', 'e.owner_cluster_ids'])
-        .select((eb) => eb.selectFrom('disruption_event_offices as l').select((f) => f.fn.countAll<string>().as('n')).whereRef('l.event_id', '=', 'e.id').as('office_count'))
+        .select([
+          'e.id',
+          'e.name',
+          'e.description',
+          'e.started_at',
+          'e.ended_at',
+          'e.owner_district_codes',
+          'e.owner_cluster_ids',
+        ])
+        .select((eb) =>
+          eb
+            .selectFrom('disruption_event_offices as l')
+            .select((f) => f.fn.countAll<string>().as('n'))
+            .whereRef('l.event_id', '=', 'e.id')
+            .as('office_count'),
+        )
         .orderBy('e.started_at', 'desc')
         .limit(500);
       if (request.query.state === 'active') query = query.where('e.ended_at', 'is', null);
@@ -157,12 +234,16 @@ const events: FastifyPluginAsyncZod = async (app) => {
       preHandler: requireRole('manager'),
       schema: {
         summary: 'Add offices to a disruption event as it spreads (offices already in it are left as they are)',
-        description: "Adding an office does not change its status: post a notice for that. A manager needs scope over the event's owners and over the offices added.",
+        description:
+          "Adding an office does not change its status: post a notice for that. A manager needs scope over the event's owners and over the offices added.",
         tags: ['events'],
         security: [{ bearer: [] }],
         params: z.object({ eventId: z.uuid() }),
         headers: writeHeaders,
-        body: z.object({ offices: z.array(officeIdSchema).min(1).max(2000) }).strict().meta({ id: 'EventOfficesToAdd' }),
+        body: z
+          .object({ offices: z.array(officeIdSchema).min(1).max(2000) })
+          .strict()
+          .meta({ id: 'EventOfficesToAdd' }),
         response: { 200: eventSchema, ...writeErrors },
       },
     },
@@ -181,7 +262,15 @@ const events: FastifyPluginAsyncZod = async (app) => {
           .returning('office_id')
           .execute();
         if (added.length > 0) {
-          await appendAudit(trx, [{ actor: principal.actor, action: 'event.add_offices', entityType: 'event', entityId: event.id, after: { offices: added.map((a) => a.office_id) } }]);
+          await appendAudit(trx, [
+            {
+              actor: principal.actor,
+              action: 'event.add_offices',
+              entityType: 'event',
+              entityId: event.id,
+              after: { offices: added.map((a) => a.office_id) },
+            },
+          ]);
         }
         return { statusCode: 200, body: await loadEvent(trx, event.id) };
       }),
@@ -194,7 +283,7 @@ const events: FastifyPluginAsyncZod = async (app) => {
       schema: {
         summary: 'End a disruption event: one call reopens every office the event closed or delayed',
         description:
-          'Offices whose notice in force belongs to this event are reopened by one open notice, and the event\'s notices that have not started yet are cancelled. An office closed since for another reason (a later notice outside the event) is left as it is and listed in `leftAsIs`. A manager needs scope over the event\'s owners and every office of the event in scope.',
+          "Offices whose notice in force belongs to this event are reopened by one open notice, and the event's notices that have not started yet are cancelled. An office closed since for another reason (a later notice outside the event) is left as it is and listed in `leftAsIs`. A manager needs scope over the event's owners and every office of the event in scope.",
         tags: ['events'],
         security: [{ bearer: [] }],
         params: z.object({ eventId: z.uuid() }),
@@ -202,7 +291,11 @@ const events: FastifyPluginAsyncZod = async (app) => {
         body: z
           .object({
             message: z.string().trim().min(1).max(1000).optional().describe('Shown with the reopening'),
-            urgent: urgentField.optional().describe("Post the reopening to X outside the accounts' posting windows, where the account allows it (default false)"),
+            urgent: urgentField
+              .optional()
+              .describe(
+                "Post the reopening to X outside the accounts' posting windows, where the account allows it (default false)",
+              ),
           })
           .strict()
           .nullish(),
@@ -213,7 +306,11 @@ const events: FastifyPluginAsyncZod = async (app) => {
               reopenNoticeId: z.uuid().nullable(),
               reopened: z.array(officeIdSchema),
               leftAsIs: z.array(officeIdSchema).describe('Offices whose status comes from a notice outside the event'),
-              cancelledScheduledNoticeIds: z.array(z.uuid()).describe('Notices of the event that had not started yet, cancelled so that they do not close offices after the event'),
+              cancelledScheduledNoticeIds: z
+                .array(z.uuid())
+                .describe(
+                  'Notices of the event that had not started yet, cancelled so that they do not close offices after the event',
+                ),
             })
             .meta({ id: 'DisruptionEventEnded' }),
           ...writeErrors,
@@ -231,7 +328,11 @@ const events: FastifyPluginAsyncZod = async (app) => {
           .where('o.closed_permanently_on', 'is', null)
           .orderBy('o.id')
           .execute();
-        const statuses = await statusesAt(trx, members.map((m) => m.id), now);
+        const statuses = await statusesAt(
+          trx,
+          members.map((m) => m.id),
+          now,
+        );
         const notOpen = members
           .map((m) => ({ office: m, status: statuses.get(m.id) ?? REGULAR_OPEN }))
           .filter((m) => m.status.status !== 'open');
@@ -247,7 +348,11 @@ const events: FastifyPluginAsyncZod = async (app) => {
           .where('n.event_id', '=', event.id)
           .where('n.kind', '!=', 'cancellation')
           .where('n.active_from', '>', now)
-          .where((eb) => eb.not(eb.exists(eb.selectFrom('status_notices as r').select('r.id').whereRef('r.replaces_id', '=', 'n.id'))))
+          .where((eb) =>
+            eb.not(
+              eb.exists(eb.selectFrom('status_notices as r').select('r.id').whereRef('r.replaces_id', '=', 'n.id')),
+            ),
+          )
           .orderBy('n.seq')
           .execute();
         for (const notice of scheduled) await replaceNotice(trx, notice.id, 'cancellation', null, principal.actor, now);
@@ -260,18 +365,44 @@ const events: FastifyPluginAsyncZod = async (app) => {
               author: principal.actor,
               eventId: event.id,
               urgent: request.body?.urgent ?? false,
-              draft: { status: 'open', cause: null, message: request.body?.message ?? null, activeFrom: now, activeUntil: null, expectedReopenAt: null, reopenCertainty: 'unknown' },
+              draft: {
+                status: 'open',
+                cause: null,
+                message: request.body?.message ?? null,
+                activeFrom: now,
+                activeUntil: null,
+                expectedReopenAt: null,
+                reopenCertainty: 'unknown',
+              },
             },
             now,
           );
           reopenNoticeId = notice.id;
         }
-        if (toReopen.length > 0 || scheduled.length > 0) await settle(members.map((o) => o.id), { reason: 'notice', actor: principal.actor });
+        if (toReopen.length > 0 || scheduled.length > 0)
+          await settle(
+            members.map((o) => o.id),
+            { reason: 'notice', actor: principal.actor },
+          );
         await trx.updateTable('disruption_events').set({ ended_at: now }).where('id', '=', event.id).execute();
-        await appendAudit(trx, [{ actor: principal.actor, action: 'event.end', entityType: 'event', entityId: event.id, after: { reopened: toReopen.length, leftAsIs: leftAsIs.length } }]);
+        await appendAudit(trx, [
+          {
+            actor: principal.actor,
+            action: 'event.end',
+            entityType: 'event',
+            entityId: event.id,
+            after: { reopened: toReopen.length, leftAsIs: leftAsIs.length },
+          },
+        ]);
         return {
           statusCode: 200,
-          body: { event: await loadEvent(trx, event.id), reopenNoticeId, reopened: toReopen.map((o) => o.id), leftAsIs, cancelledScheduledNoticeIds: scheduled.map((n) => n.id) },
+          body: {
+            event: await loadEvent(trx, event.id),
+            reopenNoticeId,
+            reopened: toReopen.map((o) => o.id),
+            leftAsIs,
+            cancelledScheduledNoticeIds: scheduled.map((n) => n.id),
+          },
         };
       }),
   );

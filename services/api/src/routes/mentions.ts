@@ -3,7 +3,15 @@
 // citizens' words, already redacted of personal data: managers see their own accounts'
 // mentions, admins all; readers none.
 import { REDACTION_KINDS, type RedactionKind } from '@jcp/domain';
-import { clustersCovered, getMention, ingestState, listMentions, setInboxState, type MentionFilter, type MentionView } from '@jcp/db';
+import {
+  clustersCovered,
+  getMention,
+  ingestState,
+  listMentions,
+  setInboxState,
+  type MentionFilter,
+  type MentionView,
+} from '@jcp/db';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -13,8 +21,14 @@ import { problemSchema } from '../schemas.js';
 import { iso } from '../views.js';
 import { performWrite, writeHeaders } from '../writes.js';
 
-const mentionId = z.string().regex(/^\d{1,19}$/, 'an X post id').describe("The mention's X post id");
-const accountId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).describe('Cluster (X account) id, e.g. district-105');
+const mentionId = z
+  .string()
+  .regex(/^\d{1,19}$/, 'an X post id')
+  .describe("The mention's X post id");
+const accountId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/)
+  .describe('Cluster (X account) id, e.g. district-105');
 const decisions = ['reply', 'signpost', 'inbox', 'opted-out', 'ignored'] as const;
 const instant = z.iso.datetime().nullable();
 
@@ -22,9 +36,21 @@ const mentionSchema = z
   .object({
     id: mentionId,
     account: accountId.describe('The account it was addressed to (the first of ours it mentions)'),
-    author: z.object({ id: z.string(), username: z.string().nullable().describe('As X spells it; null when X gave none, or one that is not a valid X username') }),
-    text: z.string().describe('As written, with personal data replaced by a placeholder of its kind: [NI number], [phone], [email], [date of birth], [number] (an account, claim or reference number: any run of six or more digits), [postcode] (the inward code; the outward code stays, as it finds the office), [house number]'),
-    redacted: z.array(z.enum(REDACTION_KINDS as [RedactionKind, ...RedactionKind[]])).describe('What kinds of personal data were taken out (never the values)'),
+    author: z.object({
+      id: z.string(),
+      username: z
+        .string()
+        .nullable()
+        .describe('As X spells it; null when X gave none, or one that is not a valid X username'),
+    }),
+    text: z
+      .string()
+      .describe(
+        'As written, with personal data replaced by a placeholder of its kind: [NI number], [phone], [email], [date of birth], [number] (an account, claim or reference number: any run of six or more digits), [postcode] (the inward code; the outward code stays, as it finds the office), [house number]',
+      ),
+    redacted: z
+      .array(z.enum(REDACTION_KINDS as [RedactionKind, ...RedactionKind[]]))
+      .describe('What kinds of personal data were taken out (never the values)'),
     postedAt: z.iso.datetime(),
     receivedAt: z.iso.datetime(),
     source: z.enum(['poll', 'webhook']),
@@ -34,16 +60,20 @@ const mentionSchema = z
       intent: z.enum(['status', 'other']).describe('status: asks whether an office is open, closed or delayed'),
       language: z.enum(['en', 'cy']),
       when: z.string().nullable().describe('now, today, tomorrow, or a weekday'),
-      offices: z.array(z.string()).describe('The offices it asks about; empty: none named (the reply summarises the account)'),
+      offices: z
+        .array(z.string())
+        .describe('The offices it asks about; empty: none named (the reply summarises the account)'),
       stop: z.boolean().describe('The user asked the bot to stop'),
     }),
     decision: z
       .enum(decisions)
-      .describe('reply: a status reply was queued; signpost: a signposting reply was queued and a person should look; inbox: a person should look; opted-out: the user said stop; ignored: our own account or a repost'),
+      .describe(
+        'reply: a status reply was queued; signpost: a signposting reply was queued and a person should look; inbox: a person should look; opted-out: the user said stop; ignored: our own account or a repost',
+      ),
     reason: z
       .string()
       .describe(
-        "Why: status-question, not-a-status-question, own-account, repost, asked-to-stop, opted-out, auto-replies-off, too-old, conversation-limit, throttled, invalid-username (X gave the author a username that is not a valid X username: it is not kept, and nothing is replied)",
+        'Why: status-question, not-a-status-question, own-account, repost, asked-to-stop, opted-out, auto-replies-off, too-old, conversation-limit, throttled, invalid-username (X gave the author a username that is not a valid X username: it is not kept, and nothing is replied)',
       ),
     reply: z
       .object({
@@ -56,14 +86,22 @@ const mentionSchema = z
       })
       .nullable(),
     inbox: z
-      .object({ state: z.enum(['open', 'handled']), handledAt: instant, handledBy: z.string().nullable(), note: z.string().nullable() })
+      .object({
+        state: z.enum(['open', 'handled']),
+        handledAt: instant,
+        handledBy: z.string().nullable(),
+        note: z.string().nullable(),
+      })
       .nullable()
       .describe('Null: not for the inbox'),
   })
   .meta({ id: 'Mention' });
 
 const pageSchema = z
-  .object({ items: z.array(mentionSchema), nextCursor: z.string().nullable().describe('Pass as `cursor` for the next (older) page; null at the end') })
+  .object({
+    items: z.array(mentionSchema),
+    nextCursor: z.string().nullable().describe('Pass as `cursor` for the next (older) page; null at the end'),
+  })
   .meta({ id: 'MentionPage' });
 
 const ingestSchema = z
@@ -74,7 +112,11 @@ const ingestSchema = z
     lastSuccessAt: instant,
     nextPollAt: instant,
     blockedUntil: instant.describe('X said 429: no search before this'),
-    intervalSeconds: z.number().int().nullable().describe('The interval chosen at the last poll (shorter while offices are disrupted or people are asking)'),
+    intervalSeconds: z
+      .number()
+      .int()
+      .nullable()
+      .describe('The interval chosen at the last poll (shorter while offices are disrupted or people are asking)'),
     lastError: z.string().nullable(),
     consecutiveFailures: z.number().int(),
   })
@@ -88,7 +130,13 @@ function toResource(m: MentionView): MentionResource {
     redacted: m.redacted.filter((k): k is RedactionKind => (REDACTION_KINDS as readonly string[]).includes(k)),
     postedAt: m.postedAt.toISOString(),
     receivedAt: m.receivedAt.toISOString(),
-    reply: m.reply ? { ...m.reply, state: m.reply.state as 'queued' | 'delivered' | 'failed' | 'superseded', deliveredAt: iso(m.reply.deliveredAt) } : null,
+    reply: m.reply
+      ? {
+          ...m.reply,
+          state: m.reply.state as 'queued' | 'delivered' | 'failed' | 'superseded',
+          deliveredAt: iso(m.reply.deliveredAt),
+        }
+      : null,
     inbox: m.inbox ? { ...m.inbox, handledAt: iso(m.inbox.handledAt) } : null,
   };
 }
@@ -100,7 +148,8 @@ function encodeCursor(m: MentionView): string {
 function decodeCursor(cursor: string): { receivedAt: Date; id: string } {
   const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const receivedAt = new Date(at ?? '');
-  if (!id || !/^\d{1,19}$/.test(id) || Number.isNaN(receivedAt.getTime())) throw new HttpProblem(400, 'BAD_CURSOR', 'cursor is not one this API gave');
+  if (!id || !/^\d{1,19}$/.test(id) || Number.isNaN(receivedAt.getTime()))
+    throw new HttpProblem(400, 'BAD_CURSOR', 'cursor is not one this API gave');
   return { receivedAt, id };
 }
 
@@ -125,20 +174,33 @@ const mentionRoutes: FastifyPluginAsyncZod = async (app) => {
     return p.role === 'admin' ? undefined : clustersCovered(app.db, p);
   }
 
-  async function page(request: FastifyRequest, filter: Omit<MentionFilter, 'clusterIds' | 'limit' | 'before'>, query: { limit: number; cursor?: string | undefined }) {
+  async function page(
+    request: FastifyRequest,
+    filter: Omit<MentionFilter, 'clusterIds' | 'limit' | 'before'>,
+    query: { limit: number; cursor?: string | undefined },
+  ) {
     const clusterIds = await scopeOf(request);
     const limit = query.limit;
-    const items = await listMentions(app.db, { ...filter, clusterIds, limit: limit + 1, ...(query.cursor ? { before: decodeCursor(query.cursor) } : {}) });
+    const items = await listMentions(app.db, {
+      ...filter,
+      clusterIds,
+      limit: limit + 1,
+      ...(query.cursor ? { before: decodeCursor(query.cursor) } : {}),
+    });
     const more = items.length > limit;
     const shown = items.slice(0, limit);
-    return { items: shown.map(toResource), nextCursor: more && shown.length > 0 ? encodeCursor(shown[shown.length - 1]!) : null };
+    return {
+      items: shown.map(toResource),
+      nextCursor: more && shown.length > 0 ? encodeCursor(shown[shown.length - 1]!) : null,
+    };
   }
 
   async function visible(request: FastifyRequest, id: string): Promise<MentionView> {
     const mention = await getMention(app.db, id);
     const scope = await scopeOf(request);
     // Another account's mention is as good as absent to a manager.
-    if (!mention || (scope && !scope.includes(mention.account))) throw new HttpProblem(404, 'MENTION_NOT_FOUND', `No mention ${id}`);
+    if (!mention || (scope && !scope.includes(mention.account)))
+      throw new HttpProblem(404, 'MENTION_NOT_FOUND', `No mention ${id}`);
     return mention;
   }
 
@@ -153,7 +215,8 @@ const mentionRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       preHandler: requireRole('manager'),
       schema: {
-        summary: 'Every mention the bot read, newest first: what it understood, what it decided and what it replied (manager: own accounts)',
+        summary:
+          'Every mention the bot read, newest first: what it understood, what it decided and what it replied (manager: own accounts)',
         tags: ['mentions'],
         security,
         querystring: z.object({ ...listQuery, decision: z.enum(decisions).optional() }).strict(),
@@ -195,8 +258,15 @@ const mentionRoutes: FastifyPluginAsyncZod = async (app) => {
     async () => {
       const s = await ingestState(app.db);
       return {
-        holder: s.holder, heldSince: iso(s.heldSince), lastPollAt: iso(s.lastPollAt), lastSuccessAt: iso(s.lastSuccessAt), nextPollAt: iso(s.nextPollAt),
-        blockedUntil: iso(s.blockedUntil), intervalSeconds: s.intervalSeconds, lastError: s.lastError, consecutiveFailures: s.consecutiveFailures,
+        holder: s.holder,
+        heldSince: iso(s.heldSince),
+        lastPollAt: iso(s.lastPollAt),
+        lastSuccessAt: iso(s.lastSuccessAt),
+        nextPollAt: iso(s.nextPollAt),
+        blockedUntil: iso(s.blockedUntil),
+        intervalSeconds: s.intervalSeconds,
+        lastError: s.lastError,
+        consecutiveFailures: s.consecutiveFailures,
       };
     },
   );
@@ -206,7 +276,8 @@ const mentionRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       preHandler: requireRole('manager'),
       schema: {
-        summary: 'Mentions a person should answer (benefit queries, complaints, questions the bot did not answer), newest first',
+        summary:
+          'Mentions a person should answer (benefit queries, complaints, questions the bot did not answer), newest first',
         tags: ['mentions'],
         security,
         querystring: z.object({ ...listQuery, state: z.enum(['open', 'handled', 'all']).default('open') }).strict(),
@@ -224,13 +295,17 @@ const mentionRoutes: FastifyPluginAsyncZod = async (app) => {
     .strict()
     .nullish();
 
-  for (const [action, state] of [['handled', 'handled'], ['reopen', 'open']] as const) {
+  for (const [action, state] of [
+    ['handled', 'handled'],
+    ['reopen', 'open'],
+  ] as const) {
     app.post(
       `/inbox/:mentionId/${action}`,
       {
         preHandler: requireRole('manager'),
         schema: {
-          summary: action === 'handled' ? 'Mark an inbox mention handled' : 'Put a handled mention back in the open inbox',
+          summary:
+            action === 'handled' ? 'Mark an inbox mention handled' : 'Put a handled mention back in the open inbox',
           tags: ['mentions'],
           security,
           params: z.object({ mentionId }),

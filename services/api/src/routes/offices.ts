@@ -6,7 +6,16 @@ import { z } from 'zod';
 import { HttpProblem } from '../errors.js';
 import { etagOf, type Representation } from '../representation-cache.js';
 import { instantInput, problemSchema } from '../schemas.js';
-import { changeSchema, officeIdSchema, officeSchema, renderOffice, renderStatusDocument, statusDocumentSchema, toChangeResource, toOfficeResource } from '../views.js';
+import {
+  changeSchema,
+  officeIdSchema,
+  officeSchema,
+  renderOffice,
+  renderStatusDocument,
+  statusDocumentSchema,
+  toChangeResource,
+  toOfficeResource,
+} from '../views.js';
 
 // Short freshness: during disruption a status may change at any minute.
 const CACHE_CONTROL = 'public, max-age=15, stale-while-revalidate=30';
@@ -18,7 +27,11 @@ const notModified = z.null().describe('Not modified');
  * Answers a cacheable read from its rendered JSON: ETag and Cache-Control, or 304 when
  * the client has it. The text was checked against the route's schema when rendered.
  */
-function sendRepresentation(request: FastifyRequest, reply: FastifyReply, representation: Pick<Representation, 'payload' | 'etag'>): FastifyReply {
+function sendRepresentation(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  representation: Pick<Representation, 'payload' | 'etag'>,
+): FastifyReply {
   reply.header('etag', representation.etag).header('cache-control', CACHE_CONTROL);
   if (matchesIfNoneMatch(request.headers['if-none-match'], representation.etag)) return reply.code(304).send(null);
   return reply.type(JSON_TYPE).send(representation.payload);
@@ -42,7 +55,11 @@ const listQuery = z.object({
   cluster: z.string().max(64).optional().describe('Only offices of this cluster (account) id'),
   district: z.string().max(16).optional().describe('Only offices of this district code'),
   status: z.enum(STATUSES).optional().describe('Only offices whose current status is this'),
-  changedSince: instantInput.optional().describe('Only offices with a status change recorded after this instant (scheduled changes are recorded within the scheduler interval)'),
+  changedSince: instantInput
+    .optional()
+    .describe(
+      'Only offices with a status change recorded after this instant (scheduled changes are recorded within the scheduler interval)',
+    ),
   q: z.string().min(2).max(100).optional().describe('Search: name, alias (Welsh names too) or postcode / outward code'),
 });
 
@@ -54,14 +71,17 @@ const offices: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         summary: 'The status of every office in one compact document (for caches, phone lines, status pages)',
-        description: 'Carries the change-feed cursor it reflects: to stay in sync, take this document once, then follow GET /changes from its cursor.',
+        description:
+          'Carries the change-feed cursor it reflects: to stay in sync, take this document once, then follow GET /changes from its cursor.',
         tags: ['offices'],
         headers: conditionalHeaders,
         response: { 200: statusDocumentSchema, 304: notModified, 503: problemSchema },
       },
     },
     async (request, reply) => {
-      const representation = await app.representations.getOrRender('statuses', () => renderStatusDocument(app.db, new Date()));
+      const representation = await app.representations.getOrRender('statuses', () =>
+        renderStatusDocument(app.db, new Date()),
+      );
       if (!representation) throw new Error('the status document always renders');
       return sendRepresentation(request, reply, representation);
     },
@@ -75,7 +95,12 @@ const offices: FastifyPluginAsyncZod = async (app) => {
         tags: ['offices'],
         querystring: listQuery,
         headers: conditionalHeaders,
-        response: { 200: z.object({ offices: z.array(officeSchema), count: z.number().int() }).meta({ id: 'OfficeList' }), 304: notModified, 400: problemSchema, 503: problemSchema },
+        response: {
+          200: z.object({ offices: z.array(officeSchema), count: z.number().int() }).meta({ id: 'OfficeList' }),
+          304: notModified,
+          400: problemSchema,
+          503: problemSchema,
+        },
       },
     },
     async (request, reply) => {
@@ -85,7 +110,11 @@ const offices: FastifyPluginAsyncZod = async (app) => {
         const changed = await officesChangedSince(app.db, new Date(changedSince));
         found = found.filter((o) => changed.has(o.id));
       }
-      const statuses = await statusesAt(app.db, found.map((o) => o.id), new Date());
+      const statuses = await statusesAt(
+        app.db,
+        found.map((o) => o.id),
+        new Date(),
+      );
       const items = found
         .map((o) => toOfficeResource(o, statuses.get(o.id) ?? REGULAR_OPEN))
         .filter((o) => !status || o.currentStatus.status === status);
@@ -100,13 +129,16 @@ const offices: FastifyPluginAsyncZod = async (app) => {
       // the handler (the rate limit, declared earlier, has run). Only when reads are
       // public: with READ_ACCESS=token the token check must come first.
       onRequest: (request, reply, done) => {
-        const cached = app.readsArePublic ? app.representations.get(`office:${(request.params as { officeId?: string }).officeId ?? ''}`) : undefined;
+        const cached = app.readsArePublic
+          ? app.representations.get(`office:${(request.params as { officeId?: string }).officeId ?? ''}`)
+          : undefined;
         if (cached) void sendRepresentation(request, reply, cached);
         else done();
       },
       schema: {
         summary: 'One office and its current status',
-        description: 'The ETag is what a manager sends as If-Match when changing this office, so that a change made meanwhile by somebody else is refused (412) instead of overwritten.',
+        description:
+          'The ETag is what a manager sends as If-Match when changing this office, so that a change made meanwhile by somebody else is refused (412) instead of overwritten.',
         tags: ['offices'],
         params: z.object({ officeId: officeIdSchema }),
         headers: conditionalHeaders,
@@ -115,7 +147,9 @@ const offices: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const { officeId } = request.params;
-      const representation = await app.representations.getOrRender(`office:${officeId}`, () => renderOffice(app.db, officeId, new Date()));
+      const representation = await app.representations.getOrRender(`office:${officeId}`, () =>
+        renderOffice(app.db, officeId, new Date()),
+      );
       if (!representation) throw new HttpProblem(404, 'OFFICE_NOT_FOUND', `No office ${officeId}`);
       return sendRepresentation(request, reply, representation);
     },
@@ -125,7 +159,7 @@ const offices: FastifyPluginAsyncZod = async (app) => {
     '/offices/:officeId/history',
     {
       schema: {
-        summary: 'How one office\'s status changed, newest first',
+        summary: "How one office's status changed, newest first",
         tags: ['offices'],
         params: z.object({ officeId: officeIdSchema }),
         querystring: z.object({
@@ -134,8 +168,17 @@ const offices: FastifyPluginAsyncZod = async (app) => {
         }),
         headers: conditionalHeaders,
         response: {
-          200: z.object({ officeId: officeIdSchema, changes: z.array(changeSchema), next: z.string().nullable().describe('Pass as `before` for older changes; null at the start') }).meta({ id: 'OfficeHistory' }),
-          304: notModified, 400: problemSchema, 404: problemSchema, 503: problemSchema,
+          200: z
+            .object({
+              officeId: officeIdSchema,
+              changes: z.array(changeSchema),
+              next: z.string().nullable().describe('Pass as `before` for older changes; null at the start'),
+            })
+            .meta({ id: 'OfficeHistory' }),
+          304: notModified,
+          400: problemSchema,
+          404: problemSchema,
+          503: problemSchema,
         },
       },
     },
@@ -161,19 +204,31 @@ const offices: FastifyPluginAsyncZod = async (app) => {
         querystring: z.object({
           after: cursorSchema.default('0').describe('The last cursor already processed (0: from the start)'),
           limit: z.coerce.number().int().min(1).max(1000).default(100),
-          office: officeIdSchema.optional().describe('Only this office\'s changes'),
+          office: officeIdSchema.optional().describe("Only this office's changes"),
         }),
         headers: conditionalHeaders,
         response: {
-          200: z.object({ changes: z.array(changeSchema), cursor: z.string().describe('Pass as `after` next time'), hasMore: z.boolean() }).meta({ id: 'ChangePage' }),
-          304: notModified, 400: problemSchema, 503: problemSchema,
+          200: z
+            .object({
+              changes: z.array(changeSchema),
+              cursor: z.string().describe('Pass as `after` next time'),
+              hasMore: z.boolean(),
+            })
+            .meta({ id: 'ChangePage' }),
+          304: notModified,
+          400: problemSchema,
+          503: problemSchema,
         },
       },
     },
     async (request, reply) => {
       const { after, limit, office } = request.query;
       const page = await changesAfter(app.db, after, limit, { officeId: office });
-      return sendJson(request, reply, { changes: page.changes.map(toChangeResource), cursor: page.cursor, hasMore: page.changes.length === limit });
+      return sendJson(request, reply, {
+        changes: page.changes.map(toChangeResource),
+        cursor: page.cursor,
+        hasMore: page.changes.length === limit,
+      });
     },
   );
 };

@@ -95,17 +95,41 @@ const xId = z.string().regex(/^\d{1,20}$/, 'an X id: 1-20 digits');
 const eventSchema = z
   .object({
     event_uuid: z.string().max(200).optional(),
-    event_type: z.string().max(200).optional().describe(`Only \`${MENTION_EVENT}\` is used; other types are acknowledged and ignored`),
+    event_type: z
+      .string()
+      .max(200)
+      .optional()
+      .describe(`Only \`${MENTION_EVENT}\` is used; other types are acknowledged and ignored`),
     tag: z.string().max(500).optional(),
-    filter: z.object({ user_id: z.string().max(40).optional().describe('The X user id of the account mentioned (one of ours)') }).loose().optional(),
-    payload: z.unknown().optional().describe('For post.mention.create: a v2 post object (id, text, author_id, created_at, conversation_id, referenced_tweets, entities)'),
-    includes: z.unknown().optional().describe('Expansions: `users` ({id, username}) gives the author\'s username (used only when it is a valid X username: 1-15 letters, digits or _)'),
+    filter: z
+      .object({
+        user_id: z.string().max(40).optional().describe('The X user id of the account mentioned (one of ours)'),
+      })
+      .loose()
+      .optional(),
+    payload: z
+      .unknown()
+      .optional()
+      .describe(
+        'For post.mention.create: a v2 post object (id, text, author_id, created_at, conversation_id, referenced_tweets, entities)',
+      ),
+    includes: z
+      .unknown()
+      .optional()
+      .describe(
+        "Expansions: `users` ({id, username}) gives the author's username (used only when it is a valid X username: 1-15 letters, digits or _)",
+      ),
   })
   .loose()
   .meta({ id: 'XActivityEvent' });
 
 const deliverySchema = z
-  .object({ data: z.union([eventSchema, z.array(eventSchema).max(1000)]).optional().describe('One event, or several') })
+  .object({
+    data: z
+      .union([eventSchema, z.array(eventSchema).max(1000)])
+      .optional()
+      .describe('One event, or several'),
+  })
   .loose()
   .meta({ id: 'XActivityDelivery' });
 
@@ -120,17 +144,27 @@ const mentionPayload = z
     created_at: z.iso.datetime({ offset: true }).optional(),
     conversation_id: xId.optional(),
     referenced_tweets: z.array(z.object({ type: z.string(), id: xId }).loose()).optional(),
-    entities: z.object({ mentions: z.array(z.object({ username: z.string(), start: z.number().optional() }).loose()).optional() }).loose().optional(),
+    entities: z
+      .object({
+        mentions: z.array(z.object({ username: z.string(), start: z.number().optional() }).loose()).optional(),
+      })
+      .loose()
+      .optional(),
   })
   .loose();
 // The username is judged by toMentionPosts (X's rule): whatever it is, it is handed on as unknown.
-const includesSchema = z.object({ users: z.array(z.object({ id: z.string(), username: z.unknown() }).loose()).optional() }).loose();
+const includesSchema = z
+  .object({ users: z.array(z.object({ id: z.string(), username: z.unknown() }).loose()).optional() })
+  .loose();
 
 const receiptSchema = z
   .object({
     received: z.number().int().describe('Events in the delivery'),
     stored: z.number().int().describe('Mentions stored now (and answered, when they ask)'),
-    duplicates: z.number().int().describe('Mentions stored before (delivered again, or read by the poller first): not answered again'),
+    duplicates: z
+      .number()
+      .int()
+      .describe('Mentions stored before (delivered again, or read by the poller first): not answered again'),
     ignored: z.number().int().describe('Other event types, mentions of accounts that are not ours, malformed events'),
   })
   .meta({ id: 'WebhookReceipt' });
@@ -148,18 +182,23 @@ const receiptSchema = z
  */
 const WEBHOOK = { public: true, rateLimit: false, relaysOutsideText: true } as const;
 
-const notConfigured = () => new HttpProblem(503, 'WEBHOOK_NOT_CONFIGURED', 'The X webhook is not configured (no X app secret)');
-const badSignature = () => new HttpProblem(401, 'INVALID_SIGNATURE', `${SIGNATURE_HEADER} is missing or does not sign this body`);
+const notConfigured = () =>
+  new HttpProblem(503, 'WEBHOOK_NOT_CONFIGURED', 'The X webhook is not configured (no X app secret)');
+const badSignature = () =>
+  new HttpProblem(401, 'INVALID_SIGNATURE', `${SIGNATURE_HEADER} is missing or does not sign this body`);
 const notAnObject = () => new HttpProblem(400, 'NOT_A_DELIVERY', 'An X Activity API delivery is a JSON object');
 
 const webhooks: FastifyPluginAsyncZod<WebhookRoutesOptions> = async (app, options) => {
   const settings = options.mentions;
-  if (settings && settings.appSecret.length === 0) throw new Error('mentions.appSecret must not be empty: an empty HMAC key signs anything anybody sends');
+  if (settings && settings.appSecret.length === 0)
+    throw new Error('mentions.appSecret must not be empty: an empty HMAC key signs anything anybody sends');
   const crcLimit = settings?.crcRateLimit ?? CRC_RATE_LIMIT;
-  if (!(crcLimit.max > 0 && crcLimit.windowMs > 0)) throw new Error('mentions.crcRateLimit needs a positive max and window: the CRC answer is never unlimited');
+  if (!(crcLimit.max > 0 && crcLimit.windowMs > 0))
+    throw new Error('mentions.crcRateLimit needs a positive max and window: the CRC answer is never unlimited');
   const secret = settings?.appSecret ?? null;
   const optOutKey = options.optOutKey;
-  if (settings && !optOutKey) throw new Error('the X webhook needs the opt-out key (privacy.optOutKey): who said stop is kept as a keyed hash');
+  if (settings && !optOutKey)
+    throw new Error('the X webhook needs the opt-out key (privacy.optOutKey): who said stop is kept as a keyed hash');
   const offices = officeIndexCache(app.db);
   // Requests whose body this plugin's parser checked against the signature.
   const verified = new WeakSet<FastifyRequest>();
@@ -207,10 +246,17 @@ const webhooks: FastifyPluginAsyncZod<WebhookRoutesOptions> = async (app, option
           `Rate limited per address, whatever the app-wide limit: ${CRC_RATE_LIMIT.max} a minute unless configured otherwise (429 beyond). 503 when the service has no X app secret (the webhook is not configured).`,
         tags: ['webhooks'],
         querystring: z.object({
-          crc_token: z.string().regex(CRC_TOKEN_PATTERN, 'base64 or base64url, 16-128 characters (the shape of X\'s CRC token)').describe('The challenge X sends (base64 of a random UUID)'),
+          crc_token: z
+            .string()
+            .regex(CRC_TOKEN_PATTERN, "base64 or base64url, 16-128 characters (the shape of X's CRC token)")
+            .describe('The challenge X sends (base64 of a random UUID)'),
         }),
         response: {
-          200: z.object({ response_token: z.string().describe('sha256=<base64 HMAC-SHA256 of crc_token with the app secret>') }).meta({ id: 'CrcResponse' }),
+          200: z
+            .object({
+              response_token: z.string().describe('sha256=<base64 HMAC-SHA256 of crc_token with the app secret>'),
+            })
+            .meta({ id: 'CrcResponse' }),
           400: problemSchema,
           503: problemSchema,
         },
@@ -258,15 +304,23 @@ const webhooks: FastifyPluginAsyncZod<WebhookRoutesOptions> = async (app, option
           const at = { event: event.event_uuid, account: event.filter?.user_id };
           const payload = mentionPayload.safeParse(event.payload);
           if (!payload.success) {
-            request.log.warn({ ...at, problems: payload.error.issues.map((i) => i.path.join('.')) }, 'X webhook: a mention event without a usable post; ignored');
+            request.log.warn(
+              { ...at, problems: payload.error.issues.map((i) => i.path.join('.')) },
+              'X webhook: a mention event without a usable post; ignored',
+            );
             continue;
           }
           const users = includesSchema.safeParse(event.includes ?? {});
           const rejected: MentionRejection[] = [];
-          const [post] = toMentionPosts([payload.data], users.success ? users.data.users : undefined, { onRejected: (r) => rejected.push(r.reason) });
+          const [post] = toMentionPosts([payload.data], users.success ? users.data.users : undefined, {
+            onRejected: (r) => rejected.push(r.reason),
+          });
           if (!post) {
             // Without its author it cannot be answered or throttled; an id dated in the future is malformed.
-            request.log.warn({ ...at, post: payload.data.id, reason: rejected[0] }, 'X webhook: a mention that cannot be used; ignored');
+            request.log.warn(
+              { ...at, post: payload.data.id, reason: rejected[0] },
+              'X webhook: a mention that cannot be used; ignored',
+            );
             continue;
           }
           // The subscription's account first (X says whom it is for); else, as the poller,
@@ -296,9 +350,13 @@ const webhooks: FastifyPluginAsyncZod<WebhookRoutesOptions> = async (app, option
       const duplicates = incoming.length - stored;
       const receipt = { received: events.length, stored, duplicates, ignored: events.length - incoming.length };
       if (stored > 0 || duplicates > 0) {
-        request.log.info({ ...receipt, replies: result.stored.filter((s) => s.replyPostId !== null).length }, 'X webhook: mentions received');
+        request.log.info(
+          { ...receipt, replies: result.stored.filter((s) => s.replyPostId !== null).length },
+          'X webhook: mentions received',
+        );
       }
-      for (const s of result.stored) request.log.debug({ mention: s.id, decision: s.decision, reason: s.reason }, 'mention ingested');
+      for (const s of result.stored)
+        request.log.debug({ mention: s.id, decision: s.decision, reason: s.reason }, 'mention ingested');
       return receipt;
     },
   );
