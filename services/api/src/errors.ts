@@ -1,10 +1,11 @@
 import { isDatabaseUnavailable, NoticeRejected } from '@jcp/db';
+import { fail, Problem } from '@jcp/use-cases';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 export const PROBLEM_JSON = 'application/problem+json';
 
-/** An RFC 9457 problem document. */
-export interface Problem {
+/** An RFC 9457 problem document, as sent. */
+export interface ProblemDocument {
   type: string;
   title: string;
   status: number;
@@ -13,20 +14,7 @@ export interface Problem {
   [extension: string]: unknown;
 }
 
-/** An error the API answers with its own status and a stable code. */
-export class HttpProblem extends Error {
-  readonly statusCode: number;
-  readonly code: string;
-  readonly extensions: Record<string, unknown>;
-  constructor(statusCode: number, code: string, message: string, extensions: Record<string, unknown> = {}) {
-    super(message);
-    this.name = 'HttpProblem';
-    this.statusCode = statusCode;
-    this.code = code;
-    this.extensions = extensions;
-  }
-}
-
+/** Reason phrases, for the client errors Fastify itself raises (bad JSON, body too large, validation). */
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
@@ -49,44 +37,42 @@ const TITLES: Record<number, string> = {
 /** Notice fields as the API names them, where the domain's names differ. */
 const API_FIELD: Record<string, string> = { activeFrom: 'from', activeUntil: 'until' };
 
-function problemType(code: string): string {
+/** The `type` URI of a problem code (a catalogue code, or Fastify's own). */
+export function problemType(code: string): string {
   return `https://jcp-status.dwp.example/problems/${code.toLowerCase().replace(/_/g, '-')}`;
 }
 
-export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
+export function sendProblem(reply: FastifyReply, problem: ProblemDocument): FastifyReply {
   return reply.code(problem.status).type(PROBLEM_JSON).send(problem);
 }
 
-export function toProblem(error: FastifyError | HttpProblem | Error, request: FastifyRequest): Problem {
+function fromCatalogue(problem: Problem, instance: string): ProblemDocument {
+  return {
+    type: problemType(problem.code),
+    title: problem.title,
+    status: problem.status,
+    detail: problem.message,
+    instance,
+    ...problem.extensions,
+  };
+}
+
+export function toProblem(error: FastifyError | Error, request: FastifyRequest): ProblemDocument {
   const instance = request.url.split('?')[0] ?? request.url;
-  if (error instanceof HttpProblem) {
-    return {
-      type: problemType(error.code),
-      title: TITLES[error.statusCode] ?? 'Error',
-      status: error.statusCode,
-      detail: error.message,
-      instance,
-      ...error.extensions,
-    };
-  }
+  if (error instanceof Problem) return fromCatalogue(error, instance);
   if (error instanceof NoticeRejected) {
-    return {
-      type: problemType('NOTICE_REJECTED'),
-      title: TITLES[422] ?? 'Unprocessable Content',
-      status: 422,
-      detail: error.message,
+    return fromCatalogue(
+      fail('NOTICE_REJECTED', error.message, {
+        errors: error.problems.map((p) => ({ path: `/${API_FIELD[p.field] ?? p.field}`, message: p.reason })),
+      }),
       instance,
-      errors: error.problems.map((p) => ({ path: `/${API_FIELD[p.field] ?? p.field}`, message: p.reason })),
-    };
+    );
   }
   if (isDatabaseUnavailable(error)) {
-    return {
-      type: problemType('DATABASE_UNAVAILABLE'),
-      title: TITLES[503] ?? 'Service Unavailable',
-      status: 503,
-      detail: 'The status database cannot be reached. Try again shortly.',
+    return fromCatalogue(
+      fail('DATABASE_UNAVAILABLE', 'The status database cannot be reached. Try again shortly.'),
       instance,
-    };
+    );
   }
   const fastifyError = error as FastifyError;
   const status = fastifyError.statusCode;
@@ -123,12 +109,12 @@ export function installProblemHandlers(app: FastifyInstance): void {
     return sendProblem(reply, problem);
   });
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, {
-      type: problemType('NOT_FOUND'),
-      title: 'Not Found',
-      status: 404,
-      detail: `No route ${request.method} ${request.url.split('?')[0] ?? ''}`,
-      instance: request.url.split('?')[0] ?? request.url,
-    }),
+    sendProblem(
+      reply,
+      fromCatalogue(
+        fail('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0] ?? ''}`),
+        request.url.split('?')[0] ?? request.url,
+      ),
+    ),
   );
 }

@@ -9,5 +9,5 @@ export {
   type MentionWebhookOptions,
 } from './routes/webhooks.js';
 export { openDatabase, prepareDatabase } from './boot.js';
-export { HttpProblem, PROBLEM_JSON, toProblem, type Problem } from './errors.js';
+export { PROBLEM_JSON, toProblem, type ProblemDocument } from './errors.js';
 export { rotateCredentials, type RotationReport } from './credentials-rotation.js';

@@ -1,4 +1,5 @@
-import { PROBLEM_JSON } from './errors.js';
+import { PROBLEMS, problemCodesWithStatus } from '@jcp/use-cases';
+import { PROBLEM_JSON, problemType } from './errors.js';
 import { problemSchema } from './schemas.js';
 
 /** The parts of an OpenAPI document this module rewrites (the rest passes through untouched). */
@@ -19,11 +20,11 @@ interface DocumentWithPaths {
 
 const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
 
-/** What each error means, for the document (where a route gives no description of its own). */
-const ERROR_DESCRIPTIONS: Record<string, string> = {
+/** What each error status means, whatever the route (the catalogue adds the codes). */
+const STATUS_MEANINGS: Record<string, string> = {
   400: 'Bad Request: a parameter, header or body is not valid (the problem lists each under `errors`)',
   401: 'Unauthorized: no bearer token, or an unknown or revoked one',
-  403: "Forbidden: the token's role, districts or clusters do not cover this",
+  403: "Forbidden: the token's role, districts or accounts do not cover this",
   404: 'Not Found',
   409: 'Conflict with the current state',
   412: 'Precondition Failed: If-Match does not match the current ETag',
@@ -34,6 +35,19 @@ const ERROR_DESCRIPTIONS: Record<string, string> = {
   429: 'Too Many Requests: over the rate limit; retry after Retry-After',
   503: 'Service Unavailable: the database cannot be reached; retry after Retry-After',
 };
+
+/**
+ * The description of an error response: what the status means, then every problem of the
+ * catalogue with that status (its `type` ends with the code in kebab case), so the document
+ * cannot list a code the service does not have, or miss one it has.
+ */
+export function errorDescription(status: string): string | undefined {
+  const meaning = STATUS_MEANINGS[status];
+  const codes = /^\d{3}$/.test(status) ? problemCodesWithStatus(Number(status)) : [];
+  if (codes.length === 0) return meaning;
+  const list = codes.map((code) => `\`${problemType(code).split('/').pop() ?? code}\` (${PROBLEMS[code].title})`);
+  return `${meaning ?? `Error ${status}`}. Problem types: ${list.join(', ')}`;
+}
 
 /** The route fields `documentStandardErrors` reads (a Fastify route schema and config). */
 interface RouteSchemaInput {
@@ -95,8 +109,8 @@ export function declareProblemResponses<T>(document: T): T {
       const responses = (operation as OperationObject).responses ?? {};
       for (const [key, response] of Object.entries(responses)) {
         if (!response || !isErrorResponseKey(key)) continue;
-        if (response.description === 'Default Response' && ERROR_DESCRIPTIONS[key])
-          response.description = ERROR_DESCRIPTIONS[key];
+        if (response.description === 'Default Response')
+          response.description = errorDescription(key) ?? response.description;
         const media = Object.values(response.content ?? {});
         // One problem document per error, whatever the route declared it as.
         if (media.length > 0) response.content = { [PROBLEM_JSON]: media[0] };

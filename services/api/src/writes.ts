@@ -11,7 +11,7 @@ import {
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
-import { HttpProblem } from './errors.js';
+import { fail } from '@jcp/use-cases';
 import type { Principal } from './plugins/auth.js';
 
 /** What a write answers; stored whole under its Idempotency-Key and replayed to a retry. */
@@ -55,11 +55,7 @@ function idempotencyKey(request: FastifyRequest): string | null {
   if (raw === undefined) return null;
   const value = (Array.isArray(raw) ? raw.join(',') : raw).trim().replace(/^"(.*)"$/, '$1');
   if (!/^[\x21-\x7e]{1,255}$/.test(value)) {
-    throw new HttpProblem(
-      400,
-      'BAD_IDEMPOTENCY_KEY',
-      'Idempotency-Key must be 1 to 255 visible ASCII characters (a UUID is best)',
-    );
+    throw fail('BAD_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1 to 255 visible ASCII characters (a UUID is best)');
   }
   return value;
 }
@@ -83,7 +79,7 @@ export async function performWrite(
   run: (ctx: WriteContext) => Promise<WriteAnswer>,
 ): Promise<FastifyReply> {
   const principal = request.principal;
-  if (!principal) throw new HttpProblem(401, 'AUTHENTICATION_REQUIRED', 'A bearer token is required');
+  if (!principal) throw fail('AUTHENTICATION_REQUIRED', 'A bearer token is required');
   const key = idempotencyKey(request);
   const hash = key ? fingerprint(request) : '';
   const changes: StatusChange[] = [];
@@ -104,18 +100,13 @@ export async function performWrite(
           .where('key', '=', key)
           .executeTakeFirstOrThrow();
         if (prior.request_hash !== hash) {
-          throw new HttpProblem(
-            422,
+          throw fail(
             'IDEMPOTENCY_KEY_REUSED',
             'This Idempotency-Key was used for a different request; use a new key for a new request',
           );
         }
         if (prior.status_code === null)
-          throw new HttpProblem(
-            409,
-            'IDEMPOTENCY_KEY_IN_USE',
-            'A request with this Idempotency-Key is still being processed',
-          );
+          throw fail('IDEMPOTENCY_KEY_IN_USE', 'A request with this Idempotency-Key is still being processed');
         return {
           answer: { statusCode: prior.status_code, body: prior.response_body, headers: prior.headers },
           replayed: true,

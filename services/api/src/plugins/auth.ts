@@ -1,17 +1,11 @@
 import { findActiveToken, LAST_USED_RESOLUTION_MS, touchToken, type ApiToken, type Role } from '@jcp/db';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { problemSchema } from '../schemas.js';
 import fp from 'fastify-plugin';
-import { HttpProblem } from '../errors.js';
+import { fail, type Caller } from '@jcp/use-cases';
 
-export interface Principal {
-  tokenId: string;
-  name: string;
-  role: Role;
-  districtCodes: readonly string[];
-  clusterIds: readonly string[];
-  /** How the audit log names this caller. */
-  actor: string;
-}
+/** The caller of a request, as the use cases see it. */
+export type Principal = Caller;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -41,9 +35,9 @@ export async function authenticate(request: FastifyRequest): Promise<Principal |
   const header = request.headers.authorization;
   if (!header) return null;
   const match = /^Bearer\s+(\S+)$/i.exec(header);
-  if (!match?.[1]) throw new HttpProblem(401, 'BAD_AUTHORIZATION', 'Authorization must be "Bearer <token>"');
+  if (!match?.[1]) throw fail('BAD_AUTHORIZATION', 'Authorization must be "Bearer <token>"');
   const token = await findActiveToken(request.server.db, match[1]);
-  if (!token) throw new HttpProblem(401, 'INVALID_TOKEN', 'The token is unknown or revoked');
+  if (!token) throw fail('INVALID_TOKEN', 'The token is unknown or revoked');
   recordUse(request, token);
   return toPrincipal(token);
 }
@@ -65,24 +59,44 @@ function recordUse(request: FastifyRequest, token: ApiToken): void {
   pending.add(touch);
 }
 
-/** A preHandler hook for a protected subtree: the caller needs at least `role`. */
+/** A preHandler hook: the caller needs at least `role` (the scopes below and the read-access plugin use it). */
 export function requireRole(role: Role) {
   return async (request: FastifyRequest): Promise<void> => {
-    // A route may stack checks (the read-access one, then its own): authenticate once.
+    // Checks may stack (the read-access one, then a scope's): authenticate once.
     const principal = request.principal ?? (await authenticate(request));
-    if (!principal) throw new HttpProblem(401, 'AUTHENTICATION_REQUIRED', 'A bearer token is required', {});
-    if (RANK[principal.role] < RANK[role]) throw new HttpProblem(403, 'ROLE_REQUIRED', `This needs the ${role} role`);
+    if (!principal) throw fail('AUTHENTICATION_REQUIRED', 'A bearer token is required', {});
+    if (RANK[principal.role] < RANK[role]) throw fail('ROLE_REQUIRED', `This needs the ${role} role`);
     request.principal = principal;
   };
 }
 
-/** Whether a principal may act on an office (admins on every office). */
-export function covers(principal: Principal, office: { district_code: string; cluster_id: string }): boolean {
-  return (
-    principal.role === 'admin' ||
-    principal.districtCodes.includes(office.district_code) ||
-    principal.clusterIds.includes(office.cluster_id)
-  );
+/**
+ * The routes of one scope (reader, manager or admin): `routes` is registered in a context
+ * of its own whose one preHandler hook checks the role, so no route in it can forget the
+ * check, and each of its routes is documented as needing a bearer token (401 and 403).
+ * Public routes are registered without a scope (the read-access plugin puts reads behind
+ * a reader token when READ_ACCESS=token).
+ */
+export function scope(role: Role, routes: FastifyPluginAsync): FastifyPluginAsync {
+  return async (app) => {
+    app.addHook('onRoute', (route) => {
+      if (!route.schema) return;
+      const response = (route.schema.response ?? {}) as Record<string, unknown>;
+      route.schema = {
+        ...route.schema,
+        security: (route.schema as { security?: unknown }).security ?? [{ bearer: [] }],
+        response: { 401: problemSchema, 403: problemSchema, ...response },
+      } as typeof route.schema;
+    });
+    app.addHook('preHandler', requireRole(role));
+    await app.register(routes);
+  };
+}
+
+/** The caller of a route in a scope: its principal (a 401 if there is none, which a scope never lets through). */
+export function caller(request: FastifyRequest): Principal {
+  if (!request.principal) throw fail('AUTHENTICATION_REQUIRED', 'A bearer token is required');
+  return request.principal;
 }
 
 export default fp(

@@ -1,7 +1,7 @@
 import { firstControlOrFormat, UNSTORABLE_TEXT } from '@jcp/domain';
 import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { HttpProblem } from '../errors.js';
+import { fail } from '@jcp/use-cases';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -95,9 +95,7 @@ export default fp(
         const refused = findRefusedText(read(request));
         if (refused === null) continue;
         const { at, reason } = refused;
-        done(
-          new HttpProblem(400, 'INVALID_TEXT', `${part}${at} ${reason}`, { errors: [{ path: at, message: reason }] }),
-        );
+        done(fail('INVALID_TEXT', `${part}${at} ${reason}`, { errors: [{ path: at, message: reason }] }));
         return;
       }
       done();

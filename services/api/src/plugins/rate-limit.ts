@@ -1,7 +1,7 @@
 import { findActiveToken, hashToken } from '@jcp/db';
 import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
-import { HttpProblem } from '../errors.js';
+import { fail } from '@jcp/use-cases';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -117,8 +117,7 @@ function fixedWindow({ max, windowMs }: RateLimitSettings, callers: string) {
     reply.header('ratelimit-remaining', '0');
     reply.header('ratelimit-reset', String(retryAfter));
     done(
-      new HttpProblem(
-        429,
+      fail(
         'RATE_LIMITED',
         `Too many requests: at most ${max} per ${describeWindow(windowMs)} for ${callers}. Retry in ${retryAfter} second(s).`,
       ),

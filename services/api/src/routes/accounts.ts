@@ -36,7 +36,7 @@ import { sealAccountTokens, type CredentialsKeys } from '@jcp/x-client';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { HttpProblem } from '../errors.js';
+import { fail } from '@jcp/use-cases';
 import { requireRole, type Principal } from '../plugins/auth.js';
 import { problemSchema } from '../schemas.js';
 import { iso, officeIdSchema } from '../views.js';
@@ -524,11 +524,11 @@ function isRejection(error: unknown): boolean {
 
 function actorOf(request: FastifyRequest): string {
   const principal: Principal | null = request.principal;
-  if (!principal) throw new HttpProblem(401, 'AUTHENTICATION_REQUIRED', 'A bearer token is required');
+  if (!principal) throw fail('AUTHENTICATION_REQUIRED', 'A bearer token is required');
   return principal.actor;
 }
 
-const notFound = (id: string) => new HttpProblem(404, 'ACCOUNT_NOT_FOUND', `No account ${id}`);
+const notFound = (id: string) => fail('ACCOUNT_NOT_FOUND', `No account ${id}`);
 
 /** Runs an account write, turning its refusals into problems. */
 async function accountWrite(id: string, write: () => Promise<AccountWriteResult>): Promise<Account> {
@@ -537,7 +537,7 @@ async function accountWrite(id: string, write: () => Promise<AccountWriteResult>
     result = await write();
   } catch (error) {
     if (error instanceof AccountRejected) {
-      throw new HttpProblem(400, 'ACCOUNT_REJECTED', error.message, {
+      throw fail('ACCOUNT_REJECTED', error.message, {
         errors: error.problems.map((p) => ({ path: `/${p.field}`, message: p.reason })),
       });
     }
@@ -545,13 +545,10 @@ async function accountWrite(id: string, write: () => Promise<AccountWriteResult>
   }
   if (result.outcome === 'ok') return result.account;
   if (result.outcome === 'not_found') throw notFound(id);
-  if (result.outcome === 'exists') throw new HttpProblem(409, 'ACCOUNT_EXISTS', `Account ${id} already exists`);
-  throw new HttpProblem(
-    409,
-    'HANDLE_TAKEN',
-    `Another account${result.clusterId ? ` (${result.clusterId})` : ''} has this handle`,
-    { clusterId: result.clusterId },
-  );
+  if (result.outcome === 'exists') throw fail('ACCOUNT_EXISTS', `Account ${id} already exists`);
+  throw fail('HANDLE_TAKEN', `Another account${result.clusterId ? ` (${result.clusterId})` : ''} has this handle`, {
+    clusterId: result.clusterId,
+  });
 }
 
 const accounts: FastifyPluginAsyncZod<AccountRoutesOptions> = async (app, options) => {
@@ -682,7 +679,7 @@ const accounts: FastifyPluginAsyncZod<AccountRoutesOptions> = async (app, option
       const viewer = await viewerOf(request, reply);
       const { officeId } = request.params;
       if (!(await app.db.selectFrom('offices').select('id').where('id', '=', officeId).executeTakeFirst()))
-        throw new HttpProblem(404, 'OFFICE_NOT_FOUND', `No office ${officeId}`);
+        throw fail('OFFICE_NOT_FOUND', `No office ${officeId}`);
       const changes = await fanoutForOffice(app.db, officeId, { limit: request.query.limit });
       return { officeId, changes: changes.map((c) => toChangeFanoutResource(c, viewer)) };
     },
@@ -707,7 +704,7 @@ const accounts: FastifyPluginAsyncZod<AccountRoutesOptions> = async (app, option
     async (request, reply) => {
       const viewer = await viewerOf(request, reply);
       const change = await postsForChange(app.db, request.params.seq);
-      if (!change) throw new HttpProblem(404, 'CHANGE_NOT_FOUND', `No change ${request.params.seq}`);
+      if (!change) throw fail('CHANGE_NOT_FOUND', `No change ${request.params.seq}`);
       return toChangeFanoutResource(change, viewer);
     },
   );
@@ -837,8 +834,7 @@ const accounts: FastifyPluginAsyncZod<AccountRoutesOptions> = async (app, option
     },
     async (request) => {
       const actor = actorOf(request);
-      if (!fanout)
-        throw new HttpProblem(503, 'CREDENTIALS_STORAGE_NOT_CONFIGURED', 'credentials storage is not configured');
+      if (!fanout) throw fail('CREDENTIALS_STORAGE_NOT_CONFIGURED', 'credentials storage is not configured');
       const { accountId: id } = request.params;
       const account = await getAccount(app.db, id, readOptions);
       if (!account) throw notFound(id);
@@ -849,14 +845,13 @@ const accounts: FastifyPluginAsyncZod<AccountRoutesOptions> = async (app, option
         try {
           me = await fanout.verifyAccount(tokens);
         } catch (error) {
-          if (isRejection(error)) throw new HttpProblem(422, 'X_REJECTED_CREDENTIALS', 'X rejected these credentials');
+          if (isRejection(error)) throw fail('X_REJECTED_CREDENTIALS', 'X rejected these credentials');
           // Only the kind of failure: the error may carry the signed request.
           request.log.warn(
             { accountId: id, failure: error instanceof Error ? error.name : typeof error },
             'X could not verify account credentials',
           );
-          throw new HttpProblem(
-            503,
+          throw fail(
             'X_UNAVAILABLE',
             'X could not be reached to verify these credentials; nothing was stored. Try again shortly',
           );
@@ -867,22 +862,19 @@ const accounts: FastifyPluginAsyncZod<AccountRoutesOptions> = async (app, option
             { accountId: id },
             'X answered users/me with an id or username that is not valid; nothing stored',
           );
-          throw new HttpProblem(
-            422,
+          throw fail(
             'X_UNEXPECTED_ANSWER',
             'X did not answer with a valid X user (id and username) for these credentials; nothing was stored',
           );
         }
         if (me.username.toLowerCase() !== account.handle.toLowerCase()) {
-          throw new HttpProblem(
-            422,
+          throw fail(
             'CREDENTIALS_FOR_ANOTHER_ACCOUNT',
             `These credentials belong to @${me.username}, not @${account.handle}`,
           );
         }
         if (request.body.xUserId !== undefined && request.body.xUserId !== me.id) {
-          throw new HttpProblem(
-            422,
+          throw fail(
             'X_USER_ID_MISMATCH',
             `X says these credentials belong to user ${me.id}, not ${request.body.xUserId}`,
           );
@@ -890,8 +882,7 @@ const accounts: FastifyPluginAsyncZod<AccountRoutesOptions> = async (app, option
         xUser = me.id;
       } else {
         if (request.body.xUserId === undefined) {
-          throw new HttpProblem(
-            400,
+          throw fail(
             'X_USER_ID_REQUIRED',
             'xUserId is required: the service cannot ask X whose these credentials are',
             { errors: [{ path: '/xUserId', message: 'required' }] },
@@ -904,8 +895,7 @@ const accounts: FastifyPluginAsyncZod<AccountRoutesOptions> = async (app, option
         if (!(await setAccountCredentials(app.db, id, { sealed, xUserId: xUser, target: fanout.xTarget }, actor)))
           throw notFound(id);
       } catch (error) {
-        if (error instanceof XBindingConflict)
-          throw new HttpProblem(409, 'X_BINDING_CONFLICT', `Nothing was stored: ${error.message}`);
+        if (error instanceof XBindingConflict) throw fail('X_BINDING_CONFLICT', `Nothing was stored: ${error.message}`);
         throw error;
       }
       return loadAccount(id);

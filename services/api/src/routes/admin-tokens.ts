@@ -10,7 +10,7 @@ import {
 } from '@jcp/db';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { HttpProblem } from '../errors.js';
+import { fail } from '@jcp/use-cases';
 import { performWrite, writeHeaders } from '../writes.js';
 import { requireRole } from '../plugins/auth.js';
 import { problemSchema } from '../schemas.js';
@@ -157,8 +157,7 @@ const adminTokens: FastifyPluginAsyncZod = async (app) => {
           if (clusterIds.length > 0)
             errors.push({ path: '/clusterIds', message: `A ${role} token covers every office and takes no clusters` });
         }
-        if (errors.length > 0)
-          throw new HttpProblem(422, 'TOKEN_REJECTED', errors.map((e) => e.message).join('; '), { errors });
+        if (errors.length > 0) throw fail('TOKEN_REJECTED', errors.map((e) => e.message).join('; '), { errors });
         // issueToken audits 'token.issued' with the issuer as actor (never the secret or its hash).
         const { token, record } = await issueToken(trx, {
           name,
@@ -211,7 +210,7 @@ const adminTokens: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const token = await findToken(app.db, request.params.tokenId);
-      if (!token) throw new HttpProblem(404, 'TOKEN_NOT_FOUND', `No token ${request.params.tokenId}`);
+      if (!token) throw fail('TOKEN_NOT_FOUND', `No token ${request.params.tokenId}`);
       return toTokenResource(token);
     },
   );
@@ -239,14 +238,13 @@ const adminTokens: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const principal = request.principal;
-      if (!principal) throw new HttpProblem(401, 'AUTHENTICATION_REQUIRED', 'A bearer token is required');
+      if (!principal) throw fail('AUTHENTICATION_REQUIRED', 'A bearer token is required');
       const outcome = await revokeTokenChecked(app.db, request.params.tokenId, principal.actor, {
         keepLastAdmin: true,
       });
-      if (outcome === 'not_found') throw new HttpProblem(404, 'TOKEN_NOT_FOUND', `No token ${request.params.tokenId}`);
+      if (outcome === 'not_found') throw fail('TOKEN_NOT_FOUND', `No token ${request.params.tokenId}`);
       if (outcome === 'last_admin') {
-        throw new HttpProblem(
-          409,
+        throw fail(
           'LAST_ADMIN_TOKEN',
           'This is the last live admin token: issue another admin token before revoking it',
         );

@@ -4,7 +4,7 @@ import { plainText, REGULAR_OPEN } from '@jcp/domain';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { HttpProblem } from '../errors.js';
+import { fail } from '@jcp/use-cases';
 import { requireRole, type Principal } from '../plugins/auth.js';
 import { problemSchema } from '../schemas.js';
 import { iso, officeIdSchema, shownText } from '../views.js';
@@ -77,7 +77,7 @@ function toEventFields(e: EventRow): Omit<z.infer<typeof eventSchema>, 'officeId
 
 async function loadEvent(db: Kysely<DB>, eventId: string): Promise<z.infer<typeof eventSchema>> {
   const event = await db.selectFrom('disruption_events').selectAll().where('id', '=', eventId).executeTakeFirst();
-  if (!event) throw new HttpProblem(404, 'EVENT_NOT_FOUND', `No disruption event ${eventId}`);
+  if (!event) throw fail('EVENT_NOT_FOUND', `No disruption event ${eventId}`);
   const offices = await db
     .selectFrom('disruption_event_offices')
     .select('office_id')

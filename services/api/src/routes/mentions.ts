@@ -15,7 +15,7 @@ import {
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { HttpProblem } from '../errors.js';
+import { fail } from '@jcp/use-cases';
 import { requireRole, type Principal } from '../plugins/auth.js';
 import { problemSchema } from '../schemas.js';
 import { iso } from '../views.js';
@@ -149,7 +149,7 @@ function decodeCursor(cursor: string): { receivedAt: Date; id: string } {
   const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const receivedAt = new Date(at ?? '');
   if (!id || !/^\d{1,19}$/.test(id) || Number.isNaN(receivedAt.getTime()))
-    throw new HttpProblem(400, 'BAD_CURSOR', 'cursor is not one this API gave');
+    throw fail('BAD_CURSOR', 'cursor is not one this API gave');
   return { receivedAt, id };
 }
 
@@ -158,7 +158,7 @@ const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 503
 
 function principalOf(request: FastifyRequest): Principal {
   const principal: Principal | null = request.principal;
-  if (!principal) throw new HttpProblem(401, 'AUTHENTICATION_REQUIRED', 'A bearer token is required');
+  if (!principal) throw fail('AUTHENTICATION_REQUIRED', 'A bearer token is required');
   return principal;
 }
 
@@ -199,8 +199,7 @@ const mentionRoutes: FastifyPluginAsyncZod = async (app) => {
     const mention = await getMention(app.db, id);
     const scope = await scopeOf(request);
     // Another account's mention is as good as absent to a manager.
-    if (!mention || (scope && !scope.includes(mention.account)))
-      throw new HttpProblem(404, 'MENTION_NOT_FOUND', `No mention ${id}`);
+    if (!mention || (scope && !scope.includes(mention.account))) throw fail('MENTION_NOT_FOUND', `No mention ${id}`);
     return mention;
   }
 
@@ -319,7 +318,7 @@ const mentionRoutes: FastifyPluginAsyncZod = async (app) => {
         await visible(request, id);
         return performWrite(app, request, reply, async ({ trx, principal }) => {
           const updated = await setInboxState(trx, id, state, principal.actor, request.body?.note ?? null);
-          if (!updated) throw new HttpProblem(404, 'NOT_IN_INBOX', `Mention ${id} is not in the inbox`);
+          if (!updated) throw fail('NOT_IN_INBOX', `Mention ${id} is not in the inbox`);
           return { statusCode: 200, body: toResource(updated) };
         });
       },

@@ -3,8 +3,8 @@ import { CAUSES, CERTAINTIES, STATUSES, type Notice, type NoticeDraft } from '@j
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { HttpProblem } from '../errors.js';
-import { covers, requireRole, type Principal } from '../plugins/auth.js';
+import { covers, fail } from '@jcp/use-cases';
+import { requireRole, type Principal } from '../plugins/auth.js';
 import { instantInput, problemSchema } from '../schemas.js';
 import { iso, officeETag, officeIdSchema, shownText, statusSchema, toStatusResource } from '../views.js';
 import {
@@ -145,8 +145,7 @@ interface ScopedOffice {
 export function assertCovers(principal: Principal, offices: readonly ScopedOffice[]): void {
   const outside = offices.filter((o) => !covers(principal, o)).map((o) => o.id);
   if (outside.length > 0) {
-    throw new HttpProblem(
-      403,
+    throw fail(
       'OUT_OF_SCOPE',
       `${outside.length} office(s) are outside this token's districts and clusters, so nothing was applied: ${outside.slice(0, 10).join(', ')}${outside.length > 10 ? ', …' : ''}`,
       { outOfScope: outside.slice(0, 100) },
@@ -165,8 +164,7 @@ export async function officesByIds(db: Kysely<DB>, ids: readonly string[]): Prom
   if (rows.length !== unique.length) {
     const known = new Set(rows.map((r) => r.id));
     const unknown = unique.filter((id) => !known.has(id));
-    throw new HttpProblem(
-      422,
+    throw fail(
       'UNKNOWN_OFFICES',
       `unknown office(s): ${unknown.slice(0, 10).join(', ')}${unknown.length > 10 ? ', …' : ''}`,
       {
@@ -220,22 +218,21 @@ export async function coversOwners(db: Kysely<DB>, principal: Principal, owners:
  */
 export async function openEvent(db: Kysely<DB>, eventId: string, principal: Principal) {
   const event = await db.selectFrom('disruption_events').selectAll().where('id', '=', eventId).executeTakeFirst();
-  if (!event) throw new HttpProblem(404, 'EVENT_NOT_FOUND', `No disruption event ${eventId}`);
+  if (!event) throw fail('EVENT_NOT_FOUND', `No disruption event ${eventId}`);
   const owners = { districtCodes: event.owner_district_codes, clusterIds: event.owner_cluster_ids };
   if (!(await coversOwners(db, principal, owners))) {
     const named = [
       ...owners.districtCodes.map((d) => `district ${d}`),
       ...owners.clusterIds.map((c) => `cluster ${c}`),
     ];
-    throw new HttpProblem(
-      403,
+    throw fail(
       'EVENT_OUT_OF_SCOPE',
       `Disruption event ${event.id} belongs to ${named.length > 0 ? named.join(', ') : 'the admins (it has no owners)'}: only a manager with scope over all of its owners, or an admin, may add offices to it, tie notices to it or end it`,
       { owners },
     );
   }
   if (event.ended_at)
-    throw new HttpProblem(409, 'EVENT_ENDED', `Disruption event ${event.id} ended at ${event.ended_at.toISOString()}`);
+    throw fail('EVENT_ENDED', `Disruption event ${event.id} ended at ${event.ended_at.toISOString()}`);
   return event;
 }
 
@@ -271,14 +268,13 @@ const notices: FastifyPluginAsyncZod = async (app) => {
           .select(['id', 'district_code', 'cluster_id'])
           .where('id', '=', officeId)
           .executeTakeFirst();
-        if (!office) throw new HttpProblem(404, 'OFFICE_NOT_FOUND', `No office ${officeId}`);
+        if (!office) throw fail('OFFICE_NOT_FOUND', `No office ${officeId}`);
         assertCovers(principal, [office]);
         const ifMatch = request.headers['if-match'];
         if (ifMatch !== undefined) {
           const etag = (await officeETag(trx, office.id, now)) ?? '';
           if (!ifMatches(ifMatch, etag)) {
-            throw new HttpProblem(
-              412,
+            throw fail(
               'STATUS_CHANGED',
               'The office changed since you read it; read it again, check, then retry with its new ETag',
               { currentETag: etag },
@@ -344,11 +340,11 @@ const notices: FastifyPluginAsyncZod = async (app) => {
         if (ids) targets = await officesByIds(trx, ids);
         else if (cluster !== undefined) {
           if (!(await trx.selectFrom('clusters').select('id').where('id', '=', cluster).executeTakeFirst()))
-            throw new HttpProblem(404, 'CLUSTER_NOT_FOUND', `No cluster ${cluster}`);
+            throw fail('CLUSTER_NOT_FOUND', `No cluster ${cluster}`);
           targets = await base.where('cluster_id', '=', cluster).execute();
         } else if (district !== undefined) {
           if (!(await trx.selectFrom('districts').select('code').where('code', '=', district).executeTakeFirst()))
-            throw new HttpProblem(404, 'DISTRICT_NOT_FOUND', `No district ${district}`);
+            throw fail('DISTRICT_NOT_FOUND', `No district ${district}`);
           targets = await base.where('district_code', '=', district).execute();
         } else {
           await openEvent(trx, event as string, principal);
@@ -361,7 +357,7 @@ const notices: FastifyPluginAsyncZod = async (app) => {
             )
             .execute();
         }
-        if (targets.length === 0) throw new HttpProblem(422, 'NO_OFFICES', 'The target has no open offices');
+        if (targets.length === 0) throw fail('NO_OFFICES', 'The target has no open offices');
         assertCovers(principal, targets);
         const officeIds = targets.map((o) => o.id);
         const notice = await appendNotice(
@@ -395,7 +391,7 @@ const notices: FastifyPluginAsyncZod = async (app) => {
         .selectAll()
         .where('id', '=', request.params.noticeId)
         .executeTakeFirst();
-      if (!row) throw new HttpProblem(404, 'NOTICE_NOT_FOUND', `No notice ${request.params.noticeId}`);
+      if (!row) throw fail('NOTICE_NOT_FOUND', `No notice ${request.params.noticeId}`);
       const [offices, replacement] = await Promise.all([
         app.db
           .selectFrom('status_notice_offices')
@@ -429,10 +425,9 @@ const notices: FastifyPluginAsyncZod = async (app) => {
   /** Loads a notice to replace, checking it can be replaced and that the caller covers all its offices. */
   async function replaceable(trx: Kysely<DB>, principal: Principal, noticeId: string) {
     const original = await trx.selectFrom('status_notices').selectAll().where('id', '=', noticeId).executeTakeFirst();
-    if (!original) throw new HttpProblem(404, 'NOTICE_NOT_FOUND', `No notice ${noticeId}`);
+    if (!original) throw fail('NOTICE_NOT_FOUND', `No notice ${noticeId}`);
     if (original.kind === 'cancellation')
-      throw new HttpProblem(
-        409,
+      throw fail(
         'NOTICE_IS_CANCELLATION',
         'A cancellation cannot be corrected or cancelled; post a new notice instead',
       );
@@ -442,8 +437,7 @@ const notices: FastifyPluginAsyncZod = async (app) => {
       .where('replaces_id', '=', noticeId)
       .executeTakeFirst();
     if (replacement)
-      throw new HttpProblem(
-        409,
+      throw fail(
         'NOTICE_REPLACED',
         `Notice ${noticeId} was already replaced by ${replacement.id}; correct or cancel that one`,
         { replacedById: replacement.id },

@@ -3,7 +3,7 @@ import { REGULAR_OPEN, STATUSES } from '@jcp/domain';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { HttpProblem } from '../errors.js';
+import { fail } from '@jcp/use-cases';
 import { etagOf, type Representation } from '../representation-cache.js';
 import { instantInput, problemSchema } from '../schemas.js';
 import {
@@ -150,7 +150,7 @@ const offices: FastifyPluginAsyncZod = async (app) => {
       const representation = await app.representations.getOrRender(`office:${officeId}`, () =>
         renderOffice(app.db, officeId, new Date()),
       );
-      if (!representation) throw new HttpProblem(404, 'OFFICE_NOT_FOUND', `No office ${officeId}`);
+      if (!representation) throw fail('OFFICE_NOT_FOUND', `No office ${officeId}`);
       return sendRepresentation(request, reply, representation);
     },
   );
@@ -185,7 +185,7 @@ const offices: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const { officeId } = request.params;
       const office = await app.db.selectFrom('offices').select('id').where('id', '=', officeId).executeTakeFirst();
-      if (!office) throw new HttpProblem(404, 'OFFICE_NOT_FOUND', `No office ${officeId}`);
+      if (!office) throw fail('OFFICE_NOT_FOUND', `No office ${officeId}`);
       const { limit, before } = request.query;
       const changes = await officeHistory(app.db, officeId, limit, before);
       const next = changes.length === limit ? (changes.at(-1)?.seq ?? null) : null;

@@ -10,7 +10,7 @@ import { toMentionPosts, type MentionRejection } from '@jcp/x-client';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { HttpProblem } from '../errors.js';
+import { fail } from '@jcp/use-cases';
 import type { RateLimitSettings } from '../plugins/rate-limit.js';
 import { problemSchema } from '../schemas.js';
 
@@ -182,11 +182,9 @@ const receiptSchema = z
  */
 const WEBHOOK = { public: true, rateLimit: false, relaysOutsideText: true } as const;
 
-const notConfigured = () =>
-  new HttpProblem(503, 'WEBHOOK_NOT_CONFIGURED', 'The X webhook is not configured (no X app secret)');
-const badSignature = () =>
-  new HttpProblem(401, 'INVALID_SIGNATURE', `${SIGNATURE_HEADER} is missing or does not sign this body`);
-const notAnObject = () => new HttpProblem(400, 'NOT_A_DELIVERY', 'An X Activity API delivery is a JSON object');
+const notConfigured = () => fail('WEBHOOK_NOT_CONFIGURED', 'The X webhook is not configured (no X app secret)');
+const badSignature = () => fail('INVALID_SIGNATURE', `${SIGNATURE_HEADER} is missing or does not sign this body`);
+const notAnObject = () => fail('NOT_A_DELIVERY', 'An X Activity API delivery is a JSON object');
 
 const webhooks: FastifyPluginAsyncZod<WebhookRoutesOptions> = async (app, options) => {
   const settings = options.mentions;
