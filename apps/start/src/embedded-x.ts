@@ -3,16 +3,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Config } from '@jcp/config';
 import { appendAudit, bindX, type Database } from '@jcp/db';
 import type { Logger } from '@jcp/log';
+import type { EmbeddedX } from '@jcp/serve';
 import { EMULATOR_APP, FanoutConfigError } from '@jcp/use-cases';
 import { buildEmulator } from '@jcp/x-emulator';
 import { openAccountTokens, sealAccountTokens, type AccountTokens, type CredentialsKeys } from '@jcp/x-client';
 import type { FastifyInstance } from 'fastify';
-
-export interface EmbeddedX {
-  baseUrl: string;
-  accounts: number;
-  close: () => Promise<void>;
-}
 
 /**
  * Gives cluster accounts an identity on an X emulator: accounts without credentials get
