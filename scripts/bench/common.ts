@@ -32,7 +32,7 @@ export async function registerDatabase(scope: Teardowns, server: string): Promis
 /** The service as `pnpm start` runs it, on that database, in a child process; resolves once ready. */
 export async function startService(scope: Teardowns, url: string, env: Record<string, string>): Promise<string> {
   const port = await freePort();
-  const service = spawnScript('services/api/src/server.ts', [], {
+  const service = spawnScript('apps/serve/src/main.ts', [], {
     DATABASE_URL: url,
     PORT: String(port),
     LOG_LEVEL: 'warn',

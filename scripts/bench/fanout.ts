@@ -17,7 +17,8 @@ import { appendNotice, FANOUT_CHANNEL, lockStatusWrites, settleStatuses, statusC
 import { sql } from 'kysely';
 import type { NoticeDraft } from '@jcp/domain';
 import { spawnScript } from '@jcp/testing';
-import { EMULATOR_APP, provisionEmulatorAccounts } from '@jcp/worker';
+import { provisionEmulatorAccounts } from '@jcp/start';
+import { EMULATOR_APP } from '@jcp/use-cases';
 import { createXClient, openAccountTokens, postTweet } from '@jcp/x-client';
 import { buildEmulator } from '@jcp/x-emulator';
 import { registerDatabase, say, Teardowns } from './common.js';

@@ -4,7 +4,7 @@
 import { loadConfig } from '@jcp/config';
 import { appendAudit, migrate, readMigrations, readXBinding } from '@jcp/db';
 import type { Logger } from '@jcp/log';
-import { bindRealX } from '@jcp/worker';
+import { bindRealX } from '@jcp/use-cases';
 import { createTestDatabase, type Teardown } from '@jcp/testing';
 import t from 'tap';
 

@@ -4,7 +4,8 @@
 // before another dispatcher could take the post over.
 import { Writable } from 'node:stream';
 import { createLogger } from '@jcp/log';
-import { attemptDeadlineMs, EMULATOR_APP } from '@jcp/worker';
+import { EMULATOR_APP } from '@jcp/use-cases';
+import { attemptDeadlineMs } from '@jcp/worker';
 import t from 'tap';
 import { CARLISLE, CUMBRIA, fanoutFixture, waitFor } from './fixture.js';
 

@@ -378,7 +378,7 @@ void t.test(
     // Other accounts have no credentials at all: nothing is composed for them.
     await f.notice({ ...closed, offices: ['aberdare-9820'] });
     // Fixed: register the original tokens again, then resume.
-    const { provisionEmulatorAccounts } = await import('@jcp/worker');
+    const { provisionEmulatorAccounts } = await import('@jcp/start');
     await provisionEmulatorAccounts(f.database, f.emulator, f.credentialsKey, { only: [CUMBRIA] });
     await f.database.db
       .updateTable('clusters')

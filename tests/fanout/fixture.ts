@@ -2,13 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { AppOptions } from '@jcp/api';
 import { londonParts, type AppBudgetRule } from '@jcp/domain';
 import { createLogger } from '@jcp/log';
-import {
-  createDispatcher,
-  EMULATOR_APP,
-  provisionEmulatorAccounts,
-  type Dispatcher,
-  type DispatcherOptions,
-} from '@jcp/worker';
+import { provisionEmulatorAccounts } from '@jcp/start';
+import { EMULATOR_APP } from '@jcp/use-cases';
+import { createDispatcher, type Dispatcher, type DispatcherOptions } from '@jcp/worker';
 import { buildEmulator } from '@jcp/x-emulator';
 import type { FastifyInstance } from 'fastify';
 import type { Teardown } from '@jcp/testing';

@@ -2,7 +2,7 @@
 // retries, a lost answer and rejected credentials) nor the API's when they are set.
 import { Writable } from 'node:stream';
 import { createLogger } from '@jcp/log';
-import { EMULATOR_APP } from '@jcp/worker';
+import { EMULATOR_APP } from '@jcp/use-cases';
 import { createXClient, openAccountTokens } from '@jcp/x-client';
 import t from 'tap';
 import { CARLISLE, CUMBRIA, fanoutFixture, waitFor } from './fixture.js';

@@ -4,7 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { buildApp } from '@jcp/api';
 import { readXBinding, setAccountCredentials, XBindingConflict, type Database } from '@jcp/db';
-import { EMULATOR_APP, provisionEmulatorAccounts } from '@jcp/worker';
+import { provisionEmulatorAccounts } from '@jcp/start';
+import { EMULATOR_APP } from '@jcp/use-cases';
 import { buildEmulator } from '@jcp/x-emulator';
 import { sealAccountTokens } from '@jcp/x-client';
 import type { Teardown } from '@jcp/testing';

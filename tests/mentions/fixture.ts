@@ -1,7 +1,8 @@
 import { Writable } from 'node:stream';
 import type { AppBudgetRule } from '@jcp/domain';
 import { createLogger, type Logger } from '@jcp/log';
-import { createMentionIngester, EMULATOR_APP, type IngesterOptions, type MentionIngester } from '@jcp/worker';
+import { EMULATOR_APP } from '@jcp/use-cases';
+import { createMentionIngester, type IngesterOptions, type MentionIngester } from '@jcp/worker';
 import type { Teardown } from '@jcp/testing';
 import { fanoutFixture, type EmulatorPost } from '../fanout/fixture.js';
 

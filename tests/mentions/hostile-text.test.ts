@@ -6,7 +6,7 @@ import { createHmac } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { postIdAt } from '@jcp/domain';
 import { testServerUrl } from '@jcp/testing';
-import { EMULATOR_APP } from '@jcp/worker';
+import { EMULATOR_APP } from '@jcp/use-cases';
 import t, { type Test } from 'tap';
 import { apiFixture } from '../api/fixture.js';
 import { CARLISLE, CUMBRIA } from '../fanout/fixture.js';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '@jcp/config';
 import { hashLegacyOptOuts, ingestMentions, officeIndexCache, optOutHash, pruneMentions } from '@jcp/db';
-import { FanoutConfigError, resolveOptOutKey } from '@jcp/worker';
+import { FanoutConfigError, resolveOptOutKey } from '@jcp/use-cases';
 import { sql } from 'kysely';
 import t from 'tap';
 import { CARLISLE, CUMBRIA, waitFor } from '../fanout/fixture.js';

@@ -4,7 +4,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { buildApp, CRC_RATE_LIMIT, isCrcToken, isJsonObjectText } from '@jcp/api';
 import { DEFAULT_MENTION_POLICY, postIdAt, postIdTime } from '@jcp/domain';
-import { EMULATOR_APP } from '@jcp/worker';
+import { EMULATOR_APP } from '@jcp/use-cases';
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import t from 'tap';

@@ -39,7 +39,7 @@ void t.test('import-offices exits 1 and names the line of each rejected row; val
 });
 
 void t.test('a malformed variable stops the service with a message naming it', async (t) => {
-  const run = await runScript('services/api/src/server.ts', [], {
+  const run = await runScript('apps/serve/src/main.ts', [], {
     PORT: 'eighty',
     DATABASE_URL: 'postgres://u:hunter2@127.0.0.1:9/x',
   });
@@ -53,7 +53,7 @@ void t.test(
   async (t) => {
     const env = await isolatedEnv(t);
     const port = await freePort();
-    const server = spawnScript('services/api/src/server.ts', [], { ...env, PORT: String(port) });
+    const server = spawnScript('apps/serve/src/main.ts', [], { ...env, PORT: String(port) });
     const exited = waitForExit(server, 120_000);
     const ready = await waitForReady(port);
     t.equal(ready, 200, 'readyz answers 200');
@@ -69,7 +69,7 @@ void t.test(
 void t.test('a second process cannot open the embedded database the service holds', async (t) => {
   const env = { PGLITE_DATA_DIR: join(await mkdtemp(join(tmpdir(), 'jcp-pglite-')), 'db'), X_EMULATOR_PORT: '0' };
   const port = await freePort();
-  const server = spawnScript('services/api/src/server.ts', [], { ...env, PORT: String(port) });
+  const server = spawnScript('apps/serve/src/main.ts', [], { ...env, PORT: String(port) });
   const exited = waitForExit(server, 120_000);
   const ready = await waitForReady(port);
   t.equal(ready, 200);
@@ -85,7 +85,7 @@ void t.test('a second process cannot open the embedded database the service hold
 
 void t.test('with MIGRATE_ON_START=false on an unmigrated database the service says what to do', async (t) => {
   const env = await isolatedEnv(t);
-  const run = await runScript('services/api/src/server.ts', [], {
+  const run = await runScript('apps/serve/src/main.ts', [], {
     ...env,
     MIGRATE_ON_START: 'false',
     PORT: String(await freePort()),

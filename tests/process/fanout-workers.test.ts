@@ -1,7 +1,7 @@
 // Real worker processes (`pnpm worker`) against one PostgreSQL database and an X
 // emulator: one killed with SIGKILL in the middle of a burst and restarted, and two
 // running at once. Either way every post reaches X exactly once.
-import { EMULATOR_APP } from '@jcp/worker';
+import { EMULATOR_APP } from '@jcp/use-cases';
 import { spawnScript, testServerUrl, waitForExit } from '@jcp/testing';
 import t, { type Test } from 'tap';
 import { fanoutFixture, waitFor } from '../fanout/fixture.js';

@@ -2,7 +2,7 @@
 // PostgreSQL database: two stand by, one reads (the ingest lock); the reader is killed
 // with SIGKILL while mentions keep coming, the other takes over, and every mention is
 // stored once and answered once.
-import { EMULATOR_APP } from '@jcp/worker';
+import { EMULATOR_APP } from '@jcp/use-cases';
 import { spawnScript, testServerUrl, waitForExit } from '@jcp/testing';
 import t from 'tap';
 import { CUMBRIA, waitFor } from '../fanout/fixture.js';

@@ -78,7 +78,7 @@ void t.test('pnpm start on a database holding real credentials, without X_API_BA
   t.equal(before.filter((c) => c.credentials_encrypted !== null).length, 1);
 
   const asked = await runScript(
-    'services/api/src/server.ts',
+    'apps/start/src/main.ts',
     ['--x-emulator'],
     { ...real.env, PORT: String(await freePort()) },
     120_000,
@@ -92,7 +92,7 @@ void t.test('pnpm start on a database holding real credentials, without X_API_BA
   t.same(await real.clusters(), before, 'no account touched');
 
   const port = await freePort();
-  const server = spawnScript('services/api/src/server.ts', [], { ...real.env, PORT: String(port) });
+  const server = spawnScript('apps/serve/src/main.ts', [], { ...real.env, PORT: String(port) });
   const exited = waitForExit(server, 120_000);
   t.equal(await waitForReady(port), 200, 'without --x-emulator the API starts');
   t.match(server.output.stdout, /no X configured: nothing is posted to X and no mention is read/);
@@ -117,7 +117,7 @@ void t.test('pnpm start on a fresh database runs the emulator and gives the acco
     : { PGLITE_DATA_DIR: join(await mkdtemp(join(tmpdir(), 'jcp-pglite-')), 'db') };
   const port = await freePort();
   const xPort = await freePort();
-  const server = spawnScript('services/api/src/server.ts', ['--x-emulator'], {
+  const server = spawnScript('apps/start/src/main.ts', [], {
     ...env,
     PORT: String(port),
     X_EMULATOR_PORT: String(xPort),
@@ -141,14 +141,14 @@ void t.test('pnpm start on a fresh database runs the emulator and gives the acco
 void t.test('production never runs the emulator, and the worker never does', async (t) => {
   const real = await realDatabase(t);
   const before = await real.clusters();
-  const production = await runScript('services/api/src/server.ts', ['--x-emulator'], {
+  const production = await runScript('apps/start/src/main.ts', ['--x-emulator'], {
     ...real.env,
     NODE_ENV: 'production',
     PORT: String(await freePort()),
   });
   t.equal(production.code, 1);
   t.match(production.stderr, /the X emulator never runs in production \(NODE_ENV=production\): set X_API_BASE_URL/);
-  const unknown = await runScript('services/api/src/server.ts', ['--emulator'], {
+  const unknown = await runScript('apps/serve/src/main.ts', ['--emulator'], {
     ...real.env,
     PORT: String(await freePort()),
   });

@@ -6,14 +6,8 @@ import { ConfigError, loadConfig } from '@jcp/config';
 import { createDatabase } from '@jcp/db';
 import { createLogger } from '@jcp/log';
 import closeWithGrace from 'close-with-grace';
-import {
-  bindRealX,
-  dispatcherFromConfig,
-  ingesterFromConfig,
-  resolveCredentialsKey,
-  resolveOptOutKey,
-  xSettings,
-} from './runtime.js';
+import { bindRealX, resolveCredentialsKey, resolveOptOutKey, xSettings } from '@jcp/use-cases';
+import { dispatcherFromConfig, ingesterFromConfig } from './runtime.js';
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { resolveCredentialsKey } from '@jcp/worker';
+import { resolveCredentialsKey } from '@jcp/use-cases';
 import { openDatabase } from '../boot.js';
 import { rotateCredentials } from '../credentials-rotation.js';
 import { runCli } from './common.js';

@@ -1,0 +1,1 @@
+export { runService, type EmbeddedX, type ServiceOptions } from './run.js';

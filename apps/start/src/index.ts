@@ -1,0 +1,1 @@
+export { provisionEmulatorAccounts, startEmbeddedX } from './embedded-x.js';
