@@ -3,132 +3,32 @@
 import { Readable } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { hmacSha1Signature, parseOAuthHeader, safeEqual, signatureBaseString } from './oauth1.js';
+import { DAY, defaultRateLimits, type EndpointKey, type RateRule } from './rate-limits.js';
+import {
+  REPLY_SETTINGS,
+  type EmulatorOptions,
+  type Account,
+  type Tweet,
+  type ReplySettings,
+  type Fault,
+  type FaultKind,
+} from './model.js';
+import {
+  unauthorized,
+  duplicate,
+  replyToInvisible,
+  replyRestricted,
+  rateLimited,
+  invalid,
+  faultBody,
+} from './answers.js';
+import { TWITTER_EPOCH, cmpId, isId } from './ids.js';
 
-export interface EmulatorOptions {
-  consumerKey: string;
-  consumerSecret: string;
-  /** Clock in epoch milliseconds (tests may move it). */
-  now?: () => number;
-  rateLimits?: Partial<Record<EndpointKey, RateRule[] | null>>;
-  logger?: boolean;
-}
+export { defaultRateLimits, REPLY_SETTINGS };
+export type { EmulatorOptions, EndpointKey, RateRule, Account, Tweet, ReplySettings, Fault, FaultKind };
 
-export type EndpointKey =
-  | 'POST /2/tweets'
-  | 'GET /2/users/me'
-  | 'GET /2/users/:id/mentions'
-  | 'GET /2/users/:id/tweets'
-  | 'GET /2/tweets/search/recent';
-export interface RateRule {
-  scope: 'user' | 'app';
-  limit: number;
-  windowMs: number;
-}
-
-const MIN15 = 15 * 60_000;
-const DAY = 24 * 60 * 60_000;
-export const defaultRateLimits: Record<EndpointKey, RateRule[] | null> = {
-  'POST /2/tweets': [
-    { scope: 'user', limit: 100, windowMs: MIN15 },
-    // Not binding beyond the 15-minute rule; present so the x-user-limit-24hour-* headers exist.
-    { scope: 'user', limit: 9600, windowMs: DAY },
-    { scope: 'app', limit: 10_000, windowMs: DAY },
-  ],
-  'GET /2/users/:id/mentions': [
-    { scope: 'user', limit: 300, windowMs: MIN15 },
-    { scope: 'app', limit: 450, windowMs: MIN15 },
-  ],
-  'GET /2/users/:id/tweets': [
-    { scope: 'user', limit: 900, windowMs: MIN15 },
-    { scope: 'app', limit: 1500, windowMs: MIN15 },
-  ],
-  'GET /2/tweets/search/recent': [{ scope: 'app', limit: 450, windowMs: MIN15 }],
-  'GET /2/users/me': [{ scope: 'user', limit: 75, windowMs: MIN15 }],
-};
-
-export interface Account {
-  id: string;
-  username: string;
-  name: string;
-  consumerKey?: string;
-  accessToken: string;
-  accessTokenSecret: string;
-}
-export interface Tweet {
-  id: string;
-  text: string;
-  authorId: string;
-  authorUsername: string;
-  authorName: string;
-  createdAt: string;
-  inReplyToTweetId?: string;
-  inReplyToUserId?: string;
-  conversationId: string;
-  mentions: string[];
-  source: 'api' | 'control';
-  /** A retweet or a quote of another post. */
-  referenced?: { type: 'retweeted' | 'quoted'; id: string };
-  /** Who may reply in the conversation this post starts (X's reply_settings; absent: everyone). */
-  replySettings?: ReplySettings;
-}
-/** X's reply_settings: who may reply in a conversation. The emulator follows no one, so `following` admits the mentioned only. */
-export const REPLY_SETTINGS = ['everyone', 'mentionedUsers', 'following'] as const;
-export type ReplySettings = (typeof REPLY_SETTINGS)[number];
-export type FaultKind = 'status' | 'delay' | 'drop' | 'lostAnswer' | 'drip';
-/** `skip`: let this many matching requests through first (a fault on the second page of a read). */
-export interface Fault {
-  kind: FaultKind;
-  method?: string;
-  path?: string;
-  account?: string;
-  remaining: number;
-  skip?: number;
-  status?: number;
-  body?: unknown;
-  delayMs?: number;
-}
-
-const unauthorized = { title: 'Unauthorized', type: 'about:blank', status: 401, detail: 'Unauthorized' };
-const duplicate = {
-  detail: 'You are not allowed to create a Tweet with duplicate content.',
-  type: 'about:blank',
-  title: 'Forbidden',
-  status: 403,
-};
-// X's answers to a reply it will not take, word for word (as application/problem+json).
-const replyToInvisible = {
-  detail: 'You attempted to reply to a Tweet that is deleted or not visible to you.',
-  type: 'about:blank',
-  title: 'Forbidden',
-  status: 403,
-};
-const replyRestricted = {
-  detail:
-    'Reply to this conversation is not allowed because you have not been mentioned or otherwise engaged by the author of the post you are replying to.',
-  type: 'about:blank',
-  title: 'Forbidden',
-  status: 403,
-};
-const rateLimited = { errors: [{ code: 88, message: 'Rate limit exceeded' }] };
-const TWITTER_EPOCH = 1288834974657n;
-
-function invalid(detail: string) {
-  return {
-    errors: [{ message: detail }],
-    title: 'Invalid Request',
-    detail: 'One or more parameters to your request was invalid.',
-    type: 'https://api.twitter.com/2/problems/invalid-request',
-  };
-}
-function faultBody(status: number) {
-  const title = status === 503 ? 'Service Unavailable' : status === 500 ? 'Internal Server Error' : `Error ${status}`;
-  return { title, detail: title, type: 'about:blank', status };
-}
 // X answers reads with `&`, `<` and `>` in a post's text HTML-escaped (and nothing else).
 const escapeText = (s: string) => s.replace(/[&<>]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&gt;'));
-// Ids are decimal without leading zeros: the longer is the larger, else compare as text (no BigInt per comparison).
-const cmpId = (a: string, b: string) => (a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0);
-const isId = (s: unknown): s is string => typeof s === 'string' && /^(0|[1-9]\d{0,18})$/.test(s);
 
 declare module 'fastify' {
   interface FastifyRequest {
