@@ -39,7 +39,6 @@ export interface OfficeMatch {
   end: number;
 }
 
-/** Every office reference in the tokens, in order (not yet narrowed to a cluster). */
 /**
  * Welsh place names change their first sound after some words ("yng Nghaerfyrddin",
  * "ym Mangor", "i Gaerdydd", "o Fangor"): the radical form, when it is a known word.
@@ -84,6 +83,7 @@ function unmutated(index: OfficeIndex, word: string): string | null {
   return null;
 }
 
+/** Every office reference in the tokens, in order (not yet narrowed to a cluster). */
 export function findOfficeMentions(tokens: readonly Token[], index: OfficeIndex): OfficeMatch[] {
   const matches: OfficeMatch[] = [];
   const n = tokens.length;

@@ -1,14 +1,11 @@
 /**
- * Finding the offices a mention names: by name, alias (Welsh names included),
- * misspelling, postcode or outward code, or the town in the address. Everything
- * is precomputed by buildOfficeIndex so that a lookup is a handful of map hits.
+ * The index of the offices a mention may name: by name, alias (Welsh names included),
+ * misspelling, postcode or outward code, or the town in the address. Everything is
+ * precomputed by buildOfficeIndex so that a lookup (office-mentions.ts) is a handful of map hits.
  */
 import { normalisePostcode, outwardCode } from '../postcode.js';
 import { phraseTokens } from './text.js';
 import { allowedEdits, deletes } from './office-spelling.js';
-
-export { editDistance, MAX_CORRECTIONS } from './office-spelling.js';
-export { findOfficeMentions, resolveOffices, type OfficeMatch } from './office-mentions.js';
 
 export interface OfficeEntry {
   id: string;
