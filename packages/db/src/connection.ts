@@ -1,20 +1,19 @@
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
-import { DbError } from './errors.js';
-import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
+import type { PGlite } from '@electric-sql/pglite';
+import { sessionDeadlines, type DatabaseOptions } from './database-options.js';
+import { pgTypes } from './parsers.js';
+import { lockDataDir, openPglite } from './pglite.js';
+import { listenOnPostgres, lockOnPostgres } from './pg-sessions.js';
 import type { DB } from './types.js';
 
-const OID_DATE = 1082;
-const OID_INT8 = 20;
-
-// `date` stays 'YYYY-MM-DD' text: parsing it into a JS Date would shift it by the
-// process's time zone. pg and PGlite both get the same rule.
-const keepText = (value: string): string => value;
-const pgTypes: pg.CustomTypesConfig = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary'): unknown =>
-    oid === OID_DATE ? keepText : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
-};
+export {
+  DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+  DEFAULT_STATEMENT_TIMEOUT_MS,
+  type DatabaseOptions,
+} from './database-options.js';
+export { pgliteParsers } from './parsers.js';
+export { openPglite } from './pglite.js';
 
 export interface Database {
   readonly db: Kysely<DB>;
@@ -36,44 +35,6 @@ export interface Database {
    */
   tryLock(key: number, onLost: () => void): Promise<(() => Promise<void>) | null>;
   close(): Promise<void>;
-}
-
-export interface DatabaseOptions {
-  /** postgres:// URL; when absent an embedded PGlite database is used. */
-  url?: string | undefined;
-  /** PGlite data folder, or 'memory://' for a throwaway database. */
-  pgliteDataDir?: string;
-  /** An already open PGlite instance (tests load one from a template). */
-  pglite?: PGlite;
-  poolMax?: number;
-  /** Called for errors on idle pooled connections, which must not crash the process. */
-  onPoolError?: (error: Error) => void;
-  applicationName?: string;
-  /** PostgreSQL cancels a statement running longer (default 15 s); migrations and imports take longer with SET LOCAL. */
-  statementTimeoutMs?: number;
-  /** PostgreSQL ends a session idle inside a transaction this long, releasing its locks (default 30 s). */
-  idleInTransactionTimeoutMs?: number;
-}
-
-/** The deadlines every PostgreSQL connection gets unless told otherwise (DATABASE_STATEMENT_TIMEOUT_MS, DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS). */
-export const DEFAULT_STATEMENT_TIMEOUT_MS = 15_000;
-export const DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS = 30_000;
-
-/**
- * The session settings of every connection to PostgreSQL (the pool's, the listeners' and the
- * locks'), sent when it connects: a statement that hangs, or a transaction left open by a
- * stalled process, is ended by the server instead of holding its locks and a fan-out lease.
- * (A session that is idle outside a transaction, such as the one holding the mention
- * ingester's advisory lock, is not affected.) PGlite has no such timers: not applied there.
- */
-function sessionDeadlines(options: DatabaseOptions): {
-  statement_timeout: number;
-  idle_in_transaction_session_timeout: number;
-} {
-  return {
-    statement_timeout: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
-    idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS,
-  };
 }
 
 /**
@@ -165,204 +126,4 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
     await unlock();
   };
   return { db, kind: 'pglite', listen, tryLock, close };
-}
-
-/**
- * A dedicated client that LISTENs, and on any failure reports "not listening" and
- * reconnects with backoff (0.2 s doubling to 5 s) until stopped.
- */
-const LISTENER_PING_MS = 5_000;
-const LISTENER_PING_TIMEOUT_MS = 3_000;
-
-async function listenOnPostgres(
-  options: DatabaseOptions,
-  channel: string,
-  onMessage: (payload: string) => void,
-  onState: (listening: boolean) => void,
-): Promise<() => Promise<void>> {
-  const onError = options.onPoolError;
-  let stopped = false;
-  let client: pg.Client | null = null;
-  let timer: NodeJS.Timeout | null = null;
-  let ping: NodeJS.Timeout | null = null;
-  let delay = 200;
-  const connect = async (): Promise<void> => {
-    const c = new pg.Client({
-      connectionString: options.url,
-      application_name: 'jcp-status-listener',
-      connectionTimeoutMillis: 5_000,
-      keepAlive: true,
-      ...sessionDeadlines(options),
-    });
-    let failed = false;
-    const fail = (error: Error) => {
-      if (failed) return;
-      failed = true;
-      if (ping) clearInterval(ping);
-      onError?.(error);
-      onState(false);
-      void c.end().catch(() => {});
-      if (client === c) client = null;
-      if (!stopped) {
-        timer = setTimeout(() => void connect().catch(() => {}), delay);
-        delay = Math.min(delay * 2, 5_000);
-      }
-    };
-    c.on('error', fail);
-    c.on('end', () => fail(new Error('listener connection ended')));
-    c.on('notification', (n) => {
-      if (n.channel === channel) onMessage(n.payload ?? '');
-    });
-    try {
-      await c.connect();
-      await c.query(`LISTEN "${channel.replace(/"/g, '""')}"`);
-    } catch (error) {
-      fail(error as Error);
-      return;
-    }
-    if (stopped) {
-      await c.end().catch(() => {});
-      return;
-    }
-    client = c;
-    delay = 200;
-    // A connection that died without a word (a half-open TCP link) would leave this
-    // instance caching while deaf: a ping that does not answer in time counts as failure.
-    ping = setInterval(() => {
-      const timeout = new Promise<never>((_, reject) =>
-        setTimeout(() => reject(new Error('listener ping timed out')), LISTENER_PING_TIMEOUT_MS).unref(),
-      );
-      Promise.race([c.query('select 1'), timeout]).catch((error: unknown) => fail(error as Error));
-    }, LISTENER_PING_MS);
-    ping.unref();
-    onState(true);
-  };
-  await connect();
-  return async () => {
-    stopped = true;
-    if (timer) clearTimeout(timer);
-    const c = client;
-    client = null;
-    if (ping) clearInterval(ping);
-    if (c) {
-      c.removeAllListeners('end');
-      await c.end().catch(() => {});
-    }
-  };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * PGlite is one process's database: a second process opening the same folder (a CLI
- * next to the running service) would corrupt it. A lock file holding the owner's pid
- * refuses that clearly; a lock left by a dead process is taken over.
- */
-async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
-  if (dataDir.startsWith('memory://')) return async () => {};
-  await mkdir(dataDir, { recursive: true });
-  const lockFile = `${dataDir.replace(/\/+$/, '')}.lock`;
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const handle = await open(lockFile, 'wx');
-      await handle.writeFile(String(process.pid));
-      await handle.close();
-      return () => rm(lockFile, { force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const owner = Number((await readFile(lockFile, 'utf8').catch(() => '')).trim());
-      if (owner && owner !== process.pid && isAlive(owner)) {
-        throw new DbError(
-          'PGLITE_IN_USE',
-          `the embedded database in ${dataDir} is in use by process ${owner}; stop it first, or use DATABASE_URL (PostgreSQL) for several processes`,
-        );
-      }
-      await rm(lockFile, { force: true });
-    }
-  }
-  throw new DbError('PGLITE_IN_USE', `could not lock the embedded database in ${dataDir}`);
-}
-
-/**
- * PGlite's parsers, made to agree with pg's: `date` stays text (as above), and so does
- * `bigint` (int8), which pg gives as a string and PGlite by default as a JS number; the
- * code and the API types (change-feed cursors, counts) expect the string.
- */
-export const pgliteParsers = { [OID_DATE]: keepText, [OID_INT8]: keepText };
-
-export async function openPglite(dataDir: string, loadDataDir?: Blob): Promise<PGlite> {
-  if (!dataDir.startsWith('memory://')) await mkdir(dataDir, { recursive: true });
-  const pglite = new PGlite({
-    ...(dataDir.startsWith('memory://') ? {} : { dataDir }),
-    ...(loadDataDir ? { loadDataDir } : {}),
-    parsers: pgliteParsers,
-  });
-  await pglite.waitReady;
-  return pglite;
-}
-
-/**
- * A session advisory lock on a dedicated connection, pinged so that a connection that
- * died without a word (and the lock with it, once the server notices) is reported.
- */
-async function lockOnPostgres(
-  options: DatabaseOptions,
-  key: number,
-  onLost: () => void,
-): Promise<(() => Promise<void>) | null> {
-  const onError = options.onPoolError;
-  const c = new pg.Client({
-    connectionString: options.url,
-    application_name: 'jcp-status-lock',
-    connectionTimeoutMillis: 5_000,
-    keepAlive: true,
-    ...sessionDeadlines(options),
-  });
-  let released = false;
-  let ping: NodeJS.Timeout | null = null;
-  const lost = (error: Error) => {
-    if (released) return;
-    released = true;
-    if (ping) clearInterval(ping);
-    onError?.(error);
-    void c.end().catch(() => {});
-    onLost();
-  };
-  c.on('error', lost);
-  try {
-    await c.connect();
-    const { rows } = await c.query<{ locked: boolean }>('select pg_try_advisory_lock($1) as locked', [key]);
-    if (!rows[0]?.locked) {
-      released = true;
-      await c.end().catch(() => {});
-      return null;
-    }
-  } catch (error) {
-    released = true;
-    await c.end().catch(() => {});
-    throw error;
-  }
-  c.on('end', () => lost(new Error('lock connection ended')));
-  ping = setInterval(() => {
-    const timeout = new Promise<never>((_, reject) =>
-      setTimeout(() => reject(new Error('lock connection ping timed out')), LISTENER_PING_TIMEOUT_MS).unref(),
-    );
-    Promise.race([c.query('select 1'), timeout]).catch((error: unknown) => lost(error as Error));
-  }, LISTENER_PING_MS);
-  ping.unref();
-  return async () => {
-    if (released) return;
-    released = true;
-    if (ping) clearInterval(ping);
-    c.removeAllListeners('end');
-    await c.query('select pg_advisory_unlock($1)', [key]).catch(() => {});
-    await c.end().catch(() => {});
-  };
 }

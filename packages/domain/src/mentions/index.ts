@@ -1,11 +1,5 @@
-export {
-  buildOfficeIndex,
-  addressTown,
-  editDistance,
-  MAX_CORRECTIONS,
-  type OfficeEntry,
-  type OfficeIndex,
-} from './offices.js';
+export { buildOfficeIndex, addressTown, type OfficeEntry, type OfficeIndex } from './offices.js';
+export { editDistance, MAX_CORRECTIONS } from './office-spelling.js';
 export { understandMention, type MentionWhen, type Understanding } from './understand.js';
 export {
   DOB_YEARS,

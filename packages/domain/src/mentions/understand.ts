@@ -11,7 +11,8 @@
  * than a claim, a helpline, a road or a school.
  */
 import { CLASSIFIED_TEXT_MAX, clipText } from './limits.js';
-import { findOfficeMentions, resolveOffices, type OfficeIndex } from './offices.js';
+import { findOfficeMentions, resolveOffices } from './office-mentions.js';
+import type { OfficeIndex } from './offices.js';
 import { tokenise, type Sentence, type Token } from './text.js';
 
 export type MentionWhen =
