@@ -11,3 +11,7 @@ export {
   type ProblemDefinition,
 } from './problems.js';
 export { covers, type Caller } from './caller.js';
+// Status writes and reads: notices, disruption events, offices, the idempotent write runner.
+export { toDraft, type NoticeFields } from './notices/draft.js';
+export { assertCovers, officesByIds, type ScopedOffice } from './offices/scope.js';
+export { coversOwners, openEvent, ownersAtStart, type EventOwners } from './events/owners.js';

@@ -4,12 +4,12 @@ import { plainText, REGULAR_OPEN } from '@jcp/domain';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { fail } from '@jcp/use-cases';
-import { requireRole, type Principal } from '../plugins/auth.js';
+import { assertCovers, fail, officesByIds, openEvent, ownersAtStart } from '@jcp/use-cases';
+import { requireRole } from '../plugins/auth.js';
 import { problemSchema } from '../schemas.js';
 import { iso, officeIdSchema, shownText } from '../views.js';
 import { performWrite, writeHeaders } from '../writes.js';
-import { assertCovers, officesByIds, openEvent, urgentField, type EventOwners } from './notices.js';
+import { urgentField } from './notices.js';
 
 const ownersSchema = z
   .object({
@@ -85,29 +85,6 @@ async function loadEvent(db: Kysely<DB>, eventId: string): Promise<z.infer<typeo
     .orderBy('office_id')
     .execute();
   return { ...toEventFields(event), officeIds: offices.map((o) => o.office_id) };
-}
-
-/**
- * The owners an event gets when it starts: the districts of its first offices, or the
- * cluster of one a manager covers only through that cluster; with no offices, the
- * manager's own districts and clusters (an admin's empty event has none: admins only).
- */
-function ownersAtStart(
-  principal: Principal,
-  offices: readonly { district_code: string; cluster_id: string }[],
-): EventOwners {
-  const admin = principal.role === 'admin';
-  if (offices.length === 0)
-    return admin
-      ? { districtCodes: [], clusterIds: [] }
-      : { districtCodes: [...principal.districtCodes].sort(), clusterIds: [...principal.clusterIds].sort() };
-  const districts = new Set<string>();
-  const clusters = new Set<string>();
-  for (const o of offices) {
-    if (admin || principal.districtCodes.includes(o.district_code)) districts.add(o.district_code);
-    else clusters.add(o.cluster_id);
-  }
-  return { districtCodes: [...districts].sort(), clusterIds: [...clusters].sort() };
 }
 
 const events: FastifyPluginAsyncZod = async (app) => {

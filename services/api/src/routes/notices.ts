@@ -3,7 +3,7 @@ import { CAUSES, CERTAINTIES, STATUSES, type Notice, type NoticeDraft } from '@j
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { covers, fail } from '@jcp/use-cases';
+import { assertCovers, covers, fail, officesByIds, openEvent, toDraft, type ScopedOffice } from '@jcp/use-cases';
 import { requireRole, type Principal } from '../plugins/auth.js';
 import { instantInput, problemSchema } from '../schemas.js';
 import { iso, officeETag, officeIdSchema, shownText, statusSchema, toStatusResource } from '../views.js';
@@ -33,8 +33,6 @@ const noticeFields = {
 export const urgentField = z
   .boolean()
   .describe("Post to X outside the accounts' posting windows, where the account allows it");
-
-type NoticeFields = { [K in keyof typeof noticeFields]: z.infer<(typeof noticeFields)[K]> };
 
 const singleNoticeBody = z
   .object({
@@ -116,125 +114,6 @@ const writeErrors = {
   422: problemSchema,
   503: problemSchema,
 };
-
-/** The notice fields of a request body as a draft; `defaults` fill what the body leaves out. */
-function toDraft(
-  b: Partial<NoticeFields> & Pick<NoticeFields, 'status'>,
-  now: Date,
-  defaultFrom: Date = now,
-): NoticeDraft {
-  const expectedReopenAt = b.expectedReopenAt ? new Date(b.expectedReopenAt) : null;
-  return {
-    status: b.status,
-    cause: b.cause ?? null,
-    message: b.message ?? null,
-    activeFrom: b.from ? new Date(b.from) : defaultFrom,
-    activeUntil: b.until ? new Date(b.until) : null,
-    expectedReopenAt,
-    reopenCertainty: b.reopenCertainty ?? (expectedReopenAt ? 'expected' : 'unknown'),
-  };
-}
-
-interface ScopedOffice {
-  id: string;
-  district_code: string;
-  cluster_id: string;
-}
-
-/** Refuses the whole request when any office is outside the principal's scope. */
-export function assertCovers(principal: Principal, offices: readonly ScopedOffice[]): void {
-  const outside = offices.filter((o) => !covers(principal, o)).map((o) => o.id);
-  if (outside.length > 0) {
-    throw fail(
-      'OUT_OF_SCOPE',
-      `${outside.length} office(s) are outside this token's districts and clusters, so nothing was applied: ${outside.slice(0, 10).join(', ')}${outside.length > 10 ? ', …' : ''}`,
-      { outOfScope: outside.slice(0, 100) },
-    );
-  }
-}
-
-/** Offices by id; unknown ids refuse the request (422). */
-export async function officesByIds(db: Kysely<DB>, ids: readonly string[]): Promise<ScopedOffice[]> {
-  const unique = [...new Set(ids)];
-  const rows = await db
-    .selectFrom('offices')
-    .select(['id', 'district_code', 'cluster_id'])
-    .where('id', 'in', unique)
-    .execute();
-  if (rows.length !== unique.length) {
-    const known = new Set(rows.map((r) => r.id));
-    const unknown = unique.filter((id) => !known.has(id));
-    throw fail(
-      'UNKNOWN_OFFICES',
-      `unknown office(s): ${unknown.slice(0, 10).join(', ')}${unknown.length > 10 ? ', …' : ''}`,
-      {
-        errors: unknown.slice(0, 100).map((id) => ({ path: '/offices', message: `no office ${id}` })),
-      },
-    );
-  }
-  return rows;
-}
-
-/** The districts and clusters whose managers may act on a disruption event. */
-export interface EventOwners {
-  districtCodes: string[];
-  clusterIds: string[];
-}
-
-/**
- * Whether the principal has scope over every owner of an event: an admin always; a
- * manager over a district or cluster its token names, or over one whose every office in
- * business it covers (one it could close whole with POST /notices). Nobody but an admin
- * acts on an event without owners.
- */
-export async function coversOwners(db: Kysely<DB>, principal: Principal, owners: EventOwners): Promise<boolean> {
-  if (principal.role === 'admin') return true;
-  if (owners.districtCodes.length === 0 && owners.clusterIds.length === 0) return false;
-  const districts = owners.districtCodes.filter((d) => !principal.districtCodes.includes(d));
-  const clusters = owners.clusterIds.filter((c) => !principal.clusterIds.includes(c));
-  if (districts.length === 0 && clusters.length === 0) return true;
-  const offices = await db
-    .selectFrom('offices')
-    .select(['id', 'district_code', 'cluster_id'])
-    .where('closed_permanently_on', 'is', null)
-    .where((eb) =>
-      eb.or([
-        ...(districts.length > 0 ? [eb('district_code', 'in', districts)] : []),
-        ...(clusters.length > 0 ? [eb('cluster_id', 'in', clusters)] : []),
-      ]),
-    )
-    .execute();
-  const units = [
-    ...districts.map((d) => offices.filter((o) => o.district_code === d)),
-    ...clusters.map((c) => offices.filter((o) => o.cluster_id === c)),
-  ];
-  return units.every((unit) => unit.length > 0 && unit.every((o) => covers(principal, o)));
-}
-
-/**
- * An open (not ended) disruption event the principal may act on (add offices, tie a
- * notice, end): 404 when there is none, 403 when the principal lacks scope over one of
- * its owners, 409 when it has ended.
- */
-export async function openEvent(db: Kysely<DB>, eventId: string, principal: Principal) {
-  const event = await db.selectFrom('disruption_events').selectAll().where('id', '=', eventId).executeTakeFirst();
-  if (!event) throw fail('EVENT_NOT_FOUND', `No disruption event ${eventId}`);
-  const owners = { districtCodes: event.owner_district_codes, clusterIds: event.owner_cluster_ids };
-  if (!(await coversOwners(db, principal, owners))) {
-    const named = [
-      ...owners.districtCodes.map((d) => `district ${d}`),
-      ...owners.clusterIds.map((c) => `cluster ${c}`),
-    ];
-    throw fail(
-      'EVENT_OUT_OF_SCOPE',
-      `Disruption event ${event.id} belongs to ${named.length > 0 ? named.join(', ') : 'the admins (it has no owners)'}: only a manager with scope over all of its owners, or an admin, may add offices to it, tie notices to it or end it`,
-      { owners },
-    );
-  }
-  if (event.ended_at)
-    throw fail('EVENT_ENDED', `Disruption event ${event.id} ended at ${event.ended_at.toISOString()}`);
-  return event;
-}
 
 function ifMatches(header: string, etag: string): boolean {
   return header.split(',').some((tag) => {
