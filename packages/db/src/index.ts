@@ -11,6 +11,8 @@ export * from './registry/import-offices.js';
 export * from './registry/import-mapping.js';
 export * from './repositories/notices.js';
 export * from './repositories/offices.js';
+export * from './repositories/events.js';
+export * from './repositories/idempotency.js';
 export * from './repositories/tokens.js';
 export * from './repositories/status.js';
 export * from './repositories/status-feed.js';

@@ -1,17 +1,13 @@
-import type { DB } from '@jcp/db';
+import { officeScopes, type DB, type OfficeScope } from '@jcp/db';
 import type { Kysely } from 'kysely';
 import { covers, type Caller } from '../caller.js';
 import { fail } from '../problems.js';
 
-export interface ScopedOffice {
-  id: string;
-  district_code: string;
-  cluster_id: string;
-}
+export type ScopedOffice = OfficeScope;
 
-/** Refuses the whole request when any office is outside the principal's scope. */
-export function assertCovers(principal: Caller, offices: readonly ScopedOffice[]): void {
-  const outside = offices.filter((o) => !covers(principal, o)).map((o) => o.id);
+/** Refuses the whole request when any office is outside the caller's scope. */
+export function assertCovers(caller: Caller, offices: readonly ScopedOffice[]): void {
+  const outside = offices.filter((o) => !covers(caller, o)).map((o) => o.id);
   if (outside.length > 0) {
     throw fail(
       'OUT_OF_SCOPE',
@@ -24,11 +20,7 @@ export function assertCovers(principal: Caller, offices: readonly ScopedOffice[]
 /** Offices by id; unknown ids refuse the request (422). */
 export async function officesByIds(db: Kysely<DB>, ids: readonly string[]): Promise<ScopedOffice[]> {
   const unique = [...new Set(ids)];
-  const rows = await db
-    .selectFrom('offices')
-    .select(['id', 'district_code', 'cluster_id'])
-    .where('id', 'in', unique)
-    .execute();
+  const rows = await officeScopes(db, unique);
   if (rows.length !== unique.length) {
     const known = new Set(rows.map((r) => r.id));
     const unknown = unique.filter((id) => !known.has(id));
