@@ -5,11 +5,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { assertCovers, fail, officesByIds, openEvent, ownersAtStart } from '@jcp/use-cases';
-import { requireRole } from '../plugins/auth.js';
-import { problemSchema } from '../schemas.js';
-import { iso, officeIdSchema, shownText } from '../views.js';
-import { performWrite, writeHeaders } from '../writes.js';
-import { urgentField } from './notices.js';
+import { requireRole } from '../../plugins/auth.js';
+import { problemSchema } from '../../schemas.js';
+import { iso, officeIdSchema, shownText } from '../../views.js';
+import { performWrite, writeHeaders } from '../../writes.js';
+import { urgentField } from '../notices/index.js';
 
 const ownersSchema = z
   .object({

@@ -4,16 +4,16 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { assertCovers, covers, fail, officesByIds, openEvent, toDraft, type ScopedOffice } from '@jcp/use-cases';
-import { requireRole, type Principal } from '../plugins/auth.js';
-import { instantInput, problemSchema } from '../schemas.js';
-import { iso, officeETag, officeIdSchema, shownText, statusSchema, toStatusResource } from '../views.js';
+import { requireRole, type Principal } from '../../plugins/auth.js';
+import { instantInput, problemSchema } from '../../schemas.js';
+import { iso, officeETag, officeIdSchema, shownText, statusSchema, toStatusResource } from '../../views.js';
 import {
   performWrite,
   singleOfficeWriteHeaders,
   writeHeaders,
   type WriteAnswer,
   type WriteContext,
-} from '../writes.js';
+} from '../../writes.js';
 
 const noticeFields = {
   status: z.enum(STATUSES),

@@ -4,8 +4,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { fail } from '@jcp/use-cases';
-import { etagOf, type Representation } from '../representation-cache.js';
-import { instantInput, problemSchema } from '../schemas.js';
+import { etagOf, type Representation } from '../../representation-cache.js';
+import { instantInput, problemSchema } from '../../schemas.js';
 import {
   changeSchema,
   officeIdSchema,
@@ -15,7 +15,7 @@ import {
   statusDocumentSchema,
   toChangeResource,
   toOfficeResource,
-} from '../views.js';
+} from '../../views.js';
 
 // Short freshness: during disruption a status may change at any minute.
 const CACHE_CONTROL = 'public, max-age=15, stale-while-revalidate=30';
