@@ -45,7 +45,8 @@ export {
   type StatusDocument,
 } from './offices/read.js';
 export { coversOwners, openEvent, ownersAtStart, type EventOwners } from './events/owners.js';
-export { addOfficesToEvent, startEvent, type StartEventInput } from './events/start.js';
+export { startEvent, type StartEventInput } from './events/start.js';
+export { addOfficesToEvent } from './events/add-offices.js';
 export { endEvent, type EventEnded } from './events/end.js';
 export { readEvent, readEvents, type EventDetail } from './events/read.js';
 export type { DisruptionEvent, EventSummaryRow, OfficeWithNames, StatusChange } from '@jcp/db';
