@@ -20,11 +20,11 @@ import rateLimitPlugin, { type RateLimitSettings } from './plugins/rate-limit.js
 import readAccessPlugin, { type ReadAccess } from './plugins/read-access.js';
 import { applySecurityHeaders, installSecurityHeaders } from './security.js';
 import adminTokenRoutes from './routes/admin-tokens.js';
-import eventRoutes from './routes/events.js';
-import noticeRoutes from './routes/notices.js';
+import eventRoutes from './routes/events/index.js';
+import noticeRoutes from './routes/notices/index.js';
 import schedulerPlugin, { type SchedulerOptions } from './plugins/scheduler.js';
 import statusEventsPlugin from './plugins/status-events.js';
-import officeRoutes from './routes/offices.js';
+import officeRoutes from './routes/offices/index.js';
 import accountRoutes, { type FanoutApiOptions } from './routes/accounts.js';
 import webhookRoutes, { type MentionWebhookOptions } from './routes/webhooks.js';
 import mentionRoutes from './routes/mentions.js';

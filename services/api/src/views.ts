@@ -1,23 +1,7 @@
-import {
-  findOffice,
-  latestChangeSeq,
-  listOffices,
-  noticesByOffice,
-  toEffectiveStatus,
-  type DB,
-  type OfficeWithNames,
-  type StatusChange,
-} from '@jcp/db';
+import { toEffectiveStatus, type DB } from '@jcp/db';
+import { lookupOffice, statusDocument, type OfficeWithNames, type StatusChange } from '@jcp/use-cases';
 import { etagOf } from './representation-cache.js';
-import {
-  CAUSES,
-  CERTAINTIES,
-  effectiveStatus,
-  nextTransition,
-  plainText,
-  STATUSES,
-  type EffectiveStatus,
-} from '@jcp/domain';
+import { CAUSES, CERTAINTIES, plainText, STATUSES, type EffectiveStatus } from '@jcp/domain';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 
@@ -151,31 +135,15 @@ export interface Rendered<T> {
   expiresAt: number | null;
 }
 
-/** Statuses at `now` of these offices, and when the first of them next changes by itself. */
-async function statusesWithExpiry(db: Kysely<DB>, ids: readonly string[], now: Date) {
-  const notices = await noticesByOffice(db, ids);
-  const statuses = new Map<string, EffectiveStatus>();
-  let expiresAt: number | null = null;
-  for (const [id, list] of notices) {
-    statuses.set(id, effectiveStatus(list, now));
-    const next = nextTransition(list, now)?.getTime();
-    if (next !== undefined && (expiresAt === null || next < expiresAt)) expiresAt = next;
-  }
-  return { statuses, expiresAt };
-}
-
 /** One office as GET /offices/{id} sends it (null: no such office). Its ETag is what If-Match checks. */
 export async function renderOffice(
   db: Kysely<DB>,
   officeId: string,
   now: Date,
 ): Promise<Rendered<OfficeResource> | null> {
-  const office = await findOffice(db, officeId);
-  if (!office) return null;
-  const { statuses, expiresAt } = await statusesWithExpiry(db, [office.id], now);
-  const status = statuses.get(office.id);
-  if (!status) throw new Error('status missing for a known office');
-  return { body: officeSchema.parse(toOfficeResource(office, status)), expiresAt };
+  const found = await lookupOffice({ db }, officeId, now);
+  if (!found) return null;
+  return { body: officeSchema.parse(toOfficeResource(found.office, found.status)), expiresAt: found.expiresAt };
 }
 
 /**
@@ -192,11 +160,7 @@ export async function renderStatusDocument(
   db: Kysely<DB>,
   now: Date,
 ): Promise<Rendered<z.infer<typeof statusDocumentSchema>>> {
-  // The cursor first: a change committed in between is then both in the document and
-  // after the cursor, and a client applying the feed from the cursor converges.
-  const cursor = await latestChangeSeq(db);
-  const ids = (await listOffices(db, {})).map((o) => o.id);
-  const { statuses, expiresAt } = await statusesWithExpiry(db, ids, now);
+  const { cursor, officeIds: ids, statuses, expiresAt } = await statusDocument({ db }, now);
   const offices: Record<string, z.infer<typeof compactStatusSchema>> = {};
   for (const id of ids) {
     const s = statuses.get(id);

@@ -7,35 +7,19 @@ import {
   REGULAR_ANNOUNCEMENT,
   sameAnnouncement,
   splitAppBudget,
-  type Announcement,
   type AppBudgetRule,
   type BudgetRule,
   type Language,
   type OfficeChange,
   type Readiness,
 } from '@jcp/domain';
-import { sql, type ExpressionBuilder, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type Transaction } from 'kysely';
 import { appendAudit } from '../audit.js';
-import type { DB, FanoutPost, FanoutPostsTable, PostOutcome, StatusChangesTable } from '../types.js';
+import { toAnnouncement, toOfficeChange } from './status-snapshot.js';
+import type { DB, FanoutPost, FanoutPostsTable, PostOutcome } from '../types.js';
 
 /** Claims of posts are serialised so that the app-wide budget is counted exactly. */
 export const FANOUT_CLAIM_LOCK_KEY = 4_283_117_004;
-
-type Snapshot = Pick<
-  Selectable<StatusChangesTable>,
-  'status' | 'stale' | 'cause' | 'expected_reopen_at' | 'reopen_certainty' | 'until'
->;
-
-function toAnnouncement(row: Snapshot): Announcement {
-  return {
-    status: row.status,
-    cause: row.cause,
-    stale: row.stale,
-    expectedReopenAt: row.expected_reopen_at,
-    reopenCertainty: row.reopen_certainty,
-    until: row.until,
-  };
-}
 
 /** The database's clock: every worker and replica agrees on it. */
 export async function dbNow(db: Kysely<DB> | Transaction<DB>): Promise<Date> {
@@ -344,11 +328,12 @@ export async function composeBatch(
       .filter((c) => !sameAnnouncement(before.get(c.office_id) ?? REGULAR_ANNOUNCEMENT, toAnnouncement(c)))
       .sort((a, b) => (names.get(a.office_id) ?? '').localeCompare(names.get(b.office_id) ?? '', 'en-GB'));
 
-    const changes: OfficeChange[] = toPost.map((c) => ({
-      officeName: names.get(c.office_id) ?? c.office_id,
-      welshName: welshNames.get(c.office_id) ?? null,
-      ...toAnnouncement(c),
-    }));
+    const changes: OfficeChange[] = toPost.map((c) =>
+      toOfficeChange(
+        { name: names.get(c.office_id) ?? c.office_id, welshName: welshNames.get(c.office_id) ?? null },
+        c,
+      ),
+    );
     const account = {
       handle: cluster.handle,
       languages: cluster.languages as Language[],

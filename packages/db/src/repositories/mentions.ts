@@ -30,6 +30,7 @@ import { optOutHash } from '../privacy.js';
 import type { DB, InboxState, MentionDecision } from '../types.js';
 import { FANOUT_CHANNEL } from './outbox.js';
 import { dbNow, welshNameByOffice } from './fanout.js';
+import { toOfficeChange } from './status-snapshot.js';
 
 /** Held (as a session lock) by the one instance that polls X for mentions. */
 export const MENTION_INGEST_LOCK_KEY = 4_283_117_005;
@@ -624,16 +625,8 @@ async function officeStates(
           .where('office_id', 'in', wantWelsh)
           .execute();
   const welshNames = welshNameByOffice(welsh);
-  const change = (r: (typeof rows)[number]): OfficeChange => ({
-    officeName: r.name,
-    welshName: welshNames.get(r.id) ?? null,
-    status: r.status ?? 'open',
-    cause: r.cause ?? null,
-    stale: r.stale ?? false,
-    expectedReopenAt: r.expected_reopen_at ?? null,
-    reopenCertainty: r.reopen_certainty ?? 'unknown',
-    until: r.until ?? null,
-  });
+  const change = (r: (typeof rows)[number]): OfficeChange =>
+    toOfficeChange({ name: r.name, welshName: welshNames.get(r.id) ?? null }, r);
   const byId = new Map(rows.map((r) => [r.id, r]));
   return {
     changeFor: (id) => {

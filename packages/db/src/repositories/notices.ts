@@ -12,6 +12,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { appendAudit } from '../audit.js';
 import { DbError } from '../errors.js';
 import type { DB, StatusNotice } from '../types.js';
+import type { OfficeScope } from './offices.js';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -190,4 +191,35 @@ export async function replaceNotice(
     },
     now,
   );
+}
+
+export async function findNotice(db: Db, id: string): Promise<StatusNotice | undefined> {
+  return db.selectFrom('status_notices').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** The id of the correction or cancellation that replaced a notice, if any. */
+export async function replacementOf(db: Db, noticeId: string): Promise<string | undefined> {
+  const row = await db.selectFrom('status_notices').select('id').where('replaces_id', '=', noticeId).executeTakeFirst();
+  return row?.id;
+}
+
+/** The ids of a notice's offices, in order. */
+export async function noticeOfficeIds(db: Db, noticeId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('status_notice_offices')
+    .select('office_id')
+    .where('notice_id', '=', noticeId)
+    .orderBy('office_id')
+    .execute();
+  return rows.map((r) => r.office_id);
+}
+
+/** A notice's offices with their district and cluster (who may act on them). */
+export async function noticeOfficeScopes(db: Db, noticeId: string): Promise<OfficeScope[]> {
+  return db
+    .selectFrom('status_notice_offices as l')
+    .innerJoin('offices as o', 'o.id', 'l.office_id')
+    .select(['o.id', 'o.district_code', 'o.cluster_id'])
+    .where('l.notice_id', '=', noticeId)
+    .execute();
 }

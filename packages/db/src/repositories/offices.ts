@@ -97,3 +97,85 @@ export async function listOffices(db: Kysely<DB>, filter: OfficeFilter): Promise
       o.postcode.split(' ')[0] === compactQ,
   );
 }
+
+/** What decides who may act on an office: its district and its cluster (account). */
+export interface OfficeScope {
+  id: string;
+  district_code: string;
+  cluster_id: string;
+}
+
+/** The scope of one office, or undefined when there is none by that id. */
+export async function findOfficeScope(db: Kysely<DB>, id: string): Promise<OfficeScope | undefined> {
+  return db.selectFrom('offices').select(['id', 'district_code', 'cluster_id']).where('id', '=', id).executeTakeFirst();
+}
+
+/** The scopes of the offices with these ids (unknown ids are left out). */
+export async function officeScopes(db: Kysely<DB>, ids: readonly string[]): Promise<OfficeScope[]> {
+  if (ids.length === 0) return [];
+  return db
+    .selectFrom('offices')
+    .select(['id', 'district_code', 'cluster_id'])
+    .where('id', 'in', [...ids])
+    .execute();
+}
+
+/** The offices in business (not closed permanently) of a cluster, a district, a disruption event or any of several districts and clusters, by id. */
+export async function openOfficeScopes(
+  db: Kysely<DB>,
+  of: { clusterIds?: readonly string[]; districtCodes?: readonly string[]; eventId?: string },
+): Promise<OfficeScope[]> {
+  const clusters = of.clusterIds ?? [];
+  const districts = of.districtCodes ?? [];
+  if (of.eventId === undefined && clusters.length === 0 && districts.length === 0) return [];
+  let query = db
+    .selectFrom('offices')
+    .select(['id', 'district_code', 'cluster_id'])
+    .where('closed_permanently_on', 'is', null)
+    .orderBy('id');
+  if (of.eventId !== undefined) {
+    const eventId = of.eventId;
+    query = query.where('id', 'in', (eb) =>
+      eb.selectFrom('disruption_event_offices').select('office_id').where('event_id', '=', eventId),
+    );
+  }
+  if (clusters.length > 0 || districts.length > 0)
+    query = query.where((eb) =>
+      eb.or([
+        ...(districts.length > 0 ? [eb('district_code', 'in', [...districts])] : []),
+        ...(clusters.length > 0 ? [eb('cluster_id', 'in', [...clusters])] : []),
+      ]),
+    );
+  return query.execute();
+}
+
+export async function officeExists(db: Kysely<DB>, id: string): Promise<boolean> {
+  return (await db.selectFrom('offices').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+}
+
+export async function clusterExists(db: Kysely<DB>, id: string): Promise<boolean> {
+  return (await db.selectFrom('clusters').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+}
+
+export async function districtExists(db: Kysely<DB>, code: string): Promise<boolean> {
+  return (await db.selectFrom('districts').select('code').where('code', '=', code).executeTakeFirst()) !== undefined;
+}
+
+/**
+ * Offices in business that may be stale closures at `now`: only an office whose
+ * materialised status is not open, or is due to change, can be (the caller decides).
+ */
+export async function staleClosureCandidates(db: Kysely<DB>, now: Date): Promise<(OfficeScope & { name: string })[]> {
+  return db
+    .selectFrom('offices as o')
+    .select(['o.id', 'o.name', 'o.district_code', 'o.cluster_id'])
+    .where('o.closed_permanently_on', 'is', null)
+    .where('o.id', 'in', (eb) =>
+      eb
+        .selectFrom('office_status')
+        .select('office_id')
+        .where((w) => w.or([w('status', '!=', 'open'), w('next_transition_at', '<=', now)])),
+    )
+    .orderBy('o.id')
+    .execute();
+}

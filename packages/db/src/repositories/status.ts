@@ -6,7 +6,7 @@ import {
   type EffectiveStatus,
   type Notice,
 } from '@jcp/domain';
-import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { sql, type Insertable, type Kysely, type Transaction } from 'kysely';
 import type {
   ChangeReason,
   DB,
@@ -14,9 +14,9 @@ import type {
   OfficeStatusTable,
   StatusChange,
   StatusChangesTable,
-  StatusSnapshotColumns,
 } from '../types.js';
 import { noticesByOffice } from './notices.js';
+import { snapshotColumns, toEffectiveStatus } from './status-snapshot.js';
 import { enqueueForFanout } from './outbox.js';
 
 /**
@@ -60,40 +60,6 @@ export async function statusClock(trx: Transaction<DB>): Promise<Date> {
 export interface StatusNotification {
   seq: string | null;
   offices: string[] | null;
-}
-
-/** A status as stored (dates as Dates). */
-type Snapshot = Selectable<StatusSnapshotColumns>;
-
-export function toEffectiveStatus(row: Snapshot): EffectiveStatus {
-  return {
-    status: row.status,
-    stale: row.stale,
-    noticeId: row.notice_id,
-    cause: row.cause,
-    message: row.message,
-    since: row.since,
-    until: row.until,
-    expectedReopenAt: row.expected_reopen_at,
-    reopenCertainty: row.reopen_certainty,
-    author: null,
-    eventId: row.event_id,
-  };
-}
-
-function snapshotColumns(s: EffectiveStatus): Snapshot {
-  return {
-    status: s.status,
-    stale: s.stale,
-    notice_id: s.noticeId,
-    cause: s.cause,
-    message: s.message,
-    since: s.since,
-    until: s.until,
-    expected_reopen_at: s.expectedReopenAt,
-    reopen_certainty: s.reopenCertainty,
-    event_id: s.eventId,
-  };
 }
 
 /** Why time alone moved a status from `before` to `after`. */
@@ -316,119 +282,4 @@ export async function settleDueStatuses(db: Kysely<DB>, at?: Date): Promise<Sett
       { now },
     );
   });
-}
-
-export interface ChangePage {
-  changes: StatusChange[];
-  /** The cursor to continue from: the last change's seq, or the given cursor when none. */
-  cursor: string;
-}
-
-/** Changes after `cursor` (a seq; '0' from the start), oldest first. */
-export async function changesAfter(
-  db: Kysely<DB>,
-  cursor: string,
-  limit: number,
-  filter: { officeId?: string | undefined } = {},
-): Promise<ChangePage> {
-  let query = db.selectFrom('status_changes').selectAll().where('seq', '>', cursor).orderBy('seq').limit(limit);
-  if (filter.officeId) query = query.where('office_id', '=', filter.officeId);
-  const changes = await query.execute();
-  return { changes, cursor: changes.at(-1)?.seq ?? cursor };
-}
-
-/** One office's changes, newest first, before `before` (a seq) when given. */
-export async function officeHistory(
-  db: Kysely<DB>,
-  officeId: string,
-  limit: number,
-  before?: string,
-): Promise<StatusChange[]> {
-  let query = db
-    .selectFrom('status_changes')
-    .selectAll()
-    .where('office_id', '=', officeId)
-    .orderBy('seq', 'desc')
-    .limit(limit);
-  if (before) query = query.where('seq', '<', before);
-  return query.execute();
-}
-
-/** The newest change's seq ('0' when there is none): where a new feed client starts. */
-export async function latestChangeSeq(db: Kysely<DB>): Promise<string> {
-  const row = await db
-    .selectFrom('status_changes')
-    .select((eb) => eb.fn.max('seq').as('seq'))
-    .executeTakeFirst();
-  return row?.seq ?? '0';
-}
-
-/**
- * Offices with a change recorded after `since` (the list's changedSince filter). By
- * record time, not effect time: a scheduled change is recorded by the scheduler a few
- * seconds after it takes effect, and a client polling with the time of its last poll
- * must still see it.
- */
-export async function officesChangedSince(db: Kysely<DB>, since: Date): Promise<Set<string>> {
-  const rows = await db
-    .selectFrom('status_changes')
-    .select('office_id')
-    .distinct()
-    .where('recorded_at', '>', since)
-    .execute();
-  return new Set(rows.map((r) => r.office_id));
-}
-
-/**
- * Instances that cache reads acknowledge each change they have applied; a writer waits
- * for every live one (heartbeat within {@link LISTENER_TTL_SECONDS}) before answering.
- */
-export const LISTENER_TTL_SECONDS = 6;
-export const LISTENER_HEARTBEAT_MS = 2_000;
-
-/** Registers an instance that has just started listening with an empty cache: it is up to date. */
-export async function registerListener(db: Kysely<DB>, instanceId: string): Promise<void> {
-  const seq = await latestChangeSeq(db);
-  await db
-    .insertInto('cache_listeners')
-    .values({ instance_id: instanceId, seen_seq: seq, heartbeat_at: sql<Date>`now()` })
-    .onConflict((oc) => oc.column('instance_id').doUpdateSet({ seen_seq: seq, heartbeat_at: sql<Date>`now()` }))
-    .execute();
-}
-
-export async function acknowledgeChange(db: Kysely<DB>, instanceId: string, seq: string): Promise<void> {
-  await db
-    .updateTable('cache_listeners')
-    .set({ seen_seq: sql<string>`greatest(seen_seq, ${seq}::bigint)`, heartbeat_at: sql<Date>`now()` })
-    .where('instance_id', '=', instanceId)
-    .execute();
-}
-
-export async function heartbeatListener(db: Kysely<DB>, instanceId: string): Promise<void> {
-  await db
-    .updateTable('cache_listeners')
-    .set({ heartbeat_at: sql<Date>`now()` })
-    .where('instance_id', '=', instanceId)
-    .execute();
-}
-
-export async function unregisterListener(db: Kysely<DB>, instanceId: string): Promise<void> {
-  await db.deleteFrom('cache_listeners').where('instance_id', '=', instanceId).execute();
-}
-
-/** Resolves true once every live caching instance has applied change `seq`, false after `timeoutMs`. */
-export async function waitForListeners(db: Kysely<DB>, seq: string, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (let delay = 1; ; delay = Math.min(delay * 2, 10)) {
-    const behind = await db
-      .selectFrom('cache_listeners')
-      .select('instance_id')
-      .where('seen_seq', '<', seq)
-      .where('heartbeat_at', '>', sql<Date>`now() - make_interval(secs => ${LISTENER_TTL_SECONDS})`)
-      .limit(1)
-      .executeTakeFirst();
-    if (!behind) return true;
-    if (Date.now() >= deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, delay));
-  }
 }

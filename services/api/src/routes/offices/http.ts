@@ -1,0 +1,41 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { etagOf, type Representation } from '../../representation-cache.js';
+
+// How the office reads answer: rendered JSON with an ETag and Cache-Control, or 304.
+
+// Short freshness: during disruption a status may change at any minute.
+export const CACHE_CONTROL = 'public, max-age=15, stale-while-revalidate=30';
+export const JSON_TYPE = 'application/json; charset=utf-8';
+export const conditionalHeaders = z.object({ 'if-none-match': z.string().max(1000).optional() });
+export const notModified = z.null().describe('Not modified');
+
+/**
+ * Answers a cacheable read from its rendered JSON: ETag and Cache-Control, or 304 when
+ * the client has it. The text was checked against the route's schema when rendered.
+ */
+export function sendRepresentation(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  representation: Pick<Representation, 'payload' | 'etag'>,
+): FastifyReply {
+  reply.header('etag', representation.etag).header('cache-control', CACHE_CONTROL);
+  if (matchesIfNoneMatch(request.headers['if-none-match'], representation.etag)) return reply.code(304).send(null);
+  return reply.type(JSON_TYPE).send(representation.payload);
+}
+
+export function sendJson(request: FastifyRequest, reply: FastifyReply, body: unknown): FastifyReply {
+  const payload = JSON.stringify(body);
+  return sendRepresentation(request, reply, { payload, etag: etagOf(payload) });
+}
+
+function matchesIfNoneMatch(header: string | string[] | undefined, etag: string): boolean {
+  if (Array.isArray(header)) header = header.join(',');
+  if (!header) return false;
+  return header.split(',').some((tag) => {
+    const t = tag.trim();
+    return t === '*' || t === etag || t === `W/${etag}`;
+  });
+}
+
+export const cursorSchema = z.string().regex(/^\d{1,18}$/, 'a cursor is the decimal number a previous page returned');
