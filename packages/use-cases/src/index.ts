@@ -11,3 +11,33 @@ export {
   type ProblemDefinition,
 } from './problems.js';
 export { covers, type Caller } from './caller.js';
+// --- accounts, tokens and the mention inbox (slice h/accounts) ---
+export {
+  accountIdSchema,
+  accountSettingsErrors,
+  accountSettingsFields,
+  ACCOUNT_SETTINGS_DEFAULTS,
+  checkAccountSettings,
+  coalesceSecondsSchema,
+  handleSchema,
+  languagesSchema,
+  linkSchema,
+  postingWindowSchema,
+  xUserIdSchema,
+  type SettingsError,
+} from './accounts/settings-rule.js';
+export { type AccountDeps } from './accounts/deps.js';
+export { readAccount, readAccounts } from './accounts/read.js';
+export { patchAccountSettings, putAccountSettings, type AccountSettings } from './accounts/settings.js';
+export {
+  removeAccountCredentials,
+  storeAccountCredentials,
+  type AccountTokens,
+  type CredentialsDeps,
+  type CredentialsPort,
+  type WarningLog,
+} from './accounts/credentials.js';
+export { pauseDelivery, pauseOneAccount, resumeDelivery, resumeOneAccount } from './accounts/pause.js';
+export { readDeliveryHealth } from './accounts/delivery.js';
+export { readAccountPosts, readChangeFanout, readOfficeFanout } from './accounts/posts.js';
+export type { Account, ChangeFanout, DeliveryHealth, PostView, XTarget } from '@jcp/db';

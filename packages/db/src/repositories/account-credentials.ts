@@ -3,7 +3,6 @@ import { sql, type Kysely } from 'kysely';
 import { appendAudit } from '../audit.js';
 import type { DB } from '../types.js';
 import { wakeDispatchers } from './account-sql.js';
-import { X_USER_ID_PATTERN, AccountRejected } from './accounts.js';
 import { bindX, lockXBinding, type XTarget } from './x-binding.js';
 
 /**
@@ -19,8 +18,6 @@ export async function setAccountCredentials(
   credentials: { sealed: string; xUserId: string; target: XTarget },
   actor: string,
 ): Promise<boolean> {
-  if (!X_USER_ID_PATTERN.test(credentials.xUserId))
-    throw new AccountRejected([{ field: 'xUserId', reason: 'must be 1-20 digits' }]);
   return db.transaction().execute(async (trx) => {
     await lockXBinding(trx);
     const before = await trx

@@ -83,6 +83,11 @@ function toPostView(r: PostRow): PostView {
   };
 }
 
+/** Whether there is an office of this id. */
+export async function officeExists(db: Kysely<DB>, id: string): Promise<boolean> {
+  return (await db.selectFrom('offices').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+}
+
 /**
  * An account's posts, newest first; `before` (a post id) pages back. `kind: 'status'`
  * leaves the replies to citizens out (in the query, so that a page is still full).

@@ -7,31 +7,13 @@
 import { DEFAULT_USER_POST_BUDGET, type BudgetRule } from '@jcp/domain';
 import { sql, type Kysely } from 'kysely';
 import { appendAudit } from '../audit.js';
-import { DbError } from '../errors.js';
 import type { DB } from '../types.js';
 import { since, toDate, wakeDispatchers, type Db } from './account-sql.js';
 import { DEFAULT_COALESCE_SECONDS, pendingAccounts, type PendingAccount } from './fanout.js';
 import { notifyOfficesChanged } from './status.js';
 
-export const ACCOUNT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
-export const ACCOUNT_HANDLE_PATTERN = /^[A-Za-z0-9_]{1,15}$/;
-export const WINDOW_TIME_PATTERN = /^([01]\d|2[0-3]):[0-5]\d$/;
-export const X_USER_ID_PATTERN = /^[0-9]{1,20}$/;
 export const ACCOUNT_LANGUAGES = ['en', 'cy'] as const;
 export type AccountLanguage = (typeof ACCOUNT_LANGUAGES)[number];
-
-/** An account write the database would refuse (the API validates first; this guards other callers). */
-export class AccountRejected extends DbError {
-  readonly problems: readonly { field: string; reason: string }[];
-  constructor(problems: readonly { field: string; reason: string }[]) {
-    super(
-      'ACCOUNT_REJECTED',
-      `the account settings are not valid: ${problems.map((p) => `${p.field} ${p.reason}`).join('; ')}`,
-    );
-    this.name = 'AccountRejected';
-    this.problems = problems;
-  }
-}
 
 export interface PostingWindow {
   /** Local (Europe/London) 'HH:MM'. */
@@ -254,6 +236,11 @@ export async function listAccounts(db: Kysely<DB>, options: AccountReadOptions =
   return loadAccounts(db, null, options);
 }
 
+/** Whether there is an account of this id. */
+export async function accountExists(db: Kysely<DB>, id: string): Promise<boolean> {
+  return (await db.selectFrom('clusters').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+}
+
 /** One cluster account with its delivery health, or undefined. */
 export async function getAccount(
   db: Kysely<DB>,
@@ -261,44 +248,6 @@ export async function getAccount(
   options: AccountReadOptions = {},
 ): Promise<Account | undefined> {
   return (await loadAccounts(db, [id], options))[0];
-}
-
-function validate(patch: AccountSettingsPatch, id?: string): void {
-  const problems: { field: string; reason: string }[] = [];
-  if (id !== undefined && !ACCOUNT_ID_PATTERN.test(id))
-    problems.push({ field: 'id', reason: 'must match ^[a-z0-9][a-z0-9-]{0,62}$' });
-  if (patch.name !== undefined && (patch.name.trim().length === 0 || patch.name.length > 200))
-    problems.push({ field: 'name', reason: 'must be 1-200 characters' });
-  if (patch.handle !== undefined && !ACCOUNT_HANDLE_PATTERN.test(patch.handle))
-    problems.push({ field: 'handle', reason: 'must be 1-15 letters, digits or _' });
-  if (patch.xUserId !== undefined && patch.xUserId !== null && !X_USER_ID_PATTERN.test(patch.xUserId))
-    problems.push({ field: 'xUserId', reason: 'must be 1-20 digits' });
-  if (patch.languages !== undefined) {
-    const l = patch.languages;
-    if (!l.includes('en') || l.some((x) => !ACCOUNT_LANGUAGES.includes(x)) || new Set(l).size !== l.length)
-      problems.push({ field: 'languages', reason: "must be ['en'] or ['en', 'cy']" });
-  }
-  if (patch.postingWindow !== undefined) {
-    const { start, end } = patch.postingWindow;
-    if (!WINDOW_TIME_PATTERN.test(start) || !WINDOW_TIME_PATTERN.test(end))
-      problems.push({ field: 'postingWindow', reason: "start and end must be 'HH:MM'" });
-    else if (start >= end)
-      problems.push({ field: 'postingWindow', reason: 'must start before it ends (it may not wrap midnight)' });
-  }
-  if (
-    patch.link !== undefined &&
-    patch.link !== null &&
-    (!patch.link.startsWith('https://') || patch.link.length > 200)
-  )
-    problems.push({ field: 'link', reason: 'must be an https:// URL of at most 200 characters' });
-  if (
-    patch.coalesceSeconds !== undefined &&
-    patch.coalesceSeconds !== null &&
-    (!Number.isInteger(patch.coalesceSeconds) || patch.coalesceSeconds < 0 || patch.coalesceSeconds > 3600)
-  ) {
-    problems.push({ field: 'coalesceSeconds', reason: 'must be an integer from 0 to 3600, or null' });
-  }
-  if (problems.length > 0) throw new AccountRejected(problems);
 }
 
 /** The columns a patch sets, and the same as the audit log records them. */
@@ -390,7 +339,6 @@ export async function createAccount(
   actor: string,
   options: AccountReadOptions = {},
 ): Promise<AccountWriteResult> {
-  validate(input, input.id);
   try {
     return await db.transaction().execute(async (trx): Promise<AccountWriteResult> => {
       if (await trx.selectFrom('clusters').select('id').where('id', '=', input.id).executeTakeFirst())
@@ -434,7 +382,6 @@ export async function updateAccount(
   actor: string,
   options: AccountReadOptions = {},
 ): Promise<AccountWriteResult> {
-  validate(patch);
   try {
     return await db.transaction().execute(async (trx): Promise<AccountWriteResult> => {
       const locked = await trx

@@ -1,73 +1,13 @@
-import { isPostableLink, X_USERNAME_PATTERN } from '@jcp/domain';
+import { accountIdSchema, accountSettingsFields, xUserIdSchema } from '@jcp/use-cases';
 import { z } from 'zod';
 import { officeIdSchema } from '../../views.js';
 import { MANAGERS_ONLY } from '../../visibility.js';
+import { problemSchema } from '../../schemas.js';
 
-// --- schemas ---------------------------------------------------------------------------------
-
-export const accountId = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/)
-  .describe('Cluster (X account) id, e.g. district-105');
-export const handle = z
-  .string()
-  .regex(X_USERNAME_PATTERN, 'an X handle: 1-15 letters, digits or _')
-  .describe('X handle without the @');
-export const xUserId = z
-  .string()
-  .regex(/^[0-9]{1,20}$/, 'an X user id: 1-20 digits')
-  .describe('The X user id of the account');
-export const languages = z
-  .array(z.enum(['en', 'cy']))
-  .min(1)
-  .max(2)
-  .refine((l) => l.includes('en') && new Set(l).size === l.length, { message: "must be ['en'] or ['en', 'cy']" })
-  .describe("Languages the account posts in: ['en'], or ['en', 'cy'] (Welsh too, in Wales)");
-export const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "a local time 'HH:MM'");
-export const postingWindow = z
-  .object({ start: clock, end: clock })
-  .strict()
-  .refine((w) => w.start < w.end, {
-    message: 'the window must start before it ends (it may not wrap midnight)',
-    path: ['end'],
-  })
-  .describe('When the account posts, local (Europe/London) time');
-export const link = z
-  .string()
-  .max(200)
-  .regex(/^https:\/\/[^\s]+$/, 'an https:// URL')
-  .refine(isPostableLink, 'a link X counts as 23 characters (a whole URL with a known top-level domain)')
-  .nullable()
-  .describe(
-    'Posted once, in the first part of each post, when includeLinks is set (a post with a link costs about 13 times more)',
-  );
-export const coalesceSeconds = z
-  .number()
-  .int()
-  .min(0)
-  .max(3600)
-  .nullable()
-  .describe('Changes within this many seconds become one post or thread; null: the service default');
-
-export const settingsFields = {
-  name: z.string().trim().min(1).max(200).describe('Name of the place the account serves'),
-  handle,
-  xUserId: xUserId.nullable(),
-  languages,
-  postingWindow,
-  includeLinks: z.boolean().describe('Add `link` to posts'),
-  link,
-  allowUrgent: z.boolean().describe('Urgent notices may be posted outside the posting window'),
-  coalesceSeconds,
-  autoReplies: z
-    .boolean()
-    .describe('Mentions asking whether an office is open get a templated reply (off: they go to the inbox)'),
-  signpostReplies: z
-    .boolean()
-    .describe(
-      'Other mentions get a polite signposting reply, at most one per user per day (they go to the inbox either way)',
-    ),
-};
+// The settings' rules are the use cases' (accountSettingsFields): these schemas only shape the requests and answers.
+export const accountId = accountIdSchema;
+export const xUserId = xUserIdSchema;
+const settingsFields = accountSettingsFields;
 
 export const putBody = z
   .object({
@@ -316,3 +256,11 @@ export const publicDeliverySchema = deliverySchema.omit({ pausedReason: true }).
 // Privileged first: a public object lacks fields the privileged shape requires, so it can only match its own.
 export const anyAccount = z.union([accountSchema, publicAccountSchema]);
 export const anyChangeFanout = z.union([changeFanoutSchema, publicChangeFanoutSchema]);
+
+// A read's answer depends on the token sent (a bad one is refused, even where reads are public).
+export const reads = { 400: problemSchema, 401: problemSchema, 404: problemSchema, 503: problemSchema };
+// The admin routes' refusals (their scope documents 401 and 403 too).
+export const refusals = { 401: problemSchema, 403: problemSchema, 503: problemSchema };
+export const security = [{ bearer: [] }];
+export const postId = z.string().regex(/^\d{1,18}$/, 'a post id');
+export const next = z.string().nullable().describe('Pass as `before` for older posts; null at the end');

@@ -1,4 +1,4 @@
-import type { Account, ChangeFanout, DeliveryHealth, PostView } from '@jcp/db';
+import type { Account, ChangeFanout, DeliveryHealth, PostView } from '@jcp/use-cases';
 import type { z } from 'zod';
 import { iso } from '../../views.js';
 import type { View, Viewer } from '../../visibility.js';
