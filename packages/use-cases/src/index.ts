@@ -41,3 +41,8 @@ export { pauseDelivery, pauseOneAccount, resumeDelivery, resumeOneAccount } from
 export { readDeliveryHealth } from './accounts/delivery.js';
 export { readAccountPosts, readChangeFanout, readOfficeFanout } from './accounts/posts.js';
 export type { Account, ChangeFanout, DeliveryHealth, PostView, XTarget } from '@jcp/db';
+export { tokenScopeErrors, type TokenScopeError, type TokenScopeInput } from './tokens/scope-rule.js';
+export { issueApiToken } from './tokens/issue.js';
+export { readApiToken, readApiTokens } from './tokens/read.js';
+export { isLastAdminToken, revokeApiToken } from './tokens/revoke.js';
+export type { ApiToken, TokenSummary } from '@jcp/db';
