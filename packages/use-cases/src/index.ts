@@ -46,3 +46,13 @@ export { issueApiToken } from './tokens/issue.js';
 export { readApiToken, readApiTokens } from './tokens/read.js';
 export { isLastAdminToken, revokeApiToken } from './tokens/revoke.js';
 export type { ApiToken, TokenSummary } from '@jcp/db';
+export { mentionAccountsOf } from './inbox/scope.js';
+export {
+  decodeMentionCursor,
+  encodeMentionCursor,
+  readMention,
+  readMentionIngest,
+  readMentionPage,
+} from './inbox/read.js';
+export { changeInboxState, type InboxActionDeps } from './inbox/actions.js';
+export type { InboxState, MentionFilter, MentionView } from '@jcp/db';

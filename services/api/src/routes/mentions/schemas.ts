@@ -1,14 +1,13 @@
 import { REDACTION_KINDS, type RedactionKind } from '@jcp/domain';
+import { accountIdSchema } from '@jcp/use-cases';
 import { z } from 'zod';
+import { problemSchema } from '../../schemas.js';
 
 export const mentionId = z
   .string()
   .regex(/^\d{1,19}$/, 'an X post id')
   .describe("The mention's X post id");
-export const accountId = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/)
-  .describe('Cluster (X account) id, e.g. district-105');
+export const accountId = accountIdSchema;
 export const decisions = ['reply', 'signpost', 'inbox', 'opted-out', 'ignored'] as const;
 export const instant = z.iso.datetime().nullable();
 
@@ -101,3 +100,11 @@ export const ingestSchema = z
     consecutiveFailures: z.number().int(),
   })
   .meta({ id: 'MentionIngest' });
+
+export const security = [{ bearer: [] }];
+export const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 503: problemSchema };
+export const listQuery = {
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(200).optional(),
+  account: accountId.optional(),
+};

@@ -1,6 +1,5 @@
 import { REDACTION_KINDS, type RedactionKind } from '@jcp/domain';
-import type { MentionView } from '@jcp/db';
-import { fail } from '@jcp/use-cases';
+import type { MentionView } from '@jcp/use-cases';
 import type { z } from 'zod';
 import { iso } from '../../views.js';
 import type { mentionSchema } from './schemas.js';
@@ -22,16 +21,4 @@ export function toResource(m: MentionView): MentionResource {
       : null,
     inbox: m.inbox ? { ...m.inbox, handledAt: iso(m.inbox.handledAt) } : null,
   };
-}
-
-export function encodeCursor(m: MentionView): string {
-  return Buffer.from(`${m.receivedAt.toISOString()}|${m.id}`).toString('base64url');
-}
-
-export function decodeCursor(cursor: string): { receivedAt: Date; id: string } {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const receivedAt = new Date(at ?? '');
-  if (!id || !/^\d{1,19}$/.test(id) || Number.isNaN(receivedAt.getTime()))
-    throw fail('BAD_CURSOR', 'cursor is not one this API gave');
-  return { receivedAt, id };
 }
