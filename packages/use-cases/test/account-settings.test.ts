@@ -27,7 +27,12 @@ const table: { settings: Record<string, unknown>; id?: string; refused: string[]
   { settings: { postingWindow: { start: '08:00', end: '23:00' } }, refused: [] },
   { settings: { postingWindow: { start: '23:00', end: '08:00' } }, refused: ['/postingWindow/end'] },
   { settings: { postingWindow: { start: '08:00', end: '08:00' } }, refused: ['/postingWindow/end'] },
-  { settings: { postingWindow: { start: '8:00', end: '23:00' } }, refused: ['/postingWindow/start'] },
+  // '8:00' sorts after '23:00' as text: the order is refused too.
+  {
+    settings: { postingWindow: { start: '8:00', end: '23:00' } },
+    refused: ['/postingWindow/start', '/postingWindow/end'],
+  },
+  { settings: { postingWindow: { start: '08:00', end: '9:00' } }, refused: ['/postingWindow/end'] },
   { settings: { postingWindow: { start: '08:00', end: '24:00' } }, refused: ['/postingWindow/end'] },
   { settings: { link: 'https://www.gov.uk/contact-jobcentre-plus' }, refused: [] },
   { settings: { link: null }, refused: [] },
