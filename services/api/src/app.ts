@@ -19,15 +19,15 @@ import metricsPlugin from './plugins/metrics.js';
 import rateLimitPlugin, { type RateLimitSettings } from './plugins/rate-limit.js';
 import readAccessPlugin, { type ReadAccess } from './plugins/read-access.js';
 import { applySecurityHeaders, installSecurityHeaders } from './security.js';
-import adminTokenRoutes from './routes/admin-tokens.js';
+import tokenRoutes from './routes/tokens.js';
 import eventRoutes from './routes/events/index.js';
 import noticeRoutes from './routes/notices/index.js';
 import schedulerPlugin, { type SchedulerOptions } from './plugins/scheduler.js';
 import statusEventsPlugin from './plugins/status-events.js';
 import officeRoutes from './routes/offices/index.js';
-import accountRoutes, { type FanoutApiOptions } from './routes/accounts.js';
+import accountRoutes, { type FanoutApiOptions } from './routes/accounts/index.js';
 import webhookRoutes, { type MentionWebhookOptions } from './routes/webhooks.js';
-import mentionRoutes from './routes/mentions.js';
+import mentionRoutes from './routes/mentions/index.js';
 
 export const API_VERSION = '0.1.0';
 export const DOCS_PREFIX = '/docs';
@@ -182,7 +182,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(officeRoutes);
   await app.register(noticeRoutes);
   await app.register(eventRoutes);
-  await app.register(adminTokenRoutes);
+  await app.register(tokenRoutes);
   await app.register(accountRoutes, { fanout: options.fanout });
   await app.register(webhookRoutes, { mentions: options.mentions, optOutKey: options.privacy?.optOutKey });
   await app.register(mentionRoutes);

@@ -1,5 +1,5 @@
 export { buildApp, type AppOptions, type PrivacyOptions, type RouteEntry } from './app.js';
-export type { FanoutApiOptions, AccountTokensInput } from './routes/accounts.js';
+export type { FanoutApiOptions, AccountTokensInput } from './routes/accounts/index.js';
 export {
   CRC_RATE_LIMIT,
   CRC_TOKEN_PATTERN,

@@ -149,6 +149,7 @@ export async function openOfficeScopes(
   return query.execute();
 }
 
+/** Whether there is an office of this id. */
 export async function officeExists(db: Kysely<DB>, id: string): Promise<boolean> {
   return (await db.selectFrom('offices').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
 }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { appendAudit } from '../audit.js';
 import type { ApiToken, DB, Role } from '../types.js';
 
@@ -135,61 +135,63 @@ export async function touchToken(db: Kysely<DB>, id: string): Promise<boolean> {
   return result.numUpdatedRows > 0n;
 }
 
-export type RevokeOutcome = 'revoked' | 'already_revoked' | 'not_found' | 'last_admin';
+/** The live admin tokens, locked (in id order, so two admins revoking each other's token at once cannot both succeed nor deadlock). */
+export async function lockLiveAdminTokens(trx: Transaction<DB>): Promise<string[]> {
+  const rows = await trx
+    .selectFrom('api_tokens')
+    .select('id')
+    .where('role', '=', 'admin')
+    .where('revoked_at', 'is', null)
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+  return rows.map((r) => r.id);
+}
 
-/**
- * Revokes a token and audits it. With `keepLastAdmin`, the last live admin token is
- * refused ('last_admin'): the live admin rows are locked first (in id order, so two
- * admins revoking each other's token at once cannot both succeed nor deadlock).
- */
-export async function revokeTokenChecked(
-  db: Kysely<DB>,
+/** A token, locked for revoking; undefined when there is none. */
+export async function lockToken(
+  trx: Transaction<DB>,
   id: string,
+): Promise<{ id: string; name: string; role: Role; revoked_at: Date | null } | undefined> {
+  return trx
+    .selectFrom('api_tokens')
+    .select(['id', 'name', 'role', 'revoked_at'])
+    .where('id', '=', id)
+    .forUpdate()
+    .executeTakeFirst();
+}
+
+/** Marks a live token (locked by lockToken) revoked, and audits it. */
+export async function markTokenRevoked(
+  trx: Transaction<DB>,
+  token: { id: string; name: string; role: Role },
   actor: string,
-  options: { keepLastAdmin?: boolean } = {},
-): Promise<RevokeOutcome> {
-  return db.transaction().execute(async (trx) => {
-    const liveAdmins = options.keepLastAdmin
-      ? await trx
-          .selectFrom('api_tokens')
-          .select('id')
-          .where('role', '=', 'admin')
-          .where('revoked_at', 'is', null)
-          .orderBy('id')
-          .forUpdate()
-          .execute()
-      : [];
-    const token = await trx
-      .selectFrom('api_tokens')
-      .select(['id', 'name', 'role', 'revoked_at'])
-      .where('id', '=', id)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!token) return 'not_found';
-    if (token.revoked_at) return 'already_revoked';
-    if (options.keepLastAdmin && token.role === 'admin' && !liveAdmins.some((a) => a.id !== id)) return 'last_admin';
-    const row = await trx
-      .updateTable('api_tokens')
-      .set({ revoked_at: sql`now()` })
-      .where('id', '=', id)
-      .where('revoked_at', 'is', null)
-      .returning('revoked_at')
-      .executeTakeFirstOrThrow();
-    await appendAudit(trx, [
-      {
-        actor,
-        action: 'token.revoked',
-        entityType: 'token',
-        entityId: id,
-        before: { name: token.name, role: token.role, revokedAt: null },
-        after: { revokedAt: row.revoked_at },
-      },
-    ]);
-    return 'revoked';
-  });
+): Promise<void> {
+  const row = await trx
+    .updateTable('api_tokens')
+    .set({ revoked_at: sql`now()` })
+    .where('id', '=', token.id)
+    .where('revoked_at', 'is', null)
+    .returning('revoked_at')
+    .executeTakeFirstOrThrow();
+  await appendAudit(trx, [
+    {
+      actor,
+      action: 'token.revoked',
+      entityType: 'token',
+      entityId: token.id,
+      before: { name: token.name, role: token.role, revokedAt: null },
+      after: { revokedAt: row.revoked_at },
+    },
+  ]);
 }
 
 /** Revokes a token (even the last admin's); false when it is unknown or already revoked. */
 export async function revokeToken(db: Kysely<DB>, id: string, actor: string): Promise<boolean> {
-  return (await revokeTokenChecked(db, id, actor)) === 'revoked';
+  return db.transaction().execute(async (trx) => {
+    const token = await lockToken(trx, id);
+    if (!token || token.revoked_at) return false;
+    await markTokenRevoked(trx, token, actor);
+    return true;
+  });
 }

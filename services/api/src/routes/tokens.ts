@@ -1,22 +1,20 @@
-import {
-  findToken,
-  issueToken,
-  listTokens,
-  revokeTokenChecked,
-  unknownScopes,
-  type ApiToken,
-  type Role,
-  type TokenSummary,
-} from '@jcp/db';
+// API tokens (admin): issue, list, read, revoke.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { fail } from '@jcp/use-cases';
+import {
+  issueApiToken,
+  readApiToken,
+  readApiTokens,
+  revokeApiToken,
+  type ApiToken,
+  type TokenSummary,
+} from '@jcp/use-cases';
 import { performWrite, writeHeaders } from '../writes.js';
-import { requireRole } from '../plugins/auth.js';
+import { caller, scope } from '../plugins/auth.js';
 import { problemSchema } from '../schemas.js';
 import { iso } from '../views.js';
 
-const ROLES = ['reader', 'manager', 'admin'] as const satisfies readonly Role[];
+const ROLES = ['reader', 'manager', 'admin'] as const satisfies readonly ApiToken['role'][];
 
 const tokenId = z.uuid().describe('Token id');
 const districtCode = z.string().min(1).max(16).describe('District code, e.g. 105');
@@ -102,8 +100,6 @@ function toIssuedResource(t: ApiToken, secret: string | null): z.infer<typeof is
   };
 }
 
-const unique = (values: readonly string[] | undefined): string[] => [...new Set(values ?? [])];
-
 const security = [{ bearer: [] }];
 const refusals = { 401: problemSchema, 403: problemSchema, 503: problemSchema };
 
@@ -116,7 +112,6 @@ const adminTokens: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/admin/tokens',
     {
-      preHandler: requireRole('admin'),
       schema: {
         summary:
           'Issue an API token (admin). The secret is in this answer only. A manager needs at least one district or cluster, all of which must exist; readers and admins take none',
@@ -128,44 +123,8 @@ const adminTokens: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) =>
-      performWrite(app, request, reply, async ({ trx, principal }) => {
-        const { name, role } = request.body;
-        const districtCodes = unique(request.body.districtCodes);
-        const clusterIds = unique(request.body.clusterIds);
-        const errors: { path: string; message: string }[] = [];
-        if (role === 'manager') {
-          if (districtCodes.length === 0 && clusterIds.length === 0) {
-            errors.push({ path: '/districtCodes', message: 'A manager needs at least one district or cluster' });
-          }
-          const unknown = await unknownScopes(trx, districtCodes, clusterIds);
-          for (const code of unknown.districtCodes)
-            errors.push({
-              path: `/districtCodes/${request.body.districtCodes?.indexOf(code) ?? 0}`,
-              message: `No district ${code}`,
-            });
-          for (const id of unknown.clusterIds)
-            errors.push({
-              path: `/clusterIds/${request.body.clusterIds?.indexOf(id) ?? 0}`,
-              message: `No cluster ${id}`,
-            });
-        } else {
-          if (districtCodes.length > 0)
-            errors.push({
-              path: '/districtCodes',
-              message: `A ${role} token covers every office and takes no districts`,
-            });
-          if (clusterIds.length > 0)
-            errors.push({ path: '/clusterIds', message: `A ${role} token covers every office and takes no clusters` });
-        }
-        if (errors.length > 0) throw fail('TOKEN_REJECTED', errors.map((e) => e.message).join('; '), { errors });
-        // issueToken audits 'token.issued' with the issuer as actor (never the secret or its hash).
-        const { token, record } = await issueToken(trx, {
-          name,
-          role,
-          districtCodes,
-          clusterIds,
-          createdBy: principal.actor,
-        });
+      performWrite(app, request, reply, async ({ trx }) => {
+        const { token, record } = await issueApiToken({ db: trx }, caller(request), request.body);
         return {
           statusCode: 201,
           body: toIssuedResource(record, token),
@@ -178,7 +137,6 @@ const adminTokens: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/admin/tokens',
     {
-      preHandler: requireRole('admin'),
       schema: {
         summary:
           'List API tokens, newest first (admin); never their secrets. Revoked tokens only with includeRevoked=true',
@@ -191,7 +149,7 @@ const adminTokens: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const tokens = await listTokens(app.db, { includeRevoked: request.query.includeRevoked === 'true' });
+      const tokens = await readApiTokens({ db: app.db }, { includeRevoked: request.query.includeRevoked === 'true' });
       return { tokens: tokens.map(toTokenResource), count: tokens.length };
     },
   );
@@ -199,7 +157,6 @@ const adminTokens: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/admin/tokens/:tokenId',
     {
-      preHandler: requireRole('admin'),
       schema: {
         summary: 'One API token (admin), revoked or not; never its secret',
         tags: ['admin'],
@@ -209,16 +166,13 @@ const adminTokens: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const token = await findToken(app.db, request.params.tokenId);
-      if (!token) throw fail('TOKEN_NOT_FOUND', `No token ${request.params.tokenId}`);
-      return toTokenResource(token);
+      return toTokenResource(await readApiToken({ db: app.db }, request.params.tokenId));
     },
   );
 
   app.delete(
     '/admin/tokens/:tokenId',
     {
-      preHandler: requireRole('admin'),
       schema: {
         summary:
           'Revoke an API token (admin); it stops working at once. Revoking a revoked token is a 204 again. ' +
@@ -237,21 +191,11 @@ const adminTokens: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const principal = request.principal;
-      if (!principal) throw fail('AUTHENTICATION_REQUIRED', 'A bearer token is required');
-      const outcome = await revokeTokenChecked(app.db, request.params.tokenId, principal.actor, {
-        keepLastAdmin: true,
-      });
-      if (outcome === 'not_found') throw fail('TOKEN_NOT_FOUND', `No token ${request.params.tokenId}`);
-      if (outcome === 'last_admin') {
-        throw fail(
-          'LAST_ADMIN_TOKEN',
-          'This is the last live admin token: issue another admin token before revoking it',
-        );
-      }
+      await revokeApiToken({ db: app.db }, caller(request), request.params.tokenId);
       return reply.code(204).send(null);
     },
   );
 };
 
-export default adminTokens;
+// Every route here is an admin's.
+export default scope('admin', adminTokens);
