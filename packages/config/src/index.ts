@@ -15,6 +15,8 @@ export const envSchema = z
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
+    /** At `info`, a successful request is logged only when it took this long; every request is logged at `debug`, and failed or refused ones at `info`. */
+    LOG_SLOW_REQUEST_MS: z.coerce.number().int().min(0).max(3_600_000).default(1_000),
     DATABASE_URL: postgresUrl.optional(),
     DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
     /** Longest a single SQL statement may run on PostgreSQL before the server cancels it (migrations and imports set their own). Shorter than FANOUT_LEASE_MS. */
