@@ -154,7 +154,11 @@ export const randomKey = (): string => randomBytes(32).toString('base64');
  * ready. Its keys are made here (random, in its environment), so that nothing is written
  * next to the repo's embedded database, and the emulator listens on a free port.
  */
-export async function startService(scope: Teardowns, url: string, env: Record<string, string>): Promise<string> {
+export async function startService(
+  scope: Teardowns,
+  url: string,
+  env: Record<string, string>,
+): Promise<{ base: string; pid: number | undefined }> {
   const port = await freePort();
   const service = spawnPackageScript(scope, 'start', {
     DATABASE_URL: url,
@@ -166,5 +170,20 @@ export async function startService(scope: Teardowns, url: string, env: Record<st
   });
   await waitForChildReady(service, port, 'the service (pnpm start)');
   watchChild(scope, service, 'the service (pnpm start)');
-  return `http://127.0.0.1:${port}`;
+  return { base: `http://127.0.0.1:${port}`, pid: service.pid };
+}
+
+/**
+ * The CPU time (user and system) process `pid` has used so far, in ms, from /proc (Linux);
+ * undefined elsewhere. Less noisy than throughput on a shared machine: what a request costs.
+ */
+export function cpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // After the command's closing parenthesis: state (field 3) ... utime (14) and stime (15), in ticks of 10 ms.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
 }
