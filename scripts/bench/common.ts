@@ -1,20 +1,56 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   createDatabase,
   importOfficeRegistry,
   migrate,
   readMigrations,
   readRegistryFiles,
+  repoRoot,
   type Database,
 } from '@jcp/db';
-import { createEmptyPostgresDatabase, freePort, spawnScript, waitForReady } from '@jcp/testing';
+import { createEmptyPostgresDatabase, freePort } from '@jcp/testing';
 
-/** Cleanups, run in reverse order at the end of a benchmark. */
+/**
+ * Smoke mode (`BENCH_SMOKE=1` or `--smoke`, what `pnpm bench:smoke` and CI run): one short
+ * round, the figures printed and not judged. A benchmark that cannot run (a crash, a service
+ * that does not start, a wrong answer) still fails; a missed target does not.
+ */
+export const smoke = process.env.BENCH_SMOKE === '1' || process.argv.includes('--smoke');
+
+/** A numeric setting: its variable if set, else the smoke or the full run's default. */
+export function setting(variable: string, full: number, smokeValue: number): number {
+  const raw = process.env[variable];
+  const value = raw === undefined || raw === '' ? (smoke ? smokeValue : full) : Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${variable} must be a positive number`);
+  return value;
+}
+
+export const say = (line: string): void => void process.stdout.write(`${line}\n`);
+
+/**
+ * The verdict on the targets: printed always, and the exit code in a full run. In smoke mode
+ * the figures of one short round on a shared machine say nothing about the targets.
+ */
+export function verdict(met: boolean, target: string): void {
+  if (smoke) say(`smoke run: figures not judged (target ${target})`);
+  else say(met ? `target met (${target})` : `TARGET NOT MET (${target})`);
+  if (!met && !smoke) process.exitCode = 1;
+}
+
+/** Cleanups, run in reverse order at the end of a benchmark (once). */
 export class Teardowns {
   private readonly fns: (() => unknown)[] = [];
+  /** Set once the cleanups began: children stopping then are expected to. */
+  stopping = false;
   teardown(fn: () => unknown): void {
     this.fns.push(fn);
   }
   async run(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
     for (const fn of this.fns.reverse()) await fn();
   }
 }
@@ -29,20 +65,125 @@ export async function registerDatabase(scope: Teardowns, server: string): Promis
   return { url, database };
 }
 
-/** The service as `pnpm start` runs it, on that database, in a child process; resolves once ready. */
-export async function startService(scope: Teardowns, url: string, env: Record<string, string>): Promise<string> {
-  const port = await freePort();
-  const service = spawnScript('apps/serve/src/main.ts', [], {
-    DATABASE_URL: url,
-    PORT: String(port),
-    LOG_LEVEL: 'warn',
-    NODE_ENV: 'production',
-    ...env,
-  });
-  scope.teardown(() => service.kill('SIGTERM'));
-  if ((await waitForReady(port)) !== 200)
-    throw new Error(`the service did not become ready:\n${service.output.stderr}`);
-  return `http://127.0.0.1:${port}`;
+export type Child = ChildProcess & { output: { stdout: string; stderr: string } };
+
+/**
+ * Starts what `pnpm <script>` runs (read from package.json, so that a benchmark follows the
+ * command wherever its entry point moves), as a child process in a process group of its own.
+ * A `node ...` command is started with this Node directly (as pnpm would); anything else
+ * through the shell. `env` is added to this process's environment.
+ */
+export function spawnPackageScript(scope: Teardowns, script: string, env: Record<string, string>): Child {
+  const scripts = (
+    JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+  ).scripts;
+  const command = scripts[script];
+  if (!command) throw new Error(`package.json has no script "${script}"`);
+  const words = command.trim().split(/\s+/);
+  // PROFILE_DIR: each Node child writes a V8 CPU profile there when it exits.
+  const profile = process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : [];
+  const simple = words[0] === 'node' && !/[|&;<>()$`"'\\]/.test(command);
+  const child = (
+    simple
+      ? spawn(process.execPath, [...profile, ...words.slice(1)], {
+          cwd: repoRoot,
+          env: { ...process.env, ...env },
+          detached: true,
+        })
+      : spawn('sh', ['-c', command], { cwd: repoRoot, env: { ...process.env, ...env }, detached: true })
+  ) as Child;
+  child.stdin?.end();
+  child.output = { stdout: '', stderr: '' };
+  // Kept short: a service logging every request would otherwise fill the memory.
+  const keep = (text: string, d: Buffer) => (text + d.toString()).slice(-20_000);
+  child.stdout?.on('data', (d: Buffer) => (child.output.stdout = keep(child.output.stdout, d)));
+  child.stderr?.on('data', (d: Buffer) => (child.output.stderr = keep(child.output.stderr, d)));
+  scope.teardown(() => stopChild(child));
+  return child;
 }
 
-export const say = (line: string): void => void process.stdout.write(`${line}\n`);
+/** SIGTERM to the child's process group, SIGKILL after 10 s; resolves once it exited. */
+export async function stopChild(child: Child): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, name);
+    } catch {
+      // already gone
+    }
+  };
+  signal('SIGTERM');
+  const timer = setTimeout(() => signal('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Resolves when GET http://127.0.0.1:port/readyz answers 200; fails at once if the child exits first. */
+export async function waitForChildReady(child: Child, port: number, what: string, timeoutMs = 60_000): Promise<void> {
+  const output = () => `${child.output.stderr}\n${child.output.stdout}`.trim();
+  for (const deadline = Date.now() + timeoutMs; ;) {
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`${what} exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${output()}`);
+    const status = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+      (r) => r.status,
+      () => 0,
+    );
+    if (status === 200) return;
+    if (Date.now() > deadline) throw new Error(`${what} was not ready within ${timeoutMs} ms:\n${output()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Fails the benchmark at once if the child exits before its end (a crash would otherwise read as a time-out). */
+export function watchChild(scope: Teardowns, child: Child, what: string): void {
+  child.once('exit', (code, signal) => {
+    if (scope.stopping) return;
+    process.stderr.write(`${what} exited (${code ?? signal}) during the benchmark:\n${child.output.stderr}\n`);
+    void scope.run().finally(() => process.exit(1));
+  });
+}
+
+/** A random 32-byte key, base64, as the services' *_KEY variables take. */
+export const randomKey = (): string => randomBytes(32).toString('base64');
+
+/**
+ * The service as `pnpm start` runs it (package.json's command: the API with the X emulator,
+ * the dispatcher and the mention reader), with its defaults (LOG_LEVEL, LOG_FORMAT, NODE_ENV...)
+ * unless `env` says otherwise, on that database, in a child process; resolves with its URL once
+ * ready. Its keys are made here (random, in its environment), so that nothing is written
+ * next to the repo's embedded database, and the emulator listens on a free port.
+ */
+export async function startService(
+  scope: Teardowns,
+  url: string,
+  env: Record<string, string>,
+): Promise<{ base: string; pid: number | undefined }> {
+  const port = await freePort();
+  const service = spawnPackageScript(scope, 'start', {
+    DATABASE_URL: url,
+    PORT: String(port),
+    X_EMULATOR_PORT: '0',
+    X_CREDENTIALS_KEY: randomKey(),
+    OPT_OUT_HASH_KEY: randomKey(),
+    ...env,
+  });
+  await waitForChildReady(service, port, 'the service (pnpm start)');
+  watchChild(scope, service, 'the service (pnpm start)');
+  return { base: `http://127.0.0.1:${port}`, pid: service.pid };
+}
+
+/**
+ * The CPU time (user and system) process `pid` has used so far, in ms, from /proc (Linux);
+ * undefined elsewhere. Less noisy than throughput on a shared machine: what a request costs.
+ */
+export function cpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // After the command's closing parenthesis: state (field 3) ... utime (14) and stime (15), in ticks of 10 ms.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}

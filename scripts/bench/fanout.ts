@@ -9,22 +9,31 @@
  * straight to the emulator with the twitter-api-v2 client and the same concurrency, with
  * no database: the floor for posting them at all.
  *
- *   pnpm bench:fanout   (BENCH_DATABASE_URL; BENCH_ROUNDS, default 5)
+ *   pnpm bench:fanout   (BENCH_DATABASE_URL; BENCH_ROUNDS, default 5; BENCH_QUEUE_PER_ACCOUNT, default 20)
+ *   BENCH_SMOKE=1 pnpm bench:fanout   (one round, 2 queued posts per account, figures not judged)
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { appendNotice, FANOUT_CHANNEL, lockStatusWrites, settleStatuses, statusClock, type Database } from '@jcp/db';
 import { sql } from 'kysely';
 import type { NoticeDraft } from '@jcp/domain';
-import { spawnScript } from '@jcp/testing';
 import { provisionEmulatorAccounts } from '@jcp/start';
 import { EMULATOR_APP } from '@jcp/use-cases';
 import { createXClient, openAccountTokens, postTweet } from '@jcp/x-client';
 import { buildEmulator } from '@jcp/x-emulator';
-import { registerDatabase, say, Teardowns } from './common.js';
+import {
+  randomKey,
+  registerDatabase,
+  say,
+  setting,
+  spawnPackageScript,
+  Teardowns,
+  verdict,
+  watchChild,
+} from './common.js';
 
 const server = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+const rounds = setting('BENCH_ROUNDS', 5, 1);
 const concurrency = 8;
 const targetMs = 2_000;
 
@@ -79,13 +88,13 @@ try {
     (JSON.parse((await emulator.inject({ method: 'GET', url: '/_control/posts' })).body) as { posts: unknown[] }).posts
       .length;
 
-  const worker = spawnScript('services/worker/src/main.ts', [], {
+  const worker = spawnPackageScript(scope, 'worker', {
     DATABASE_URL: url,
     X_API_BASE_URL: baseUrl,
     X_APP_KEY: EMULATOR_APP.appKey,
     X_APP_SECRET: EMULATOR_APP.appSecret,
     X_CREDENTIALS_KEY: credentialsKey.toString('base64'),
-    OPT_OUT_HASH_KEY: randomBytes(32).toString('base64'),
+    OPT_OUT_HASH_KEY: randomKey(),
     FANOUT_COALESCE_SECONDS: '0',
     // Posts only: the mention reader is measured by bench:mentions.
     MENTIONS_ENABLED: 'false',
@@ -96,7 +105,7 @@ try {
     LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
   });
-  scope.teardown(() => worker.kill('SIGTERM'));
+  watchChild(scope, worker, 'the worker (pnpm worker)');
 
   /** One status write for every office, then the wait for its last post; ms from commit to the last post accepted. */
   const fanOut = async (draft: NoticeDraft): Promise<{ ms: number; posts: number; after: string }> => {
@@ -213,7 +222,7 @@ try {
   }
   // Throughput: a queue of posts for every account (as after a long outage of X), drained
   // by the worker, against the same posts sent straight to the emulator.
-  const perAccount = Number(process.env.BENCH_QUEUE_PER_ACCOUNT ?? 20);
+  const perAccount = setting('BENCH_QUEUE_PER_ACCOUNT', 20, 2);
   const clusters = await db
     .selectFrom('clusters')
     .select(['id', 'credentials_encrypted'])
@@ -296,9 +305,7 @@ try {
   say(
     `baseline (the same number of posts sent straight to the emulator, ${concurrency} at a time): ${rawMs.toFixed(0)} ms, ${((queued / rawMs) * 1000).toFixed(0)} posts/s; ratio ${(rawMs / drainMs).toFixed(2)}x of the raw rate`,
   );
-  const met = median(closing) <= targetMs && median(reopening) <= targetMs;
-  say(met ? `target met (median <= ${targetMs} ms)` : `TARGET NOT MET (median <= ${targetMs} ms)`);
-  process.exitCode = met ? 0 : 1;
+  verdict(median(closing) <= targetMs && median(reopening) <= targetMs, `median <= ${targetMs} ms`);
 } finally {
   await scope.run();
 }

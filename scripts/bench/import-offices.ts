@@ -6,15 +6,17 @@
  * writing those rows at all: one multi-row INSERT of the 631 raw CSV rows into a
  * table without checks. The ratio import / baseline is what to compare across machines.
  *
- *   pnpm bench:import            (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres)
+ *   pnpm bench:import            (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres; BENCH_ROUNDS, default 7)
+ *   BENCH_SMOKE=1 pnpm bench:import   (one round, figures not judged)
  */
 import { performance } from 'node:perf_hooks';
 import { createDatabase, importOfficeRegistry, migrate, parseCsv, readMigrations, readRegistryFiles } from '@jcp/db';
 import { createEmptyPostgresDatabase } from '@jcp/testing';
 import { sql } from 'kysely';
+import { say, setting, verdict } from './common.js';
 
 const server = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const rounds = Number(process.env.BENCH_ROUNDS ?? 7);
+const rounds = setting('BENCH_ROUNDS', 7, 1);
 const targetMs = 2_000;
 
 const teardowns: (() => unknown)[] = [];
@@ -62,15 +64,13 @@ try {
 
 const f = (ms: number) => `${ms.toFixed(1)} ms`;
 const m1 = median(first);
-process.stdout.write(
+say(
   [
     `import of 631 offices into PostgreSQL, median of ${rounds} rounds`,
     `  first import (insert + audit + clusters + aliases): ${f(m1)}  (min ${f(Math.min(...first))}, max ${f(Math.max(...first))})`,
     `  re-import (no change):                              ${f(median(second))}`,
     `  baseline (one INSERT of the 631 raw rows):          ${f(median(baseline))}`,
     `  ratio first import / baseline:                      ${(m1 / median(baseline)).toFixed(1)}x`,
-    `  target: first import under ${targetMs} ms -> ${m1 < targetMs ? 'met' : 'NOT MET'}`,
-    '',
   ].join('\n'),
 );
-if (m1 >= targetMs) process.exitCode = 1;
+verdict(m1 < targetMs, `first import under ${targetMs} ms`);

@@ -97,6 +97,7 @@ export async function runService(config: Config, logger: Logger, options: Servic
       migrations,
       closeDatabaseOnShutdown: true,
       logger,
+      slowRequestMs: config.LOG_SLOW_REQUEST_MS,
       readAccess: config.READ_ACCESS,
       rateLimit: { max: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW_MS },
       scheduler: { enabled: config.SCHEDULER_ENABLED, settleCron: config.SETTLE_CRON },

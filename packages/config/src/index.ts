@@ -31,6 +31,11 @@ export const envSchema = z
       .enum(['auto', 'json', 'pretty'])
       .default('auto')
       .describe('`json`, `pretty`, or `auto` (pretty on a terminal, JSON otherwise)'),
+    LOG_SLOW_REQUEST_MS: int(0, 3_600_000)
+      .default(1_000)
+      .describe(
+        'at `info`, a successful request is logged only when it took at least this long (marked `slow`); failed and refused requests are logged at `info`, every request at `debug`',
+      ),
     DATABASE_URL: postgresUrl
       .optional()
       .describe('`postgres://` URL of the PostgreSQL server; unset means embedded PGlite'),

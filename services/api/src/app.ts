@@ -10,6 +10,7 @@ import {
 } from 'fastify-type-provider-zod';
 import { installProblemHandlers, sendProblem, toProblem } from './errors.js';
 import { lazyChildLoggerFactory } from './lazy-logger.js';
+import { RequestLog } from './request-log.js';
 import { declareProblemResponses, documentStandardErrors } from './openapi.js';
 import databasePlugin from './plugins/database.js';
 import healthRoutes from './routes/health.js';
@@ -54,6 +55,8 @@ export interface AppOptions {
   /** The node-cron jobs (default: not scheduled; `app.jobs` runs them by hand). */
   scheduler?: SchedulerOptions;
   logger?: FastifyServerOptions['loggerInstance'] | false;
+  /** At `info`, a successful request is logged only when it took this long (default 1,000 ms; request-log.ts). */
+  slowRequestMs?: number;
   /** `token`: every read route needs a reader token (default `public`). */
   readAccess?: ReadAccess;
   /** Per caller and window; unset or `max: 0`: no rate limit (server.ts passes the configured one). */
@@ -85,7 +88,11 @@ export interface PrivacyOptions {
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     ...(options.logger
-      ? { loggerInstance: options.logger, childLoggerFactory: lazyChildLoggerFactory }
+      ? {
+          loggerInstance: options.logger,
+          childLoggerFactory: lazyChildLoggerFactory,
+          logController: new RequestLog(options.slowRequestMs),
+        }
       : { logger: false }),
     bodyLimit: 1_048_576,
     requestIdHeader: 'x-request-id',

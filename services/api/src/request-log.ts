@@ -1,0 +1,45 @@
+import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
+import { LazyChildLogger } from './lazy-logger.js';
+
+/** A request slower than this is logged at `info` whatever its answer (LOG_SLOW_REQUEST_MS). */
+export const DEFAULT_SLOW_REQUEST_MS = 1_000;
+
+/**
+ * What a request logs: at `info` (the default) only the requests worth reading, at `debug`
+ * every request.
+ *
+ * Fastify writes two lines for every request at `info` ("incoming request", "request
+ * completed"); with a lookup answered from the cache that was more than half the
+ * service's work (docs/benchmarks.md). Here, at `info`, a request is logged when it fails
+ * or is refused (status 400 and above), when it is slow (`slowMs` or more), or when
+ * anything else about it is logged at `info` or above (a refusal, an error): then its
+ * "incoming request" line, held back until that moment, is written first, with the same
+ * fields as Fastify's, and its "request completed" line after. A quick success logs
+ * nothing at `info`; at `debug` it logs both lines at `debug`. The lines' fields are
+ * Fastify's serialisers' (method, URL, host, address, status, time), with the logger's
+ * redaction, as before.
+ */
+export class RequestLog extends LogController {
+  constructor(private readonly slowMs: number = DEFAULT_SLOW_REQUEST_MS) {
+    super();
+  }
+
+  override incomingRequest(request: FastifyRequest, reply: FastifyReply): void {
+    const log = request.log;
+    // A route with a level of its own (probes, metrics) logs as Fastify does, at its level.
+    if (!(log instanceof LazyChildLogger)) return super.incomingRequest(request, reply);
+    if (log.isLevelEnabled('debug')) log.debug({ req: request }, 'incoming request');
+    else if (log.isLevelEnabled('info')) log.holdIncoming(request);
+  }
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const log = reply.log;
+    if (!(log instanceof LazyChildLogger)) return super.requestCompleted(error, request, reply);
+    const responseTime = reply.elapsedTime;
+    if (error) return log.error({ res: reply, err: error, responseTime }, 'request errored');
+    const slow = responseTime >= this.slowMs;
+    if (slow || reply.statusCode >= 400)
+      log.info({ res: reply, responseTime, ...(slow ? { slow } : {}) }, 'request completed');
+    else if (log.isLevelEnabled('debug')) log.debug({ res: reply, responseTime }, 'request completed');
+  }
+}
