@@ -11,6 +11,7 @@ export {
   type ProblemDefinition,
 } from './problems.js';
 export { covers, type Caller } from './caller.js';
+export { checkReadiness, READY_TIMEOUT_MS, type Readiness } from './health/readiness.js';
 export { resolveCredentialsKey, resolveOptOutKey } from './runtime/keys.js';
 export { EMULATOR_APP, FanoutConfigError, xSettings, xTargetOf, type XSettings } from './runtime/x-settings.js';
 export { bindRealX } from './runtime/x-binding.js';

@@ -63,6 +63,7 @@ export const PROBLEMS = {
   // 429: too many
   RATE_LIMITED: { status: 429, title: 'Too Many Requests' },
   // 503: try again later
+  NOT_READY: { status: 503, title: 'The service is not ready' },
   DATABASE_UNAVAILABLE: { status: 503, title: 'The status database cannot be reached' },
   X_UNAVAILABLE: { status: 503, title: 'X cannot be reached' },
   CREDENTIALS_STORAGE_NOT_CONFIGURED: { status: 503, title: 'Credentials cannot be stored here' },

@@ -102,7 +102,9 @@ export function toProblem(error: FastifyError | Error, request: FastifyRequest):
 export function installProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const problem = toProblem(error, request);
-    if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
+    // A catalogue problem is a decision (not ready, X not configured): no stack. Anything else at 5xx is a fault.
+    if (problem.status >= 500 && !(error instanceof Problem)) request.log.error({ err: error }, 'request failed');
+    else if (problem.status >= 500) request.log.warn({ code: problem.type, status: problem.status }, 'request refused');
     else request.log.info({ code: problem.type, status: problem.status }, 'request refused');
     if (problem.status === 503) reply.header('retry-after', '5');
     if (problem.status === 401) reply.header('www-authenticate', 'Bearer realm="jcp-status"');

@@ -1,21 +1,10 @@
-import { pendingMigrations } from '@jcp/db';
+import { checkReadiness, fail } from '@jcp/use-cases';
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
 import { z } from 'zod';
-import { PROBLEM_JSON } from '../errors.js';
 import { problemSchema } from '../schemas.js';
 
-const READY_TIMEOUT_MS = 2_000;
 /** Probes answer anybody, however often: no token even when reads need one, no rate limit. */
 const PROBE = { public: true, rateLimit: false } as const;
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 export default async function healthRoutes(app: FastifyInstance): Promise<void> {
   // Liveness: the process answers. It never touches the database, so an outage
@@ -56,31 +45,15 @@ export default async function healthRoutes(app: FastifyInstance): Promise<void> 
     },
     async (_request, reply) => {
       reply.header('cache-control', 'no-store');
-      let database: 'ok' | 'unreachable' = 'ok';
-      let pending: string[] = [];
-      try {
-        await withTimeout(sql`select 1`.execute(app.db), READY_TIMEOUT_MS);
-        pending = (await withTimeout(pendingMigrations(app.db, [...app.migrations]), READY_TIMEOUT_MS)).map(
-          (m) => m.file,
-        );
-      } catch (error) {
-        app.log.warn({ err: error }, 'readiness check: database unreachable');
-        database = 'unreachable';
-      }
-      if (database === 'ok' && pending.length === 0)
+      const ready = await checkReadiness({ db: app.db, migrations: app.migrations });
+      if (ready.error !== undefined) app.log.warn({ err: ready.error }, 'readiness check: database unreachable');
+      if (ready.database === 'ok' && ready.pendingMigrations.length === 0)
         return reply.send({ status: 'ready', database: app.database.kind });
-      return reply
-        .code(503)
-        .type(PROBLEM_JSON)
-        .header('retry-after', '5')
-        .send({
-          type: 'about:blank',
-          title: 'Service Unavailable',
-          status: 503,
-          detail: database === 'ok' ? `${pending.length} migration(s) not applied` : 'database unreachable',
-          instance: '/readyz',
-          checks: { database, pendingMigrations: pending },
-        });
+      throw fail(
+        'NOT_READY',
+        ready.database === 'ok' ? `${ready.pendingMigrations.length} migration(s) not applied` : 'database unreachable',
+        { checks: { database: ready.database, pendingMigrations: ready.pendingMigrations } },
+      );
     },
   );
 }
