@@ -5,6 +5,7 @@ export * from './migrator.js';
 export * from './sql-split.js';
 export * from './paths.js';
 export * from './audit.js';
+export * from './locks.js';
 export * from './privacy.js';
 export * from './registry/csv.js';
 export * from './registry/import-offices.js';

@@ -8,7 +8,7 @@ import {
   advanceMentionCursors,
   ingestMentions,
   ingestState,
-  MENTION_INGEST_LOCK_KEY,
+  LOCKS,
   mentionAccounts,
   mentionActivity,
   mentionCursors,
@@ -272,7 +272,7 @@ export function createMentionIngester(options: IngesterOptions): MentionIngester
     while (running) {
       try {
         if (!leading) {
-          release = await database.tryLock(MENTION_INGEST_LOCK_KEY, () => {
+          release = await database.tryLock(LOCKS.mentionIngest.key, () => {
             leading = false;
             release = null;
             log.warn({ workerId }, 'lost the mention ingest lock (its connection failed); trying to take it again');

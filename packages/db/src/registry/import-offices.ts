@@ -16,6 +16,7 @@ import type { DB, Office } from '../types.js';
 import { parseCsv, type CsvRow } from './csv.js';
 import { RegistryFileError } from '../errors.js';
 import { liftStatementTimeout } from '../connection.js';
+import { takeLock } from '../locks.js';
 
 export interface RegistryInput {
   offices: string;
@@ -48,8 +49,6 @@ export interface ImportOptions {
   today?: string;
 }
 
-/** Serialises every writer of the registry (office imports, mapping imports). */
-export const REGISTRY_LOCK_KEY = 4_283_117_002;
 const WALES_GROUP = '11';
 
 export function londonToday(now: Date = new Date()): string {
@@ -298,7 +297,7 @@ export async function importOfficeRegistry(
     // A whole register in one transaction, perhaps after another importer's: no statement deadline.
     await liftStatementTimeout(trx);
     // Two importers at once would each insert what the other has not yet committed.
-    await sql`select pg_advisory_xact_lock(${REGISTRY_LOCK_KEY})`.execute(trx);
+    await takeLock(trx, 'registry');
     const districts = await syncReferenceData(trx, input);
     const { total, records, rejected, rejectedCodes, unidentified } = validateOffices(input, districts);
 

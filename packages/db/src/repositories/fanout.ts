@@ -16,10 +16,8 @@ import {
 } from '@jcp/domain';
 import { sql, type ExpressionBuilder, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { appendAudit } from '../audit.js';
+import { takeLock } from '../locks.js';
 import type { DB, FanoutPost, FanoutPostsTable, PostOutcome, StatusChangesTable } from '../types.js';
-
-/** Claims of posts are serialised so that the app-wide budget is counted exactly. */
-export const FANOUT_CLAIM_LOCK_KEY = 4_283_117_004;
 
 type Snapshot = Pick<
   Selectable<StatusChangesTable>,
@@ -501,7 +499,7 @@ export interface ClaimResult {
 export async function claimPosts(db: Kysely<DB>, options: ClaimOptions): Promise<ClaimResult> {
   const none: ClaimResult = { posts: [], budgetRoomAt: null, now: null };
   return db.transaction().execute(async (trx) => {
-    await sql`select pg_advisory_xact_lock(${FANOUT_CLAIM_LOCK_KEY})`.execute(trx);
+    await takeLock(trx, 'fanoutClaim');
     // The switches, the clock and the app's budget used by kind, in one round trip (claims are serialised).
     const { rows } = await sql<{
       paused: boolean | null;

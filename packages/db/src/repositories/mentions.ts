@@ -26,13 +26,11 @@ import {
 } from '@jcp/domain';
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { appendAudit } from '../audit.js';
+import { KEYED_LOCKS, takeKeyedLocks } from '../locks.js';
 import { optOutHash } from '../privacy.js';
 import type { DB, InboxState, MentionDecision } from '../types.js';
 import { FANOUT_CHANNEL } from './outbox.js';
 import { dbNow, welshNameByOffice } from './fanout.js';
-
-/** Held (as a session lock) by the one instance that polls X for mentions. */
-export const MENTION_INGEST_LOCK_KEY = 4_283_117_005;
 
 /** A mention as read from X (search, the mentions timeline or the Activity API webhook). */
 export interface IncomingMention {
@@ -155,16 +153,6 @@ function parseLiveHours(value: unknown): LiveHours {
   if (v && Array.isArray(v.days) && typeof v.start === 'string' && typeof v.end === 'string')
     return { days: v.days, start: v.start, end: v.end };
   return DEFAULT_LIVE_HOURS;
-}
-
-/**
- * Advisory locks on `keys` (within a `kind`), in one statement and in a fixed order, so
- * that no two transactions taking such locks ever wait on each other in a cycle.
- */
-async function lockKeys(trx: Transaction<DB>, kind: string, keys: readonly string[]): Promise<void> {
-  await sql`select pg_advisory_xact_lock(hashtextextended(${`${kind}:`} || k, 0)) from (select unnest(${[...keys]}::text[]) as k order by 1) as keys`.execute(
-    trx,
-  );
 }
 
 /**
@@ -296,7 +284,7 @@ export async function ingestMentions(
   const read = await readMentions(unique, options.offices);
   return db.transaction().execute(async (trx) => {
     const authors = [...new Set(unique.map((m) => m.authorId))].sort();
-    await lockKeys(trx, 'mention-author', authors);
+    await takeKeyedLocks(trx, KEYED_LOCKS.mentionAuthor, authors);
     const now = await dbNow(trx);
     const seen = new Set(
       (
@@ -444,7 +432,9 @@ export async function ingestMentions(
     // twice) gets the time, to the second, at its end. The accounts replying are locked
     // (after the authors, in a fixed order), so that two pages never both take a text.
     if (replies.length > 0) {
-      await lockKeys(trx, 'mention-account', [...new Set(replies.map((r) => planned[r.index]!.mention.clusterId))]);
+      await takeKeyedLocks(trx, KEYED_LOCKS.mentionAccount, [
+        ...new Set(replies.map((r) => planned[r.index]!.mention.clusterId)),
+      ]);
       const used = new Set(
         (
           await trx
