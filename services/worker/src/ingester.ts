@@ -35,9 +35,9 @@ import {
   createXClient,
   openAccountTokens,
   searchRecent,
+  toIncoming,
   type AccountTokens,
   type CredentialsKeys,
-  type MentionPost,
 } from '@jcp/x-client';
 
 export interface IngesterOptions {
@@ -330,31 +330,5 @@ export function createMentionIngester(options: IngesterOptions): MentionIngester
       leading = false;
       log.info({ workerId }, 'mention ingester stopped');
     },
-  };
-}
-
-/**
- * A post read from X (a search, the Activity API webhook), addressed to `clusterId` when
- * given (the webhook's subscription says whom it is for), else to the first of our
- * accounts it mentions; null when it is for none of ours.
- */
-export function toIncoming(
-  post: MentionPost,
-  byHandle: ReadonlyMap<string, string>,
-  clusterId?: string,
-): IncomingMention | null {
-  const to = clusterId ?? post.mentions.map((m) => byHandle.get(m)).find((c) => c !== undefined);
-  if (!to) return null;
-  return {
-    id: post.id,
-    clusterId: to,
-    text: post.text,
-    authorId: post.authorId,
-    authorUsername: post.authorUsername,
-    authorUsernameInvalid: post.authorUsernameInvalid,
-    postedAt: post.createdAt,
-    inReplyToXId: post.inReplyToId,
-    conversationId: post.conversationId,
-    isRepost: post.isRepost,
   };
 }

@@ -23,7 +23,9 @@ import {
   type OfficeIndex,
   type RedactionKind,
   type Understanding,
+  type IncomingMention,
 } from '@jcp/domain';
+export type { IncomingMention } from '@jcp/domain';
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { appendAudit } from '../audit.js';
 import { KEYED_LOCKS, takeKeyedLocks } from '../locks.js';
@@ -31,32 +33,6 @@ import { optOutHash } from '../privacy.js';
 import type { DB, InboxState, MentionDecision } from '../types.js';
 import { FANOUT_CHANNEL } from './outbox.js';
 import { dbNow, welshNameByOffice } from './fanout.js';
-
-/** A mention as read from X (search, the mentions timeline or the Activity API webhook). */
-export interface IncomingMention {
-  id: string;
-  /** The account it is addressed to (the first of ours it mentions). */
-  clusterId: string;
-  /**
-   * As X sent it: held in memory only. It is cut to MENTION_TEXT_MAX, classified, and
-   * redacted here; only the redacted text is stored, and no text is logged.
-   */
-  text: string;
-  authorId: string;
-  /** Only a valid X username (isXUsername) is kept: any other is stored and used as null. */
-  authorUsername: string | null;
-  /**
-   * X gave a username that is not a valid X username (toMentionPosts drops it): no reply
-   * is made, and the mention goes to the inbox (reason 'invalid-username').
-   */
-  authorUsernameInvalid?: boolean;
-  /** When it was posted (toMentionPosts: never later than the time in its id). */
-  postedAt: Date;
-  inReplyToXId: string | null;
-  conversationId: string | null;
-  /** A retweet or a quote post. */
-  isRepost: boolean;
-}
 
 export interface IngestOptions {
   source: 'poll' | 'webhook';

@@ -38,3 +38,4 @@ export {
   sinceIdFor,
   type PollIntervals,
 } from './polling.js';
+export type { IncomingMention } from './incoming.js';

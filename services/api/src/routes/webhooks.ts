@@ -4,9 +4,8 @@
 // once and answered once (keyed by its X post id, under a per-author lock).
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ingestMentions, mentionAccounts, officeIndexCache, type IncomingMention } from '@jcp/db';
-import { toIncoming } from '@jcp/worker';
 import type { MentionPolicy } from '@jcp/domain';
-import { toMentionPosts, type MentionRejection } from '@jcp/x-client';
+import { toIncoming, toMentionPosts, type MentionRejection } from '@jcp/x-client';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
