@@ -14,7 +14,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { appendAudit } from '../audit.js';
 import { DbError } from '../errors.js';
 import type { DB, PostOutcome, PostState } from '../types.js';
-import { DEFAULT_COALESCE_SECONDS, pendingAccounts, type PendingAccount } from './fanout.js';
+import { DEFAULT_COALESCE_SECONDS, pendingAccounts, type PendingAccount } from './fanout-compose.js';
 import { FANOUT_CHANNEL } from './outbox.js';
 import { notifyOfficesChanged } from './status.js';
 import { bindX, lockXBinding, type XTarget } from './x-binding.js';
