@@ -3,6 +3,7 @@ export * from './slug.js';
 export * from './registry.js';
 export * from './london-time.js';
 export * from './status.js';
+export * from './post.js';
 export * from './compose.js';
 export * from './posting-window.js';
 export * from './budget.js';
