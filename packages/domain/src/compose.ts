@@ -11,6 +11,7 @@
  * takes a few parts, not one part per two offices. A list too long for one part is split
  * into several complete sentences; every office is named exactly once per language.
  */
+import { distinctMark } from './distinct-text.js';
 import { londonParts } from './london-time.js';
 import {
   fitsInPost,
@@ -354,11 +355,11 @@ function composeLanguage(
   now: Date,
   language: Language,
   stampAt: Date | undefined,
-  stampSeconds: boolean,
+  stampAttempt: number,
 ): string[] {
   // The API refuses links X would not count as 23; one stored before is left out, never overlong.
   const link = account.includeLink && account.link && isPostableLink(account.link) ? account.link : null;
-  const stamp = stampAt ? PHRASES[language].stamp(stampWords(stampAt, stampSeconds)) : null;
+  const stamp = stampAt ? PHRASES[language].stamp(stampWords(stampAt, stampAttempt)) : null;
   const groups = groupChanges(changes, now, language);
   // A single post needs no numbering; a thread reserves the width of its numbering and
   // is packed again if the count needs more digits than reserved.
@@ -373,12 +374,15 @@ function composeLanguage(
   }
 }
 
-/** '26/11 08:05' (or '26/11 08:05:07'): the London date and time of a stamp. */
-export function stampWords(at: Date, seconds = false): string {
+/**
+ * '26/11 08:05': the London date and time of a stamp. A text the account already has is
+ * told apart by the one rule of distinct-text.ts: attempt 1 '26/11 08:05:07' (seconds, for a
+ * second update within the same minute), attempt n '26/11 08:05:07 #n'.
+ */
+export function stampWords(at: Date, attempt = 0): string {
   const local = londonParts(at);
   const [, month, day] = local.date.split('-');
-  // London is a whole number of hours from UTC, so its seconds are UTC's.
-  return `${day}/${month} ${local.time}${seconds ? `:${String(at.getUTCSeconds()).padStart(2, '0')}` : ''}`;
+  return `${day}/${month} ${distinctMark(at, attempt) ?? local.time}`;
 }
 
 export interface ComposeOptions {
@@ -390,8 +394,13 @@ export interface ComposeOptions {
    * counts towards the 280, so parts still fit.
    */
   stampAt?: Date;
-  /** Seconds in the stamp too: for a second update within the same minute. */
+  /** Seconds in the stamp too: for a second update within the same minute (stampAttempt 1). */
   stampSeconds?: boolean;
+  /**
+   * The attempt of the rule for a text the account already has (distinct-text.ts): 0 the
+   * minute, 1 the second, n the second and ' #n'. Overrides stampSeconds.
+   */
+  stampAttempt?: number;
 }
 
 /**
@@ -409,6 +418,13 @@ export function composeStatusPosts(
   const languages: Language[] = ['en', ...(account.languages.includes('cy') ? (['cy'] as const) : [])];
   return languages.map((language) => ({
     language,
-    parts: composeLanguage(account, changes, now, language, options.stampAt, options.stampSeconds ?? false),
+    parts: composeLanguage(
+      account,
+      changes,
+      now,
+      language,
+      options.stampAt,
+      options.stampAttempt ?? (options.stampSeconds ? 1 : 0),
+    ),
   }));
 }
