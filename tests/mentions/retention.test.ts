@@ -10,7 +10,8 @@ import { mkdtemp, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '@jcp/config';
-import { hashLegacyOptOuts, ingestMentions, officeIndexCache, optOutHash, pruneMentions } from '@jcp/db';
+import { hashLegacyOptOuts, officeIndexCache, optOutHash, pruneMentions } from '@jcp/db';
+import { receiveMentions } from '@jcp/use-cases';
 import { FanoutConfigError, resolveOptOutKey } from '@jcp/worker';
 import { sql } from 'kysely';
 import t from 'tap';
@@ -337,7 +338,7 @@ void t.test(
       conversationId: null,
       isRepost: false,
     });
-    const before = await ingestMentions(f.database.db, [question('1990000000000000001', legacy)], {
+    const before = await receiveMentions(f.database.db, [question('1990000000000000001', legacy)], {
       source: 'poll',
       offices: await offices(),
       optOutKey: f.optOutKey,
@@ -362,7 +363,7 @@ void t.test(
       'hashes only, one per person',
     );
 
-    const after = await ingestMentions(
+    const after = await receiveMentions(
       f.database.db,
       [question('1990000000000000002', legacy), question('1990000000000000003', twice)],
       { source: 'poll', offices: await offices(), optOutKey: f.optOutKey },
@@ -375,7 +376,7 @@ void t.test(
       ],
       'and honoured after',
     );
-    const stranger = await ingestMentions(f.database.db, [question('1990000000000000004', legacy)], {
+    const stranger = await receiveMentions(f.database.db, [question('1990000000000000004', legacy)], {
       source: 'poll',
       offices: await offices(),
       optOutKey: randomBytes(32),

@@ -4,7 +4,7 @@ const bool = z.stringbool({ truthy: ['true', '1', 'yes'], falsy: ['false', '0', 
 
 const postgresUrl = z.url({ protocol: /^postgres(ql)?$/, error: 'expected a postgres:// or postgresql:// URL' });
 
-/** At most one signposting reply per person in this window (packages/db ingestMentions). */
+/** At most one signposting reply per person in this window (@jcp/use-cases receiveMentions). */
 const SIGNPOST_WINDOW_SECONDS = 86_400;
 
 /** Every environment variable the services read, with its default. */

@@ -11,3 +11,5 @@ export {
   type ProblemDefinition,
 } from './problems.js';
 export { covers, type Caller } from './caller.js';
+// mentions and fan-out (h/mentions): receiving mentions, the fan-out's claims
+export { receiveMentions, type IngestedMention, type IngestOptions, type IngestResult } from './mentions/receive.js';

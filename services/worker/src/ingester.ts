@@ -1,12 +1,11 @@
 // Mention ingestion: one instance at a time (a session advisory lock) reads every
-// account's new mentions with OR-ed recent searches and hands them to ingestMentions,
+// account's new mentions with OR-ed recent searches and hands them to receiveMentions,
 // which stores, classifies and answers each one once. The schedule, the cursors and the
 // health live in the database, so whoever takes over resumes where the last one stopped.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
   advanceMentionCursors,
-  ingestMentions,
   ingestState,
   LOCKS,
   mentionAccounts,
@@ -39,6 +38,7 @@ import {
   type AccountTokens,
   type CredentialsKeys,
 } from '@jcp/x-client';
+import { receiveMentions } from '@jcp/use-cases';
 
 export interface IngesterOptions {
   database: Database;
@@ -164,7 +164,7 @@ export function createMentionIngester(options: IngesterOptions): MentionIngester
               const incoming = posts
                 .map((p) => toIncoming(p, byHandle))
                 .filter((m): m is IncomingMention => m !== null);
-              const { stored, duplicates } = await ingestMentions(db, incoming, {
+              const { stored, duplicates } = await receiveMentions(db, incoming, {
                 source: 'poll',
                 offices: index,
                 policy,
