@@ -338,7 +338,7 @@ void t.test(
       conversationId: null,
       isRepost: false,
     });
-    const before = await receiveMentions(f.database.db, [question('1990000000000000001', legacy)], {
+    const before = await receiveMentions({ db: f.database.db }, [question('1990000000000000001', legacy)], {
       source: 'poll',
       offices: await offices(),
       optOutKey: f.optOutKey,
@@ -364,7 +364,7 @@ void t.test(
     );
 
     const after = await receiveMentions(
-      f.database.db,
+      { db: f.database.db },
       [question('1990000000000000002', legacy), question('1990000000000000003', twice)],
       { source: 'poll', offices: await offices(), optOutKey: f.optOutKey },
     );
@@ -376,7 +376,7 @@ void t.test(
       ],
       'and honoured after',
     );
-    const stranger = await receiveMentions(f.database.db, [question('1990000000000000004', legacy)], {
+    const stranger = await receiveMentions({ db: f.database.db }, [question('1990000000000000004', legacy)], {
       source: 'poll',
       offices: await offices(),
       optOutKey: randomBytes(32),

@@ -24,5 +24,6 @@ export * from './repositories/mentions.js';
 export * from './repositories/office-index.js';
 export * from './repositories/mention-ingest-state.js';
 export * from './repositories/mention-views.js';
+export * from './repositories/mention-store.js';
 export * from './repositories/retention.js';
 export * from './repositories/x-binding.js';

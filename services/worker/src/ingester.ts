@@ -164,7 +164,7 @@ export function createMentionIngester(options: IngesterOptions): MentionIngester
               const incoming = posts
                 .map((p) => toIncoming(p, byHandle))
                 .filter((m): m is IncomingMention => m !== null);
-              const { stored, duplicates } = await receiveMentions(db, incoming, {
+              const { stored, duplicates } = await receiveMentions({ db }, incoming, {
                 source: 'poll',
                 offices: index,
                 policy,

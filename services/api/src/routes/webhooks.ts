@@ -335,7 +335,7 @@ const webhooks: FastifyPluginAsyncZod<WebhookRoutesOptions> = async (app, option
       const result =
         incoming.length === 0
           ? { stored: [], duplicates: 0 }
-          : await receiveMentions(app.db, incoming, {
+          : await receiveMentions({ db: app.db }, incoming, {
               source: 'webhook',
               offices: await offices(),
               optOutKey: optOutKey!,
