@@ -10,6 +10,7 @@ export * from './posting-window.js';
 export * from './budget.js';
 export * from './announcement.js';
 export * from './fanout-readiness.js';
+export * from './fanout-batch.js';
 export * from './mentions/index.js';
 export * from './reply.js';
 export * from './x-username.js';

@@ -2,6 +2,7 @@
 // and whether a batch not begun gives way to a new composition. Internal to the fan-out's
 // repositories (not exported from @jcp/db).
 import type { Announcement } from '@jcp/domain';
+export { supersedable } from '@jcp/domain';
 import type { ExpressionBuilder, Kysely, Selectable, Transaction } from 'kysely';
 import type { DB, FanoutPostsTable, StatusChangesTable } from '../types.js';
 
@@ -70,20 +71,6 @@ export async function queuedBatches(
       r.cluster_id,
       { batchId: r.batch_id ?? '', composedAt: new Date(r.composed_at), urgent: r.urgent, started: Boolean(r.started) },
     ]),
-  );
-}
-
-/** Whether an unstarted batch gives way to a new composition: newer changes wait, or its words went stale. */
-export function supersedable(
-  batch: QueuedBatch | undefined,
-  hasPending: boolean,
-  now: Date,
-  recomposeAfterSeconds: number,
-): boolean {
-  return (
-    !!batch &&
-    !batch.started &&
-    (hasPending || now.getTime() - batch.composedAt.getTime() >= recomposeAfterSeconds * 1000)
   );
 }
 

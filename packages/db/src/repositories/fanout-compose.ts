@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   composeStatusPosts,
+  firstDistinct,
   fanoutReadiness,
   REGULAR_ANNOUNCEMENT,
   sameAnnouncement,
@@ -262,18 +263,18 @@ export async function composeBatch(
       includeLink: cluster.include_links,
       ...(cluster.link ? { link: cluster.link } : {}),
     };
-    let composed = composeStatusPosts(account, changes, now, { stampAt: now });
-    // X refuses a text the account already posted; a second update within the minute gets seconds.
-    if (
-      composed.length > 0 &&
-      (await alreadyUsed(
-        trx,
-        clusterId,
-        composed.flatMap((p) => p.parts),
-      ))
-    ) {
-      composed = composeStatusPosts(account, changes, now, { stampAt: now, stampSeconds: true });
-    }
+    // X refuses a text the account already posted: the one rule (distinct-text) tells a
+    // second update within the minute apart by its seconds, a third within the second by a count.
+    const composed = await firstDistinct(
+      (attempt) => composeStatusPosts(account, changes, now, { stampAt: now, stampAttempt: attempt }),
+      async (posts) =>
+        posts.length > 0 &&
+        alreadyUsed(
+          trx,
+          clusterId,
+          posts.flatMap((p) => p.parts),
+        ),
+    );
 
     const batchId = randomUUID();
     await trx
