@@ -13,3 +13,4 @@ export {
 export { covers, type Caller } from './caller.js';
 // mentions and fan-out (h/mentions): receiving mentions, the fan-out's claims
 export { receiveMentions, type IngestedMention, type IngestOptions, type IngestResult } from './mentions/receive.js';
+export { accountBudgets, claimPosts, type ClaimOptions, type ClaimResult } from './fanout/claim.js';
