@@ -4,7 +4,7 @@
  *
  * Then the adversarial set (tests/mentions/adversarial.ts: long words, long digit runs,
  * 20,000-character texts with and without "@", emoji and combining marks, near misses of
- * office names): each text through what ingestMentions does to it in memory (cut to
+ * office names): each text through what receiveMentions does to it in memory (cut to
  * MENTION_TEXT_MAX, classified, redacted), the median of BENCH_REPEATS runs; the worst text
  * is the worst case per mention. Target (issue 11): under 5 ms.
  *
@@ -78,7 +78,7 @@ function median(fn: () => unknown): number {
   }
   return times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
 }
-/** A mention as ingestMentions treats it before any database work. */
+/** A mention as receiveMentions treats it before any database work. */
 const perMention = (text: string) => {
   const capped = capMentionText(text);
   return [understandMention(capped, 'district-105', index), redactWithKinds(capped)];

@@ -40,20 +40,7 @@ const TIER_1_MAY_USE = new Set(['@jcp/domain']);
  * Known violations, each to be removed by the change that ends it (the test fails when one no
  * longer occurs, so that the list cannot go stale).
  */
-const KNOWN: { from: string; to: string; where: string; why: string }[] = [
-  {
-    from: '@jcp/api',
-    to: '@jcp/worker',
-    where: 'services/api/src/routes/webhooks.ts',
-    why: "toIncoming (X's JSON to our mention) moves out of the worker in branch h/mentions",
-  },
-  {
-    from: '@jcp/api',
-    to: '@jcp/worker',
-    where: 'services/api/package.json',
-    why: 'the dependency of the import above',
-  },
-];
+const KNOWN: { from: string; to: string; where: string; why: string }[] = [];
 
 interface Workspace {
   name: string;

@@ -1,7 +1,8 @@
 // Recording delivered replies: a group of them is one statement (no batch to finish),
 // held to the same rules as every outcome: only the lease holder's counts, an X id another
 // post holds is not taken, and the account's health says it works.
-import { claimPosts, completePosts, type DeliveryResult } from '@jcp/db';
+import { completePosts, type DeliveryResult } from '@jcp/db';
+import { claimPosts } from '@jcp/use-cases';
 import t from 'tap';
 import { CUMBRIA } from '../fanout/fixture.js';
 import { citizen, mentionsFixture } from './fixture.js';
@@ -16,13 +17,16 @@ void t.test('delivered replies recorded together: the holder only, X ids kept un
   t.equal(cycle.replies, 4, 'four replies queued');
   const db = f.database.db;
 
-  const { posts } = await claimPosts(db, {
-    workerId: 'worker-a',
-    leaseMs: 60_000,
-    limit: 10,
-    userBudget: budget,
-    appBudget: budget,
-  });
+  const { posts } = await claimPosts(
+    { db },
+    {
+      workerId: 'worker-a',
+      leaseMs: 60_000,
+      limit: 10,
+      userBudget: budget,
+      appBudget: budget,
+    },
+  );
   t.equal(posts.length, 4, 'all four claimed at once');
   t.ok(posts.every((p) => p.kind === 'reply'));
   const [first, second, third, fourth] = posts as [
@@ -127,13 +131,16 @@ void t.test('delivered replies recorded together: the holder only, X ids kept un
 
   // A stale outcome in the group (its post is done) with the same X id as a held one, and
   // a lower post id: the id goes to the post this group records, not to the stale one.
-  const again = await claimPosts(db, {
-    workerId: 'worker-a',
-    leaseMs: 60_000,
-    limit: 10,
-    userBudget: budget,
-    appBudget: budget,
-  });
+  const again = await claimPosts(
+    { db },
+    {
+      workerId: 'worker-a',
+      leaseMs: 60_000,
+      limit: 10,
+      userBudget: budget,
+      appBudget: budget,
+    },
+  );
   t.same(
     again.posts.map((p) => p.id),
     [fourth.id],

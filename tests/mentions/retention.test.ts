@@ -10,8 +10,8 @@ import { mkdtemp, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '@jcp/config';
-import { hashLegacyOptOuts, ingestMentions, officeIndexCache, optOutHash, pruneMentions } from '@jcp/db';
-import { FanoutConfigError, resolveOptOutKey } from '@jcp/use-cases';
+import { hashLegacyOptOuts, officeIndexCache, optOutHash, pruneMentions } from '@jcp/db';
+import { FanoutConfigError, receiveMentions, resolveOptOutKey } from '@jcp/use-cases';
 import { sql } from 'kysely';
 import t from 'tap';
 import { CARLISLE, CUMBRIA, waitFor } from '../fanout/fixture.js';
@@ -337,7 +337,7 @@ void t.test(
       conversationId: null,
       isRepost: false,
     });
-    const before = await ingestMentions(f.database.db, [question('1990000000000000001', legacy)], {
+    const before = await receiveMentions({ db: f.database.db }, [question('1990000000000000001', legacy)], {
       source: 'poll',
       offices: await offices(),
       optOutKey: f.optOutKey,
@@ -362,8 +362,8 @@ void t.test(
       'hashes only, one per person',
     );
 
-    const after = await ingestMentions(
-      f.database.db,
+    const after = await receiveMentions(
+      { db: f.database.db },
       [question('1990000000000000002', legacy), question('1990000000000000003', twice)],
       { source: 'poll', offices: await offices(), optOutKey: f.optOutKey },
     );
@@ -375,7 +375,7 @@ void t.test(
       ],
       'and honoured after',
     );
-    const stranger = await ingestMentions(f.database.db, [question('1990000000000000004', legacy)], {
+    const stranger = await receiveMentions({ db: f.database.db }, [question('1990000000000000004', legacy)], {
       source: 'poll',
       offices: await offices(),
       optOutKey: randomBytes(32),

@@ -7,7 +7,7 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 
 const postgresUrl = z.url({ protocol: /^postgres(ql)?$/, error: 'expected a postgres:// or postgresql:// URL' });
 
-/** At most one signposting reply per person in this window (packages/db ingestMentions). */
+/** At most one signposting reply per person in this window (@jcp/use-cases receiveMentions). */
 const SIGNPOST_WINDOW_SECONDS = 86_400;
 
 /**

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { liftStatementTimeout } from './connection.js';
 import { MigrationError } from './errors.js';
+import { takeLock } from './locks.js';
 import { migrationsDir } from './paths.js';
 import { splitSqlStatements } from './sql-split.js';
 import type { DB } from './types.js';
@@ -21,8 +22,6 @@ export interface MigrationLog {
   warn(obj: object, msg: string): void;
 }
 
-// One key for every instance of jcp-status, so that migrators queue behind each other.
-const MIGRATION_LOCK_KEY = 4_283_117_001;
 const FILE_NAME = /^(\d{4})_([a-z0-9_]+)\.sql$/;
 
 export function checksumOf(text: string): string {
@@ -91,7 +90,8 @@ export async function migrate(db: Kysely<DB>, migrations: MigrationFile[], log?:
       // A migration may rewrite a large table, and an instance starting beside one that is
       // migrating waits for it: neither is held to the statement deadline.
       await liftStatementTimeout(trx);
-      await sql`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`.execute(trx);
+      // One key for every instance (LOCKS.migration): migrators queue behind each other.
+      await takeLock(trx, 'migration');
       await ensureTable(trx);
       const applied = await trx.selectFrom('schema_migrations').select(['version', 'name', 'checksum']).execute();
       verifyApplied(applied, migrations, log);

@@ -4,7 +4,7 @@
  * message and the notice behind it are not posted, so a change to those alone posts
  * nothing, and a change undone before it was posted posts nothing either.
  */
-import type { OfficeChange } from './compose.js';
+import type { OfficeChange } from './post.js';
 
 export type Announcement = Omit<OfficeChange, 'officeName' | 'welshName' | 'opensAt'>;
 

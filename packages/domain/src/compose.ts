@@ -11,64 +11,18 @@
  * takes a few parts, not one part per two offices. A list too long for one part is split
  * into several complete sentences; every office is named exactly once per language.
  */
-import twitterText from 'twitter-text';
+import { distinctMark } from './distinct-text.js';
 import { londonParts } from './london-time.js';
-import { type Cause, type Certainty, type Status } from './status.js';
+import {
+  fitsInPost,
+  isPostableLink,
+  type ComposeAccount,
+  type ComposedPost,
+  type Language,
+  type OfficeChange,
+} from './post.js';
+import { type Cause, type Certainty } from './status.js';
 import { plainText } from './text.js';
-
-export const MAX_WEIGHTED_LENGTH = 280;
-
-export type Language = 'en' | 'cy';
-
-export interface ComposeAccount {
-  handle: string;
-  languages: readonly Language[];
-  includeLink: boolean;
-  link?: string;
-}
-
-/** The then-current state of one of the account's offices. */
-export interface OfficeChange {
-  officeName: string;
-  /** The office's Welsh name (Abertawe for Swansea), used in Welsh posts; the English name otherwise. */
-  welshName?: string | null;
-  status: Status;
-  cause: Cause | null;
-  /** The expected reopening has passed and nobody has said anything new. */
-  stale?: boolean;
-  expectedReopenAt: Date | null;
-  reopenCertainty: Certainty;
-  /** For a delay, when the office opens (defaults to expectedReopenAt). */
-  opensAt?: Date | null;
-  /** When the notice ends, used when no reopening time is given. */
-  until?: Date | null;
-}
-
-export interface ComposedPost {
-  language: Language;
-  /** A single post, or a numbered thread. */
-  parts: string[];
-}
-
-export function weightedLength(text: string): number {
-  return twitterText.parseTweet(text).weightedLength;
-}
-
-/**
- * A link X counts as 23 characters: one URL that twitter-text recognises as a whole (a
- * host X does not take for a link, e.g. without a known top-level domain, counts letter
- * by letter and could push a post past 280).
- */
-export function isPostableLink(link: string): boolean {
-  if (!/^https:\/\/\S+$/.test(link)) return false;
-  const urls = twitterText.extractUrlsWithIndices(link);
-  return urls.length === 1 && urls[0]!.url === link && twitterText.parseTweet(link).weightedLength === 23;
-}
-
-export function fitsInPost(text: string): boolean {
-  const parsed = twitterText.parseTweet(text);
-  return parsed.valid && parsed.weightedLength <= MAX_WEIGHTED_LENGTH;
-}
 
 // Welsh wording: NEEDS REVIEW BY A WELSH SPEAKER before it goes live. Written to be
 // plain and correct (adverbial "ddydd" for a day, no mutation after "am" with digits),
@@ -401,11 +355,11 @@ function composeLanguage(
   now: Date,
   language: Language,
   stampAt: Date | undefined,
-  stampSeconds: boolean,
+  stampAttempt: number,
 ): string[] {
   // The API refuses links X would not count as 23; one stored before is left out, never overlong.
   const link = account.includeLink && account.link && isPostableLink(account.link) ? account.link : null;
-  const stamp = stampAt ? PHRASES[language].stamp(stampWords(stampAt, stampSeconds)) : null;
+  const stamp = stampAt ? PHRASES[language].stamp(stampWords(stampAt, stampAttempt)) : null;
   const groups = groupChanges(changes, now, language);
   // A single post needs no numbering; a thread reserves the width of its numbering and
   // is packed again if the count needs more digits than reserved.
@@ -420,12 +374,15 @@ function composeLanguage(
   }
 }
 
-/** '26/11 08:05' (or '26/11 08:05:07'): the London date and time of a stamp. */
-export function stampWords(at: Date, seconds = false): string {
+/**
+ * '26/11 08:05': the London date and time of a stamp. A text the account already has is
+ * told apart by the one rule of distinct-text.ts: attempt 1 '26/11 08:05:07' (seconds, for a
+ * second update within the same minute), attempt n '26/11 08:05:07 #n'.
+ */
+export function stampWords(at: Date, attempt = 0): string {
   const local = londonParts(at);
   const [, month, day] = local.date.split('-');
-  // London is a whole number of hours from UTC, so its seconds are UTC's.
-  return `${day}/${month} ${local.time}${seconds ? `:${String(at.getUTCSeconds()).padStart(2, '0')}` : ''}`;
+  return `${day}/${month} ${distinctMark(at, attempt) ?? local.time}`;
 }
 
 export interface ComposeOptions {
@@ -437,8 +394,13 @@ export interface ComposeOptions {
    * counts towards the 280, so parts still fit.
    */
   stampAt?: Date;
-  /** Seconds in the stamp too: for a second update within the same minute. */
+  /** Seconds in the stamp too: for a second update within the same minute (stampAttempt 1). */
   stampSeconds?: boolean;
+  /**
+   * The attempt of the rule for a text the account already has (distinct-text.ts): 0 the
+   * minute, 1 the second, n the second and ' #n'. Overrides stampSeconds.
+   */
+  stampAttempt?: number;
 }
 
 /**
@@ -456,6 +418,13 @@ export function composeStatusPosts(
   const languages: Language[] = ['en', ...(account.languages.includes('cy') ? (['cy'] as const) : [])];
   return languages.map((language) => ({
     language,
-    parts: composeLanguage(account, changes, now, language, options.stampAt, options.stampSeconds ?? false),
+    parts: composeLanguage(
+      account,
+      changes,
+      now,
+      language,
+      options.stampAt,
+      options.stampAttempt ?? (options.stampSeconds ? 1 : 0),
+    ),
   }));
 }

@@ -100,3 +100,6 @@ export {
 } from './inbox/read.js';
 export { changeInboxState, type InboxActionDeps } from './inbox/actions.js';
 export type { InboxState, MentionFilter, MentionView } from '@jcp/db';
+// mentions and fan-out (h/mentions): receiving mentions, the fan-out's claims
+export { receiveMentions, type IngestedMention, type IngestOptions, type IngestResult } from './mentions/receive.js';
+export { accountBudgets, claimPosts, type ClaimOptions, type ClaimResult } from './fanout/claim.js';

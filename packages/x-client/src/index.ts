@@ -41,4 +41,5 @@ export {
   type XErrorClass,
   type ClassifyOptions,
 } from './errors.js';
+export { toIncoming } from './incoming.js';
 export { checkCredentials, type CredentialsCheck } from './credentials-check.js';

@@ -4,7 +4,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
-  claimPosts,
   completePost,
   completePosts,
   composeBatch,
@@ -32,6 +31,7 @@ import {
   type CredentialsCheck,
   type CredentialsKeys,
 } from '@jcp/x-client';
+import { claimPosts } from '@jcp/use-cases';
 import type { TwitterApi } from 'twitter-api-v2';
 
 export interface DispatcherOptions {
@@ -366,14 +366,19 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     if (room < least) return { claimed: 0, budgetRoomAt: null };
     // The lease runs from the claim's transaction: timed from before it, to be on the safe side.
     const leaseStart = Date.now();
-    const { posts, budgetRoomAt, now } = await claimPosts(db, {
-      workerId,
-      leaseMs: options.leaseMs,
-      limit: room,
-      userBudget: options.userBudget,
-      appBudget: options.appBudget,
-      ...(options.recomposeAfterSeconds === undefined ? {} : { recomposeAfterSeconds: options.recomposeAfterSeconds }),
-    });
+    const { posts, budgetRoomAt, now } = await claimPosts(
+      { db },
+      {
+        workerId,
+        leaseMs: options.leaseMs,
+        limit: room,
+        userBudget: options.userBudget,
+        appBudget: options.appBudget,
+        ...(options.recomposeAfterSeconds === undefined
+          ? {}
+          : { recomposeAfterSeconds: options.recomposeAfterSeconds }),
+      },
+    );
     const claimedAt = Date.now();
     for (const post of posts) {
       const task = deliver(post, leaseStart)

@@ -1,14 +1,13 @@
 // Mention ingestion: one instance at a time (a session advisory lock) reads every
-// account's new mentions with OR-ed recent searches and hands them to ingestMentions,
+// account's new mentions with OR-ed recent searches and hands them to receiveMentions,
 // which stores, classifies and answers each one once. The schedule, the cursors and the
 // health live in the database, so whoever takes over resumes where the last one stopped.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
   advanceMentionCursors,
-  ingestMentions,
   ingestState,
-  MENTION_INGEST_LOCK_KEY,
+  LOCKS,
   mentionAccounts,
   mentionActivity,
   mentionCursors,
@@ -35,10 +34,11 @@ import {
   createXClient,
   openAccountTokens,
   searchRecent,
+  toIncoming,
   type AccountTokens,
   type CredentialsKeys,
-  type MentionPost,
 } from '@jcp/x-client';
+import { receiveMentions } from '@jcp/use-cases';
 
 export interface IngesterOptions {
   database: Database;
@@ -164,7 +164,7 @@ export function createMentionIngester(options: IngesterOptions): MentionIngester
               const incoming = posts
                 .map((p) => toIncoming(p, byHandle))
                 .filter((m): m is IncomingMention => m !== null);
-              const { stored, duplicates } = await ingestMentions(db, incoming, {
+              const { stored, duplicates } = await receiveMentions({ db }, incoming, {
                 source: 'poll',
                 offices: index,
                 policy,
@@ -272,7 +272,7 @@ export function createMentionIngester(options: IngesterOptions): MentionIngester
     while (running) {
       try {
         if (!leading) {
-          release = await database.tryLock(MENTION_INGEST_LOCK_KEY, () => {
+          release = await database.tryLock(LOCKS.mentionIngest.key, () => {
             leading = false;
             release = null;
             log.warn({ workerId }, 'lost the mention ingest lock (its connection failed); trying to take it again');
@@ -330,31 +330,5 @@ export function createMentionIngester(options: IngesterOptions): MentionIngester
       leading = false;
       log.info({ workerId }, 'mention ingester stopped');
     },
-  };
-}
-
-/**
- * A post read from X (a search, the Activity API webhook), addressed to `clusterId` when
- * given (the webhook's subscription says whom it is for), else to the first of our
- * accounts it mentions; null when it is for none of ours.
- */
-export function toIncoming(
-  post: MentionPost,
-  byHandle: ReadonlyMap<string, string>,
-  clusterId?: string,
-): IncomingMention | null {
-  const to = clusterId ?? post.mentions.map((m) => byHandle.get(m)).find((c) => c !== undefined);
-  if (!to) return null;
-  return {
-    id: post.id,
-    clusterId: to,
-    text: post.text,
-    authorId: post.authorId,
-    authorUsername: post.authorUsername,
-    authorUsernameInvalid: post.authorUsernameInvalid,
-    postedAt: post.createdAt,
-    inReplyToXId: post.inReplyToId,
-    conversationId: post.conversationId,
-    isRepost: post.isRepost,
   };
 }

@@ -3,9 +3,9 @@ import { sql, type Kysely } from 'kysely';
 import { appendAudit, type AuditRecord } from '../audit.js';
 import type { DB } from '../types.js';
 import { parseCsv } from './csv.js';
-import { REGISTRY_LOCK_KEY } from './import-offices.js';
 import { notifyOfficesChanged } from '../repositories/status.js';
 import { liftStatementTimeout } from '../connection.js';
+import { takeLock } from '../locks.js';
 
 export interface MappingReport {
   total: number;
@@ -37,7 +37,7 @@ export async function importClusterMapping(db: Kysely<DB>, text: string, actor: 
   return db.transaction().execute(async (trx) => {
     // A whole register in one transaction, perhaps after another importer's: no statement deadline.
     await liftStatementTimeout(trx);
-    await sql`select pg_advisory_xact_lock(${REGISTRY_LOCK_KEY})`.execute(trx);
+    await takeLock(trx, 'registry');
     const existing = new Map((await trx.selectFrom('clusters').selectAll().execute()).map((c) => [c.id, c]));
     // A real handle that a placeholder already carries takes that cluster over.
     const idByHandle = new Map([...existing.values()].map((c) => [c.handle.toLowerCase(), c.id]));

@@ -10,6 +10,7 @@ import { changedFields, fieldsOf, matchOffices, validateOffices, type OfficeFiel
 import { ensureDistrictClusters, syncReferenceData } from './reference-data.js';
 import { RegistryFileError } from '../errors.js';
 import { liftStatementTimeout } from '../connection.js';
+import { takeLock } from '../locks.js';
 
 export interface RegistryInput {
   offices: string;
@@ -41,9 +42,6 @@ export interface ImportOptions {
   /** The date (Europe/London) an office absent from the file is recorded as closed. */
   today?: string;
 }
-
-/** Serialises every writer of the registry (office imports, mapping imports). */
-export const REGISTRY_LOCK_KEY = 4_283_117_002;
 
 export function londonToday(now: Date = new Date()): string {
   return new Intl.DateTimeFormat('en-CA', {
@@ -82,7 +80,7 @@ export async function importOfficeRegistry(
     // A whole register in one transaction, perhaps after another importer's: no statement deadline.
     await liftStatementTimeout(trx);
     // Two importers at once would each insert what the other has not yet committed.
-    await sql`select pg_advisory_xact_lock(${REGISTRY_LOCK_KEY})`.execute(trx);
+    await takeLock(trx, 'registry');
     const districts = await syncReferenceData(trx, input);
     const { total, records, rejected, rejectedCodes, unidentified } = validateOffices(input, districts);
 

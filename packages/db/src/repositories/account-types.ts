@@ -1,6 +1,6 @@
 /** The shapes of a cluster account as the repositories read and write it. */
 import type { BudgetRule } from '@jcp/domain';
-import type { PendingAccount } from './fanout.js';
+import type { PendingAccount } from './fanout-compose.js';
 
 export const ACCOUNT_LANGUAGES = ['en', 'cy'] as const;
 export type AccountLanguage = (typeof ACCOUNT_LANGUAGES)[number];

@@ -9,7 +9,7 @@ import { sql, type Kysely } from 'kysely';
 import { appendAudit } from '../audit.js';
 import type { DB } from '../types.js';
 import { since, toDate, wakeDispatchers, type Db } from './account-sql.js';
-import { DEFAULT_COALESCE_SECONDS, pendingAccounts, type PendingAccount } from './fanout.js';
+import { DEFAULT_COALESCE_SECONDS, pendingAccounts, type PendingAccount } from './fanout-compose.js';
 import { notifyOfficesChanged } from './status.js';
 import {
   ACCOUNT_LANGUAGES,

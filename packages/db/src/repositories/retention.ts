@@ -5,10 +5,8 @@
 // many rows or a lock for long, and may run on several instances at once.
 import { sql, type Kysely } from 'kysely';
 import { optOutHash } from '../privacy.js';
+import { takeLock } from '../locks.js';
 import type { DB } from '../types.js';
-
-/** Serialises the batches of every instance (they never wait on each other's rows in a cycle). */
-export const RETENTION_LOCK_KEY = 4_283_117_006;
 
 export interface MentionRetention {
   /** Mentions (handled inbox items included) and their replies are kept this long after they were received. */
@@ -42,7 +40,7 @@ export async function pruneMentions(
   const total: PruneResult = { mentions: 0, replies: 0 };
   for (;;) {
     const done = await db.transaction().execute(async (trx) => {
-      await sql`select pg_advisory_xact_lock(${RETENTION_LOCK_KEY})`.execute(trx);
+      await takeLock(trx, 'retention');
       const { rows } = await sql<{ x_post_id: string }>`
         select m.x_post_id from mentions m
         where m.received_at < now() - make_interval(secs => ${retention.retentionMs / 1000})
@@ -104,7 +102,7 @@ export async function hashLegacyOptOuts(
   let total = 0;
   for (;;) {
     const done = await db.transaction().execute(async (trx) => {
-      await sql`select pg_advisory_xact_lock(${RETENTION_LOCK_KEY})`.execute(trx);
+      await takeLock(trx, 'retention');
       const legacy = await trx
         .selectFrom('mention_opt_outs')
         .select(['author_id', 'opted_out_at'])

@@ -18,15 +18,7 @@ import type {
 import { noticesByOffice } from './notices.js';
 import { snapshotColumns, toEffectiveStatus } from './status-snapshot.js';
 import { enqueueForFanout } from './outbox.js';
-
-/**
- * Every transaction that changes a status takes this lock first and holds it to
- * commit. Changes are therefore numbered in commit order, which is what lets a change
- * feed cursor promise "nothing missed, nothing repeated", and what makes If-Match
- * checks and the materialised status race-free. Status writes are rare (area managers
- * and a scheduler), so one lock costs nothing that matters.
- */
-export const STATUS_WRITE_LOCK_KEY = 4_283_117_003;
+import { takeLock } from '../locks.js';
 
 /** NOTIFY channel: a JSON payload `{ seq, offices }` (offices null: all) after each commit that changes statuses. */
 export const STATUS_CHANNEL = 'jcp_status_changed';
@@ -36,8 +28,12 @@ const MAX_NOTIFY_BYTES = 7_000;
 
 export const SCHEDULER_ACTOR = 'system:scheduler';
 
+/**
+ * Every transaction that changes a status takes this lock first and holds it to commit
+ * (LOCKS.statusWrites): changes are numbered in commit order.
+ */
 export async function lockStatusWrites(trx: Transaction<DB>): Promise<void> {
-  await sql`select pg_advisory_xact_lock(${STATUS_WRITE_LOCK_KEY})`.execute(trx);
+  await takeLock(trx, 'statusWrites');
 }
 
 /**

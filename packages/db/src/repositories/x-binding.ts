@@ -4,6 +4,7 @@
 // holds real ones, and real credentials are never stored in a database of the emulator's.
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { DbError } from '../errors.js';
+import { takeLock } from '../locks.js';
 import type { DB } from '../types.js';
 
 /** Where X calls go: the X emulator, or a real X API at its base URL. */
@@ -27,17 +28,14 @@ export class XBindingConflict extends DbError {
   }
 }
 
-// Every binder takes this transaction-level lock first: two first uses at once (the emulator
-// starting, an admin storing real credentials) are decided one after the other.
-const X_BINDING_LOCK_KEY = 4_283_117_008;
-
 /**
  * Takes the binding's lock for the rest of the transaction (again is a no-op). bindX takes it;
  * a transaction that locks an account's row before binding takes it first, so that binders
  * always lock in the same order (the binding, then rows).
  */
 export async function lockXBinding(trx: Transaction<DB>): Promise<void> {
-  await sql`select pg_advisory_xact_lock(${X_BINDING_LOCK_KEY})`.execute(trx);
+  // Every binder takes it first (LOCKS.xBinding): two first uses at once are decided one after the other.
+  await takeLock(trx, 'xBinding');
 }
 
 export function describeXTarget(target: XTarget | XBinding): string {

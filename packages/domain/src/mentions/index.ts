@@ -32,3 +32,4 @@ export {
   sinceIdFor,
   type PollIntervals,
 } from './polling.js';
+export type { IncomingMention } from './incoming.js';

@@ -1,16 +1,15 @@
 // The X Activity API webhook: X proves it knows the app's consumer secret (CRC), then
 // delivers `post.mention.create` events, each signed over its raw body. Mentions go
-// through the same ingestMentions as the poller, so a mention read both ways is stored
+// through the same receiveMentions as the poller, so a mention read both ways is stored
 // once and answered once (keyed by its X post id, under a per-author lock).
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { ingestMentions, mentionAccounts, officeIndexCache, type IncomingMention } from '@jcp/db';
-import { toIncoming } from '@jcp/worker';
+import { mentionAccounts, officeIndexCache, type IncomingMention } from '@jcp/db';
 import type { MentionPolicy } from '@jcp/domain';
-import { toMentionPosts, type MentionRejection } from '@jcp/x-client';
+import { toIncoming, toMentionPosts, type MentionRejection } from '@jcp/x-client';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { fail } from '@jcp/use-cases';
+import { fail, receiveMentions } from '@jcp/use-cases';
 import type { RateLimitSettings } from '../plugins/rate-limit.js';
 import { problemSchema } from '../schemas.js';
 
@@ -336,7 +335,7 @@ const webhooks: FastifyPluginAsyncZod<WebhookRoutesOptions> = async (app, option
       const result =
         incoming.length === 0
           ? { stored: [], duplicates: 0 }
-          : await ingestMentions(app.db, incoming, {
+          : await receiveMentions({ db: app.db }, incoming, {
               source: 'webhook',
               offices: await offices(),
               optOutKey: optOutKey!,
