@@ -26,23 +26,22 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.mjs'],
     extends: [tseslint.configs.disableTypeChecked],
   },
-  // TODO(lead): enable once the route slices have merged (on this branch accounts, admin-tokens,
-  // events, health, mentions, notices, offices and webhooks still import kysely or @jcp/db):
-  // a route parses, calls one use case (@jcp/use-cases) and maps its result to a view.
-  // {
-  //   files: ['services/api/src/routes/**'],
-  //   rules: {
-  //     'no-restricted-imports': [
-  //       'error',
-  //       {
-  //         paths: [
-  //           { name: 'kysely', message: 'Routes call a use case (@jcp/use-cases); transactions and SQL live there.' },
-  //           { name: '@jcp/db', message: 'Routes call a use case (@jcp/use-cases), never a repository.' },
-  //         ],
-  //       },
-  //     ],
-  //   },
-  // },
+  // A route parses, calls one use case (@jcp/use-cases) and maps its result to a view:
+  // transactions, SQL and repositories are not for routes.
+  {
+    files: ['services/api/src/routes/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'kysely', message: 'Routes call a use case (@jcp/use-cases); transactions and SQL live there.' },
+            { name: '@jcp/db', message: 'Routes call a use case (@jcp/use-cases), never a repository.' },
+          ],
+        },
+      ],
+    },
+  },
   {
     // Tests assert on parsed JSON and driver rows, where `any` is the honest type.
     files: ['tests/**/*.ts', '**/test/**/*.ts'],

@@ -3,13 +3,13 @@
 // through the same receiveMentions as the poller, so a mention read both ways is stored
 // once and answered once (keyed by its X post id, under a per-author lock).
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { mentionAccounts, officeIndexCache, type IncomingMention } from '@jcp/db';
+import type { IncomingMention } from '@jcp/domain';
 import type { MentionPolicy } from '@jcp/domain';
 import { toIncoming, toMentionPosts, type MentionRejection } from '@jcp/x-client';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { fail, receiveMentions } from '@jcp/use-cases';
+import { fail, mentionRouting, officeIndexSource, receiveMentions } from '@jcp/use-cases';
 import type { RateLimitSettings } from '../plugins/rate-limit.js';
 import { problemSchema } from '../schemas.js';
 
@@ -196,7 +196,7 @@ const webhooks: FastifyPluginAsyncZod<WebhookRoutesOptions> = async (app, option
   const optOutKey = options.optOutKey;
   if (settings && !optOutKey)
     throw new Error('the X webhook needs the opt-out key (privacy.optOutKey): who said stop is kept as a keyed hash');
-  const offices = officeIndexCache(app.db);
+  const offices = officeIndexSource({ db: app.db });
   // Requests whose body this plugin's parser checked against the signature.
   const verified = new WeakSet<FastifyRequest>();
   const parseJson = app.getDefaultJsonParser('error', 'error');
@@ -293,9 +293,7 @@ const webhooks: FastifyPluginAsyncZod<WebhookRoutesOptions> = async (app, option
       const incoming: IncomingMention[] = [];
       if (mentionEvents.length > 0) {
         // As the poller: every account with an X identity is ours to answer for.
-        const accounts = (await mentionAccounts(app.db)).filter((a) => a.xUserId !== null);
-        const byUserId = new Map(accounts.map((a) => [a.xUserId!, a.clusterId]));
-        const byHandle = new Map(accounts.map((a) => [a.handle.toLowerCase(), a.clusterId]));
+        const { byUserId, byHandle } = await mentionRouting({ db: app.db });
         for (const event of mentionEvents) {
           // Ids only in the logs: never the text or a username (personal data).
           const at = { event: event.event_uuid, account: event.filter?.user_id };
