@@ -1,0 +1,30 @@
+// Authorisation is attached once per scope (scope(role, routes) in the auth plugin), and a
+// route reads its caller through caller(request): no route checks a role itself or reads
+// the principal another way.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import t from 'tap';
+
+const root = join(import.meta.dirname, '../..');
+const routesDir = join(root, 'services/api/src/routes');
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? files(path) : path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+void t.test('no route checks a role or reads the principal itself', async (t) => {
+  const routeFiles = files(routesDir);
+  t.ok(routeFiles.length > 10, 'the route files are found');
+  for (const file of routeFiles) {
+    const text = readFileSync(file, 'utf8');
+    const name = relative(root, file);
+    t.notMatch(text, /requireRole\(/, `${name}: no per-route role check (register the route in a scope)`);
+    t.notMatch(text, /request\.principal\b/, `${name}: the caller is read with caller(request)`);
+    t.notMatch(text, /\bauthenticate\(/, `${name}: no authentication of its own`);
+  }
+  const scoped = routeFiles.filter((f) => /\bscope\('(reader|manager|admin)'/.test(readFileSync(f, 'utf8')));
+  t.ok(scoped.length > 0, 'protected routes are registered in scopes');
+});
