@@ -88,7 +88,7 @@ export const envSchema = z
       .url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' })
       .optional()
       .describe(
-        'where X calls go: `https://api.x.com` for X. Unset: `pnpm start` (`--x-emulator`) runs the X emulator and talks to it; without the flag nothing is posted or read. Required in production and by `pnpm worker`',
+        'where X calls go: `https://api.x.com` for X. Unset: `pnpm start` runs the X emulator in its process and talks to it; `pnpm serve` then posts and reads nothing. Required in production and by `pnpm worker`',
       ),
     X_EMULATOR_PORT: int(0, 65535)
       .default(4100)
