@@ -38,7 +38,7 @@ import {
   type AccountTokens,
   type CredentialsKeys,
 } from '@jcp/x-client';
-import { receiveMentions } from '@jcp/use-cases';
+import { receiveMentions, routingOf } from '@jcp/use-cases';
 
 export interface IngesterOptions {
   database: Database;
@@ -107,10 +107,9 @@ export function createMentionIngester(options: IngesterOptions): MentionIngester
 
   async function cycle(): Promise<CycleResult> {
     const accounts = await mentionAccounts(db);
-    // Every account with an X identity is read; any account's tokens can sign a search.
-    const readable = accounts.filter((a) => a.xUserId !== null);
+    // Every account with an X identity is read (as the webhook routes); any account's tokens can sign a search.
+    const { readable, byHandle } = routingOf(accounts);
     const signer = signingTokens(accounts);
-    const byHandle = new Map(readable.map((a) => [a.handle.toLowerCase(), a.clusterId]));
     const queries = planSearchQueries(readable.map((a) => a.handle));
     const result: CycleResult = {
       queries: queries.length,

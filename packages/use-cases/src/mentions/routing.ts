@@ -14,10 +14,18 @@ export interface MentionRouting {
  * poller and the webhook both route by it).
  */
 export async function mentionRouting(deps: { db: Kysely<DB> }): Promise<MentionRouting> {
-  const accounts = (await mentionAccounts(deps.db)).filter((a) => a.xUserId !== null);
+  return routingOf(await mentionAccounts(deps.db));
+}
+
+/** The same, from accounts already read (the poller reads them for their tokens too); `readable`: those routed. */
+export function routingOf<A extends { clusterId: string; handle: string; xUserId: string | null }>(
+  accounts: readonly A[],
+): MentionRouting & { readable: A[] } {
+  const readable = accounts.filter((a) => a.xUserId !== null);
   return {
-    byUserId: new Map(accounts.map((a) => [a.xUserId!, a.clusterId])),
-    byHandle: new Map(accounts.map((a) => [a.handle.toLowerCase(), a.clusterId])),
+    readable,
+    byUserId: new Map(readable.map((a) => [a.xUserId!, a.clusterId])),
+    byHandle: new Map(readable.map((a) => [a.handle.toLowerCase(), a.clusterId])),
   };
 }
 
