@@ -1,6 +1,6 @@
 /**
  * Benchmark: the fan-out of a closure of every office in service (630 of the register's
- * 631) to every cluster account, from the commit of the status write to the last post
+ * 631) to every account, from the commit of the status write to the last post
  * accepted by the X emulator. The worker runs as `pnpm worker` does (a child process) on
  * PostgreSQL, with coalescing 0; the emulator runs here, without faults or limits.
  * Each round closes every office, then reopens every office, and times both.
@@ -57,7 +57,7 @@ try {
     await db.selectFrom('offices').select('id').where('closed_permanently_on', 'is', null).orderBy('id').execute()
   ).map((o) => o.id);
   // Open all day, so that the benchmark measures delivery at any hour.
-  await db.updateTable('clusters').set({ posting_window_start: '00:00', posting_window_end: '23:59:59' }).execute();
+  await db.updateTable('accounts').set({ posting_window_start: '00:00', posting_window_end: '23:59:59' }).execute();
 
   const emulator = buildEmulator({
     consumerKey: EMULATOR_APP.appKey,
@@ -147,13 +147,13 @@ try {
   const baseline = async (after: string): Promise<{ ms: number; posts: number }> => {
     const rows = await db
       .selectFrom('fanout_posts as p')
-      .innerJoin('clusters as c', 'c.id', 'p.cluster_id')
-      .select(['p.cluster_id', 'p.text', 'p.id', 'c.credentials_encrypted'])
+      .innerJoin('accounts as c', 'c.id', 'p.account_id')
+      .select(['p.account_id', 'p.text', 'p.id', 'c.credentials_encrypted'])
       .where('p.id', '>', after)
       .orderBy('p.id')
       .execute();
     const byAccount = new Map<string, typeof rows>();
-    for (const r of rows) byAccount.set(r.cluster_id, [...(byAccount.get(r.cluster_id) ?? []), r]);
+    for (const r of rows) byAccount.set(r.account_id, [...(byAccount.get(r.account_id) ?? []), r]);
     await reset();
     const clients = new Map(
       [...byAccount].map(([id, list]) => [
@@ -223,8 +223,8 @@ try {
   // Throughput: a queue of posts for every account (as after a long outage of X), drained
   // by the worker, against the same posts sent straight to the emulator.
   const perAccount = setting('BENCH_QUEUE_PER_ACCOUNT', 20, 2);
-  const clusters = await db
-    .selectFrom('clusters')
+  const credentialed = await db
+    .selectFrom('accounts')
     .select(['id', 'credentials_encrypted'])
     .where('credentials_encrypted', 'is not', null)
     .orderBy('id')
@@ -233,18 +233,18 @@ try {
   await db.updateTable('fanout_control').set({ paused: true }).execute();
   const stamp = Date.now();
   await db.transaction().execute(async (trx) => {
-    for (const c of clusters) {
+    for (const c of credentialed) {
       const batchId = randomUUID();
       await trx
         .insertInto('fanout_batches')
-        .values({ id: batchId, cluster_id: c.id, composed_at: new Date(), offices: [] })
+        .values({ id: batchId, account_id: c.id, composed_at: new Date(), offices: [] })
         .execute();
       await trx
         .insertInto('fanout_posts')
         .values(
           Array.from({ length: perAccount }, (_, i) => ({
             batch_id: batchId,
-            cluster_id: c.id,
+            account_id: c.id,
             language: 'en' as const,
             part: 1,
             parts: 1,
@@ -254,7 +254,7 @@ try {
         .execute();
     }
   });
-  const queued = clusters.length * perAccount;
+  const queued = credentialed.length * perAccount;
   const drainStart = performance.now();
   await db.updateTable('fanout_control').set({ paused: false }).execute();
   await sql`select pg_notify(${FANOUT_CHANNEL}, '')`.execute(db);
@@ -267,7 +267,7 @@ try {
   const drainMs = performance.now() - drainStart;
   if ((await acceptedPosts()) !== queued) throw new Error('the emulator did not accept every queued post');
   await reset();
-  const rawQueue = clusters.map((c) => ({
+  const rawQueue = credentialed.map((c) => ({
     client: createXClient({
       baseUrl,
       ...EMULATOR_APP,

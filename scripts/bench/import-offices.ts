@@ -1,7 +1,7 @@
 /**
  * Benchmark: importing the bundled register (631 offices) into PostgreSQL.
  * Each round gets a fresh migrated database and times a first import (everything
- * inserted, audited, clusters and aliases created) and a second, no-op import.
+ * inserted, audited, accounts and aliases created) and a second, no-op import.
  * The baseline, measured in the same run on the same server, is the floor for
  * writing those rows at all: one multi-row INSERT of the 631 raw CSV rows into a
  * table without checks. The ratio import / baseline is what to compare across machines.
@@ -67,7 +67,7 @@ const m1 = median(first);
 say(
   [
     `import of 631 offices into PostgreSQL, median of ${rounds} rounds`,
-    `  first import (insert + audit + clusters + aliases): ${f(m1)}  (min ${f(Math.min(...first))}, max ${f(Math.max(...first))})`,
+    `  first import (insert + audit + accounts + aliases): ${f(m1)}  (min ${f(Math.min(...first))}, max ${f(Math.max(...first))})`,
     `  re-import (no change):                              ${f(median(second))}`,
     `  baseline (one INSERT of the 631 raw rows):          ${f(median(baseline))}`,
     `  ratio first import / baseline:                      ${(m1 / median(baseline)).toFixed(1)}x`,

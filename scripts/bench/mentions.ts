@@ -99,7 +99,7 @@ try {
   const credentialsKey = randomBytes(32);
   await provisionEmulatorAccounts(database, emulator, credentialsKey);
   const accounts = await db
-    .selectFrom('clusters')
+    .selectFrom('accounts')
     .select(['id', 'handle', 'credentials_encrypted'])
     .where('credentials_encrypted', 'is not', null)
     .orderBy('id')
@@ -184,7 +184,7 @@ try {
     })();
     const texts = await db
       .selectFrom('fanout_posts')
-      .select(['cluster_id as account', 'text'])
+      .select(['account_id as account', 'text'])
       .where('kind', '=', 'reply')
       .where('id', '>', startId)
       .orderBy('id')

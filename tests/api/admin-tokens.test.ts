@@ -15,7 +15,7 @@ interface IssuedBody {
   name: string;
   role: string;
   districtCodes: string[];
-  clusterIds: string[];
+  accountIds: string[];
   createdAt: string;
   createdBy: string;
   token: string;
@@ -42,7 +42,7 @@ void t.test(
     t.equal(res.statusCode, 201, res.body);
     const body = res.json<IssuedBody>();
     t.same(Object.keys(body).sort(), [
-      'clusterIds',
+      'accountIds',
       'createdAt',
       'createdBy',
       'districtCodes',
@@ -55,7 +55,7 @@ void t.test(
       name: 'Cumbria area manager',
       role: 'manager',
       districtCodes: ['105'],
-      clusterIds: [],
+      accountIds: [],
       createdBy: adminActor,
       token: /^jcp_[A-Za-z0-9_-]{40,}$/,
     });
@@ -92,21 +92,21 @@ void t.test(
       'a manager is no admin',
     );
 
-    // Scoped by cluster instead (Aberdare's district 101 is cluster district-101); duplicates are dropped.
-    const byCluster = await issue({
+    // Scoped by account instead (Aberdare's district 101 is account district-101); duplicates are dropped.
+    const byAccount = await issue({
       name: 'South West Wales',
       role: 'manager',
-      clusterIds: ['district-101', 'district-101'],
+      accountIds: ['district-101', 'district-101'],
     });
-    t.equal(byCluster.statusCode, 201, byCluster.body);
-    const clusterToken = byCluster.json<IssuedBody>();
-    t.same(clusterToken.clusterIds, ['district-101']);
+    t.equal(byAccount.statusCode, 201, byAccount.body);
+    const accountToken = byAccount.json<IssuedBody>();
+    t.same(accountToken.accountIds, ['district-101']);
     t.equal(
       (
         await app.inject({
           method: 'POST',
           url: '/offices/aberdare-9820/notices',
-          headers: as(clusterToken.token),
+          headers: as(accountToken.token),
           payload: closure,
         })
       ).statusCode,
@@ -117,7 +117,7 @@ void t.test(
         await app.inject({
           method: 'POST',
           url: '/offices/carlisle-8504/notices',
-          headers: as(clusterToken.token),
+          headers: as(accountToken.token),
           payload: { status: 'open' },
         })
       ).statusCode,
@@ -143,7 +143,7 @@ void t.test(
       .selectFrom('audit_log')
       .selectAll()
       .where('action', '=', 'token.issued')
-      .where('entity_id', 'in', [body.id, clusterToken.id, reader.id, admin2.id])
+      .where('entity_id', 'in', [body.id, accountToken.id, reader.id, admin2.id])
       .execute();
     t.equal(audit.length, 4, 'every issue is audited');
     const hashes = (await database.db.selectFrom('api_tokens').select('token_hash').execute()).map((r) => r.token_hash);
@@ -151,7 +151,7 @@ void t.test(
       t.equal(entry.actor, adminActor);
       t.equal(entry.entity_type, 'token');
       const text = JSON.stringify(entry);
-      for (const secret of [body.token, clusterToken.token, reader.token, admin2.token, ...hashes])
+      for (const secret of [body.token, accountToken.token, reader.token, admin2.token, ...hashes])
         t.notOk(text.includes(secret), 'no secret or hash in the audit log');
     }
     t.match(audit.find((a) => a.entity_id === body.id)?.after, {
@@ -202,7 +202,7 @@ void t.test(
     );
     t.equal(liveBody.count, 5);
     t.same(Object.keys(liveBody.tokens[0] ?? {}).sort(), [
-      'clusterIds',
+      'accountIds',
       'createdAt',
       'createdBy',
       'districtCodes',
@@ -483,11 +483,11 @@ void t.test('invalid token requests are 400 or 422 problem+json naming the field
     [{ name: 'x', role: 'manager', districtCodes: '105' }, 400, '/districtCodes'],
     [{ name: 'x', role: 'manager', districtCodes: [''] }, 400, '/districtCodes/0'],
     [{ name: 'x', role: 'manager' }, 422, '/districtCodes'],
-    [{ name: 'x', role: 'manager', districtCodes: [], clusterIds: [] }, 422, '/districtCodes'],
+    [{ name: 'x', role: 'manager', districtCodes: [], accountIds: [] }, 422, '/districtCodes'],
     [{ name: 'x', role: 'manager', districtCodes: ['105', '999'] }, 422, '/districtCodes/1'],
-    [{ name: 'x', role: 'manager', clusterIds: ['atlantis'] }, 422, '/clusterIds/0'],
+    [{ name: 'x', role: 'manager', accountIds: ['atlantis'] }, 422, '/accountIds/0'],
     [{ name: 'x', role: 'reader', districtCodes: ['105'] }, 422, '/districtCodes'],
-    [{ name: 'x', role: 'admin', clusterIds: ['district-105'] }, 422, '/clusterIds'],
+    [{ name: 'x', role: 'admin', accountIds: ['district-105'] }, 422, '/accountIds'],
   ];
   for (const [payload, status, path] of cases) {
     const res = await app.inject({

@@ -1,4 +1,4 @@
-// Disruption events are owned by the districts (or clusters) that started them: only a
+// Disruption events are owned by the districts (or accounts) that started them: only a
 // manager with scope over every owner, or an admin, may add offices to an event, tie a
 // notice to it or end it. Before owners, any manager could put offices of their own into
 // another district's event, and that district's managers, who cover only their offices,
@@ -67,7 +67,7 @@ void t.test(
     const created = await post(f, cumbria, '/events', { name: 'Snow in Cumbria', offices: [a, b] });
     t.equal(created.statusCode, 201, created.body);
     const event = created.json<{ id: string; owners: unknown }>();
-    t.same(event.owners, { districtCodes: ['105'], clusterIds: [] }, 'owned by the district that started it');
+    t.same(event.owners, { districtCodes: ['105'], accountIds: [] }, 'owned by the district that started it');
     t.equal((await post(f, cumbria, '/notices', { ...closure, event: event.id })).statusCode, 201);
     const noticesBefore = await database.db.selectFrom('status_notices').select('id').execute();
 
@@ -95,7 +95,7 @@ void t.test(
     );
     const refused = await post(f, wales, `/events/${event.id}/end`, {});
     isProblem(t, refused, 403, /\/event-out-of-scope$/, "B ends A's event");
-    t.match(refused.json(), { owners: { districtCodes: ['105'], clusterIds: [] } }, 'the problem names the owners');
+    t.match(refused.json(), { owners: { districtCodes: ['105'], accountIds: [] } }, 'the problem names the owners');
     const now = (await f.app.inject(`/events/${event.id}`)).json<{ officeIds: string[]; endedAt: string | null }>();
     t.same(now.officeIds, [a, b].sort(), "B's office is not in the event");
     t.equal(now.endedAt, null);
@@ -129,7 +129,7 @@ void t.test(
     const { officeIds, owners } = widened.json<{ officeIds: string[]; owners: unknown }>();
     t.same(
       { officeIds, owners },
-      { officeIds: [a, w].sort(), owners: { districtCodes: ['105'], clusterIds: [] } },
+      { officeIds: [a, w].sort(), owners: { districtCodes: ['105'], accountIds: [] } },
       'adding offices does not change the owners',
     );
     t.equal(
@@ -160,25 +160,25 @@ void t.test(
 );
 
 void t.test(
-  "the owners are the districts of an event's first offices, or the clusters a manager covers them through; an empty event belongs to its starter's scope",
+  "the owners are the districts of an event's first offices, or the accounts a manager covers them through; an empty event belongs to its starter's scope",
   async (t) => {
     const f = await setup(t);
     const { cumbria, admin, cumbriaOffices, walesOffices, database } = f;
     const [a, b, c] = cumbriaOffices as [string, string, string];
     const [w] = walesOffices as [string];
-    // Office a gets an account of its own: cluster "a-town" inside district 105.
-    await database.db.insertInto('clusters').values({ id: 'a-town', name: 'A town', handle: 'JCPinATown' }).execute();
-    await database.db.updateTable('offices').set({ cluster_id: 'a-town' }).where('id', '=', a).execute();
+    // Office a gets an account of its own: account "a-town" inside district 105.
+    await database.db.insertInto('accounts').values({ id: 'a-town', name: 'A town', handle: 'JCPinATown' }).execute();
+    await database.db.updateTable('offices').set({ account_id: 'a-town' }).where('id', '=', a).execute();
     const town = await issueToken(database.db, {
       name: 'a-town manager',
       role: 'manager',
-      clusterIds: ['a-town'],
+      accountIds: ['a-town'],
       createdBy: 'test',
     });
     const rest = await issueToken(database.db, {
       name: 'district-105 account manager',
       role: 'manager',
-      clusterIds: ['district-105'],
+      accountIds: ['district-105'],
       createdBy: 'test',
     });
     const both = await issueToken(database.db, {
@@ -189,40 +189,40 @@ void t.test(
     });
     const owners = async (id: string) => (await f.app.inject(`/events/${id}`)).json<{ owners: unknown }>().owners;
 
-    // A cluster manager's event is owned by the cluster: the district's manager (who covers all of
-    // it) may act on it, the manager of the district's other cluster may not.
+    // An account manager's event is owned by the account: the district's manager (who covers all of
+    // it) may act on it, the manager of the district's other account may not.
     const townEvent = (await post(f, town, '/events', { name: 'Burst pipe', offices: [a] })).json<{ id: string }>();
-    t.same(await owners(townEvent.id), { districtCodes: [], clusterIds: ['a-town'] });
+    t.same(await owners(townEvent.id), { districtCodes: [], accountIds: ['a-town'] });
     isProblem(
       t,
       await post(f, rest, `/events/${townEvent.id}/offices`, { offices: [b] }),
       403,
       /\/event-out-of-scope$/,
-      "another cluster's manager of the same district",
+      "another account's manager of the same district",
     );
     t.equal(
       (await post(f, cumbria, `/events/${townEvent.id}/offices`, { offices: [b] })).statusCode,
       200,
-      "the district's manager covers every office of the cluster",
+      "the district's manager covers every office of the account",
     );
     isProblem(
       t,
       await post(f, town, `/events/${townEvent.id}/end`, {}),
       403,
       /\/out-of-scope$/,
-      'its owner, now that it holds an office outside their cluster',
+      'its owner, now that it holds an office outside their account',
     );
     t.equal((await post(f, cumbria, `/events/${townEvent.id}/end`, {})).statusCode, 200);
 
-    // A district manager's event: the cluster manager covers only part of the district.
+    // A district manager's event: the account manager covers only part of the district.
     const districtEvent = (await post(f, cumbria, '/events', { name: 'Snow', offices: [a] })).json<{ id: string }>();
-    t.same(await owners(districtEvent.id), { districtCodes: ['105'], clusterIds: [] });
+    t.same(await owners(districtEvent.id), { districtCodes: ['105'], accountIds: [] });
     isProblem(
       t,
       await post(f, town, `/offices/${a}/notices`, { ...closure, eventId: districtEvent.id }),
       403,
       /\/event-out-of-scope$/,
-      "a cluster manager ties a notice to the district's event",
+      "an account manager ties a notice to the district's event",
     );
     t.equal(
       (await post(f, town, `/offices/${a}/notices`, closure)).statusCode,
@@ -232,7 +232,7 @@ void t.test(
 
     // Started empty: the starting manager's whole scope; an admin's has no owners (admins only).
     const empty = (await post(f, both, '/events', { name: 'Forecast' })).json<{ id: string }>();
-    t.same(await owners(empty.id), { districtCodes: ['101', '105'], clusterIds: [] });
+    t.same(await owners(empty.id), { districtCodes: ['101', '105'], accountIds: [] });
     isProblem(
       t,
       await post(f, cumbria, `/events/${empty.id}/offices`, { offices: [c] }),
@@ -242,7 +242,7 @@ void t.test(
     );
     t.equal((await post(f, both, `/events/${empty.id}/offices`, { offices: [c, w] })).statusCode, 200);
     const adminEmpty = (await post(f, admin, '/events', { name: 'National' })).json<{ id: string }>();
-    t.same(await owners(adminEmpty.id), { districtCodes: [], clusterIds: [] });
+    t.same(await owners(adminEmpty.id), { districtCodes: [], accountIds: [] });
     isProblem(
       t,
       await post(f, cumbria, `/events/${adminEmpty.id}/end`, {}),
@@ -253,7 +253,7 @@ void t.test(
     t.equal((await post(f, admin, `/events/${adminEmpty.id}/offices`, { offices: [c] })).statusCode, 200);
     // An admin's event with offices belongs to their districts.
     const adminWide = (await post(f, admin, '/events', { name: 'Storm', offices: [c, w] })).json<{ id: string }>();
-    t.same(await owners(adminWide.id), { districtCodes: ['101', '105'], clusterIds: [] });
+    t.same(await owners(adminWide.id), { districtCodes: ['101', '105'], accountIds: [] });
     t.equal(
       (await post(f, both, `/events/${adminWide.id}/end`, {})).statusCode,
       200,
@@ -262,7 +262,7 @@ void t.test(
 
     // The list shows the owners too, and the document declares them.
     const list = (await f.app.inject('/events?state=all')).json<{ events: { id: string; owners: unknown }[] }>();
-    t.same(list.events.find((e) => e.id === townEvent.id)?.owners, { districtCodes: [], clusterIds: ['a-town'] });
+    t.same(list.events.find((e) => e.id === townEvent.id)?.owners, { districtCodes: [], accountIds: ['a-town'] });
     const doc = f.app.swagger() as { components: { schemas: Record<string, { required?: string[] }> } };
     t.ok(doc.components.schemas.DisruptionEvent?.required?.includes('owners'), 'DisruptionEvent declares owners');
     t.ok(doc.components.schemas.DisruptionEventSummary?.required?.includes('owners'), 'and the summary');
@@ -281,10 +281,10 @@ void t.test('migration 0009 gives existing events the owners their start would h
     districtCodes: ['105'],
     createdBy: 'test',
   });
-  const cluster = await issueToken(db, {
+  const account = await issueToken(db, {
     name: 'wales account',
     role: 'manager',
-    clusterIds: ['district-101'],
+    accountIds: ['district-101'],
     createdBy: 'test',
   });
   const ops = await issueToken(db, { name: 'ops', role: 'admin', createdBy: 'test' });
@@ -299,8 +299,8 @@ void t.test('migration 0009 gives existing events the owners their start would h
       first: ['carlisle-8504'],
       added: ['aberdare-9820'],
     },
-    // Started by a cluster manager: owned by the cluster.
-    { id: '00000000-0000-4000-8000-000000000002', by: actor(cluster), first: ['aberdare-9820'], added: [] },
+    // Started by an account manager: owned by the account.
+    { id: '00000000-0000-4000-8000-000000000002', by: actor(account), first: ['aberdare-9820'], added: [] },
     // Started empty by a manager: its scope.
     { id: '00000000-0000-4000-8000-000000000003', by: actor(cumbria), first: [], added: ['carlisle-8504'] },
     // An admin's, with offices of two districts.
@@ -332,11 +332,11 @@ void t.test('migration 0009 gives existing events the owners their start would h
   );
   const rows = await db
     .selectFrom('disruption_events')
-    .select(['id', 'owner_district_codes', 'owner_cluster_ids'])
+    .select(['id', 'owner_district_codes', 'owner_account_ids'])
     .orderBy('id')
     .execute();
   t.same(
-    rows.map((r) => [r.owner_district_codes, r.owner_cluster_ids]),
+    rows.map((r) => [r.owner_district_codes, r.owner_account_ids]),
     [
       [['105'], []],
       [[], ['district-101']],

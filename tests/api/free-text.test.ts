@@ -214,13 +214,13 @@ void t.test(
   async (t) => {
     const { app, database } = await apiFixture(t, { mentions: { appSecret: APP_SECRET } });
     await database.db
-      .updateTable('clusters')
+      .updateTable('accounts')
       .set({ x_user_id: '4100000105' })
       .where('id', '=', 'district-105')
       .execute();
     const handle = (
       await database.db
-        .selectFrom('clusters')
+        .selectFrom('accounts')
         .select('handle')
         .where('id', '=', 'district-105')
         .executeTakeFirstOrThrow()

@@ -62,7 +62,7 @@ void t.test('GET /offices/:id gives the office and its current status, with ETag
 });
 
 void t.test(
-  'GET /offices filters by cluster, district and status, and searches names, Welsh names and postcodes',
+  'GET /offices filters by account, district and status, and searches names, Welsh names and postcodes',
   async (t) => {
     const database = await createTestDatabase(t);
     await importOfficeRegistry(database.db, registry, { actor: 'test' });

@@ -287,7 +287,7 @@ interface Pools {
   eventId: string[];
   tokenId: string[];
   district: string[];
-  cluster: string[];
+  account: string[];
   etag: string[];
 }
 
@@ -309,7 +309,7 @@ function knownValues(pools: Pools, name: string): string[] {
   if (key.includes('event')) return pools.eventId;
   if (key.includes('token')) return pools.tokenId;
   if (key.includes('district')) return pools.district;
-  if (key.includes('cluster')) return pools.cluster;
+  if (key.includes('account')) return pools.account;
   return [];
 }
 
@@ -348,7 +348,7 @@ function fromSchema(
   switch (types[0]) {
     case 'object': {
       // Each optional property present one time in three: bodies that take exactly one of
-      // several (offices, cluster, district or event) then often get exactly one.
+      // several (offices, account, district or event) then often get exactly one.
       const required = new Set(schema.required ?? []);
       const entries = Object.entries(schema.properties ?? {}).map(([key, s]) => {
         const value = fromSchema(doc, s, pools, key, depth + 1);
@@ -507,7 +507,7 @@ function validBodies(pools: Pools): Record<string, fc.Arbitrary<unknown>> {
         fc.oneof(
           someOffices.map((offices) => ({ offices })),
           fc.constantFrom('105', '101').map((district) => ({ district })),
-          fromPool(pools.cluster).map((cluster) => ({ cluster })),
+          fromPool(pools.account).map((account) => ({ account })),
           fromPool(pools.eventId).map((event) => ({ event })),
         ),
       )
@@ -926,13 +926,13 @@ void t.test(
     await post(`/events/${flood}/end`, {});
     const cancellation = String((await post(`/notices/${bulkNotice}/cancellation`, {})).noticeId);
     const etag = String((await open.inject('/offices/carlisle-8504')).headers.etag);
-    const cluster = (
+    const account = (
       await database.db
         .selectFrom('offices')
-        .select('cluster_id')
+        .select('account_id')
         .where('id', '=', 'carlisle-8504')
         .executeTakeFirstOrThrow()
-    ).cluster_id;
+    ).account_id;
 
     const pools: Pools = {
       officeId: ['carlisle-8504', 'aberdare-9820', 'alton-1683', ...cumbria, ...closedForGood],
@@ -940,7 +940,7 @@ void t.test(
       eventId: [snow, flood],
       tokenId: [manager.record.id, reader.record.id, revoked.record.id, admin.record.id],
       district: ['105', '101', '999'],
-      cluster: [cluster, 'district-101'],
+      account: [account, 'district-101'],
       etag: [etag, `W/${etag}`],
     };
     const tokens = { admin: admin.token, manager: manager.token, reader: reader.token, revoked: revoked.token };
@@ -1061,7 +1061,7 @@ void t.test('regressions found by the properties above', async (t) => {
       /body\/message .*unpaired UTF-16 surrogate/,
     ],
     ['POST', '/notices', '{"status":"open","district":"105\\u0000"}', /body\/district/],
-    ['POST', '/notices', '{"status":"open","cluster":"\\u0000"}', /body\/cluster/],
+    ['POST', '/notices', '{"status":"open","account":"\\u0000"}', /body\/account/],
     ['POST', '/events', '{"name":"Snow\\u0000"}', /body\/name/],
     ['POST', '/events', '{"name":"Snow","description":"\\udc00"}', /body\/description/],
     [
@@ -1072,7 +1072,7 @@ void t.test('regressions found by the properties above', async (t) => {
     ],
     ['POST', '/admin/tokens', '{"name":"phone lines \\ud800","role":"reader"}', /body\/name/],
     ['GET', '/offices?district=105%00', undefined, /querystring\/district/],
-    ['GET', '/offices?cluster=%00', undefined, /querystring\/cluster/],
+    ['GET', '/offices?account=%00', undefined, /querystring\/account/],
   ];
   for (const [method, url, payload, detail] of textCases) {
     const res = await send(method as 'GET' | 'POST', url, payload);

@@ -53,7 +53,7 @@ void t.test('a bulk closure of every office applies in one request, and reads an
   t.equal(notice.kind, 'notice');
 });
 
-void t.test('bulk by district and cluster; a manager touching one office outside scope is refused whole', async (t) => {
+void t.test('bulk by district and account; a manager touching one office outside scope is refused whole', async (t) => {
   const { app, cumbria, auth, count, cumbriaOffices, database } = await setup(t);
   const byDistrict = await app.inject({
     method: 'POST',
@@ -63,20 +63,20 @@ void t.test('bulk by district and cluster; a manager touching one office outside
   });
   t.equal(byDistrict.statusCode, 201, byDistrict.body);
   t.equal(byDistrict.json<{ officeCount: number }>().officeCount, cumbriaOffices.length);
-  const cluster = (
+  const account = (
     await database.db
       .selectFrom('offices')
-      .select('cluster_id')
+      .select('account_id')
       .where('district_code', '=', '105')
       .executeTakeFirstOrThrow()
-  ).cluster_id;
-  const byCluster = await app.inject({
+  ).account_id;
+  const byAccount = await app.inject({
     method: 'POST',
     url: '/notices',
     headers: auth(cumbria),
-    payload: { status: 'open', cluster },
+    payload: { status: 'open', account },
   });
-  t.equal(byCluster.statusCode, 201, 'a district manager covers the offices of its district, however they are named');
+  t.equal(byAccount.statusCode, 201, 'a district manager covers the offices of its district, however they are named');
   const before = await count('status_notices');
   const changesBefore = await count('status_changes');
   const mixed = await app.inject({
@@ -106,12 +106,12 @@ void t.test('bulk by district and cluster; a manager touching one office outside
 void t.test('bulk validation: exactly one target, known offices, known district, a valid notice', async (t) => {
   const { app, admin, auth, count } = await setup(t);
   const cases: [object, number, RegExp][] = [
-    [{ ...closure }, 400, /exactly one of offices, cluster, district or event/],
-    [{ ...closure, district: '105', cluster: 'x' }, 400, /exactly one/],
+    [{ ...closure }, 400, /exactly one of offices, account, district or event/],
+    [{ ...closure, district: '105', account: 'x' }, 400, /exactly one/],
     [{ ...closure, offices: [] }, 400, /offices/],
     [{ ...closure, offices: ['no-such-office-1'] }, 422, /unknown office/],
     [{ ...closure, district: '999' }, 404, /No district 999/],
-    [{ ...closure, cluster: 'nope' }, 404, /No cluster nope/],
+    [{ ...closure, account: 'nope' }, 404, /No account nope/],
     [{ ...closure, event: '00000000-0000-4000-8000-000000000000' }, 404, /No disruption event/],
     [{ status: 'closed', district: '105' }, 422, /not valid/],
     [{ ...closure, district: '105', colour: 'red' }, 400, /colour|additional|unrecognized/i],

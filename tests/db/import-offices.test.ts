@@ -1,5 +1,5 @@
 import {
-  importClusterMapping,
+  importAccountMapping,
   importOfficeRegistry,
   readRegistryFiles,
   RegistryFileError,
@@ -17,19 +17,19 @@ const actor = 'test:importer';
 async function snapshot(db: Awaited<ReturnType<typeof createTestDatabase>>['db']) {
   return {
     offices: await db.selectFrom('offices').selectAll().orderBy('id').execute(),
-    clusters: await db.selectFrom('clusters').selectAll().orderBy('id').execute(),
+    accounts: await db.selectFrom('accounts').selectAll().orderBy('id').execute(),
     aliases: await db.selectFrom('office_aliases').selectAll().orderBy('office_id').orderBy('alias').execute(),
     audit: await db.selectFrom('audit_log').selectAll().orderBy('id').execute(),
   };
 }
 
-void t.test('imports the bundled register: 631 offices, district clusters, aliases', async (t) => {
+void t.test('imports the bundled register: 631 offices, district accounts, aliases', async (t) => {
   const { db } = await createTestDatabase(t);
   const report = await importOfficeRegistry(db, registry, { actor });
   t.equal(report.total, 631);
   t.equal(report.inserted, 631);
   t.same(report.rejected, []);
-  t.equal(report.clustersCreated, 36);
+  t.equal(report.accountsCreated, 36);
   t.ok(report.aliasesAdded > 100);
   const offices = await db.selectFrom('offices').selectAll().execute();
   t.equal(offices.length, 631);
@@ -45,17 +45,17 @@ void t.test('imports the bundled register: 631 offices, district clusters, alias
   t.equal(offices.find((o) => o.name === 'Bishop Auckland')?.closed_permanently_on, '2018-08-13');
   const cardiff = await db
     .selectFrom('offices')
-    .innerJoin('clusters', 'clusters.id', 'offices.cluster_id')
-    .select(['clusters.languages', 'clusters.is_placeholder', 'clusters.handle'])
+    .innerJoin('accounts', 'accounts.id', 'offices.account_id')
+    .select(['accounts.languages', 'accounts.is_placeholder', 'accounts.handle'])
     .where('offices.name', '=', 'Cardiff Charles Street')
     .executeTakeFirstOrThrow();
-  t.same(cardiff.languages, ['en', 'cy'], 'Welsh district clusters speak Welsh too');
+  t.same(cardiff.languages, ['en', 'cy'], 'Welsh district accounts speak Welsh too');
   t.equal(cardiff.is_placeholder, true);
   t.match(cardiff.handle, /^JCPin[A-Za-z0-9]{1,10}$/);
   const carlisle = await db
     .selectFrom('offices')
-    .innerJoin('clusters', 'clusters.id', 'offices.cluster_id')
-    .select('clusters.languages')
+    .innerJoin('accounts', 'accounts.id', 'offices.account_id')
+    .select('accounts.languages')
     .where('offices.name', '=', 'Carlisle')
     .executeTakeFirstOrThrow();
   t.same(carlisle.languages, ['en']);
@@ -87,11 +87,11 @@ void t.test('importing the same file twice changes nothing the second time', asy
       updated: again.updated,
       unchanged: again.unchanged,
       closed: again.closed,
-      clustersCreated: again.clustersCreated,
+      accountsCreated: again.accountsCreated,
       aliasesAdded: again.aliasesAdded,
       rejected: again.rejected,
     },
-    { inserted: 0, updated: 0, unchanged: 631, closed: 0, clustersCreated: 0, aliasesAdded: 0, rejected: [] },
+    { inserted: 0, updated: 0, unchanged: 631, closed: 0, accountsCreated: 0, aliasesAdded: 0, rejected: [] },
   );
   t.same(await snapshot(db), before, 'every row, timestamp and audit entry is as it was');
 });
@@ -223,14 +223,14 @@ void t.test('the office-to-account mapping moves offices to real accounts, idemp
   const { db } = await createTestDatabase(t);
   await importOfficeRegistry(db, registry, { actor });
   const mapping = [
-    'office_id,handle,cluster_name,languages',
+    'office_id,handle,account_name,languages',
     'aberdare-9820,@JCPinSWales,South Wales valleys,en;cy',
     'abergavenny-9570,JCPinSWales,South Wales valleys,en;cy',
     'no-such-office,JCPinX,Nowhere,en', // line 4
     'abertillery-9871,not a handle!,Somewhere,en', // line 5
     'abertillery-9871,JCPinGwent,Gwent,fr', // line 6
   ].join('\n');
-  const report = await importClusterMapping(db, mapping, 'test:mapping');
+  const report = await importAccountMapping(db, mapping, 'test:mapping');
   t.same(
     report.rejected.map((r) => [r.line, r.field]),
     [
@@ -239,22 +239,22 @@ void t.test('the office-to-account mapping moves offices to real accounts, idemp
       [6, 'languages'],
     ],
   );
-  t.equal(report.clustersCreated, 1);
+  t.equal(report.accountsCreated, 1);
   t.equal(report.officesMoved, 2);
-  const cluster = await db.selectFrom('clusters').selectAll().where('id', '=', 'jcpinswales').executeTakeFirstOrThrow();
-  t.same([cluster.handle, cluster.is_placeholder, cluster.languages], ['JCPinSWales', false, ['en', 'cy']]);
+  const account = await db.selectFrom('accounts').selectAll().where('id', '=', 'jcpinswales').executeTakeFirstOrThrow();
+  t.same([account.handle, account.is_placeholder, account.languages], ['JCPinSWales', false, ['en', 'cy']]);
   const moved = await db
     .selectFrom('offices')
-    .select('cluster_id')
+    .select('account_id')
     .where('id', 'in', ['aberdare-9820', 'abergavenny-9570'])
     .execute();
   t.same(
-    moved.map((o) => o.cluster_id),
+    moved.map((o) => o.account_id),
     ['jcpinswales', 'jcpinswales'],
   );
   const auditCount = (await db.selectFrom('audit_log').select('id').execute()).length;
-  const again = await importClusterMapping(db, mapping, 'test:mapping');
-  t.same([again.clustersCreated, again.clustersUpdated, again.officesMoved], [0, 0, 0]);
+  const again = await importAccountMapping(db, mapping, 'test:mapping');
+  t.same([again.accountsCreated, again.accountsUpdated, again.officesMoved], [0, 0, 0]);
   t.equal(
     (await db.selectFrom('audit_log').select('id').execute()).length,
     auditCount,
@@ -264,10 +264,10 @@ void t.test('the office-to-account mapping moves offices to real accounts, idemp
   t.equal(registryAgain.updated, 0, 're-importing the register does not undo the mapping');
   const still = await db
     .selectFrom('offices')
-    .select('cluster_id')
+    .select('account_id')
     .where('id', '=', 'aberdare-9820')
     .executeTakeFirstOrThrow();
-  t.equal(still.cluster_id, 'jcpinswales');
+  t.equal(still.account_id, 'jcpinswales');
 });
 
 void t.test(
@@ -341,11 +341,11 @@ void t.test('bad reference data and unusable names are refused clearly, not with
   t.equal(district.name, 'Cumbria and Lancashire (renamed)', 'a repeated key keeps its latest entry');
 });
 
-void t.test('a real handle equal to a placeholder takes that cluster over', async (t) => {
+void t.test('a real handle equal to a placeholder takes that account over', async (t) => {
   const { db } = await createTestDatabase(t);
   await importOfficeRegistry(db, registry, { actor });
   const kent = await db
-    .selectFrom('clusters')
+    .selectFrom('accounts')
     .select(['id', 'handle'])
     .where('name', '=', 'Kent')
     .executeTakeFirstOrThrow();
@@ -354,20 +354,20 @@ void t.test('a real handle equal to a placeholder takes that cluster over', asyn
     .select('id')
     .where('district_code', '=', '117')
     .executeTakeFirstOrThrow();
-  const report = await importClusterMapping(
+  const report = await importAccountMapping(
     db,
-    `office_id,handle,cluster_name,languages\n${office.id},${kent.handle},Kent,en\n_,_,x,en\n`,
+    `office_id,handle,account_name,languages\n${office.id},${kent.handle},Kent,en\n_,_,x,en\n`,
     'test:mapping',
   );
   t.same(
     report.rejected.map((r) => r.field),
     ['office_id', 'handle'],
   );
-  t.same([report.clustersCreated, report.clustersUpdated], [0, 1]);
-  const cluster = await db
-    .selectFrom('clusters')
+  t.same([report.accountsCreated, report.accountsUpdated], [0, 1]);
+  const account = await db
+    .selectFrom('accounts')
     .select(['id', 'is_placeholder'])
     .where('id', '=', kent.id)
     .executeTakeFirstOrThrow();
-  t.equal(cluster.is_placeholder, false);
+  t.equal(account.is_placeholder, false);
 });

@@ -6,7 +6,19 @@ import { appendAudit, migrate, readMigrations, readXBinding } from '@jcp/db';
 import type { Logger } from '@jcp/log';
 import { bindRealX } from '@jcp/use-cases';
 import { createTestDatabase, type Teardown } from '@jcp/testing';
+import type { Kysely } from 'kysely';
 import t from 'tap';
+
+/** The accounts table as it was called before migration 0011 (`clusters`), for a database migrated to 0007. */
+interface LegacyDB {
+  clusters: {
+    id: string;
+    name: string;
+    handle: string;
+    x_user_id: string | null;
+    credentials_encrypted: Buffer | null;
+  };
+}
 
 const all = await readMigrations();
 const before = all.filter((m) => m.version < 8);
@@ -14,7 +26,8 @@ const before = all.filter((m) => m.version < 8);
 async function legacyDatabase(t: Teardown) {
   const database = await createTestDatabase(t, { migrate: false });
   await migrate(database.db, before);
-  await database.db
+  const legacy = database.db as unknown as Kysely<LegacyDB>;
+  await legacy
     .insertInto('clusters')
     .values([
       { id: 'district-1', name: 'One', handle: 'JCPinOne' },
@@ -24,7 +37,7 @@ async function legacyDatabase(t: Teardown) {
     .execute();
   /** As provisionEmulatorAccounts wrote them before 0008. */
   const byEmulator = async (id: string, xUserId: string) => {
-    await database.db
+    await legacy
       .updateTable('clusters')
       .set({ x_user_id: xUserId, credentials_encrypted: Buffer.from('v1.sealed') })
       .where('id', '=', id)
@@ -41,6 +54,7 @@ async function legacyDatabase(t: Teardown) {
   };
   return {
     database,
+    legacy,
     byEmulator,
     finish: async () => {
       await migrate(database.db, all);
@@ -59,11 +73,7 @@ void t.test('every identity written by the emulator: bound to the emulator', asy
   await l.byEmulator('district-1', '1001');
   await l.byEmulator('district-2', '1002');
   // Credentials removed since leave the emulator's user id: still the emulator's.
-  await l.database.db
-    .updateTable('clusters')
-    .set({ credentials_encrypted: null })
-    .where('id', '=', 'district-2')
-    .execute();
+  await l.legacy.updateTable('clusters').set({ credentials_encrypted: null }).where('id', '=', 'district-2').execute();
   await appendAudit(l.database.db, [
     {
       actor: 'token:1:ops',
@@ -84,7 +94,7 @@ void t.test(
       await l.byEmulator('district-1', '1001');
       await l.byEmulator('district-2', '1002');
       if (change === 'credentials') {
-        await l.database.db
+        await l.legacy
           .updateTable('clusters')
           .set({ x_user_id: '4242', credentials_encrypted: Buffer.from('v1.real') })
           .where('id', '=', 'district-2')
@@ -99,7 +109,7 @@ void t.test(
           },
         ]);
       } else if (change === 'x user id') {
-        await l.database.db.updateTable('clusters').set({ x_user_id: '4242' }).where('id', '=', 'district-2').execute();
+        await l.legacy.updateTable('clusters').set({ x_user_id: '4242' }).where('id', '=', 'district-2').execute();
         await appendAudit(l.database.db, [
           {
             actor: 'token:1:ops',
@@ -112,7 +122,7 @@ void t.test(
         ]);
       } else {
         // Written straight into the table: nothing says the emulator wrote it.
-        await l.database.db.updateTable('clusters').set({ x_user_id: '5555' }).where('id', '=', 'district-3').execute();
+        await l.legacy.updateTable('clusters').set({ x_user_id: '5555' }).where('id', '=', 'district-3').execute();
       }
       t.match(await l.finish(), { kind: 'x', baseUrl: null, boundBy: 'migration 0008' }, change);
     }

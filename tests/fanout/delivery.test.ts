@@ -33,7 +33,7 @@ void t.test('a closure is posted once, by the account of the office, signed with
   t.equal(stored[0]!.x_post_id, posts[0]!.id, 'the X id is recorded');
   const outbox = await f.database.db.selectFrom('fanout_outbox').selectAll().execute();
   t.equal(outbox.length, 2, 'one outbox row per change');
-  t.ok(outbox.every((o) => o.cluster_id === CUMBRIA && o.batch_id === stored[0]!.batch_id));
+  t.ok(outbox.every((o) => o.account_id === CUMBRIA && o.batch_id === stored[0]!.batch_id));
 });
 
 void t.test(
@@ -46,7 +46,7 @@ void t.test(
     const expected = await f.database.db
       .selectFrom('offices')
       .select('id')
-      .where('cluster_id', '=', 'district-101')
+      .where('account_id', '=', 'district-101')
       .where('closed_permanently_on', 'is', null)
       .execute();
     const rows = await waitFor('every part delivered', async () => {
@@ -130,7 +130,7 @@ void t.test(
     const f = await fanoutFixture(t);
     const window = shutWindow();
     await f.database.db
-      .updateTable('clusters')
+      .updateTable('accounts')
       .set({ posting_window_start: window.start, posting_window_end: window.end })
       .execute();
     await f.newDispatcher().start();
@@ -161,7 +161,7 @@ void t.test(
     await new Promise((resolve) => setTimeout(resolve, 400));
     t.equal((await f.posts()).length, 0, 'an urgent notice waits where the account does not allow bypassing');
 
-    await f.database.db.updateTable('clusters').set({ allow_urgent: true }).where('id', '=', CUMBRIA).execute();
+    await f.database.db.updateTable('accounts').set({ allow_urgent: true }).where('id', '=', CUMBRIA).execute();
     f.newDispatcher().wake();
     const urgent = await waitFor('the urgent post', async () => {
       const p = await f.posts();
@@ -184,7 +184,7 @@ void t.test(
     const wales = await f.handleOf('district-101');
     t.equal((await f.posts(wales)).length, 0);
     await f.database.db
-      .updateTable('clusters')
+      .updateTable('accounts')
       .set({ posting_window_start: '00:00', posting_window_end: '23:59:59' })
       .where('id', '=', 'district-101')
       .execute();
@@ -296,7 +296,7 @@ void t.test(
   async (t) => {
     const f = await fanoutFixture(t);
     await f.database.db
-      .updateTable('clusters')
+      .updateTable('accounts')
       .set({ paused: true, paused_reason: 'testing', paused_at: new Date() })
       .where('id', '=', CUMBRIA)
       .execute();
@@ -316,7 +316,7 @@ void t.test(
 
     await f.database.db.updateTable('fanout_control').set({ paused: true }).execute();
     await f.database.db
-      .updateTable('clusters')
+      .updateTable('accounts')
       .set({ paused: false, paused_reason: null, paused_at: null })
       .where('id', '=', CUMBRIA)
       .execute();
@@ -341,14 +341,14 @@ void t.test(
   async (t) => {
     const f = await fanoutFixture(t, { accounts: [CUMBRIA] });
     const handle = await f.handleOf(CUMBRIA);
-    const cluster = await f.database.db
-      .selectFrom('clusters')
+    const account = await f.database.db
+      .selectFrom('accounts')
       .select('x_user_id')
       .where('id', '=', CUMBRIA)
       .executeTakeFirstOrThrow();
     // X forgets the tokens (revoked): the emulator now expects others.
     await f.control('POST', '/_control/accounts', {
-      id: cluster.x_user_id,
+      id: account.x_user_id,
       username: handle,
       accessToken: 'revoked',
       accessTokenSecret: 'revoked',
@@ -357,7 +357,7 @@ void t.test(
     await f.notice({ ...closed, offices: [CARLISLE] });
     const paused = await waitFor('the account paused', async () => {
       const c = await f.database.db
-        .selectFrom('clusters')
+        .selectFrom('accounts')
         .select(['paused', 'paused_reason'])
         .where('id', '=', CUMBRIA)
         .executeTakeFirstOrThrow();
@@ -367,7 +367,7 @@ void t.test(
     const audit = await f.database.db
       .selectFrom('audit_log')
       .selectAll()
-      .where('action', '=', 'cluster.paused')
+      .where('action', '=', 'account.paused')
       .where('entity_id', '=', CUMBRIA)
       .execute();
     t.equal(audit.length, 1, 'the automatic pause is audited');
@@ -381,7 +381,7 @@ void t.test(
     const { provisionEmulatorAccounts } = await import('@jcp/start');
     await provisionEmulatorAccounts(f.database, f.emulator, f.credentialsKey, { only: [CUMBRIA] });
     await f.database.db
-      .updateTable('clusters')
+      .updateTable('accounts')
       .set({ paused: false, paused_reason: null, paused_at: null })
       .where('id', '=', CUMBRIA)
       .execute();

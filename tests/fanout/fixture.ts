@@ -71,7 +71,7 @@ export async function fanoutFixture(
   );
   // Open all day, so that tests pass at any hour; the window tests shut it themselves.
   await api.database.db
-    .updateTable('clusters')
+    .updateTable('accounts')
     .set({ posting_window_start: '00:00', posting_window_end: '23:59:59' })
     .execute();
   const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', format: 'json' });
@@ -120,12 +120,12 @@ export async function fanoutFixture(
     return response.json<Record<string, unknown>>();
   };
 
-  const handleOf = async (clusterId: string) =>
+  const handleOf = async (accountId: string) =>
     (
       await api.database.db
-        .selectFrom('clusters')
+        .selectFrom('accounts')
         .select('handle')
-        .where('id', '=', clusterId)
+        .where('id', '=', accountId)
         .executeTakeFirstOrThrow()
     ).handle;
 

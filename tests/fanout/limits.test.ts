@@ -24,7 +24,7 @@ void t.test('429: the account waits for the reset; our own budget keeps within X
   const account = await f.database.db
     .selectFrom('fanout_accounts')
     .selectAll()
-    .where('cluster_id', '=', 'district-101')
+    .where('account_id', '=', 'district-101')
     .executeTakeFirstOrThrow();
   t.ok(account.blocked_until, 'a 429 blocked the account until its reset');
   t.ok(
@@ -54,7 +54,7 @@ void t.test('429: the account waits for the reset; our own budget keeps within X
   const sends = await g.database.db
     .selectFrom('fanout_sends')
     .select('sent_at')
-    .where('cluster_id', '=', 'district-101')
+    .where('account_id', '=', 'district-101')
     .orderBy('sent_at')
     .execute();
   for (let i = 2; i < sends.length; i++) {
@@ -175,7 +175,7 @@ void t.test(
     // Outside the posting window a batch nobody tried is not sent, even with budget to spare.
     const window = shutWindow();
     await f.database.db
-      .updateTable('clusters')
+      .updateTable('accounts')
       .set({ posting_window_start: window.start, posting_window_end: window.end })
       .where('id', '=', CUMBRIA)
       .execute();
@@ -185,7 +185,7 @@ void t.test(
     await new Promise((resolve) => setTimeout(resolve, 600));
     t.equal((await f.posts()).length, 1, 'held outside the window');
     await f.database.db
-      .updateTable('clusters')
+      .updateTable('accounts')
       .set({ posting_window_start: '00:00', posting_window_end: '23:59:59' })
       .where('id', '=', CUMBRIA)
       .execute();

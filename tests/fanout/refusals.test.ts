@@ -7,9 +7,9 @@ import { CARLISLE, CUMBRIA, fanoutFixture, waitFor } from './fixture.js';
 const closed = { status: 'closed', cause: 'weather' } as const;
 const SWWALES = 'district-101';
 
-const clusterOf = (f: Awaited<ReturnType<typeof fanoutFixture>>, id: string) =>
+const accountOf = (f: Awaited<ReturnType<typeof fanoutFixture>>, id: string) =>
   f.database.db
-    .selectFrom('clusters')
+    .selectFrom('accounts')
     .select(['paused', 'paused_reason'])
     .where('id', '=', id)
     .executeTakeFirstOrThrow();
@@ -17,7 +17,7 @@ const pauses = (f: Awaited<ReturnType<typeof fanoutFixture>>, id: string) =>
   f.database.db
     .selectFrom('audit_log')
     .select('id')
-    .where('action', '=', 'cluster.paused')
+    .where('action', '=', 'account.paused')
     .where('entity_id', '=', id)
     .execute();
 
@@ -75,13 +75,13 @@ void t.test(
       rows.filter((r) => r.language === 'cy').every((r) => r.state === 'delivered'),
       'and the Welsh thread',
     );
-    t.same(await clusterOf(f, SWWALES), { paused: false, paused_reason: null }, 'the account is not paused');
+    t.same(await accountOf(f, SWWALES), { paused: false, paused_reason: null }, 'the account is not paused');
     t.equal((await pauses(f, SWWALES)).length, 0);
     // Parts of the batch were delivered: its offices count as heard.
     const offices = await f.database.db
       .selectFrom('offices')
       .select('id')
-      .where('cluster_id', '=', SWWALES)
+      .where('account_id', '=', SWWALES)
       .where('closed_permanently_on', 'is', null)
       .execute();
     const heard = await f.database.db
@@ -136,7 +136,7 @@ void t.test(
       post.last_error,
       'X refused this post: forbidden (HTTP 403): You are not permitted to perform this action.',
     );
-    t.same(await clusterOf(f, CUMBRIA), { paused: false, paused_reason: null }, 'not paused: X answered users/me');
+    t.same(await accountOf(f, CUMBRIA), { paused: false, paused_reason: null }, 'not paused: X answered users/me');
     t.equal((await f.posts(handle)).length, 0, 'X posted nothing');
     const delivery = (await f.app.inject('/delivery')).json<{ failedPosts: number; accountsWithErrors: string[] }>();
     t.match(delivery, { failedPosts: 1, accountsWithErrors: [CUMBRIA] }, 'GET /delivery counts it');
@@ -169,7 +169,7 @@ void t.test(
     });
     await f.notice({ ...closed, offices: [CARLISLE] });
     const paused = await waitFor('paused', async () => {
-      const c = await clusterOf(f, CUMBRIA);
+      const c = await accountOf(f, CUMBRIA);
       return c.paused && c;
     });
     t.equal(
@@ -214,7 +214,7 @@ void t.test(
       return p?.state === 'delivered' && p;
     });
     t.ok(post.attempts >= 2, 'tried again');
-    t.same(await clusterOf(f, CUMBRIA), { paused: false, paused_reason: null }, 'never paused');
+    t.same(await accountOf(f, CUMBRIA), { paused: false, paused_reason: null }, 'never paused');
     t.equal((await pauses(f, CUMBRIA)).length, 0);
     t.equal((await f.posts(handle)).length, 1, 'posted once');
   },

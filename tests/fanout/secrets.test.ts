@@ -23,7 +23,7 @@ void t.test('the dispatcher logs what happened to a post, never a token or secre
   const log = capture();
   const logger = createLogger({ level: 'trace', format: 'json', name: 'test' }, log.stream);
   const stored = await f.database.db
-    .selectFrom('clusters')
+    .selectFrom('accounts')
     .select(['credentials_encrypted', 'x_user_id', 'handle'])
     .where('id', '=', CUMBRIA)
     .executeTakeFirstOrThrow();
@@ -58,7 +58,7 @@ void t.test('the dispatcher logs what happened to a post, never a token or secre
   await waitFor(
     'paused',
     async () =>
-      (await f.database.db.selectFrom('clusters').select('paused').where('id', '=', CUMBRIA).executeTakeFirstOrThrow())
+      (await f.database.db.selectFrom('accounts').select('paused').where('id', '=', CUMBRIA).executeTakeFirstOrThrow())
         .paused,
   );
   const text = log.text();
@@ -118,6 +118,6 @@ void t.test('setting credentials through the API logs no secret, even at trace l
   t.notMatch(ok.body, /SECRET/, 'not in the answer');
   await new Promise((resolve) => setImmediate(resolve));
   t.notMatch(log.text(), /SECRET|WRONG/, 'not in the logs');
-  const audit = await f.database.db.selectFrom('audit_log').selectAll().where('entity_type', '=', 'cluster').execute();
+  const audit = await f.database.db.selectFrom('audit_log').selectAll().where('entity_type', '=', 'account').execute();
   t.notMatch(JSON.stringify(audit), /SECRET|WRONG/, 'not in the audit log');
 });

@@ -105,7 +105,7 @@ void t.test(
     const f = await mentionsFixture(t, { accounts: [CUMBRIA] });
     const handle = await f.handleOf(CUMBRIA);
     const own = await f.database.db
-      .selectFrom('clusters')
+      .selectFrom('accounts')
       .select('x_user_id')
       .where('id', '=', CUMBRIA)
       .executeTakeFirstOrThrow();
@@ -200,7 +200,7 @@ void t.test("one account's held-back replies never hide another account's", asyn
   const f = await mentionsFixture(t, { accounts: [CUMBRIA, SWWALES] });
   const cumbria = await f.handleOf(CUMBRIA);
   const wales = await f.handleOf(SWWALES);
-  await f.database.db.updateTable('clusters').set({ paused: true }).where('id', '=', CUMBRIA).execute();
+  await f.database.db.updateTable('accounts').set({ paused: true }).where('id', '=', CUMBRIA).execute();
   for (let i = 0; i < 20; i++) await f.mention(cumbria, citizen(), `@${cumbria} is carlisle open today? (${i})`);
   const welsh = await f.mention(wales, citizen(), `@${wales} is swansea jobcentre open today?`);
   await f.newIngester().pollNow();

@@ -52,7 +52,7 @@ function delivery(posts: { from: Citizen; text: string }[]): { body: string; ids
 async function listeningApi(t: Parameters<typeof apiFixture>[0], logs: string[]) {
   const f = await apiFixture(t, { mentions: { appSecret: EMULATOR_APP.appSecret }, logger: captureLogger(logs) });
   await f.database.db
-    .updateTable('clusters')
+    .updateTable('accounts')
     .set({ x_user_id: X_USER_ID, handle: HANDLE })
     .where('id', '=', CUMBRIA)
     .execute();

@@ -48,7 +48,7 @@ void t.test('delivered replies recorded together: the holder only, X ids kept un
   await db
     .updateTable('fanout_accounts')
     .set({ last_success_at: null, consecutive_failures: 2, last_error: 'earlier trouble' })
-    .where('cluster_id', '=', CUMBRIA)
+    .where('account_id', '=', CUMBRIA)
     .execute();
   const recorded = await completePosts(
     db,
@@ -88,7 +88,7 @@ void t.test('delivered replies recorded together: the holder only, X ids kept un
   const health = await db
     .selectFrom('fanout_accounts')
     .select(['last_success_at', 'consecutive_failures', 'last_error'])
-    .where('cluster_id', '=', CUMBRIA)
+    .where('account_id', '=', CUMBRIA)
     .executeTakeFirstOrThrow();
   t.ok(health.last_success_at, 'the account worked');
   t.equal(health.consecutive_failures, 0, 'its failures are cleared');

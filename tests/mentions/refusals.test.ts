@@ -41,16 +41,16 @@ async function asManagersSeeIt(t: Test, f: Fixture, mentionId: string, replyId: 
 }
 
 async function notPaused(t: Test, f: Fixture) {
-  const cluster = await f.database.db
-    .selectFrom('clusters')
+  const account = await f.database.db
+    .selectFrom('accounts')
     .select(['paused', 'paused_reason'])
     .where('id', '=', CUMBRIA)
     .executeTakeFirstOrThrow();
-  t.same(cluster, { paused: false, paused_reason: null }, 'the account is not paused');
+  t.same(account, { paused: false, paused_reason: null }, 'the account is not paused');
   const audit = await f.database.db
     .selectFrom('audit_log')
     .select('id')
-    .where('action', '=', 'cluster.paused')
+    .where('action', '=', 'account.paused')
     .execute();
   t.equal(audit.length, 0, 'nothing paused at all');
 }

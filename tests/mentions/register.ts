@@ -1,9 +1,9 @@
 // The office register as the mention classifier sees it, read from the shipped CSV files.
 import { readFile } from 'node:fs/promises';
 import { defaultRegistryFiles, parseCsv } from '@jcp/db';
-import { districtClusterId, officeId, type OfficeEntry } from '@jcp/domain';
+import { districtAccountId, officeId, type OfficeEntry } from '@jcp/domain';
 
-/** Offices in business, with their aliases and the default (district) cluster. */
+/** Offices in business, with their aliases and the default (district) account. */
 export async function registerOffices(): Promise<OfficeEntry[]> {
   const [officesText, aliasesText] = await Promise.all([
     readFile(defaultRegistryFiles.offices, 'utf8'),
@@ -24,7 +24,7 @@ export async function registerOffices(): Promise<OfficeEntry[]> {
       return {
         id,
         name: fields.name!,
-        clusterId: districtClusterId(fields.district_code!),
+        accountId: districtAccountId(fields.district_code!),
         postcode: fields.postcode!,
         address: fields.address!,
         aliases: aliases.get(id) ?? [],

@@ -89,12 +89,12 @@ void t.test("status posts may use the whole budget, the replies' unused share in
   // One office in each of five English accounts: five status posts for a budget of four.
   const offices = await f.database.db
     .selectFrom('offices as o')
-    .innerJoin('clusters as c', 'c.id', 'o.cluster_id')
-    .select(['o.id', 'o.cluster_id'])
-    .distinctOn('o.cluster_id')
+    .innerJoin('accounts as c', 'c.id', 'o.account_id')
+    .select(['o.id', 'o.account_id'])
+    .distinctOn('o.account_id')
     .where('c.languages', '=', sql<string[]>`array['en']`)
     .where('o.closed_permanently_on', 'is', null)
-    .orderBy('o.cluster_id')
+    .orderBy('o.account_id')
     .orderBy('o.id')
     .limit(5)
     .execute();

@@ -145,14 +145,14 @@ void t.test(
     const [day31, day91] = [await londonDay(31), await londonDay(91)];
     const stats = await f.database.db
       .selectFrom('mention_stats')
-      .select(['day', 'cluster_id', 'intent', 'decision', 'reason', 'reply_state', 'mentions'])
+      .select(['day', 'account_id', 'intent', 'decision', 'reason', 'reply_state', 'mentions'])
       .orderBy('day')
       .orderBy('decision')
       .execute();
     t.same(stats, [
       {
         day: day91,
-        cluster_id: CUMBRIA,
+        account_id: CUMBRIA,
         intent: 'other',
         decision: 'inbox',
         reason: 'not-a-status-question',
@@ -161,7 +161,7 @@ void t.test(
       },
       {
         day: day31,
-        cluster_id: CUMBRIA,
+        account_id: CUMBRIA,
         intent: 'other',
         decision: 'inbox',
         reason: 'not-a-status-question',
@@ -170,7 +170,7 @@ void t.test(
       },
       {
         day: day31,
-        cluster_id: CUMBRIA,
+        account_id: CUMBRIA,
         intent: 'status',
         decision: 'reply',
         reason: 'status-question',
@@ -328,7 +328,7 @@ void t.test(
     const offices = officeIndexCache(f.database.db);
     const question = (id: string, who: { id: string; username: string }) => ({
       id,
-      clusterId: CUMBRIA,
+      accountId: CUMBRIA,
       text: `@${handle} is carlisle jobcentre open today?`,
       authorId: who.id,
       authorUsername: who.username,

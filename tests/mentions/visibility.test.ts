@@ -83,13 +83,13 @@ void t.test(
       .execute();
     await f.database.db
       .insertInto('fanout_accounts')
-      .values({ cluster_id: CUMBRIA, last_error: secrets.accountError, consecutive_failures: 1 })
+      .values({ account_id: CUMBRIA, last_error: secrets.accountError, consecutive_failures: 1 })
       .onConflict((oc) =>
-        oc.column('cluster_id').doUpdateSet({ last_error: secrets.accountError, consecutive_failures: 1 }),
+        oc.column('account_id').doUpdateSet({ last_error: secrets.accountError, consecutive_failures: 1 }),
       )
       .execute();
     await f.database.db
-      .updateTable('clusters')
+      .updateTable('accounts')
       .set({ paused_reason: secrets.accountReason })
       .where('id', '=', CUMBRIA)
       .execute();

@@ -75,7 +75,7 @@ async function deliver(
 
 async function account(f: Fixture) {
   const row = await f.database.db
-    .selectFrom('clusters')
+    .selectFrom('accounts')
     .select(['handle', 'x_user_id'])
     .where('id', '=', CUMBRIA)
     .executeTakeFirstOrThrow();
@@ -138,7 +138,7 @@ void t.test(
       .where('x_post_id', '=', event.payload.id)
       .executeTakeFirstOrThrow();
     t.equal(row.source, 'webhook');
-    t.equal(row.cluster_id, CUMBRIA);
+    t.equal(row.account_id, CUMBRIA);
     t.equal(row.author_id, asker.id);
     t.equal(row.author_username, 'webhook_wendy');
     t.notMatch(row.text, /wendy@example\.com/, 'the email address is not stored');
@@ -151,7 +151,7 @@ void t.test(
       .where('in_reply_to_x_id', '=', event.payload.id)
       .executeTakeFirstOrThrow();
     t.equal(reply.kind, 'reply');
-    t.equal(reply.cluster_id, CUMBRIA);
+    t.equal(reply.account_id, CUMBRIA);
     t.equal(reply.state, 'queued');
     t.equal(String(row.reply_post_id), String(reply.id));
 
@@ -235,14 +235,14 @@ void t.test(
     t.same(mixed.json(), { received: 7, stored: 2, duplicates: 1, ignored: 4 });
     const rows = await f.database.db
       .selectFrom('mentions')
-      .select(['x_post_id', 'cluster_id'])
+      .select(['x_post_id', 'account_id'])
       .orderBy('x_post_id')
       .execute();
     t.same(
       rows,
       [
-        { x_post_id: byHandle.payload.id, cluster_id: CUMBRIA },
-        { x_post_id: twice.payload.id, cluster_id: CUMBRIA },
+        { x_post_id: byHandle.payload.id, account_id: CUMBRIA },
+        { x_post_id: twice.payload.id, account_id: CUMBRIA },
       ].sort((a, b) => (a.x_post_id < b.x_post_id ? -1 : 1)),
     );
     t.equal((await deliver(f, JSON.stringify({}))).json().received, 0, 'an empty envelope is fine');

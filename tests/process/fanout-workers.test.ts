@@ -60,16 +60,16 @@ async function world(t: Test) {
 async function checkExactlyOnce(
   t: Test,
   f: Awaited<ReturnType<typeof fanoutFixture>>,
-  rows: { x_post_id: string | null; text: string; cluster_id: string }[],
+  rows: { x_post_id: string | null; text: string; account_id: string }[],
 ) {
   const posts = await f.posts();
   t.equal(posts.length, rows.length, `X holds ${rows.length} posts: none lost, none duplicated`);
   const handles = new Map(
-    (await f.database.db.selectFrom('clusters').select(['id', 'handle']).execute()).map((c) => [c.id, c.handle]),
+    (await f.database.db.selectFrom('accounts').select(['id', 'handle']).execute()).map((c) => [c.id, c.handle]),
   );
   const onX = new Map(posts.map((p) => [`${p.username}\n${p.text}`, p]));
   t.equal(onX.size, posts.length, 'no text twice on an account');
-  const missing = rows.filter((r) => !onX.has(`${handles.get(r.cluster_id)}\n${r.text}`));
+  const missing = rows.filter((r) => !onX.has(`${handles.get(r.account_id)}\n${r.text}`));
   t.same(missing, [], 'every composed post is on X, from its own account');
   const ids = rows.map((r) => r.x_post_id).filter((id) => id !== null);
   t.equal(new Set(ids).size, ids.length, 'X ids are unique');

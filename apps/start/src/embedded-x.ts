@@ -10,7 +10,7 @@ import { openAccountTokens, sealAccountTokens, type AccountTokens, type Credenti
 import type { FastifyInstance } from 'fastify';
 
 /**
- * Gives cluster accounts an identity on an X emulator: accounts without credentials get
+ * Gives accounts an identity on an X emulator: accounts without credentials get
  * generated tokens (stored encrypted, like real ones) and an X user id; accounts with
  * stored tokens are registered with the same tokens, because the emulator forgets
  * everything when it stops. `only` limits it to some accounts.
@@ -28,31 +28,31 @@ export async function provisionEmulatorAccounts(
   const accounts = await database.db.transaction().execute(async (trx) => {
     await bindX(trx, { kind: 'emulator' }, 'system:x-emulator');
     let query = trx
-      .selectFrom('clusters')
+      .selectFrom('accounts')
       .select(['id', 'name', 'handle', 'x_user_id', 'credentials_encrypted'])
       .orderBy('id')
       .forNoKeyUpdate();
     if (options.only) query = query.where('id', 'in', options.only.length ? options.only : ['']);
     const ready: { id: string; name: string; handle: string; xUserId: string; tokens: AccountTokens }[] = [];
-    for (const cluster of await query.execute()) {
-      // A stable, X-like (snowflake-sized) id derived from the cluster id.
+    for (const account of await query.execute()) {
+      // A stable, X-like (snowflake-sized) id derived from the account id.
       const xUserId =
-        cluster.x_user_id ??
-        (BigInt(`0x${createHash('sha256').update(cluster.id).digest('hex').slice(0, 15)}`) + 1_000_000_000n).toString();
-      if (cluster.credentials_encrypted) {
+        account.x_user_id ??
+        (BigInt(`0x${createHash('sha256').update(account.id).digest('hex').slice(0, 15)}`) + 1_000_000_000n).toString();
+      if (account.credentials_encrypted) {
         try {
           ready.push({
-            ...cluster,
+            ...account,
             xUserId,
             tokens: openAccountTokens(
-              Buffer.from(cluster.credentials_encrypted).toString('utf8'),
+              Buffer.from(account.credentials_encrypted).toString('utf8'),
               credentialsKey,
-              cluster.id,
+              account.id,
             ),
           });
         } catch {
           options.logger?.warn(
-            { account: cluster.handle },
+            { account: account.handle },
             'stored X tokens do not open for this account with this credentials key; the account is left as it is',
           );
         }
@@ -62,23 +62,23 @@ export async function provisionEmulatorAccounts(
         accessToken: `${xUserId}-${randomBytes(12).toString('hex')}`,
         accessSecret: randomBytes(24).toString('base64url'),
       };
-      const sealed = Buffer.from(sealAccountTokens(tokens, credentialsKey, cluster.id));
+      const sealed = Buffer.from(sealAccountTokens(tokens, credentialsKey, account.id));
       await trx
-        .updateTable('clusters')
+        .updateTable('accounts')
         .set({ x_user_id: xUserId, credentials_encrypted: sealed, updated_at: new Date() })
-        .where('id', '=', cluster.id)
+        .where('id', '=', account.id)
         .execute();
       // Audited as the emulator's, so that nobody mistakes them for real X tokens.
       await appendAudit(trx, [
         {
           actor: 'system:x-emulator',
-          action: 'cluster.credentials_set',
-          entityType: 'cluster',
-          entityId: cluster.id,
+          action: 'account.credentials_set',
+          entityType: 'account',
+          entityId: account.id,
           after: { source: 'x-emulator', xUserId },
         },
       ]);
-      ready.push({ ...cluster, xUserId, tokens });
+      ready.push({ ...account, xUserId, tokens });
     }
     return ready;
   });
@@ -100,7 +100,7 @@ export async function provisionEmulatorAccounts(
   return accounts.length;
 }
 
-/** Runs the X emulator in this process, with every cluster account on it. */
+/** Runs the X emulator in this process, with every account on it. */
 export async function startEmbeddedX(
   config: Config,
   database: Database,

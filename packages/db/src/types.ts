@@ -19,7 +19,7 @@ import type {
   MentionsTable,
 } from './tables/mentions.js';
 import type {
-  ClustersTable,
+  AccountsTable,
   DistrictsTable,
   OfficeAliasesTable,
   OfficeGroupsTable,
@@ -75,7 +75,7 @@ export interface DB {
   schema_migrations: SchemaMigrationsTable;
   office_groups: OfficeGroupsTable;
   districts: DistrictsTable;
-  clusters: ClustersTable;
+  accounts: AccountsTable;
   offices: OfficesTable;
   office_aliases: OfficeAliasesTable;
   audit_log: AuditLogTable;
@@ -89,9 +89,9 @@ export type ApiToken = Selectable<ApiTokensTable>;
 export type Office = Selectable<OfficesTable>;
 export type NewOffice = Insertable<OfficesTable>;
 export type OfficeUpdate = Updateable<OfficesTable>;
-export type Cluster = Selectable<ClustersTable>;
-export type NewCluster = Insertable<ClustersTable>;
-export type ClusterUpdate = Updateable<ClustersTable>;
+export type AccountRow = Selectable<AccountsTable>;
+export type NewAccountRow = Insertable<AccountsTable>;
+export type AccountRowUpdate = Updateable<AccountsTable>;
 export type District = Selectable<DistrictsTable>;
 export type OfficeGroup = Selectable<OfficeGroupsTable>;
 export type OfficeAlias = Selectable<OfficeAliasesTable>;

@@ -19,15 +19,15 @@ export function officeId(officeCode: string, name: string): string {
   return `${slugify(name)}-${officeCode}`;
 }
 
-/** Cluster id of the default district cluster. */
-export function districtClusterId(districtCode: string): string {
+/** Account id of the default district account. */
+export function districtAccountId(districtCode: string): string {
   return `district-${districtCode}`;
 }
 
 const HANDLE_MAX = 15;
 
 /**
- * A placeholder X handle for a district cluster ("JCPin" + the district's words),
+ * A placeholder X handle for a district account ("JCPin" + the district's words),
  * at most 15 characters as X requires. Flagged as a placeholder in the database
  * until an operator imports the real account mapping.
  */

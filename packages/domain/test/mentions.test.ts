@@ -55,7 +55,7 @@ const aliasRows = parseCsv(readFileSync(`${dataDir}aliases.csv`, 'utf8'));
 const entries: OfficeEntry[] = officeRows.map((o) => ({
   id: officeId(o.office_code!, o.name!),
   name: o.name!,
-  clusterId: `district-${o.district_code}`,
+  accountId: `district-${o.district_code}`,
   postcode: o.postcode!,
   address: o.address!,
   aliases: aliasRows
@@ -67,14 +67,14 @@ const index = buildOfficeIndex(entries);
 const WEST_YORKSHIRE = 'district-125';
 const SOUTH_WEST_WALES = 'district-101';
 const SOUTH_EAST_WALES = 'district-103';
-const CUMBRIA = entries.find((e) => e.name === 'Carlisle')!.clusterId;
-const WREXHAM = entries.find((e) => e.name === 'Wrexham')!.clusterId;
+const CUMBRIA = entries.find((e) => e.name === 'Carlisle')!.accountId;
+const WREXHAM = entries.find((e) => e.name === 'Wrexham')!.accountId;
 const LEEDS = ['leeds-eastgate-6653', 'leeds-park-place-6718', 'leeds-southern-house-6725'];
 const CARDIFF = ['cardiff-alexandra-house-9504', 'cardiff-charles-street-9828'];
 
 interface Case {
   text: string;
-  cluster?: string;
+  account?: string;
   intent: 'status' | 'other';
   offices?: string[];
   when?: MentionWhen;
@@ -99,12 +99,12 @@ const statusCases: Case[] = [
   // English, plain and casual
   {
     text: '@JCPinWestYorks Is Leeds jobcentre open today?',
-    cluster: WEST_YORKSHIRE,
+    account: WEST_YORKSHIRE,
     intent: 'status',
     offices: LEEDS,
     when: 'today',
   },
-  { text: '@JCPinWestYorks r u open 2moro?', cluster: WEST_YORKSHIRE, intent: 'status', offices: [], when: 'tomorrow' },
+  { text: '@JCPinWestYorks r u open 2moro?', account: WEST_YORKSHIRE, intent: 'status', offices: [], when: 'tomorrow' },
   { text: 'Are you open?', intent: 'status', offices: [], when: 'now' },
   { text: 'closed?', intent: 'status', offices: [], when: 'now' },
   { text: 'open tmrw??', intent: 'status', when: 'tomorrow' },
@@ -112,28 +112,28 @@ const statusCases: Case[] = [
   { text: 'is the jobcentre open tomorrow in the snow??', intent: 'status', when: 'tomorrow' },
   {
     text: 'Is JCP Pudsey shut because of the snow?',
-    cluster: WEST_YORKSHIRE,
+    account: WEST_YORKSHIRE,
     intent: 'status',
     offices: ['pudsey-6769'],
   },
-  { text: 'Is Kendal open today?', cluster: CUMBRIA, intent: 'status', offices: ['kendal-8576'], when: 'today' },
+  { text: 'Is Kendal open today?', account: CUMBRIA, intent: 'status', offices: ['kendal-8576'], when: 'today' },
   {
     text: 'Hi, will Leeds Park Place be open on Thursday morning?',
-    cluster: WEST_YORKSHIRE,
+    account: WEST_YORKSHIRE,
     intent: 'status',
     offices: ['leeds-park-place-6718'],
     when: 'thursday',
   },
   {
     text: 'Is Leeds Eastgate opening late today because of the snow?',
-    cluster: WEST_YORKSHIRE,
+    account: WEST_YORKSHIRE,
     intent: 'status',
     offices: ['leeds-eastgate-6653'],
     when: 'today',
   },
   {
     text: 'Is Eastgate open on Monday?',
-    cluster: WEST_YORKSHIRE,
+    account: WEST_YORKSHIRE,
     intent: 'status',
     offices: ['leeds-eastgate-6653'],
     when: 'monday',
@@ -144,7 +144,7 @@ const statusCases: Case[] = [
   { text: 'Newcastle jc shut?', intent: 'status', offices: ['newcastle-city-8884', 'newcastle-east-8888'] },
   {
     text: 'IS CARLISLE JOBCENTRE OPEN TODAYYYY',
-    cluster: CUMBRIA,
+    account: CUMBRIA,
     intent: 'status',
     offices: ['carlisle-8504'],
     when: 'today',
@@ -153,7 +153,7 @@ const statusCases: Case[] = [
   { text: 'Reading jobcentre closed today?', intent: 'status', offices: ['reading-1763'], when: 'today' },
   {
     text: 'anyone know if the dole office in Huddersfield is open this morning',
-    cluster: WEST_YORKSHIRE,
+    account: WEST_YORKSHIRE,
     intent: 'status',
     offices: ['huddersfield-6712'],
     when: 'today',
@@ -166,14 +166,14 @@ const statusCases: Case[] = [
   { text: 'Do I still need to attend my appointment tomorrow? Roads are awful', intent: 'status', when: 'tomorrow' },
   {
     text: 'has my appt at Kendal been cancelled because of the snow?',
-    cluster: CUMBRIA,
+    account: CUMBRIA,
     intent: 'status',
     offices: ['kendal-8576'],
   },
   // typos
-  { text: 'Is Carlsle open?', cluster: CUMBRIA, intent: 'status', offices: ['carlisle-8504'] },
-  { text: 'is Hudersfield jc open?', cluster: WEST_YORKSHIRE, intent: 'status', offices: ['huddersfield-6712'] },
-  { text: 'is wakefeild jobcentre closed', cluster: WEST_YORKSHIRE, intent: 'status', offices: ['wakefield-6744'] },
+  { text: 'Is Carlsle open?', account: CUMBRIA, intent: 'status', offices: ['carlisle-8504'] },
+  { text: 'is Hudersfield jc open?', account: WEST_YORKSHIRE, intent: 'status', offices: ['huddersfield-6712'] },
+  { text: 'is wakefeild jobcentre closed', account: WEST_YORKSHIRE, intent: 'status', offices: ['wakefield-6744'] },
   {
     text: 'Is Middlesborough James Cook House open?',
     intent: 'status',
@@ -182,21 +182,21 @@ const statusCases: Case[] = [
   // postcodes and towns
   {
     text: 'is LS9 6TF open tomorrow',
-    cluster: WEST_YORKSHIRE,
+    account: WEST_YORKSHIRE,
     intent: 'status',
     offices: ['leeds-southern-house-6725'],
     when: 'tomorrow',
   },
   {
     text: 'Is the jobcentre at CA3 open today?',
-    cluster: CUMBRIA,
+    account: CUMBRIA,
     intent: 'status',
     offices: ['carlisle-8504'],
     when: 'today',
   },
   {
     text: 'is ls98zz jobcentre open',
-    cluster: WEST_YORKSHIRE,
+    account: WEST_YORKSHIRE,
     intent: 'status',
     offices: ['leeds-southern-house-6725'],
   },
@@ -208,7 +208,7 @@ const statusCases: Case[] = [
   // Welsh
   {
     text: 'Ydych chi ar agor heddiw?',
-    cluster: SOUTH_WEST_WALES,
+    account: SOUTH_WEST_WALES,
     intent: 'status',
     language: 'cy',
     when: 'today',
@@ -216,7 +216,7 @@ const statusCases: Case[] = [
   },
   {
     text: "Ydi'r ganolfan waith yn Abertawe ar gau?",
-    cluster: SOUTH_WEST_WALES,
+    account: SOUTH_WEST_WALES,
     intent: 'status',
     language: 'cy',
     offices: ['swansea-9854'],
@@ -224,7 +224,7 @@ const statusCases: Case[] = [
   { text: 'A fydd y ganolfan waith ar agor yfory?', intent: 'status', language: 'cy', when: 'tomorrow' },
   {
     text: 'Ydy swyddfa Caerdydd ar gau dydd Llun?',
-    cluster: SOUTH_EAST_WALES,
+    account: SOUTH_EAST_WALES,
     intent: 'status',
     language: 'cy',
     offices: CARDIFF,
@@ -232,7 +232,7 @@ const statusCases: Case[] = [
   },
   {
     text: 'Ydy Wrecsam ar agor ddydd Gwener?',
-    cluster: WREXHAM,
+    account: WREXHAM,
     intent: 'status',
     language: 'cy',
     offices: ['wrexham-9673'],
@@ -240,11 +240,11 @@ const statusCases: Case[] = [
   },
   { text: "Bore da, ydych chi'n agor bore 'ma?", intent: 'status', language: 'cy', when: 'today' },
   { text: 'the snow is bad, are you still open', intent: 'status' },
-  { text: 'Has the Carlisle office reopened yet?', cluster: CUMBRIA, intent: 'status', offices: ['carlisle-8504'] },
+  { text: 'Has the Carlisle office reopened yet?', account: CUMBRIA, intent: 'status', offices: ['carlisle-8504'] },
   { text: 'Oes rhaid i mi ddod i fy apwyntiad yfory?', intent: 'status', language: 'cy', when: 'tomorrow' },
   {
     text: 'Hi I have an appointment at 9 at Southern House, are you open?',
-    cluster: WEST_YORKSHIRE,
+    account: WEST_YORKSHIRE,
     intent: 'status',
     offices: ['leeds-southern-house-6725'],
   },
@@ -253,17 +253,17 @@ const statusCases: Case[] = [
 
 const otherCases: Case[] = [
   { text: 'my claim was closed', intent: 'other' },
-  { text: 'Is parking open at Leeds?', cluster: WEST_YORKSHIRE, intent: 'other', offices: LEEDS },
-  { text: 'Are you closing down the Carlisle office?', cluster: CUMBRIA, intent: 'other', offices: ['carlisle-8504'] },
+  { text: 'Is parking open at Leeds?', account: WEST_YORKSHIRE, intent: 'other', offices: LEEDS },
+  { text: 'Are you closing down the Carlisle office?', account: CUMBRIA, intent: 'other', offices: ['carlisle-8504'] },
   { text: 'I told them that you are closed today', intent: 'other' },
   { text: 'How long will my claim take to open?', intent: 'other' },
-  { text: 'are the trains running to leeds?', cluster: WEST_YORKSHIRE, intent: 'other' },
+  { text: 'are the trains running to leeds?', account: WEST_YORKSHIRE, intent: 'other' },
   { text: 'Why was my claim closed?', intent: 'other' },
   { text: 'How do I open a new claim?', intent: 'other' },
   { text: 'when does the job club open for sign ups?', intent: 'other' },
   { text: 'is the UC helpline open', intent: 'other' },
   { text: 'Is the UC helpline open today?', intent: 'other' },
-  { text: 'Are the roads closed near Pudsey?', cluster: WEST_YORKSHIRE, intent: 'other', offices: ['pudsey-6769'] },
+  { text: 'Are the roads closed near Pudsey?', account: WEST_YORKSHIRE, intent: 'other', offices: ['pudsey-6769'] },
   { text: 'you closed my account for no reason?!', intent: 'other' },
   { text: 'can I open a bank account with my UC?', intent: 'other' },
   { text: 'Is the M62 closed?', intent: 'other' },
@@ -271,7 +271,7 @@ const otherCases: Case[] = [
   { text: 'Thanks for letting us know you are closed', intent: 'other' },
   {
     text: 'Thank you so much, staff at Kendal were brilliant',
-    cluster: CUMBRIA,
+    account: CUMBRIA,
     intent: 'other',
     offices: ['kendal-8576'],
   },
@@ -283,7 +283,7 @@ const otherCases: Case[] = [
   { text: 'Is Tesco open?', intent: 'other' },
   { text: 'Are you open to earning £500 a day? DM me', intent: 'other' },
   { text: 'The jobcentre is closed today', intent: 'other' },
-  { text: 'RT @someone: Is Leeds jobcentre open today?', cluster: WEST_YORKSHIRE, intent: 'other', offices: LEEDS },
+  { text: 'RT @someone: Is Leeds jobcentre open today?', account: WEST_YORKSHIRE, intent: 'other', offices: LEEDS },
   { text: 'Is the phone line open on Saturday?', intent: 'other' },
   { text: 'Is the jobcentre close to the station?', intent: 'other' },
   { text: 'I need help with my universal credit journal', intent: 'other' },
@@ -305,7 +305,7 @@ const stopCases: Case[] = [
 
 void t.test('understandMention: status questions, non-questions and stop requests', async (t) => {
   for (const c of [...statusCases, ...otherCases, ...stopCases]) {
-    const got = understandMention(c.text, c.cluster ?? 'district-none', index);
+    const got = understandMention(c.text, c.account ?? 'district-none', index);
     t.equal(got.intent, c.intent, `intent: ${c.text}`);
     if (c.offices) t.same([...got.offices].sort(), [...c.offices].sort(), `offices: ${c.text}`);
     if (c.when) t.equal(got.when, c.when, `when: ${c.text}`);
@@ -314,7 +314,7 @@ void t.test('understandMention: status questions, non-questions and stop request
   }
 });
 
-void t.test('an office in the account cluster beats one elsewhere; a town falls back to the register', async (t) => {
+void t.test('an office of the account beats one elsewhere; a town falls back to the register', async (t) => {
   // "Newport" is both Newport Gwent (South East Wales) and Newport Isle of Wight.
   const gwent = understandMention('Is Newport open?', SOUTH_EAST_WALES, index);
   t.same(gwent.offices, ['newport-gwent-9880']);

@@ -85,14 +85,14 @@ void t.test('a named office: its status, cause and reopening, politely, in the l
 
 void t.test('no office named: a short summary of the account', async (t) => {
   t.equal(
-    composeStatusReply({ language: 'en', asked: [], cluster: { total: 22, disrupted: [] }, now: LIVE }),
+    composeStatusReply({ language: 'en', asked: [], account: { total: 22, disrupted: [] }, now: LIVE }),
     'Thanks for asking. All 22 of our offices are open as normal.',
   );
   t.equal(
     composeStatusReply({
       language: 'en',
       asked: [],
-      cluster: { total: 22, disrupted: [closed('Carlisle'), closed('Kendal')] },
+      account: { total: 22, disrupted: [closed('Carlisle'), closed('Kendal')] },
       now: LIVE,
     }),
     'Thanks for asking. Carlisle and Kendal are closed because of severe weather. They are expected to reopen at 09:00 tomorrow. Our other 20 offices are open as normal.',
@@ -104,11 +104,11 @@ void t.test('no office named: a short summary of the account', async (t) => {
     }),
   );
   t.equal(
-    composeStatusReply({ language: 'en', asked: [], cluster: { total: 22, disrupted: many }, now: LIVE }),
+    composeStatusReply({ language: 'en', asked: [], account: { total: 22, disrupted: many }, now: LIVE }),
     'Thanks for asking. 15 of our 22 offices are closed or opening late: our latest posts say which. The others are open as normal.',
   );
   t.equal(
-    composeStatusReply({ language: 'cy', asked: [], cluster: { total: 12, disrupted: [] }, now: LIVE }),
+    composeStatusReply({ language: 'cy', asked: [], account: { total: 12, disrupted: [] }, now: LIVE }),
     "Diolch am ofyn. Mae pob un o'n 12 swyddfa ar agor fel arfer.",
   );
 });
@@ -165,7 +165,7 @@ void t.test('the to option: the reply starts with the @handle and still fits', a
       const summary = composeStatusReply({
         language,
         asked: [],
-        cluster: { total: 40, disrupted: names },
+        account: { total: 40, disrupted: names },
         later: true,
         now,
         to: USER15,
@@ -185,11 +185,11 @@ void t.test('the to option: the choice between naming every office and the summa
     closed('Leeds Southern House'),
     closed('Bradford Westgate Gate House', { cause: 'flooding', expectedReopenAt: new Date('2026-11-27T10:00:00Z') }),
   ];
-  const without = composeStatusReply({ language: 'en', asked: [], cluster: { total: 22, disrupted }, now: LIVE });
+  const without = composeStatusReply({ language: 'en', asked: [], account: { total: 22, disrupted }, now: LIVE });
   t.equal(weightedLength(without), 265);
   t.match(without, /Our other 20 offices are open as normal\.$/);
   t.equal(
-    composeStatusReply({ language: 'en', asked: [], cluster: { total: 22, disrupted }, now: LIVE, to: USER15 }),
+    composeStatusReply({ language: 'en', asked: [], account: { total: 22, disrupted }, now: LIVE, to: USER15 }),
     `@${USER15} Thanks for asking. 2 of our 22 offices are closed or opening late: our latest posts say which. The others are open as normal.`,
   );
 });
@@ -199,7 +199,7 @@ void t.test('every office of the account disrupted: no "other 0 offices"', async
     composeStatusReply({
       language: 'en',
       asked: [],
-      cluster: { total: 1, disrupted: [closed('Carlisle')] },
+      account: { total: 1, disrupted: [closed('Carlisle')] },
       now: LIVE,
     }),
     'Thanks for asking. Carlisle is closed because of severe weather. It is expected to reopen at 09:00 tomorrow.',
@@ -208,7 +208,7 @@ void t.test('every office of the account disrupted: no "other 0 offices"', async
     composeStatusReply({
       language: 'cy',
       asked: [],
-      cluster: { total: 1, disrupted: [closed('Swansea', { welshName: 'Abertawe' })] },
+      account: { total: 1, disrupted: [closed('Swansea', { welshName: 'Abertawe' })] },
       now: LIVE,
     }),
     'Diolch am ofyn. Mae Abertawe ar gau oherwydd tywydd garw. Disgwylir iddi ailagor am 09:00 yfory.',
@@ -217,7 +217,7 @@ void t.test('every office of the account disrupted: no "other 0 offices"', async
     composeStatusReply({
       language: 'en',
       asked: [],
-      cluster: { total: 2, disrupted: [closed('Carlisle')] },
+      account: { total: 2, disrupted: [closed('Carlisle')] },
       now: LIVE,
     }),
     'Thanks for asking. Carlisle is closed because of severe weather. It is expected to reopen at 09:00 tomorrow. Our other office is open as normal.',
@@ -229,15 +229,15 @@ void t.test('every office of the account disrupted: no "other 0 offices"', async
     }),
   );
   t.equal(
-    composeStatusReply({ language: 'en', asked: [], cluster: { total: 15, disrupted: many }, now: LIVE }),
+    composeStatusReply({ language: 'en', asked: [], account: { total: 15, disrupted: many }, now: LIVE }),
     'Thanks for asking. 15 of our 15 offices are closed or opening late: our latest posts say which.',
   );
   t.equal(
-    composeStatusReply({ language: 'cy', asked: [], cluster: { total: 15, disrupted: many }, now: LIVE }),
+    composeStatusReply({ language: 'cy', asked: [], account: { total: 15, disrupted: many }, now: LIVE }),
     "Diolch am ofyn. Mae 15 o'n 15 swyddfa ar gau neu'n agor yn hwyr: mae ein negeseuon diweddaraf yn dweud pa rai.",
   );
   t.equal(
-    composeStatusReply({ language: 'cy', asked: [], cluster: { total: 22, disrupted: many }, now: LIVE }),
+    composeStatusReply({ language: 'cy', asked: [], account: { total: 22, disrupted: many }, now: LIVE }),
     "Diolch am ofyn. Mae 15 o'n 22 swyddfa ar gau neu'n agor yn hwyr: mae ein negeseuon diweddaraf yn dweud pa rai. Mae'r lleill ar agor fel arfer.",
   );
 });

@@ -9,17 +9,17 @@ export interface Caller {
   name: string;
   role: Role;
   districtCodes: readonly string[];
-  /** The accounts (the database's clusters) whose offices the caller may act on. */
-  clusterIds: readonly string[];
+  /** The accounts (the database's accounts) whose offices the caller may act on. */
+  accountIds: readonly string[];
   /** How the audit log names this caller. */
   actor: string;
 }
 
 /** Whether a caller may act on an office (admins on every office). */
-export function covers(caller: Caller, office: { district_code: string; cluster_id: string }): boolean {
+export function covers(caller: Caller, office: { district_code: string; account_id: string }): boolean {
   return (
     caller.role === 'admin' ||
     caller.districtCodes.includes(office.district_code) ||
-    caller.clusterIds.includes(office.cluster_id)
+    caller.accountIds.includes(office.account_id)
   );
 }

@@ -31,7 +31,6 @@ export const PROBLEMS = {
   NOT_FOUND: { status: 404, title: 'Not Found' },
   OFFICE_NOT_FOUND: { status: 404, title: 'No such office' },
   DISTRICT_NOT_FOUND: { status: 404, title: 'No such district' },
-  CLUSTER_NOT_FOUND: { status: 404, title: 'No such account' },
   ACCOUNT_NOT_FOUND: { status: 404, title: 'No such account' },
   NOTICE_NOT_FOUND: { status: 404, title: 'No such notice' },
   EVENT_NOT_FOUND: { status: 404, title: 'No such event' },

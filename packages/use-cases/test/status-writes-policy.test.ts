@@ -3,16 +3,16 @@ import { assertCovers, ifMatches, ownersAtStart, Problem, toDraft, type Caller }
 
 // The rules of the status writes that need no database, as tables.
 
-const manager = (districtCodes: string[], clusterIds: string[] = []): Caller => ({
+const manager = (districtCodes: string[], accountIds: string[] = []): Caller => ({
   tokenId: 't1',
   name: 'area manager',
   role: 'manager',
   districtCodes,
-  clusterIds,
+  accountIds,
   actor: 'token:t1:area manager',
 });
 const admin: Caller = { ...manager([]), role: 'admin' };
-const office = (id: string, district_code: string, cluster_id: string) => ({ id, district_code, cluster_id });
+const office = (id: string, district_code: string, account_id: string) => ({ id, district_code, account_id });
 const carlisle = office('carlisle-8504', 'CUM', 'jcpincumbria');
 const penrith = office('penrith-8510', 'CUM', 'jcpincumbria');
 const barrow = office('barrow-8501', 'LAN', 'jcpincumbria');
@@ -46,31 +46,31 @@ void t.test('who may write to which offices', async (t) => {
 });
 
 void t.test('the owners an event gets when it starts', async (t) => {
-  const rows: [string, Caller, (typeof carlisle)[], { districtCodes: string[]; clusterIds: string[] }][] = [
-    ['an admin, empty: admins only', admin, [], { districtCodes: [], clusterIds: [] }],
+  const rows: [string, Caller, (typeof carlisle)[], { districtCodes: string[]; accountIds: string[] }][] = [
+    ['an admin, empty: admins only', admin, [], { districtCodes: [], accountIds: [] }],
     [
       'a manager, empty: their own scope',
       manager(['LAN', 'CUM'], ['b', 'a']),
       [],
-      { districtCodes: ['CUM', 'LAN'], clusterIds: ['a', 'b'] },
+      { districtCodes: ['CUM', 'LAN'], accountIds: ['a', 'b'] },
     ],
     [
       'an admin, offices: their districts',
       admin,
       [barrow, carlisle, penrith],
-      { districtCodes: ['CUM', 'LAN'], clusterIds: [] },
+      { districtCodes: ['CUM', 'LAN'], accountIds: [] },
     ],
     [
       'a district manager: the district',
       manager(['CUM']),
       [carlisle, penrith],
-      { districtCodes: ['CUM'], clusterIds: [] },
+      { districtCodes: ['CUM'], accountIds: [] },
     ],
     [
       'an office covered only through the account: the account',
       manager(['CUM'], ['jcpincumbria']),
       [carlisle, barrow],
-      { districtCodes: ['CUM'], clusterIds: ['jcpincumbria'] },
+      { districtCodes: ['CUM'], accountIds: ['jcpincumbria'] },
     ],
   ];
   for (const [name, caller, offices, owners] of rows) t.same(ownersAtStart(caller, offices), owners, name);

@@ -1,36 +1,36 @@
 import t from 'tap';
 import { isLastAdminToken, tokenScopeErrors } from '../src/index.js';
 
-const none = { districtCodes: [], clusterIds: [] };
+const none = { districtCodes: [], accountIds: [] };
 
 // What a token may cover: each row is a token asked for, the scopes that do not exist, and the errors' paths.
 const table: {
   role: 'reader' | 'manager' | 'admin';
   districtCodes?: string[];
-  clusterIds?: string[];
-  unknown?: { districtCodes: string[]; clusterIds: string[] };
+  accountIds?: string[];
+  unknown?: { districtCodes: string[]; accountIds: string[] };
   paths: string[];
 }[] = [
   { role: 'reader', paths: [] },
   { role: 'admin', paths: [] },
   { role: 'reader', districtCodes: ['105'], paths: ['/districtCodes'] },
-  { role: 'admin', clusterIds: ['district-105'], paths: ['/clusterIds'] },
-  { role: 'admin', districtCodes: ['105'], clusterIds: ['district-105'], paths: ['/districtCodes', '/clusterIds'] },
+  { role: 'admin', accountIds: ['district-105'], paths: ['/accountIds'] },
+  { role: 'admin', districtCodes: ['105'], accountIds: ['district-105'], paths: ['/districtCodes', '/accountIds'] },
   { role: 'manager', paths: ['/districtCodes'] },
-  { role: 'manager', districtCodes: [], clusterIds: [], paths: ['/districtCodes'] },
+  { role: 'manager', districtCodes: [], accountIds: [], paths: ['/districtCodes'] },
   { role: 'manager', districtCodes: ['105'], paths: [] },
-  { role: 'manager', clusterIds: ['district-105'], paths: [] },
+  { role: 'manager', accountIds: ['district-105'], paths: [] },
   {
     role: 'manager',
     districtCodes: ['105', '999'],
-    unknown: { districtCodes: ['999'], clusterIds: [] },
+    unknown: { districtCodes: ['999'], accountIds: [] },
     paths: ['/districtCodes/1'],
   },
   {
     role: 'manager',
-    clusterIds: ['nowhere', 'district-105'],
-    unknown: { districtCodes: [], clusterIds: ['nowhere'] },
-    paths: ['/clusterIds/0'],
+    accountIds: ['nowhere', 'district-105'],
+    unknown: { districtCodes: [], accountIds: ['nowhere'] },
+    paths: ['/accountIds/0'],
   },
 ];
 
@@ -40,7 +40,7 @@ void t.test('the scope rule of a token', async (t) => {
     t.same(
       errors.map((e) => e.path),
       row.paths,
-      `${row.role} ${JSON.stringify(row.districtCodes ?? [])} ${JSON.stringify(row.clusterIds ?? [])}`,
+      `${row.role} ${JSON.stringify(row.districtCodes ?? [])} ${JSON.stringify(row.accountIds ?? [])}`,
     );
     for (const e of errors) t.ok(e.message.length > 0);
   }

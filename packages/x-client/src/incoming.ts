@@ -3,20 +3,20 @@ import type { IncomingMention } from '@jcp/domain';
 import type { MentionPost } from './client.js';
 
 /**
- * A post read from X (a search, the Activity API webhook), addressed to `clusterId` when
+ * A post read from X (a search, the Activity API webhook), addressed to `accountId` when
  * given (the webhook's subscription says whom it is for), else to the first of our
  * accounts it mentions; null when it is for none of ours.
  */
 export function toIncoming(
   post: MentionPost,
   byHandle: ReadonlyMap<string, string>,
-  clusterId?: string,
+  accountId?: string,
 ): IncomingMention | null {
-  const to = clusterId ?? post.mentions.map((m) => byHandle.get(m)).find((c) => c !== undefined);
+  const to = accountId ?? post.mentions.map((m) => byHandle.get(m)).find((c) => c !== undefined);
   if (!to) return null;
   return {
     id: post.id,
-    clusterId: to,
+    accountId: to,
     text: post.text,
     authorId: post.authorId,
     authorUsername: post.authorUsername,

@@ -1,7 +1,7 @@
 // Credentials at rest: AES-256-GCM with a random 12-byte IV, in a versioned compact format
 // (base64url parts):
 //   v2.<key id>.<iv>.<tag>.<ciphertext>  additional authenticated data `v2.<key id>.<context>`,
-//                                        the context being the account (cluster) id: a ciphertext
+//                                        the context being the account (account) id: a ciphertext
 //                                        copied onto another account does not open there
 //   v1.<iv>.<tag>.<ciphertext>           additional data `v1` only (before accounts were bound):
 //                                        still opened, with any configured key, until
@@ -247,7 +247,7 @@ export interface AccountTokens {
 
 /**
  * The stored form of an account's tokens: one AES-256-GCM secret holding both, sealed with
- * the current key and bound to the account (cluster) id, so that it opens for that account only.
+ * the current key and bound to the account (account) id, so that it opens for that account only.
  */
 export function sealAccountTokens(tokens: AccountTokens, keys: CredentialsKeys, accountId: string): string {
   return encryptSecret(

@@ -138,7 +138,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         {
           name: 'accounts',
           description:
-            'Cluster X accounts: settings, credentials (admin), the posts the fan-out made of status changes, and delivery health',
+            'X accounts: settings, credentials (admin), the posts the fan-out made of status changes, and delivery health',
         },
         {
           name: 'mentions',

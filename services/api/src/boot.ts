@@ -51,7 +51,7 @@ export async function prepareDatabase(config: Config, database: Database, logger
     if (!any) {
       const report = await importOfficeRegistry(database.db, await readRegistryFiles(), { actor: 'system:seed' });
       logger.info(
-        { inserted: report.inserted, rejected: report.rejected.length, clusters: report.clustersCreated },
+        { inserted: report.inserted, rejected: report.rejected.length, accounts: report.accountsCreated },
         'office registry seeded',
       );
     }

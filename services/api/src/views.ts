@@ -37,7 +37,7 @@ export const officeSchema = z
     address: z.string(),
     postcode: z.string(),
     district: z.object({ code: z.string(), name: z.string() }),
-    cluster: z.object({ id: z.string(), handle: z.string() }),
+    account: z.object({ id: z.string(), handle: z.string() }),
     aliases: z.array(z.object({ alias: z.string(), language: z.enum(['en', 'cy']) })),
     regularHours: z
       .record(z.string(), z.tuple([z.string(), z.string()]))
@@ -109,7 +109,7 @@ export function toOfficeResource(o: OfficeWithNames, status: EffectiveStatus): O
     address: o.address,
     postcode: o.postcode,
     district: { code: o.district_code, name: o.district_name },
-    cluster: { id: o.cluster_id, handle: o.cluster_handle },
+    account: { id: o.account_id, handle: o.account_handle },
     aliases: o.aliases.map((a) => ({ alias: a.alias, language: a.language as 'en' | 'cy' })),
     regularHours: o.regular_hours as Record<string, [string, string]>,
     closedPermanentlyOn: o.closed_permanently_on,

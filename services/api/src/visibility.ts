@@ -2,14 +2,14 @@
 // to them, their handles), the text of errors and reasons, and worker identities are for
 // the account's managers and admins. Every read that depends on it asks `viewerOf` and
 // hands the answer to the resource's one view function, so no route can forget.
-import { clustersCovered } from '@jcp/db';
+import { accountsCovered } from '@jcp/db';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { authenticate, type Principal } from './plugins/auth.js';
 
 /**
  * - `public`: anonymous callers and readers (a reader token is not a manager): what the
  *   account published as status posts, and its delivery as states, counts and times.
- * - `privileged`: a manager whose districts or clusters cover the account, or an admin:
+ * - `privileged`: a manager whose districts or accounts cover the account, or an admin:
  *   also its replies to citizens, the text of errors and pause reasons, and which worker
  *   delivered a post.
  */
@@ -38,10 +38,10 @@ export async function viewerOf(request: FastifyRequest, reply: FastifyReply): Pr
   if (!principal || principal.role === 'reader') return PUBLIC_VIEWER;
   reply.header('cache-control', 'private, no-store');
   if (principal.role === 'admin') return { principal, of: () => 'privileged', staff: true };
-  const covered = new Set(await clustersCovered(request.server.db, principal));
+  const covered = new Set(await accountsCovered(request.server.db, principal));
   return { principal, of: (accountId) => (covered.has(accountId) ? 'privileged' : 'public'), staff: true };
 }
 
 /** The note every privileged field carries in the OpenAPI document. */
 export const MANAGERS_ONLY =
-  'Managers of this account (a manager token whose districts or clusters cover it) and admins only; absent for everybody else.';
+  'Managers of this account (a manager token whose districts or accounts cover it) and admins only; absent for everybody else.';

@@ -125,14 +125,14 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
    * stored credentials. The account too: the same ciphertext on another account must be
    * opened (and refused) for that account, never served from this one's client.
    */
-  const clientKey = (post: ClaimedPost) => `${post.clusterId}\u0000${post.credentials ?? ''}`;
+  const clientKey = (post: ClaimedPost) => `${post.accountId}\u0000${post.credentials ?? ''}`;
 
   function clientFor(post: ClaimedPost): TwitterApi {
     if (!post.credentials) throw new Error('account has no credentials');
     const cacheKey = clientKey(post);
     let client = clients.get(cacheKey);
     if (!client) {
-      const tokens = openAccountTokens(post.credentials, options.credentialsKey, post.clusterId);
+      const tokens = openAccountTokens(post.credentials, options.credentialsKey, post.accountId);
       client = createXClient({
         baseUrl: x.baseUrl,
         timeoutMs: x.timeoutMs,
@@ -328,18 +328,18 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     for (let i = 0; i < ready.length; i += 4) {
       // One account's failure must not hold back the others.
       const batches = await Promise.allSettled(
-        ready.slice(i, i + 4).map((a) => composeBatch(db, a.clusterId, defaults)),
+        ready.slice(i, i + 4).map((a) => composeBatch(db, a.accountId, defaults)),
       );
       for (const [j, b] of batches.entries()) {
         if (b.status === 'rejected')
           log.error(
-            { err: b.reason as unknown, account: ready[i + j]?.clusterId },
+            { err: b.reason as unknown, account: ready[i + j]?.accountId },
             'composing failed; tried again at the next look',
           );
         else if (b.value)
           log.debug(
             {
-              account: b.value.clusterId,
+              account: b.value.accountId,
               offices: b.value.offices.length,
               posts: b.value.posts,
               superseded: b.value.superseded,

@@ -9,15 +9,15 @@ import { takeLock } from '../locks.js';
 
 export interface MappingReport {
   total: number;
-  clustersCreated: number;
-  clustersUpdated: number;
+  accountsCreated: number;
+  accountsUpdated: number;
   officesMoved: number;
   rejected: RowError[];
 }
 
 const LANGUAGES = /^en(\s*[;| ]\s*cy)?$|^cy\s*[;| ]\s*en$/;
 
-interface ClusterSpec {
+interface AccountSpec {
   id: string;
   handle: string;
   name: string;
@@ -27,38 +27,38 @@ interface ClusterSpec {
 
 /**
  * Imports the real office-to-account mapping: a CSV with columns
- * `office_id,handle,cluster_name,languages` (languages `en` or `en;cy`). Clusters
- * are keyed by handle; each listed office moves to its handle's cluster. Offices
- * not listed keep their cluster. Rows with errors are reported; the rest apply.
+ * `office_id,handle,account_name,languages` (languages `en` or `en;cy`). Accounts
+ * are keyed by handle; each listed office moves to its handle's account. Offices
+ * not listed keep their account. Rows with errors are reported; the rest apply.
  */
-export async function importClusterMapping(db: Kysely<DB>, text: string, actor: string): Promise<MappingReport> {
-  const rows = parseCsv(text, ['office_id', 'handle', 'cluster_name'], 'mapping file');
+export async function importAccountMapping(db: Kysely<DB>, text: string, actor: string): Promise<MappingReport> {
+  const rows = parseCsv(text, ['office_id', 'handle', 'account_name'], 'mapping file');
   const rejected: RowError[] = [];
   return db.transaction().execute(async (trx) => {
     // A whole register in one transaction, perhaps after another importer's: no statement deadline.
     await liftStatementTimeout(trx);
     await takeLock(trx, 'registry');
-    const existing = new Map((await trx.selectFrom('clusters').selectAll().execute()).map((c) => [c.id, c]));
-    // A real handle that a placeholder already carries takes that cluster over.
+    const existing = new Map((await trx.selectFrom('accounts').selectAll().execute()).map((c) => [c.id, c]));
+    // A real handle that a placeholder already carries takes that account over.
     const idByHandle = new Map([...existing.values()].map((c) => [c.handle.toLowerCase(), c.id]));
     const offices = new Map(
-      (await trx.selectFrom('offices').select(['id', 'cluster_id']).execute()).map((o) => [o.id, o]),
+      (await trx.selectFrom('offices').select(['id', 'account_id']).execute()).map((o) => [o.id, o]),
     );
-    const specs = new Map<string, ClusterSpec>();
+    const specs = new Map<string, AccountSpec>();
     const assignments = new Map<string, string>();
     for (const { line, fields } of rows) {
       const officeId = fields.office_id?.trim() ?? '';
       // An X username (X's rule, isXUsername), written with or without its @.
       const given = (fields.handle?.trim() ?? '').replace(/^@/, '');
       const handle = isXUsername(given) ? given : undefined;
-      const name = fields.cluster_name?.trim() ?? '';
+      const name = fields.account_name?.trim() ?? '';
       const languagesText = fields.languages?.trim() || 'en';
       const errors: RowError[] = [];
       if (!offices.has(officeId))
         errors.push({ line, field: 'office_id', reason: officeId ? `unknown office "${officeId}"` : 'missing' });
       if (!handle) errors.push({ line, field: 'handle', reason: 'not an X handle (1-15 letters, digits or _)' });
       else if (!slugify(handle)) errors.push({ line, field: 'handle', reason: 'a handle needs a letter or digit' });
-      if (!name) errors.push({ line, field: 'cluster_name', reason: 'missing' });
+      if (!name) errors.push({ line, field: 'account_name', reason: 'missing' });
       if (!LANGUAGES.test(languagesText)) errors.push({ line, field: 'languages', reason: 'must be "en" or "en;cy"' });
       if (assignments.has(officeId))
         errors.push({ line, field: 'office_id', reason: `office "${officeId}" is listed twice` });
@@ -72,7 +72,7 @@ export async function importClusterMapping(db: Kysely<DB>, text: string, actor: 
       if (spec && (spec.name !== name || spec.languages.join() !== languages.join())) {
         rejected.push({
           line,
-          field: 'cluster_name',
+          field: 'account_name',
           reason: `handle @${handle} has a different name or languages on line ${spec.line}`,
         });
         continue;
@@ -82,18 +82,18 @@ export async function importClusterMapping(db: Kysely<DB>, text: string, actor: 
     }
 
     const audit: AuditRecord[] = [];
-    let clustersCreated = 0;
-    let clustersUpdated = 0;
+    let accountsCreated = 0;
+    let accountsUpdated = 0;
     for (const spec of specs.values()) {
       const current = existing.get(spec.id);
       const after = { handle: spec.handle, name: spec.name, languages: spec.languages, is_placeholder: false };
       if (!current) {
         await trx
-          .insertInto('clusters')
+          .insertInto('accounts')
           .values({ id: spec.id, ...after })
           .execute();
-        audit.push({ actor, action: 'cluster.created', entityType: 'cluster', entityId: spec.id, after });
-        clustersCreated++;
+        audit.push({ actor, action: 'account.created', entityType: 'account', entityId: spec.id, after });
+        accountsCreated++;
       } else if (
         current.handle !== spec.handle ||
         current.name !== spec.name ||
@@ -101,7 +101,7 @@ export async function importClusterMapping(db: Kysely<DB>, text: string, actor: 
         current.is_placeholder
       ) {
         await trx
-          .updateTable('clusters')
+          .updateTable('accounts')
           .set({ ...after, updated_at: sql`now()` })
           .where('id', '=', spec.id)
           .execute();
@@ -111,32 +111,32 @@ export async function importClusterMapping(db: Kysely<DB>, text: string, actor: 
           languages: current.languages,
           is_placeholder: current.is_placeholder,
         };
-        audit.push({ actor, action: 'cluster.updated', entityType: 'cluster', entityId: spec.id, before, after });
-        clustersUpdated++;
+        audit.push({ actor, action: 'account.updated', entityType: 'account', entityId: spec.id, before, after });
+        accountsUpdated++;
       }
     }
     let officesMoved = 0;
-    for (const [officeId, clusterId] of assignments) {
+    for (const [officeId, accountId] of assignments) {
       const office = offices.get(officeId);
-      if (!office || office.cluster_id === clusterId) continue;
+      if (!office || office.account_id === accountId) continue;
       await trx
         .updateTable('offices')
-        .set({ cluster_id: clusterId, updated_at: sql`now()` })
+        .set({ account_id: accountId, updated_at: sql`now()` })
         .where('id', '=', officeId)
         .execute();
       audit.push({
         actor,
-        action: 'office.cluster_changed',
+        action: 'office.account_changed',
         entityType: 'office',
         entityId: officeId,
-        before: { cluster_id: office.cluster_id },
-        after: { cluster_id: clusterId },
+        before: { account_id: office.account_id },
+        after: { account_id: accountId },
       });
       officesMoved++;
     }
     await appendAudit(trx, audit);
     if (audit.length > 0) await notifyOfficesChanged(trx);
     rejected.sort((a, b) => a.line - b.line);
-    return { total: rows.length, clustersCreated, clustersUpdated, officesMoved, rejected };
+    return { total: rows.length, accountsCreated, accountsUpdated, officesMoved, rejected };
   });
 }

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { districtClusterId, type RowError } from '@jcp/domain';
+import { districtAccountId, type RowError } from '@jcp/domain';
 import { sql, type Kysely } from 'kysely';
 import { appendAudit, type AuditRecord } from '../audit.js';
 import { defaultRegistryFiles } from '../paths.js';
@@ -7,7 +7,7 @@ import { notifyOfficesChanged } from '../repositories/status.js';
 import type { DB, Office } from '../types.js';
 import { importAliases } from './aliases.js';
 import { changedFields, fieldsOf, matchOffices, validateOffices, type OfficeFields } from './office-changes.js';
-import { ensureDistrictClusters, syncReferenceData } from './reference-data.js';
+import { ensureDistrictAccounts, syncReferenceData } from './reference-data.js';
 import { RegistryFileError } from '../errors.js';
 import { liftStatementTimeout } from '../connection.js';
 import { takeLock } from '../locks.js';
@@ -25,7 +25,7 @@ export interface ImportReport {
   updated: number;
   unchanged: number;
   closed: number;
-  clustersCreated: number;
+  accountsCreated: number;
   aliasesAdded: number;
   rejected: RowError[];
   /** Why offices missing from the file were not closed, when they were not. */
@@ -89,7 +89,7 @@ export async function importOfficeRegistry(
     const newDistricts = new Set(records.filter((r) => !matches.get(r)).map((r) => r.districtCode));
     for (const [record, office] of matches)
       if (office && office.district_code !== record.districtCode) newDistricts.add(record.districtCode);
-    const clustersCreated = await ensureDistrictClusters(trx, newDistricts, districts, actor);
+    const accountsCreated = await ensureDistrictAccounts(trx, newDistricts, districts, actor);
 
     const audit: AuditRecord[] = [];
     const inserts = [];
@@ -105,7 +105,7 @@ export async function importOfficeRegistry(
         closed_permanently_on: record.closedOn,
       };
       if (!office) {
-        inserts.push({ id: record.id, ...next, cluster_id: districtClusterId(record.districtCode) });
+        inserts.push({ id: record.id, ...next, account_id: districtAccountId(record.districtCode) });
         audit.push({ actor, action: 'office.created', entityType: 'office', entityId: record.id, after: next });
         continue;
       }
@@ -115,14 +115,14 @@ export async function importOfficeRegistry(
         unchanged++;
         continue;
       }
-      // An office that moves district follows it only if it was on its district's default cluster.
-      const cluster_id =
-        diff.district_code && office.cluster_id === districtClusterId(office.district_code)
-          ? districtClusterId(record.districtCode)
-          : office.cluster_id;
+      // An office that moves district follows it only if it was on its district's default account.
+      const account_id =
+        diff.district_code && office.account_id === districtAccountId(office.district_code)
+          ? districtAccountId(record.districtCode)
+          : office.account_id;
       await trx
         .updateTable('offices')
-        .set({ ...diff, cluster_id, updated_at: sql`now()` })
+        .set({ ...diff, account_id, updated_at: sql`now()` })
         .where('id', '=', office.id)
         .execute();
       audit.push({ actor, action: 'office.updated', entityType: 'office', entityId: office.id, before, after: next });
@@ -178,7 +178,7 @@ export async function importOfficeRegistry(
       updated,
       unchanged,
       closed: gone.length,
-      clustersCreated,
+      accountsCreated,
       aliasesAdded,
       rejected,
       closuresSkipped: missing.length > 0 ? closuresSkipped : null,

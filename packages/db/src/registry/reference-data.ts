@@ -1,6 +1,6 @@
 // The reference data an office import brings: jobcentre groups and districts, and the
-// placeholder cluster of each district that has offices but no cluster yet.
-import { districtClusterId, placeholderHandle, type District } from '@jcp/domain';
+// placeholder account of each district that has offices but no account yet.
+import { districtAccountId, placeholderHandle, type District } from '@jcp/domain';
 import { sql, type Transaction } from 'kysely';
 import { appendAudit } from '../audit.js';
 import { RegistryFileError } from '../errors.js';
@@ -100,19 +100,19 @@ export async function syncReferenceData(trx: Transaction<DB>, input: RegistryInp
   );
 }
 
-/** Creates the placeholder cluster of each district that has offices but no cluster yet. */
-export async function ensureDistrictClusters(
+/** Creates the placeholder account of each district that has offices but no account yet. */
+export async function ensureDistrictAccounts(
   trx: Transaction<DB>,
   districtCodes: Set<string>,
   districts: Map<string, District>,
   actor: string,
 ): Promise<number> {
-  const existing = await trx.selectFrom('clusters').select(['id', 'handle']).execute();
+  const existing = await trx.selectFrom('accounts').select(['id', 'handle']).execute();
   const ids = new Set(existing.map((c) => c.id));
   const taken = new Set(existing.map((c) => c.handle.toLowerCase()));
   const created = [];
   for (const code of [...districtCodes].sort()) {
-    const id = districtClusterId(code);
+    const id = districtAccountId(code);
     const district = districts.get(code);
     if (ids.has(id) || !district) continue;
     const handle = placeholderHandle(district.name, code, taken);
@@ -126,10 +126,10 @@ export async function ensureDistrictClusters(
     });
   }
   if (created.length > 0) {
-    await trx.insertInto('clusters').values(created).execute();
+    await trx.insertInto('accounts').values(created).execute();
     await appendAudit(
       trx,
-      created.map((c) => ({ actor, action: 'cluster.created', entityType: 'cluster', entityId: c.id, after: c })),
+      created.map((c) => ({ actor, action: 'account.created', entityType: 'account', entityId: c.id, after: c })),
     );
   }
   return created.length;

@@ -21,7 +21,7 @@ export async function setAccountCredentials(
   return db.transaction().execute(async (trx) => {
     await lockXBinding(trx);
     const before = await trx
-      .selectFrom('clusters')
+      .selectFrom('accounts')
       .select(['x_user_id', sql<boolean>`credentials_encrypted is not null`.as('has_credentials')])
       .where('id', '=', id)
       .forNoKeyUpdate()
@@ -29,7 +29,7 @@ export async function setAccountCredentials(
     if (!before) return false;
     await bindX(trx, credentials.target, actor);
     await trx
-      .updateTable('clusters')
+      .updateTable('accounts')
       .set({
         credentials_encrypted: Buffer.from(credentials.sealed, 'utf8'),
         x_user_id: credentials.xUserId,
@@ -40,8 +40,8 @@ export async function setAccountCredentials(
     await appendAudit(trx, [
       {
         actor,
-        action: 'cluster.credentials_set',
-        entityType: 'cluster',
+        action: 'account.credentials_set',
+        entityType: 'account',
         entityId: id,
         before: { xUserId: before.x_user_id, hasCredentials: before.has_credentials },
         after: { xUserId: credentials.xUserId, hasCredentials: true },
@@ -57,16 +57,16 @@ export async function storedCredentialsPage(
   db: Kysely<DB>,
   afterId: string | null,
   limit: number,
-): Promise<{ clusterId: string; sealed: string }[]> {
+): Promise<{ accountId: string; sealed: string }[]> {
   let query = db
-    .selectFrom('clusters')
+    .selectFrom('accounts')
     .select(['id', 'credentials_encrypted'])
     .where('credentials_encrypted', 'is not', null)
     .orderBy('id')
     .limit(limit);
   if (afterId !== null) query = query.where('id', '>', afterId);
   return (await query.execute()).map((r) => ({
-    clusterId: r.id,
+    accountId: r.id,
     sealed: Buffer.from(r.credentials_encrypted!).toString('utf8'),
   }));
 }
@@ -79,7 +79,7 @@ export async function storedCredentialsPage(
  */
 export async function resealCredentials(
   db: Kysely<DB>,
-  rows: readonly { clusterId: string; previous: string; next: string; keyId: string }[],
+  rows: readonly { accountId: string; previous: string; next: string; keyId: string }[],
   actor: string,
 ): Promise<string[]> {
   if (rows.length === 0) return [];
@@ -87,20 +87,20 @@ export async function resealCredentials(
     const replaced: string[] = [];
     for (const row of rows) {
       const result = await trx
-        .updateTable('clusters')
+        .updateTable('accounts')
         .set({ credentials_encrypted: Buffer.from(row.next, 'utf8') })
-        .where('id', '=', row.clusterId)
+        .where('id', '=', row.accountId)
         .where('credentials_encrypted', '=', Buffer.from(row.previous, 'utf8'))
         .executeTakeFirst();
-      if (Number(result.numUpdatedRows) > 0) replaced.push(row.clusterId);
+      if (Number(result.numUpdatedRows) > 0) replaced.push(row.accountId);
     }
-    const byId = new Map(rows.map((r) => [r.clusterId, r]));
+    const byId = new Map(rows.map((r) => [r.accountId, r]));
     await appendAudit(
       trx,
       replaced.map((id) => ({
         actor,
-        action: 'cluster.credentials_resealed',
-        entityType: 'cluster',
+        action: 'account.credentials_resealed',
+        entityType: 'account',
         entityId: id,
         after: { keyId: byId.get(id)!.keyId },
       })),
@@ -113,7 +113,7 @@ export async function resealCredentials(
 export async function clearAccountCredentials(db: Kysely<DB>, id: string, actor: string): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const before = await trx
-      .selectFrom('clusters')
+      .selectFrom('accounts')
       .select(sql<boolean>`credentials_encrypted is not null`.as('has_credentials'))
       .where('id', '=', id)
       .forNoKeyUpdate()
@@ -121,15 +121,15 @@ export async function clearAccountCredentials(db: Kysely<DB>, id: string, actor:
     if (!before) return false;
     if (before.has_credentials) {
       await trx
-        .updateTable('clusters')
+        .updateTable('accounts')
         .set({ credentials_encrypted: null, updated_at: sql`now()` })
         .where('id', '=', id)
         .execute();
       await appendAudit(trx, [
         {
           actor,
-          action: 'cluster.credentials_cleared',
-          entityType: 'cluster',
+          action: 'account.credentials_cleared',
+          entityType: 'account',
           entityId: id,
           before: { hasCredentials: true },
           after: { hasCredentials: false },

@@ -8,22 +8,22 @@ import { toDate, wakeDispatchers, type Db } from './account-sql.js';
 export async function pauseAccount(db: Kysely<DB>, id: string, reason: string | null, actor: string): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const before = await trx
-      .selectFrom('clusters')
+      .selectFrom('accounts')
       .select(['paused', 'paused_reason'])
       .where('id', '=', id)
       .forNoKeyUpdate()
       .executeTakeFirst();
     if (!before) return false;
     await trx
-      .updateTable('clusters')
+      .updateTable('accounts')
       .set({ paused: true, paused_reason: reason, paused_at: sql`now()`, updated_at: sql`now()` })
       .where('id', '=', id)
       .execute();
     await appendAudit(trx, [
       {
         actor,
-        action: 'cluster.paused',
-        entityType: 'cluster',
+        action: 'account.paused',
+        entityType: 'account',
         entityId: id,
         before: { paused: before.paused, pausedReason: before.paused_reason },
         after: { paused: true, pausedReason: reason },
@@ -37,22 +37,22 @@ export async function pauseAccount(db: Kysely<DB>, id: string, reason: string | 
 export async function resumeAccount(db: Kysely<DB>, id: string, actor: string): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const before = await trx
-      .selectFrom('clusters')
+      .selectFrom('accounts')
       .select(['paused', 'paused_reason'])
       .where('id', '=', id)
       .forNoKeyUpdate()
       .executeTakeFirst();
     if (!before) return false;
     await trx
-      .updateTable('clusters')
+      .updateTable('accounts')
       .set({ paused: false, paused_reason: null, paused_at: null, updated_at: sql`now()` })
       .where('id', '=', id)
       .execute();
     await appendAudit(trx, [
       {
         actor,
-        action: 'cluster.resumed',
-        entityType: 'cluster',
+        action: 'account.resumed',
+        entityType: 'account',
         entityId: id,
         before: { paused: before.paused, pausedReason: before.paused_reason },
         after: { paused: false },

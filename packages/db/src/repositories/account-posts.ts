@@ -32,10 +32,10 @@ export interface PostView {
 function postsQuery(db: Db) {
   return db
     .selectFrom('fanout_posts as p')
-    .innerJoin('clusters as c', 'c.id', 'p.cluster_id')
+    .innerJoin('accounts as c', 'c.id', 'p.account_id')
     .select([
       'p.id',
-      'p.cluster_id',
+      'p.account_id',
       'c.handle',
       'p.language',
       'p.part',
@@ -62,7 +62,7 @@ type PostRow = Awaited<ReturnType<ReturnType<typeof postsQuery>['execute']>>[num
 function toPostView(r: PostRow): PostView {
   return {
     id: String(r.id),
-    accountId: r.cluster_id,
+    accountId: r.account_id,
     handle: r.handle,
     language: r.language,
     part: r.part,
@@ -89,10 +89,10 @@ function toPostView(r: PostRow): PostView {
  */
 export async function postsForAccount(
   db: Kysely<DB>,
-  clusterId: string,
+  accountId: string,
   options: { state?: PostState; kind?: 'status' | 'reply'; limit: number; before?: string },
 ): Promise<PostView[]> {
-  let query = postsQuery(db).where('p.cluster_id', '=', clusterId).orderBy('p.id', 'desc').limit(options.limit);
+  let query = postsQuery(db).where('p.account_id', '=', accountId).orderBy('p.id', 'desc').limit(options.limit);
   if (options.state) query = query.where('p.state', '=', options.state);
   if (options.kind) query = query.where('p.kind', '=', options.kind);
   if (options.before !== undefined) query = query.where('p.id', '<', options.before);
@@ -120,7 +120,7 @@ export interface ChangeFanout {
 interface OutboxEntry {
   change_seq: string;
   office_id: string;
-  cluster_id: string;
+  account_id: string;
   urgent: boolean;
   batch_id: string | null;
   composed_at: Date | null;
@@ -140,7 +140,7 @@ async function describeEntries(db: Db, entries: readonly OutboxEntry[]): Promise
     return {
       seq: String(e.change_seq),
       officeId: e.office_id,
-      accountId: e.cluster_id,
+      accountId: e.account_id,
       urgent: e.urgent,
       state: e.batch_id === null ? 'pending' : named ? 'composed' : 'unchanged',
       batch: e.batch_id === null ? null : { id: e.batch_id, composedAt: toDate(e.composed_at) ?? new Date(0) },
@@ -153,7 +153,7 @@ function outboxQuery(db: Db) {
   return db
     .selectFrom('fanout_outbox as o')
     .leftJoin('fanout_batches as b', 'b.id', 'o.batch_id')
-    .select(['o.change_seq', 'o.office_id', 'o.cluster_id', 'o.urgent', 'o.batch_id', 'b.composed_at', 'b.offices']);
+    .select(['o.change_seq', 'o.office_id', 'o.account_id', 'o.urgent', 'o.batch_id', 'b.composed_at', 'b.offices']);
 }
 
 /** What the fan-out made of one status change; undefined when there is no such change. */
@@ -161,7 +161,7 @@ export async function postsForChange(db: Kysely<DB>, seq: string): Promise<Chang
   const change = await db
     .selectFrom('status_changes as s')
     .innerJoin('offices as f', 'f.id', 's.office_id')
-    .select(['s.seq', 's.office_id', 'f.cluster_id'])
+    .select(['s.seq', 's.office_id', 'f.account_id'])
     .where('s.seq', '=', seq)
     .executeTakeFirst();
   if (!change) return undefined;
@@ -170,7 +170,7 @@ export async function postsForChange(db: Kysely<DB>, seq: string): Promise<Chang
     return {
       seq: String(change.seq),
       officeId: change.office_id,
-      accountId: change.cluster_id,
+      accountId: change.account_id,
       urgent: false,
       state: 'none',
       batch: null,

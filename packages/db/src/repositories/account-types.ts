@@ -1,4 +1,4 @@
-/** The shapes of a cluster account as the repositories read and write it. */
+/** The shapes of a account as the repositories read and write it. */
 import type { BudgetRule } from '@jcp/domain';
 import type { PendingAccount } from './fanout-compose.js';
 
@@ -86,4 +86,4 @@ export type AccountWriteResult =
   /** createAccount: the id is taken. */
   | { outcome: 'exists' }
   /** Another account has this handle (handles are unique whatever their case). */
-  | { outcome: 'handle_taken'; clusterId: string | null };
+  | { outcome: 'handle_taken'; accountId: string | null };

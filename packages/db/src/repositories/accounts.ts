@@ -1,5 +1,5 @@
 /**
- * Cluster accounts (the X accounts of `clusters`): their settings and delivery health.
+ * Accounts (the X accounts of `accounts`): their settings and delivery health.
  * Credentials, the pause switches, the fan-out's posts and delivery as a whole are in the
  * account-* and delivery-health files beside this one.
  * The stored credentials are never selected here: only whether there are any.
@@ -67,8 +67,8 @@ async function loadAccounts(
   const userBudget = options.userBudget ?? DEFAULT_USER_POST_BUDGET;
   if (ids !== null && ids.length === 0) return [];
   let query = db
-    .selectFrom('clusters as c')
-    .leftJoin('fanout_accounts as a', 'a.cluster_id', 'c.id')
+    .selectFrom('accounts as c')
+    .leftJoin('fanout_accounts as a', 'a.account_id', 'c.id')
     .select(SETTINGS_COLUMNS)
     .select(sql<boolean>`c.credentials_encrypted is not null`.as('has_credentials'))
     .select([
@@ -87,38 +87,38 @@ async function loadAccounts(
   const [queued, pending, sends, offices, waiting] = await Promise.all([
     db
       .selectFrom('fanout_posts')
-      .select((eb) => ['cluster_id', eb.fn.countAll<string>().as('n'), eb.fn.min('created_at').as('oldest')])
+      .select((eb) => ['account_id', eb.fn.countAll<string>().as('n'), eb.fn.min('created_at').as('oldest')])
       .where('state', '=', 'queued')
-      .where('cluster_id', 'in', found)
-      .groupBy('cluster_id')
+      .where('account_id', 'in', found)
+      .groupBy('account_id')
       .execute(),
     db
       .selectFrom('fanout_outbox')
-      .select((eb) => ['cluster_id', eb.fn.countAll<string>().as('n')])
+      .select((eb) => ['account_id', eb.fn.countAll<string>().as('n')])
       .where('batch_id', 'is', null)
-      .where('cluster_id', 'in', found)
-      .groupBy('cluster_id')
+      .where('account_id', 'in', found)
+      .groupBy('account_id')
       .execute(),
     db
       .selectFrom('fanout_sends')
-      .select((eb) => ['cluster_id', eb.fn.countAll<string>().as('n')])
+      .select((eb) => ['account_id', eb.fn.countAll<string>().as('n')])
       .where('sent_at', '>', since(userBudget.windowMs))
-      .where('cluster_id', 'in', found)
-      .groupBy('cluster_id')
+      .where('account_id', 'in', found)
+      .groupBy('account_id')
       .execute(),
     db
       .selectFrom('offices')
-      .select((eb) => ['cluster_id', eb.fn.countAll<string>().as('n')])
-      .where('cluster_id', 'in', found)
-      .groupBy('cluster_id')
+      .select((eb) => ['account_id', eb.fn.countAll<string>().as('n')])
+      .where('account_id', 'in', found)
+      .groupBy('account_id')
       .execute(),
     pendingAccounts(db, { coalesceSeconds: options.coalesceSeconds ?? DEFAULT_COALESCE_SECONDS }),
   ]);
-  const waitingBy = new Map(waiting.accounts.map((a) => [a.clusterId, a]));
-  const queuedBy = new Map(queued.map((q) => [q.cluster_id, q]));
-  const pendingBy = new Map(pending.map((p) => [p.cluster_id, Number(p.n)]));
-  const sendsBy = new Map(sends.map((s) => [s.cluster_id, Number(s.n)]));
-  const officesBy = new Map(offices.map((o) => [o.cluster_id, Number(o.n)]));
+  const waitingBy = new Map(waiting.accounts.map((a) => [a.accountId, a]));
+  const queuedBy = new Map(queued.map((q) => [q.account_id, q]));
+  const pendingBy = new Map(pending.map((p) => [p.account_id, Number(p.n)]));
+  const sendsBy = new Map(sends.map((s) => [s.account_id, Number(s.n)]));
+  const officesBy = new Map(offices.map((o) => [o.account_id, Number(o.n)]));
   return rows.map((r) => ({
     id: r.id,
     name: r.name,
@@ -166,17 +166,17 @@ function waitingFor(pending: PendingAccount | undefined): AccountHealth['waiting
   };
 }
 
-/** Every cluster account, by id, with its delivery health. */
+/** Every account, by id, with its delivery health. */
 export async function listAccounts(db: Kysely<DB>, options: AccountReadOptions = {}): Promise<Account[]> {
   return loadAccounts(db, null, options);
 }
 
 /** Whether there is an account of this id. */
 export async function accountExists(db: Kysely<DB>, id: string): Promise<boolean> {
-  return (await db.selectFrom('clusters').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+  return (await db.selectFrom('accounts').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
 }
 
-/** One cluster account with its delivery health, or undefined. */
+/** One account with its delivery health, or undefined. */
 export async function getAccount(
   db: Kysely<DB>,
   id: string,
@@ -259,7 +259,7 @@ function isUniqueViolation(error: unknown): boolean {
 
 async function handleOwner(db: Db, handle: string, exceptId: string): Promise<string | null> {
   const row = await db
-    .selectFrom('clusters')
+    .selectFrom('accounts')
     .select('id')
     .where(sql<string>`lower(handle)`, '=', handle.toLowerCase())
     .where('id', '!=', exceptId)
@@ -267,7 +267,7 @@ async function handleOwner(db: Db, handle: string, exceptId: string): Promise<st
   return row?.id ?? null;
 }
 
-/** A new cluster account (settings only; credentials are set apart). Audited. */
+/** A new account (settings only; credentials are set apart). Audited. */
 export async function createAccount(
   db: Kysely<DB>,
   input: NewAccount,
@@ -276,12 +276,12 @@ export async function createAccount(
 ): Promise<AccountWriteResult> {
   try {
     return await db.transaction().execute(async (trx): Promise<AccountWriteResult> => {
-      if (await trx.selectFrom('clusters').select('id').where('id', '=', input.id).executeTakeFirst())
+      if (await trx.selectFrom('accounts').select('id').where('id', '=', input.id).executeTakeFirst())
         return { outcome: 'exists' };
       const owner = await handleOwner(trx, input.handle, input.id);
-      if (owner) return { outcome: 'handle_taken', clusterId: owner };
+      if (owner) return { outcome: 'handle_taken', accountId: owner };
       await trx
-        .insertInto('clusters')
+        .insertInto('accounts')
         .values({ id: input.id, name: input.name, handle: input.handle, is_placeholder: false, ...toColumns(input) })
         .execute();
       const account = (await loadAccounts(trx, [input.id], options))[0];
@@ -289,8 +289,8 @@ export async function createAccount(
       await appendAudit(trx, [
         {
           actor,
-          action: 'cluster.created',
-          entityType: 'cluster',
+          action: 'account.created',
+          entityType: 'account',
           entityId: input.id,
           after: auditedSettings(account),
         },
@@ -300,10 +300,10 @@ export async function createAccount(
   } catch (error) {
     // Two creations at once: the loser meets the unique index (id or lower(handle)).
     if (isUniqueViolation(error)) {
-      const exists = await db.selectFrom('clusters').select('id').where('id', '=', input.id).executeTakeFirst();
+      const exists = await db.selectFrom('accounts').select('id').where('id', '=', input.id).executeTakeFirst();
       return exists
         ? { outcome: 'exists' }
-        : { outcome: 'handle_taken', clusterId: await handleOwner(db, input.handle, input.id) };
+        : { outcome: 'handle_taken', accountId: await handleOwner(db, input.handle, input.id) };
     }
     throw error;
   }
@@ -320,7 +320,7 @@ export async function updateAccount(
   try {
     return await db.transaction().execute(async (trx): Promise<AccountWriteResult> => {
       const locked = await trx
-        .selectFrom('clusters')
+        .selectFrom('accounts')
         .select('id')
         .where('id', '=', id)
         .forNoKeyUpdate()
@@ -330,13 +330,13 @@ export async function updateAccount(
       if (!before) return { outcome: 'not_found' };
       if (patch.handle !== undefined) {
         const owner = await handleOwner(trx, patch.handle, id);
-        if (owner) return { outcome: 'handle_taken', clusterId: owner };
+        if (owner) return { outcome: 'handle_taken', accountId: owner };
       }
       const columns = toColumns(patch);
       if (Object.keys(columns).length === 0) return { outcome: 'ok', account: before };
       // A handle an admin chose is a real account's, no longer a placeholder.
       await trx
-        .updateTable('clusters')
+        .updateTable('accounts')
         .set({ ...columns, ...(patch.handle !== undefined ? { is_placeholder: false } : {}), updated_at: sql`now()` })
         .where('id', '=', id)
         .execute();
@@ -344,7 +344,7 @@ export async function updateAccount(
       if (!after) throw new Error('the account just updated is missing');
       const diff = changedOnly(auditedSettings(before), auditedSettings(after));
       if (Object.keys(diff.after).length > 0)
-        await appendAudit(trx, [{ actor, action: 'cluster.updated', entityType: 'cluster', entityId: id, ...diff }]);
+        await appendAudit(trx, [{ actor, action: 'account.updated', entityType: 'account', entityId: id, ...diff }]);
       // Offices show their account's handle: cached office documents must be rendered again.
       if (before.handle !== after.handle) await notifyOfficesChanged(trx);
       // A new posting window, coalescing or urgency setting may make waiting changes ready.
@@ -353,7 +353,7 @@ export async function updateAccount(
     });
   } catch (error) {
     if (isUniqueViolation(error) && patch.handle !== undefined)
-      return { outcome: 'handle_taken', clusterId: await handleOwner(db, patch.handle, id) };
+      return { outcome: 'handle_taken', accountId: await handleOwner(db, patch.handle, id) };
     throw error;
   }
 }

@@ -67,8 +67,8 @@ export async function deliveryHealth(
       .where('state', '=', 'failed')
       .where('created_at', '>', since(24 * 3_600_000))
       .executeTakeFirst(),
-    db.selectFrom('fanout_accounts').select('cluster_id').where('consecutive_failures', '>', 0).execute(),
-    db.selectFrom('clusters').select('id').where('paused_reason', 'is not', null).execute(),
+    db.selectFrom('fanout_accounts').select('account_id').where('consecutive_failures', '>', 0).execute(),
+    db.selectFrom('accounts').select('id').where('paused_reason', 'is not', null).execute(),
   ]);
   const split = splitAppBudget(appBudget, { status: Number(sends?.status ?? 0), replies: Number(sends?.replies ?? 0) });
   return {
@@ -93,6 +93,6 @@ export async function deliveryHealth(
     oldestQueuedAt: toDate(queued?.oldest),
     pendingChanges: Number(pending?.n ?? 0),
     failedPosts: Number(failed?.n ?? 0),
-    accountsWithErrors: [...new Set([...failing.map((f) => f.cluster_id), ...paused.map((p) => p.id)])].sort(),
+    accountsWithErrors: [...new Set([...failing.map((f) => f.account_id), ...paused.map((p) => p.id)])].sort(),
   };
 }

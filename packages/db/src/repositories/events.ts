@@ -6,7 +6,7 @@ import type { OfficeScope } from './offices.js';
 
 export type EventSummaryRow = Pick<
   DisruptionEvent,
-  'id' | 'name' | 'description' | 'started_at' | 'ended_at' | 'owner_district_codes' | 'owner_cluster_ids'
+  'id' | 'name' | 'description' | 'started_at' | 'ended_at' | 'owner_district_codes' | 'owner_account_ids'
 > & { office_count: number };
 
 export async function findEvent(db: Kysely<DB>, id: string): Promise<DisruptionEvent | undefined> {
@@ -22,7 +22,7 @@ export async function insertEvent(
     startedAt: Date;
     createdBy: string;
     ownerDistrictCodes: readonly string[];
-    ownerClusterIds: readonly string[];
+    ownerAccountIds: readonly string[];
   },
 ): Promise<void> {
   await db
@@ -35,7 +35,7 @@ export async function insertEvent(
       created_by: event.createdBy,
       created_at: event.startedAt,
       owner_district_codes: [...event.ownerDistrictCodes],
-      owner_cluster_ids: [...event.ownerClusterIds],
+      owner_account_ids: [...event.ownerAccountIds],
     })
     .execute();
 }
@@ -73,7 +73,7 @@ export async function eventMembers(db: Kysely<DB>, eventId: string): Promise<Off
   return db
     .selectFrom('disruption_event_offices as l')
     .innerJoin('offices as o', 'o.id', 'l.office_id')
-    .select(['o.id', 'o.district_code', 'o.cluster_id'])
+    .select(['o.id', 'o.district_code', 'o.account_id'])
     .where('l.event_id', '=', eventId)
     .where('o.closed_permanently_on', 'is', null)
     .orderBy('o.id')
@@ -91,7 +91,7 @@ export async function listEvents(db: Kysely<DB>, state: 'active' | 'ended' | 'al
       'e.started_at',
       'e.ended_at',
       'e.owner_district_codes',
-      'e.owner_cluster_ids',
+      'e.owner_account_ids',
     ])
     .select((eb) =>
       eb

@@ -37,21 +37,21 @@ export interface QueuedBatch {
 /** Each account's batch with queued posts (an account has at most one). */
 export async function queuedBatches(
   db: Kysely<DB> | Transaction<DB>,
-  clusterId?: string,
+  accountId?: string,
 ): Promise<Map<string, QueuedBatch>> {
   let query = db
     .selectFrom('fanout_posts as p')
     .innerJoin('fanout_batches as b', 'b.id', 'p.batch_id')
-    .select(['p.cluster_id', 'p.batch_id', 'b.composed_at', 'b.urgent'])
+    .select(['p.account_id', 'p.batch_id', 'b.composed_at', 'b.urgent'])
     .select(startedBatch)
     .where('p.state', '=', 'queued')
     .where('p.kind', '=', 'status')
     .distinct();
-  if (clusterId) query = query.where('p.cluster_id', '=', clusterId);
+  if (accountId) query = query.where('p.account_id', '=', accountId);
   const rows = await query.execute();
   return new Map(
     rows.map((r) => [
-      r.cluster_id,
+      r.account_id,
       { batchId: r.batch_id ?? '', composedAt: new Date(r.composed_at), urgent: r.urgent, started: Boolean(r.started) },
     ]),
   );

@@ -7,7 +7,7 @@ import { HEALTH_RESOLUTION_MS, startedBatch } from './fanout-batches.js';
 
 export interface ClaimedPost {
   id: string;
-  clusterId: string;
+  accountId: string;
   handle: string;
   xUserId: string | null;
   credentials: string | null;
@@ -66,12 +66,12 @@ export function claimableHeads(trx: Transaction<DB>, now: Date, replyRoom: numbe
   return (
     trx
       .selectFrom('fanout_posts as p')
-      .innerJoin('clusters as c', 'c.id', 'p.cluster_id')
+      .innerJoin('accounts as c', 'c.id', 'p.account_id')
       .leftJoin('fanout_batches as b', 'b.id', 'p.batch_id')
-      .leftJoin('fanout_accounts as a', 'a.cluster_id', 'p.cluster_id')
+      .leftJoin('fanout_accounts as a', 'a.account_id', 'p.account_id')
       .select([
         'p.id',
-        'p.cluster_id',
+        'p.account_id',
         'p.kind',
         'p.in_reply_to_x_id',
         'p.text',
@@ -88,7 +88,7 @@ export function claimableHeads(trx: Transaction<DB>, now: Date, replyRoom: numbe
             eb
               .selectFrom('fanout_outbox as o')
               .select('o.change_seq')
-              .whereRef('o.cluster_id', '=', 'p.cluster_id')
+              .whereRef('o.account_id', '=', 'p.account_id')
               .where('o.batch_id', 'is', null),
           )
           .as('has_pending'),
@@ -122,15 +122,15 @@ export function claimableHeads(trx: Transaction<DB>, now: Date, replyRoom: numbe
       // account's backlog (paused, blocked, out of budget) never hides another's.
       .where(
         sql<boolean>`p.id in (
-        select min(id) from fanout_posts where state = 'queued' and kind = 'status' group by cluster_id
+        select min(id) from fanout_posts where state = 'queued' and kind = 'status' group by account_id
         union all
         (select id from (
           select r.id, row_number() over (partition by rc.id order by r.id) as rank
-          from clusters rc
-          left join fanout_accounts ra on ra.cluster_id = rc.id
+          from accounts rc
+          left join fanout_accounts ra on ra.account_id = rc.id
           cross join lateral (
             select r.id from fanout_posts r
-            where r.cluster_id = rc.id and r.state = 'queued' and r.kind = 'reply' and r.not_before <= ${now}
+            where r.account_id = rc.id and r.state = 'queued' and r.kind = 'reply' and r.not_before <= ${now}
               and (r.lease_expires_at is null or r.lease_expires_at <= ${now})
             order by r.id limit ${replyRoom}) as r
           where ${replyRoom > 0} and not rc.paused and rc.credentials_encrypted is not null
@@ -157,35 +157,35 @@ export type ClaimableHead = Awaited<ReturnType<typeof claimableHeads>>[number];
 /** Each account's sends since `since`. */
 export async function sendCounts(
   trx: Transaction<DB>,
-  clusterIds: readonly string[],
+  accountIds: readonly string[],
   since: Date,
 ): Promise<Map<string, number>> {
-  if (clusterIds.length === 0) return new Map();
+  if (accountIds.length === 0) return new Map();
   const rows = await trx
     .selectFrom('fanout_sends')
-    .select(['cluster_id', (eb) => eb.fn.countAll<string>().as('n')])
-    .where('cluster_id', 'in', [...clusterIds])
+    .select(['account_id', (eb) => eb.fn.countAll<string>().as('n')])
+    .where('account_id', 'in', [...accountIds])
     .where('sent_at', '>', since)
-    .groupBy('cluster_id')
+    .groupBy('account_id')
     .execute();
-  return new Map(rows.map((r) => [r.cluster_id, Number(r.n)]));
+  return new Map(rows.map((r) => [r.account_id, Number(r.n)]));
 }
 
 /** The times of each account's sends since `since` (every account asked has an entry). */
 export async function sendTimes(
   trx: Transaction<DB>,
-  clusterIds: readonly string[],
+  accountIds: readonly string[],
   since: Date,
 ): Promise<Map<string, Date[]>> {
-  const sentBy = new Map<string, Date[]>(clusterIds.map((c) => [c, []]));
-  if (clusterIds.length === 0) return sentBy;
+  const sentBy = new Map<string, Date[]>(accountIds.map((c) => [c, []]));
+  if (accountIds.length === 0) return sentBy;
   const rows = await trx
     .selectFrom('fanout_sends')
-    .select(['cluster_id', 'sent_at'])
-    .where('cluster_id', 'in', [...clusterIds])
+    .select(['account_id', 'sent_at'])
+    .where('account_id', 'in', [...accountIds])
     .where('sent_at', '>', since)
     .execute();
-  for (const r of rows) sentBy.get(r.cluster_id)?.push(r.sent_at);
+  for (const r of rows) sentBy.get(r.account_id)?.push(r.sent_at);
   return sentBy;
 }
 
@@ -205,14 +205,14 @@ export async function leasePosts(
       update fanout_posts set lease_owner = ${workerId}, lease_expires_at = ${leaseUntil},
         attempts = attempts + 1, first_attempt_at = coalesce(first_attempt_at, ${now})
       where id = any(${[...ids]}::bigint[]) and state = 'queued'
-      returning id, cluster_id, kind),
-    sends as (insert into fanout_sends (cluster_id, sent_at, post_id, kind) select cluster_id, ${now}::timestamptz, id, kind from leased),
+      returning id, account_id, kind),
+    sends as (insert into fanout_sends (account_id, sent_at, post_id, kind) select account_id, ${now}::timestamptz, id, kind from leased),
     -- Not an upsert's "do update ... where": that locks the row before it tests the condition.
     -- The update below sees only rows that existed before this statement, and skips, without
     -- waiting, a row whose last attempt is recent.
-    created as (insert into fanout_accounts (cluster_id, last_attempt_at) select distinct cluster_id, ${now}::timestamptz from leased on conflict (cluster_id) do nothing)
+    created as (insert into fanout_accounts (account_id, last_attempt_at) select distinct account_id, ${now}::timestamptz from leased on conflict (account_id) do nothing)
     update fanout_accounts a set last_attempt_at = ${now}
-    where a.cluster_id in (select cluster_id from leased)
+    where a.account_id in (select account_id from leased)
       and (a.last_attempt_at is null or a.last_attempt_at < ${new Date(now.getTime() - HEALTH_RESOLUTION_MS)})`.execute(
     trx,
   );
@@ -222,7 +222,7 @@ export async function leasePosts(
 export function toClaimedPost(h: ClaimableHead, now: Date): ClaimedPost {
   return {
     id: h.id,
-    clusterId: h.cluster_id,
+    accountId: h.account_id,
     handle: h.handle,
     xUserId: h.x_user_id,
     credentials: h.credentials_encrypted ? Buffer.from(h.credentials_encrypted).toString('utf8') : null,

@@ -25,7 +25,7 @@ export type DeliveryResult =
  */
 export async function completePost(
   db: Kysely<DB>,
-  post: Pick<ClaimedPost, 'id' | 'clusterId'>,
+  post: Pick<ClaimedPost, 'id' | 'accountId'>,
   workerId: string,
   result: DeliveryResult,
 ): Promise<{ recorded: boolean; batchDone: boolean }> {
@@ -35,7 +35,7 @@ export async function completePost(
 
 export interface Completion {
   /** `kind` lets a group of delivered replies (no batch to finish) be recorded in one statement. */
-  post: Pick<ClaimedPost, 'id' | 'clusterId'> & { kind?: ClaimedPost['kind'] };
+  post: Pick<ClaimedPost, 'id' | 'accountId'> & { kind?: ClaimedPost['kind'] };
   result: DeliveryResult;
 }
 
@@ -90,7 +90,7 @@ export async function completePosts(
     // their rows in the same order).
     const rest = indexed
       .filter((c): c is Completion & { i: number; result: Undelivered } => c.result.kind !== 'delivered')
-      .sort((a, b) => (a.post.clusterId < b.post.clusterId ? -1 : a.post.clusterId > b.post.clusterId ? 1 : 0));
+      .sort((a, b) => (a.post.accountId < b.post.accountId ? -1 : a.post.accountId > b.post.accountId ? 1 : 0));
     if (rest.length > 0) now ??= await dbNow(trx);
     for (const c of rest) out[c.i] = await completeUndelivered(trx, now!, c.post, workerId, c.result);
     return out;
@@ -115,7 +115,7 @@ function recordDeliveries(
   const values = plain.map(
     ({ post, result }) => sql`(${post.id}::bigint, ${result.xPostId}::text, ${result.outcome}::text)`,
   );
-  return sql<{ id: string | null; batch_id: string | null; cluster_id: string | null; now: Date }>`
+  return sql<{ id: string | null; batch_id: string | null; account_id: string | null; now: Date }>`
     with clock as materialized (select clock_timestamp() as now, set_config('synchronous_commit', 'off', true) as durability),
     done as (
       update fanout_posts p set
@@ -129,17 +129,17 @@ function recordDeliveries(
         from (values ${sql.join(values)}) as v(id, x_post_id, outcome)
         join fanout_posts held on held.id = v.id and held.lease_owner = ${workerId} and held.state = 'queued') as v, clock
       where p.id = v.id and p.lease_owner = ${workerId} and p.state = 'queued'
-      returning p.id, p.batch_id, p.cluster_id),
+      returning p.id, p.batch_id, p.account_id),
     -- Health, except where a success on a healthy account was recorded within the last
     -- second (nothing worth a row lock: replies to a burst of questions finish many times a
     -- second per account).
     health as (
       update fanout_accounts a set last_success_at = clock.now, consecutive_failures = 0, last_error = null
       from clock
-      where a.cluster_id in (select cluster_id from done)
+      where a.account_id in (select account_id from done)
         and (a.last_success_at is null or a.last_success_at < clock.now - make_interval(secs => ${HEALTH_RESOLUTION_MS / 1000})
           or a.consecutive_failures <> 0 or a.last_error is not null))
-    select done.id, done.batch_id, done.cluster_id, clock.now from clock left join done on true`.execute(db);
+    select done.id, done.batch_id, done.account_id, clock.now from clock left join done on true`.execute(db);
 }
 
 type Delivered = Extract<DeliveryResult, { kind: 'delivered' }>;
@@ -149,7 +149,7 @@ type Undelivered = Exclude<DeliveryResult, { kind: 'delivered' }>;
 async function completeUndelivered(
   trx: Transaction<DB>,
   now: Date,
-  post: Pick<ClaimedPost, 'id' | 'clusterId'>,
+  post: Pick<ClaimedPost, 'id' | 'accountId'>,
   workerId: string,
   result: Undelivered,
 ): Promise<{ recorded: boolean; batchDone: boolean }> {
@@ -202,8 +202,8 @@ async function completeUndelivered(
   if (Number(updated.numUpdatedRows) === 0) return { recorded: false, batchDone: false };
   await trx
     .insertInto('fanout_accounts')
-    .values({ cluster_id: post.clusterId })
-    .onConflict((oc) => oc.column('cluster_id').doNothing())
+    .values({ account_id: post.accountId })
+    .onConflict((oc) => oc.column('account_id').doNothing())
     .execute();
   await trx
     .updateTable('fanout_accounts')
@@ -215,7 +215,7 @@ async function completeUndelivered(
         ? { blocked_until: outcome.notBefore }
         : {}),
     })
-    .where('cluster_id', '=', post.clusterId)
+    .where('account_id', '=', post.accountId)
     .execute();
   if (outcome.kind === 'retry' && outcome.appLimited) {
     await trx
@@ -225,16 +225,16 @@ async function completeUndelivered(
   }
   if (outcome.kind === 'credentials-rejected') {
     await trx
-      .updateTable('clusters')
+      .updateTable('accounts')
       .set({ paused: true, paused_reason: outcome.reason, paused_at: now })
-      .where('id', '=', post.clusterId)
+      .where('id', '=', post.accountId)
       .execute();
     await appendAudit(trx, [
       {
         actor: `system:dispatcher:${workerId}`,
-        action: 'cluster.paused',
-        entityType: 'cluster',
-        entityId: post.clusterId,
+        action: 'account.paused',
+        entityType: 'account',
+        entityId: post.accountId,
         after: { paused: true, reason: outcome.reason },
       },
     ]);

@@ -19,7 +19,7 @@ import { dbNow } from './fanout.js';
 // --- composing -----------------------------------------------------------------------------
 
 export interface PendingAccount extends Readiness {
-  clusterId: string;
+  accountId: string;
   /** When the oldest change not yet composed was recorded. */
   oldest: Date;
   urgent: boolean;
@@ -45,18 +45,18 @@ export async function pendingAccounts(
   defaults: FanoutDefaults,
 ): Promise<{ now: Date; accounts: PendingAccount[] }> {
   const recomposeAfter = defaults.recomposeAfterSeconds ?? DEFAULT_RECOMPOSE_AFTER_SECONDS;
-  const [now, control, pending, queued, clusters] = await Promise.all([
+  const [now, control, pending, queued, accountRows] = await Promise.all([
     dbNow(db),
     db.selectFrom('fanout_control').select('paused').executeTakeFirst(),
     db
       .selectFrom('fanout_outbox')
-      .select((eb) => ['cluster_id', eb.fn.min('created_at').as('oldest'), sql<boolean>`bool_or(urgent)`.as('urgent')])
+      .select((eb) => ['account_id', eb.fn.min('created_at').as('oldest'), sql<boolean>`bool_or(urgent)`.as('urgent')])
       .where('batch_id', 'is', null)
-      .groupBy('cluster_id')
+      .groupBy('account_id')
       .execute(),
     queuedBatches(db),
     db
-      .selectFrom('clusters as c')
+      .selectFrom('accounts as c')
       .select([
         'c.id',
         'c.posting_window_start',
@@ -72,14 +72,14 @@ export async function pendingAccounts(
             eb
               .selectFrom('fanout_outbox as o')
               .select('o.change_seq')
-              .whereRef('o.cluster_id', '=', 'c.id')
+              .whereRef('o.account_id', '=', 'c.id')
               .where('o.batch_id', 'is', null),
           ),
           eb.exists(
             eb
               .selectFrom('fanout_posts as p')
               .select('p.id')
-              .whereRef('p.cluster_id', '=', 'c.id')
+              .whereRef('p.account_id', '=', 'c.id')
               .where('p.state', '=', 'queued')
               .where('p.kind', '=', 'status'),
           ),
@@ -88,9 +88,9 @@ export async function pendingAccounts(
       .execute(),
   ]);
   const allPaused = control?.paused ?? false;
-  const pendingBy = new Map(pending.map((p) => [p.cluster_id, p]));
+  const pendingBy = new Map(pending.map((p) => [p.account_id, p]));
   const accounts: PendingAccount[] = [];
-  for (const c of clusters) {
+  for (const c of accountRows) {
     const p = pendingBy.get(c.id);
     const batch = queued.get(c.id);
     const recompose = supersedable(batch, p !== undefined, now, recomposeAfter);
@@ -110,7 +110,7 @@ export async function pendingAccounts(
       },
       now,
     );
-    accounts.push({ clusterId: c.id, oldest, urgent, ...readiness });
+    accounts.push({ accountId: c.id, oldest, urgent, ...readiness });
   }
   return { now, accounts };
 }
@@ -133,7 +133,7 @@ export function welshNameByOffice(aliases: readonly { office_id: string; alias: 
 
 export interface ComposedBatch {
   batchId: string;
-  clusterId: string;
+  accountId: string;
   offices: string[];
   posts: number;
   /** An unstarted batch gave way to this one. */
@@ -151,23 +151,23 @@ export interface ComposedBatch {
  */
 export async function composeBatch(
   db: Kysely<DB>,
-  clusterId: string,
+  accountId: string,
   defaults: Pick<FanoutDefaults, 'recomposeAfterSeconds'> = {},
 ): Promise<ComposedBatch | null> {
   return db.transaction().execute(async (trx) => {
-    const cluster = await trx
-      .selectFrom('clusters')
+    const row = await trx
+      .selectFrom('accounts')
       .select(['id', 'handle', 'languages', 'include_links', 'link'])
-      .where('id', '=', clusterId)
+      .where('id', '=', accountId)
       .forNoKeyUpdate()
       .skipLocked()
       .executeTakeFirst();
-    if (!cluster) return null;
+    if (!row) return null;
     const now = await dbNow(trx);
     const pending = await trx
       .selectFrom('fanout_outbox')
       .select(['change_seq', 'office_id', 'urgent'])
-      .where('cluster_id', '=', clusterId)
+      .where('account_id', '=', accountId)
       .where('batch_id', 'is', null)
       .orderBy('change_seq')
       .forUpdate()
@@ -177,7 +177,7 @@ export async function composeBatch(
     const queuedPosts = await trx
       .selectFrom('fanout_posts')
       .select(['id', 'batch_id'])
-      .where('cluster_id', '=', clusterId)
+      .where('account_id', '=', accountId)
       .where('state', '=', 'queued')
       .where('kind', '=', 'status')
       .forUpdate()
@@ -185,7 +185,7 @@ export async function composeBatch(
     let superseded: { office_id: string }[] = [];
     let supersededBatch: QueuedBatch | undefined;
     if (queuedPosts.length > 0) {
-      const batch = (await queuedBatches(trx, clusterId)).get(clusterId);
+      const batch = (await queuedBatches(trx, accountId)).get(accountId);
       if (
         !batch ||
         !supersedable(batch, pending.length > 0, now, defaults.recomposeAfterSeconds ?? DEFAULT_RECOMPOSE_AFTER_SECONDS)
@@ -237,7 +237,7 @@ export async function composeBatch(
         .where('a.office_id', 'in', officeIds)
         .execute(),
       trx.selectFrom('offices').select(['id', 'name']).where('id', 'in', officeIds).execute(),
-      cluster.languages.includes('cy')
+      row.languages.includes('cy')
         ? trx
             .selectFrom('office_aliases')
             .select(['office_id', 'alias'])
@@ -260,10 +260,10 @@ export async function composeBatch(
       ),
     );
     const account = {
-      handle: cluster.handle,
-      languages: cluster.languages as Language[],
-      includeLink: cluster.include_links,
-      ...(cluster.link ? { link: cluster.link } : {}),
+      handle: row.handle,
+      languages: row.languages as Language[],
+      includeLink: row.include_links,
+      ...(row.link ? { link: row.link } : {}),
     };
     // X refuses a text the account already posted: the one rule (distinct-text) tells a
     // second update within the minute apart by its seconds, a third within the second by a count.
@@ -273,7 +273,7 @@ export async function composeBatch(
         posts.length > 0 &&
         alreadyUsed(
           trx,
-          clusterId,
+          accountId,
           posts.flatMap((p) => p.parts),
         ),
     );
@@ -283,7 +283,7 @@ export async function composeBatch(
       .insertInto('fanout_batches')
       .values({
         id: batchId,
-        cluster_id: clusterId,
+        account_id: accountId,
         composed_at: now,
         offices: toPost.map((c) => c.office_id),
         urgent: pending.some((p) => p.urgent) || (supersededBatch?.urgent ?? false),
@@ -302,7 +302,7 @@ export async function composeBatch(
           .insertInto('fanout_posts')
           .values({
             batch_id: batchId,
-            cluster_id: clusterId,
+            account_id: accountId,
             language: post.language,
             part: i + 1,
             parts: post.parts.length,
@@ -321,7 +321,7 @@ export async function composeBatch(
       await trx
         .updateTable('fanout_outbox')
         .set({ batch_id: batchId })
-        .where('cluster_id', '=', clusterId)
+        .where('account_id', '=', accountId)
         .where('batch_id', 'is', null)
         .where(
           'change_seq',
@@ -340,7 +340,7 @@ export async function composeBatch(
         .execute();
     return {
       batchId,
-      clusterId,
+      accountId,
       offices: toPost.map((c) => c.office_id),
       posts,
       superseded: supersededBatch !== undefined,
@@ -349,11 +349,11 @@ export async function composeBatch(
 }
 
 /** Whether the account already has a post (sent or to be sent) with one of these texts. */
-async function alreadyUsed(trx: Transaction<DB>, clusterId: string, texts: readonly string[]): Promise<boolean> {
+async function alreadyUsed(trx: Transaction<DB>, accountId: string, texts: readonly string[]): Promise<boolean> {
   const row = await trx
     .selectFrom('fanout_posts')
     .select('id')
-    .where('cluster_id', '=', clusterId)
+    .where('account_id', '=', accountId)
     .where('state', 'in', ['queued', 'delivered'])
     .where('text', 'in', [...texts])
     .limit(1)

@@ -56,7 +56,7 @@ export async function fanoutGauges(db: Kysely<DB>): Promise<FanoutGauges> {
       (select count(*) from fanout_posts where state = 'queued') as queued,
       (select count(*) from fanout_outbox where batch_id is null) as pending,
       (select extract(epoch from clock_timestamp() - min(created_at)) from fanout_posts where state = 'queued') as oldest,
-      (select count(*) from clusters where paused) as paused,
+      (select count(*) from accounts where paused) as paused,
       (select paused from fanout_control) as all_paused`.execute(db);
   const r = rows[0];
   return {

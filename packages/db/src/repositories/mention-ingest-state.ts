@@ -5,21 +5,21 @@ import type { DB } from '../types.js';
 
 /** Each account's newest mention id read so far. */
 export async function mentionCursors(db: Kysely<DB>): Promise<Map<string, string>> {
-  const rows = await db.selectFrom('mention_cursors').select(['cluster_id', 'since_id']).execute();
-  return new Map(rows.map((r) => [r.cluster_id, r.since_id]));
+  const rows = await db.selectFrom('mention_cursors').select(['account_id', 'since_id']).execute();
+  return new Map(rows.map((r) => [r.account_id, r.since_id]));
 }
 
 /** Moves the accounts' cursors forward to `newestId` (never back). */
 export async function advanceMentionCursors(
   db: Kysely<DB>,
-  clusterIds: readonly string[],
+  accountIds: readonly string[],
   newestId: string,
 ): Promise<void> {
-  if (clusterIds.length === 0) return;
+  if (accountIds.length === 0) return;
   await sql`
-    insert into mention_cursors (cluster_id, since_id, updated_at)
-    select id, ${newestId}, clock_timestamp() from unnest(${[...clusterIds]}::text[]) as id
-    on conflict (cluster_id) do update set since_id = excluded.since_id, updated_at = excluded.updated_at
+    insert into mention_cursors (account_id, since_id, updated_at)
+    select id, ${newestId}, clock_timestamp() from unnest(${[...accountIds]}::text[]) as id
+    on conflict (account_id) do update set since_id = excluded.since_id, updated_at = excluded.updated_at
     where mention_cursors.since_id::numeric < excluded.since_id::numeric`.execute(db);
 }
 
@@ -109,15 +109,15 @@ export async function mentionActivity(
 export async function mentionAccounts(
   db: Kysely<DB>,
 ): Promise<
-  { clusterId: string; handle: string; xUserId: string | null; paused: boolean; credentials: string | null }[]
+  { accountId: string; handle: string; xUserId: string | null; paused: boolean; credentials: string | null }[]
 > {
   const rows = await db
-    .selectFrom('clusters')
+    .selectFrom('accounts')
     .select(['id', 'handle', 'x_user_id', 'paused', 'credentials_encrypted'])
     .orderBy('id')
     .execute();
   return rows.map((r) => ({
-    clusterId: r.id,
+    accountId: r.id,
     handle: r.handle,
     xUserId: r.x_user_id,
     paused: r.paused,

@@ -25,7 +25,7 @@ export interface MentionAccountSettings {
 }
 
 export interface MentionHistoryQuery {
-  clusterIds: readonly string[];
+  accountIds: readonly string[];
   authors: readonly string[];
   /** Each author's opt-out hash (optOutHash). */
   authorHashes: ReadonlyMap<string, string>;
@@ -53,13 +53,13 @@ export interface MentionHistory {
 /** What deciding a page of mentions needs to know of the accounts and the authors, read in one round trip. */
 export async function mentionHistory(trx: Transaction<DB>, q: MentionHistoryQuery): Promise<MentionHistory> {
   const authors = [...q.authors];
-  const [clusters, ownIds, optOuts, recent, signposted, inConversation] = await Promise.all([
+  const [accounts, ownIds, optOuts, recent, signposted, inConversation] = await Promise.all([
     trx
-      .selectFrom('clusters')
+      .selectFrom('accounts')
       .select(['id', 'auto_replies', 'signpost_replies', 'live_hours'])
-      .where('id', 'in', [...q.clusterIds])
+      .where('id', 'in', [...q.accountIds])
       .execute(),
-    trx.selectFrom('clusters').select('x_user_id').where('x_user_id', 'is not', null).execute(),
+    trx.selectFrom('accounts').select('x_user_id').where('x_user_id', 'is not', null).execute(),
     trx
       .selectFrom('mention_opt_outs')
       .select(['author_id', 'author_hash'])
@@ -93,7 +93,7 @@ export async function mentionHistory(trx: Transaction<DB>, q: MentionHistoryQuer
   ]);
   return {
     accounts: new Map(
-      clusters.map((c) => [
+      accounts.map((c) => [
         c.id,
         { autoReplies: c.auto_replies, signpostReplies: c.signpost_replies, liveHours: parseLiveHours(c.live_hours) },
       ]),
@@ -112,25 +112,25 @@ export async function mentionHistory(trx: Transaction<DB>, q: MentionHistoryQuer
   };
 }
 
-/** The texts among `texts` the accounts already have (queued or delivered), as `${clusterId}\u0000${text}`. */
+/** The texts among `texts` the accounts already have (queued or delivered), as `${accountId}\u0000${text}`. */
 export async function usedPostTexts(
   trx: Transaction<DB>,
-  clusterIds: readonly string[],
+  accountIds: readonly string[],
   texts: readonly string[],
 ): Promise<Set<string>> {
-  if (clusterIds.length === 0 || texts.length === 0) return new Set();
+  if (accountIds.length === 0 || texts.length === 0) return new Set();
   const rows = await trx
     .selectFrom('fanout_posts')
-    .select(['cluster_id', 'text'])
-    .where('cluster_id', 'in', [...clusterIds])
+    .select(['account_id', 'text'])
+    .where('account_id', 'in', [...accountIds])
     .where('state', 'in', ['queued', 'delivered'])
     .where('text', 'in', [...texts])
     .execute();
-  return new Set(rows.map((r) => `${r.cluster_id}\u0000${r.text}`));
+  return new Set(rows.map((r) => `${r.account_id}\u0000${r.text}`));
 }
 
 export interface NewReply {
-  clusterId: string;
+  accountId: string;
   language: 'en' | 'cy';
   text: string;
   /** The mention it answers. */
@@ -147,7 +147,7 @@ export async function insertReplies(trx: Transaction<DB>, replies: readonly NewR
       replies.map((r) => ({
         kind: 'reply' as const,
         batch_id: null,
-        cluster_id: r.clusterId,
+        account_id: r.accountId,
         language: r.language,
         part: 1,
         parts: 1,
@@ -165,7 +165,7 @@ export async function insertReplies(trx: Transaction<DB>, replies: readonly NewR
 
 export interface NewMention {
   id: string;
-  clusterId: string;
+  accountId: string;
   authorId: string;
   authorUsername: string | null;
   /** Redacted. */
@@ -198,7 +198,7 @@ export async function insertMentions(
     .values(
       mentions.map((m) => ({
         x_post_id: m.id,
-        cluster_id: m.clusterId,
+        account_id: m.accountId,
         author_id: m.authorId,
         author_username: m.authorUsername,
         text: m.text,

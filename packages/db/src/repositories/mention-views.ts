@@ -36,7 +36,7 @@ export interface MentionView {
 
 export interface MentionFilter {
   /** Only these accounts (a manager's scope); undefined: all. */
-  clusterIds?: readonly string[] | undefined;
+  accountIds?: readonly string[] | undefined;
   account?: string | undefined;
   decision?: MentionDecision | undefined;
   /** Only inbox mentions in this state. */
@@ -53,7 +53,7 @@ function mentionQuery(db: Kysely<DB>) {
     .leftJoin('fanout_posts as p', 'p.id', 'm.reply_post_id')
     .select([
       'm.x_post_id',
-      'm.cluster_id',
+      'm.account_id',
       'm.author_id',
       'm.author_username',
       'm.text',
@@ -88,7 +88,7 @@ type MentionRow = Awaited<ReturnType<ReturnType<typeof mentionQuery>['execute']>
 function toView(r: MentionRow): MentionView {
   return {
     id: r.x_post_id,
-    account: r.cluster_id,
+    account: r.account_id,
     author: { id: r.author_id, username: r.author_username },
     text: r.text,
     redacted: r.redacted,
@@ -118,9 +118,9 @@ function toView(r: MentionRow): MentionView {
 
 export async function listMentions(db: Kysely<DB>, filter: MentionFilter): Promise<MentionView[]> {
   let q = mentionQuery(db);
-  if (filter.clusterIds)
-    q = q.where('m.cluster_id', 'in', filter.clusterIds.length > 0 ? [...filter.clusterIds] : ['']);
-  if (filter.account) q = q.where('m.cluster_id', '=', filter.account);
+  if (filter.accountIds)
+    q = q.where('m.account_id', 'in', filter.accountIds.length > 0 ? [...filter.accountIds] : ['']);
+  if (filter.account) q = q.where('m.account_id', '=', filter.account);
   if (filter.decision) q = q.where('m.decision', '=', filter.decision);
   if (filter.inboxOnly) q = q.where('m.inbox_state', 'is not', null);
   if (filter.inboxState) q = q.where('m.inbox_state', '=', filter.inboxState);
@@ -191,10 +191,10 @@ export async function setInboxState(
   return toView(row);
 }
 
-/** The accounts a manager's token covers: its clusters, and those of its districts' offices. */
-export async function clustersCovered(
+/** The accounts a manager's token covers: its accounts, and those of its districts' offices. */
+export async function accountsCovered(
   db: Kysely<DB>,
-  scope: { districtCodes: readonly string[]; clusterIds: readonly string[] },
+  scope: { districtCodes: readonly string[]; accountIds: readonly string[] },
 ): Promise<string[]> {
   const fromDistricts =
     scope.districtCodes.length === 0
@@ -202,10 +202,10 @@ export async function clustersCovered(
       : (
           await db
             .selectFrom('offices')
-            .select('cluster_id')
+            .select('account_id')
             .distinct()
             .where('district_code', 'in', [...scope.districtCodes])
             .execute()
-        ).map((r) => r.cluster_id);
-  return [...new Set([...scope.clusterIds, ...fromDistricts])].sort();
+        ).map((r) => r.account_id);
+  return [...new Set([...scope.accountIds, ...fromDistricts])].sort();
 }

@@ -66,15 +66,15 @@ export async function expireHeldReplies(db: Kysely<DB>, maxAgeSeconds: number): 
 
 export interface OfficeStates {
   changeFor(officeId: string): OfficeChange | null;
-  summaryFor(clusterId: string): { total: number; disrupted: OfficeChange[] };
+  summaryFor(accountId: string): { total: number; disrupted: OfficeChange[] };
 }
 
 export async function officeStates(
   trx: Transaction<DB>,
   officeIds: readonly string[],
-  clusterIds: readonly string[],
+  accountIds: readonly string[],
 ): Promise<OfficeStates> {
-  if (officeIds.length === 0 && clusterIds.length === 0)
+  if (officeIds.length === 0 && accountIds.length === 0)
     return { changeFor: () => null, summaryFor: () => ({ total: 0, disrupted: [] }) };
   const rows = await trx
     .selectFrom('offices as o')
@@ -82,7 +82,7 @@ export async function officeStates(
     .select([
       'o.id',
       'o.name',
-      'o.cluster_id',
+      'o.account_id',
       's.status',
       's.stale',
       's.cause',
@@ -94,7 +94,7 @@ export async function officeStates(
     .where((eb) => {
       const parts = [];
       if (officeIds.length > 0) parts.push(eb('o.id', 'in', [...officeIds]));
-      if (clusterIds.length > 0) parts.push(eb('o.cluster_id', 'in', [...clusterIds]));
+      if (accountIds.length > 0) parts.push(eb('o.account_id', 'in', [...accountIds]));
       return eb.or(parts);
     })
     .orderBy('o.name')
@@ -119,8 +119,8 @@ export async function officeStates(
       const r = byId.get(id);
       return r ? change(r) : null;
     },
-    summaryFor: (clusterId) => {
-      const mine = rows.filter((r) => r.cluster_id === clusterId);
+    summaryFor: (accountId) => {
+      const mine = rows.filter((r) => r.account_id === accountId);
       return { total: mine.length, disrupted: mine.filter((r) => r.status && r.status !== 'open').map(change) };
     },
   };

@@ -4,12 +4,12 @@ import { buildOfficeIndex, type OfficeEntry, type OfficeIndex } from '@jcp/domai
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../types.js';
 
-/** The offices as the classifier sees them: those in business, with their aliases and cluster. */
+/** The offices as the classifier sees them: those in business, with their aliases and account. */
 export async function loadOfficeEntries(db: Kysely<DB>): Promise<OfficeEntry[]> {
   const [offices, aliases] = await Promise.all([
     db
       .selectFrom('offices')
-      .select(['id', 'name', 'cluster_id', 'postcode', 'address'])
+      .select(['id', 'name', 'account_id', 'postcode', 'address'])
       .where('closed_permanently_on', 'is', null)
       .orderBy('id')
       .execute(),
@@ -26,7 +26,7 @@ export async function loadOfficeEntries(db: Kysely<DB>): Promise<OfficeEntry[]> 
   return offices.map((o) => ({
     id: o.id,
     name: o.name,
-    clusterId: o.cluster_id,
+    accountId: o.account_id,
     postcode: o.postcode,
     address: o.address,
     aliases: byOffice.get(o.id) ?? [],

@@ -9,8 +9,8 @@ export interface OfficeWithNames {
   postcode: string;
   district_code: string;
   district_name: string;
-  cluster_id: string;
-  cluster_handle: string;
+  account_id: string;
+  account_handle: string;
   regular_hours: unknown;
   closed_permanently_on: string | null;
   updated_at: Date;
@@ -21,7 +21,7 @@ function officesWithNames(db: Kysely<DB>) {
   return db
     .selectFrom('offices as o')
     .innerJoin('districts as d', 'd.code', 'o.district_code')
-    .innerJoin('clusters as c', 'c.id', 'o.cluster_id')
+    .innerJoin('accounts as c', 'c.id', 'o.account_id')
     .select([
       'o.id',
       'o.office_code',
@@ -30,15 +30,15 @@ function officesWithNames(db: Kysely<DB>) {
       'o.postcode',
       'o.district_code',
       'd.name as district_name',
-      'o.cluster_id',
-      'c.handle as cluster_handle',
+      'o.account_id',
+      'c.handle as account_handle',
       'o.regular_hours',
       'o.closed_permanently_on',
       'o.updated_at',
     ]);
 }
 
-/** One office with its district, cluster and aliases, or undefined. */
+/** One office with its district, account and aliases, or undefined. */
 export async function findOffice(db: Kysely<DB>, id: string): Promise<OfficeWithNames | undefined> {
   const office = await officesWithNames(db).where('o.id', '=', id).executeTakeFirst();
   if (!office) return undefined;
@@ -52,7 +52,7 @@ export async function findOffice(db: Kysely<DB>, id: string): Promise<OfficeWith
 }
 
 export interface OfficeFilter {
-  clusterId?: string | undefined;
+  accountId?: string | undefined;
   districtCode?: string | undefined;
   /** Matches the name, an alias (case- and accent-insensitive substring) or the postcode / outward code. */
   q?: string | undefined;
@@ -71,7 +71,7 @@ function foldText(text: string): string {
 /** Offices matching the filter, ordered by id, with their aliases. */
 export async function listOffices(db: Kysely<DB>, filter: OfficeFilter): Promise<OfficeWithNames[]> {
   let query = officesWithNames(db).orderBy('o.id');
-  if (filter.clusterId) query = query.where('o.cluster_id', '=', filter.clusterId);
+  if (filter.accountId) query = query.where('o.account_id', '=', filter.accountId);
   if (filter.districtCode) query = query.where('o.district_code', '=', filter.districtCode);
   if (!filter.includeClosedPermanently) query = query.where('o.closed_permanently_on', 'is', null);
   const offices = await query.execute();
@@ -98,16 +98,16 @@ export async function listOffices(db: Kysely<DB>, filter: OfficeFilter): Promise
   );
 }
 
-/** What decides who may act on an office: its district and its cluster (account). */
+/** What decides who may act on an office: its district and its account. */
 export interface OfficeScope {
   id: string;
   district_code: string;
-  cluster_id: string;
+  account_id: string;
 }
 
 /** The scope of one office, or undefined when there is none by that id. */
 export async function findOfficeScope(db: Kysely<DB>, id: string): Promise<OfficeScope | undefined> {
-  return db.selectFrom('offices').select(['id', 'district_code', 'cluster_id']).where('id', '=', id).executeTakeFirst();
+  return db.selectFrom('offices').select(['id', 'district_code', 'account_id']).where('id', '=', id).executeTakeFirst();
 }
 
 /** The scopes of the offices with these ids (unknown ids are left out). */
@@ -115,22 +115,22 @@ export async function officeScopes(db: Kysely<DB>, ids: readonly string[]): Prom
   if (ids.length === 0) return [];
   return db
     .selectFrom('offices')
-    .select(['id', 'district_code', 'cluster_id'])
+    .select(['id', 'district_code', 'account_id'])
     .where('id', 'in', [...ids])
     .execute();
 }
 
-/** The offices in business (not closed permanently) of a cluster, a district, a disruption event or any of several districts and clusters, by id. */
+/** The offices in business (not closed permanently) of an account, a district, a disruption event or any of several districts and accounts, by id. */
 export async function openOfficeScopes(
   db: Kysely<DB>,
-  of: { clusterIds?: readonly string[]; districtCodes?: readonly string[]; eventId?: string },
+  of: { accountIds?: readonly string[]; districtCodes?: readonly string[]; eventId?: string },
 ): Promise<OfficeScope[]> {
-  const clusters = of.clusterIds ?? [];
+  const accounts = of.accountIds ?? [];
   const districts = of.districtCodes ?? [];
-  if (of.eventId === undefined && clusters.length === 0 && districts.length === 0) return [];
+  if (of.eventId === undefined && accounts.length === 0 && districts.length === 0) return [];
   let query = db
     .selectFrom('offices')
-    .select(['id', 'district_code', 'cluster_id'])
+    .select(['id', 'district_code', 'account_id'])
     .where('closed_permanently_on', 'is', null)
     .orderBy('id');
   if (of.eventId !== undefined) {
@@ -139,11 +139,11 @@ export async function openOfficeScopes(
       eb.selectFrom('disruption_event_offices').select('office_id').where('event_id', '=', eventId),
     );
   }
-  if (clusters.length > 0 || districts.length > 0)
+  if (accounts.length > 0 || districts.length > 0)
     query = query.where((eb) =>
       eb.or([
         ...(districts.length > 0 ? [eb('district_code', 'in', [...districts])] : []),
-        ...(clusters.length > 0 ? [eb('cluster_id', 'in', [...clusters])] : []),
+        ...(accounts.length > 0 ? [eb('account_id', 'in', [...accounts])] : []),
       ]),
     );
   return query.execute();
@@ -152,10 +152,6 @@ export async function openOfficeScopes(
 /** Whether there is an office of this id. */
 export async function officeExists(db: Kysely<DB>, id: string): Promise<boolean> {
   return (await db.selectFrom('offices').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
-}
-
-export async function clusterExists(db: Kysely<DB>, id: string): Promise<boolean> {
-  return (await db.selectFrom('clusters').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
 }
 
 export async function districtExists(db: Kysely<DB>, code: string): Promise<boolean> {
@@ -169,7 +165,7 @@ export async function districtExists(db: Kysely<DB>, code: string): Promise<bool
 export async function staleClosureCandidates(db: Kysely<DB>, now: Date): Promise<(OfficeScope & { name: string })[]> {
   return db
     .selectFrom('offices as o')
-    .select(['o.id', 'o.name', 'o.district_code', 'o.cluster_id'])
+    .select(['o.id', 'o.name', 'o.district_code', 'o.account_id'])
     .where('o.closed_permanently_on', 'is', null)
     .where('o.id', 'in', (eb) =>
       eb

@@ -6,7 +6,7 @@ export const FANOUT_CHANNEL = 'jcp_fanout';
 
 /**
  * The outbox half of a status write: inside the transaction that records `changes`,
- * one row per change for the cluster account of its office, so that a change is posted
+ * one row per change for the account of its office, so that a change is posted
  * if and only if it commits. Offices of other accounts are not touched, so their
  * accounts post nothing.
  */
@@ -17,8 +17,8 @@ export async function enqueueForFanout(trx: Transaction<DB>, changes: readonly S
   const max = seqs.reduce((a, b) => (b > a ? b : a)).toString();
   // The status lock is held, so every change in [min, max] is this transaction's own.
   await sql`
-    insert into fanout_outbox (change_seq, cluster_id, office_id, urgent, created_at)
-    select c.seq, o.cluster_id, c.office_id, coalesce(n.urgent, false), c.recorded_at
+    insert into fanout_outbox (change_seq, account_id, office_id, urgent, created_at)
+    select c.seq, o.account_id, c.office_id, coalesce(n.urgent, false), c.recorded_at
     from status_changes c
     join offices o on o.id = c.office_id
     left join status_notices n on n.id = c.notice_id

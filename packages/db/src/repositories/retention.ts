@@ -53,13 +53,13 @@ export async function pruneMentions(
       const ids = rows.map((r) => r.x_post_id);
       // In key order, so that concurrent batches never lock the same counters in opposite orders.
       await sql`
-        insert into mention_stats as s (day, cluster_id, source, intent, language, decision, reason, reply_state, mentions)
-        select (m.received_at at time zone 'Europe/London')::date, m.cluster_id, m.source, m.intent, m.language, m.decision, m.reason, coalesce(p.state, 'none'), count(*)
+        insert into mention_stats as s (day, account_id, source, intent, language, decision, reason, reply_state, mentions)
+        select (m.received_at at time zone 'Europe/London')::date, m.account_id, m.source, m.intent, m.language, m.decision, m.reason, coalesce(p.state, 'none'), count(*)
         from mentions m left join fanout_posts p on p.id = m.reply_post_id
         where m.x_post_id = any(${ids}::text[])
         group by 1, 2, 3, 4, 5, 6, 7, 8
         order by 1, 2, 3, 4, 5, 6, 7, 8
-        on conflict (day, cluster_id, source, intent, language, decision, reason, reply_state) do update set mentions = s.mentions + excluded.mentions`.execute(
+        on conflict (day, account_id, source, intent, language, decision, reason, reply_state) do update set mentions = s.mentions + excluded.mentions`.execute(
         trx,
       );
       await sql`

@@ -13,7 +13,7 @@ export interface NewToken {
   name: string;
   role: Role;
   districtCodes?: string[];
-  clusterIds?: string[];
+  accountIds?: string[];
   createdBy: string;
 }
 
@@ -30,7 +30,7 @@ export async function issueToken(db: Kysely<DB>, input: NewToken): Promise<{ tok
         role: input.role,
         token_hash: hashToken(token),
         district_codes: input.districtCodes ?? [],
-        cluster_ids: input.clusterIds ?? [],
+        account_ids: input.accountIds ?? [],
         created_by: input.createdBy,
       })
       .returningAll()
@@ -41,7 +41,7 @@ export async function issueToken(db: Kysely<DB>, input: NewToken): Promise<{ tok
         action: 'token.issued',
         entityType: 'token',
         entityId: row.id,
-        after: { name: row.name, role: row.role, districtCodes: row.district_codes, clusterIds: row.cluster_ids },
+        after: { name: row.name, role: row.role, districtCodes: row.district_codes, accountIds: row.account_ids },
       },
     ]);
     return row;
@@ -69,7 +69,7 @@ const SUMMARY_COLUMNS = [
   'name',
   'role',
   'district_codes',
-  'cluster_ids',
+  'account_ids',
   'created_by',
   'created_at',
   'last_used_at',
@@ -86,12 +86,12 @@ export async function findToken(db: Kysely<DB>, id: string): Promise<TokenSummar
   return db.selectFrom('api_tokens').select(SUMMARY_COLUMNS).where('id', '=', id).executeTakeFirst();
 }
 
-/** The given district codes and cluster ids that name no district or cluster. */
+/** The given district codes and account ids that name no district or account. */
 export async function unknownScopes(
   db: Kysely<DB>,
   districtCodes: readonly string[],
-  clusterIds: readonly string[],
-): Promise<{ districtCodes: string[]; clusterIds: string[] }> {
+  accountIds: readonly string[],
+): Promise<{ districtCodes: string[]; accountIds: string[] }> {
   const districts =
     districtCodes.length === 0
       ? []
@@ -100,19 +100,19 @@ export async function unknownScopes(
           .select('code')
           .where('code', 'in', [...districtCodes])
           .execute();
-  const clusters =
-    clusterIds.length === 0
+  const accounts =
+    accountIds.length === 0
       ? []
       : await db
-          .selectFrom('clusters')
+          .selectFrom('accounts')
           .select('id')
-          .where('id', 'in', [...clusterIds])
+          .where('id', 'in', [...accountIds])
           .execute();
   const knownDistricts = new Set(districts.map((d) => d.code));
-  const knownClusters = new Set(clusters.map((c) => c.id));
+  const knownAccounts = new Set(accounts.map((c) => c.id));
   return {
     districtCodes: districtCodes.filter((c) => !knownDistricts.has(c)),
-    clusterIds: clusterIds.filter((c) => !knownClusters.has(c)),
+    accountIds: accountIds.filter((c) => !knownAccounts.has(c)),
   };
 }
 

@@ -69,7 +69,7 @@ export async function bindX(trx: Transaction<DB>, target: XTarget, boundBy: stri
   if (target.kind === 'emulator') {
     const { rows } = await sql<{
       n: string;
-    }>`select count(*) as n from clusters where credentials_encrypted is not null or x_user_id is not null`.execute(
+    }>`select count(*) as n from accounts where credentials_encrypted is not null or x_user_id is not null`.execute(
       trx,
     );
     const held = Number(rows[0]?.n ?? 0);

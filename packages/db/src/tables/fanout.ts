@@ -4,7 +4,7 @@ import type { CreatedAt, Timestamp } from './columns.js';
 
 export interface FanoutBatchesTable {
   id: string;
-  cluster_id: string;
+  account_id: string;
   composed_at: Timestamp;
   offices: string[];
   urgent: Generated<boolean>;
@@ -12,7 +12,7 @@ export interface FanoutBatchesTable {
 
 export interface FanoutOutboxTable {
   change_seq: string;
-  cluster_id: string;
+  account_id: string;
   office_id: string;
   urgent: Generated<boolean>;
   created_at: CreatedAt;
@@ -30,7 +30,7 @@ export interface FanoutPostsTable {
   batch_id: string | null;
   kind: Generated<PostKind>;
   in_reply_to_x_id: string | null;
-  cluster_id: string;
+  account_id: string;
   language: 'en' | 'cy';
   part: number;
   parts: number;
@@ -59,7 +59,7 @@ export interface FanoutBatchOfficesTable {
 }
 
 export interface FanoutSendsTable {
-  cluster_id: string;
+  account_id: string;
   sent_at: Timestamp;
   post_id: string | null;
   /** A status post or a reply: replies may use only their share of the app's budget. */
@@ -73,7 +73,7 @@ export interface FanoutAnnouncedTable {
 }
 
 export interface FanoutAccountsTable {
-  cluster_id: string;
+  account_id: string;
   blocked_until: Timestamp | null;
   last_attempt_at: Timestamp | null;
   last_success_at: Timestamp | null;

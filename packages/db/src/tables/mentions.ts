@@ -7,7 +7,7 @@ export type InboxState = 'open' | 'handled';
 
 export interface MentionsTable {
   x_post_id: string;
-  cluster_id: string;
+  account_id: string;
   author_id: string;
   author_username: string | null;
   text: string;
@@ -44,7 +44,7 @@ export interface MentionOptOutsTable {
 /** Pruned mentions, counted per London day and outcome. */
 export interface MentionStatsTable {
   day: ColumnType<string, string, string>;
-  cluster_id: string;
+  account_id: string;
   source: 'poll' | 'webhook';
   intent: 'status' | 'other';
   language: 'en' | 'cy';
@@ -61,7 +61,7 @@ export interface MentionOfficeStatsTable {
 }
 
 export interface MentionCursorsTable {
-  cluster_id: string;
+  account_id: string;
   since_id: string;
   updated_at: Timestamp;
 }

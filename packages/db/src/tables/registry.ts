@@ -1,4 +1,4 @@
-// The office register: groups, districts, clusters (the X accounts and the offices each serves), offices and their aliases.
+// The office register: groups, districts, accounts (the X accounts and the offices each serves), offices and their aliases.
 import type { ColumnType, Generated } from 'kysely';
 import type { CreatedAt, DateOnly, Timestamp } from './columns.js';
 
@@ -17,7 +17,7 @@ export interface DistrictsTable {
   end_date: DateOnly | null;
 }
 
-export interface ClustersTable {
+export interface AccountsTable {
   id: string;
   name: string;
   handle: string;
@@ -48,7 +48,7 @@ export interface OfficesTable {
   address: string;
   postcode: string;
   district_code: string;
-  cluster_id: string;
+  account_id: string;
   regular_hours: ColumnType<unknown, string | undefined, string>;
   closed_permanently_on: DateOnly | null;
   created_at: CreatedAt;

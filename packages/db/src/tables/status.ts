@@ -10,9 +10,9 @@ export interface DisruptionEventsTable {
   ended_at: Timestamp | null;
   created_by: string;
   created_at: CreatedAt;
-  /** Who may add offices, tie notices and end it (besides admins): these districts' and clusters' managers. */
+  /** Who may add offices, tie notices and end it (besides admins): these districts' and accounts' managers. */
   owner_district_codes: ColumnType<string[], string[] | undefined, string[]>;
-  owner_cluster_ids: ColumnType<string[], string[] | undefined, string[]>;
+  owner_account_ids: ColumnType<string[], string[] | undefined, string[]>;
 }
 
 export interface DisruptionEventOfficesTable {

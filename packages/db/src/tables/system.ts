@@ -28,7 +28,7 @@ export interface ApiTokensTable {
   role: Role;
   token_hash: string;
   district_codes: ColumnType<string[], string[] | undefined, string[]>;
-  cluster_ids: ColumnType<string[], string[] | undefined, string[]>;
+  account_ids: ColumnType<string[], string[] | undefined, string[]>;
   created_by: string;
   created_at: CreatedAt;
   last_used_at: Timestamp | null;

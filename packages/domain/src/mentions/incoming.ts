@@ -2,7 +2,7 @@
 export interface IncomingMention {
   id: string;
   /** The account it is addressed to (the first of ours it mentions). */
-  clusterId: string;
+  accountId: string;
   /**
    * As X sent it: held in memory only. It is cut to MENTION_TEXT_MAX, classified, and
    * redacted here; only the redacted text is stored, and no text is logged.

@@ -83,7 +83,7 @@ function unmutated(index: OfficeIndex, word: string): string | null {
   return null;
 }
 
-/** Every office reference in the tokens, in order (not yet narrowed to a cluster). */
+/** Every office reference in the tokens, in order (not yet narrowed to an account). */
 export function findOfficeMentions(tokens: readonly Token[], index: OfficeIndex): OfficeMatch[] {
   const matches: OfficeMatch[] = [];
   const n = tokens.length;
@@ -163,8 +163,8 @@ export function findOfficeMentions(tokens: readonly Token[], index: OfficeIndex)
   return matches;
 }
 
-/** The offices named, looking in the account's cluster first and then the whole register. */
-export function resolveOffices(given: readonly OfficeMatch[], clusterId: string, index: OfficeIndex): string[] {
+/** The offices named, looking in the account's own offices first and then the whole register. */
+export function resolveOffices(given: readonly OfficeMatch[], accountId: string, index: OfficeIndex): string[] {
   // A postcode given with a name that means several offices picks among them.
   const codes = new Set(given.filter((m) => m.postcode).flatMap((m) => m.ids));
   const matches =
@@ -176,7 +176,7 @@ export function resolveOffices(given: readonly OfficeMatch[], clusterId: string,
   for (const match of matches) {
     for (const id of match.ids) {
       if (!all.includes(id)) all.push(id);
-      if (index.clusterOf.get(id) === clusterId && !local.includes(id)) local.push(id);
+      if (index.accountOf.get(id) === accountId && !local.includes(id)) local.push(id);
     }
   }
   return local.length > 0 ? local : all;

@@ -10,7 +10,7 @@ import { allowedEdits, deletes } from './office-spelling.js';
 export interface OfficeEntry {
   id: string;
   name: string;
-  clusterId: string;
+  accountId: string;
   postcode: string;
   address: string;
   aliases: readonly { alias: string; language: 'en' | 'cy' }[];
@@ -24,7 +24,7 @@ interface PhraseHit {
 }
 
 export interface OfficeIndex {
-  readonly clusterOf: ReadonlyMap<string, string>;
+  readonly accountOf: ReadonlyMap<string, string>;
   readonly phrases: ReadonlyMap<string, PhraseHit>;
   /** Longest phrase, in tokens. */
   readonly maxPhrase: number;
@@ -78,7 +78,7 @@ export function addressTown(address: string): string | null {
 }
 
 export function buildOfficeIndex(offices: readonly OfficeEntry[]): OfficeIndex {
-  const clusterOf = new Map<string, string>();
+  const accountOf = new Map<string, string>();
   const phrases = new Map<string, PhraseHit>();
   const byPostcode = new Map<string, string[]>();
   const byOutward = new Map<string, string[]>();
@@ -98,7 +98,7 @@ export function buildOfficeIndex(offices: readonly OfficeEntry[]): OfficeIndex {
     } else map.set(key, [id]);
   };
   for (const office of offices) {
-    clusterOf.set(office.id, office.clusterId);
+    accountOf.set(office.id, office.accountId);
     add(office.name, office.id, 'names');
     for (const part of office.name.split(',')) if (part.trim() !== office.name) add(part, office.id, 'names');
     // "Leeds Eastgate" is also "Eastgate"; "Birmingham South West" is not "South West".
@@ -136,5 +136,5 @@ export function buildOfficeIndex(offices: readonly OfficeEntry[]): OfficeIndex {
     deletes(word, edits, set);
     for (const d of set) push(deletions, d, word);
   }
-  return { clusterOf, phrases, maxPhrase, firstTokens, vocabulary, maxWordLength, deletions, byPostcode, byOutward };
+  return { accountOf, phrases, maxPhrase, firstTokens, vocabulary, maxWordLength, deletions, byPostcode, byOutward };
 }

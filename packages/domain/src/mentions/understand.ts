@@ -345,17 +345,17 @@ function detectStop(tokens: readonly Token[], text: string): boolean {
 }
 
 /**
- * Classifies one mention of a cluster account. Pure; the index comes from buildOfficeIndex.
+ * Classifies one mention of a account. Pure; the index comes from buildOfficeIndex.
  * Reads the first CLASSIFIED_TEXT_MAX characters (a whole post), so that its time is bounded.
  */
-export function understandMention(fullText: string, accountClusterId: string, index: OfficeIndex): Understanding {
+export function understandMention(fullText: string, accountId: string, index: OfficeIndex): Understanding {
   const text = clipText(fullText, CLASSIFIED_TEXT_MAX);
   const { retweet, tokens, sentences } = tokenise(text);
   let flat = '';
   for (const tok of tokens) flat += (flat ? ' ' : '') + tok.t;
   const language = detectLanguage(tokens);
   const matches = findOfficeMentions(tokens, index);
-  const offices = resolveOffices(matches, accountClusterId, index);
+  const offices = resolveOffices(matches, accountId, index);
   const stop = !retweet && detectStop(tokens, flat);
 
   let intent: Understanding['intent'] = 'other';

@@ -12,7 +12,7 @@ import { fail } from '../problems.js';
 export const accountIdSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{0,62}$/)
-  .describe('Cluster (X account) id, e.g. district-105');
+  .describe('Account id, e.g. district-105');
 export const handleSchema = z
   .string()
   .regex(X_USERNAME_PATTERN, 'an X handle: 1-15 letters, digits or _')

@@ -18,8 +18,8 @@ function accountOf(id: string, result: AccountWriteResult): Account {
   if (result.outcome === 'ok') return result.account;
   if (result.outcome === 'not_found') throw accountNotFound(id);
   if (result.outcome === 'exists') throw fail('ACCOUNT_EXISTS', `Account ${id} already exists`);
-  throw fail('HANDLE_TAKEN', `Another account${result.clusterId ? ` (${result.clusterId})` : ''} has this handle`, {
-    clusterId: result.clusterId,
+  throw fail('HANDLE_TAKEN', `Another account${result.accountId ? ` (${result.accountId})` : ''} has this handle`, {
+    accountId: result.accountId,
   });
 }
 

@@ -28,7 +28,7 @@ export async function startEvent(
     startedAt: now,
     createdBy: caller.actor,
     ownerDistrictCodes: owners.districtCodes,
-    ownerClusterIds: owners.clusterIds,
+    ownerAccountIds: owners.accountIds,
   });
   await addEventOffices(
     trx,

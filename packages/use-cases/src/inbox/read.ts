@@ -20,13 +20,13 @@ export function decodeMentionCursor(cursor: string): { receivedAt: Date; id: str
 export async function readMentionPage(
   deps: { db: Kysely<DB> },
   caller: Caller,
-  filter: Omit<MentionFilter, 'clusterIds' | 'limit' | 'before'>,
+  filter: Omit<MentionFilter, 'accountIds' | 'limit' | 'before'>,
   page: { limit: number; cursor?: string | undefined },
 ): Promise<{ items: MentionView[]; nextCursor: string | null }> {
-  const clusterIds = await mentionAccountsOf(deps.db, caller);
+  const accountIds = await mentionAccountsOf(deps.db, caller);
   const items = await listMentions(deps.db, {
     ...filter,
-    clusterIds,
+    accountIds,
     limit: page.limit + 1,
     ...(page.cursor ? { before: decodeMentionCursor(page.cursor) } : {}),
   });

@@ -59,7 +59,7 @@ export async function readMentions(
       since = performance.now();
     }
     const text = capMentionText(mention.text);
-    const understanding = understandMention(text, mention.clusterId, offices);
+    const understanding = understandMention(text, mention.accountId, offices);
     read.set(mention.id, { understanding, ...redactWithKinds(text) });
   }
   return read;

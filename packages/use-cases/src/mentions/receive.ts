@@ -98,7 +98,7 @@ export async function receiveMentions(
 
     const hashOf = new Map(authors.map((a) => [a, optOutHash(options.optOutKey, a)]));
     const history = await mentionHistory(trx, {
-      clusterIds: [...new Set(fresh.map((m) => m.clusterId))],
+      accountIds: [...new Set(fresh.map((m) => m.accountId))],
       authors,
       authorHashes: hashOf,
       conversations: [...new Set(fresh.map((m) => m.conversationId).filter((c): c is string => c !== null))],
@@ -112,8 +112,8 @@ export async function receiveMentions(
 
     const planned: Planned[] = [];
     for (const mention of fresh) {
-      const account = history.accounts.get(mention.clusterId);
-      if (!account) throw new Error(`mention ${mention.id} is addressed to unknown account ${mention.clusterId}`);
+      const account = history.accounts.get(mention.accountId);
+      if (!account) throw new Error(`mention ${mention.id} is addressed to unknown account ${mention.accountId}`);
       const { text, redacted, understanding } = read.get(mention.id)!;
       const key = conversationKey(mention.conversationId, mention.authorId);
       const decision = decideMention(
@@ -150,7 +150,7 @@ export async function receiveMentions(
       trx,
       planned.map((p) => ({
         id: p.mention.id,
-        clusterId: p.mention.clusterId,
+        accountId: p.mention.accountId,
         authorId: p.mention.authorId,
         authorUsername: p.mention.authorUsername,
         text: p.text,

@@ -39,13 +39,13 @@ export async function composeReplies(
   // The state of every office a reply names, or of every office of an account asked in general.
   const replying = answering.filter((p) => p.decision.action === 'reply');
   const namedOffices = [...new Set(replying.flatMap((p) => p.understanding.offices))];
-  const summaryClusters = [
-    ...new Set(replying.filter((p) => p.understanding.offices.length === 0).map((p) => p.mention.clusterId)),
+  const summaryAccounts = [
+    ...new Set(replying.filter((p) => p.understanding.offices.length === 0).map((p) => p.mention.accountId)),
   ];
-  const states = await officeStates(trx, namedOffices, summaryClusters);
+  const states = await officeStates(trx, namedOffices, summaryAccounts);
 
   const replies: NewReply[] = answering.map((p) => {
-    const liveHours = accounts.get(p.mention.clusterId)!.liveHours;
+    const liveHours = accounts.get(p.mention.accountId)!.liveHours;
     const language = p.understanding.language;
     const to = p.mention.authorUsername ?? undefined;
     let text: string;
@@ -55,35 +55,35 @@ export async function composeReplies(
       const asked = p.understanding.offices
         .map((id) => states.changeFor(id))
         .filter((c): c is OfficeChange => c !== null);
-      const summary = p.understanding.offices.length === 0 ? states.summaryFor(p.mention.clusterId) : undefined;
+      const summary = p.understanding.offices.length === 0 ? states.summaryFor(p.mention.accountId) : undefined;
       const later = p.understanding.when !== 'now' && p.understanding.when !== 'today';
       text = composeStatusReply({
         language,
         asked,
-        ...(summary ? { cluster: summary } : {}),
+        ...(summary ? { account: summary } : {}),
         later,
         now,
         liveHours,
         ...(to ? { to } : {}),
       });
     }
-    return { clusterId: p.mention.clusterId, language, text, inReplyToXId: p.mention.id };
+    return { accountId: p.mention.accountId, language, text, inReplyToXId: p.mention.id };
   });
 
   // X refuses a text the account already posted: a repeat (the same person asking twice) is
   // told apart by the one rule. The accounts replying are locked (after the authors, in a
   // fixed order), so that two pages never both take a text.
-  const clusterIds = [...new Set(replies.map((r) => r.clusterId))];
-  await takeKeyedLocks(trx, KEYED_LOCKS.mentionAccount, clusterIds);
-  const used = await usedPostTexts(trx, clusterIds, [...new Set(replies.map((r) => r.text))]);
-  const key = (clusterId: string, text: string) => `${clusterId}\u0000${text}`;
+  const accountIds = [...new Set(replies.map((r) => r.accountId))];
+  await takeKeyedLocks(trx, KEYED_LOCKS.mentionAccount, accountIds);
+  const used = await usedPostTexts(trx, accountIds, [...new Set(replies.map((r) => r.text))]);
+  const key = (accountId: string, text: string) => `${accountId}\u0000${text}`;
   for (const r of replies) {
     const original = r.text;
     r.text = await firstDistinct(
       (attempt) => markReply(original, now, attempt),
-      (text) => used.has(key(r.clusterId, text)),
+      (text) => used.has(key(r.accountId, text)),
     );
-    used.add(key(r.clusterId, r.text));
+    used.add(key(r.accountId, r.text));
   }
   return replies;
 }

@@ -18,14 +18,14 @@ export async function mentionRouting(deps: { db: Kysely<DB> }): Promise<MentionR
 }
 
 /** The same, from accounts already read (the poller reads them for their tokens too); `readable`: those routed. */
-export function routingOf<A extends { clusterId: string; handle: string; xUserId: string | null }>(
+export function routingOf<A extends { accountId: string; handle: string; xUserId: string | null }>(
   accounts: readonly A[],
 ): MentionRouting & { readable: A[] } {
   const readable = accounts.filter((a) => a.xUserId !== null);
   return {
     readable,
-    byUserId: new Map(readable.map((a) => [a.xUserId!, a.clusterId])),
-    byHandle: new Map(readable.map((a) => [a.handle.toLowerCase(), a.clusterId])),
+    byUserId: new Map(readable.map((a) => [a.xUserId!, a.accountId])),
+    byHandle: new Map(readable.map((a) => [a.handle.toLowerCase(), a.accountId])),
   };
 }
 

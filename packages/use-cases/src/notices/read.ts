@@ -31,13 +31,13 @@ export async function readNotice(deps: { db: Kysely<DB> }, noticeId: string): Pr
 }
 
 export interface StaleClosure {
-  office: { id: string; name: string; district_code: string; cluster_id: string };
+  office: { id: string; name: string; district_code: string; account_id: string };
   status: EffectiveStatus;
 }
 
 /**
  * Stale closures the caller can act on: the expected reopening has passed and nobody
- * has confirmed or reopened. Managers see the offices of their districts and clusters,
+ * has confirmed or reopened. Managers see the offices of their districts and accounts,
  * admins every office.
  */
 export async function staleClosures(deps: { db: Kysely<DB> }, caller: Caller, now: Date): Promise<StaleClosure[]> {

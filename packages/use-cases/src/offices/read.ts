@@ -69,7 +69,7 @@ export async function statusDocument(deps: Deps, now: Date): Promise<StatusDocum
 }
 
 export interface OfficeSearch {
-  clusterId?: string | undefined;
+  accountId?: string | undefined;
   districtCode?: string | undefined;
   /** Name, alias (Welsh names too) or postcode / outward code. */
   q?: string | undefined;
@@ -85,7 +85,7 @@ export async function searchOffices(
   now: Date,
 ): Promise<{ office: OfficeWithNames; status: EffectiveStatus }[]> {
   let found = await listOffices(deps.db, {
-    clusterId: search.clusterId,
+    accountId: search.accountId,
     districtCode: search.districtCode,
     q: search.q,
   });

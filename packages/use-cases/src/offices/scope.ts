@@ -11,7 +11,7 @@ export function assertCovers(caller: Caller, offices: readonly ScopedOffice[]): 
   if (outside.length > 0) {
     throw fail(
       'OUT_OF_SCOPE',
-      `${outside.length} office(s) are outside this token's districts and clusters, so nothing was applied: ${outside.slice(0, 10).join(', ')}${outside.length > 10 ? ', …' : ''}`,
+      `${outside.length} office(s) are outside this token's districts and accounts, so nothing was applied: ${outside.slice(0, 10).join(', ')}${outside.length > 10 ? ', …' : ''}`,
       { outOfScope: outside.slice(0, 100) },
     );
   }

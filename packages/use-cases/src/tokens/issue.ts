@@ -17,18 +17,18 @@ export async function issueApiToken(
   input: TokenScopeInput & { name: string },
 ): Promise<{ token: string; record: ApiToken }> {
   const districtCodes = unique(input.districtCodes);
-  const clusterIds = unique(input.clusterIds);
+  const accountIds = unique(input.accountIds);
   const unknown =
     input.role === 'manager'
-      ? await unknownScopes(deps.db, districtCodes, clusterIds)
-      : { districtCodes: [], clusterIds: [] };
+      ? await unknownScopes(deps.db, districtCodes, accountIds)
+      : { districtCodes: [], accountIds: [] };
   const errors = tokenScopeErrors(input, unknown);
   if (errors.length > 0) throw fail('TOKEN_REJECTED', errors.map((e) => e.message).join('; '), { errors });
   return issueToken(deps.db, {
     name: input.name,
     role: input.role,
     districtCodes,
-    clusterIds,
+    accountIds,
     createdBy: caller.actor,
   });
 }

@@ -3,7 +3,7 @@ import { issueToken, migrate, readMigrations, type Role } from '@jcp/db';
 import { openDatabase } from '../boot.js';
 import { runCli } from './common.js';
 
-const usage = `usage: pnpm create-token --name NAME [--role admin|manager|reader] [--district CODE]... [--cluster ID]...
+const usage = `usage: pnpm create-token --name NAME [--role admin|manager|reader] [--district CODE]... [--account ID]...
 Issues an API token and prints it once (the database keeps only its hash). The first
 admin token comes from here; later ones can be issued by an admin through the API.`;
 
@@ -13,7 +13,7 @@ await runCli(async (config, logger) => {
       name: { type: 'string' },
       role: { type: 'string', default: 'admin' },
       district: { type: 'string', multiple: true, default: [] },
-      cluster: { type: 'string', multiple: true, default: [] },
+      account: { type: 'string', multiple: true, default: [] },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -32,7 +32,7 @@ await runCli(async (config, logger) => {
       name: values.name,
       role: values.role as Role,
       districtCodes: values.district ?? [],
-      clusterIds: values.cluster ?? [],
+      accountIds: values.account ?? [],
       createdBy: `cli:${process.env.USER ?? 'operator'}`,
     });
     process.stdout.write(

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import {
-  importClusterMapping,
+  importAccountMapping,
   importOfficeRegistry,
   migrate,
   readMigrations,
@@ -14,7 +14,7 @@ import { runCli } from './common.js';
 const usage = `usage: pnpm import-offices [--offices FILE] [--districts FILE] [--groups FILE] [--aliases FILE]
                            [--allow-mass-closure] [--mapping FILE] [--actor NAME]
 Imports the office register (default: the bundled DWP register in data/jobcentres/).
---mapping imports the office-to-account mapping (office_id,handle,cluster_name,languages).
+--mapping imports the office-to-account mapping (office_id,handle,account_name,languages).
 Offices missing from the file are closed for good; closing more than a tenth of the
 open offices needs --allow-mass-closure. Exits 1 when any row was rejected; valid rows
 are imported all the same. Migrates first when MIGRATE_ON_START is true (the default).`;
@@ -46,9 +46,9 @@ await runCli(async (config, logger) => {
     if (config.MIGRATE_ON_START) await migrate(database.db, await readMigrations());
     const actor = values.actor ?? 'cli';
     if (values.mapping) {
-      const report = await importClusterMapping(database.db, await readFile(values.mapping, 'utf8'), actor);
+      const report = await importAccountMapping(database.db, await readFile(values.mapping, 'utf8'), actor);
       process.stdout.write(
-        `mapping: ${report.total} rows, ${report.clustersCreated} clusters created, ${report.clustersUpdated} updated, ${report.officesMoved} offices moved, ${report.rejected.length} rejected\n`,
+        `mapping: ${report.total} rows, ${report.accountsCreated} accounts created, ${report.accountsUpdated} updated, ${report.officesMoved} offices moved, ${report.rejected.length} rejected\n`,
       );
       printRejected(report.rejected);
       return report.rejected.length > 0 ? 1 : 0;
@@ -65,7 +65,7 @@ await runCli(async (config, logger) => {
     });
     process.stdout.write(
       `offices: ${report.total} rows, ${report.inserted} added, ${report.updated} updated, ${report.unchanged} unchanged, ` +
-        `${report.closed} closed permanently, ${report.rejected.length} rejected; ${report.clustersCreated} clusters created, ${report.aliasesAdded} aliases added\n`,
+        `${report.closed} closed permanently, ${report.rejected.length} rejected; ${report.accountsCreated} accounts created, ${report.aliasesAdded} aliases added\n`,
     );
     if (report.closuresSkipped)
       process.stdout.write(`offices missing from the file were not closed: ${report.closuresSkipped}\n`);

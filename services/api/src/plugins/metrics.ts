@@ -154,7 +154,7 @@ export default fp(
     );
     fanoutGauge(
       'jcp_fanout_accounts_paused',
-      'Cluster accounts paused (by an operator, or after X rejected their credentials)',
+      'Accounts paused (by an operator, or after X rejected their credentials)',
       (g) => g.pausedAccounts,
     );
     fanoutGauge('jcp_fanout_paused', '1 when posting is paused for every account', (g) => (g.allPaused ? 1 : 0));

@@ -18,7 +18,7 @@ const ROLES = ['reader', 'manager', 'admin'] as const satisfies readonly ApiToke
 
 const tokenId = z.uuid().describe('Token id');
 const districtCode = z.string().min(1).max(16).describe('District code, e.g. 105');
-const clusterId = z.string().min(1).max(64).describe('Cluster (X account) id, e.g. district-105');
+const accountId = z.string().min(1).max(64).describe('Account id, e.g. district-105');
 
 const newTokenBody = z
   .object({
@@ -30,11 +30,11 @@ const newTokenBody = z
       .max(100)
       .optional()
       .describe('Manager only: the districts whose offices it may act on'),
-    clusterIds: z
-      .array(clusterId)
+    accountIds: z
+      .array(accountId)
       .max(100)
       .optional()
-      .describe('Manager only: the clusters whose offices it may act on'),
+      .describe('Manager only: the accounts whose offices it may act on'),
   })
   .strict()
   .meta({ id: 'NewApiToken' });
@@ -44,7 +44,7 @@ const tokenFields = {
   name: z.string(),
   role: z.enum(ROLES),
   districtCodes: z.array(z.string()),
-  clusterIds: z.array(z.string()),
+  accountIds: z.array(z.string()),
   createdAt: z.iso.datetime(),
   createdBy: z.string().describe('The actor who issued it'),
 };
@@ -79,7 +79,7 @@ function toTokenResource(t: TokenSummary): z.infer<typeof tokenSchema> {
     name: t.name,
     role: t.role,
     districtCodes: t.district_codes,
-    clusterIds: t.cluster_ids,
+    accountIds: t.account_ids,
     createdAt: t.created_at.toISOString(),
     createdBy: t.created_by,
     lastUsedAt: iso(t.last_used_at),
@@ -93,7 +93,7 @@ function toIssuedResource(t: ApiToken, secret: string | null): z.infer<typeof is
     name: t.name,
     role: t.role,
     districtCodes: t.district_codes,
-    clusterIds: t.cluster_ids,
+    accountIds: t.account_ids,
     createdAt: t.created_at.toISOString(),
     createdBy: t.created_by,
     token: secret,
@@ -114,7 +114,7 @@ const adminTokens: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         summary:
-          'Issue an API token (admin). The secret is in this answer only. A manager needs at least one district or cluster, all of which must exist; readers and admins take none',
+          'Issue an API token (admin). The secret is in this answer only. A manager needs at least one district or account, all of which must exist; readers and admins take none',
         tags: ['admin'],
         security,
         headers: writeHeaders,

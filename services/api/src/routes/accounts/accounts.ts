@@ -13,7 +13,7 @@ export function accountReadRoutes(deps: AccountDeps): FastifyPluginAsyncZod {
       '/accounts',
       {
         schema: {
-          summary: 'The cluster X accounts: settings (never credentials) and delivery health',
+          summary: 'The X accounts: settings (never credentials) and delivery health',
           tags: ['accounts'],
           description: `Each account is an Account for its managers and admins, a PublicAccount for everybody else.`,
           response: {
@@ -35,7 +35,7 @@ export function accountReadRoutes(deps: AccountDeps): FastifyPluginAsyncZod {
       '/accounts/:accountId',
       {
         schema: {
-          summary: 'One cluster X account: settings (never credentials) and delivery health',
+          summary: 'One X account: settings (never credentials) and delivery health',
           tags: ['accounts'],
           description: `An Account for its managers and admins, a PublicAccount for everybody else.`,
           params: z.object({ accountId }),

@@ -11,18 +11,18 @@ export const ownersSchema = z
     districtCodes: z
       .array(z.string())
       .describe(
-        'Districts; a manager has scope over one its token names, or whose every office in business it covers through its clusters',
+        'Districts; a manager has scope over one its token names, or whose every office in business it covers through its accounts',
       ),
-    clusterIds: z
+    accountIds: z
       .array(z.string())
       .describe(
-        'Clusters (X accounts); a manager has scope over one its token names, or whose every office in business it covers through its districts',
+        'Accounts; a manager has scope over one its token names, or whose every office in business it covers through its districts',
       ),
   })
   .describe(
     'Who may add offices to the event, tie notices to it and end it: a manager with scope over every owner, or an admin (the offices written to must be in scope too, as for every write). ' +
-      'Set when the event starts and never changed: the districts of its first offices (the cluster instead, for an office the manager covers only through a cluster); ' +
-      "for an event started empty, the starting manager's districts and clusters (none when an admin started it: then only admins)",
+      'Set when the event starts and never changed: the districts of its first offices (the account instead, for an office the manager covers only through an account); ' +
+      "for an event started empty, the starting manager's districts and accounts (none when an admin started it: then only admins)",
   )
   .meta({ id: 'DisruptionEventOwners' });
 
@@ -55,7 +55,7 @@ export const writeErrors = {
 
 type EventRow = Pick<
   DisruptionEvent,
-  'id' | 'name' | 'description' | 'started_at' | 'ended_at' | 'owner_district_codes' | 'owner_cluster_ids'
+  'id' | 'name' | 'description' | 'started_at' | 'ended_at' | 'owner_district_codes' | 'owner_account_ids'
 >;
 
 /** The fields of an event as the API sends them; names and descriptions stored before the API refused control and format characters are shown without them. */
@@ -66,7 +66,7 @@ function toEventFields(e: EventRow): Omit<z.infer<typeof eventSchema>, 'officeId
     description: shownText(e.description),
     startedAt: e.started_at.toISOString(),
     endedAt: iso(e.ended_at),
-    owners: { districtCodes: e.owner_district_codes, clusterIds: e.owner_cluster_ids },
+    owners: { districtCodes: e.owner_district_codes, accountIds: e.owner_account_ids },
   };
 }
 

@@ -9,7 +9,7 @@ const bulkNotice: FastifyPluginAsyncZod = async (app) => {
     '/notices',
     {
       schema: {
-        summary: 'Apply one notice to many offices at once: a list, a cluster, a district or a disruption event',
+        summary: 'Apply one notice to many offices at once: a list, an account, a district or a disruption event',
         description:
           "All or nothing: an office outside the token's scope, an unknown office or an invalid notice refuses the whole request, and nothing is applied. All 631 offices in one request are fine.",
         tags: ['notices'],
@@ -21,12 +21,12 @@ const bulkNotice: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) =>
       performWrite(app, request, reply, async (ctx) => {
-        const { offices, cluster, district, event, urgent, ...fields } = request.body;
+        const { offices, account, district, event, urgent, ...fields } = request.body;
         // The body's refinement lets exactly one target through.
         const target: BulkTarget = offices
           ? { offices }
-          : cluster !== undefined
-            ? { cluster }
+          : account !== undefined
+            ? { account }
             : district !== undefined
               ? { district }
               : { event: event as string };

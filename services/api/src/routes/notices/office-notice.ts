@@ -12,7 +12,7 @@ const officeNotice: FastifyPluginAsyncZod = async (app) => {
     '/offices/:officeId/notices',
     {
       schema: {
-        summary: 'Set the status of one office (a manager of its district or cluster, or an admin)',
+        summary: 'Set the status of one office (a manager of its district or account, or an admin)',
         description:
           "Send If-Match with the office's ETag to be refused (412) rather than overwrite a change somebody else made since you looked. The answer carries the office's new ETag.",
         tags: ['notices'],

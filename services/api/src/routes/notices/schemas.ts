@@ -43,7 +43,7 @@ export const bulkNoticeBody = z
     ...noticeFields,
     urgent: urgentField.default(false),
     offices: z.array(officeIdSchema).min(1).max(2000).optional().describe('These offices'),
-    cluster: z.string().min(1).max(64).optional().describe('Every office of this cluster (account)'),
+    account: z.string().min(1).max(64).optional().describe('Every office of this account'),
     district: z.string().min(1).max(16).optional().describe('Every office of this district'),
     event: z
       .uuid()
@@ -54,9 +54,9 @@ export const bulkNoticeBody = z
   })
   .strict()
   .superRefine((b, ctx) => {
-    const targets = [b.offices, b.cluster, b.district, b.event].filter((t) => t !== undefined).length;
+    const targets = [b.offices, b.account, b.district, b.event].filter((t) => t !== undefined).length;
     if (targets !== 1)
-      ctx.addIssue({ code: 'custom', message: 'give exactly one of offices, cluster, district or event', path: [] });
+      ctx.addIssue({ code: 'custom', message: 'give exactly one of offices, account, district or event', path: [] });
   })
   .meta({ id: 'NewBulkNotice' });
 

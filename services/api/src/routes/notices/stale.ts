@@ -14,7 +14,7 @@ const stale: FastifyPluginAsyncZod = async (app) => {
         summary:
           'Stale closures this token can act on: the expected reopening has passed and nobody has confirmed or reopened',
         description:
-          'Managers see the offices of their districts and clusters, admins every office. Post an open notice to reopen, or a new closure with a new expected reopening to confirm.',
+          'Managers see the offices of their districts and accounts, admins every office. Post an open notice to reopen, or a new closure with a new expected reopening to confirm.',
         tags: ['notices'],
         security: [{ bearer: [] }],
         response: {
@@ -25,7 +25,7 @@ const stale: FastifyPluginAsyncZod = async (app) => {
                   officeId: officeIdSchema,
                   name: z.string(),
                   districtCode: z.string(),
-                  clusterId: z.string(),
+                  accountId: z.string(),
                   currentStatus: statusSchema,
                 }),
               ),
@@ -44,7 +44,7 @@ const stale: FastifyPluginAsyncZod = async (app) => {
         officeId: o.id,
         name: o.name,
         districtCode: o.district_code,
-        clusterId: o.cluster_id,
+        accountId: o.account_id,
         currentStatus: toStatusResource(status),
       }));
       return { offices, count: offices.length };

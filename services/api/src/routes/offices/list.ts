@@ -7,7 +7,7 @@ import { officeSchema, toOfficeResource } from '../../views.js';
 import { conditionalHeaders, notModified, sendJson } from './http.js';
 
 const listQuery = z.object({
-  cluster: z.string().max(64).optional().describe('Only offices of this cluster (account) id'),
+  account: z.string().max(64).optional().describe('Only offices of this account id'),
   district: z.string().max(16).optional().describe('Only offices of this district code'),
   status: z.enum(STATUSES).optional().describe('Only offices whose current status is this'),
   changedSince: instantInput
@@ -37,11 +37,11 @@ const officeList: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const { cluster, district, status, q, changedSince } = request.query;
+      const { account, district, status, q, changedSince } = request.query;
       const found = await searchOffices(
         { db: app.db },
         {
-          clusterId: cluster,
+          accountId: account,
           districtCode: district,
           q,
           status,
