@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
  * The API answers JSON to programs, so it sends the set the OWASP REST Security Cheat
  * Sheet asks of an API (nothing it serves may load anything or be framed, no MIME
  * sniffing, HTTPS only) plus no referrer and no cross-origin embedding. The headers
- * for HTML pages (opener policy, DNS prefetch, download options, origin-agent account,
+ * for HTML pages (opener policy, DNS prefetch, download options, origin-agent cluster,
  * legacy XSS filter) mean nothing for a JSON body and would cost every lookup bytes;
  * the docs UI, an HTML page, gets them, with the CSP that @fastify/swagger-ui sets for
  * its own assets (`staticCSP`).
@@ -28,7 +28,7 @@ const DOCUMENT_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'referrer-policy': 'no-referrer',
   'cross-origin-resource-policy': 'same-origin',
   'cross-origin-opener-policy': 'same-origin',
-  'origin-agent-account': '?1',
+  'origin-agent-cluster': '?1',
   'x-dns-prefetch-control': 'off',
   'x-download-options': 'noopen',
   'x-permitted-cross-domain-policies': 'none',
