@@ -3,9 +3,10 @@
 // notice to it or end it. Before owners, any manager could put offices of their own into
 // another district's event, and that district's managers, who cover only their offices,
 // could then no longer end it.
-import { importOfficeRegistry, issueToken, migrate, readRegistryFiles } from '@jcp/db';
+import { migrate, issueToken } from '@jcp/db';
 import { createTestDatabase } from '@jcp/testing';
 import t, { type Test } from 'tap';
+import { legacyRegistry, legacyToken } from '../legacy-schema.js';
 import { apiFixture, migrations } from './fixture.js';
 
 const closure = { status: 'closed', cause: 'weather', message: 'Closed because of snow' };
@@ -274,20 +275,20 @@ void t.test('migration 0009 gives existing events the owners their start would h
   const db = database.db;
   const before = migrations.filter((m) => m.version < 9);
   await migrate(db, before);
-  await importOfficeRegistry(db, await readRegistryFiles(), { actor: 'test' });
-  const cumbria = await issueToken(db, {
-    name: 'cumbria: area manager',
-    role: 'manager',
-    districtCodes: ['105'],
-    createdBy: 'test',
-  });
-  const account = await issueToken(db, {
-    name: 'wales account',
-    role: 'manager',
-    accountIds: ['district-101'],
-    createdBy: 'test',
-  });
-  const ops = await issueToken(db, { name: 'ops', role: 'admin', createdBy: 'test' });
+  await legacyRegistry(db);
+  const cumbria = await legacyToken(
+    db,
+    { id: '10000000-0000-4000-8000-000000000001', name: 'cumbria: area manager', role: 'manager' },
+    ['105'],
+    [],
+  );
+  const account = await legacyToken(
+    db,
+    { id: '10000000-0000-4000-8000-000000000002', name: 'wales account', role: 'manager' },
+    [],
+    ['district-101'],
+  );
+  const ops = await legacyToken(db, { id: '10000000-0000-4000-8000-000000000003', name: 'ops', role: 'admin' }, [], []);
   const actor = (token: typeof cumbria) => `token:${token.record.id}:${token.record.name}`;
   const started = new Date('2026-01-10T06:30:00Z');
   const later = new Date('2026-01-10T07:00:00Z');

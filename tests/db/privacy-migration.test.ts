@@ -1,10 +1,11 @@
 // Migration 0007 on a database that already holds mentions: the opt-outs keep their
 // authors (by id, until the scheduler hashes them), and audit entries about mentions,
 // written before it, lose what leads to a citizen (the X post id, the handler's note).
-import { importOfficeRegistry, migrate, readMigrations, readRegistryFiles } from '@jcp/db';
+import { migrate, readMigrations } from '@jcp/db';
 import { createTestDatabase } from '@jcp/testing';
 import { sql } from 'kysely';
 import t from 'tap';
+import { legacyRegistry } from '../legacy-schema.js';
 
 void t.test(
   '0007 keeps opt-outs and takes mention ids and notes out of the audit log, which stays append-only',
@@ -15,7 +16,7 @@ void t.test(
       db,
       all.filter((m) => m.version < 7),
     );
-    await importOfficeRegistry(db, await readRegistryFiles(), { actor: 'test' });
+    await legacyRegistry(db);
     const mentionId = '1990000000000000001';
     await sql`insert into mentions (x_post_id, cluster_id, author_id, author_username, text, posted_at, source, intent, language, decision, reason, inbox_state)
             values (${mentionId}, 'district-105', '7000000099', 'who_said_stop', 'stop', now(), 'poll', 'other', 'en', 'opted-out', 'asked-to-stop', 'handled')`.execute(
