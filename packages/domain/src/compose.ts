@@ -9,7 +9,8 @@
  * Offices whose sentence would be the same but for the name share one sentence ("Barrow,
  * Carlisle and Kendal are closed …"), in order of first appearance, so a wide closure
  * takes a few parts, not one part per two offices. A list too long for one part is split
- * into several complete sentences; every office is named exactly once per language.
+ * into several complete sentences; every office is named exactly once per language. The
+ * sentences themselves, in English and Welsh, are status-sentences.ts.
  */
 import { distinctMark } from './distinct-text.js';
 import { londonParts } from './london-time.js';

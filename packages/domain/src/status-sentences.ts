@@ -96,7 +96,6 @@ interface Phrases {
 
 const withCause = (s: string, cause: string) => (cause ? `${s} ${cause}` : s);
 
-/** "A, B and C": the last name joined with `and(last)`, the others with commas. */
 /** "A, B and C": `andLast` renders the last name with its conjunction. */
 const joinList = (names: readonly string[], andLast: (last: string) => string): string =>
   names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} ${andLast(names[names.length - 1]!)}`;
