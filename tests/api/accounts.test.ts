@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { composeBatch } from '@jcp/db';
 import type { Teardown } from '@jcp/testing';
+import { composeBatch } from '@jcp/use-cases';
 import { buildEmulator } from '@jcp/x-emulator';
 import { createXClient, openAccountTokens } from '@jcp/x-client';
 import t from 'tap';

@@ -103,4 +103,5 @@ export type { InboxState, MentionFilter, MentionView } from '@jcp/db';
 // mentions and fan-out (h/mentions): receiving mentions, the fan-out's claims
 export { receiveMentions, type IngestedMention, type IngestOptions, type IngestResult } from './mentions/receive.js';
 export { accountBudgets, claimPosts, type ClaimOptions, type ClaimResult } from './fanout/claim.js';
+export { composeBatch, type ComposedBatch } from './fanout/compose.js';
 export { mentionRouting, officeIndexSource, routingOf, type MentionRouting } from './mentions/routing.js';

@@ -6,7 +6,6 @@ import { hostname } from 'node:os';
 import {
   completePost,
   completePosts,
-  composeBatch,
   expireHeldReplies,
   FANOUT_CHANNEL,
   pendingAccounts,
@@ -31,7 +30,7 @@ import {
   type CredentialsCheck,
   type CredentialsKeys,
 } from '@jcp/x-client';
-import { claimPosts } from '@jcp/use-cases';
+import { claimPosts, composeBatch } from '@jcp/use-cases';
 import type { TwitterApi } from 'twitter-api-v2';
 
 export interface DispatcherOptions {
