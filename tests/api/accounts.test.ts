@@ -626,7 +626,7 @@ void t.test(
       ).statusCode,
       200,
     );
-    const batch = await composeBatch(database.db, CLUSTER);
+    const batch = await composeBatch({ db: database.db }, CLUSTER);
     t.ok(batch, 'composed');
     t.same(batch?.offices, ['carlisle-8504']);
 
@@ -712,7 +712,7 @@ void t.test('a change undone before composing is composed as unchanged, with no 
     .set({ credentials_encrypted: Buffer.from('sealed', 'utf8'), x_user_id: '1' })
     .where('id', '=', CLUSTER)
     .execute();
-  const batch = await composeBatch(database.db, CLUSTER);
+  const batch = await composeBatch({ db: database.db }, CLUSTER);
   t.same(batch?.offices, []);
   const changes = (await app.inject('/offices/carlisle-8504/posts')).json<{ changes: ChangeFanoutBody[] }>().changes;
   t.equal(changes.length, 2);

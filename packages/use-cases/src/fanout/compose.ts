@@ -6,11 +6,13 @@ import {
   batchOfficeIds,
   dbNow,
   DEFAULT_RECOMPOSE_AFTER_SECONDS,
+  expireHeldReplies,
   insertBatch,
   lockAccountForComposing,
   lockPendingChanges,
   lockQueuedStatusPosts,
   officeStatesToCompose,
+  pendingAccounts,
   queuedBatchOf,
   supersedePosts,
   textAlreadyUsed,
@@ -20,6 +22,7 @@ import {
 } from '@jcp/db';
 import {
   composeStatusPosts,
+  DEFAULT_MENTION_POLICY,
   firstDistinct,
   REGULAR_ANNOUNCEMENT,
   sameAnnouncement,
@@ -27,6 +30,7 @@ import {
   type Language,
   type OfficeChange,
 } from '@jcp/domain';
+import type { Logger } from '@jcp/log';
 import type { Kysely } from 'kysely';
 
 export interface ComposedBatch {
@@ -48,11 +52,11 @@ export interface ComposedBatch {
  * holds the account or there is nothing to compose. The caller has checked readiness.
  */
 export async function composeBatch(
-  db: Kysely<DB>,
+  deps: { db: Kysely<DB> },
   clusterId: string,
   defaults: Pick<FanoutDefaults, 'recomposeAfterSeconds'> = {},
 ): Promise<ComposedBatch | null> {
-  return db.transaction().execute(async (trx) => {
+  return deps.db.transaction().execute(async (trx) => {
     const cluster = await lockAccountForComposing(trx, clusterId);
     if (!cluster) return null;
     const now = await dbNow(trx);
@@ -126,4 +130,65 @@ export async function composeBatch(
       superseded: supersededBatch !== undefined,
     };
   });
+}
+
+export interface ComposeReadyOptions extends FanoutDefaults {
+  /** A reply whose question is older than this is not sent (default: the mention policy's, an hour). */
+  replyMaxAgeSeconds?: number;
+}
+
+/**
+ * One look at composing: replies held back past their questions' age are given up (their
+ * questions go to a person), and every account whose changes are ready (fanoutReadiness:
+ * coalescing window passed, posting window open or urgent, not paused, credentials present,
+ * nothing left to deliver) has them composed, a few accounts at a time, each in its own
+ * transaction; one account's failure does not hold back the others. Returns when an account
+ * waiting for its coalescing or posting window will be ready (on this process's clock), or
+ * null if none is waiting.
+ */
+export async function composeReady(
+  deps: { db: Kysely<DB>; log: Logger },
+  options: ComposeReadyOptions,
+): Promise<Date | null> {
+  const { db, log } = deps;
+  const defaults = {
+    coalesceSeconds: options.coalesceSeconds,
+    ...(options.recomposeAfterSeconds === undefined ? {} : { recomposeAfterSeconds: options.recomposeAfterSeconds }),
+  };
+  // Replies held back past their questions' age go to a person (looked at with composing: every poll).
+  const expired = await expireHeldReplies(db, options.replyMaxAgeSeconds ?? DEFAULT_MENTION_POLICY.maxAgeSeconds);
+  if (expired > 0) log.info({ expired }, 'replies held back too long were not sent; their questions are in the inbox');
+  const { now, accounts } = await pendingAccounts(db, defaults);
+  const ready = accounts.filter((a) => a.waiting === null);
+  log.trace({ accounts }, 'pending accounts');
+  // A few at a time: each is a short transaction on its own account.
+  for (let i = 0; i < ready.length; i += 4) {
+    // One account's failure must not hold back the others.
+    const batches = await Promise.allSettled(
+      ready.slice(i, i + 4).map((a) => composeBatch({ db }, a.clusterId, defaults)),
+    );
+    for (const [j, b] of batches.entries()) {
+      if (b.status === 'rejected')
+        log.error(
+          { err: b.reason as unknown, account: ready[i + j]?.clusterId },
+          'composing failed; tried again at the next look',
+        );
+      else if (b.value)
+        log.debug(
+          {
+            account: b.value.clusterId,
+            offices: b.value.offices.length,
+            posts: b.value.posts,
+            superseded: b.value.superseded,
+          },
+          'changes composed',
+        );
+    }
+  }
+  const next = accounts
+    .filter((a) => a.waiting === 'coalescing' || a.waiting === 'posting-window')
+    .map((a) => a.readyAt?.getTime() ?? Infinity);
+  const soonest = Math.min(...next);
+  // The database's clock decided readiness; turn it into a delay on ours.
+  return Number.isFinite(soonest) ? new Date(Date.now() + Math.max(0, soonest - now.getTime())) : null;
 }
