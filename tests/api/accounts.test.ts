@@ -7,7 +7,7 @@ import t from 'tap';
 import { apiFixture } from './fixture.js';
 
 const CONSUMER = { consumerKey: 'test-consumer-key', consumerSecret: 'test-consumer-secret' };
-const CLUSTER = 'district-105';
+const ACCOUNT = 'district-105';
 const closure = { status: 'closed', cause: 'weather', message: 'Closed today because of heavy snow' };
 
 interface AccountBody {
@@ -113,8 +113,8 @@ void t.test(
     const { app, as, reader, cumbria } = await setup(t);
     for (const url of [
       '/accounts',
-      `/accounts/${CLUSTER}`,
-      `/accounts/${CLUSTER}/posts`,
+      `/accounts/${ACCOUNT}`,
+      `/accounts/${ACCOUNT}/posts`,
       '/offices/carlisle-8504/posts',
       '/delivery',
     ]) {
@@ -123,16 +123,16 @@ void t.test(
       t.equal(res.headers['cache-control'], 'no-cache');
     }
     const writes: { method: 'PUT' | 'PATCH' | 'POST' | 'DELETE'; url: string; payload?: object }[] = [
-      { method: 'PUT', url: `/admin/accounts/${CLUSTER}`, payload: { name: 'Cumbria', handle: 'JCPinCumbria' } },
-      { method: 'PATCH', url: `/admin/accounts/${CLUSTER}`, payload: { allowUrgent: true } },
+      { method: 'PUT', url: `/admin/accounts/${ACCOUNT}`, payload: { name: 'Cumbria', handle: 'JCPinCumbria' } },
+      { method: 'PATCH', url: `/admin/accounts/${ACCOUNT}`, payload: { allowUrgent: true } },
       {
         method: 'PUT',
-        url: `/admin/accounts/${CLUSTER}/credentials`,
+        url: `/admin/accounts/${ACCOUNT}/credentials`,
         payload: { accessToken: 'a', accessSecret: 'b', xUserId: '1' },
       },
-      { method: 'DELETE', url: `/admin/accounts/${CLUSTER}/credentials` },
-      { method: 'POST', url: `/admin/accounts/${CLUSTER}/pause`, payload: {} },
-      { method: 'POST', url: `/admin/accounts/${CLUSTER}/resume`, payload: {} },
+      { method: 'DELETE', url: `/admin/accounts/${ACCOUNT}/credentials` },
+      { method: 'POST', url: `/admin/accounts/${ACCOUNT}/pause`, payload: {} },
+      { method: 'POST', url: `/admin/accounts/${ACCOUNT}/resume`, payload: {} },
       { method: 'POST', url: '/admin/delivery/pause', payload: {} },
       { method: 'POST', url: '/admin/delivery/resume', payload: {} },
     ];
@@ -154,7 +154,7 @@ void t.test(
         t.equal(res.statusCode, 403, `${w.method} ${w.url} as ${token.record.role}`);
       }
     }
-    const account = (await app.inject(`/accounts/${CLUSTER}`)).json<AccountBody>();
+    const account = (await app.inject(`/accounts/${ACCOUNT}`)).json<AccountBody>();
     t.equal(account.paused, false, 'nothing was changed');
     t.equal(account.hasCredentials, false);
   },
@@ -165,7 +165,7 @@ void t.test('with READ_ACCESS=token the reads need a reader token', async (t) =>
     const fixture = await apiFixture(t, { readAccess: 'token' });
     return { ...fixture, as: (token: { token: string }) => ({ authorization: `Bearer ${token.token}` }) };
   })();
-  for (const url of ['/accounts', `/accounts/${CLUSTER}`, '/delivery', '/changes/1/posts']) {
+  for (const url of ['/accounts', `/accounts/${ACCOUNT}`, '/delivery', '/changes/1/posts']) {
     t.equal((await app.inject(url)).statusCode, 401, url);
   }
   t.equal((await app.inject({ url: '/accounts', headers: as(reader) })).statusCode, 200);
@@ -233,23 +233,23 @@ void t.test(
     });
 
     // A PATCH changes what it names only; an existing (placeholder) account too.
-    const patched = await patch(CLUSTER, {
+    const patched = await patch(ACCOUNT, {
       handle: 'JCPinCumbria',
       allowUrgent: true,
       postingWindow: { start: '06:00', end: '23:30' },
     });
     t.equal(patched.statusCode, 200, patched.body);
     t.match(patched.json<AccountBody>(), {
-      id: CLUSTER,
+      id: ACCOUNT,
       handle: 'JCPinCumbria',
       allowUrgent: true,
       postingWindow: { start: '06:00', end: '23:30' },
       isPlaceholder: false,
     });
-    t.ok(patched.json<AccountBody>().officeCount > 0, 'the district cluster has offices');
+    t.ok(patched.json<AccountBody>().officeCount > 0, 'the district account has offices');
     t.match(
       (await app.inject('/offices/carlisle-8504')).json(),
-      { cluster: { id: CLUSTER, handle: 'JCPinCumbria' } },
+      { account: { id: ACCOUNT, handle: 'JCPinCumbria' } },
       'offices show the new handle',
     );
 
@@ -274,13 +274,13 @@ void t.test(
       t.equal(res.statusCode, 400, `${id} ${JSON.stringify(body)}: ${res.body}`);
       t.match(res.headers['content-type'], /^application\/problem\+json/);
     }
-    t.equal((await patch(CLUSTER, { coalesceSeconds: 5000 })).statusCode, 400);
+    t.equal((await patch(ACCOUNT, { coalesceSeconds: 5000 })).statusCode, 400);
     t.equal((await app.inject('/accounts/ok-id')).statusCode, 404);
 
     // Handles are unique whatever their case.
     const clash = await put('other', { name: 'Other', handle: 'jcpincumbria' });
     t.equal(clash.statusCode, 409, clash.body);
-    t.match(clash.json(), { clusterId: CLUSTER });
+    t.match(clash.json(), { accountId: ACCOUNT });
     t.equal((await patch('jcp-test', { handle: 'JCPINCUMBRIA' })).statusCode, 409);
     t.equal((await patch('no-such-account', { allowUrgent: true })).statusCode, 404);
     t.equal((await app.inject('/accounts/no-such-account')).statusCode, 404);
@@ -288,16 +288,16 @@ void t.test(
     const audit = await database.db
       .selectFrom('audit_log')
       .selectAll()
-      .where('entity_type', '=', 'cluster')
+      .where('entity_type', '=', 'account')
       .where('actor', '=', adminActor)
       .orderBy('id')
       .execute();
     t.same(
       audit.map((a) => [a.action, a.entity_id]),
       [
-        ['cluster.created', 'jcp-test'],
-        ['cluster.updated', 'jcp-test'],
-        ['cluster.updated', CLUSTER],
+        ['account.created', 'jcp-test'],
+        ['account.updated', 'jcp-test'],
+        ['account.updated', ACCOUNT],
       ],
     );
     t.match(audit[2]?.after, { handle: 'JCPinCumbria', allowUrgent: true });
@@ -310,7 +310,7 @@ void t.test(
     const { app, database, admin, as, credentialsKey } = await setup(t);
     const accessToken = '1234-plaintextaccesstoken';
     const accessSecret = 'plaintext-access-secret-value';
-    const url = `/admin/accounts/${CLUSTER}/credentials`;
+    const url = `/admin/accounts/${ACCOUNT}/credentials`;
 
     const missingId = await app.inject({
       method: 'PUT',
@@ -345,20 +345,20 @@ void t.test(
       payload: { accessToken, accessSecret, xUserId: '42' },
     });
     t.equal(res.statusCode, 200, res.body);
-    t.match(res.json<AccountBody>(), { id: CLUSTER, hasCredentials: true, xUserId: '42' });
+    t.match(res.json<AccountBody>(), { id: ACCOUNT, hasCredentials: true, xUserId: '42' });
     for (const text of [res.body, missingId.body, tooLong.body]) {
       t.notOk(text.includes(accessToken) || text.includes(accessSecret), 'no secret in any answer');
     }
     const row = await database.db
-      .selectFrom('clusters')
+      .selectFrom('accounts')
       .select(['credentials_encrypted', 'x_user_id'])
-      .where('id', '=', CLUSTER)
+      .where('id', '=', ACCOUNT)
       .executeTakeFirstOrThrow();
     const stored = Buffer.from(row.credentials_encrypted ?? []).toString('utf8');
     t.ok(stored.length > 0);
     t.notOk(stored.includes(accessToken) || stored.includes(accessSecret), 'the column holds no plaintext');
     t.same(
-      openAccountTokens(stored, credentialsKey, CLUSTER),
+      openAccountTokens(stored, credentialsKey, ACCOUNT),
       { accessToken, accessSecret },
       'it opens with the key, for this account',
     );
@@ -371,8 +371,8 @@ void t.test(
     const audit = await database.db
       .selectFrom('audit_log')
       .selectAll()
-      .where('entity_id', '=', CLUSTER)
-      .where('action', 'like', 'cluster.credentials%')
+      .where('entity_id', '=', ACCOUNT)
+      .where('action', 'like', 'account.credentials%')
       .execute();
     t.equal(audit.length, 1);
     const auditText = JSON.stringify(audit);
@@ -387,9 +387,9 @@ void t.test(
     t.equal(
       (
         await database.db
-          .selectFrom('clusters')
+          .selectFrom('accounts')
           .select('credentials_encrypted')
-          .where('id', '=', CLUSTER)
+          .where('id', '=', ACCOUNT)
           .executeTakeFirstOrThrow()
       ).credentials_encrypted,
       null,
@@ -401,7 +401,7 @@ void t.test('without fan-out settings the credentials endpoint is a 503 and the 
   const { app, admin, as } = await setup(t, 'none');
   const res = await app.inject({
     method: 'PUT',
-    url: `/admin/accounts/${CLUSTER}/credentials`,
+    url: `/admin/accounts/${ACCOUNT}/credentials`,
     headers: as(admin),
     payload: { accessToken: 'a', accessSecret: 'b', xUserId: '1' },
   });
@@ -412,7 +412,7 @@ void t.test('without fan-out settings the credentials endpoint is a 503 and the 
     (
       await app.inject({
         method: 'PATCH',
-        url: `/admin/accounts/${CLUSTER}`,
+        url: `/admin/accounts/${ACCOUNT}`,
         headers: as(admin),
         payload: { allowUrgent: true },
       })
@@ -442,14 +442,14 @@ void t.test(
       (
         await app.inject({
           method: 'PATCH',
-          url: `/admin/accounts/${CLUSTER}`,
+          url: `/admin/accounts/${ACCOUNT}`,
           headers: as(admin),
           payload: { handle: 'jcpincumbria' },
         })
       ).statusCode,
       200,
     );
-    const url = `/admin/accounts/${CLUSTER}/credentials`;
+    const url = `/admin/accounts/${ACCOUNT}/credentials`;
     const put = (payload: object) => app.inject({ method: 'PUT', url, headers: as(admin), payload });
 
     const rejected = await put({ accessToken: '7001-good-token', accessSecret: 'wrong-secret' });
@@ -465,9 +465,9 @@ void t.test(
     t.equal(
       (
         await database.db
-          .selectFrom('clusters')
+          .selectFrom('accounts')
           .select('credentials_encrypted')
-          .where('id', '=', CLUSTER)
+          .where('id', '=', ACCOUNT)
           .executeTakeFirstOrThrow()
       ).credentials_encrypted,
       null,
@@ -509,7 +509,7 @@ void t.test(
       (
         await app.inject({
           method: 'PATCH',
-          url: `/admin/accounts/${CLUSTER}`,
+          url: `/admin/accounts/${ACCOUNT}`,
           headers: as(admin),
           payload: { handle: 'JCPinCumbria' },
         })
@@ -519,7 +519,7 @@ void t.test(
     const put = (accessToken: string, accessSecret: string) =>
       app.inject({
         method: 'PUT',
-        url: `/admin/accounts/${CLUSTER}/credentials`,
+        url: `/admin/accounts/${ACCOUNT}/credentials`,
         headers: as(admin),
         payload: { accessToken, accessSecret },
       });
@@ -535,9 +535,9 @@ void t.test(
       t.notMatch(res.body, /URGENT|evil|not-an-id/, `${what}: not repeated`);
     }
     const row = await database.db
-      .selectFrom('clusters')
+      .selectFrom('accounts')
       .select(['credentials_encrypted', 'x_user_id'])
-      .where('id', '=', CLUSTER)
+      .where('id', '=', ACCOUNT)
       .executeTakeFirstOrThrow();
     t.same(row, { credentials_encrypted: null, x_user_id: null }, 'nothing stored');
   },
@@ -548,18 +548,18 @@ void t.test('an admin pauses and resumes one account and all delivery; audited',
   const post = (url: string, payload?: object) =>
     app.inject({ method: 'POST', url, headers: as(admin), ...(payload ? { payload } : {}) });
 
-  const paused = await post(`/admin/accounts/${CLUSTER}/pause`, {
+  const paused = await post(`/admin/accounts/${ACCOUNT}/pause`, {
     reason: 'Wrong handle: checking with the comms team',
   });
   t.equal(paused.statusCode, 200, paused.body);
   t.match(paused.json(), { paused: true, pausedReason: 'Wrong handle: checking with the comms team', pausedAt: /Z$/ });
-  t.match((await app.inject('/delivery')).json(), { paused: false, accountsWithErrors: [CLUSTER] });
-  const resumed = await post(`/admin/accounts/${CLUSTER}/resume`);
+  t.match((await app.inject('/delivery')).json(), { paused: false, accountsWithErrors: [ACCOUNT] });
+  const resumed = await post(`/admin/accounts/${ACCOUNT}/resume`);
   t.equal(resumed.statusCode, 200, resumed.body);
   t.match(resumed.json(), { paused: false, pausedReason: null, pausedAt: null });
   t.equal((await post('/admin/accounts/no-such/pause', {})).statusCode, 404);
   t.equal((await post('/admin/accounts/no-such/resume')).statusCode, 404);
-  t.equal((await post(`/admin/accounts/${CLUSTER}/pause`, { reason: 'x'.repeat(501) })).statusCode, 400);
+  t.equal((await post(`/admin/accounts/${ACCOUNT}/pause`, { reason: 'x'.repeat(501) })).statusCode, 400);
 
   const all = await post('/admin/delivery/pause', { reason: 'Storm: holding every post' });
   t.equal(all.statusCode, 200, all.body);
@@ -579,11 +579,11 @@ void t.test('an admin pauses and resumes one account and all delivery; audited',
     await database.db
       .selectFrom('audit_log')
       .select('action')
-      .where('action', 'in', ['cluster.paused', 'cluster.resumed', 'fanout.paused', 'fanout.resumed'])
+      .where('action', 'in', ['account.paused', 'account.resumed', 'fanout.paused', 'fanout.resumed'])
       .orderBy('id')
       .execute()
   ).map((a) => a.action);
-  t.same(actions, ['cluster.paused', 'cluster.resumed', 'fanout.paused', 'fanout.resumed']);
+  t.same(actions, ['account.paused', 'account.resumed', 'fanout.paused', 'fanout.resumed']);
 });
 
 void t.test(
@@ -606,27 +606,27 @@ void t.test(
     t.match(pending.json<ChangeFanoutBody>(), {
       seq,
       officeId: 'carlisle-8504',
-      accountId: CLUSTER,
+      accountId: ACCOUNT,
       urgent: true,
       state: 'pending',
       batch: null,
       posts: [],
     });
-    t.match((await app.inject(`/accounts/${CLUSTER}`)).json(), { health: { pendingChanges: 1, queuedPosts: 0 } });
+    t.match((await app.inject(`/accounts/${ACCOUNT}`)).json(), { health: { pendingChanges: 1, queuedPosts: 0 } });
     t.match((await app.inject('/delivery')).json(), { pendingChanges: 1, queuedPosts: 0 });
 
     t.equal(
       (
         await app.inject({
           method: 'PUT',
-          url: `/admin/accounts/${CLUSTER}/credentials`,
+          url: `/admin/accounts/${ACCOUNT}/credentials`,
           headers: as(admin),
           payload: { accessToken: '1-token', accessSecret: 'secret', xUserId: '1' },
         })
       ).statusCode,
       200,
     );
-    const batch = await composeBatch({ db: database.db }, CLUSTER);
+    const batch = await composeBatch({ db: database.db }, ACCOUNT);
     t.ok(batch, 'composed');
     t.same(batch?.offices, ['carlisle-8504']);
 
@@ -634,7 +634,7 @@ void t.test(
     t.match(composed, { state: 'composed', batch: { id: batch?.batchId, composedAt: /Z$/ } });
     t.ok(composed.posts.length >= 1, 'posts');
     for (const post of composed.posts) {
-      t.match(post, { accountId: CLUSTER, state: 'queued', attempts: 0, language: 'en' });
+      t.match(post, { accountId: ACCOUNT, state: 'queued', attempts: 0, language: 'en' });
       t.match(post.text, /Carlisle/);
     }
 
@@ -642,7 +642,7 @@ void t.test(
     t.equal(byOffice.changes.length, 1);
     t.same(byOffice.changes[0], composed);
 
-    const byAccount = await app.inject(`/accounts/${CLUSTER}/posts?state=queued`);
+    const byAccount = await app.inject(`/accounts/${ACCOUNT}/posts?state=queued`);
     t.equal(byAccount.statusCode, 200, byAccount.body);
     const posts = byAccount.json<{ posts: PostBody[]; next: string | null }>();
     t.same(
@@ -651,19 +651,19 @@ void t.test(
       'newest first',
     );
     t.equal(
-      (await app.inject(`/accounts/${CLUSTER}/posts?state=delivered`)).json<{ posts: PostBody[] }>().posts.length,
+      (await app.inject(`/accounts/${ACCOUNT}/posts?state=delivered`)).json<{ posts: PostBody[] }>().posts.length,
       0,
     );
-    const page = (await app.inject(`/accounts/${CLUSTER}/posts?limit=1`)).json<{
+    const page = (await app.inject(`/accounts/${ACCOUNT}/posts?limit=1`)).json<{
       posts: PostBody[];
       next: string | null;
     }>();
     t.equal(page.posts.length, 1);
     t.equal(page.next, page.posts[0]?.id);
-    t.equal((await app.inject(`/accounts/${CLUSTER}/posts?limit=0`)).statusCode, 400);
-    t.equal((await app.inject(`/accounts/${CLUSTER}/posts?limit=201`)).statusCode, 400);
+    t.equal((await app.inject(`/accounts/${ACCOUNT}/posts?limit=0`)).statusCode, 400);
+    t.equal((await app.inject(`/accounts/${ACCOUNT}/posts?limit=201`)).statusCode, 400);
 
-    t.match((await app.inject(`/accounts/${CLUSTER}`)).json(), {
+    t.match((await app.inject(`/accounts/${ACCOUNT}`)).json(), {
       health: { pendingChanges: 0, queuedPosts: composed.posts.length, oldestQueuedAt: /Z$/ },
     });
     t.match((await app.inject('/delivery')).json(), {
@@ -708,11 +708,11 @@ void t.test('a change undone before composing is composed as unchanged, with no 
     201,
   );
   await database.db
-    .updateTable('clusters')
+    .updateTable('accounts')
     .set({ credentials_encrypted: Buffer.from('sealed', 'utf8'), x_user_id: '1' })
-    .where('id', '=', CLUSTER)
+    .where('id', '=', ACCOUNT)
     .execute();
-  const batch = await composeBatch({ db: database.db }, CLUSTER);
+  const batch = await composeBatch({ db: database.db }, ACCOUNT);
   t.same(batch?.offices, []);
   const changes = (await app.inject('/offices/carlisle-8504/posts')).json<{ changes: ChangeFanoutBody[] }>().changes;
   t.equal(changes.length, 2);

@@ -1,5 +1,5 @@
 /**
- * The text a cluster account posts about status changes of its own offices. Pure: the
+ * The text a account posts about status changes of its own offices. Pure: the
  * caller passes the account, the changes of that account's offices and the clock.
  *
  * Every post names the account's offices, so no two accounts post the same text (X rule)

@@ -23,7 +23,7 @@ export interface ReplyInput {
   /** The offices the question named, with their then-current state. */
   asked: readonly OfficeChange[];
   /** When no office was named: the account's offices in business, and those disrupted now. */
-  cluster?: { total: number; disrupted: readonly OfficeChange[] };
+  account?: { total: number; disrupted: readonly OfficeChange[] };
   /** The question was about a later day than today. */
   later?: boolean;
   now: Date;
@@ -109,8 +109,8 @@ export function composeStatusReply(input: ReplyInput): string {
   const body: string[] = [];
   if (input.asked.length > 0) {
     body.push(...sentences(input.asked, now, language));
-  } else if (input.cluster) {
-    const { total, disrupted } = input.cluster;
+  } else if (input.account) {
+    const { total, disrupted } = input.account;
     if (disrupted.length === 0) body.push(t.allOpen(total));
     else {
       // Nothing about "the others" when every office is disrupted.

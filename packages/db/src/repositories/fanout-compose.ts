@@ -13,7 +13,7 @@ export type { QueuedBatch };
 // --- composing -----------------------------------------------------------------------------
 
 export interface PendingAccount extends Readiness {
-  clusterId: string;
+  accountId: string;
   /** When the oldest change not yet composed was recorded. */
   oldest: Date;
   urgent: boolean;
@@ -39,18 +39,18 @@ export async function pendingAccounts(
   defaults: FanoutDefaults,
 ): Promise<{ now: Date; accounts: PendingAccount[] }> {
   const recomposeAfter = defaults.recomposeAfterSeconds ?? DEFAULT_RECOMPOSE_AFTER_SECONDS;
-  const [now, control, pending, queued, clusters] = await Promise.all([
+  const [now, control, pending, queued, accounts] = await Promise.all([
     dbNow(db),
     db.selectFrom('fanout_control').select('paused').executeTakeFirst(),
     db
       .selectFrom('fanout_outbox')
-      .select((eb) => ['cluster_id', eb.fn.min('created_at').as('oldest'), sql<boolean>`bool_or(urgent)`.as('urgent')])
+      .select((eb) => ['account_id', eb.fn.min('created_at').as('oldest'), sql<boolean>`bool_or(urgent)`.as('urgent')])
       .where('batch_id', 'is', null)
-      .groupBy('cluster_id')
+      .groupBy('account_id')
       .execute(),
     queuedBatches(db),
     db
-      .selectFrom('clusters as c')
+      .selectFrom('accounts as c')
       .select([
         'c.id',
         'c.posting_window_start',
@@ -66,14 +66,14 @@ export async function pendingAccounts(
             eb
               .selectFrom('fanout_outbox as o')
               .select('o.change_seq')
-              .whereRef('o.cluster_id', '=', 'c.id')
+              .whereRef('o.account_id', '=', 'c.id')
               .where('o.batch_id', 'is', null),
           ),
           eb.exists(
             eb
               .selectFrom('fanout_posts as p')
               .select('p.id')
-              .whereRef('p.cluster_id', '=', 'c.id')
+              .whereRef('p.account_id', '=', 'c.id')
               .where('p.state', '=', 'queued')
               .where('p.kind', '=', 'status'),
           ),
@@ -82,9 +82,9 @@ export async function pendingAccounts(
       .execute(),
   ]);
   const allPaused = control?.paused ?? false;
-  const pendingBy = new Map(pending.map((p) => [p.cluster_id, p]));
+  const pendingBy = new Map(pending.map((p) => [p.account_id, p]));
   const accounts: PendingAccount[] = [];
-  for (const c of clusters) {
+  for (const c of accounts) {
     const p = pendingBy.get(c.id);
     const batch = queued.get(c.id);
     const recompose = supersedable(batch, p !== undefined, now, recomposeAfter);
@@ -104,7 +104,7 @@ export async function pendingAccounts(
       },
       now,
     );
-    accounts.push({ clusterId: c.id, oldest, urgent, ...readiness });
+    accounts.push({ accountId: c.id, oldest, urgent, ...readiness });
   }
   return { now, accounts };
 }
@@ -128,22 +128,22 @@ export function welshNameByOffice(aliases: readonly { office_id: string; alias: 
 // --- composing: the reads and writes of one batch, in the composer's transaction -----------
 
 /** What composing needs of an account, its row locked: undefined when another worker holds it (SKIP LOCKED). */
-export async function lockAccountForComposing(trx: Transaction<DB>, clusterId: string) {
+export async function lockAccountForComposing(trx: Transaction<DB>, accountId: string) {
   return trx
-    .selectFrom('clusters')
+    .selectFrom('accounts')
     .select(['id', 'handle', 'languages', 'include_links', 'link'])
-    .where('id', '=', clusterId)
+    .where('id', '=', accountId)
     .forNoKeyUpdate()
     .skipLocked()
     .executeTakeFirst();
 }
 
 /** The account's changes not yet composed, in order, locked. */
-export async function lockPendingChanges(trx: Transaction<DB>, clusterId: string) {
+export async function lockPendingChanges(trx: Transaction<DB>, accountId: string) {
   return trx
     .selectFrom('fanout_outbox')
     .select(['change_seq', 'office_id', 'urgent'])
-    .where('cluster_id', '=', clusterId)
+    .where('account_id', '=', accountId)
     .where('batch_id', 'is', null)
     .orderBy('change_seq')
     .forUpdate()
@@ -151,11 +151,11 @@ export async function lockPendingChanges(trx: Transaction<DB>, clusterId: string
 }
 
 /** The account's queued status posts, locked. */
-export async function lockQueuedStatusPosts(trx: Transaction<DB>, clusterId: string) {
+export async function lockQueuedStatusPosts(trx: Transaction<DB>, accountId: string) {
   return trx
     .selectFrom('fanout_posts')
     .select(['id', 'batch_id'])
-    .where('cluster_id', '=', clusterId)
+    .where('account_id', '=', accountId)
     .where('state', '=', 'queued')
     .where('kind', '=', 'status')
     .forUpdate()
@@ -163,8 +163,8 @@ export async function lockQueuedStatusPosts(trx: Transaction<DB>, clusterId: str
 }
 
 /** The account's batch with queued posts, if any. */
-export async function queuedBatchOf(trx: Transaction<DB>, clusterId: string): Promise<QueuedBatch | undefined> {
-  return (await queuedBatches(trx, clusterId)).get(clusterId);
+export async function queuedBatchOf(trx: Transaction<DB>, accountId: string): Promise<QueuedBatch | undefined> {
+  return (await queuedBatches(trx, accountId)).get(accountId);
 }
 
 /** The offices a batch speaks of. */
@@ -260,13 +260,13 @@ export async function officeStatesToCompose(
 /** Whether the account already has a post (sent or to be sent) with one of these texts. */
 export async function textAlreadyUsed(
   trx: Transaction<DB>,
-  clusterId: string,
+  accountId: string,
   texts: readonly string[],
 ): Promise<boolean> {
   const row = await trx
     .selectFrom('fanout_posts')
     .select('id')
-    .where('cluster_id', '=', clusterId)
+    .where('account_id', '=', accountId)
     .where('state', 'in', ['queued', 'delivered'])
     .where('text', 'in', [...texts])
     .limit(1)
@@ -282,20 +282,20 @@ export async function textAlreadyUsed(
 export async function insertBatch(
   trx: Transaction<DB>,
   batch: {
-    clusterId: string;
+    accountId: string;
     composedAt: Date;
     offices: readonly { officeId: string; changeSeq: string }[];
     urgent: boolean;
     posts: readonly ComposedPost[];
   },
 ): Promise<{ batchId: string; posts: number }> {
-  const { clusterId, composedAt: now } = batch;
+  const { accountId, composedAt: now } = batch;
   const batchId = randomUUID();
   await trx
     .insertInto('fanout_batches')
     .values({
       id: batchId,
-      cluster_id: clusterId,
+      account_id: accountId,
       composed_at: now,
       offices: batch.offices.map((o) => o.officeId),
       urgent: batch.urgent,
@@ -314,7 +314,7 @@ export async function insertBatch(
         .insertInto('fanout_posts')
         .values({
           batch_id: batchId,
-          cluster_id: clusterId,
+          account_id: accountId,
           language: post.language,
           part: i + 1,
           parts: post.parts.length,
@@ -338,13 +338,13 @@ export async function insertBatch(
  */
 export async function assignChangesToBatch(
   trx: Transaction<DB>,
-  assign: { clusterId: string; batchId: string; changeSeqs: readonly string[]; fromBatchId?: string },
+  assign: { accountId: string; batchId: string; changeSeqs: readonly string[]; fromBatchId?: string },
 ): Promise<void> {
   if (assign.changeSeqs.length > 0) {
     await trx
       .updateTable('fanout_outbox')
       .set({ batch_id: assign.batchId })
-      .where('cluster_id', '=', assign.clusterId)
+      .where('account_id', '=', assign.accountId)
       .where('batch_id', 'is', null)
       .where('change_seq', 'in', [...assign.changeSeqs])
       .execute();

@@ -86,17 +86,17 @@ export async function claimPosts(deps: { db: Kysely<DB> }, options: ClaimOptions
     // Counted per account first; the send times are read only for accounts near their
     // limit (the arithmetic needs them there, and nowhere else).
     const windowStart = new Date(now.getTime() - budgets.status.windowMs);
-    const headClusters = [...new Set(heads.map((h) => h.cluster_id))];
-    const counted = await sendCounts(trx, headClusters, windowStart);
-    const nearLimit = headClusters.filter((c) => (counted.get(c) ?? 0) + heads.length >= budgets.reply.limit);
+    const headAccounts = [...new Set(heads.map((h) => h.account_id))];
+    const counted = await sendCounts(trx, headAccounts, windowStart);
+    const nearLimit = headAccounts.filter((c) => (counted.get(c) ?? 0) + heads.length >= budgets.reply.limit);
     const sentBy = await sendTimes(trx, nearLimit, windowStart);
     const waits: (Date | null)[] = [];
     /** Whether the account's budget has room for one more now; if so, counts it. */
-    const take = (clusterId: string, rule: BudgetRule): boolean => {
-      const sent = sentBy.get(clusterId);
+    const take = (accountId: string, rule: BudgetRule): boolean => {
+      const sent = sentBy.get(accountId);
       if (!sent) {
         // Far from the limit (checked above for every head at once).
-        counted.set(clusterId, (counted.get(clusterId) ?? 0) + 1);
+        counted.set(accountId, (counted.get(accountId) ?? 0) + 1);
         return true;
       }
       const wait = budgetWaitUntil(sent, rule, now);
@@ -106,7 +106,7 @@ export async function claimPosts(deps: { db: Kysely<DB> }, options: ClaimOptions
     };
     const claimable = heads.filter((h) => {
       // A reply answers a citizen day or night: no posting window, no batch to supersede.
-      if (h.kind === 'reply') return take(h.cluster_id, budgets.reply);
+      if (h.kind === 'reply') return take(h.account_id, budgets.reply);
       // A batch goes out inside the posting window (or urgent where allowed); one already
       // begun is finished, so that a thread is not left half-posted until the morning.
       const window = { start: h.posting_window_start, end: h.posting_window_end };
@@ -116,7 +116,7 @@ export async function claimPosts(deps: { db: Kysely<DB> }, options: ClaimOptions
       const batch = { composedAt: new Date(h.composed_at ?? now), started: Boolean(h.started) };
       const recomposeAfter = options.recomposeAfterSeconds ?? DEFAULT_RECOMPOSE_AFTER_SECONDS;
       if (supersedable(batch, Boolean(h.has_pending), now, recomposeAfter)) return false;
-      return take(h.cluster_id, budgets.status);
+      return take(h.account_id, budgets.status);
     });
     // Within the app's budget: every kind within what is left, replies within their share too.
     let replies = 0;

@@ -35,7 +35,7 @@ import type { Kysely } from 'kysely';
 
 export interface ComposedBatch {
   batchId: string;
-  clusterId: string;
+  accountId: string;
   offices: string[];
   posts: number;
   /** An unstarted batch gave way to this one. */
@@ -53,21 +53,21 @@ export interface ComposedBatch {
  */
 export async function composeBatch(
   deps: { db: Kysely<DB> },
-  clusterId: string,
+  accountId: string,
   defaults: Pick<FanoutDefaults, 'recomposeAfterSeconds'> = {},
 ): Promise<ComposedBatch | null> {
   return deps.db.transaction().execute(async (trx) => {
-    const cluster = await lockAccountForComposing(trx, clusterId);
-    if (!cluster) return null;
+    const account = await lockAccountForComposing(trx, accountId);
+    if (!account) return null;
     const now = await dbNow(trx);
-    const pending = await lockPendingChanges(trx, clusterId);
+    const pending = await lockPendingChanges(trx, accountId);
     // Lock the queued posts: a claim in flight either went first (the batch is then
     // started and stays) or skips them (they are superseded here).
-    const queuedPosts = await lockQueuedStatusPosts(trx, clusterId);
+    const queuedPosts = await lockQueuedStatusPosts(trx, accountId);
     let superseded: string[] = [];
     let supersededBatch: QueuedBatch | undefined;
     if (queuedPosts.length > 0) {
-      const batch = await queuedBatchOf(trx, clusterId);
+      const batch = await queuedBatchOf(trx, accountId);
       if (
         !batch ||
         !supersedable(batch, pending.length > 0, now, defaults.recomposeAfterSeconds ?? DEFAULT_RECOMPOSE_AFTER_SECONDS)
@@ -85,16 +85,16 @@ export async function composeBatch(
     const officeIds = [...new Set([...pending.map((p) => p.office_id), ...superseded])];
     if (officeIds.length === 0) return null;
 
-    const states = await officeStatesToCompose(trx, officeIds, cluster.languages.includes('cy'));
+    const states = await officeStatesToCompose(trx, officeIds, account.languages.includes('cy'));
     const toPost = states
       .filter((s) => !sameAnnouncement(s.heard ?? REGULAR_ANNOUNCEMENT, s.current))
       .sort((a, b) => (a.name ?? '').localeCompare(b.name ?? '', 'en-GB'));
     const changes: OfficeChange[] = toPost.map((s) => s.change);
     const account = {
-      handle: cluster.handle,
-      languages: cluster.languages as Language[],
-      includeLink: cluster.include_links,
-      ...(cluster.link ? { link: cluster.link } : {}),
+      handle: account.handle,
+      languages: account.languages as Language[],
+      includeLink: account.include_links,
+      ...(account.link ? { link: account.link } : {}),
     };
     // X refuses a text the account already posted: the one rule (distinct-text) tells a
     // second update within the minute apart by its seconds, a third within the second by a count.
@@ -104,27 +104,27 @@ export async function composeBatch(
         posts.length > 0 &&
         textAlreadyUsed(
           trx,
-          clusterId,
+          accountId,
           posts.flatMap((p) => p.parts),
         ),
     );
 
     const { batchId, posts } = await insertBatch(trx, {
-      clusterId,
+      accountId,
       composedAt: now,
       offices: toPost.map((s) => ({ officeId: s.officeId, changeSeq: s.seq })),
       urgent: pending.some((p) => p.urgent) || (supersededBatch?.urgent ?? false),
       posts: composed,
     });
     await assignChangesToBatch(trx, {
-      clusterId,
+      accountId,
       batchId,
       changeSeqs: pending.map((p) => p.change_seq),
       ...(supersededBatch ? { fromBatchId: supersededBatch.batchId } : {}),
     });
     return {
       batchId,
-      clusterId,
+      accountId,
       offices: toPost.map((s) => s.officeId),
       posts,
       superseded: supersededBatch !== undefined,
@@ -165,18 +165,18 @@ export async function composeReady(
   for (let i = 0; i < ready.length; i += 4) {
     // One account's failure must not hold back the others.
     const batches = await Promise.allSettled(
-      ready.slice(i, i + 4).map((a) => composeBatch({ db }, a.clusterId, defaults)),
+      ready.slice(i, i + 4).map((a) => composeBatch({ db }, a.accountId, defaults)),
     );
     for (const [j, b] of batches.entries()) {
       if (b.status === 'rejected')
         log.error(
-          { err: b.reason as unknown, account: ready[i + j]?.clusterId },
+          { err: b.reason as unknown, account: ready[i + j]?.accountId },
           'composing failed; tried again at the next look',
         );
       else if (b.value)
         log.debug(
           {
-            account: b.value.clusterId,
+            account: b.value.accountId,
             offices: b.value.offices.length,
             posts: b.value.posts,
             superseded: b.value.superseded,

@@ -70,14 +70,14 @@ export function createDelivery(deps: { db: Kysely<DB>; log: Logger }, options: D
    * stored credentials. The account too: the same ciphertext on another account must be
    * opened (and refused) for that account, never served from this one's client.
    */
-  const clientKey = (post: ClaimedPost) => `${post.clusterId}\u0000${post.credentials ?? ''}`;
+  const clientKey = (post: ClaimedPost) => `${post.accountId}\u0000${post.credentials ?? ''}`;
 
   function clientFor(post: ClaimedPost): XClient {
     if (!post.credentials) throw new Error('account has no credentials');
     const cacheKey = clientKey(post);
     let client = clients.get(cacheKey);
     if (!client) {
-      const tokens = openAccountTokens(post.credentials, options.credentialsKey, post.clusterId);
+      const tokens = openAccountTokens(post.credentials, options.credentialsKey, post.accountId);
       client = createXClient({
         baseUrl: x.baseUrl,
         timeoutMs: x.timeoutMs,

@@ -129,9 +129,9 @@ export function createMentionPoller(
     // The queries are read side by side (each its pages in order): the same requests, sooner.
     const failures = await Promise.all(
       queries.map(async (q) => {
-        const clusterIds = q.handles.map((h) => byHandle.get(h.toLowerCase())!);
+        const accountIds = q.handles.map((h) => byHandle.get(h.toLowerCase())!);
         // The query reads from its furthest-behind account.
-        const since = clusterIds
+        const since = accountIds
           .map((id) => sinceIdFor(cursors.get(id) ?? null, now, { overlapMs, firstReadMs: FIRST_READ_MS }))
           .reduce((a, b) => (BigInt(a) < BigInt(b) ? a : b));
         try {
@@ -166,7 +166,7 @@ export function createMentionPoller(
           );
           result.requests += pages;
           // Only a query read to the end moves its accounts on: a cut-short read is read again.
-          if (complete && newestId) await advanceMentionCursors(db, clusterIds, newestId);
+          if (complete && newestId) await advanceMentionCursors(db, accountIds, newestId);
           return null;
         } catch (error) {
           result.requests += 1;
@@ -218,7 +218,7 @@ export function createMentionPoller(
     for (const account of accounts) {
       if (account.credentials === null || account.paused) continue;
       try {
-        return openAccountTokens(account.credentials, options.credentialsKey, account.clusterId);
+        return openAccountTokens(account.credentials, options.credentialsKey, account.accountId);
       } catch {
         log.warn(
           { account: account.handle },
