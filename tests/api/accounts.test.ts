@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { composeBatch } from '@jcp/db';
 import type { Teardown } from '@jcp/testing';
+import { composeBatch } from '@jcp/use-cases';
 import { buildEmulator } from '@jcp/x-emulator';
 import { createXClient, openAccountTokens } from '@jcp/x-client';
 import t from 'tap';
@@ -626,7 +626,7 @@ void t.test(
       ).statusCode,
       200,
     );
-    const batch = await composeBatch(database.db, ACCOUNT);
+    const batch = await composeBatch({ db: database.db }, ACCOUNT);
     t.ok(batch, 'composed');
     t.same(batch?.offices, ['carlisle-8504']);
 
@@ -712,7 +712,7 @@ void t.test('a change undone before composing is composed as unchanged, with no 
     .set({ credentials_encrypted: Buffer.from('sealed', 'utf8'), x_user_id: '1' })
     .where('id', '=', ACCOUNT)
     .execute();
-  const batch = await composeBatch(database.db, ACCOUNT);
+  const batch = await composeBatch({ db: database.db }, ACCOUNT);
   t.same(batch?.offices, []);
   const changes = (await app.inject('/offices/carlisle-8504/posts')).json<{ changes: ChangeFanoutBody[] }>().changes;
   t.equal(changes.length, 2);

@@ -5,6 +5,7 @@ export * from './london-time.js';
 export * from './status.js';
 export * from './post.js';
 export * from './compose.js';
+export { listNames, welshAnd, whenWords } from './status-sentences.js';
 export * from './distinct-text.js';
 export * from './posting-window.js';
 export * from './budget.js';

@@ -3,7 +3,8 @@
  * requires approval for generated replies), polite, in the language of the question,
  * within 280 weighted characters, and never repeating what the citizen wrote.
  */
-import { listNames, postedName, statusSentences } from './compose.js';
+import { postedName, statusSentences } from './compose.js';
+import { listNames } from './status-sentences.js';
 import { fitsInPost, type Language, type OfficeChange } from './post.js';
 import { londonParts } from './london-time.js';
 import { isXUsername } from './x-username.js';

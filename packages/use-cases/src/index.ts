@@ -102,5 +102,14 @@ export { changeInboxState, type InboxActionDeps } from './inbox/actions.js';
 export type { InboxState, MentionFilter, MentionView } from '@jcp/db';
 // mentions and fan-out (h/mentions): receiving mentions, the fan-out's claims
 export { receiveMentions, type IngestedMention, type IngestOptions, type IngestResult } from './mentions/receive.js';
-export { accountBudgets, claimPosts, type ClaimOptions, type ClaimResult } from './fanout/claim.js';
+export { accountBudgets, claimPosts, pruneSendRecords, type ClaimOptions, type ClaimResult } from './fanout/claim.js';
+export { composeBatch, composeReady, type ComposedBatch, type ComposeReadyOptions } from './fanout/compose.js';
+export { attemptDeadlineMs, createDelivery, type Deliver, type DeliveryOptions } from './fanout/deliver.js';
 export { mentionRouting, officeIndexSource, routingOf, type MentionRouting } from './mentions/routing.js';
+export {
+  createMentionPoller,
+  msUntilMentionPoll,
+  recordMentionReader,
+  type CycleResult,
+  type MentionPollOptions,
+} from './mentions/poll.js';

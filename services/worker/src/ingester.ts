@@ -1,76 +1,26 @@
-// Mention ingestion: one instance at a time (a session advisory lock) reads every
-// account's new mentions with OR-ed recent searches and hands them to receiveMentions,
-// which stores, classifies and answers each one once. The schedule, the cursors and the
-// health live in the database, so whoever takes over resumes where the last one stopped.
+// Mention ingestion: the loop. One instance at a time (a session advisory lock) polls X for
+// every account's new mentions when the schedule says; what a poll reads, stores and records
+// is the use case's (createMentionPoller, packages/use-cases/src/mentions/poll.ts).
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import {
-  advanceMentionCursors,
-  ingestState,
-  LOCKS,
-  mentionAccounts,
-  mentionActivity,
-  mentionCursors,
-  officeIndexCache,
-  recordIngestCycle,
-  recordIngestHolder,
-  type Database,
-  type IncomingMention,
-} from '@jcp/db';
-import {
-  DEFAULT_MENTION_POLICY,
-  DEFAULT_POLL_INTERVALS,
-  planSearchQueries,
-  pollInterval,
-  SEARCH_BUDGET,
-  sinceIdFor,
-  type MentionPolicy,
-  type PollIntervals,
-} from '@jcp/domain';
+import { LOCKS, type Database } from '@jcp/db';
 import type { Logger } from '@jcp/log';
 import {
-  backoffDelay,
-  classifyXError,
-  createXClient,
-  openAccountTokens,
-  searchRecent,
-  toIncoming,
-  type AccountTokens,
-  type CredentialsKeys,
-} from '@jcp/x-client';
-import { receiveMentions, routingOf } from '@jcp/use-cases';
+  createMentionPoller,
+  msUntilMentionPoll,
+  recordMentionReader,
+  type CycleResult,
+  type MentionPollOptions,
+} from '@jcp/use-cases';
 
-export interface IngesterOptions {
+export type { CycleResult };
+
+export interface IngesterOptions extends MentionPollOptions {
   database: Database;
   logger: Logger;
   workerId?: string;
-  x: { baseUrl?: string | undefined; appKey: string; appSecret: string; timeoutMs: number };
-  credentialsKey: CredentialsKeys;
-  /** OPT_OUT_HASH_KEY: the same as the API's, or opt-outs told to one are unknown to the other. */
-  optOutKey: Buffer;
-  intervals?: PollIntervals;
-  /** Re-read this much before each account's newest mention (default 15 s). */
-  overlapMs?: number;
-  policy?: MentionPolicy;
-  throttleWindowMs?: number;
-  /** The app's search budget (default X's: 450 per 15 minutes). */
-  searchBudget?: { limit: number; windowMs: number };
   /** How often a standby instance tries to take over (default 5 s). */
   lockRetryMs?: number;
-  /** Called after replies were queued (to wake a dispatcher in this process). */
-  onQueued?: () => void;
-}
-
-export interface CycleResult {
-  queries: number;
-  requests: number;
-  read: number;
-  stored: number;
-  replies: number;
-  duplicates: number;
-  /** Set when the cycle stopped on an error (the unread mentions are read next time). */
-  error?: string;
-  intervalMs: number;
 }
 
 export interface MentionIngester {
@@ -85,168 +35,19 @@ export interface MentionIngester {
   wake: () => void;
 }
 
-const FIRST_READ_MS = 15 * 60_000;
-
 export function createMentionIngester(options: IngesterOptions): MentionIngester {
-  const { database, x } = options;
+  const { database } = options;
   const db = database.db;
   const log = options.logger.child({ module: 'mentions' });
   const workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const intervals = options.intervals ?? DEFAULT_POLL_INTERVALS;
-  const overlapMs = options.overlapMs ?? 15_000;
-  const policy = options.policy ?? DEFAULT_MENTION_POLICY;
-  const budget = options.searchBudget ?? SEARCH_BUDGET;
   const lockRetryMs = options.lockRetryMs ?? 5_000;
-  const officeIndex = officeIndexCache(db);
+  const cycle = createMentionPoller({ db, log }, options);
   let running = false;
   let leading = false;
   let release: (() => Promise<void>) | null = null;
   let loop: Promise<void> | null = null;
   let wakeUp: (() => void) | null = null;
   let cycling: Promise<CycleResult> | null = null;
-
-  async function cycle(): Promise<CycleResult> {
-    const accounts = await mentionAccounts(db);
-    // Every account with an X identity is read (as the webhook routes); any account's tokens can sign a search.
-    const { readable, byHandle } = routingOf(accounts);
-    const signer = signingTokens(accounts);
-    const queries = planSearchQueries(readable.map((a) => a.handle));
-    const result: CycleResult = {
-      queries: queries.length,
-      requests: 0,
-      read: 0,
-      stored: 0,
-      replies: 0,
-      duplicates: 0,
-      intervalMs: 0,
-    };
-    const activity = await mentionActivity(db, 10 * 60_000);
-    result.intervalMs = pollInterval(
-      queries.length,
-      activity.disrupted > 0 || activity.recentMentions > 0,
-      intervals,
-      budget,
-    );
-    if (!signer || queries.length === 0) {
-      await recordIngestCycle(db, {
-        ok: true,
-        nextPollAt: new Date(Date.now() + result.intervalMs),
-        intervalSeconds: Math.round(result.intervalMs / 1000),
-      });
-      return result;
-    }
-    const client = createXClient({
-      baseUrl: x.baseUrl,
-      timeoutMs: x.timeoutMs,
-      appKey: x.appKey,
-      appSecret: x.appSecret,
-      ...signer,
-    });
-    const cursors = await mentionCursors(db);
-    const index = await officeIndex();
-    const now = new Date();
-    // The queries are read side by side (each its pages in order): the same requests, sooner.
-    const failures = await Promise.all(
-      queries.map(async (q) => {
-        const accountIds = q.handles.map((h) => byHandle.get(h.toLowerCase())!);
-        // The query reads from its furthest-behind account.
-        const since = accountIds
-          .map((id) => sinceIdFor(cursors.get(id) ?? null, now, { overlapMs, firstReadMs: FIRST_READ_MS }))
-          .reduce((a, b) => (BigInt(a) < BigInt(b) ? a : b));
-        try {
-          const { newestId, pages, complete } = await searchRecent(
-            client,
-            q.query,
-            since,
-            async (posts) => {
-              result.read += posts.length;
-              const incoming = posts
-                .map((p) => toIncoming(p, byHandle))
-                .filter((m): m is IncomingMention => m !== null);
-              const { stored, duplicates } = await receiveMentions({ db }, incoming, {
-                source: 'poll',
-                offices: index,
-                policy,
-                optOutKey: options.optOutKey,
-                ...(options.throttleWindowMs ? { throttleWindowMs: options.throttleWindowMs } : {}),
-              });
-              result.stored += stored.length;
-              result.duplicates += duplicates;
-              const replies = stored.filter((s) => s.replyPostId !== null).length;
-              result.replies += replies;
-              if (replies > 0) options.onQueued?.();
-              for (const s of stored)
-                log.debug({ mention: s.id, decision: s.decision, reason: s.reason }, 'mention ingested');
-            },
-            {
-              onRejected: ({ id, reason }) =>
-                log.warn({ post: id, reason }, 'a post read from X is malformed; left out'),
-            },
-          );
-          result.requests += pages;
-          // Only a query read to the end moves its accounts on: a cut-short read is read again.
-          if (complete && newestId) await advanceMentionCursors(db, accountIds, newestId);
-          return null;
-        } catch (error) {
-          result.requests += 1;
-          return { error, handles: q.handles.length };
-        }
-      }),
-    );
-    const failed = failures.find((f) => f !== null);
-    if (failed) {
-      const verdict = classifyXError(failed.error, Date.now(), { attempt: 0 });
-      const reason = verdict.kind === 'retry' || verdict.kind === 'permanent' ? verdict.reason : 'unexpected answer';
-      result.error = reason;
-      const state = await ingestState(db);
-      const rateLimited = verdict.kind === 'retry' && verdict.rateLimit !== undefined;
-      const nextPollAt = rateLimited
-        ? verdict.notBefore
-        : new Date(Date.now() + Math.max(result.intervalMs, backoffDelay(state.consecutiveFailures + 1)));
-      await recordIngestCycle(db, {
-        ok: false,
-        nextPollAt,
-        error: reason,
-        ...(rateLimited ? { blockedUntil: verdict.notBefore } : {}),
-      });
-      log.warn(
-        { handles: failed.handles, reason, nextPollAt },
-        'reading mentions failed; nothing is lost: the same mentions are read again next time',
-      );
-      return result;
-    }
-    await recordIngestCycle(db, {
-      ok: true,
-      nextPollAt: new Date(Date.now() + result.intervalMs),
-      intervalSeconds: Math.round(result.intervalMs / 1000),
-    });
-    if (result.stored > 0)
-      log.info(
-        { stored: result.stored, replies: result.replies, duplicates: result.duplicates, requests: result.requests },
-        'mentions read',
-      );
-    return result;
-  }
-
-  /**
-   * The tokens of the first account that is not paused and whose stored credentials open for
-   * it (those that do not, copied from another account or sealed with an unknown key, are
-   * the dispatcher's to report, by pausing the account with the reason).
-   */
-  function signingTokens(accounts: Awaited<ReturnType<typeof mentionAccounts>>): AccountTokens | null {
-    for (const account of accounts) {
-      if (account.credentials === null || account.paused) continue;
-      try {
-        return openAccountTokens(account.credentials, options.credentialsKey, account.accountId);
-      } catch {
-        log.warn(
-          { account: account.handle },
-          'stored credentials do not open for this account; searching with another',
-        );
-      }
-    }
-    return null;
-  }
 
   /** One cycle at a time in this process. */
   const pollNow = (): Promise<CycleResult> => {
@@ -283,7 +84,7 @@ export function createMentionIngester(options: IngesterOptions): MentionIngester
           // Recorded before this instance says it leads: whoever asks sees the takeover. If it
           // cannot be recorded, the lock is let go (held but not leading, no one would read).
           try {
-            await recordIngestHolder(db, workerId);
+            await recordMentionReader({ db }, workerId);
           } catch (error) {
             await release();
             release = null;
@@ -292,8 +93,7 @@ export function createMentionIngester(options: IngesterOptions): MentionIngester
           leading = true;
           log.info({ workerId }, 'reading mentions (this instance holds the ingest lock)');
         }
-        const state = await ingestState(db);
-        const due = state.nextPollAt ? state.nextPollAt.getTime() - state.now.getTime() : 0;
+        const due = await msUntilMentionPoll({ db });
         if (due > 0) {
           await sleep(Math.min(due, lockRetryMs));
           continue;

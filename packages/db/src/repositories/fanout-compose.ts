@@ -1,20 +1,14 @@
-// Composing: each account's pending status changes become a batch of posts.
+// Composing: which accounts have changes to compose, and the reads and writes of composing a
+// batch (composeBatch in @jcp/use-cases decides, in one transaction).
 import { randomUUID } from 'node:crypto';
-import {
-  composeStatusPosts,
-  firstDistinct,
-  fanoutReadiness,
-  REGULAR_ANNOUNCEMENT,
-  sameAnnouncement,
-  type Language,
-  type OfficeChange,
-  type Readiness,
-} from '@jcp/domain';
+import { fanoutReadiness, type Announcement, type ComposedPost, type OfficeChange, type Readiness } from '@jcp/domain';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../types.js';
 import { queuedBatches, supersedable, type QueuedBatch } from './fanout-batches.js';
 import { toAnnouncement, toOfficeChange } from './status-snapshot.js';
 import { dbNow } from './fanout.js';
+
+export type { QueuedBatch };
 
 // --- composing -----------------------------------------------------------------------------
 
@@ -131,225 +125,144 @@ export function welshNameByOffice(aliases: readonly { office_id: string; alias: 
   return best;
 }
 
-export interface ComposedBatch {
-  batchId: string;
-  accountId: string;
-  offices: string[];
-  posts: number;
-  /** An unstarted batch gave way to this one. */
-  superseded: boolean;
+// --- composing: the reads and writes of one batch, in the composer's transaction -----------
+
+/** What composing needs of an account, its row locked: undefined when another worker holds it (SKIP LOCKED). */
+export async function lockAccountForComposing(trx: Transaction<DB>, accountId: string) {
+  return trx
+    .selectFrom('accounts')
+    .select(['id', 'handle', 'languages', 'include_links', 'link'])
+    .where('id', '=', accountId)
+    .forNoKeyUpdate()
+    .skipLocked()
+    .executeTakeFirst();
 }
 
-/**
- * Composes the account's pending changes into posts: the then-current state of each
- * changed office, compared with what its followers last heard (a change undone within
- * the coalescing window, or superseded while the posting window was shut, posts nothing
- * of its own). A queued batch that was never tried gives way (its posts are superseded
- * and its offices composed again with their current state) when newer changes wait or
- * it has gone stale; one that was tried is delivered first. Null when another worker
- * holds the account or there is nothing to compose. The caller has checked readiness.
- */
-export async function composeBatch(
-  db: Kysely<DB>,
-  accountId: string,
-  defaults: Pick<FanoutDefaults, 'recomposeAfterSeconds'> = {},
-): Promise<ComposedBatch | null> {
-  return db.transaction().execute(async (trx) => {
-    const row = await trx
-      .selectFrom('accounts')
-      .select(['id', 'handle', 'languages', 'include_links', 'link'])
-      .where('id', '=', accountId)
-      .forNoKeyUpdate()
-      .skipLocked()
-      .executeTakeFirst();
-    if (!row) return null;
-    const now = await dbNow(trx);
-    const pending = await trx
-      .selectFrom('fanout_outbox')
-      .select(['change_seq', 'office_id', 'urgent'])
-      .where('account_id', '=', accountId)
-      .where('batch_id', 'is', null)
-      .orderBy('change_seq')
-      .forUpdate()
-      .execute();
-    // Lock the queued posts: a claim in flight either went first (the batch is then
-    // started and stays) or skips them (they are superseded here).
-    const queuedPosts = await trx
-      .selectFrom('fanout_posts')
-      .select(['id', 'batch_id'])
-      .where('account_id', '=', accountId)
-      .where('state', '=', 'queued')
-      .where('kind', '=', 'status')
-      .forUpdate()
-      .execute();
-    let superseded: { office_id: string }[] = [];
-    let supersededBatch: QueuedBatch | undefined;
-    if (queuedPosts.length > 0) {
-      const batch = (await queuedBatches(trx, accountId)).get(accountId);
-      if (
-        !batch ||
-        !supersedable(batch, pending.length > 0, now, defaults.recomposeAfterSeconds ?? DEFAULT_RECOMPOSE_AFTER_SECONDS)
-      )
-        return null;
-      superseded = await trx
-        .selectFrom('fanout_batch_offices')
-        .select('office_id')
-        .where('batch_id', '=', batch.batchId)
-        .execute();
-      // Nothing to say again and nothing new: leave it (never drop posts without a replacement).
-      if (superseded.length === 0 && pending.length === 0) return null;
-      await trx
-        .updateTable('fanout_posts')
-        .set({ state: 'superseded' })
-        .where(
-          'id',
-          'in',
-          queuedPosts.map((p) => p.id),
-        )
-        .execute();
-      supersededBatch = batch;
-    }
-    const officeIds = [...new Set([...pending.map((p) => p.office_id), ...superseded.map((o) => o.office_id)])];
-    if (officeIds.length === 0) return null;
+/** The account's changes not yet composed, in order, locked. */
+export async function lockPendingChanges(trx: Transaction<DB>, accountId: string) {
+  return trx
+    .selectFrom('fanout_outbox')
+    .select(['change_seq', 'office_id', 'urgent'])
+    .where('account_id', '=', accountId)
+    .where('batch_id', 'is', null)
+    .orderBy('change_seq')
+    .forUpdate()
+    .execute();
+}
 
-    const [latest, announced, offices, welsh] = await Promise.all([
-      // Each office's newest change: its then-current state.
-      trx
-        .selectFrom('status_changes')
-        .selectAll()
-        .distinctOn('office_id')
-        .where('office_id', 'in', officeIds)
-        .orderBy('office_id')
-        .orderBy('seq', 'desc')
-        .execute(),
-      trx
-        .selectFrom('fanout_announced as a')
-        .innerJoin('status_changes as c', 'c.seq', 'a.change_seq')
-        .select([
-          'a.office_id',
-          'c.status',
-          'c.stale',
-          'c.cause',
-          'c.expected_reopen_at',
-          'c.reopen_certainty',
-          'c.until',
-        ])
-        .where('a.office_id', 'in', officeIds)
-        .execute(),
-      trx.selectFrom('offices').select(['id', 'name']).where('id', 'in', officeIds).execute(),
-      row.languages.includes('cy')
-        ? trx
-            .selectFrom('office_aliases')
-            .select(['office_id', 'alias'])
-            .where('language', '=', 'cy')
-            .where('office_id', 'in', officeIds)
-            .execute()
-        : Promise.resolve([]),
-    ]);
-    const welshNames = welshNameByOffice(welsh);
-    const before = new Map(announced.map((a) => [a.office_id, toAnnouncement(a)]));
-    const names = new Map(offices.map((o) => [o.id, o.name]));
-    const toPost = latest
-      .filter((c) => !sameAnnouncement(before.get(c.office_id) ?? REGULAR_ANNOUNCEMENT, toAnnouncement(c)))
-      .sort((a, b) => (names.get(a.office_id) ?? '').localeCompare(names.get(b.office_id) ?? '', 'en-GB'));
+/** The account's queued status posts, locked. */
+export async function lockQueuedStatusPosts(trx: Transaction<DB>, accountId: string) {
+  return trx
+    .selectFrom('fanout_posts')
+    .select(['id', 'batch_id'])
+    .where('account_id', '=', accountId)
+    .where('state', '=', 'queued')
+    .where('kind', '=', 'status')
+    .forUpdate()
+    .execute();
+}
 
-    const changes: OfficeChange[] = toPost.map((c) =>
-      toOfficeChange(
-        { name: names.get(c.office_id) ?? c.office_id, welshName: welshNames.get(c.office_id) ?? null },
-        c,
-      ),
-    );
-    const account = {
-      handle: row.handle,
-      languages: row.languages as Language[],
-      includeLink: row.include_links,
-      ...(row.link ? { link: row.link } : {}),
-    };
-    // X refuses a text the account already posted: the one rule (distinct-text) tells a
-    // second update within the minute apart by its seconds, a third within the second by a count.
-    const composed = await firstDistinct(
-      (attempt) => composeStatusPosts(account, changes, now, { stampAt: now, stampAttempt: attempt }),
-      async (posts) =>
-        posts.length > 0 &&
-        alreadyUsed(
-          trx,
-          accountId,
-          posts.flatMap((p) => p.parts),
-        ),
-    );
+/** The account's batch with queued posts, if any. */
+export async function queuedBatchOf(trx: Transaction<DB>, accountId: string): Promise<QueuedBatch | undefined> {
+  return (await queuedBatches(trx, accountId)).get(accountId);
+}
 
-    const batchId = randomUUID();
-    await trx
-      .insertInto('fanout_batches')
-      .values({
-        id: batchId,
-        account_id: accountId,
-        composed_at: now,
-        offices: toPost.map((c) => c.office_id),
-        urgent: pending.some((p) => p.urgent) || (supersededBatch?.urgent ?? false),
-      })
-      .execute();
-    if (toPost.length > 0)
-      await trx
-        .insertInto('fanout_batch_offices')
-        .values(toPost.map((c) => ({ batch_id: batchId, office_id: c.office_id, change_seq: c.seq })))
-        .execute();
-    let posts = 0;
-    for (const post of composed) {
-      let previous: string | null = null;
-      for (const [i, text] of post.parts.entries()) {
-        const row: { id: string } = await trx
-          .insertInto('fanout_posts')
-          .values({
-            batch_id: batchId,
-            account_id: accountId,
-            language: post.language,
-            part: i + 1,
-            parts: post.parts.length,
-            reply_to_post_id: previous,
-            text,
-            not_before: now,
-            created_at: now,
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        previous = row.id;
-        posts++;
-      }
-    }
-    if (pending.length > 0) {
-      await trx
-        .updateTable('fanout_outbox')
-        .set({ batch_id: batchId })
-        .where('account_id', '=', accountId)
-        .where('batch_id', 'is', null)
-        .where(
-          'change_seq',
-          'in',
-          pending.map((p) => p.change_seq),
-        )
-        .execute();
-    }
-    // The superseded batch's changes now belong to this one (what became of a change is
-    // one lookup); its posts stay, marked superseded, in the account's history.
-    if (supersededBatch)
-      await trx
-        .updateTable('fanout_outbox')
-        .set({ batch_id: batchId })
-        .where('batch_id', '=', supersededBatch.batchId)
-        .execute();
-    return {
-      batchId,
-      accountId,
-      offices: toPost.map((c) => c.office_id),
-      posts,
-      superseded: supersededBatch !== undefined,
-    };
-  });
+/** The offices a batch speaks of. */
+export async function batchOfficeIds(trx: Transaction<DB>, batchId: string): Promise<string[]> {
+  const rows = await trx
+    .selectFrom('fanout_batch_offices')
+    .select('office_id')
+    .where('batch_id', '=', batchId)
+    .execute();
+  return rows.map((r) => r.office_id);
+}
+
+/** Marks queued posts superseded: they stay in the account's history. */
+export async function supersedePosts(trx: Transaction<DB>, postIds: readonly string[]): Promise<void> {
+  await trx
+    .updateTable('fanout_posts')
+    .set({ state: 'superseded' })
+    .where('id', 'in', [...postIds])
+    .execute();
+}
+
+/** An office's newest change (its then-current state), and what its followers last heard. */
+export interface OfficeToCompose {
+  officeId: string;
+  /** The newest change's number. */
+  seq: string;
+  /** The office's name in the register, if it is there. */
+  name: string | undefined;
+  current: Announcement;
+  /** What the account's followers last heard of the office (undefined: nothing, its regular hours). */
+  heard: Announcement | undefined;
+  /** The newest change as a post tells it (named by its id if the register lacks it; Welsh name for a Welsh account). */
+  change: OfficeChange;
+}
+
+/** The offices' newest changes and what was last announced of them; `welsh` reads their Welsh names too. */
+export async function officeStatesToCompose(
+  trx: Transaction<DB>,
+  officeIds: readonly string[],
+  welsh: boolean,
+): Promise<OfficeToCompose[]> {
+  const ids = [...officeIds];
+  const [latest, announced, offices, aliases] = await Promise.all([
+    // Each office's newest change: its then-current state.
+    trx
+      .selectFrom('status_changes')
+      .selectAll()
+      .distinctOn('office_id')
+      .where('office_id', 'in', ids)
+      .orderBy('office_id')
+      .orderBy('seq', 'desc')
+      .execute(),
+    trx
+      .selectFrom('fanout_announced as a')
+      .innerJoin('status_changes as c', 'c.seq', 'a.change_seq')
+      .select([
+        'a.office_id',
+        'c.status',
+        'c.stale',
+        'c.cause',
+        'c.expected_reopen_at',
+        'c.reopen_certainty',
+        'c.until',
+      ])
+      .where('a.office_id', 'in', ids)
+      .execute(),
+    trx.selectFrom('offices').select(['id', 'name']).where('id', 'in', ids).execute(),
+    welsh
+      ? trx
+          .selectFrom('office_aliases')
+          .select(['office_id', 'alias'])
+          .where('language', '=', 'cy')
+          .where('office_id', 'in', ids)
+          .execute()
+      : Promise.resolve([]),
+  ]);
+  const welshNames = welshNameByOffice(aliases);
+  const before = new Map(announced.map((a) => [a.office_id, toAnnouncement(a)]));
+  const names = new Map(offices.map((o) => [o.id, o.name]));
+  return latest.map((c) => ({
+    officeId: c.office_id,
+    seq: c.seq,
+    name: names.get(c.office_id),
+    current: toAnnouncement(c),
+    heard: before.get(c.office_id),
+    change: toOfficeChange(
+      { name: names.get(c.office_id) ?? c.office_id, welshName: welshNames.get(c.office_id) ?? null },
+      c,
+    ),
+  }));
 }
 
 /** Whether the account already has a post (sent or to be sent) with one of these texts. */
-async function alreadyUsed(trx: Transaction<DB>, accountId: string, texts: readonly string[]): Promise<boolean> {
+export async function textAlreadyUsed(
+  trx: Transaction<DB>,
+  accountId: string,
+  texts: readonly string[],
+): Promise<boolean> {
   const row = await trx
     .selectFrom('fanout_posts')
     .select('id')
@@ -359,4 +272,87 @@ async function alreadyUsed(trx: Transaction<DB>, accountId: string, texts: reado
     .limit(1)
     .executeTakeFirst();
   return row !== undefined;
+}
+
+/**
+ * Writes a batch: its row, the offices it speaks of (each with the change it tells), and its
+ * posts, queued from `composedAt`, each part of a thread replying to the one before. Returns
+ * the batch's id and how many posts were written.
+ */
+export async function insertBatch(
+  trx: Transaction<DB>,
+  batch: {
+    accountId: string;
+    composedAt: Date;
+    offices: readonly { officeId: string; changeSeq: string }[];
+    urgent: boolean;
+    posts: readonly ComposedPost[];
+  },
+): Promise<{ batchId: string; posts: number }> {
+  const { accountId, composedAt: now } = batch;
+  const batchId = randomUUID();
+  await trx
+    .insertInto('fanout_batches')
+    .values({
+      id: batchId,
+      account_id: accountId,
+      composed_at: now,
+      offices: batch.offices.map((o) => o.officeId),
+      urgent: batch.urgent,
+    })
+    .execute();
+  if (batch.offices.length > 0)
+    await trx
+      .insertInto('fanout_batch_offices')
+      .values(batch.offices.map((o) => ({ batch_id: batchId, office_id: o.officeId, change_seq: o.changeSeq })))
+      .execute();
+  let posts = 0;
+  for (const post of batch.posts) {
+    let previous: string | null = null;
+    for (const [i, text] of post.parts.entries()) {
+      const row: { id: string } = await trx
+        .insertInto('fanout_posts')
+        .values({
+          batch_id: batchId,
+          account_id: accountId,
+          language: post.language,
+          part: i + 1,
+          parts: post.parts.length,
+          reply_to_post_id: previous,
+          text,
+          not_before: now,
+          created_at: now,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      previous = row.id;
+      posts++;
+    }
+  }
+  return { batchId, posts };
+}
+
+/**
+ * The changes a batch tells now belong to it: the account's pending changes given, and those
+ * of the batch it superseded, if any (what became of a change is one lookup).
+ */
+export async function assignChangesToBatch(
+  trx: Transaction<DB>,
+  assign: { accountId: string; batchId: string; changeSeqs: readonly string[]; fromBatchId?: string },
+): Promise<void> {
+  if (assign.changeSeqs.length > 0) {
+    await trx
+      .updateTable('fanout_outbox')
+      .set({ batch_id: assign.batchId })
+      .where('account_id', '=', assign.accountId)
+      .where('batch_id', 'is', null)
+      .where('change_seq', 'in', [...assign.changeSeqs])
+      .execute();
+  }
+  if (assign.fromBatchId)
+    await trx
+      .updateTable('fanout_outbox')
+      .set({ batch_id: assign.batchId })
+      .where('batch_id', '=', assign.fromBatchId)
+      .execute();
 }

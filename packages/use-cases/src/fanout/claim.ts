@@ -6,6 +6,7 @@ import {
   claimControl,
   DEFAULT_RECOMPOSE_AFTER_SECONDS,
   leasePosts,
+  pruneSends,
   sendCounts,
   sendTimes,
   takeLock,
@@ -132,4 +133,12 @@ export async function claimPosts(deps: { db: Kysely<DB> }, options: ClaimOptions
     });
     return { posts: chosen.map((h) => toClaimedPost(h, now)), budgetRoomAt, now };
   });
+}
+
+/** Deletes the records of sends older than any budget window looks at (the claims' budgets read them). */
+export async function pruneSendRecords(
+  deps: { db: Kysely<DB> },
+  budgets: { userBudget: BudgetRule; appBudget: AppBudgetRule },
+): Promise<number> {
+  return pruneSends(deps.db, Math.max(budgets.userBudget.windowMs, budgets.appBudget.windowMs) + 60_000);
 }
