@@ -76,6 +76,7 @@ export { patchAccountSettings, putAccountSettings, type AccountSettings } from '
 export {
   removeAccountCredentials,
   storeAccountCredentials,
+  storeSealedCredentials,
   type AccountTokens,
   type CredentialsDeps,
   type CredentialsPort,
@@ -83,6 +84,7 @@ export {
 } from './accounts/credentials.js';
 export { pauseDelivery, pauseOneAccount, resumeDelivery, resumeOneAccount } from './accounts/pause.js';
 export { readDeliveryHealth } from './accounts/delivery.js';
+export { resealCredentials } from './accounts/reseal.js';
 export { readAccountPosts, readChangeFanout, readOfficeFanout } from './accounts/posts.js';
 export type { Account, ChangeFanout, DeliveryHealth, PostView, XTarget } from '@jcp/db';
 export { tokenScopeErrors, type TokenScopeError, type TokenScopeInput } from './tokens/scope-rule.js';
