@@ -12,7 +12,7 @@ import {
   type NewAccount,
 } from '@jcp/db';
 import type { Caller } from '../caller.js';
-import { fail, type Problem } from '../problems.js';
+import { fail, Problem } from '../problems.js';
 import { writeAccount } from './account-write.js';
 import { accountNotFound, readOptions, type AccountDeps } from './deps.js';
 import { ACCOUNT_SETTINGS_DEFAULTS, checkAccountSettings } from './settings-rule.js';
@@ -55,14 +55,16 @@ function changedOnly(
   return { before: b, after: a };
 }
 
+const accountExistsProblem = (id: string): Problem => fail('ACCOUNT_EXISTS', `Account ${id} already exists`);
+
 /**
- * A new account (settings only; credentials are set apart), audited. 'exists': the id is
- * taken; HANDLE_TAKEN when another account has the handle (whatever its case).
+ * A new account (settings only; credentials are set apart), audited. ACCOUNT_EXISTS when the
+ * id is taken; HANDLE_TAKEN when another account has the handle (whatever its case).
  */
-async function createAccount(deps: AccountDeps, actor: string, input: NewAccount): Promise<Account | 'exists'> {
+async function createAccount(deps: AccountDeps, actor: string, input: NewAccount): Promise<Account> {
   try {
-    return await deps.db.transaction().execute(async (trx): Promise<Account | 'exists'> => {
-      if (await accountExists(trx, input.id)) return 'exists';
+    return await deps.db.transaction().execute(async (trx): Promise<Account> => {
+      if (await accountExists(trx, input.id)) throw accountExistsProblem(input.id);
       const owner = await handleOwner(trx, input.handle, input.id);
       if (owner) throw handleTaken(owner);
       await insertAccount(trx, input);
@@ -82,7 +84,7 @@ async function createAccount(deps: AccountDeps, actor: string, input: NewAccount
   } catch (error) {
     // Two creations at once: the loser meets the unique index (id or lower(handle)).
     if (isUniqueViolation(error)) {
-      if (await accountExists(deps.db, input.id)) return 'exists';
+      if (await accountExists(deps.db, input.id)) throw accountExistsProblem(input.id);
       throw handleTaken(await handleOwner(deps.db, input.handle, input.id));
     }
     throw error;
@@ -151,10 +153,14 @@ export async function putAccountSettings(
   );
   if (await accountExists(deps.db, id))
     return { created: false, account: await updateAccount(deps, caller.actor, id, settings) };
-  const created = await createAccount(deps, caller.actor, { id, ...settings });
-  // Created meanwhile by another request: replace its settings instead.
-  if (created === 'exists') return { created: true, account: await updateAccount(deps, caller.actor, id, settings) };
-  return { created: true, account: created };
+  try {
+    return { created: true, account: await createAccount(deps, caller.actor, { id, ...settings }) };
+  } catch (error) {
+    // Created meanwhile by another request: replace its settings instead.
+    if (error instanceof Problem && error.code === 'ACCOUNT_EXISTS')
+      return { created: true, account: await updateAccount(deps, caller.actor, id, settings) };
+    throw error;
+  }
 }
 
 /** Changes some of an account's settings (only those given). */
