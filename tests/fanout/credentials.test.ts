@@ -34,18 +34,18 @@ void t.test(
     const office = await f.database.db
       .selectFrom('offices')
       .select('id')
-      .where('cluster_id', '=', OTHER)
+      .where('account_id', '=', OTHER)
       .where('closed_permanently_on', 'is', null)
       .orderBy('id')
       .executeTakeFirstOrThrow();
     const cumbria = await f.database.db
-      .selectFrom('clusters')
+      .selectFrom('accounts')
       .select('credentials_encrypted')
       .where('id', '=', CUMBRIA)
       .executeTakeFirstOrThrow();
     // Someone with write access to the table (or a mistaken restore) copies Cumbria's tokens onto the other account.
     await f.database.db
-      .updateTable('clusters')
+      .updateTable('accounts')
       .set({ credentials_encrypted: cumbria.credentials_encrypted })
       .where('id', '=', OTHER)
       .execute();
@@ -53,7 +53,7 @@ void t.test(
     await f.notice({ status: 'closed', cause: 'weather', offices: [office.id] });
     const paused = await waitFor('the other account paused', async () => {
       const row = await f.database.db
-        .selectFrom('clusters')
+        .selectFrom('accounts')
         .select(['paused', 'paused_reason'])
         .where('id', '=', OTHER)
         .executeTakeFirstOrThrow();
@@ -71,7 +71,7 @@ void t.test(
     const post = await f.database.db
       .selectFrom('fanout_posts')
       .select(['state', 'last_error'])
-      .where('cluster_id', '=', OTHER)
+      .where('account_id', '=', OTHER)
       .executeTakeFirstOrThrow();
     t.equal(post.state, 'queued', 'the post waits for the account, as with credentials X rejects');
 
@@ -86,13 +86,13 @@ void t.test(
   async (t) => {
     const f = await mentionsFixture(t, { accounts: [CUMBRIA, OTHER] });
     const other = await f.database.db
-      .selectFrom('clusters')
+      .selectFrom('accounts')
       .select('credentials_encrypted')
       .where('id', '=', OTHER)
       .executeTakeFirstOrThrow();
     // Cumbria, the first account, holds a copy of the other's ciphertext: it does not open for Cumbria.
     await f.database.db
-      .updateTable('clusters')
+      .updateTable('accounts')
       .set({ credentials_encrypted: other.credentials_encrypted })
       .where('id', '=', CUMBRIA)
       .execute();
@@ -112,7 +112,7 @@ void t.test(
     const newKey = randomBytes(32);
     const ring = credentialsKeyring(newKey, [oldKey]);
     const rows = await f.database.db
-      .selectFrom('clusters')
+      .selectFrom('accounts')
       .select(['id', 'credentials_encrypted'])
       .orderBy('id')
       .execute();
@@ -123,19 +123,19 @@ void t.test(
     const others = rows.filter((r) => r.id !== CUMBRIA);
     const legacy = others[0]!.id;
     await f.database.db
-      .updateTable('clusters')
+      .updateTable('accounts')
       .set({ credentials_encrypted: Buffer.from(sealV1(tokensBefore.get(legacy)!, oldKey)) })
       .where('id', '=', legacy)
       .execute();
     const copied = others[2]!.id;
     await f.database.db
-      .updateTable('clusters')
+      .updateTable('accounts')
       .set({ credentials_encrypted: others[1]!.credentials_encrypted })
       .where('id', '=', copied)
       .execute();
 
     const snapshot = async () =>
-      (await f.database.db.selectFrom('clusters').select(['id', 'credentials_encrypted']).orderBy('id').execute()).map(
+      (await f.database.db.selectFrom('accounts').select(['id', 'credentials_encrypted']).orderBy('id').execute()).map(
         sealedOf,
       );
     const before = await snapshot();
@@ -163,7 +163,7 @@ void t.test(
       'the copy is reported by account, without a secret',
     );
     const after = await f.database.db
-      .selectFrom('clusters')
+      .selectFrom('accounts')
       .select(['id', 'credentials_encrypted'])
       .orderBy('id')
       .execute();
@@ -180,7 +180,7 @@ void t.test(
     const audit = await f.database.db
       .selectFrom('audit_log')
       .select(['entity_id', 'after'])
-      .where('action', '=', 'cluster.credentials_resealed')
+      .where('action', '=', 'account.credentials_resealed')
       .execute();
     t.equal(audit.length, rows.length - 1, 'each re-sealing audited');
     t.same(audit[0]?.after, { keyId: credentialsKeyId(newKey) }, 'with the key id, no secret');
@@ -198,19 +198,19 @@ void t.test(
 void t.test('re-sealing leaves credentials stored meanwhile as they are', async (t) => {
   const f = await fanoutFixture(t, { accounts: [CUMBRIA] });
   const row = await f.database.db
-    .selectFrom('clusters')
+    .selectFrom('accounts')
     .select('credentials_encrypted')
     .where('id', '=', CUMBRIA)
     .executeTakeFirstOrThrow();
   const now = Buffer.from(row.credentials_encrypted!).toString('utf8');
   const replaced = await resealCredentials(
     { db: f.database.db },
-    [{ clusterId: CUMBRIA, previous: `${now}x`, next: 'v2.stale', keyId: 'abc' }],
+    [{ accountId: CUMBRIA, previous: `${now}x`, next: 'v2.stale', keyId: 'abc' }],
     'test',
   );
   t.same(replaced, [], 'not replaced: it no longer holds what was read');
   const still = await f.database.db
-    .selectFrom('clusters')
+    .selectFrom('accounts')
     .select('credentials_encrypted')
     .where('id', '=', CUMBRIA)
     .executeTakeFirstOrThrow();

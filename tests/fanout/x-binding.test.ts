@@ -17,8 +17,8 @@ const REAL_X = { kind: 'x', baseUrl: 'https://api.x.com' } as const;
 
 /** Every account's X identity and the audit log's length: what a refusal must leave as it was. */
 async function snapshot(database: Database) {
-  const clusters = await database.db
-    .selectFrom('clusters')
+  const accounts = await database.db
+    .selectFrom('accounts')
     .select(['id', 'x_user_id', 'credentials_encrypted', 'updated_at'])
     .orderBy('id')
     .execute();
@@ -27,7 +27,7 @@ async function snapshot(database: Database) {
     .select((eb) => eb.fn.countAll<string>().as('n'))
     .executeTakeFirstOrThrow();
   return {
-    clusters: clusters.map((c) => ({
+    accounts: accounts.map((c) => ({
       ...c,
       credentials_encrypted: c.credentials_encrypted ? Buffer.from(c.credentials_encrypted).toString('hex') : null,
     })),
@@ -60,7 +60,7 @@ void t.test(
     const f = await fanoutFixture(t);
     t.match(await readXBinding(f.database.db), { kind: 'emulator', baseUrl: null, boundBy: 'system:x-emulator' });
     const identities = await f.database.db
-      .selectFrom('clusters')
+      .selectFrom('accounts')
       .select(['id', 'x_user_id'])
       .where('credentials_encrypted', 'is not', null)
       .execute();
@@ -100,7 +100,7 @@ void t.test(
       const { database } = await apiFixture(t);
       t.equal(await readXBinding(database.db), null, 'a new database is bound to nothing');
       await database.db
-        .updateTable('clusters')
+        .updateTable('accounts')
         .set(
           held === 'x_user_id'
             ? { x_user_id: '783214' }
@@ -187,7 +187,7 @@ void t.test(
       ]);
       const binding = await readXBinding(database.db);
       const withIdentity = await database.db
-        .selectFrom('clusters')
+        .selectFrom('accounts')
         .select(['id', 'x_user_id'])
         .where('credentials_encrypted', 'is not', null)
         .execute();
@@ -214,6 +214,6 @@ void t.test(
 );
 
 async function handle(database: Database): Promise<string> {
-  return (await database.db.selectFrom('clusters').select('handle').where('id', '=', CUMBRIA).executeTakeFirstOrThrow())
+  return (await database.db.selectFrom('accounts').select('handle').where('id', '=', CUMBRIA).executeTakeFirstOrThrow())
     .handle;
 }

@@ -56,10 +56,10 @@ async function realDatabase(t: Teardown) {
       target: { kind: 'x', baseUrl: 'https://api.x.com' },
     });
   });
-  const clusters = () =>
+  const accounts = () =>
     look(async (database) => {
       const rows = await database.db
-        .selectFrom('clusters')
+        .selectFrom('accounts')
         .select(['id', 'x_user_id', 'credentials_encrypted', 'paused', 'updated_at'])
         .orderBy('id')
         .execute();
@@ -68,12 +68,12 @@ async function realDatabase(t: Teardown) {
         credentials_encrypted: r.credentials_encrypted ? Buffer.from(r.credentials_encrypted).toString('hex') : null,
       }));
     });
-  return { env, key, clusters, look };
+  return { env, key, accounts, look };
 }
 
 void t.test('pnpm start on a database holding real credentials, without X_API_BASE_URL, writes nothing', async (t) => {
   const real = await realDatabase(t);
-  const before = await real.clusters();
+  const before = await real.accounts();
   t.equal(before.filter((c) => c.credentials_encrypted !== null).length, 1);
 
   const asked = await runScript(
@@ -88,7 +88,7 @@ void t.test('pnpm start on a database holding real credentials, without X_API_BA
     /this database is bound to a real X API \(https:\/\/api\.x\.com\).*the X emulator writes no identity into it/,
   );
   t.notMatch(asked.stdout + asked.stderr, /4242-real-token|real-secret/);
-  t.same(await real.clusters(), before, 'no account touched');
+  t.same(await real.accounts(), before, 'no account touched');
 
   const port = await freePort();
   const server = spawnScript('apps/serve/src/main.ts', [], { ...real.env, PORT: String(port) });
@@ -107,7 +107,7 @@ void t.test('pnpm start on a database holding real credentials, without X_API_BA
   t.equal(post.status, 503);
   server.kill('SIGTERM');
   t.equal((await exited).code, 0);
-  t.same(await real.clusters(), before, 'still no account touched');
+  t.same(await real.accounts(), before, 'still no account touched');
 });
 
 void t.test('pnpm start on a fresh database runs the emulator and gives the accounts its identities', async (t) => {
@@ -139,7 +139,7 @@ void t.test('pnpm start on a fresh database runs the emulator and gives the acco
 
 void t.test('production never runs the emulator, and the worker never does', async (t) => {
   const real = await realDatabase(t);
-  const before = await real.clusters();
+  const before = await real.accounts();
   const production = await runScript('apps/start/src/main.ts', ['--x-emulator'], {
     ...real.env,
     NODE_ENV: 'production',
@@ -158,7 +158,7 @@ void t.test('production never runs the emulator, and the worker never does', asy
     t.equal(worker.code, 1);
     t.match(worker.stdout + worker.stderr, /X_API_BASE_URL is required/);
   }
-  t.same(await real.clusters(), before);
+  t.same(await real.accounts(), before);
 });
 
 void t.test('the standalone emulator listens on 127.0.0.1 whatever HOST says; X_EMULATOR_HOST chooses', async (t) => {

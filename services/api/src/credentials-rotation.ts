@@ -40,23 +40,23 @@ export async function rotateCredentials(
   for (let after: string | null = null; ;) {
     const page = await storedCredentialsPage(database.db, after, batchSize);
     if (page.length === 0) return report;
-    after = page.at(-1)!.clusterId;
+    after = page.at(-1)!.accountId;
     report.accounts += page.length;
-    const reseal: { clusterId: string; previous: string; next: string; keyId: string }[] = [];
-    for (const { clusterId, sealed } of page) {
+    const reseal: { accountId: string; previous: string; next: string; keyId: string }[] = [];
+    for (const { accountId, sealed } of page) {
       let tokens;
       try {
         // Every row is opened, current or not: one copied from another account is reported.
-        tokens = openAccountTokens(sealed, keys, clusterId);
+        tokens = openAccountTokens(sealed, keys, accountId);
       } catch (error) {
         report.failed.push({
-          accountId: clusterId,
+          accountId: accountId,
           reason: error instanceof SealedSecretError ? error.message : 'could not be opened',
         });
         continue;
       }
       if (isSealedWithCurrentKey(sealed, keys)) report.current++;
-      else reseal.push({ clusterId, previous: sealed, next: sealAccountTokens(tokens, keys, clusterId), keyId });
+      else reseal.push({ accountId, previous: sealed, next: sealAccountTokens(tokens, keys, accountId), keyId });
     }
     if (options.dryRun) {
       report.resealed += reseal.length;

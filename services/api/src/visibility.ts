@@ -27,4 +27,4 @@ export async function viewerOf(request: FastifyRequest, reply: FastifyReply): Pr
 
 /** The note every privileged field carries in the OpenAPI document. */
 export const MANAGERS_ONLY =
-  'Managers of this account (a manager token whose districts or clusters cover it) and admins only; absent for everybody else.';
+  'Managers of this account (a manager token whose districts or accounts cover it) and admins only; absent for everybody else.';

@@ -11,7 +11,7 @@ export async function writeAccountCredentials(
   credentials: { sealed: string; xUserId: string },
 ): Promise<void> {
   await trx
-    .updateTable('clusters')
+    .updateTable('accounts')
     .set({
       credentials_encrypted: Buffer.from(credentials.sealed, 'utf8'),
       x_user_id: credentials.xUserId,
@@ -26,16 +26,16 @@ export async function storedCredentialsPage(
   db: Kysely<DB>,
   afterId: string | null,
   limit: number,
-): Promise<{ clusterId: string; sealed: string }[]> {
+): Promise<{ accountId: string; sealed: string }[]> {
   let query = db
-    .selectFrom('clusters')
+    .selectFrom('accounts')
     .select(['id', 'credentials_encrypted'])
     .where('credentials_encrypted', 'is not', null)
     .orderBy('id')
     .limit(limit);
   if (afterId !== null) query = query.where('id', '>', afterId);
   return (await query.execute()).map((r) => ({
-    clusterId: r.id,
+    accountId: r.id,
     sealed: Buffer.from(r.credentials_encrypted!).toString('utf8'),
   }));
 }
@@ -46,12 +46,12 @@ export async function storedCredentialsPage(
  */
 export async function replaceSealedCredentials(
   trx: Transaction<DB>,
-  row: { clusterId: string; previous: string; next: string },
+  row: { accountId: string; previous: string; next: string },
 ): Promise<boolean> {
   const result = await trx
-    .updateTable('clusters')
+    .updateTable('accounts')
     .set({ credentials_encrypted: Buffer.from(row.next, 'utf8') })
-    .where('id', '=', row.clusterId)
+    .where('id', '=', row.accountId)
     .where('credentials_encrypted', '=', Buffer.from(row.previous, 'utf8'))
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
@@ -60,7 +60,7 @@ export async function replaceSealedCredentials(
 /** Removes an account's stored tokens (its X user id stays). */
 export async function deleteAccountCredentials(trx: Transaction<DB>, id: string): Promise<void> {
   await trx
-    .updateTable('clusters')
+    .updateTable('accounts')
     .set({ credentials_encrypted: null, updated_at: sql`now()` })
     .where('id', '=', id)
     .execute();

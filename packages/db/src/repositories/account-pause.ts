@@ -7,7 +7,7 @@ import { toDate, type Db } from './account-sql.js';
 /** Stops delivery for one account (posts wait; nothing is lost). */
 export async function writeAccountPaused(trx: Transaction<DB>, id: string, reason: string | null): Promise<void> {
   await trx
-    .updateTable('clusters')
+    .updateTable('accounts')
     .set({ paused: true, paused_reason: reason, paused_at: sql`now()`, updated_at: sql`now()` })
     .where('id', '=', id)
     .execute();
@@ -16,7 +16,7 @@ export async function writeAccountPaused(trx: Transaction<DB>, id: string, reaso
 /** Lets one account deliver again. */
 export async function writeAccountResumed(trx: Transaction<DB>, id: string): Promise<void> {
   await trx
-    .updateTable('clusters')
+    .updateTable('accounts')
     .set({ paused: false, paused_reason: null, paused_at: null, updated_at: sql`now()` })
     .where('id', '=', id)
     .execute();

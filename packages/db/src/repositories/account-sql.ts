@@ -25,7 +25,7 @@ export interface LockedAccount {
  */
 export async function lockAccountRow(trx: Transaction<DB>, id: string): Promise<LockedAccount | undefined> {
   const row = await trx
-    .selectFrom('clusters')
+    .selectFrom('accounts')
     .select([
       'paused',
       'paused_reason',

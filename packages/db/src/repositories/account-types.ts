@@ -1,4 +1,4 @@
-/** The shapes of a cluster account as the repositories read and write it. */
+/** The shapes of a account as the repositories read and write it. */
 import type { BudgetRule } from '@jcp/domain';
 import type { PendingAccount } from './fanout-compose.js';
 

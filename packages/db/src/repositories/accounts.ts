@@ -1,5 +1,5 @@
 /**
- * Cluster accounts (the X accounts of `clusters`): their settings and delivery health, read,
+ * Accounts (the X accounts of `accounts`): their settings and delivery health, read,
  * and written inside the caller's transaction (the use cases own the transactions).
  * Credentials, the pause switches, the fan-out's posts and delivery as a whole are in the
  * account-* and delivery-health files beside this one.
@@ -65,8 +65,8 @@ async function loadAccounts(
   const userBudget = options.userBudget ?? DEFAULT_USER_POST_BUDGET;
   if (ids !== null && ids.length === 0) return [];
   let query = db
-    .selectFrom('clusters as c')
-    .leftJoin('fanout_accounts as a', 'a.cluster_id', 'c.id')
+    .selectFrom('accounts as c')
+    .leftJoin('fanout_accounts as a', 'a.account_id', 'c.id')
     .select(SETTINGS_COLUMNS)
     .select(sql<boolean>`c.credentials_encrypted is not null`.as('has_credentials'))
     .select([
@@ -85,38 +85,38 @@ async function loadAccounts(
   const [queued, pending, sends, offices, waiting] = await Promise.all([
     db
       .selectFrom('fanout_posts')
-      .select((eb) => ['cluster_id', eb.fn.countAll<string>().as('n'), eb.fn.min('created_at').as('oldest')])
+      .select((eb) => ['account_id', eb.fn.countAll<string>().as('n'), eb.fn.min('created_at').as('oldest')])
       .where('state', '=', 'queued')
-      .where('cluster_id', 'in', found)
-      .groupBy('cluster_id')
+      .where('account_id', 'in', found)
+      .groupBy('account_id')
       .execute(),
     db
       .selectFrom('fanout_outbox')
-      .select((eb) => ['cluster_id', eb.fn.countAll<string>().as('n')])
+      .select((eb) => ['account_id', eb.fn.countAll<string>().as('n')])
       .where('batch_id', 'is', null)
-      .where('cluster_id', 'in', found)
-      .groupBy('cluster_id')
+      .where('account_id', 'in', found)
+      .groupBy('account_id')
       .execute(),
     db
       .selectFrom('fanout_sends')
-      .select((eb) => ['cluster_id', eb.fn.countAll<string>().as('n')])
+      .select((eb) => ['account_id', eb.fn.countAll<string>().as('n')])
       .where('sent_at', '>', since(userBudget.windowMs))
-      .where('cluster_id', 'in', found)
-      .groupBy('cluster_id')
+      .where('account_id', 'in', found)
+      .groupBy('account_id')
       .execute(),
     db
       .selectFrom('offices')
-      .select((eb) => ['cluster_id', eb.fn.countAll<string>().as('n')])
-      .where('cluster_id', 'in', found)
-      .groupBy('cluster_id')
+      .select((eb) => ['account_id', eb.fn.countAll<string>().as('n')])
+      .where('account_id', 'in', found)
+      .groupBy('account_id')
       .execute(),
     pendingAccounts(db, { coalesceSeconds: options.coalesceSeconds ?? DEFAULT_COALESCE_SECONDS }),
   ]);
-  const waitingBy = new Map(waiting.accounts.map((a) => [a.clusterId, a]));
-  const queuedBy = new Map(queued.map((q) => [q.cluster_id, q]));
-  const pendingBy = new Map(pending.map((p) => [p.cluster_id, Number(p.n)]));
-  const sendsBy = new Map(sends.map((s) => [s.cluster_id, Number(s.n)]));
-  const officesBy = new Map(offices.map((o) => [o.cluster_id, Number(o.n)]));
+  const waitingBy = new Map(waiting.accounts.map((a) => [a.accountId, a]));
+  const queuedBy = new Map(queued.map((q) => [q.account_id, q]));
+  const pendingBy = new Map(pending.map((p) => [p.account_id, Number(p.n)]));
+  const sendsBy = new Map(sends.map((s) => [s.account_id, Number(s.n)]));
+  const officesBy = new Map(offices.map((o) => [o.account_id, Number(o.n)]));
   return rows.map((r) => ({
     id: r.id,
     name: r.name,
@@ -164,17 +164,17 @@ function waitingFor(pending: PendingAccount | undefined): AccountHealth['waiting
   };
 }
 
-/** Every cluster account, by id, with its delivery health. */
+/** Every account, by id, with its delivery health. */
 export async function listAccounts(db: Kysely<DB>, options: AccountReadOptions = {}): Promise<Account[]> {
   return loadAccounts(db, null, options);
 }
 
 /** Whether there is an account of this id. */
 export async function accountExists(db: Kysely<DB>, id: string): Promise<boolean> {
-  return (await db.selectFrom('clusters').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+  return (await db.selectFrom('accounts').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
 }
 
-/** One cluster account with its delivery health, or undefined. */
+/** One account with its delivery health, or undefined. */
 export async function getAccount(
   db: Kysely<DB>,
   id: string,
@@ -219,7 +219,7 @@ function toColumns(patch: AccountSettingsPatch) {
 /** The account other than `exceptId` holding this handle (handles are unique whatever their case), or null. */
 export async function handleOwner(db: Db, handle: string, exceptId: string): Promise<string | null> {
   const row = await db
-    .selectFrom('clusters')
+    .selectFrom('accounts')
     .select('id')
     .where(sql<string>`lower(handle)`, '=', handle.toLowerCase())
     .where('id', '!=', exceptId)
@@ -227,10 +227,10 @@ export async function handleOwner(db: Db, handle: string, exceptId: string): Pro
   return row?.id ?? null;
 }
 
-/** Inserts a new cluster account (settings only; credentials are set apart), inside the caller's transaction. */
+/** Inserts a new account (settings only; credentials are set apart), inside the caller's transaction. */
 export async function insertAccount(trx: Transaction<DB>, input: NewAccount): Promise<void> {
   await trx
-    .insertInto('clusters')
+    .insertInto('accounts')
     .values({ id: input.id, name: input.name, handle: input.handle, is_placeholder: false, ...toColumns(input) })
     .execute();
 }
@@ -248,7 +248,7 @@ export async function updateAccountSettings(
   if (Object.keys(columns).length === 0) return false;
   // A handle an admin chose is a real account's, no longer a placeholder.
   await trx
-    .updateTable('clusters')
+    .updateTable('accounts')
     .set({ ...columns, ...(patch.handle !== undefined ? { is_placeholder: false } : {}), updated_at: sql`now()` })
     .where('id', '=', id)
     .execute();

@@ -224,12 +224,12 @@ export async function noticeOfficeIds(db: Db, noticeId: string): Promise<string[
   return rows.map((r) => r.office_id);
 }
 
-/** A notice's offices with their district and cluster (who may act on them). */
+/** A notice's offices with their district and account (who may act on them). */
 export async function noticeOfficeScopes(db: Db, noticeId: string): Promise<OfficeScope[]> {
   return db
     .selectFrom('status_notice_offices as l')
     .innerJoin('offices as o', 'o.id', 'l.office_id')
-    .select(['o.id', 'o.district_code', 'o.cluster_id'])
+    .select(['o.id', 'o.district_code', 'o.account_id'])
     .where('l.notice_id', '=', noticeId)
     .execute();
 }

@@ -39,7 +39,7 @@ export async function writeAccount(
     const before = await lockAccountRow(trx, id);
     if (!before) throw accountNotFound(id);
     const { audit, wake } = await write(trx, before);
-    if (audit) await appendAudit(trx, [{ actor, entityType: 'cluster', entityId: id, ...audit }]);
+    if (audit) await appendAudit(trx, [{ actor, entityType: 'account', entityId: id, ...audit }]);
     if (wake) await wakeDispatchers(trx);
   });
   return readAccount(deps, id);

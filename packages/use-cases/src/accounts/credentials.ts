@@ -151,7 +151,7 @@ export async function storeSealedCredentials(
       await writeAccountCredentials(trx, id, credentials);
       return {
         audit: {
-          action: 'cluster.credentials_set',
+          action: 'account.credentials_set',
           before: { xUserId: before.xUserId, hasCredentials: before.hasCredentials },
           after: { xUserId: credentials.xUserId, hasCredentials: true },
         },
@@ -169,7 +169,7 @@ export async function removeAccountCredentials(deps: AccountDeps, caller: Caller
     await deleteAccountCredentials(trx, id);
     return {
       audit: {
-        action: 'cluster.credentials_cleared',
+        action: 'account.credentials_cleared',
         before: { hasCredentials: true },
         after: { hasCredentials: false },
       },

@@ -24,7 +24,7 @@ export async function pauseOneAccount(
     await writeAccountPaused(trx, id, reason);
     return {
       audit: {
-        action: 'cluster.paused',
+        action: 'account.paused',
         before: { paused: before.paused, pausedReason: before.pausedReason },
         after: { paused: true, pausedReason: reason },
       },
@@ -38,7 +38,7 @@ export async function resumeOneAccount(deps: AccountDeps, caller: Caller, id: st
     await writeAccountResumed(trx, id);
     return {
       audit: {
-        action: 'cluster.resumed',
+        action: 'account.resumed',
         before: { paused: before.paused, pausedReason: before.pausedReason },
         after: { paused: false },
       },

@@ -9,20 +9,20 @@ import type { AccountDeps } from './deps.js';
  */
 export async function resealCredentials(
   deps: Pick<AccountDeps, 'db'>,
-  rows: readonly { clusterId: string; previous: string; next: string; keyId: string }[],
+  rows: readonly { accountId: string; previous: string; next: string; keyId: string }[],
   actor: string,
 ): Promise<string[]> {
   if (rows.length === 0) return [];
   return deps.db.transaction().execute(async (trx) => {
     const replaced: string[] = [];
-    for (const row of rows) if (await replaceSealedCredentials(trx, row)) replaced.push(row.clusterId);
-    const byId = new Map(rows.map((r) => [r.clusterId, r]));
+    for (const row of rows) if (await replaceSealedCredentials(trx, row)) replaced.push(row.accountId);
+    const byId = new Map(rows.map((r) => [r.accountId, r]));
     await appendAudit(
       trx,
       replaced.map((id) => ({
         actor,
-        action: 'cluster.credentials_resealed',
-        entityType: 'cluster',
+        action: 'account.credentials_resealed',
+        entityType: 'account',
         entityId: id,
         after: { keyId: byId.get(id)!.keyId },
       })),

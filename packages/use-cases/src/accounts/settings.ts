@@ -20,8 +20,8 @@ import { ACCOUNT_SETTINGS_DEFAULTS, checkAccountSettings } from './settings-rule
 /** The settings of a replaced (or created) account: name and handle, the rest optional. */
 export type AccountSettings = AccountSettingsPatch & { name: string; handle: string };
 
-const handleTaken = (clusterId: string | null): Problem =>
-  fail('HANDLE_TAKEN', `Another account${clusterId ? ` (${clusterId})` : ''} has this handle`, { clusterId });
+const handleTaken = (accountId: string | null): Problem =>
+  fail('HANDLE_TAKEN', `Another account${accountId ? ` (${accountId})` : ''} has this handle`, { accountId });
 
 /** The settings as the audit log records them (never the credentials). */
 function auditedSettings(a: Account): Record<string, unknown> {
@@ -73,8 +73,8 @@ async function createAccount(deps: AccountDeps, actor: string, input: NewAccount
       await appendAudit(trx, [
         {
           actor,
-          action: 'cluster.created',
-          entityType: 'cluster',
+          action: 'account.created',
+          entityType: 'account',
           entityId: input.id,
           after: auditedSettings(account),
         },
@@ -114,7 +114,7 @@ async function updateAccount(
       if (before.handle !== after.handle) await notifyOfficesChanged(trx);
       const diff = changedOnly(auditedSettings(before), auditedSettings(after));
       return {
-        audit: Object.keys(diff.after).length > 0 ? { action: 'cluster.updated', ...diff } : null,
+        audit: Object.keys(diff.after).length > 0 ? { action: 'account.updated', ...diff } : null,
         // A new posting window, coalescing or urgency setting may make waiting changes ready.
         wake: true,
       };

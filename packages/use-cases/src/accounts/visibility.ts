@@ -1,4 +1,4 @@
-import { clustersCovered } from '@jcp/db';
+import { accountsCovered } from '@jcp/db';
 import type { Caller } from '../caller.js';
 import type { AccountDeps } from './deps.js';
 
@@ -8,7 +8,7 @@ import type { AccountDeps } from './deps.js';
  * account's managers and admins.
  * - `public`: anonymous callers and readers (a reader token is not a manager): what the
  *   account published as status posts, and its delivery as states, counts and times.
- * - `privileged`: a manager whose districts or clusters cover the account, or an admin:
+ * - `privileged`: a manager whose districts or accounts cover the account, or an admin:
  *   also its replies to citizens, the text of errors and pause reasons, and which worker
  *   delivered a post.
  */
@@ -27,6 +27,6 @@ export const PUBLIC_VIEWER: AccountViewer = { of: () => 'public', staff: false }
 export async function accountViewer(deps: Pick<AccountDeps, 'db'>, caller: Caller | null): Promise<AccountViewer> {
   if (!caller || caller.role === 'reader') return PUBLIC_VIEWER;
   if (caller.role === 'admin') return { of: () => 'privileged', staff: true };
-  const covered = new Set(await clustersCovered(deps.db, caller));
+  const covered = new Set(await accountsCovered(deps.db, caller));
   return { of: (accountId) => (covered.has(accountId) ? 'privileged' : 'public'), staff: true };
 }

@@ -1,7 +1,7 @@
 import {
   addEventOffices,
   appendNotice,
-  clusterExists,
+  accountExists,
   districtExists,
   findOfficeScope,
   openOfficeScopes,
@@ -46,7 +46,7 @@ export interface OfficeNoticePosted {
   etag: string;
 }
 
-/** Sets the status of one office: a manager of its district or cluster, or an admin. */
+/** Sets the status of one office: a manager of its district or account, or an admin. */
 export async function postOfficeNotice(
   { trx, caller, now, settle }: WriteContext,
   deps: OfficeNoticeDeps,
@@ -88,9 +88,9 @@ export async function postOfficeNotice(
   return { noticeId: notice.id, officeId: office.id, status, etag };
 }
 
-/** The offices a bulk notice is for: exactly one of a list, a cluster, a district or a disruption event. */
+/** The offices a bulk notice is for: exactly one of a list, an account, a district or a disruption event. */
 export type BulkTarget =
-  { offices: readonly string[] } | { cluster: string } | { district: string } | { event: string };
+  { offices: readonly string[] } | { account: string } | { district: string } | { event: string };
 
 export interface BulkNoticeInput {
   target: BulkTarget;
@@ -108,9 +108,9 @@ export interface BulkNoticePosted {
 async function bulkTargets(ctx: WriteContext, target: BulkTarget): Promise<ScopedOffice[]> {
   const { trx, caller } = ctx;
   if ('offices' in target) return officesByIds(trx, target.offices);
-  if ('cluster' in target) {
-    if (!(await clusterExists(trx, target.cluster))) throw fail('CLUSTER_NOT_FOUND', `No cluster ${target.cluster}`);
-    return openOfficeScopes(trx, { clusterIds: [target.cluster] });
+  if ('account' in target) {
+    if (!(await accountExists(trx, target.account))) throw fail('ACCOUNT_NOT_FOUND', `No account ${target.account}`);
+    return openOfficeScopes(trx, { accountIds: [target.account] });
   }
   if ('district' in target) {
     if (!(await districtExists(trx, target.district)))

@@ -25,7 +25,7 @@ function toPrincipal(t: ApiToken): Principal {
     name: t.name,
     role: t.role,
     districtCodes: t.district_codes,
-    clusterIds: t.cluster_ids,
+    accountIds: t.account_ids,
     actor: `token:${t.id}:${t.name}`,
   };
 }
