@@ -5,7 +5,7 @@
 // unbound (v1) form.
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { rotateCredentials } from '@jcp/api';
-import { resealCredentials } from '@jcp/db';
+import { resealCredentials } from '@jcp/use-cases';
 import { credentialsKeyId, credentialsKeyring, openAccountTokens } from '@jcp/x-client';
 import t from 'tap';
 import { citizen, mentionsFixture } from '../mentions/fixture.js';
@@ -204,7 +204,7 @@ void t.test('re-sealing leaves credentials stored meanwhile as they are', async 
     .executeTakeFirstOrThrow();
   const now = Buffer.from(row.credentials_encrypted!).toString('utf8');
   const replaced = await resealCredentials(
-    f.database.db,
+    { db: f.database.db },
     [{ accountId: CUMBRIA, previous: `${now}x`, next: 'v2.stale', keyId: 'abc' }],
     'test',
   );

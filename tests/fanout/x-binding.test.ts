@@ -3,9 +3,9 @@
 // credentials are stored only in a database that is not the emulator's. Refusals write nothing.
 import { randomBytes } from 'node:crypto';
 import { buildApp } from '@jcp/api';
-import { readXBinding, setAccountCredentials, XBindingConflict, type Database } from '@jcp/db';
+import { readXBinding, XBindingConflict, type Database } from '@jcp/db';
 import { provisionEmulatorAccounts } from '@jcp/start';
-import { EMULATOR_APP } from '@jcp/use-cases';
+import { EMULATOR_APP, storeSealedCredentials } from '@jcp/use-cases';
 import { buildEmulator } from '@jcp/x-emulator';
 import { sealAccountTokens } from '@jcp/x-client';
 import type { Teardown } from '@jcp/testing';
@@ -45,7 +45,13 @@ function emulator(t: Teardown) {
 /** Real credentials stored for Cumbria as an admin would, verified by a real X: binds the database to it. */
 async function storeRealCredentials(database: Database, key: Buffer) {
   const sealed = sealAccountTokens({ accessToken: '4242-real-token', accessSecret: 'real-secret' }, key, CUMBRIA);
-  t.ok(await setAccountCredentials(database.db, CUMBRIA, { sealed, xUserId: '4242', target: REAL_X }, 'token:1:ops'));
+  t.ok(
+    await storeSealedCredentials({ db: database.db }, 'token:1:ops', CUMBRIA, {
+      sealed,
+      xUserId: '4242',
+      target: REAL_X,
+    }),
+  );
 }
 
 void t.test(
@@ -173,7 +179,11 @@ void t.test(
       const sealed = sealAccountTokens({ accessToken: '4242-real-token', accessSecret: 'real-secret' }, key, CUMBRIA);
       const [provisioned, stored] = await Promise.allSettled([
         provisionEmulatorAccounts(database, emulator(t), key),
-        setAccountCredentials(database.db, CUMBRIA, { sealed, xUserId: '4242', target: REAL_X }, 'token:1:ops'),
+        storeSealedCredentials({ db: database.db }, 'token:1:ops', CUMBRIA, {
+          sealed,
+          xUserId: '4242',
+          target: REAL_X,
+        }),
       ]);
       const binding = await readXBinding(database.db);
       const withIdentity = await database.db

@@ -12,7 +12,6 @@ import {
   migrate,
   readMigrations,
   readRegistryFiles,
-  setAccountCredentials,
   type Database,
 } from '@jcp/db';
 import {
@@ -25,6 +24,7 @@ import {
   waitForReady,
   type Teardown,
 } from '@jcp/testing';
+import { storeSealedCredentials } from '@jcp/use-cases';
 import { sealAccountTokens } from '@jcp/x-client';
 import t from 'tap';
 
@@ -50,12 +50,11 @@ async function realDatabase(t: Teardown) {
     await migrate(database.db, await readMigrations());
     await importOfficeRegistry(database.db, await readRegistryFiles(), { actor: 'test' });
     const sealed = sealAccountTokens({ accessToken: '4242-real-token', accessSecret: 'real-secret' }, key, CUMBRIA);
-    await setAccountCredentials(
-      database.db,
-      CUMBRIA,
-      { sealed, xUserId: '4242', target: { kind: 'x', baseUrl: 'https://api.x.com' } },
-      'token:1:ops',
-    );
+    await storeSealedCredentials({ db: database.db }, 'token:1:ops', CUMBRIA, {
+      sealed,
+      xUserId: '4242',
+      target: { kind: 'x', baseUrl: 'https://api.x.com' },
+    });
   });
   const accounts = () =>
     look(async (database) => {

@@ -237,3 +237,16 @@ export function validateNoticeDraft(d: NoticeDraft): DraftProblem[] {
     problems.push({ field: 'message', reason: 'at most 1000 characters' });
   return problems;
 }
+
+/**
+ * Why a notice cannot be corrected or cancelled, or null when it can: a cancellation is
+ * final, and a notice is replaced once (its replacement is what to correct or cancel next).
+ */
+export function replacementRefusal(
+  original: { kind: NoticeKind },
+  replacedById: string | null | undefined,
+): 'is-cancellation' | 'already-replaced' | null {
+  if (original.kind === 'cancellation') return 'is-cancellation';
+  if (replacedById) return 'already-replaced';
+  return null;
+}

@@ -4,6 +4,7 @@ import {
   nextTransition,
   REGULAR_OPEN,
   sameStatus,
+  replacementRefusal,
   validateNoticeDraft,
   type Notice,
   type NoticeDraft,
@@ -300,4 +301,22 @@ void t.test('validateNoticeDraft enforces the shape of each status', async (t) =
   t.same(fields({ reopenCertainty: 'confirmed' }), ['reopenCertainty']);
   t.same(fields({ expectedReopenAt: at('2026-03-01T10:00:00Z') }), ['reopenCertainty']);
   t.same(fields({ message: 'x'.repeat(1001) }), ['message']);
+});
+
+void t.test('replacementRefusal: a cancellation is final, and a notice is replaced once', async (t) => {
+  const table = [
+    { kind: 'notice', replacedBy: undefined, refusal: null },
+    { kind: 'notice', replacedBy: null, refusal: null },
+    { kind: 'correction', replacedBy: undefined, refusal: null },
+    { kind: 'notice', replacedBy: 'n2', refusal: 'already-replaced' },
+    { kind: 'correction', replacedBy: 'n3', refusal: 'already-replaced' },
+    { kind: 'cancellation', replacedBy: undefined, refusal: 'is-cancellation' },
+    { kind: 'cancellation', replacedBy: 'n4', refusal: 'is-cancellation' },
+  ] as const;
+  for (const row of table)
+    t.equal(
+      replacementRefusal({ kind: row.kind }, row.replacedBy),
+      row.refusal,
+      `${row.kind}, replaced by ${row.replacedBy}`,
+    );
 });

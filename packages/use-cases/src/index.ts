@@ -24,7 +24,7 @@ export {
   type WriteContext,
   type WriteOutcome,
 } from './writes/run-write.js';
-export { toDraft, type NoticeFields } from './notices/draft.js';
+export { checkedDraft, noticeRejected, toDraft, type NoticeFields } from './notices/draft.js';
 export {
   ifMatches,
   postBulkNotice,
@@ -76,6 +76,7 @@ export { patchAccountSettings, putAccountSettings, type AccountSettings } from '
 export {
   removeAccountCredentials,
   storeAccountCredentials,
+  storeSealedCredentials,
   type AccountTokens,
   type CredentialsDeps,
   type CredentialsPort,
@@ -83,6 +84,8 @@ export {
 } from './accounts/credentials.js';
 export { pauseDelivery, pauseOneAccount, resumeDelivery, resumeOneAccount } from './accounts/pause.js';
 export { readDeliveryHealth } from './accounts/delivery.js';
+export { resealCredentials } from './accounts/reseal.js';
+export { accountViewer, PUBLIC_VIEWER, type AccountViewer, type View } from './accounts/visibility.js';
 export { readAccountPosts, readChangeFanout, readOfficeFanout } from './accounts/posts.js';
 export type { Account, ChangeFanout, DeliveryHealth, PostView, XTarget } from '@jcp/db';
 export { tokenScopeErrors, type TokenScopeError, type TokenScopeInput } from './tokens/scope-rule.js';

@@ -3,7 +3,8 @@
 // once after upgrading from ciphertexts not bound to their account (v1). In batches, each its
 // own short transaction; a row is replaced only if it still holds what was read, so it is safe
 // beside running services (which must already know both keys) and may be run again at will.
-import { resealCredentials, storedCredentialsPage, type Database } from '@jcp/db';
+import { storedCredentialsPage, type Database } from '@jcp/db';
+import { resealCredentials } from '@jcp/use-cases';
 import {
   credentialsKeyId,
   isSealedWithCurrentKey,
@@ -61,7 +62,7 @@ export async function rotateCredentials(
       report.resealed += reseal.length;
       continue;
     }
-    const replaced = await resealCredentials(database.db, reseal, options.actor);
+    const replaced = await resealCredentials({ db: database.db }, reseal, options.actor);
     report.resealed += replaced.length;
     report.changedMeanwhile += reseal.length - replaced.length;
   }

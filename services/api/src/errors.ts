@@ -1,5 +1,5 @@
 import { isDatabaseUnavailable, NoticeRejected } from '@jcp/db';
-import { fail, Problem } from '@jcp/use-cases';
+import { fail, noticeRejected, Problem } from '@jcp/use-cases';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 export const PROBLEM_JSON = 'application/problem+json';
@@ -34,9 +34,6 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-/** Notice fields as the API names them, where the domain's names differ. */
-const API_FIELD: Record<string, string> = { activeFrom: 'from', activeUntil: 'until' };
-
 /** The `type` URI of a problem code (a catalogue code, or Fastify's own). */
 export function problemType(code: string): string {
   return `https://jcp-status.dwp.example/problems/${code.toLowerCase().replace(/_/g, '-')}`;
@@ -60,14 +57,8 @@ function fromCatalogue(problem: Problem, instance: string): ProblemDocument {
 export function toProblem(error: FastifyError | Error, request: FastifyRequest): ProblemDocument {
   const instance = request.url.split('?')[0] ?? request.url;
   if (error instanceof Problem) return fromCatalogue(error, instance);
-  if (error instanceof NoticeRejected) {
-    return fromCatalogue(
-      fail('NOTICE_REJECTED', error.message, {
-        errors: error.problems.map((p) => ({ path: `/${API_FIELD[p.field] ?? p.field}`, message: p.reason })),
-      }),
-      instance,
-    );
-  }
+  // The repository's guard (an office closed for good, or a rule a use case did not check first).
+  if (error instanceof NoticeRejected) return fromCatalogue(noticeRejected(error.message, error.problems), instance);
   if (isDatabaseUnavailable(error)) {
     return fromCatalogue(
       fail('DATABASE_UNAVAILABLE', 'The status database cannot be reached. Try again shortly.'),

@@ -79,11 +79,3 @@ export interface AccountReadOptions {
   /** The service's default coalescing window (FANOUT_COALESCE_SECONDS), to say when waiting changes go. */
   coalesceSeconds?: number;
 }
-
-export type AccountWriteResult =
-  | { outcome: 'ok'; account: Account }
-  | { outcome: 'not_found' }
-  /** createAccount: the id is taken. */
-  | { outcome: 'exists' }
-  /** Another account has this handle (handles are unique whatever their case). */
-  | { outcome: 'handle_taken'; accountId: string | null };

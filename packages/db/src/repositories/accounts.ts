@@ -1,16 +1,15 @@
 /**
- * Accounts (the X accounts of `accounts`): their settings and delivery health.
+ * Accounts (the X accounts of `accounts`): their settings and delivery health, read,
+ * and written inside the caller's transaction (the use cases own the transactions).
  * Credentials, the pause switches, the fan-out's posts and delivery as a whole are in the
  * account-* and delivery-health files beside this one.
  * The stored credentials are never selected here: only whether there are any.
  */
 import { DEFAULT_USER_POST_BUDGET } from '@jcp/domain';
-import { sql, type Kysely } from 'kysely';
-import { appendAudit } from '../audit.js';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../types.js';
-import { since, toDate, wakeDispatchers, type Db } from './account-sql.js';
+import { since, toDate, type Db } from './account-sql.js';
 import { DEFAULT_COALESCE_SECONDS, pendingAccounts, type PendingAccount } from './fanout-compose.js';
-import { notifyOfficesChanged } from './status.js';
 import {
   ACCOUNT_LANGUAGES,
   type AccountLanguage,
@@ -19,7 +18,6 @@ import {
   type AccountHealth,
   type Account,
   type AccountReadOptions,
-  type AccountWriteResult,
 } from './account-types.js';
 export {
   ACCOUNT_LANGUAGES,
@@ -30,8 +28,8 @@ export {
   type AccountHealth,
   type Account,
   type AccountReadOptions,
-  type AccountWriteResult,
 } from './account-types.js';
+export { lockAccountRow, wakeDispatchers, type LockedAccount } from './account-sql.js';
 
 const hhmm = (t: string): string => t.slice(0, 5);
 
@@ -185,7 +183,7 @@ export async function getAccount(
   return (await loadAccounts(db, [id], options))[0];
 }
 
-/** The columns a patch sets, and the same as the audit log records them. */
+/** The columns a patch sets. */
 function toColumns(patch: AccountSettingsPatch) {
   const columns: Partial<{
     name: string;
@@ -218,46 +216,8 @@ function toColumns(patch: AccountSettingsPatch) {
   return columns;
 }
 
-/** The settings as the audit log records them (never the credentials). */
-function auditedSettings(a: Account): Record<string, unknown> {
-  return {
-    name: a.name,
-    handle: a.handle,
-    xUserId: a.xUserId,
-    languages: a.languages,
-    postingWindow: a.postingWindow,
-    includeLinks: a.includeLinks,
-    link: a.link,
-    allowUrgent: a.allowUrgent,
-    coalesceSeconds: a.coalesceSeconds,
-    autoReplies: a.autoReplies,
-    signpostReplies: a.signpostReplies,
-  };
-}
-
-function changedOnly(
-  before: Record<string, unknown>,
-  after: Record<string, unknown>,
-): { before: Record<string, unknown>; after: Record<string, unknown> } {
-  const b: Record<string, unknown> = {};
-  const a: Record<string, unknown> = {};
-  for (const key of Object.keys(after)) {
-    if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) {
-      b[key] = before[key];
-      a[key] = after[key];
-    }
-  }
-  return { before: b, after: a };
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    if ((e as { code?: unknown }).code === '23505') return true;
-  }
-  return false;
-}
-
-async function handleOwner(db: Db, handle: string, exceptId: string): Promise<string | null> {
+/** The account other than `exceptId` holding this handle (handles are unique whatever their case), or null. */
+export async function handleOwner(db: Db, handle: string, exceptId: string): Promise<string | null> {
   const row = await db
     .selectFrom('accounts')
     .select('id')
@@ -267,93 +227,30 @@ async function handleOwner(db: Db, handle: string, exceptId: string): Promise<st
   return row?.id ?? null;
 }
 
-/** A new account (settings only; credentials are set apart). Audited. */
-export async function createAccount(
-  db: Kysely<DB>,
-  input: NewAccount,
-  actor: string,
-  options: AccountReadOptions = {},
-): Promise<AccountWriteResult> {
-  try {
-    return await db.transaction().execute(async (trx): Promise<AccountWriteResult> => {
-      if (await trx.selectFrom('accounts').select('id').where('id', '=', input.id).executeTakeFirst())
-        return { outcome: 'exists' };
-      const owner = await handleOwner(trx, input.handle, input.id);
-      if (owner) return { outcome: 'handle_taken', accountId: owner };
-      await trx
-        .insertInto('accounts')
-        .values({ id: input.id, name: input.name, handle: input.handle, is_placeholder: false, ...toColumns(input) })
-        .execute();
-      const account = (await loadAccounts(trx, [input.id], options))[0];
-      if (!account) throw new Error('the account just created is missing');
-      await appendAudit(trx, [
-        {
-          actor,
-          action: 'account.created',
-          entityType: 'account',
-          entityId: input.id,
-          after: auditedSettings(account),
-        },
-      ]);
-      return { outcome: 'ok', account };
-    });
-  } catch (error) {
-    // Two creations at once: the loser meets the unique index (id or lower(handle)).
-    if (isUniqueViolation(error)) {
-      const exists = await db.selectFrom('accounts').select('id').where('id', '=', input.id).executeTakeFirst();
-      return exists
-        ? { outcome: 'exists' }
-        : { outcome: 'handle_taken', accountId: await handleOwner(db, input.handle, input.id) };
-    }
-    throw error;
-  }
+/** Inserts a new account (settings only; credentials are set apart), inside the caller's transaction. */
+export async function insertAccount(trx: Transaction<DB>, input: NewAccount): Promise<void> {
+  await trx
+    .insertInto('accounts')
+    .values({ id: input.id, name: input.name, handle: input.handle, is_placeholder: false, ...toColumns(input) })
+    .execute();
 }
 
-/** Changes an account's settings; only the fields given. Audited with what changed. */
-export async function updateAccount(
-  db: Kysely<DB>,
+/**
+ * Writes the settings a patch gives (only those), inside the caller's transaction. False:
+ * the patch sets nothing, and nothing was written.
+ */
+export async function updateAccountSettings(
+  trx: Transaction<DB>,
   id: string,
   patch: AccountSettingsPatch,
-  actor: string,
-  options: AccountReadOptions = {},
-): Promise<AccountWriteResult> {
-  try {
-    return await db.transaction().execute(async (trx): Promise<AccountWriteResult> => {
-      const locked = await trx
-        .selectFrom('accounts')
-        .select('id')
-        .where('id', '=', id)
-        .forNoKeyUpdate()
-        .executeTakeFirst();
-      if (!locked) return { outcome: 'not_found' };
-      const before = (await loadAccounts(trx, [id], options))[0];
-      if (!before) return { outcome: 'not_found' };
-      if (patch.handle !== undefined) {
-        const owner = await handleOwner(trx, patch.handle, id);
-        if (owner) return { outcome: 'handle_taken', accountId: owner };
-      }
-      const columns = toColumns(patch);
-      if (Object.keys(columns).length === 0) return { outcome: 'ok', account: before };
-      // A handle an admin chose is a real account's, no longer a placeholder.
-      await trx
-        .updateTable('accounts')
-        .set({ ...columns, ...(patch.handle !== undefined ? { is_placeholder: false } : {}), updated_at: sql`now()` })
-        .where('id', '=', id)
-        .execute();
-      const after = (await loadAccounts(trx, [id], options))[0];
-      if (!after) throw new Error('the account just updated is missing');
-      const diff = changedOnly(auditedSettings(before), auditedSettings(after));
-      if (Object.keys(diff.after).length > 0)
-        await appendAudit(trx, [{ actor, action: 'account.updated', entityType: 'account', entityId: id, ...diff }]);
-      // Offices show their account's handle: cached office documents must be rendered again.
-      if (before.handle !== after.handle) await notifyOfficesChanged(trx);
-      // A new posting window, coalescing or urgency setting may make waiting changes ready.
-      await wakeDispatchers(trx);
-      return { outcome: 'ok', account: after };
-    });
-  } catch (error) {
-    if (isUniqueViolation(error) && patch.handle !== undefined)
-      return { outcome: 'handle_taken', accountId: await handleOwner(db, patch.handle, id) };
-    throw error;
-  }
+): Promise<boolean> {
+  const columns = toColumns(patch);
+  if (Object.keys(columns).length === 0) return false;
+  // A handle an admin chose is a real account's, no longer a placeholder.
+  await trx
+    .updateTable('accounts')
+    .set({ ...columns, ...(patch.handle !== undefined ? { is_placeholder: false } : {}), updated_at: sql`now()` })
+    .where('id', '=', id)
+    .execute();
+  return true;
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   effectiveStatus,
+  replacementRefusal,
   validateNoticeDraft,
   type DraftProblem,
   type EffectiveStatus,
@@ -60,6 +61,13 @@ export function toNotice(row: StatusNotice): Notice {
  * Appends one notice for any number of offices (one row, one link per office, one
  * audit entry), inside the caller's transaction. Unknown or permanently closed
  * offices refuse the whole notice: nothing is written.
+ *
+ * The checks below are guards, not the rules: the notice rule is the domain's
+ * validateNoticeDraft, which the use cases apply first (NOTICE_REJECTED, with the request's
+ * field names). They stay here because notices are append-only (the table refuses updates
+ * and deletes): a notice that breaks the rule, or names an office that does not exist or is
+ * closed for good, could never be repaired, and every status derived from it would be
+ * wrong, whoever wrote it (a use case, the scheduler, an import, a test).
  */
 export async function appendNotice(trx: Transaction<DB>, input: NewNotice, now: Date): Promise<StatusNotice> {
   const problems = validateNoticeDraft(input.draft);
@@ -164,14 +172,16 @@ export async function replaceNotice(
     .where('id', '=', originalId)
     .forUpdate()
     .executeTakeFirst();
+  // A guard, not the rule (replacementRefusal, the domain's, which the use cases apply first
+  // with their problems): checked again here under the original's row lock, so that two
+  // replacements at once never both land, whoever calls (events/end.ts cancels scheduled
+  // notices without asking the use case's question).
   if (!original) throw new NoticeRejected(`no notice ${originalId}`);
-  if (original.kind === 'cancellation') throw new NoticeRejected('a cancellation cannot be corrected or cancelled');
-  const replaced = await trx
-    .selectFrom('status_notices')
-    .select('id')
-    .where('replaces_id', '=', originalId)
-    .executeTakeFirst();
-  if (replaced) throw new NoticeRejected(`notice ${originalId} was already replaced by ${replaced.id}`);
+  const replaced = await replacementOf(trx, originalId);
+  const refusal = replacementRefusal(original, replaced);
+  if (refusal === 'is-cancellation') throw new NoticeRejected('a cancellation cannot be corrected or cancelled');
+  if (refusal === 'already-replaced')
+    throw new NoticeRejected(`notice ${originalId} was already replaced by ${replaced}`);
   const offices = await trx
     .selectFrom('status_notice_offices')
     .select('office_id')

@@ -1,7 +1,7 @@
 import {
-  clearAccountCredentials,
-  getAccount,
-  setAccountCredentials,
+  bindX,
+  deleteAccountCredentials,
+  writeAccountCredentials,
   XBindingConflict,
   type Account,
   type XTarget,
@@ -9,7 +9,9 @@ import {
 import { isXUsername } from '@jcp/domain';
 import type { Caller } from '../caller.js';
 import { fail } from '../problems.js';
-import { accountNotFound, readOptions, type AccountDeps } from './deps.js';
+import { writeAccount } from './account-write.js';
+import type { AccountDeps } from './deps.js';
+import { readAccount } from './read.js';
 import { xUserIdSchema } from './settings-rule.js';
 
 /** An account's OAuth 1.0a user tokens. */
@@ -111,8 +113,7 @@ export async function storeAccountCredentials(
 ): Promise<Account> {
   const port = deps.credentials;
   if (!port) throw fail('CREDENTIALS_STORAGE_NOT_CONFIGURED', 'credentials storage is not configured');
-  const account = await getAccount(deps.db, id, readOptions(deps));
-  if (!account) throw accountNotFound(id);
+  const account = await readAccount(deps, id);
   const tokens = { accessToken: input.accessToken, accessSecret: input.accessSecret };
   const xUserId = await verifiedUser({ ...deps, credentials: port }, account, tokens, input.xUserId);
   if (!xUserIdSchema.safeParse(xUserId).success)
@@ -121,23 +122,57 @@ export async function storeAccountCredentials(
     });
   const sealed = port.seal(tokens, id);
   try {
-    if (!(await setAccountCredentials(deps.db, id, { sealed, xUserId, target: port.xTarget }, caller.actor)))
-      throw accountNotFound(id);
+    return await storeSealedCredentials(deps, caller.actor, id, { sealed, xUserId, target: port.xTarget });
   } catch (error) {
     if (error instanceof XBindingConflict) throw fail('X_BINDING_CONFLICT', `Nothing was stored: ${error.message}`);
     throw error;
   }
-  return reread(deps, id);
+}
+
+/**
+ * Stores an account's sealed (encrypted) tokens and its X user id, verified with `target`
+ * (the X emulator or a real X): the database is bound to that X in the same transaction, and
+ * XBindingConflict is thrown (nothing stored) when it is bound to the other kind. The audit
+ * log records that credentials were set and the user id, never the tokens. Wakes the
+ * dispatchers: changes waiting for credentials may go now.
+ */
+export async function storeSealedCredentials(
+  deps: AccountDeps,
+  actor: string,
+  id: string,
+  credentials: { sealed: string; xUserId: string; target: XTarget },
+): Promise<Account> {
+  return writeAccount(
+    deps,
+    actor,
+    id,
+    async (trx, before) => {
+      await bindX(trx, credentials.target, actor);
+      await writeAccountCredentials(trx, id, credentials);
+      return {
+        audit: {
+          action: 'account.credentials_set',
+          before: { xUserId: before.xUserId, hasCredentials: before.hasCredentials },
+          after: { xUserId: credentials.xUserId, hasCredentials: true },
+        },
+        wake: true,
+      };
+    },
+    { bindsX: true },
+  );
 }
 
 /** Removes an account's stored tokens (its X user id stays): it posts nothing until new ones are stored. */
 export async function removeAccountCredentials(deps: AccountDeps, caller: Caller, id: string): Promise<Account> {
-  if (!(await clearAccountCredentials(deps.db, id, caller.actor))) throw accountNotFound(id);
-  return reread(deps, id);
-}
-
-async function reread(deps: AccountDeps, id: string): Promise<Account> {
-  const account = await getAccount(deps.db, id, readOptions(deps));
-  if (!account) throw accountNotFound(id);
-  return account;
+  return writeAccount(deps, caller.actor, id, async (trx, before) => {
+    if (!before.hasCredentials) return { audit: null };
+    await deleteAccountCredentials(trx, id);
+    return {
+      audit: {
+        action: 'account.credentials_cleared',
+        before: { hasCredentials: true },
+        after: { hasCredentials: false },
+      },
+    };
+  });
 }

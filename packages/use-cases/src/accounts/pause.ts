@@ -1,13 +1,17 @@
-import { getAccount, pauseAccount, pauseAll, resumeAccount, resumeAll, type Account } from '@jcp/db';
+import {
+  appendAudit,
+  readControl,
+  wakeDispatchers,
+  writeAccountPaused,
+  writeAccountResumed,
+  writeDeliveryPaused,
+  writeDeliveryResumed,
+  type Account,
+} from '@jcp/db';
 import type { Caller } from '../caller.js';
-import { accountNotFound, readOptions, type AccountDeps } from './deps.js';
+import { writeAccount } from './account-write.js';
+import type { AccountDeps } from './deps.js';
 import { readDeliveryHealth, type DeliveryHealth } from './delivery.js';
-
-async function reread(deps: AccountDeps, id: string): Promise<Account> {
-  const account = await getAccount(deps.db, id, readOptions(deps));
-  if (!account) throw accountNotFound(id);
-  return account;
-}
 
 /** Pauses one account: its posts wait, nothing is lost. */
 export async function pauseOneAccount(
@@ -16,24 +20,67 @@ export async function pauseOneAccount(
   id: string,
   reason: string | null,
 ): Promise<Account> {
-  if (!(await pauseAccount(deps.db, id, reason, caller.actor))) throw accountNotFound(id);
-  return reread(deps, id);
+  return writeAccount(deps, caller.actor, id, async (trx, before) => {
+    await writeAccountPaused(trx, id, reason);
+    return {
+      audit: {
+        action: 'account.paused',
+        before: { paused: before.paused, pausedReason: before.pausedReason },
+        after: { paused: true, pausedReason: reason },
+      },
+    };
+  });
 }
 
 /** Resumes one account: what waited is delivered. */
 export async function resumeOneAccount(deps: AccountDeps, caller: Caller, id: string): Promise<Account> {
-  if (!(await resumeAccount(deps.db, id, caller.actor))) throw accountNotFound(id);
-  return reread(deps, id);
+  return writeAccount(deps, caller.actor, id, async (trx, before) => {
+    await writeAccountResumed(trx, id);
+    return {
+      audit: {
+        action: 'account.resumed',
+        before: { paused: before.paused, pausedReason: before.pausedReason },
+        after: { paused: false },
+      },
+      wake: true,
+    };
+  });
+}
+
+/**
+ * Delivery's switch as a whole, in one transaction: paused (with its reason) or resumed,
+ * audited with what it was; resuming wakes the dispatchers.
+ */
+async function switchDelivery(
+  deps: AccountDeps,
+  caller: Caller,
+  pause: { reason: string | null } | null,
+): Promise<DeliveryHealth> {
+  await deps.db.transaction().execute(async (trx) => {
+    const before = await readControl(trx);
+    if (pause) await writeDeliveryPaused(trx, pause.reason);
+    else await writeDeliveryResumed(trx);
+    await appendAudit(trx, [
+      {
+        actor: caller.actor,
+        action: pause ? 'fanout.paused' : 'fanout.resumed',
+        entityType: 'fanout',
+        entityId: 'all',
+        before: { paused: before.paused, pausedReason: before.pausedReason },
+        after: pause ? { paused: true, pausedReason: pause.reason } : { paused: false },
+      },
+    ]);
+    if (!pause) await wakeDispatchers(trx);
+  });
+  return readDeliveryHealth(deps);
 }
 
 /** Pauses delivery for every account at once: posts wait, nothing is lost. */
 export async function pauseDelivery(deps: AccountDeps, caller: Caller, reason: string | null): Promise<DeliveryHealth> {
-  await pauseAll(deps.db, reason, caller.actor);
-  return readDeliveryHealth(deps);
+  return switchDelivery(deps, caller, { reason });
 }
 
 /** Resumes delivery for every account; accounts paused one by one stay paused. */
 export async function resumeDelivery(deps: AccountDeps, caller: Caller): Promise<DeliveryHealth> {
-  await resumeAll(deps.db, caller.actor);
-  return readDeliveryHealth(deps);
+  return switchDelivery(deps, caller, null);
 }

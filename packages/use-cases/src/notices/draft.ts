@@ -1,4 +1,12 @@
-import type { Cause, Certainty, NoticeDraft, Status } from '@jcp/domain';
+import {
+  validateNoticeDraft,
+  type Cause,
+  type Certainty,
+  type DraftProblem,
+  type NoticeDraft,
+  type Status,
+} from '@jcp/domain';
+import { fail, type Problem } from '../problems.js';
 
 /** The notice fields a request gives (instants as ISO text); what it leaves out gets the defaults below. */
 export interface NoticeFields {
@@ -23,4 +31,22 @@ export function toDraft(b: NoticeFields, now: Date, defaultFrom: Date = now): No
     expectedReopenAt,
     reopenCertainty: b.reopenCertainty ?? (expectedReopenAt ? 'expected' : 'unknown'),
   };
+}
+
+/** Notice fields as the API names them, where the domain's names differ. */
+const API_FIELD: Partial<Record<keyof NoticeDraft, string>> = { activeFrom: 'from', activeUntil: 'until' };
+
+/** NOTICE_REJECTED, naming each field (as the request names it) that breaks the notice rule. */
+export function noticeRejected(message: string, problems: readonly DraftProblem[] = []): Problem {
+  return fail('NOTICE_REJECTED', message, {
+    errors: problems.map((p) => ({ path: `/${API_FIELD[p.field] ?? p.field}`, message: p.reason })),
+  });
+}
+
+/** The draft of a request's notice fields (toDraft), or NOTICE_REJECTED when it breaks the notice rule (the domain's validateNoticeDraft). */
+export function checkedDraft(b: NoticeFields, now: Date, defaultFrom: Date = now): NoticeDraft {
+  const draft = toDraft(b, now, defaultFrom);
+  const problems = validateNoticeDraft(draft);
+  if (problems.length > 0) throw noticeRejected('the notice is not valid', problems);
+  return draft;
 }

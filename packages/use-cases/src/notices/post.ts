@@ -13,7 +13,7 @@ import { openEvent } from '../events/owners.js';
 import { fail } from '../problems.js';
 import { assertCovers, officesByIds, type ScopedOffice } from '../offices/scope.js';
 import type { WriteContext } from '../writes/run-write.js';
-import { toDraft, type NoticeFields } from './draft.js';
+import { checkedDraft, type NoticeFields } from './draft.js';
 
 /** Whether an If-Match header names this ETag (or `*`). */
 export function ifMatches(header: string, etag: string): boolean {
@@ -77,7 +77,7 @@ export async function postOfficeNotice(
       author: caller.actor,
       eventId: eventId ?? null,
       urgent: input.urgent,
-      draft: toDraft(input.fields, now),
+      draft: checkedDraft(input.fields, now),
     },
     now,
   );
@@ -134,7 +134,7 @@ export async function postBulkNotice(ctx: WriteContext, input: BulkNoticeInput):
   const eventId = 'event' in input.target ? input.target.event : null;
   const notice = await appendNotice(
     trx,
-    { officeIds, author: caller.actor, eventId, urgent: input.urgent, draft: toDraft(input.fields, now) },
+    { officeIds, author: caller.actor, eventId, urgent: input.urgent, draft: checkedDraft(input.fields, now) },
     now,
   );
   const { changes } = await settle(officeIds, { reason: 'notice', actor: caller.actor });

@@ -1,11 +1,11 @@
 import { noticeOfficeScopes, replaceNotice, replacementOf, findNotice, toNotice, type DB } from '@jcp/db';
-import type { Notice, NoticeDraft } from '@jcp/domain';
+import { replacementRefusal, type Notice, type NoticeDraft } from '@jcp/domain';
 import type { Kysely } from 'kysely';
 import type { Caller } from '../caller.js';
 import { assertCovers } from '../offices/scope.js';
 import { fail } from '../problems.js';
 import type { WriteContext } from '../writes/run-write.js';
-import { toDraft, type NoticeFields } from './draft.js';
+import { checkedDraft, type NoticeFields } from './draft.js';
 
 export interface NoticeReplaced {
   noticeId: string;
@@ -19,10 +19,11 @@ export interface NoticeReplaced {
 async function replaceable(db: Kysely<DB>, caller: Caller, noticeId: string) {
   const original = await findNotice(db, noticeId);
   if (!original) throw fail('NOTICE_NOT_FOUND', `No notice ${noticeId}`);
-  if (original.kind === 'cancellation')
-    throw fail('NOTICE_IS_CANCELLATION', 'A cancellation cannot be corrected or cancelled; post a new notice instead');
   const replacement = await replacementOf(db, noticeId);
-  if (replacement)
+  const refusal = replacementRefusal(original, replacement);
+  if (refusal === 'is-cancellation')
+    throw fail('NOTICE_IS_CANCELLATION', 'A cancellation cannot be corrected or cancelled; post a new notice instead');
+  if (refusal === 'already-replaced')
     throw fail(
       'NOTICE_REPLACED',
       `Notice ${noticeId} was already replaced by ${replacement}; correct or cancel that one`,
@@ -75,7 +76,7 @@ export async function correctNotice(
     ctx,
     input.noticeId,
     'correction',
-    (original) => toDraft(input.fields, ctx.now, original.activeFrom),
+    (original) => checkedDraft(input.fields, ctx.now, original.activeFrom),
     input.urgent,
   );
 }

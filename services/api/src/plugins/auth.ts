@@ -31,7 +31,7 @@ function toPrincipal(t: ApiToken): Principal {
 }
 
 /** Resolves `Authorization: Bearer <token>` to a principal (null when absent). */
-export async function authenticate(request: FastifyRequest): Promise<Principal | null> {
+async function authenticate(request: FastifyRequest): Promise<Principal | null> {
   const header = request.headers.authorization;
   if (!header) return null;
   const match = /^Bearer\s+(\S+)$/i.exec(header);
@@ -93,9 +93,22 @@ export function scope(role: Role, routes: FastifyPluginAsync): FastifyPluginAsyn
   };
 }
 
-/** The caller of a route in a scope: its principal (a 401 if there is none, which a scope never lets through). */
-export function caller(request: FastifyRequest): Principal {
+/**
+ * The caller of a request, the one way a route reads it. In a scope: its principal (a 401 if
+ * there is none, which a scope never lets through). On a public route, `caller(request,
+ * 'public')`: the principal of the bearer token if one is given, authenticated once (a bad
+ * token is a 401, not a silent anonymous answer), or null for an anonymous caller.
+ */
+export function caller(request: FastifyRequest): Principal;
+export function caller(request: FastifyRequest, access: 'public'): Promise<Principal | null>;
+export function caller(request: FastifyRequest, access?: 'public'): Principal | Promise<Principal | null> {
+  if (access === 'public') return publicCaller(request);
   if (!request.principal) throw fail('AUTHENTICATION_REQUIRED', 'A bearer token is required');
+  return request.principal;
+}
+
+async function publicCaller(request: FastifyRequest): Promise<Principal | null> {
+  request.principal ??= await authenticate(request);
   return request.principal;
 }
 
