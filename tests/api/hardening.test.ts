@@ -55,6 +55,43 @@ void t.test('security headers on a read, a 404, an error from a handler and a ma
 });
 
 void t.test(
+  "a lookup answered from the cache (written straight to the socket) sends the usual path's headers and is counted",
+  async (t) => {
+    const { app } = await setup(t);
+    const rendered = await app.inject('/offices/carlisle-8504');
+    const cached = await app.inject('/offices/carlisle-8504');
+    t.equal(app.representations.size > 0, true, 'the second lookup had a cached representation');
+    const withoutDate = (headers: InjectResponse['headers']) =>
+      Object.fromEntries(Object.entries(headers).filter(([name]) => name !== 'date'));
+    t.same(withoutDate(cached.headers), withoutDate(rendered.headers), 'the same headers, in name and value');
+    t.equal(cached.body, rendered.body);
+    hasSecurityHeaders(t, cached, 'cached lookup');
+    t.equal(cached.headers['content-length'], String(Buffer.byteLength(rendered.body)));
+
+    const head = await app.inject({ method: 'HEAD', url: '/offices/carlisle-8504' });
+    t.equal(head.statusCode, 200);
+    t.equal(head.body, '', 'HEAD from the cache: no body');
+    t.equal(head.headers.etag, rendered.headers.etag);
+
+    const conditional = await app.inject({
+      url: '/offices/carlisle-8504',
+      headers: { 'if-none-match': String(rendered.headers.etag) },
+    });
+    t.equal(conditional.statusCode, 304, 'a conditional request still gets its 304');
+    hasSecurityHeaders(t, conditional, '304');
+
+    const metrics = (await app.inject('/metrics')).body;
+    t.match(
+      metrics,
+      /^http_requests_total\{method="GET",route="\/offices\/:officeId",status_code="200"\} 2$/m,
+      'both 200s counted',
+    );
+    t.match(metrics, /^http_requests_total\{method="GET",route="\/offices\/:officeId",status_code="304"\} 1$/m);
+    t.match(metrics, /^http_requests_total\{method="HEAD",route="\/offices\/:officeId",status_code="200"\} 1$/m);
+  },
+);
+
+void t.test(
   'the docs UI renders under its own CSP, every asset it loads answers, and the document leaves docs and metrics out',
   async (t) => {
     const { app } = await setup(t);

@@ -2,7 +2,8 @@ import { fanoutGauges, listOffices, statusesAt, type FanoutGauges } from '@jcp/d
 import { STATUSES, type Status } from '@jcp/domain';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { RequestMetrics } from './request-metrics.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -76,23 +77,9 @@ export default fp(
     app.decorate('metrics', registry);
     collectDefaultMetrics({ register: registry });
 
-    const labelNames = ['method', 'route', 'status_code'] as const;
-    const requests = new Counter({
-      name: 'http_requests_total',
-      help: 'HTTP requests answered, by route pattern',
-      labelNames,
-      registers: [registry],
-    });
-    const duration = new Histogram({
-      name: 'http_request_duration_seconds',
-      help: 'Time to answer an HTTP request, by route pattern',
-      labelNames,
-      registers: [registry],
-    });
+    const requests = new RequestMetrics(registry);
     app.addHook('onResponse', (request, reply, done) => {
-      const labels = { method: request.method, route: routeLabel(request), status_code: String(reply.statusCode) };
-      requests.inc(labels);
-      duration.observe(labels, reply.elapsedTime / 1000);
+      requests.observe(request.method, routeLabel(request), reply.statusCode, reply.elapsedTime / 1000);
       done();
     });
 

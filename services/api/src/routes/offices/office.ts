@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { fail } from '@jcp/use-cases';
 import { problemSchema } from '../../schemas.js';
 import { officeIdSchema, officeSchema, renderOffice } from '../../views.js';
-import { conditionalHeaders, notModified, sendRepresentation } from './http.js';
+import { answerFromCache, conditionalHeaders, notModified, sendRepresentation } from './http.js';
 
 /** GET /offices/{officeId}: the lookup, answered from the representation cache when it can be. */
 const officeLookup: FastifyPluginAsyncZod = async (app) => {
@@ -17,7 +17,7 @@ const officeLookup: FastifyPluginAsyncZod = async (app) => {
         const cached = app.readsArePublic
           ? app.representations.get(`office:${(request.params as { officeId?: string }).officeId ?? ''}`)
           : undefined;
-        if (cached) void sendRepresentation(request, reply, cached);
+        if (cached) answerFromCache(request, reply, cached);
         else done();
       },
       schema: {
