@@ -1,6 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import {
   createDatabase,
@@ -171,6 +172,27 @@ export async function startService(
   await waitForChildReady(service, port, 'the service (pnpm start)');
   watchChild(scope, service, 'the service (pnpm start)');
   return { base: `http://127.0.0.1:${port}`, pid: service.pid };
+}
+
+/**
+ * Puts the servers under test on the last core and this process (the load generator) on the
+ * first, with `taskset` (Linux), so that a comparison is not decided by where the scheduler
+ * happens to place each process for a round: on two cores, unpinned rounds of the same
+ * build swing by a third. Every thread of a server moves (`-a`). BENCH_PIN=0 leaves placement
+ * to the scheduler. Returns what it did, for the report.
+ */
+export function pinCpus(serverPids: (number | undefined)[]): string {
+  const cores = availableParallelism();
+  if (process.env.BENCH_PIN === '0' || cores < 2) return 'not pinned';
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
+    for (const pid of serverPids)
+      if (pid !== undefined)
+        execFileSync('taskset', ['-a', '-p', '-c', String(cores - 1), String(pid)], { stdio: 'ignore' });
+    return `load generator on core 0, servers on core ${cores - 1}`;
+  } catch {
+    return 'not pinned (no taskset)';
+  }
 }
 
 /**

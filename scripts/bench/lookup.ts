@@ -7,7 +7,8 @@
  * its defaults (LOG_LEVEL info and the rest), on a fresh database with the register
  * imported and the office closed by a manager; rate limiting stays on with a limit high
  * enough never to trigger, so its cost is in the figure. Rounds alternate baseline and
- * service so drift hits both.
+ * service so drift hits both. The servers share one core and the load generator has another
+ * (pinCpus; BENCH_PIN=0 to leave placement to the scheduler).
  *
  * The ratio is the median of the rounds' ratios (each round: service / the baseline run
  * just before it), which keeps a slow minute of a noisy machine from deciding it.
@@ -21,7 +22,7 @@ import { join } from 'node:path';
 import { issueToken } from '@jcp/db';
 import { freePort, spawnScript } from '@jcp/testing';
 import autocannon from 'autocannon';
-import { cpuMs, registerDatabase, say, setting, smoke, startService, Teardowns, verdict } from './common.js';
+import { cpuMs, pinCpus, registerDatabase, say, setting, smoke, startService, Teardowns, verdict } from './common.js';
 
 const server = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const seconds = setting('BENCH_SECONDS', 6, 1);
@@ -111,6 +112,7 @@ try {
   if (JSON.stringify(JSON.parse(bareBody)) !== JSON.stringify(JSON.parse(document)))
     throw new Error('the baseline does not return the same JSON');
 
+  const placement = pinCpus([pid, bare.pid]);
   // Warm both (JIT, connection pools, the service's cache).
   await load(`http://127.0.0.1:${barePort}/offices/${office}`, warmSeconds, bare.pid);
   await load(`${base}/offices/${office}`, warmSeconds, pid);
@@ -138,7 +140,9 @@ try {
 
   const line = (name: string, runs: Figures[]) =>
     `${name.padEnd(22)} ${mean(runs, 'rps').toFixed(0).padStart(7)} req/s   p50 ${mean(runs, 'p50').toFixed(1)} ms   p99 ${worst(runs, 'p99').toFixed(1)} ms   non-2xx+errors ${runs.reduce((n, r) => n + r.non2xx + r.errors, 0)}   CPU ${mean(runs, 'cpuUs').toFixed(1)} µs/request`;
-  say(`GET /offices/${office}, autocannon ${connections} connections, ${rounds} x ${seconds} s each (alternating)`);
+  say(
+    `GET /offices/${office}, autocannon ${connections} connections, ${rounds} x ${seconds} s each (alternating); ${placement}`,
+  );
   say(line('bare Fastify baseline', bareRuns));
   say(line('jcp-status service', serviceRuns));
   say(`rounds service / baseline: ${ratios.map((r) => r.toFixed(2)).join(' ')}`);

@@ -35,11 +35,15 @@ const DOCUMENT_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'x-xss-protection': '0',
 });
 
-/** Security headers on every response of the app, errors and 404s included. */
+/**
+ * Security headers on every response of the app, errors and 404s included: added as the
+ * answer is sent (onSend), so that a response written straight to the socket (a cached
+ * lookup, answerFromCache) pays nothing for a hook whose headers it writes itself.
+ */
 export function installSecurityHeaders(app: FastifyInstance, docsPrefix: string): void {
-  app.addHook('onRequest', (request, reply, done) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.headers(request.url.startsWith(docsPrefix) ? DOCUMENT_HEADERS : API_SECURITY_HEADERS);
-    done();
+    done(null, payload);
   });
 }
 

@@ -1,6 +1,6 @@
 import { fanoutGauges, listOffices, statusesAt, type FanoutGauges } from '@jcp/db';
 import { STATUSES, type Status } from '@jcp/domain';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, onResponseHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { RequestMetrics } from './request-metrics.js';
@@ -18,12 +18,6 @@ const OFFICE_COUNT_TIMEOUT_MS = 2_000;
 interface OfficeCounts {
   byStatus: Record<Status, number>;
   stale: number;
-}
-
-/** The route pattern, never the raw URL, so that the label set stays bounded. */
-function routeLabel(request: FastifyRequest): string {
-  if (request.is404) return 'not_found';
-  return request.routeOptions.url ?? 'unknown';
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -77,9 +71,22 @@ export default fp(
     app.decorate('metrics', registry);
     collectDefaultMetrics({ register: registry });
 
+    // Counted by each route's own onResponse hook, which knows its pattern (reading it from the
+    // request builds Fastify's routeOptions object on every call); unrouted requests by the
+    // app's hook, as not_found.
     const requests = new RequestMetrics(registry);
+    app.addHook('onRoute', (route) => {
+      const url = route.url;
+      const observe: onResponseHookHandler = (request, reply, done) => {
+        requests.observe(request.method, url, reply.statusCode, reply.elapsedTime / 1000);
+        done();
+      };
+      const own =
+        route.onResponse === undefined ? [] : Array.isArray(route.onResponse) ? route.onResponse : [route.onResponse];
+      route.onResponse = [...own, observe];
+    });
     app.addHook('onResponse', (request, reply, done) => {
-      requests.observe(request.method, routeLabel(request), reply.statusCode, reply.elapsedTime / 1000);
+      if (request.is404) requests.observe(request.method, 'not_found', reply.statusCode, reply.elapsedTime / 1000);
       done();
     });
 

@@ -47,20 +47,38 @@ export function addressKey(ip: string): string {
 }
 
 /**
+ * The address key of a request, remembered per connection: on a keep-alive connection the
+ * address seldom changes, and this runs on every request. Checked against the request's
+ * address each time (behind a trusted proxy it comes from each request's header).
+ */
+function connectionAddressKey(): (request: FastifyRequest) => string {
+  const keys = new WeakMap<object, { ip: string; key: string }>();
+  return (request) => {
+    const ip = request.ip;
+    const socket = request.raw.socket;
+    const known = keys.get(socket);
+    if (known !== undefined && known.ip === ip) return known.key;
+    const key = addressKey(ip);
+    keys.set(socket, { ip, key });
+    return key;
+  };
+}
+
+/**
  * The bucket a request counts against: its token's hash when it carries a live
  * token (so that services behind one NAT do not starve each other), else its
  * address. A token is looked up before it gets a bucket of its own: otherwise a
  * caller could dodge the limit by sending a new made-up token with each request.
  * Synchronous unless a token must be looked up (at most once a minute per token).
  */
-function callerKey() {
+function callerKey(addressOf: (request: FastifyRequest) => string) {
   const live = new Map<string, number>();
   // Unknown or revoked tokens, remembered briefly, so that a flood of made-up tokens
   // costs no database lookup each.
   const dead = new Map<string, number>();
   return (request: FastifyRequest): string | Promise<string> => {
     const authorization = request.headers.authorization;
-    const address = addressKey(request.ip);
+    const address = addressOf(request);
     if (!authorization) return address;
     const secret = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
     if (!secret) return address;
@@ -144,7 +162,7 @@ export default fp<RateLimitSettings>(
   async (app, settings) => {
     let limit: onRequestHookHandler | null = null;
     if (settings.max > 0) {
-      const keyOf = callerKey();
+      const keyOf = callerKey(connectionAddressKey());
       const count = fixedWindow(settings, 'each token (or, without one, each address)');
       limit = (request, reply, done) => {
         const key = keyOf(request);

@@ -33,8 +33,10 @@ const answerHeaders = new WeakMap<Representation, Readonly<Record<string, string
  * (`reply.hijack()`), with every header the usual path sends (the API's security headers,
  * ETag, Cache-Control, Content-Type, Content-Length) prepared once per representation rather
  * than set one by one on every request. Fastify's routing, the onRequest hooks before it (the
- * rate limit) and the onResponse hooks after it (metrics, the request log) still run; no
- * onSend hook exists to skip. A conditional request takes the usual path (304 or 200).
+ * rate limit) and the onResponse hooks after it (metrics, the request log) still run. The one
+ * onSend hook skipped is the security headers' (security.ts), whose headers are in the block;
+ * tests/api/hardening.test.ts checks that both paths send the same headers. A conditional
+ * request takes the usual path (304 or 200).
  */
 export function answerFromCache(request: FastifyRequest, reply: FastifyReply, representation: Representation): void {
   if (request.headers['if-none-match'] !== undefined) {
