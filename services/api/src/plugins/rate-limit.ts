@@ -55,7 +55,8 @@ function connectionAddressKey(): (request: FastifyRequest) => string {
   const keys = new WeakMap<object, { ip: string; key: string }>();
   return (request) => {
     const ip = request.ip;
-    const socket = request.raw.socket;
+    const socket = request.raw.socket as object | null | undefined;
+    if (!socket) return addressKey(ip);
     const known = keys.get(socket);
     if (known !== undefined && known.ip === ip) return known.key;
     const key = addressKey(ip);
