@@ -200,6 +200,23 @@ void t.test('unknown and malformed office ids are problem+json 404 and 400', asy
   }
 });
 
+void t.test(
+  'GET /offices?cluster= (renamed account in 0.2.0) is refused, not answered with every office',
+  async (t) => {
+    const database = await createTestDatabase(t);
+    await importOfficeRegistry(database.db, await readRegistryFiles(), { actor: 'test' });
+    const app = await buildApp({ database, migrations });
+    t.teardown(() => app.close());
+    const old = await app.inject('/offices?cluster=district-105');
+    t.equal(old.statusCode, 400);
+    t.match(old.headers['content-type'], /application\/problem\+json/);
+    t.match(old.body, /renamed account/);
+    const renamed = (await app.inject('/offices?account=district-105')).json<{ count: number }>();
+    const all = (await app.inject('/offices')).json<{ count: number }>();
+    t.ok(renamed.count > 0 && renamed.count < all.count, `account filters: ${renamed.count} of ${all.count}`);
+  },
+);
+
 void t.test('openapi/openapi.json matches the routes', async (t) => {
   const generated = await generateOpenApi();
   const committed = await readFile(openApiFile, 'utf8');

@@ -8,6 +8,13 @@ import { conditionalHeaders, notModified, sendJson } from './http.js';
 
 const listQuery = z.object({
   account: z.string().max(64).optional().describe('Only offices of this account id'),
+  cluster: z
+    .never({ error: 'cluster was renamed account in API 0.2.0' })
+    .optional()
+    .meta({ deprecated: true })
+    .describe(
+      'Renamed `account` in API 0.2.0 and refused (400), so that a client still filtering by `cluster` is told, not answered with every office',
+    ),
   district: z.string().max(16).optional().describe('Only offices of this district code'),
   status: z.enum(STATUSES).optional().describe('Only offices whose current status is this'),
   changedSince: instantInput
