@@ -28,3 +28,14 @@ export const instantInput = z.iso.datetime({ offset: true }).refine(
   },
   { message: 'must fall between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z' },
 );
+
+/** The error answers every status write may give (notices and events alike). */
+export const writeErrors = {
+  400: problemSchema,
+  401: problemSchema,
+  403: problemSchema,
+  404: problemSchema,
+  409: problemSchema,
+  422: problemSchema,
+  503: problemSchema,
+};

@@ -4,7 +4,8 @@ import { endEvent } from '@jcp/use-cases';
 import { urgentField } from '../notices/schemas.js';
 import { officeIdSchema } from '../../views.js';
 import { performWrite, writeHeaders } from '../../writes.js';
-import { eventSchema, toEventResource, writeErrors } from './schemas.js';
+import { eventSchema, toEventResource } from './schemas.js';
+import { writeErrors } from '../../schemas.js';
 
 /** POST /events/{eventId}/end: end an event, reopening what it closed. */
 const eventEnd: FastifyPluginAsyncZod = async (app) => {

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { addOfficesToEvent } from '@jcp/use-cases';
 import { officeIdSchema } from '../../views.js';
 import { performWrite, writeHeaders } from '../../writes.js';
-import { eventSchema, toEventResource, writeErrors } from './schemas.js';
+import { eventSchema, toEventResource } from './schemas.js';
+import { writeErrors } from '../../schemas.js';
 
 /** POST /events/{eventId}/offices: add offices to an event as it spreads. */
 const eventOffices: FastifyPluginAsyncZod = async (app) => {

@@ -1,7 +1,6 @@
 import { plainText } from '@jcp/domain';
 import type { DisruptionEvent, EventDetail, EventSummaryRow } from '@jcp/use-cases';
 import { z } from 'zod';
-import { problemSchema } from '../../schemas.js';
 import { iso, officeIdSchema, shownText } from '../../views.js';
 
 // The disruption events' answer shapes and their one mapping from the stored event.
@@ -42,16 +41,6 @@ export const eventSummarySchema = eventSchema
   .omit({ officeIds: true })
   .extend({ officeCount: z.number().int() })
   .meta({ id: 'DisruptionEventSummary' });
-
-export const writeErrors = {
-  400: problemSchema,
-  401: problemSchema,
-  403: problemSchema,
-  404: problemSchema,
-  409: problemSchema,
-  422: problemSchema,
-  503: problemSchema,
-};
 
 type EventRow = Pick<
   DisruptionEvent,

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { postBulkNotice, type BulkTarget } from '@jcp/use-cases';
 import { performWrite, writeHeaders } from '../../writes.js';
-import { bulkCreatedSchema, bulkNoticeBody, writeErrors } from './schemas.js';
+import { bulkCreatedSchema, bulkNoticeBody } from './schemas.js';
+import { writeErrors } from '../../schemas.js';
 
 /** POST /notices: one notice for many offices. */
 const bulkNotice: FastifyPluginAsyncZod = async (app) => {

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { postOfficeNotice } from '@jcp/use-cases';
-import { problemSchema } from '../../schemas.js';
+import { problemSchema, writeErrors } from '../../schemas.js';
 import { officeETag, officeIdSchema, toStatusResource } from '../../views.js';
 import { performWrite, singleOfficeWriteHeaders } from '../../writes.js';
-import { createdSchema, singleNoticeBody, writeErrors } from './schemas.js';
+import { createdSchema, singleNoticeBody } from './schemas.js';
 
 /** POST /offices/{officeId}/notices: set the status of one office. */
 const officeNotice: FastifyPluginAsyncZod = async (app) => {

@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { cancelNotice, correctNotice, type NoticeReplaced } from '@jcp/use-cases';
 import { performWrite, writeHeaders, type WriteAnswer } from '../../writes.js';
-import { noticeFields, urgentField, writeErrors } from './schemas.js';
+import { noticeFields, urgentField } from './schemas.js';
+import { writeErrors } from '../../schemas.js';
 import { officeIdSchema } from '../../views.js';
 
 function replacedAnswer(replaced: NoticeReplaced): WriteAnswer {

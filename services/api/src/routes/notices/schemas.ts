@@ -1,6 +1,6 @@
 import { CAUSES, CERTAINTIES, STATUSES } from '@jcp/domain';
 import { z } from 'zod';
-import { instantInput, problemSchema } from '../../schemas.js';
+import { instantInput } from '../../schemas.js';
 import { officeIdSchema, statusSchema } from '../../views.js';
 
 // The notices' request and answer shapes (the OpenAPI document's NewNotice, Notice …).
@@ -94,13 +94,3 @@ export const bulkCreatedSchema = z
       .describe('Offices whose current status changed now (a scheduled notice changes none yet)'),
   })
   .meta({ id: 'BulkNoticeCreated' });
-
-export const writeErrors = {
-  400: problemSchema,
-  401: problemSchema,
-  403: problemSchema,
-  404: problemSchema,
-  409: problemSchema,
-  422: problemSchema,
-  503: problemSchema,
-};
