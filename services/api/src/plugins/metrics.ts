@@ -4,6 +4,7 @@ import type { FastifyInstance, onResponseHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { RequestMetrics } from './request-metrics.js';
+import { hookList } from './route-hooks.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -81,9 +82,7 @@ export default fp(
         requests.observe(request.method, url, reply.statusCode, reply.elapsedTime / 1000);
         done();
       };
-      const own =
-        route.onResponse === undefined ? [] : Array.isArray(route.onResponse) ? route.onResponse : [route.onResponse];
-      route.onResponse = [...own, observe];
+      route.onResponse = [...hookList(route.onResponse), observe];
     });
     app.addHook('onResponse', (request, reply, done) => {
       if (request.is404) requests.observe(request.method, 'not_found', reply.statusCode, reply.elapsedTime / 1000);

@@ -2,6 +2,7 @@ import { findActiveToken, hashToken } from '@jcp/db';
 import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import { fail } from '@jcp/use-cases';
+import { hookList } from './route-hooks.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -187,9 +188,7 @@ export default fp<RateLimitSettings>(
         }
       }
       if (hook === null) return;
-      const own =
-        route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
-      route.onRequest = [hook, ...own];
+      route.onRequest = [hook, ...hookList(route.onRequest)];
     });
   },
   { name: 'rate-limit', dependencies: ['database'] },

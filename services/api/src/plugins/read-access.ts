@@ -2,6 +2,7 @@ import type { RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { problemSchema } from '../schemas.js';
 import { requireRole } from './auth.js';
+import { hookList } from './route-hooks.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -45,9 +46,7 @@ export default fp<ReadAccessOptions>(
       if (!isRead(route) || route.config?.public === true) return;
       if (prefixes.some((p) => route.url === p || route.url.startsWith(`${p}/`))) return;
       // First, so that nothing the route does (not even a 404 for an unknown id) answers an anonymous caller.
-      const own =
-        route.preHandler === undefined ? [] : Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler];
-      route.preHandler = [readerRequired, ...own];
+      route.preHandler = [readerRequired, ...hookList(route.preHandler)];
       // And the OpenAPI document (/docs/json) says so: a bearer token, and the 401 and 403 it may get.
       if (route.schema) {
         const response = (route.schema.response ?? {}) as Record<string, unknown>;
