@@ -209,3 +209,17 @@ export function cpuMs(pid: number | undefined): number | undefined {
     return undefined;
   }
 }
+
+/**
+ * The headers of a service's answer that a baseline must send to answer the same bytes:
+ * all but those Node's HTTP server writes itself (date, connection, keep-alive,
+ * content-length, transfer-encoding).
+ */
+export function sameHeaders(headers: Headers): Record<string, string> {
+  const own = new Set(['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding']);
+  const kept: Record<string, string> = {};
+  headers.forEach((value, name) => {
+    if (!own.has(name)) kept[name] = value;
+  });
+  return kept;
+}

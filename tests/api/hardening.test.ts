@@ -55,7 +55,7 @@ void t.test('security headers on a read, a 404, an error from a handler and a ma
 });
 
 void t.test(
-  "a lookup answered from the cache (written straight to the socket) sends the usual path's headers and is counted",
+  "a lookup the route answers from the cache sends the rendered answer's headers and is counted (answers before routing: cached-reads.test.ts)",
   async (t) => {
     const { app } = await setup(t);
     const rendered = await app.inject('/offices/carlisle-8504');

@@ -1,26 +1,14 @@
-import { Writable } from 'node:stream';
 import { createLogger } from '@jcp/log';
 import t from 'tap';
 import { apiFixture } from './fixture.js';
-
-function capture() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n'))
-        if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { lines, stream };
-}
+import { captureLog } from './log-capture.js';
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 void t.test(
   'at info, a quick success logs nothing; a refusal logs its request, refusal and answer, in order',
   async (t) => {
-    const { lines, stream } = capture();
+    const { lines, stream } = captureLog();
     const { app } = await apiFixture(t, {
       logger: createLogger({ level: 'info', format: 'json', name: 'test' }, stream),
     });
@@ -49,7 +37,7 @@ void t.test(
 );
 
 void t.test('at info, a slow success is logged with its time', async (t) => {
-  const { lines, stream } = capture();
+  const { lines, stream } = captureLog();
   const { app } = await apiFixture(t, {
     logger: createLogger({ level: 'info', format: 'json', name: 'test' }, stream),
     slowRequestMs: 0,
@@ -66,7 +54,7 @@ void t.test('at info, a slow success is logged with its time', async (t) => {
 });
 
 void t.test('at debug, every request is logged', async (t) => {
-  const { lines, stream } = capture();
+  const { lines, stream } = captureLog();
   const { app } = await apiFixture(t, {
     logger: createLogger({ level: 'debug', format: 'json', name: 'test' }, stream),
   });

@@ -1,28 +1,16 @@
-import { Writable } from 'node:stream';
 import { buildApp } from '@jcp/api';
 import { createLogger } from '@jcp/log';
 import { createTestDatabase } from '@jcp/testing';
 import t from 'tap';
 import { migrations } from './fixture.js';
-
-function capture() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n'))
-        if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { lines, stream };
-}
+import { captureLog } from './log-capture.js';
 
 void t.test(
   'request logs keep their request id, and a request that logs nothing at the level in force creates no logger',
   async (t) => {
     const database = await createTestDatabase(t);
     for (const level of ['info', 'warn'] as const) {
-      const { lines, stream } = capture();
+      const { lines, stream } = captureLog();
       const app = await buildApp({
         database,
         migrations,

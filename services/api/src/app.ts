@@ -8,9 +8,10 @@ import {
   serializerCompiler,
   validatorCompiler,
 } from 'fastify-type-provider-zod';
+import { CachedReads } from './cached-reads.js';
 import { installProblemHandlers, sendProblem, toProblem } from './errors.js';
 import { lazyChildLoggerFactory } from './lazy-logger.js';
-import { RequestLog } from './request-log.js';
+import { DEFAULT_SLOW_REQUEST_MS, logSlowCachedRead, RequestLog } from './request-log.js';
 import { declareProblemResponses, documentStandardErrors } from './openapi.js';
 import databasePlugin from './plugins/database.js';
 import healthRoutes from './routes/health.js';
@@ -43,6 +44,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Every route of the app, in registration order (tests enumerate them, so a new route is covered at once). */
     routeTable: readonly RouteEntry[];
+    /** Cached reads answered before routing (cached-reads.ts); read routes declare themselves to it. */
+    cachedReads: CachedReads;
   }
 }
 
@@ -86,6 +89,7 @@ export interface PrivacyOptions {
 
 /** Builds the HTTP app; `server.ts` listens, tests use `app.inject`. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const cachedReads = new CachedReads();
   const app = Fastify({
     ...(options.logger
       ? {
@@ -98,6 +102,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     requestIdHeader: 'x-request-id',
     trustProxy: false,
     return503OnClosing: true,
+    serverFactory: cachedReads.serverFactory,
     // Office ids are at most 128 characters; longer path parameters get a 414.
     routerOptions: { maxParamLength: 200 },
     // Errors the router raises before any route (bad URL encoding, too long a
@@ -108,6 +113,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   }) as unknown as FastifyInstance;
   installProblemHandlers(app);
+  app.decorate('cachedReads', cachedReads);
   // Before any route: the hook sees every route of every plugin, present or future.
   const routeTable: RouteEntry[] = [];
   app.decorate('routeTable', routeTable);
@@ -193,5 +199,22 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(accountRoutes, { fanout: options.fanout });
   await app.register(webhookRoutes, { mentions: options.mentions, optOutKey: options.privacy?.optOutKey });
   await app.register(mentionRoutes);
+  // Cached reads are answered before routing once everything above is ready, unless every
+  // request must go through Fastify: reads need a token, or every request is logged (debug).
+  app.addHook('onReady', (done) => {
+    if (app.readsArePublic && !['debug', 'trace'].includes(app.log.level))
+      cachedReads.start({
+        representations: app.representations,
+        admit: app.admitByAddress,
+        observe: (method, route, statusCode, seconds) => app.requestMetrics.observe(method, route, statusCode, seconds),
+        slowMs: options.slowRequestMs ?? DEFAULT_SLOW_REQUEST_MS,
+        logSlow: (request, ms) => logSlowCachedRead(app.log, request, ms),
+      });
+    done();
+  });
+  app.addHook('preClose', (done) => {
+    cachedReads.stop();
+    done();
+  });
   return app;
 }

@@ -1,4 +1,5 @@
-import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
 import { LazyChildLogger } from './lazy-logger.js';
 
 /** A request slower than this is logged at `info` whatever its answer (LOG_SLOW_REQUEST_MS). */
@@ -42,4 +43,24 @@ export class RequestLog extends LogController {
       log.info({ res: reply, responseTime, ...(slow ? { slow } : {}) }, 'request completed');
     else if (log.isLevelEnabled('debug')) log.debug({ res: reply, responseTime }, 'request completed');
   }
+}
+
+/**
+ * A slow success answered before routing (cached-reads.ts), logged as RequestLog logs one at
+ * `info`: its "incoming request" line, then "request completed" with its time, with the same
+ * fields (Fastify's serialisers read the request as they read Fastify's own).
+ */
+export function logSlowCachedRead(log: FastifyBaseLogger, request: IncomingMessage, responseTime: number): void {
+  const requestId = request.headers['x-request-id'];
+  const line = log.child(typeof requestId === 'string' ? { reqId: requestId } : {});
+  const req = {
+    method: request.method,
+    url: request.url,
+    headers: request.headers,
+    host: request.headers.host,
+    ip: request.socket.remoteAddress,
+    socket: request.socket,
+  };
+  line.info({ req }, 'incoming request');
+  line.info({ res: { statusCode: 200 }, responseTime, slow: true }, 'request completed');
 }

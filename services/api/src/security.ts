@@ -38,7 +38,7 @@ const DOCUMENT_HEADERS: Readonly<Record<string, string>> = Object.freeze({
 /**
  * Security headers on every response of the app, errors and 404s included: added as the
  * answer is sent (onSend), so that a response written straight to the socket (a cached
- * lookup, answerFromCache) pays nothing for a hook whose headers it writes itself.
+ * read answered before routing, cached-reads.ts) pays nothing for a hook whose headers it writes itself.
  */
 export function installSecurityHeaders(app: FastifyInstance, docsPrefix: string): void {
   app.addHook('onSend', (request, reply, payload, done) => {

@@ -13,6 +13,15 @@ declare module 'fastify' {
      */
     rateLimit?: false | RateLimitSettings;
   }
+  interface FastifyInstance {
+    /**
+     * Counts a request without a token against its address's budget, as the hook of every
+     * app-wide limited route would: false, counting nothing, when the hook would refuse it
+     * (then the request goes to that hook, which counts and refuses it). Always true when
+     * rate limiting is off. For the cached reads answered before routing (cached-reads.ts).
+     */
+    admitByAddress: (address: string, socket: object) => boolean;
+  }
 }
 
 export interface RateLimitSettings {
@@ -52,11 +61,9 @@ export function addressKey(ip: string): string {
  * address seldom changes, and this runs on every request. Checked against the request's
  * address each time (behind a trusted proxy it comes from each request's header).
  */
-function connectionAddressKey(): (request: FastifyRequest) => string {
+function connectionAddressKey(): (ip: string, socket: object | null | undefined) => string {
   const keys = new WeakMap<object, { ip: string; key: string }>();
-  return (request) => {
-    const ip = request.ip;
-    const socket = request.raw.socket as object | null | undefined;
+  return (ip, socket) => {
     if (!socket) return addressKey(ip);
     const known = keys.get(socket);
     if (known !== undefined && known.ip === ip) return known.key;
@@ -73,14 +80,14 @@ function connectionAddressKey(): (request: FastifyRequest) => string {
  * caller could dodge the limit by sending a new made-up token with each request.
  * Synchronous unless a token must be looked up (at most once a minute per token).
  */
-function callerKey(addressOf: (request: FastifyRequest) => string) {
+function callerKey(addressOf: (ip: string, socket: object | null | undefined) => string) {
   const live = new Map<string, number>();
   // Unknown or revoked tokens, remembered briefly, so that a flood of made-up tokens
   // costs no database lookup each.
   const dead = new Map<string, number>();
   return (request: FastifyRequest): string | Promise<string> => {
     const authorization = request.headers.authorization;
-    const address = addressOf(request);
+    const address = addressOf(request.ip, request.raw.socket);
     if (!authorization) return address;
     const secret = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
     if (!secret) return address;
@@ -114,19 +121,33 @@ function describeWindow(ms: number): string {
 
 /**
  * A fixed-window counter: each key may be counted `max` times per window; past that the
- * request is refused with a 429 problem+json (`callers` says who counts separately).
+ * request is refused with a 429 problem+json (`count`, the routes' hook; `callers` says who
+ * counts separately). `admit` counts only a request that is under the limit, for a caller
+ * that leaves a refusal to the hook.
  */
 function fixedWindow({ max, windowMs }: RateLimitSettings, callers: string) {
   let windowEnds = Date.now() + windowMs;
   let counts = new Map<string, number>();
-  return (key: string, reply: FastifyReply, done: (error?: Error) => void): void => {
-    const now = Date.now();
+  const current = (now: number): Map<string, number> => {
     if (now >= windowEnds) {
       windowEnds = now + windowMs;
       counts = new Map();
     }
-    const used = (counts.get(key) ?? 0) + 1;
-    counts.set(key, used);
+    return counts;
+  };
+  /** Counts the key if it is under its limit; false (nothing counted) if it is not. */
+  const admit = (key: string): boolean => {
+    const counted = current(Date.now());
+    const used = counted.get(key) ?? 0;
+    if (used >= max) return false;
+    counted.set(key, used + 1);
+    return true;
+  };
+  const count = (key: string, reply: FastifyReply, done: (error?: Error) => void): void => {
+    const now = Date.now();
+    const counted = current(now);
+    const used = (counted.get(key) ?? 0) + 1;
+    counted.set(key, used);
     if (used <= max) {
       done();
       return;
@@ -143,6 +164,7 @@ function fixedWindow({ max, windowMs }: RateLimitSettings, callers: string) {
       ),
     );
   };
+  return { admit, count };
 }
 
 /**
@@ -163,15 +185,19 @@ function fixedWindow({ max, windowMs }: RateLimitSettings, callers: string) {
 export default fp<RateLimitSettings>(
   async (app, settings) => {
     let limit: onRequestHookHandler | null = null;
+    let admitByAddress = (_address: string, _socket: object): boolean => true;
     if (settings.max > 0) {
-      const keyOf = callerKey(connectionAddressKey());
-      const count = fixedWindow(settings, 'each token (or, without one, each address)');
+      const addressOf = connectionAddressKey();
+      const keyOf = callerKey(addressOf);
+      const { admit, count } = fixedWindow(settings, 'each token (or, without one, each address)');
+      admitByAddress = (address, socket) => admit(addressOf(address, socket));
       limit = (request, reply, done) => {
         const key = keyOf(request);
         if (typeof key === 'string') count(key, reply, done);
         else void key.then((k) => count(k, reply, done));
       };
     }
+    app.decorate('admitByAddress', admitByAddress);
 
     // One counter per budget, so that a GET route and the HEAD route Fastify adds for it share it.
     const ownBudgets = new WeakMap<RateLimitSettings, onRequestHookHandler>();
@@ -182,7 +208,7 @@ export default fp<RateLimitSettings>(
       if (config !== undefined) {
         hook = ownBudgets.get(config) ?? null;
         if (hook === null) {
-          const count = fixedWindow(config, 'each address');
+          const { count } = fixedWindow(config, 'each address');
           hook = (request, reply, done) => count(addressKey(request.ip), reply, done);
           ownBudgets.set(config, hook);
         }

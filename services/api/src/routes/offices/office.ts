@@ -3,23 +3,16 @@ import { z } from 'zod';
 import { fail } from '@jcp/use-cases';
 import { problemSchema } from '../../schemas.js';
 import { officeIdSchema, officeSchema, renderOffice } from '../../views.js';
-import { answerFromCache, conditionalHeaders, notModified, sendRepresentation } from './http.js';
+import { conditionalHeaders, notModified, sendRepresentation } from './http.js';
 
 /** GET /offices/{officeId}: the lookup, answered from the representation cache when it can be. */
 const officeLookup: FastifyPluginAsyncZod = async (app) => {
+  // The hot path: a cached office is answered before routing (cached-reads.ts), unless the
+  // request needs this route (a conditional request, a token, a rate-limit refusal...).
+  app.cachedReads.serve({ route: '/offices/:officeId', path: '/offices/', key: (rest) => `office:${rest}` });
   app.get(
     '/offices/:officeId',
     {
-      // The hot path: a lookup the cache holds is answered here, before validation and
-      // the handler (the rate limit, declared earlier, has run). Only when reads are
-      // public: with READ_ACCESS=token the token check must come first.
-      onRequest: (request, reply, done) => {
-        const cached = app.readsArePublic
-          ? app.representations.get(`office:${(request.params as { officeId?: string }).officeId ?? ''}`)
-          : undefined;
-        if (cached) answerFromCache(request, reply, cached);
-        else done();
-      },
       schema: {
         summary: 'One office and its current status',
         description:

@@ -5,6 +5,12 @@ import { conditionalHeaders, notModified, sendRepresentation } from './http.js';
 
 /** GET /statuses: every office's status in one document. */
 const statuses: FastifyPluginAsyncZod = async (app) => {
+  // Answered before routing while cached, as the office lookup is (cached-reads.ts).
+  app.cachedReads.serve({
+    route: '/statuses',
+    path: '/statuses',
+    key: (rest) => (rest === '' ? 'statuses' : undefined),
+  });
   app.get(
     '/statuses',
     {
