@@ -92,15 +92,16 @@ void t.test('a slot runs once across replicas; transitions between two runs are 
   const { app, database, cumbria, auth } = await setup(t);
   const other = await buildApp({ database, migrations });
   t.teardown(() => other.close());
-  const from = inMs(300);
-  const until = inMs(600);
+  // Far enough ahead that the write has committed before the closure starts, even on a loaded machine.
+  const from = inMs(1_500);
+  const until = inMs(1_800);
   await app.inject({
     method: 'POST',
     url: '/offices/carlisle-8504/notices',
     headers: auth(cumbria),
     payload: { status: 'closed', cause: 'power_failure', from, until },
   });
-  await sleep(800);
+  await sleep(Date.parse(until) - Date.now() + 200);
   const slot = new Date();
   const [a, b] = await Promise.all([app.jobs.settleStatuses(slot), other.jobs.settleStatuses(slot)]);
   t.same([a.ran, b.ran].sort(), [false, true], 'one replica ran the slot');

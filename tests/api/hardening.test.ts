@@ -282,6 +282,9 @@ void t.test('/metrics counts requests by route pattern and offices by status at 
     },
     now,
   );
+  // Written behind the app's back (states the API would not write, such as a closure
+  // already stale): the app is told as a write's NOTIFY tells every instance.
+  app.representations.notified(null);
 
   const after = await scrape();
   t.equal(sample(after, 'http_requests_total{method="GET",route="/offices/:officeId",status_code="200"}'), 2);

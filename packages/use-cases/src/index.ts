@@ -43,12 +43,16 @@ export {
   changesPage,
   lookupOffice,
   officeHistoryPage,
+  readOffice,
   searchOffices,
   statusDocument,
+  type OfficeFound,
   type OfficeLookup,
+  type OfficePage,
   type OfficeSearch,
   type StatusDocument,
 } from './offices/read.js';
+export { OfficeSnapshot, OfficeView } from './offices/view.js';
 export { coversOwners, openEvent, ownersAtStart, type EventOwners } from './events/owners.js';
 export { startEvent, type StartEventInput } from './events/start.js';
 export { addOfficesToEvent } from './events/add-offices.js';

@@ -8,7 +8,13 @@ import { API_SECURITY_HEADERS } from './security.js';
 export const CACHE_CONTROL = 'public, max-age=15, stale-while-revalidate=30';
 export const JSON_TYPE = 'application/json; charset=utf-8';
 
-/** A read route whose answers the representation cache holds, as the cached reads serve it. */
+/**
+ * A read route whose answers the representation cache holds, as the cached reads serve it.
+ * Its key must name what the answer depends on as the cache's invalidation reads it
+ * (`office:{id}...` for one office, representation-cache.ts): a key is made only from a path
+ * whose office id is written as the route reads it (no percent-encoding), so that the key
+ * of `/offices/carlisle%2D8504` is not mistaken for another office's.
+ */
 export interface CachedRoute {
   /** The route's pattern, as the metrics count it: `/offices/:officeId`. */
   route: string;
@@ -61,9 +67,13 @@ export class CachedReads {
   /** The header block of each representation's 200, built once. */
   private readonly headerBlocks = new WeakMap<Representation, Readonly<Record<string, string | number>>>();
 
-  /** Declares a cached read route (by its plugin, beside the route itself). */
-  serve(route: CachedRoute): void {
+  /**
+   * Declares a cached read route (by its plugin, beside the route itself). The route stores
+   * what it renders under `keyOf(request.url)`, the key this path looks up.
+   */
+  serve(route: CachedRoute): { keyOf(url: string): string | undefined } {
     this.routes.push(route);
+    return { keyOf: (url) => (url.startsWith(route.path) ? route.key(url.slice(route.path.length)) : undefined) };
   }
 
   /** From now on, answers what it can; `context` is how it counts. */

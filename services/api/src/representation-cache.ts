@@ -14,14 +14,30 @@ export function etagOf(payload: string): string {
 
 /** No entry outlives this, whatever happens to notifications (a safety net, not the mechanism). */
 const MAX_AGE_MS = 60_000;
+/**
+ * The most the payloads together may hold. Keys come from request URLs (a list's or a
+ * search's query string as written), which anyone can vary: past this the oldest entries go.
+ * The register's every office and list, statuses and a few hundred searches take a few MB.
+ */
+const DEFAULT_MAX_BYTES = 24 * 1024 * 1024;
+
+/** What else must forget what changed when the cache does (the in-process office view). */
+export interface CacheFollower {
+  invalidate(officeIds: readonly string[] | null, seq: string | null): void;
+  setListening(listening: boolean): void;
+}
 
 /**
  * Rendered office and status documents, kept until a status change is NOTIFYed
  * (by any instance, through PostgreSQL) or until time alone changes them.
  *
- * Only documents that are the same for every caller go here (offices and statuses: public
- * data, no field depends on the token). Reads whose answer depends on who asks (the
- * accounts and their posts, see visibility.ts) are never cached, here or by anybody else.
+ * Only documents that are the same for every caller go here (offices, their history, lists,
+ * searches, statuses and the change feed: public data, no field depends on the token). Reads
+ * whose answer depends on who asks (the accounts and their posts, see visibility.ts) are
+ * never cached, here or by anybody else.
+ *
+ * Keys: `office:{id}` and `office:{id}/...` (what depends on one office: dropped when it
+ * changes) and anything else (what lists offices or the feed: dropped at every change).
  *
  * Correctness rules:
  * - A render that started before an invalidation is never stored (generation check),
@@ -31,10 +47,21 @@ const MAX_AGE_MS = 60_000;
  */
 export class RepresentationCache {
   private readonly entries = new Map<string, Representation>();
+  private bytes = 0;
   private generation = 0;
   private listening = false;
+  private readonly followers: CacheFollower[] = [];
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly maxBytes = DEFAULT_MAX_BYTES,
+  ) {}
+
+  /** `follower` is told of every invalidation and change of the listener's state, as they happen. */
+  follow(follower: CacheFollower): void {
+    this.followers.push(follower);
+    follower.setListening(this.listening);
+  }
 
   get isListening(): boolean {
     return this.listening;
@@ -44,6 +71,7 @@ export class RepresentationCache {
   setListening(listening: boolean): void {
     this.listening = listening;
     this.invalidate(null);
+    for (const follower of this.followers) follower.setListening(listening);
   }
 
   get size(): number {
@@ -54,7 +82,7 @@ export class RepresentationCache {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     if (entry.expiresAt <= this.now()) {
-      this.entries.delete(key);
+      this.drop(key, entry);
       return undefined;
     }
     return entry;
@@ -76,23 +104,57 @@ export class RepresentationCache {
       etag: etagOf(payload),
       expiresAt: Math.min(rendered.expiresAt ?? Infinity, this.now() + MAX_AGE_MS),
     };
-    if (this.listening && generation === this.generation) this.entries.set(key, representation);
+    if (this.listening && generation === this.generation) this.store(key, representation);
     return representation;
   }
 
-  /** Drops the given offices' entries and every document that lists all offices (null: everything). */
-  invalidate(officeIds: readonly string[] | null): void {
+  private store(key: string, representation: Representation): void {
+    const size = representation.payload.length;
+    if (size > this.maxBytes) return;
+    const old = this.entries.get(key);
+    if (old) this.drop(key, old);
+    // The oldest first (a Map keeps insertion order).
+    for (const [k, entry] of this.entries) {
+      if (this.bytes + size <= this.maxBytes) break;
+      this.drop(k, entry);
+    }
+    this.entries.set(key, representation);
+    this.bytes += size;
+  }
+
+  private drop(key: string, entry: Representation): void {
+    this.entries.delete(key);
+    this.bytes -= entry.payload.length;
+  }
+
+  /**
+   * Drops what depends on the given offices and every document that lists offices or the feed
+   * (null: everything), and tells the followers; `seq`, the change that did it, when known.
+   */
+  invalidate(officeIds: readonly string[] | null, seq: string | null = null): void {
     this.generation++;
     if (officeIds === null) {
       this.entries.clear();
-      return;
+      this.bytes = 0;
+    } else {
+      const changed = new Set(officeIds);
+      for (const [key, entry] of this.entries) {
+        const office = officeOf(key);
+        if (office === null || changed.has(office)) this.drop(key, entry);
+      }
     }
-    for (const key of [...this.entries.keys()]) if (!key.startsWith('office:')) this.entries.delete(key);
-    for (const id of officeIds) this.entries.delete(`office:${id}`);
+    for (const follower of this.followers) follower.invalidate(officeIds, seq);
   }
 
   /** A notification arrived: drop what it makes out of date. */
-  notified(officeIds: readonly string[] | null): void {
-    this.invalidate(officeIds);
+  notified(officeIds: readonly string[] | null, seq: string | null = null): void {
+    this.invalidate(officeIds, seq);
   }
+}
+
+/** The office a key depends on alone (`office:{id}` or `office:{id}/...`), or null for one that lists offices. */
+function officeOf(key: string): string | null {
+  if (!key.startsWith('office:')) return null;
+  const end = key.indexOf('/', 7);
+  return end === -1 ? key.slice(7) : key.slice(7, end);
 }

@@ -1,5 +1,13 @@
 import { toEffectiveStatus, type DB } from '@jcp/db';
-import { lookupOffice, statusDocument, type OfficeWithNames, type StatusChange } from '@jcp/use-cases';
+import {
+  lookupOffice,
+  readOffice,
+  statusDocument,
+  type OfficeLookup,
+  type OfficeView,
+  type OfficeWithNames,
+  type StatusChange,
+} from '@jcp/use-cases';
 import { etagOf } from './representation-cache.js';
 import { CAUSES, CERTAINTIES, plainText, STATUSES, type EffectiveStatus } from '@jcp/domain';
 import type { Kysely } from 'kysely';
@@ -135,32 +143,36 @@ export interface Rendered<T> {
   expiresAt: number | null;
 }
 
-/** One office as GET /offices/{id} sends it (null: no such office). Its ETag is what If-Match checks. */
+/** One office as GET /offices/{id} sends it, from the view (null: no such office). */
 export async function renderOffice(
-  db: Kysely<DB>,
+  view: OfficeView,
   officeId: string,
   now: Date,
 ): Promise<Rendered<OfficeResource> | null> {
-  const found = await lookupOffice({ db }, officeId, now);
+  return officeBody(await readOffice({ view }, officeId, now));
+}
+
+function officeBody(found: OfficeLookup | null): Rendered<OfficeResource> | null {
   if (!found) return null;
   return { body: officeSchema.parse(toOfficeResource(found.office, found.status)), expiresAt: found.expiresAt };
 }
 
 /**
  * The ETag GET /offices/{id} sends for this office now (null: no such office), computed
- * as the representation cache does: what If-Match is checked against.
+ * as the representation cache does, from the database (a write's transaction): what
+ * If-Match is checked against.
  */
 export async function officeETag(db: Kysely<DB>, officeId: string, now: Date): Promise<string | null> {
-  const rendered = await renderOffice(db, officeId, now);
+  const rendered = officeBody(await lookupOffice({ db }, officeId, now));
   return rendered ? etagOf(JSON.stringify(rendered.body)) : null;
 }
 
-/** GET /statuses: every office's status, with the feed cursor read before the statuses. */
+/** GET /statuses: every office's status, with the feed cursor the view reflects. */
 export async function renderStatusDocument(
-  db: Kysely<DB>,
+  view: OfficeView,
   now: Date,
 ): Promise<Rendered<z.infer<typeof statusDocumentSchema>>> {
-  const { cursor, officeIds: ids, statuses, expiresAt } = await statusDocument({ db }, now);
+  const { cursor, officeIds: ids, statuses, expiresAt } = await statusDocument({ view }, now);
   const offices: Record<string, z.infer<typeof compactStatusSchema>> = {};
   for (const id of ids) {
     const s = statuses.get(id);

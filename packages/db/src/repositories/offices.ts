@@ -54,18 +54,7 @@ export async function findOffice(db: Kysely<DB>, id: string): Promise<OfficeWith
 export interface OfficeFilter {
   accountId?: string | undefined;
   districtCode?: string | undefined;
-  /** Matches the name, an alias (case- and accent-insensitive substring) or the postcode / outward code. */
-  q?: string | undefined;
   includeClosedPermanently?: boolean;
-}
-
-function foldText(text: string): string {
-  return text
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/\s+/g, ' ')
-    .trim();
 }
 
 /** Offices matching the filter, ordered by id, with their aliases. */
@@ -83,19 +72,7 @@ export async function listOffices(db: Kysely<DB>, filter: OfficeFilter): Promise
   const byOffice = new Map<string, { alias: string; language: string }[]>();
   for (const a of aliases)
     byOffice.set(a.office_id, [...(byOffice.get(a.office_id) ?? []), { alias: a.alias, language: a.language }]);
-  const withAliases = offices.map((o) => ({ ...o, aliases: byOffice.get(o.id) ?? [] }));
-  if (!filter.q) return withAliases;
-  // Matching happens here, not in SQL, so that accents fold the same way for names and
-  // aliases on PostgreSQL and PGlite alike (631 offices: a few hundred microseconds).
-  const q = foldText(filter.q);
-  const compactQ = q.replace(/ /g, '').toUpperCase();
-  return withAliases.filter(
-    (o) =>
-      foldText(o.name).includes(q) ||
-      o.aliases.some((a) => foldText(a.alias).includes(q)) ||
-      o.postcode.replace(/ /g, '') === compactQ ||
-      o.postcode.split(' ')[0] === compactQ,
-  );
+  return offices.map((o) => ({ ...o, aliases: byOffice.get(o.id) ?? [] }));
 }
 
 /** What decides who may act on an office: its district and its account. */

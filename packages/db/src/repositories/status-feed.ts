@@ -61,3 +61,19 @@ export async function officesChangedSince(db: Kysely<DB>, since: Date): Promise<
     .execute();
   return new Set(rows.map((r) => r.office_id));
 }
+
+/**
+ * When each office's last status change was recorded (offices with none are left out), for
+ * these offices or (null) every office: through `office_status.last_change_seq`, one
+ * primary-key lookup per office rather than a scan of the feed.
+ */
+export async function lastChangeTimes(db: Kysely<DB>, officeIds: readonly string[] | null): Promise<Map<string, Date>> {
+  if (officeIds !== null && officeIds.length === 0) return new Map();
+  let query = db
+    .selectFrom('office_status as s')
+    .innerJoin('status_changes as c', 'c.seq', 's.last_change_seq')
+    .select(['s.office_id', 'c.recorded_at']);
+  if (officeIds !== null) query = query.where('s.office_id', 'in', officeIds);
+  const rows = await query.execute();
+  return new Map(rows.map((r) => [r.office_id, r.recorded_at]));
+}

@@ -1,21 +1,18 @@
 import {
   changesAfter,
   findOffice,
-  latestChangeSeq,
-  listOffices,
   noticesByOffice,
   officeExists,
   officeHistory,
-  officesChangedSince,
-  statusesAt,
   type ChangePage,
   type DB,
   type OfficeWithNames,
   type StatusChange,
 } from '@jcp/db';
-import { effectiveStatus, nextTransition, REGULAR_OPEN, type EffectiveStatus, type Status } from '@jcp/domain';
+import { effectiveStatus, nextTransition, type EffectiveStatus, type Status } from '@jcp/domain';
 import type { Kysely } from 'kysely';
 import { fail } from '../problems.js';
+import type { OfficeView } from './view.js';
 
 type Deps = { db: Kysely<DB> };
 
@@ -39,7 +36,10 @@ export interface OfficeLookup {
   expiresAt: number | null;
 }
 
-/** One office and its status at `now` (null: no such office). */
+/**
+ * One office and its status at `now`, from the database (null: no such office): inside a
+ * write's transaction (the ETag a write checks). Reads use `readOffice`, from the view.
+ */
 export async function lookupOffice(deps: Deps, officeId: string, now: Date): Promise<OfficeLookup | null> {
   const office = await findOffice(deps.db, officeId);
   if (!office) return null;
@@ -49,8 +49,21 @@ export async function lookupOffice(deps: Deps, officeId: string, now: Date): Pro
   return { office, status, expiresAt };
 }
 
+type ViewDeps = { view: OfficeView };
+
+/** The earlier of two expiry times (epoch ms; null: never). */
+const earlier = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
+
+/** One office and its status at `now`, from the view (null: no such office). */
+export async function readOffice(deps: ViewDeps, officeId: string, now: Date): Promise<OfficeLookup | null> {
+  const snapshot = await deps.view.snapshot();
+  const office = snapshot.byId.get(officeId);
+  if (!office) return null;
+  return { office, ...snapshot.statusAt(office.id, now) };
+}
+
 export interface StatusDocument {
-  /** The change feed position the statuses reflect. */
+  /** The change feed position the statuses reflect (at least every change up to it). */
   cursor: string;
   /** Every office in business, by id, and its status. */
   statuses: Map<string, EffectiveStatus>;
@@ -58,14 +71,19 @@ export interface StatusDocument {
   expiresAt: number | null;
 }
 
-/** Every office's status, with the feed cursor read before the statuses. */
-export async function statusDocument(deps: Deps, now: Date): Promise<StatusDocument> {
-  // The cursor first: a change committed in between is then both in the document and
-  // after the cursor, and a client applying the feed from the cursor converges.
-  const cursor = await latestChangeSeq(deps.db);
-  const officeIds = (await listOffices(deps.db, {})).map((o) => o.id);
-  const { statuses, expiresAt } = await statusesWithExpiry(deps.db, officeIds, now);
-  return { cursor, statuses, officeIds, expiresAt };
+/** Every office's status, with the feed cursor the view reflects. */
+export async function statusDocument(deps: ViewDeps, now: Date): Promise<StatusDocument> {
+  // A change after the cursor may be in the document too: a client applying the feed from
+  // the cursor converges all the same.
+  const snapshot = await deps.view.snapshot();
+  const statuses = new Map<string, EffectiveStatus>();
+  let expiresAt: number | null = null;
+  for (const office of snapshot.inBusiness) {
+    const at = snapshot.statusAt(office.id, now);
+    statuses.set(office.id, at.status);
+    expiresAt = earlier(expiresAt, at.expiresAt);
+  }
+  return { cursor: snapshot.cursor, statuses, officeIds: snapshot.inBusiness.map((o) => o.id), expiresAt };
 }
 
 export interface OfficeSearch {
@@ -76,31 +94,80 @@ export interface OfficeSearch {
   status?: Status | undefined;
   /** Only offices with a change recorded after this instant. */
   changedSince?: Date | undefined;
+  /** At most this many offices (unset: all). */
+  limit?: number | undefined;
+  /** Where the previous page ended (its `next`). */
+  cursor?: string | undefined;
 }
 
-/** Offices with their status at `now`, filtered and searched. */
-export async function searchOffices(
-  deps: Deps,
-  search: OfficeSearch,
-  now: Date,
-): Promise<{ office: OfficeWithNames; status: EffectiveStatus }[]> {
-  let found = await listOffices(deps.db, {
-    accountId: search.accountId,
-    districtCode: search.districtCode,
-    q: search.q,
-  });
-  if (search.changedSince) {
-    const changed = await officesChangedSince(deps.db, search.changedSince);
-    found = found.filter((o) => changed.has(o.id));
+export interface OfficeFound {
+  office: OfficeWithNames;
+  status: EffectiveStatus;
+}
+
+export interface OfficePage {
+  offices: OfficeFound[];
+  /** Offices matching in all, on every page. */
+  total: number;
+  /** The cursor of the next page (null: this is the last). */
+  next: string | null;
+  /** When time alone next changes an answer on this page (epoch ms; null: never). */
+  expiresAt: number | null;
+}
+
+/**
+ * Offices with their status at `now`, filtered and searched, from the view, a page at a
+ * time: ordered by id, and the cursor is the last office id of the page (stable while
+ * offices change status).
+ */
+export async function searchOffices(deps: ViewDeps, search: OfficeSearch, now: Date): Promise<OfficePage> {
+  const snapshot = await deps.view.snapshot();
+  const q = search.q === undefined ? null : queryMatcher(search.q);
+  const since = search.changedSince?.getTime();
+  const matching: OfficeFound[] = [];
+  let expiresAt: number | null = null;
+  for (const office of snapshot.inBusiness) {
+    if (search.accountId !== undefined && office.account_id !== search.accountId) continue;
+    if (search.districtCode !== undefined && office.district_code !== search.districtCode) continue;
+    if (since !== undefined && !((snapshot.lastChangedAt(office.id)?.getTime() ?? -Infinity) > since)) continue;
+    if (q !== null && !q(office)) continue;
+    const at = snapshot.statusAt(office.id, now);
+    // An office's status may move in or out of a status filter with time alone.
+    if (search.status !== undefined) expiresAt = earlier(expiresAt, at.expiresAt);
+    if (search.status !== undefined && at.status.status !== search.status) continue;
+    matching.push({ office, status: at.status });
   }
-  const statuses = await statusesAt(
-    deps.db,
-    found.map((o) => o.id),
-    now,
-  );
-  return found
-    .map((office) => ({ office, status: statuses.get(office.id) ?? REGULAR_OPEN }))
-    .filter((o) => !search.status || o.status.status === search.status);
+  const start = search.cursor === undefined ? 0 : matching.findIndex((o) => o.office.id > search.cursor!);
+  const from = start === -1 ? matching.length : start;
+  const to = search.limit === undefined ? matching.length : Math.min(matching.length, from + search.limit);
+  const offices = matching.slice(from, to);
+  for (const o of offices) expiresAt = earlier(expiresAt, snapshot.statusAt(o.office.id, now).expiresAt);
+  return {
+    offices,
+    total: matching.length,
+    next: to < matching.length ? (offices.at(-1)?.office.id ?? null) : null,
+    expiresAt,
+  };
+}
+
+function foldText(text: string): string {
+  return text
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** The search's match: name, an alias (case- and accent-insensitive substring) or the postcode / outward code. */
+function queryMatcher(query: string): (office: OfficeWithNames) => boolean {
+  const q = foldText(query);
+  const compactQ = q.replace(/ /g, '').toUpperCase();
+  return (o) =>
+    foldText(o.name).includes(q) ||
+    o.aliases.some((a) => foldText(a.alias).includes(q)) ||
+    o.postcode.replace(/ /g, '') === compactQ ||
+    o.postcode.split(' ')[0] === compactQ;
 }
 
 /** One office's changes, newest first, a page at a time; `next` continues (null: the start was reached). */

@@ -1,4 +1,5 @@
-import { fanoutGauges, listOffices, statusesAt, type FanoutGauges } from '@jcp/db';
+import { fanoutGauges, type FanoutGauges } from '@jcp/db';
+import { statusDocument } from '@jcp/use-cases';
 import { STATUSES, type Status } from '@jcp/domain';
 import type { FastifyInstance, onResponseHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
@@ -38,14 +39,11 @@ function officeCounter(app: FastifyInstance): () => Promise<OfficeCounts | null>
     try {
       return await withTimeout(
         (async () => {
-          const ids = (await listOffices(app.db, {})).map((o) => o.id);
-          const statuses = await statusesAt(app.db, ids, new Date());
+          const { statuses } = await statusDocument({ view: app.officeView }, new Date());
           const counts: OfficeCounts = { byStatus: { open: 0, closed: 0, delayed: 0 }, stale: 0 };
-          for (const id of ids) {
-            const s = statuses.get(id);
-            // statusesAt answers for every id; an office without notices keeps regular hours.
-            counts.byStatus[s?.status ?? 'open'] += 1;
-            if (s?.stale) counts.stale += 1;
+          for (const s of statuses.values()) {
+            counts.byStatus[s.status] += 1;
+            if (s.stale) counts.stale += 1;
           }
           return counts;
         })(),

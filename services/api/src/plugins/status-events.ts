@@ -10,6 +10,7 @@ import {
   waitForListeners,
   type StatusNotification,
 } from '@jcp/db';
+import { OfficeView } from '@jcp/use-cases';
 import fp from 'fastify-plugin';
 import { RepresentationCache } from '../representation-cache.js';
 
@@ -17,6 +18,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Rendered reads, dropped when any instance NOTIFYs a status change. */
     representations: RepresentationCache;
+    /** The offices and their notices in the process, kept fresh with the cache (every office read comes from it). */
+    officeView: OfficeView;
     /** Waits until every live caching instance has applied change `seq` (false: timed out). */
     awaitPropagation(seq: string): Promise<boolean>;
   }
@@ -57,6 +60,9 @@ export default fp<StatusEventsOptions>(
     const instanceId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     const timeoutMs = options.propagationTimeoutMs ?? 2_000;
     app.decorate('representations', cache);
+    const view = new OfficeView(app.db);
+    cache.follow(view);
+    app.decorate('officeView', view);
     app.decorate('awaitPropagation', async (seq: string) => {
       let done: boolean;
       try {
@@ -122,7 +128,7 @@ export default fp<StatusEventsOptions>(
         STATUS_CHANNEL,
         (payload) => {
           const n = parseNotification(payload);
-          cache.notified(n.offices);
+          cache.notified(n.offices, n.seq);
           if (n.seq !== null) void quietly('acknowledging a change', acknowledgeChange(app.db, instanceId, n.seq));
         },
         (listening) => {

@@ -3,10 +3,16 @@ import { z } from 'zod';
 import { changesPage } from '@jcp/use-cases';
 import { problemSchema } from '../../schemas.js';
 import { changeSchema, officeIdSchema, toChangeResource } from '../../views.js';
-import { conditionalHeaders, cursorSchema, notModified, sendJson } from './http.js';
+import { conditionalHeaders, cursorSchema, notModified, sendCached } from './http.js';
 
 /** GET /changes: the change feed. */
 const changes: FastifyPluginAsyncZod = async (app) => {
+  // Answered before routing while cached (cached-reads.ts); dropped at every change.
+  const route = app.cachedReads.serve({
+    route: '/changes',
+    path: '/changes',
+    key: (rest) => (rest === '' || rest.startsWith('?') ? `changes${rest}` : undefined),
+  });
   app.get(
     '/changes',
     {
@@ -37,11 +43,12 @@ const changes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const { after, limit, office } = request.query;
-      const page = await changesPage({ db: app.db }, after, limit, office);
-      return sendJson(request, reply, {
-        changes: page.changes.map(toChangeResource),
-        cursor: page.cursor,
-        hasMore: page.hasMore,
+      return sendCached(request, reply, route.keyOf(request.url), async () => {
+        const page = await changesPage({ db: app.db }, after, limit, office);
+        return {
+          body: { changes: page.changes.map(toChangeResource), cursor: page.cursor, hasMore: page.hasMore },
+          expiresAt: null,
+        };
       });
     },
   );

@@ -3,10 +3,23 @@ import { z } from 'zod';
 import { officeHistoryPage } from '@jcp/use-cases';
 import { problemSchema } from '../../schemas.js';
 import { changeSchema, officeIdSchema, toChangeResource } from '../../views.js';
-import { conditionalHeaders, cursorSchema, notModified, sendJson } from './http.js';
+import { OFFICE_ID_IN_PATH, conditionalHeaders, cursorSchema, notModified, sendCached } from './http.js';
 
 /** GET /offices/{officeId}/history: one office's changes, newest first. */
 const officeHistory: FastifyPluginAsyncZod = async (app) => {
+  // Answered before routing while cached (cached-reads.ts); dropped when the office changes.
+  const route = app.cachedReads.serve({
+    route: '/offices/:officeId/history',
+    path: '/offices/',
+    key: (rest) => {
+      const at = rest.indexOf('/history');
+      const id = rest.slice(0, at);
+      const after = rest.slice(at + '/history'.length);
+      return at > 0 && OFFICE_ID_IN_PATH.test(id) && (after === '' || after.startsWith('?'))
+        ? `office:${id}/history${after}`
+        : undefined;
+    },
+  });
   app.get(
     '/offices/:officeId/history',
     {
@@ -37,8 +50,13 @@ const officeHistory: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const { officeId } = request.params;
       const { limit, before } = request.query;
-      const page = await officeHistoryPage({ db: app.db }, officeId, limit, before);
-      return sendJson(request, reply, { officeId, changes: page.changes.map(toChangeResource), next: page.next });
+      return sendCached(request, reply, route.keyOf(request.url), async () => {
+        const page = await officeHistoryPage({ db: app.db }, officeId, limit, before);
+        return {
+          body: { officeId, changes: page.changes.map(toChangeResource), next: page.next },
+          expiresAt: null,
+        };
+      });
     },
   );
 };

@@ -23,6 +23,27 @@ export function sendRepresentation(
   return reply.type(JSON_TYPE).send(representation.payload);
 }
 
+/** An office id as written in a path that routes read as it is (what keys of one office are made of). */
+export const OFFICE_ID_IN_PATH = /^[a-z0-9][a-z0-9-]{0,127}$/;
+
+/**
+ * Answers a read from the representation cache, rendering it on a miss: under `key` (from
+ * the route's CachedRoute, cached-reads.ts; undefined: rendered, not kept).
+ */
+export async function sendCached(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  key: string | undefined,
+  render: () => Promise<{ body: unknown; expiresAt: number | null } | null>,
+): Promise<FastifyReply | null> {
+  if (key === undefined) {
+    const rendered = await render();
+    return rendered ? sendJson(request, reply, rendered.body) : null;
+  }
+  const representation = await request.server.representations.getOrRender(key, render);
+  return representation ? sendRepresentation(request, reply, representation) : null;
+}
+
 export function sendJson(request: FastifyRequest, reply: FastifyReply, body: unknown): FastifyReply {
   const payload = JSON.stringify(body);
   return sendRepresentation(request, reply, { payload, etag: etagOf(payload) });

@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { STATUSES } from '@jcp/domain';
 import { searchOffices } from '@jcp/use-cases';
 import { instantInput, problemSchema } from '../../schemas.js';
-import { officeSchema, toOfficeResource } from '../../views.js';
-import { conditionalHeaders, notModified, sendJson } from './http.js';
+import { officeIdSchema, officeSchema, toOfficeResource } from '../../views.js';
+import { conditionalHeaders, notModified, sendCached } from './http.js';
 
 const listQuery = z.object({
   account: z.string().max(64).optional().describe('Only offices of this account id'),
@@ -23,10 +23,24 @@ const listQuery = z.object({
       'Only offices with a status change recorded after this instant (scheduled changes are recorded within the scheduler interval)',
     ),
   q: z.string().min(2).max(100).optional().describe('Search: name, alias (Welsh names too) or postcode / outward code'),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .optional()
+    .describe('At most this many offices in the answer (unset: every office that matches, on one page)'),
+  cursor: officeIdSchema.optional().describe("Continue after a previous page: its `next` (the page's last office id)"),
 });
 
 /** GET /offices: offices with their current status, filtered and searched. */
 const officeList: FastifyPluginAsyncZod = async (app) => {
+  // Lists and searches as the URL writes them, answered before routing while cached (cached-reads.ts).
+  const route = app.cachedReads.serve({
+    route: '/offices',
+    path: '/offices',
+    key: (rest) => (rest === '' || rest.startsWith('?') ? `offices${rest}` : undefined),
+  });
   app.get(
     '/offices',
     {
@@ -36,7 +50,16 @@ const officeList: FastifyPluginAsyncZod = async (app) => {
         querystring: listQuery,
         headers: conditionalHeaders,
         response: {
-          200: z.object({ offices: z.array(officeSchema), count: z.number().int() }).meta({ id: 'OfficeList' }),
+          200: z
+            .object({
+              offices: z.array(officeSchema),
+              count: z.number().int().describe('Offices on this page'),
+              total: z.number().int().describe('Offices that match, on every page'),
+              next: officeIdSchema
+                .nullable()
+                .describe('Pass as `cursor` for the next page; null when this is the last (or only) page'),
+            })
+            .meta({ id: 'OfficeList' }),
           304: notModified,
           400: problemSchema,
           503: problemSchema,
@@ -44,20 +67,27 @@ const officeList: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const { account, district, status, q, changedSince } = request.query;
-      const found = await searchOffices(
-        { db: app.db },
-        {
-          accountId: account,
-          districtCode: district,
-          q,
-          status,
-          changedSince: changedSince ? new Date(changedSince) : undefined,
-        },
-        new Date(),
-      );
-      const items = found.map((o) => toOfficeResource(o.office, o.status));
-      return sendJson(request, reply, { offices: items, count: items.length });
+      const { account, district, status, q, changedSince, limit, cursor } = request.query;
+      return sendCached(request, reply, route.keyOf(request.url), async () => {
+        const page = await searchOffices(
+          { view: app.officeView },
+          {
+            accountId: account,
+            districtCode: district,
+            q,
+            status,
+            changedSince: changedSince ? new Date(changedSince) : undefined,
+            limit,
+            cursor,
+          },
+          new Date(),
+        );
+        const items = page.offices.map((o) => toOfficeResource(o.office, o.status));
+        return {
+          body: { offices: items, count: items.length, total: page.total, next: page.next },
+          expiresAt: page.expiresAt,
+        };
+      });
     },
   );
 };

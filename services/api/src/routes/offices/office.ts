@@ -3,13 +3,17 @@ import { z } from 'zod';
 import { fail } from '@jcp/use-cases';
 import { problemSchema } from '../../schemas.js';
 import { officeIdSchema, officeSchema, renderOffice } from '../../views.js';
-import { conditionalHeaders, notModified, sendRepresentation } from './http.js';
+import { OFFICE_ID_IN_PATH, conditionalHeaders, notModified, sendRepresentation } from './http.js';
 
 /** GET /offices/{officeId}: the lookup, answered from the representation cache when it can be. */
 const officeLookup: FastifyPluginAsyncZod = async (app) => {
   // The hot path: a cached office is answered before routing (cached-reads.ts), unless the
   // request needs this route (a conditional request, a token, a rate-limit refusal...).
-  app.cachedReads.serve({ route: '/offices/:officeId', path: '/offices/', key: (rest) => `office:${rest}` });
+  app.cachedReads.serve({
+    route: '/offices/:officeId',
+    path: '/offices/',
+    key: (rest) => (OFFICE_ID_IN_PATH.test(rest) ? `office:${rest}` : undefined),
+  });
   app.get(
     '/offices/:officeId',
     {
@@ -26,7 +30,7 @@ const officeLookup: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const { officeId } = request.params;
       const representation = await app.representations.getOrRender(`office:${officeId}`, () =>
-        renderOffice(app.db, officeId, new Date()),
+        renderOffice(app.officeView, officeId, new Date()),
       );
       if (!representation) throw fail('OFFICE_NOT_FOUND', `No office ${officeId}`);
       return sendRepresentation(request, reply, representation);

@@ -25,7 +25,7 @@ const statuses: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const representation = await app.representations.getOrRender('statuses', () =>
-        renderStatusDocument(app.db, new Date()),
+        renderStatusDocument(app.officeView, new Date()),
       );
       if (!representation) throw new Error('the status document always renders');
       return sendRepresentation(request, reply, representation);

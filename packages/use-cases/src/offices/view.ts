@@ -1,0 +1,159 @@
+// The offices and their notices, held in the process and kept fresh by the change
+// notifications: what every office read is answered from.
+import { lastChangeTimes, latestChangeSeq, listOffices, noticesByOffice, type DB, type OfficeWithNames } from '@jcp/db';
+import { effectiveStatus, nextTransition, type EffectiveStatus, type Notice } from '@jcp/domain';
+import type { Kysely } from 'kysely';
+
+/** No snapshot outlives this, whatever happens to notifications (a safety net, not the mechanism). */
+const MAX_AGE_MS = 60_000;
+
+/** One state of the register and its statuses, as a read sees it (never changed once made). */
+export class OfficeSnapshot {
+  /** Offices in business, by id. */
+  readonly inBusiness: readonly OfficeWithNames[];
+
+  constructor(
+    /** The change feed position this snapshot reflects at least (every change up to it is in). */
+    readonly cursor: string,
+    /** Every office, those closed for good included, by id. */
+    readonly byId: ReadonlyMap<string, OfficeWithNames>,
+    private readonly notices: ReadonlyMap<string, readonly Notice[]>,
+    private readonly lastChanges: ReadonlyMap<string, Date>,
+    /** When it was loaded from the database in full (epoch ms). */
+    readonly loadedAt: number,
+  ) {
+    this.inBusiness = [...byId.values()]
+      .filter((o) => o.closed_permanently_on === null)
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /** The office's status at `now`, and when time alone next changes it (epoch ms; null: never). */
+  statusAt(officeId: string, now: Date): { status: EffectiveStatus; expiresAt: number | null } {
+    const notices = this.notices.get(officeId) ?? [];
+    return { status: effectiveStatus(notices, now), expiresAt: nextTransition(notices, now)?.getTime() ?? null };
+  }
+
+  /** When a change of the office's status was last recorded (null: never). */
+  lastChangedAt(officeId: string): Date | null {
+    return this.lastChanges.get(officeId) ?? null;
+  }
+
+  /** A new snapshot with these offices' notices and last changes replaced. */
+  withOffices(
+    cursor: string,
+    notices: ReadonlyMap<string, readonly Notice[]>,
+    lastChanges: ReadonlyMap<string, Date>,
+    ids: readonly string[],
+  ): OfficeSnapshot {
+    const allNotices = new Map(this.notices);
+    const allChanges = new Map(this.lastChanges);
+    for (const id of ids) {
+      allNotices.set(id, notices.get(id) ?? []);
+      const changed = lastChanges.get(id);
+      if (changed) allChanges.set(id, changed);
+      else allChanges.delete(id);
+    }
+    return new OfficeSnapshot(cursor, this.byId, allNotices, allChanges, this.loadedAt);
+  }
+}
+
+/** A seq compared as the number it is (bigint text). */
+const laterSeq = (a: string, b: string) => (BigInt(a) >= BigInt(b) ? a : b);
+
+/**
+ * The in-process view of the offices: loaded once in full, then, at each change
+ * notification (from this instance's writes or any other's, through PostgreSQL), only the
+ * offices it names are read again, before the next read is answered. A read never scans the
+ * register in the database.
+ *
+ * Freshness is the representation cache's (representation-cache.ts in the API), and for the
+ * same reasons: a writer answers once every caching instance has taken its notification
+ * (`invalidate` here marks the offices, and the next `snapshot()` reads them), so that a
+ * client's next read sees its change whichever instance answers. While notifications may be
+ * missed (`setListening(false)`), every read loads the view afresh. A notification without
+ * offices (a register import) reloads everything, and so does age (`MAX_AGE_MS`), for what
+ * is not notified (an account's handle).
+ */
+export class OfficeView {
+  private current: OfficeSnapshot | null = null;
+  /** Offices to read again, and the highest change seq notified for them. */
+  private dirty = new Set<string>();
+  private dirtyCursor: string | null = null;
+  private reloadAll = true;
+  private listening = false;
+  private refreshing: Promise<void> | null = null;
+
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Whether notifications flow, so that the view may be kept between reads. */
+  setListening(listening: boolean): void {
+    this.listening = listening;
+    this.reloadAll = true;
+  }
+
+  /**
+   * These offices changed (null: anything may have), as of change `seq` when known: the next
+   * snapshot reads them again.
+   */
+  invalidate(officeIds: readonly string[] | null, seq: string | null = null): void {
+    if (officeIds === null) this.reloadAll = true;
+    else for (const id of officeIds) this.dirty.add(id);
+    if (seq !== null) this.dirtyCursor = this.dirtyCursor === null ? seq : laterSeq(this.dirtyCursor, seq);
+  }
+
+  /** The view as of now: every change notified before this call is in it. */
+  async snapshot(): Promise<OfficeSnapshot> {
+    if (!this.listening) return this.load();
+    for (;;) {
+      if (this.refreshing) {
+        await this.refreshing;
+        continue;
+      }
+      const current = this.current;
+      const stale = current === null || this.reloadAll || this.now() - current.loadedAt > MAX_AGE_MS;
+      if (!stale && this.dirty.size === 0) return current;
+      this.refreshing = this.refresh(stale ? null : current).finally(() => {
+        this.refreshing = null;
+      });
+    }
+  }
+
+  private async refresh(base: OfficeSnapshot | null): Promise<void> {
+    const ids = [...this.dirty];
+    const cursor = this.dirtyCursor;
+    this.dirty = new Set();
+    this.dirtyCursor = null;
+    if (base === null) this.reloadAll = false;
+    try {
+      if (base === null) {
+        this.current = await this.load();
+        return;
+      }
+      const [notices, lastChanges] = await Promise.all([noticesByOffice(this.db, ids), lastChangeTimes(this.db, ids)]);
+      this.current = base.withOffices(
+        cursor === null ? base.cursor : laterSeq(base.cursor, cursor),
+        notices,
+        lastChanges,
+        ids,
+      );
+    } catch (error) {
+      // Read again at the next snapshot rather than serve what failed to load.
+      for (const id of ids) this.dirty.add(id);
+      if (base === null) this.reloadAll = true;
+      throw error;
+    }
+  }
+
+  /** Everything, from the database: the cursor first, so that the snapshot holds at least every change up to it. */
+  private async load(): Promise<OfficeSnapshot> {
+    const loadedAt = this.now();
+    const cursor = await latestChangeSeq(this.db);
+    const offices = await listOffices(this.db, { includeClosedPermanently: true });
+    const ids = offices.map((o) => o.id);
+    const [notices, lastChanges] = await Promise.all([noticesByOffice(this.db, ids), lastChangeTimes(this.db, null)]);
+    return new OfficeSnapshot(cursor, new Map(offices.map((o) => [o.id, o])), notices, lastChanges, loadedAt);
+  }
+}
