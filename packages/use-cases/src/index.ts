@@ -108,6 +108,7 @@ export { receiveMentions, type IngestedMention, type IngestOptions, type IngestR
 export { accountBudgets, claimPosts, pruneSendRecords, type ClaimOptions, type ClaimResult } from './fanout/claim.js';
 export { composeBatch, composeReady, type ComposedBatch, type ComposeReadyOptions } from './fanout/compose.js';
 export { attemptDeadlineMs, createDelivery, type Deliver, type DeliveryOptions } from './fanout/deliver.js';
+export { completePost, completePosts, type Completed } from './fanout/complete.js';
 export { mentionRouting, officeIndexSource, routingOf, type MentionRouting } from './mentions/routing.js';
 export {
   createMentionPoller,
