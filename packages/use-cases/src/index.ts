@@ -85,6 +85,7 @@ export {
 export { pauseDelivery, pauseOneAccount, resumeDelivery, resumeOneAccount } from './accounts/pause.js';
 export { readDeliveryHealth } from './accounts/delivery.js';
 export { resealCredentials } from './accounts/reseal.js';
+export { rotateCredentials, type RotationReport } from './accounts/credentials-rotation.js';
 export { accountViewer, PUBLIC_VIEWER, type AccountViewer, type View } from './accounts/visibility.js';
 export { readAccountPosts, readChangeFanout, readOfficeFanout } from './accounts/posts.js';
 export type { Account, ChangeFanout, DeliveryHealth, PostView, XTarget } from '@jcp/db';
