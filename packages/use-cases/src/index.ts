@@ -24,7 +24,7 @@ export {
   type WriteContext,
   type WriteOutcome,
 } from './writes/run-write.js';
-export { checkedDraft, noticeRejected, toDraft, type NoticeFields } from './notices/draft.js';
+export { assertInBusiness, checkedDraft, noticeRejected, toDraft, type NoticeFields } from './notices/draft.js';
 export {
   ifMatches,
   postBulkNotice,
