@@ -116,3 +116,66 @@ void t.test('invalid notices are 400 or 422 problem+json naming the field', asyn
   t.equal(notJson.statusCode, 400);
   t.match(notJson.headers['content-type'], /application\/problem\+json/);
 });
+
+void t.test('an office closed for good takes no notice, alone, in a list or by a correction', async (t) => {
+  const { app, admin, database } = await setup(t);
+  const auth = { authorization: `Bearer ${admin.token}` };
+  const refusedAsClosed = (res: { statusCode: number; json: () => unknown }, gone: string, name: string) => {
+    t.equal(res.statusCode, 422, name);
+    t.match(
+      res.json(),
+      { type: /\/notice-rejected$/, status: 422, detail: `office(s) closed permanently: ${gone}`, errors: [] },
+      name,
+    );
+  };
+  const notices = async () =>
+    Number(
+      (
+        await database.db
+          .selectFrom('status_notices')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  const before = await notices();
+  // Bishop Auckland is in the register as closed for good since 2018.
+  refusedAsClosed(
+    await app.inject({ method: 'POST', url: '/offices/bishop-auckland-8822/notices', headers: auth, payload: closure }),
+    'bishop-auckland-8822',
+    'the office itself',
+  );
+  refusedAsClosed(
+    await app.inject({
+      method: 'POST',
+      url: '/notices',
+      headers: auth,
+      payload: { ...closure, offices: ['carlisle-8504', 'bishop-auckland-8822'] },
+    }),
+    'bishop-auckland-8822',
+    'one of a list: the whole notice refused',
+  );
+  const posted = await app.inject({
+    method: 'POST',
+    url: '/offices/penrith-8511/notices',
+    headers: auth,
+    payload: closure,
+  });
+  t.equal(posted.statusCode, 201, posted.body);
+  await database.db
+    .updateTable('offices')
+    .set({ closed_permanently_on: '2026-11-25' })
+    .where('id', '=', 'penrith-8511')
+    .execute();
+  const { noticeId } = posted.json<{ noticeId: string }>();
+  refusedAsClosed(
+    await app.inject({ method: 'POST', url: `/notices/${noticeId}/correction`, headers: auth, payload: closure }),
+    'penrith-8511',
+    'a correction of a notice for an office closed since',
+  );
+  refusedAsClosed(
+    await app.inject({ method: 'POST', url: `/notices/${noticeId}/cancellation`, headers: auth, payload: {} }),
+    'penrith-8511',
+    'its cancellation',
+  );
+  t.equal(await notices(), before + 1, 'nothing written but the one notice posted before the office closed');
+});

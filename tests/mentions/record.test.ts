@@ -1,8 +1,8 @@
 // Recording delivered replies: a group of them is one statement (no batch to finish),
 // held to the same rules as every outcome: only the lease holder's counts, an X id another
 // post holds is not taken, and the account's health says it works.
-import { completePosts, type DeliveryResult } from '@jcp/db';
-import { claimPosts } from '@jcp/use-cases';
+import type { DeliveryResult } from '@jcp/db';
+import { claimPosts, completePosts } from '@jcp/use-cases';
 import t from 'tap';
 import { CUMBRIA } from '../fanout/fixture.js';
 import { citizen, mentionsFixture } from './fixture.js';
@@ -38,7 +38,7 @@ void t.test('delivered replies recorded together: the holder only, X ids kept un
   const delivered = (xPostId: string | null): DeliveryResult => ({ kind: 'delivered', outcome: 'posted', xPostId });
 
   // Another worker's outcome for a post it does not hold changes nothing.
-  const stranger = await completePosts(db, [{ post: first, result: delivered('9100000000000000001') }], 'worker-b');
+  const stranger = await completePosts({ db }, [{ post: first, result: delivered('9100000000000000001') }], 'worker-b');
   t.same(stranger, [{ recorded: false, batchDone: false }], 'not the lease holder: not recorded');
   t.equal(
     (await db.selectFrom('fanout_posts').select('state').where('id', '=', first.id).executeTakeFirstOrThrow()).state,
@@ -51,7 +51,7 @@ void t.test('delivered replies recorded together: the holder only, X ids kept un
     .where('account_id', '=', CUMBRIA)
     .execute();
   const recorded = await completePosts(
-    db,
+    { db },
     [
       { post: first, result: delivered('9100000000000000001') },
       // The same X id again (a stale timeline match): the post is delivered, its id unknown.
@@ -96,14 +96,14 @@ void t.test('delivered replies recorded together: the holder only, X ids kept un
 
   // Recorded once: the same outcomes again change nothing.
   t.same(
-    await completePosts(db, [{ post: first, result: delivered('9100000000000000001') }], 'worker-a'),
+    await completePosts({ db }, [{ post: first, result: delivered('9100000000000000001') }], 'worker-a'),
     [{ recorded: false, batchDone: false }],
     'a second record is refused',
   );
 
   // A group with anything else in it takes the transaction path: the retry is recorded too.
   const mixed = await completePosts(
-    db,
+    { db },
     [
       {
         post: fourth,
@@ -147,7 +147,7 @@ void t.test('delivered replies recorded together: the holder only, X ids kept un
     'the retried reply is claimed again',
   );
   const withStale = await completePosts(
-    db,
+    { db },
     [
       { post: first, result: delivered('9100000000000000004') },
       { post: again.posts[0]!, result: delivered('9100000000000000004') },

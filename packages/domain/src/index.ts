@@ -16,3 +16,4 @@ export * from './mentions/index.js';
 export * from './reply.js';
 export * from './x-username.js';
 export * from './text.js';
+export * from './delivery-outcome.js';

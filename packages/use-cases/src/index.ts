@@ -24,7 +24,7 @@ export {
   type WriteContext,
   type WriteOutcome,
 } from './writes/run-write.js';
-export { checkedDraft, noticeRejected, toDraft, type NoticeFields } from './notices/draft.js';
+export { assertInBusiness, checkedDraft, noticeRejected, toDraft, type NoticeFields } from './notices/draft.js';
 export {
   ifMatches,
   postBulkNotice,
@@ -89,6 +89,7 @@ export {
 export { pauseDelivery, pauseOneAccount, resumeDelivery, resumeOneAccount } from './accounts/pause.js';
 export { readDeliveryHealth } from './accounts/delivery.js';
 export { resealCredentials } from './accounts/reseal.js';
+export { rotateCredentials, type RotationReport } from './accounts/credentials-rotation.js';
 export { accountViewer, PUBLIC_VIEWER, type AccountViewer, type View } from './accounts/visibility.js';
 export { readAccountPosts, readChangeFanout, readOfficeFanout } from './accounts/posts.js';
 export type { Account, ChangeFanout, DeliveryHealth, PostView, XTarget } from '@jcp/db';
@@ -112,6 +113,7 @@ export { receiveMentions, type IngestedMention, type IngestOptions, type IngestR
 export { accountBudgets, claimPosts, pruneSendRecords, type ClaimOptions, type ClaimResult } from './fanout/claim.js';
 export { composeBatch, composeReady, type ComposedBatch, type ComposeReadyOptions } from './fanout/compose.js';
 export { attemptDeadlineMs, createDelivery, type Deliver, type DeliveryOptions } from './fanout/deliver.js';
+export { completePost, completePosts, type Completed } from './fanout/complete.js';
 export { mentionRouting, officeIndexSource, routingOf, type MentionRouting } from './mentions/routing.js';
 export {
   createMentionPoller,

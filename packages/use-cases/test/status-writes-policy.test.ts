@@ -1,5 +1,13 @@
 import t from 'tap';
-import { assertCovers, ifMatches, ownersAtStart, Problem, toDraft, type Caller } from '../src/index.js';
+import {
+  assertCovers,
+  assertInBusiness,
+  ifMatches,
+  ownersAtStart,
+  Problem,
+  toDraft,
+  type Caller,
+} from '../src/index.js';
 
 // The rules of the status writes that need no database, as tables.
 
@@ -123,4 +131,35 @@ void t.test("a request's notice fields as a draft", async (t) => {
     new Date('2026-11-26T10:00:00Z'),
     'unless it gives one',
   );
+});
+
+void t.test('a notice for an office closed for good is refused, naming it', async (t) => {
+  const open = { ...carlisle, closed_permanently_on: null };
+  const gone = (id: string) => ({ id, closed_permanently_on: '2018-08-13' });
+  const rows: [string, { id: string; closed_permanently_on: string | null }[], string | null][] = [
+    ['every office in business', [open], null],
+    ['no offices: nothing to refuse', [], null],
+    [
+      'the office closed for good',
+      [gone('bishop-auckland-8822')],
+      'office(s) closed permanently: bishop-auckland-8822',
+    ],
+    [
+      'one of several: the whole notice, naming those closed',
+      [open, gone('a-1'), gone('b-2')],
+      'office(s) closed permanently: a-1, b-2',
+    ],
+    [
+      'many: the first ten named',
+      Array.from({ length: 12 }, (_, i) => gone(`o-${i}`)),
+      `office(s) closed permanently: ${Array.from({ length: 10 }, (_, i) => `o-${i}`).join(', ')}`,
+    ],
+  ];
+  for (const [name, offices, detail] of rows) {
+    if (detail === null) {
+      t.doesNotThrow(() => assertInBusiness(offices), name);
+      continue;
+    }
+    t.throws(() => assertInBusiness(offices), { code: 'NOTICE_REJECTED', status: 422, message: detail }, name);
+  }
 });

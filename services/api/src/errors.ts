@@ -57,7 +57,7 @@ function fromCatalogue(problem: Problem, instance: string): ProblemDocument {
 export function toProblem(error: FastifyError | Error, request: FastifyRequest): ProblemDocument {
   const instance = request.url.split('?')[0] ?? request.url;
   if (error instanceof Problem) return fromCatalogue(error, instance);
-  // The repository's guard (an office closed for good, or a rule a use case did not check first).
+  // The repository's guard (appendNotice): a rule some use case did not check first, answered as the use cases would.
   if (error instanceof NoticeRejected) return fromCatalogue(noticeRejected(error.message, error.problems), instance);
   if (isDatabaseUnavailable(error)) {
     return fromCatalogue(

@@ -10,4 +10,5 @@ export {
 } from './routes/webhooks.js';
 export { openDatabase, prepareDatabase } from './boot.js';
 export { PROBLEM_JSON, toProblem, type ProblemDocument } from './errors.js';
-export { rotateCredentials, type RotationReport } from './credentials-rotation.js';
+// A use case, re-exported for callers that take it from the API (tests/fanout/credentials.test.ts).
+export { rotateCredentials, type RotationReport } from '@jcp/use-cases';

@@ -73,7 +73,7 @@ export async function eventMembers(db: Kysely<DB>, eventId: string): Promise<Off
   return db
     .selectFrom('disruption_event_offices as l')
     .innerJoin('offices as o', 'o.id', 'l.office_id')
-    .select(['o.id', 'o.district_code', 'o.account_id'])
+    .select(['o.id', 'o.district_code', 'o.account_id', 'o.closed_permanently_on'])
     .where('l.event_id', '=', eventId)
     .where('o.closed_permanently_on', 'is', null)
     .orderBy('o.id')

@@ -1,37 +1,16 @@
-// Completing: the outcome of a claimed post recorded (delivered, retried, failed).
+// Completing: the outcome of a claimed post written (delivered, retried, failed), as the
+// use case says (packages/use-cases/src/fanout/complete.ts: which transaction, in which order;
+// what an undelivered attempt means is the domain's undeliveredRecord). Every write counts
+// only from the post's lease holder.
+import type { UndeliveredRecord, UndeliveredResult } from '@jcp/domain';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { appendAudit } from '../audit.js';
 import type { DB, PostOutcome } from '../types.js';
 import { HEALTH_RESOLUTION_MS } from './fanout-batches.js';
 import type { ClaimedPost } from './fanout-claim.js';
-import { dbNow } from './fanout.js';
 
-export type DeliveryResult =
-  | { kind: 'delivered'; outcome: PostOutcome; xPostId: string | null }
-  /**
-   * rateLimited: X said 429 for the account; appLimited: the app's daily cap is spent (every account waits);
-   * refused: X answered and posted nothing (a 403 not yet understood), so the post is not maybe on X.
-   */
-  | { kind: 'retry'; notBefore: Date; reason: string; rateLimited: boolean; appLimited?: boolean; refused?: boolean }
-  /** X refused the account's credentials: the account is paused and the post waits for it. */
-  | { kind: 'credentials-rejected'; reason: string }
-  | { kind: 'failed'; reason: string };
-
-/**
- * Records the outcome of a claimed post. Only the lease holder's outcome counts: a
- * worker whose lease expired (and whose post another worker took over) changes nothing.
- * Says whether the outcome was recorded, and whether the post's batch has nothing left
- * to send (the account may then have its next changes composed).
- */
-export async function completePost(
-  db: Kysely<DB>,
-  post: Pick<ClaimedPost, 'id' | 'accountId'>,
-  workerId: string,
-  result: DeliveryResult,
-): Promise<{ recorded: boolean; batchDone: boolean }> {
-  const [recorded] = await completePosts(db, [{ post, result }], workerId);
-  return recorded!;
-}
+/** What an attempt at a post came to: delivered, or not (the domain's UndeliveredResult). */
+export type DeliveryResult = { kind: 'delivered'; outcome: PostOutcome; xPostId: string | null } | UndeliveredResult;
 
 export interface Completion {
   /** `kind` lets a group of delivered replies (no batch to finish) be recorded in one statement. */
@@ -39,63 +18,7 @@ export interface Completion {
   result: DeliveryResult;
 }
 
-/**
- * Records many outcomes at once (the dispatcher gathers those that finish together), each
- * post's outcome counted only from its lease holder. Deliveries are recorded with one statement for all of them; a group of delivered
- * replies (no batch to finish with them) is that one statement and no more, anything else
- * one transaction.
- */
-export async function completePosts(
-  db: Kysely<DB>,
-  completions: readonly Completion[],
-  workerId: string,
-): Promise<{ recorded: boolean; batchDone: boolean }[]> {
-  if (completions.length === 0) return [];
-  const indexed = completions.map((c, i) => ({ ...c, i }));
-  const plain = indexed.filter(
-    (c): c is Completion & { i: number; result: Delivered } => c.result.kind === 'delivered',
-  );
-  if (plain.length === completions.length && plain.every((c) => c.post.kind === 'reply')) {
-    // One statement is a transaction of its own.
-    const { rows } = await recordDeliveries(db, plain, workerId);
-    const done = new Set(rows.filter((r) => r.id !== null).map((r) => String(r.id)));
-    return completions.map((c) => ({ recorded: done.has(String(c.post.id)), batchDone: false }));
-  }
-  return db.transaction().execute(async (trx) => {
-    const out: { recorded: boolean; batchDone: boolean }[] = completions.map(() => ({
-      recorded: false,
-      batchDone: false,
-    }));
-    let now: Date | null = null;
-    if (plain.length > 0) {
-      const { rows } = await recordDeliveries(trx, plain, workerId);
-      now = new Date(rows[0]!.now);
-      const done = new Map(rows.filter((r) => r.id !== null).map((r) => [String(r.id), r]));
-      const batches = new Map<string, boolean>();
-      for (const c of plain) {
-        const row = done.get(String(c.post.id));
-        if (!row) continue;
-        let batchDone = false;
-        if (row.batch_id !== null) {
-          if (!batches.has(row.batch_id)) batches.set(row.batch_id, await announceIfDone(trx, c.post.id));
-          batchDone = batches.get(row.batch_id)!;
-        }
-        out[c.i] = { recorded: true, batchDone };
-      }
-    } else {
-      // As for deliveries (see recordDeliveries): outcomes need not wait for the disk.
-      await sql`select set_config('synchronous_commit', 'off', true)`.execute(trx);
-    }
-    // The rest one by one, in account order (two workers recording the same accounts lock
-    // their rows in the same order).
-    const rest = indexed
-      .filter((c): c is Completion & { i: number; result: Undelivered } => c.result.kind !== 'delivered')
-      .sort((a, b) => (a.post.accountId < b.post.accountId ? -1 : a.post.accountId > b.post.accountId ? 1 : 0));
-    if (rest.length > 0) now ??= await dbNow(trx);
-    for (const c of rest) out[c.i] = await completeUndelivered(trx, now!, c.post, workerId, c.result);
-    return out;
-  });
-}
+export type Delivered = Extract<DeliveryResult, { kind: 'delivered' }>;
 
 /**
  * Deliveries, in one statement: each post delivered (counted only from its lease holder),
@@ -107,7 +30,7 @@ export async function completePosts(
  * A row per post recorded, or one row with a null id if none was; every row carries the
  * database's clock.
  */
-function recordDeliveries(
+export function recordDeliveries(
   db: Kysely<DB> | Transaction<DB>,
   plain: readonly (Completion & { result: Delivered })[],
   workerId: string,
@@ -142,64 +65,52 @@ function recordDeliveries(
     select done.id, done.batch_id, done.account_id, clock.now from clock left join done on true`.execute(db);
 }
 
-type Delivered = Extract<DeliveryResult, { kind: 'delivered' }>;
-type Undelivered = Exclude<DeliveryResult, { kind: 'delivered' }>;
+/**
+ * Outcomes need not wait for the disk (see recordDeliveries), for the rest of the caller's
+ * transaction.
+ */
+export async function commitWithoutWaiting(trx: Transaction<DB>): Promise<void> {
+  await sql`select set_config('synchronous_commit', 'off', true)`.execute(trx);
+}
 
-/** An outcome other than a delivery (deliveries are recorded together, in completePosts). */
-async function completeUndelivered(
-  trx: Transaction<DB>,
-  now: Date,
-  post: Pick<ClaimedPost, 'id' | 'accountId'>,
-  workerId: string,
-  result: Undelivered,
-): Promise<{ recorded: boolean; batchDone: boolean }> {
-  const current = await trx
+/** When the post was first tried (null: never, or no such post). */
+export async function firstAttemptAt(trx: Transaction<DB>, postId: string): Promise<Date | null> {
+  const row = await trx
     .selectFrom('fanout_posts')
     .select(['first_attempt_at'])
-    .where('id', '=', post.id)
+    .where('id', '=', postId)
     .executeTakeFirst();
-  const mine = trx
+  return row?.first_attempt_at ?? null;
+}
+
+/**
+ * Writes an undelivered attempt as `record` says (the domain's undeliveredRecord): the post
+ * (counted only from its lease holder: says false, and writes nothing, for anyone else), the
+ * account's health and X's block on it, the app's block, and the account's pause (audited as
+ * the dispatcher's). Every recorded outcome counts in `outcomes`.
+ */
+export async function recordUndelivered(
+  trx: Transaction<DB>,
+  post: Pick<ClaimedPost, 'id' | 'accountId'>,
+  workerId: string,
+  record: UndeliveredRecord,
+  now: Date,
+): Promise<boolean> {
+  const updated = await trx
     .updateTable('fanout_posts')
     .where('id', '=', post.id)
     .where('lease_owner', '=', workerId)
-    .where('state', '=', 'queued');
-  // Every recorded outcome counts; anything but a definite refusal by X may have posted it.
-  const base = { lease_owner: null, lease_expires_at: null, outcomes: sql<number>`outcomes + 1` };
-  const mayHavePosted = { maybe_on_x: true };
-  let updated;
-  let outcome: Undelivered = result;
-  if (
-    outcome.kind === 'retry' &&
-    !outcome.rateLimited &&
-    current?.first_attempt_at &&
-    now.getTime() - current.first_attempt_at.getTime() > GIVE_UP_AFTER_MS
-  ) {
-    outcome = { kind: 'failed', reason: `gave up after 24 hours of retries: ${outcome.reason}` };
-  }
-  if (outcome.kind === 'retry') {
-    // An app-wide block is kept on fanout_control (one place to see and lift it), not on each post.
-    const notBefore = outcome.appLimited ? now : outcome.notBefore;
-    updated = await mine
-      .set({
-        ...base,
-        ...(outcome.rateLimited || outcome.refused ? {} : mayHavePosted),
-        not_before: notBefore,
-        last_error: outcome.reason,
-      })
-      .executeTakeFirst();
-  } else if (outcome.kind === 'credentials-rejected') {
-    updated = await mine.set({ ...base, not_before: now, last_error: outcome.reason }).executeTakeFirst();
-  } else {
-    updated = await mine
-      .set({
-        ...base,
-        ...(result.kind === 'failed' || (result.kind === 'retry' && result.refused) ? {} : mayHavePosted),
-        state: 'failed',
-        last_error: outcome.reason,
-      })
-      .executeTakeFirst();
-  }
-  if (Number(updated.numUpdatedRows) === 0) return { recorded: false, batchDone: false };
+    .where('state', '=', 'queued')
+    .set({
+      lease_owner: null,
+      lease_expires_at: null,
+      outcomes: sql<number>`outcomes + 1`,
+      ...(record.mayHavePosted ? { maybe_on_x: true } : {}),
+      ...(record.state === 'failed' ? { state: 'failed' as const } : { not_before: record.notBefore }),
+      last_error: record.reason,
+    })
+    .executeTakeFirst();
+  if (Number(updated.numUpdatedRows) === 0) return false;
   await trx
     .insertInto('fanout_accounts')
     .values({ account_id: post.accountId })
@@ -209,24 +120,22 @@ async function completeUndelivered(
     .updateTable('fanout_accounts')
     .set({
       last_failure_at: now,
-      last_error: outcome.reason,
+      last_error: record.reason,
       consecutive_failures: sql`consecutive_failures + 1`,
-      ...(outcome.kind === 'retry' && outcome.rateLimited && !outcome.appLimited
-        ? { blocked_until: outcome.notBefore }
-        : {}),
+      ...(record.accountBlockedUntil ? { blocked_until: record.accountBlockedUntil } : {}),
     })
     .where('account_id', '=', post.accountId)
     .execute();
-  if (outcome.kind === 'retry' && outcome.appLimited) {
+  if (record.appBlockedUntil) {
     await trx
       .updateTable('fanout_control')
-      .set({ app_blocked_until: sql<Date>`greatest(app_blocked_until, ${outcome.notBefore})` })
+      .set({ app_blocked_until: sql<Date>`greatest(app_blocked_until, ${record.appBlockedUntil})` })
       .execute();
   }
-  if (outcome.kind === 'credentials-rejected') {
+  if (record.pauseAccount) {
     await trx
       .updateTable('accounts')
-      .set({ paused: true, paused_reason: outcome.reason, paused_at: now })
+      .set({ paused: true, paused_reason: record.reason, paused_at: now })
       .where('id', '=', post.accountId)
       .execute();
     await appendAudit(trx, [
@@ -235,23 +144,19 @@ async function completeUndelivered(
         action: 'account.paused',
         entityType: 'account',
         entityId: post.accountId,
-        after: { paused: true, reason: outcome.reason },
+        after: { paused: true, reason: record.reason },
       },
     ]);
   }
-  const batchDone = await announceIfDone(trx, post.id);
-  return { recorded: true, batchDone };
+  return true;
 }
-
-/** A post retried for this long is given up on (unless X's rate limit is what holds it): what it says is long out of date. */
-const GIVE_UP_AFTER_MS = 24 * 60 * 60_000;
 
 /**
  * When a batch has nothing left to send: if any of its posts was delivered, its offices'
  * states are what followers have heard (a later change is compared with them; a redundant
  * "open again" is harmless, a missing one is not). Says whether the batch is done.
  */
-async function announceIfDone(trx: Transaction<DB>, postId: string): Promise<boolean> {
+export async function announceIfDone(trx: Transaction<DB>, postId: string): Promise<boolean> {
   const post = await trx
     .selectFrom('fanout_posts')
     .select('batch_id')

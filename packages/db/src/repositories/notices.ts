@@ -63,11 +63,13 @@ export function toNotice(row: StatusNotice): Notice {
  * offices refuse the whole notice: nothing is written.
  *
  * The checks below are guards, not the rules: the notice rule is the domain's
- * validateNoticeDraft, which the use cases apply first (NOTICE_REJECTED, with the request's
- * field names). They stay here because notices are append-only (the table refuses updates
- * and deletes): a notice that breaks the rule, or names an office that does not exist or is
- * closed for good, could never be repaired, and every status derived from it would be
- * wrong, whoever wrote it (a use case, the scheduler, an import, a test).
+ * validateNoticeDraft, which the use cases apply first (checkedDraft: NOTICE_REJECTED, with
+ * the request's field names), and the refusal of an office closed for good is the use cases'
+ * (assertInBusiness, packages/use-cases/src/notices/draft.ts), as are unknown offices
+ * (OFFICE_NOT_FOUND, UNKNOWN_OFFICES). They stay here because notices are append-only (the
+ * table refuses updates and deletes): a notice that breaks the rule, or names an office that
+ * does not exist or is closed for good, could never be repaired, and every status derived
+ * from it would be wrong, whoever wrote it (a use case, the scheduler, an import, a test).
  */
 export async function appendNotice(trx: Transaction<DB>, input: NewNotice, now: Date): Promise<StatusNotice> {
   const problems = validateNoticeDraft(input.draft);
@@ -229,7 +231,7 @@ export async function noticeOfficeScopes(db: Db, noticeId: string): Promise<Offi
   return db
     .selectFrom('status_notice_offices as l')
     .innerJoin('offices as o', 'o.id', 'l.office_id')
-    .select(['o.id', 'o.district_code', 'o.account_id'])
+    .select(['o.id', 'o.district_code', 'o.account_id', 'o.closed_permanently_on'])
     .where('l.notice_id', '=', noticeId)
     .execute();
 }

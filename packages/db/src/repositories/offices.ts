@@ -75,16 +75,22 @@ export async function listOffices(db: Kysely<DB>, filter: OfficeFilter): Promise
   return offices.map((o) => ({ ...o, aliases: byOffice.get(o.id) ?? [] }));
 }
 
-/** What decides who may act on an office: its district and its account. */
+/**
+ * What decides who may act on an office (its district and its account), and whether a notice
+ * may name it (not closed for good: the date it closed, or null).
+ */
 export interface OfficeScope {
   id: string;
   district_code: string;
   account_id: string;
+  closed_permanently_on: string | null;
 }
+
+const SCOPE = ['id', 'district_code', 'account_id', 'closed_permanently_on'] as const;
 
 /** The scope of one office, or undefined when there is none by that id. */
 export async function findOfficeScope(db: Kysely<DB>, id: string): Promise<OfficeScope | undefined> {
-  return db.selectFrom('offices').select(['id', 'district_code', 'account_id']).where('id', '=', id).executeTakeFirst();
+  return db.selectFrom('offices').select(SCOPE).where('id', '=', id).executeTakeFirst();
 }
 
 /** The scopes of the offices with these ids (unknown ids are left out). */
@@ -92,7 +98,7 @@ export async function officeScopes(db: Kysely<DB>, ids: readonly string[]): Prom
   if (ids.length === 0) return [];
   return db
     .selectFrom('offices')
-    .select(['id', 'district_code', 'account_id'])
+    .select(SCOPE)
     .where('id', 'in', [...ids])
     .execute();
 }
@@ -105,11 +111,7 @@ export async function openOfficeScopes(
   const accounts = of.accountIds ?? [];
   const districts = of.districtCodes ?? [];
   if (of.eventId === undefined && accounts.length === 0 && districts.length === 0) return [];
-  let query = db
-    .selectFrom('offices')
-    .select(['id', 'district_code', 'account_id'])
-    .where('closed_permanently_on', 'is', null)
-    .orderBy('id');
+  let query = db.selectFrom('offices').select(SCOPE).where('closed_permanently_on', 'is', null).orderBy('id');
   if (of.eventId !== undefined) {
     const eventId = of.eventId;
     query = query.where('id', 'in', (eb) =>
@@ -142,7 +144,7 @@ export async function districtExists(db: Kysely<DB>, code: string): Promise<bool
 export async function staleClosureCandidates(db: Kysely<DB>, now: Date): Promise<(OfficeScope & { name: string })[]> {
   return db
     .selectFrom('offices as o')
-    .select(['o.id', 'o.name', 'o.district_code', 'o.account_id'])
+    .select(['o.id', 'o.name', 'o.district_code', 'o.account_id', 'o.closed_permanently_on'])
     .where('o.closed_permanently_on', 'is', null)
     .where('o.id', 'in', (eb) =>
       eb

@@ -193,7 +193,7 @@ export function createDelivery(deps: { db: Kysely<DB>; log: Logger }, options: D
   }
 
   return async function deliver(post: ClaimedPost, claimedAt: number): Promise<{ batchDone: boolean }> {
-    // However late the answer, it is recorded: completePost accepts it only from the lease
+    // However late the answer, it is recorded: completePosts accepts it only from the lease
     // holder, so a post another worker has taken over in the meantime is left to it. The
     // attempt's X requests end well before the lease does (each also by X_REQUEST_TIMEOUT_MS).
     const result = await withXDeadline(claimedAt + attemptDeadlineMs(options.leaseMs), () => attempt(post, claimedAt));

@@ -1,17 +1,11 @@
 // Recording the outcomes of deliveries: those that finish while one is being recorded are
 // recorded together, in one transaction (group commit), so that the database's round trips
 // per post, not the posts, set the pace. Only the lease holder's outcome counts
-// (completePosts, packages/db/src/repositories/fanout-complete.ts).
-import { completePost, completePosts, type ClaimedPost, type DB, type DeliveryResult } from '@jcp/db';
+// (completePosts, complete.ts).
+import type { ClaimedPost, DB, DeliveryResult } from '@jcp/db';
 import type { Logger } from '@jcp/log';
 import type { Kysely } from 'kysely';
-
-export interface Recorded {
-  /** False when the lease was lost first: the post is another worker's now. */
-  recorded: boolean;
-  /** The post's batch has nothing left to send: the account's next changes may be composed. */
-  batchDone: boolean;
-}
+import { completePost, completePosts, type Completed as Recorded } from './complete.js';
 
 /** Records one outcome, together with any others that finish meanwhile. */
 export type RecordOutcome = (post: ClaimedPost, result: DeliveryResult) => Promise<Recorded>;
@@ -36,7 +30,7 @@ export function createOutcomeRecorder(deps: { db: Kysely<DB>; log: Logger }, wor
         const items = outcomes.splice(0, 64);
         try {
           const recorded = await completePosts(
-            db,
+            { db },
             items.map((i) => ({ post: i.post, result: i.result })),
             workerId,
           );
@@ -49,7 +43,9 @@ export function createOutcomeRecorder(deps: { db: Kysely<DB>; log: Logger }, wor
             'recording outcomes together failed; recording them one by one',
           );
           await Promise.all(
-            items.map((item) => completePost(db, item.post, workerId, item.result).then(item.resolve, item.reject)),
+            items.map((item) =>
+              completePost({ db }, { post: item.post, result: item.result }, workerId).then(item.resolve, item.reject),
+            ),
           );
         }
       }

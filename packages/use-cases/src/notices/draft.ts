@@ -43,6 +43,17 @@ export function noticeRejected(message: string, problems: readonly DraftProblem[
   });
 }
 
+/**
+ * NOTICE_REJECTED when any of the offices is closed for good (`closed_permanently_on` set):
+ * nobody can be told anything of an office that is gone, and a notice, append-only, could never
+ * be taken back. The whole notice is refused; the detail names up to ten of them. The repository
+ * (appendNotice) keeps the same check as a guard, for writers that do not come through here.
+ */
+export function assertInBusiness(offices: readonly { id: string; closed_permanently_on: string | null }[]): void {
+  const gone = offices.filter((o) => o.closed_permanently_on !== null).map((o) => o.id);
+  if (gone.length > 0) throw noticeRejected(`office(s) closed permanently: ${gone.slice(0, 10).join(', ')}`);
+}
+
 /** The draft of a request's notice fields (toDraft), or NOTICE_REJECTED when it breaks the notice rule (the domain's validateNoticeDraft). */
 export function checkedDraft(b: NoticeFields, now: Date, defaultFrom: Date = now): NoticeDraft {
   const draft = toDraft(b, now, defaultFrom);

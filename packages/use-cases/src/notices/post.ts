@@ -13,7 +13,7 @@ import { openEvent } from '../events/owners.js';
 import { fail } from '../problems.js';
 import { assertCovers, officesByIds, type ScopedOffice } from '../offices/scope.js';
 import type { WriteContext } from '../writes/run-write.js';
-import { checkedDraft, type NoticeFields } from './draft.js';
+import { assertInBusiness, checkedDraft, type NoticeFields } from './draft.js';
 
 /** Whether an If-Match header names this ETag (or `*`). */
 export function ifMatches(header: string, etag: string): boolean {
@@ -70,15 +70,11 @@ export async function postOfficeNotice(
     await openEvent(trx, eventId, caller);
     await addEventOffices(trx, eventId, [office.id], now);
   }
+  const draft = checkedDraft(input.fields, now);
+  assertInBusiness([office]);
   const notice = await appendNotice(
     trx,
-    {
-      officeIds: [office.id],
-      author: caller.actor,
-      eventId: eventId ?? null,
-      urgent: input.urgent,
-      draft: checkedDraft(input.fields, now),
-    },
+    { officeIds: [office.id], author: caller.actor, eventId: eventId ?? null, urgent: input.urgent, draft },
     now,
   );
   const { statuses } = await settle([office.id], { reason: 'notice', actor: caller.actor });
@@ -123,7 +119,7 @@ async function bulkTargets(ctx: WriteContext, target: BulkTarget): Promise<Scope
 
 /**
  * One notice for many offices at once, all or nothing: an office outside the caller's
- * scope, an unknown office or an invalid notice refuses the whole request.
+ * scope, an unknown office, one closed for good or an invalid notice refuses the whole request.
  */
 export async function postBulkNotice(ctx: WriteContext, input: BulkNoticeInput): Promise<BulkNoticePosted> {
   const { trx, caller, now, settle } = ctx;
@@ -132,9 +128,13 @@ export async function postBulkNotice(ctx: WriteContext, input: BulkNoticeInput):
   assertCovers(caller, targets);
   const officeIds = targets.map((o) => o.id);
   const eventId = 'event' in input.target ? input.target.event : null;
+  const draft = checkedDraft(input.fields, now);
+  // Only a list of offices can name one closed for good (an account, a district or an event
+  // gives those in business).
+  assertInBusiness(targets);
   const notice = await appendNotice(
     trx,
-    { officeIds, author: caller.actor, eventId, urgent: input.urgent, draft: checkedDraft(input.fields, now) },
+    { officeIds, author: caller.actor, eventId, urgent: input.urgent, draft },
     now,
   );
   const { changes } = await settle(officeIds, { reason: 'notice', actor: caller.actor });

@@ -5,7 +5,7 @@ import type { Caller } from '../caller.js';
 import { assertCovers } from '../offices/scope.js';
 import { fail } from '../problems.js';
 import type { WriteContext } from '../writes/run-write.js';
-import { checkedDraft, type NoticeFields } from './draft.js';
+import { assertInBusiness, checkedDraft, type NoticeFields } from './draft.js';
 
 export interface NoticeReplaced {
   noticeId: string;
@@ -33,7 +33,7 @@ async function replaceable(db: Kysely<DB>, caller: Caller, noticeId: string) {
     );
   const offices = await noticeOfficeScopes(db, noticeId);
   assertCovers(caller, offices);
-  return { original: toNotice(original), officeIds: offices.map((o) => o.id) };
+  return { original: toNotice(original), offices };
 }
 
 /** A correction (new content) or cancellation (none) of a notice, settled. */
@@ -44,12 +44,16 @@ async function replace(
   content: (original: Notice) => NoticeDraft | null,
   urgent?: boolean,
 ): Promise<NoticeReplaced> {
-  const { original, officeIds } = await replaceable(trx, caller, noticeId);
+  const { original, offices } = await replaceable(trx, caller, noticeId);
+  const officeIds = offices.map((o) => o.id);
+  const draft = content(original);
+  // A replacement names the original's offices: one closed since is refused as a new notice would be.
+  assertInBusiness(offices);
   const row = await replaceNotice(
     trx,
     original.id,
     kind,
-    content(original),
+    draft,
     caller.actor,
     now,
     urgent === undefined ? {} : { urgent },

@@ -6,7 +6,7 @@ import { fail } from '../problems.js';
 export type ScopedOffice = OfficeScope;
 
 /** Refuses the whole request when any office is outside the caller's scope. */
-export function assertCovers(caller: Caller, offices: readonly ScopedOffice[]): void {
+export function assertCovers(caller: Caller, offices: readonly Omit<ScopedOffice, 'closed_permanently_on'>[]): void {
   const outside = offices.filter((o) => !covers(caller, o)).map((o) => o.id);
   if (outside.length > 0) {
     throw fail(

@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
-import { resolveCredentialsKey } from '@jcp/use-cases';
+import { resolveCredentialsKey, rotateCredentials } from '@jcp/use-cases';
 import { openDatabase } from '../boot.js';
-import { rotateCredentials } from '../credentials-rotation.js';
 import { runCli } from './common.js';
 
 const usage = `usage: pnpm rotate-credentials [--dry-run] [--batch N]

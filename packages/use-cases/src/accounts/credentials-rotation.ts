@@ -3,8 +3,8 @@
 // once after upgrading from ciphertexts not bound to their account (v1). In batches, each its
 // own short transaction; a row is replaced only if it still holds what was read, so it is safe
 // beside running services (which must already know both keys) and may be run again at will.
-import { storedCredentialsPage, type Database } from '@jcp/db';
-import { resealCredentials } from '@jcp/use-cases';
+// The operator's command is services/api/src/cli/rotate-credentials.ts.
+import { storedCredentialsPage } from '@jcp/db';
 import {
   credentialsKeyId,
   isSealedWithCurrentKey,
@@ -13,6 +13,8 @@ import {
   SealedSecretError,
   type CredentialsKeyring,
 } from '@jcp/x-client';
+import type { AccountDeps } from './deps.js';
+import { resealCredentials } from './reseal.js';
 
 export interface RotationReport {
   /** The current key's id (a fingerprint, not the key). */
@@ -29,8 +31,13 @@ export interface RotationReport {
   failed: { accountId: string; reason: string }[];
 }
 
+/**
+ * Seals every account's credentials again under the current key, a batch at a time (each
+ * batch resealCredentials, one transaction); credentials that do not open for their account
+ * are reported, never changed. A dry run only counts.
+ */
 export async function rotateCredentials(
-  database: Pick<Database, 'db'>,
+  deps: Pick<AccountDeps, 'db'>,
   keys: CredentialsKeyring,
   options: { actor: string; batchSize?: number; dryRun?: boolean },
 ): Promise<RotationReport> {
@@ -38,7 +45,7 @@ export async function rotateCredentials(
   const report: RotationReport = { keyId, accounts: 0, resealed: 0, current: 0, changedMeanwhile: 0, failed: [] };
   const batchSize = options.batchSize ?? 100;
   for (let after: string | null = null; ;) {
-    const page = await storedCredentialsPage(database.db, after, batchSize);
+    const page = await storedCredentialsPage(deps.db, after, batchSize);
     if (page.length === 0) return report;
     after = page.at(-1)!.accountId;
     report.accounts += page.length;
@@ -62,7 +69,7 @@ export async function rotateCredentials(
       report.resealed += reseal.length;
       continue;
     }
-    const replaced = await resealCredentials({ db: database.db }, reseal, options.actor);
+    const replaced = await resealCredentials(deps, reseal, options.actor);
     report.resealed += replaced.length;
     report.changedMeanwhile += reseal.length - replaced.length;
   }
