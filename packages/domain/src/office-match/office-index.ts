@@ -1,11 +1,12 @@
 /**
- * The index of the offices a mention may name: by name, alias (Welsh names included),
- * misspelling, postcode or outward code, or the town in the address. Everything is
- * precomputed by buildOfficeIndex so that a lookup (office-mentions.ts) is a handful of map hits.
+ * The index of the offices a mention or a search may name: by name, alias (Welsh names
+ * included), misspelling, postcode or outward code, or the town in the address. Everything is
+ * precomputed by buildOfficeIndex so that a lookup (../mentions/office-mentions.ts, search.ts)
+ * is a handful of map hits.
  */
 import { normalisePostcode, outwardCode } from '../postcode.js';
-import { phraseTokens } from './text.js';
-import { allowedEdits, deletes } from './office-spelling.js';
+import { allowedEdits, deletes } from './spelling.js';
+import { phraseTokens } from './words.js';
 
 export interface OfficeEntry {
   id: string;
