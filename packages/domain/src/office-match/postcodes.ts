@@ -12,6 +12,8 @@ export interface PostcodeRead {
   whole: boolean;
   /** 'postcode' when an office has that postcode; else the offices of its outward code. */
   kind: 'postcode' | 'outward-code';
+  /** What was matched, in capitals: the postcode ("CA3 8DG") or its outward code ("CA3"). */
+  code: string;
   /** The offices found: none when no office has the postcode nor its outward code. */
   ids: readonly string[];
   /** Words read: 2 for "ca3 8dg", 1 otherwise. */
@@ -23,18 +25,20 @@ export function readPostcode(index: OfficeIndex, word: string, next: string | un
   if (OUTWARD.test(word)) {
     const outward = word.toUpperCase();
     if (next !== undefined && INWARD.test(next)) {
-      const byPostcode = index.byPostcode.get(`${outward} ${next.toUpperCase()}`);
-      if (byPostcode) return { whole: true, kind: 'postcode', ids: byPostcode, words: 2 };
-      return { whole: true, kind: 'outward-code', ids: index.byOutward.get(outward) ?? [], words: 2 };
+      const postcode = `${outward} ${next.toUpperCase()}`;
+      const byPostcode = index.byPostcode.get(postcode);
+      if (byPostcode) return { whole: true, kind: 'postcode', code: postcode, ids: byPostcode, words: 2 };
+      return { whole: true, kind: 'outward-code', code: outward, ids: index.byOutward.get(outward) ?? [], words: 2 };
     }
-    return { whole: false, kind: 'outward-code', ids: index.byOutward.get(outward) ?? [], words: 1 };
+    return { whole: false, kind: 'outward-code', code: outward, ids: index.byOutward.get(outward) ?? [], words: 1 };
   }
   if (COMPACT_POSTCODE.test(word)) {
     const postcode = normalisePostcode(word);
     if (!postcode) return null;
     const byPostcode = index.byPostcode.get(postcode);
-    if (byPostcode) return { whole: true, kind: 'postcode', ids: byPostcode, words: 1 };
-    return { whole: true, kind: 'outward-code', ids: index.byOutward.get(outwardCode(postcode)) ?? [], words: 1 };
+    if (byPostcode) return { whole: true, kind: 'postcode', code: postcode, ids: byPostcode, words: 1 };
+    const outward = outwardCode(postcode);
+    return { whole: true, kind: 'outward-code', code: outward, ids: index.byOutward.get(outward) ?? [], words: 1 };
   }
   return null;
 }
