@@ -12,6 +12,7 @@ export * from './budget.js';
 export * from './announcement.js';
 export * from './fanout-readiness.js';
 export * from './fanout-batch.js';
+export * from './office-match/index.js';
 export * from './mentions/index.js';
 export * from './reply.js';
 export * from './x-username.js';

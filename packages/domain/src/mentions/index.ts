@@ -1,5 +1,3 @@
-export { buildOfficeIndex, addressTown, type OfficeEntry, type OfficeIndex } from './offices.js';
-export { editDistance, MAX_CORRECTIONS } from './office-spelling.js';
 export { understandMention, type MentionWhen, type Understanding } from './understand.js';
 export {
   DOB_YEARS,

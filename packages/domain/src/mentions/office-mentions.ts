@@ -1,7 +1,7 @@
 // Finding the offices a mention names in its tokens, and narrowing them to the account's own.
-import { normalisePostcode, outwardCode } from '../postcode.js';
-import { PLACE_STOPWORDS, type OfficeIndex } from './offices.js';
-import { correct, MAX_CORRECTIONS } from './office-spelling.js';
+import { knownWord, type KnownWord } from '../office-match/known-word.js';
+import { PLACE_STOPWORDS, type OfficeIndex } from '../office-match/office-index.js';
+import { readPostcode } from '../office-match/postcodes.js';
 import type { Token } from './text.js';
 
 /** Office names that are everyday words: matched only when capitalised or next to "jobcentre"/"in"/"at". */
@@ -11,9 +11,6 @@ const EVERYDAY_NAMES: ReadonlySet<string> = new Set(
   ),
 );
 
-const OUTWARD = /^[a-z]{1,2}\d[a-z\d]?$/;
-const INWARD = /^\d[a-z]{2}$/;
-const COMPACT_POSTCODE = /^[a-z]{1,2}\d[a-z\d]?\d[a-z]{2}$/;
 const ROAD_WORDS = new Set([
   'road',
   'roads',
@@ -31,7 +28,7 @@ const ROAD_WORDS = new Set([
 const CONTEXT_BEFORE = new Set(['in', 'at', 'jobcentre', 'yn', 'ym', 'yng']);
 
 export interface OfficeMatch {
-  ids: string[];
+  ids: readonly string[];
   /** A postcode or outward code: it narrows a name given with it ("sheffield, the one in S1"). */
   postcode?: boolean;
   /** Token positions [start, end) the match covers. */
@@ -39,96 +36,32 @@ export interface OfficeMatch {
   end: number;
 }
 
-/**
- * Welsh place names change their first sound after some words ("yng Nghaerfyrddin",
- * "ym Mangor", "i Gaerdydd", "o Fangor"): the radical form, when it is a known word.
- */
-const MUTATIONS: readonly [string, readonly string[]][] = [
-  ['ngh', ['c']],
-  ['mh', ['p']],
-  ['nh', ['t']],
-  ['ng', ['g']],
-  ['ch', ['c']],
-  ['ph', ['p']],
-  ['th', ['t']],
-  ['dd', ['d']],
-  ['ll', ['ll']],
-  ['rh', ['rh']],
-  ['m', ['b']],
-  ['n', ['d']],
-  ['f', ['b', 'm']],
-  ['g', ['c']],
-  ['b', ['p']],
-  ['d', ['t']],
-  ['l', ['ll']],
-  ['r', ['rh']],
-  ['', ['g']],
-];
-
-function unmutated(index: OfficeIndex, word: string): string | null {
-  // A mutation changes at most the first three letters into one ("ngh" → "c").
-  if (word.length > index.maxWordLength + 2) return null;
-  for (const [from, tos] of MUTATIONS) {
-    if (!word.startsWith(from)) continue;
-    for (const to of tos) {
-      const candidate = to + word.slice(from.length);
-      if (
-        candidate !== word &&
-        (index.vocabulary.has(candidate) || index.firstTokens.has(candidate)) &&
-        index.phrases.has(candidate)
-      )
-        return candidate;
-    }
-  }
-  return null;
-}
-
 /** Every office reference in the tokens, in order (not yet narrowed to an account). */
 export function findOfficeMentions(tokens: readonly Token[], index: OfficeIndex): OfficeMatch[] {
   const matches: OfficeMatch[] = [];
   const n = tokens.length;
-  // Canonical words: exact, or corrected when the word is not a known one (each distinct
-  // word once, and at most MAX_CORRECTIONS of them).
+  // Canonical words: exact, unmutated or corrected (../office-match/known-word.ts).
   const words = new Array<string>(n);
-  const corrected = new Map<string, string>();
+  const seen = new Map<string, KnownWord>();
   let roadContext = false;
   for (let i = 0; i < n; i++) {
     const t = tokens[i]!.t;
     if (ROAD_WORDS.has(t)) roadContext = true;
-    if (index.vocabulary.has(t) || index.firstTokens.has(t) || t.length < 5) words[i] = t;
-    else {
-      let word = corrected.get(t);
-      if (word === undefined) {
-        word = corrected.size < MAX_CORRECTIONS ? (unmutated(index, t) ?? correct(index, t) ?? t) : t;
-        corrected.set(t, word);
-      }
-      words[i] = word;
-    }
+    words[i] = knownWord(index, t, seen).word;
   }
   for (let i = 0; i < n; i++) {
     const t = tokens[i]!.t;
     // Postcodes: "CA3 8DG", "ca38dg", or an outward code alone.
-    if (OUTWARD.test(t)) {
-      const next = tokens[i + 1]?.t;
-      if (next && INWARD.test(next)) {
-        const full = `${t} ${next}`.toUpperCase();
-        const ids = index.byPostcode.get(full) ?? index.byOutward.get(t.toUpperCase());
-        if (ids) matches.push({ ids, start: i, end: i + 2, postcode: true });
-        i++;
-        continue;
-      }
-      const upper = t.toUpperCase();
-      const ids = index.byOutward.get(upper);
+    const code = readPostcode(index, t, tokens[i + 1]?.t);
+    if (code?.whole) {
+      if (code.ids.length > 0) matches.push({ ids: code.ids, start: i, end: i + code.words, postcode: true });
+      i += code.words - 1;
+      continue;
+    }
+    if (code && code.ids.length > 0) {
       const isRoad = /^[am]\d{1,3}$/.test(t) && roadContext;
-      if (ids && !isRoad && (tokens[i]!.cap || t.length >= 3)) {
-        matches.push({ ids, start: i, end: i + 1, postcode: true });
-        continue;
-      }
-    } else if (COMPACT_POSTCODE.test(t)) {
-      const postcode = normalisePostcode(t);
-      if (postcode) {
-        const ids = index.byPostcode.get(postcode) ?? index.byOutward.get(outwardCode(postcode));
-        if (ids) matches.push({ ids, start: i, end: i + 1, postcode: true });
+      if (!isRoad && (tokens[i]!.cap || t.length >= 3)) {
+        matches.push({ ids: code.ids, start: i, end: i + 1, postcode: true });
         continue;
       }
     }

@@ -12,7 +12,7 @@
  */
 import { CLASSIFIED_TEXT_MAX, clipText } from './limits.js';
 import { findOfficeMentions, resolveOffices } from './office-mentions.js';
-import type { OfficeIndex } from './offices.js';
+import type { OfficeIndex } from '../office-match/office-index.js';
 import { tokenise, type Sentence, type Token } from './text.js';
 
 export type MentionWhen =

@@ -1,6 +1,6 @@
 // Correcting a misspelt office name: an edit distance and the deletion neighbourhood
 // (symmetric delete) that finds the vocabulary words within it.
-import type { OfficeIndex } from './offices.js';
+import type { OfficeIndex } from './office-index.js';
 
 /** Common words that are never corrected to an office name ("needs" is not Leeds). */
 const COMMON_WORDS: ReadonlySet<string> = new Set(
