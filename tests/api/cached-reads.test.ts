@@ -38,7 +38,15 @@ async function metricsOf(fixture: Fixture): Promise<string> {
 void t.test('a cached office and the status document: the same bytes as the route sends, counted', async (t) => {
   const fixture = await listening(t);
   const { base } = fixture;
-  for (const path of ['/offices/carlisle-8504', '/statuses']) {
+  for (const path of [
+    '/offices/carlisle-8504',
+    '/statuses',
+    '/offices',
+    '/offices?district=105&status=open',
+    '/offices?q=carslile',
+    '/offices/carlisle-8504/history?limit=5',
+    '/changes?after=0',
+  ]) {
     const before = fixture.answered();
     const rendered = await fetch(`${base}${path}`);
     const renderedBody = await rendered.text();
@@ -55,6 +63,9 @@ void t.test('a cached office and the status document: the same bytes as the rout
   const metrics = await metricsOf(fixture);
   t.match(metrics, /^http_requests_total\{method="GET",route="\/offices\/:officeId",status_code="200"\} 2$/m);
   t.match(metrics, /^http_requests_total\{method="GET",route="\/statuses",status_code="200"\} 2$/m);
+  t.match(metrics, /^http_requests_total\{method="GET",route="\/offices",status_code="200"\} 6$/m);
+  t.match(metrics, /^http_requests_total\{method="GET",route="\/offices\/:officeId\/history",status_code="200"\} 2$/m);
+  t.match(metrics, /^http_requests_total\{method="GET",route="\/changes",status_code="200"\} 2$/m);
   t.match(
     metrics,
     /^http_request_duration_seconds_count\{method="GET",route="\/offices\/:officeId",status_code="200"\} 2$/m,
@@ -65,9 +76,11 @@ void t.test('a status change is seen by the very next read (the cache entry is d
   const fixture = await listening(t);
   const { base } = fixture;
   await fetch(`${base}/offices/carlisle-8504`);
+  await (await fetch(`${base}/offices?status=closed`)).arrayBuffer();
+  await (await fetch(`${base}/offices?status=closed`)).arrayBuffer();
   const open = (await (await fetch(`${base}/offices/carlisle-8504`)).json()) as { currentStatus: { status: string } };
   t.equal(open.currentStatus.status, 'open');
-  t.equal(fixture.answered(), 1);
+  t.equal(fixture.answered(), 2, 'the lookup and the list, each the second time');
   const posted = await fetch(`${base}/offices/carlisle-8504/notices`, {
     method: 'POST',
     headers: { ...fixture.bearer(fixture.cumbria), 'content-type': 'application/json' },
@@ -76,6 +89,12 @@ void t.test('a status change is seen by the very next read (the cache entry is d
   t.equal(posted.status, 201);
   const closed = (await (await fetch(`${base}/offices/carlisle-8504`)).json()) as { currentStatus: { status: string } };
   t.equal(closed.currentStatus.status, 'closed', 'read after write');
+  const list = (await (await fetch(`${base}/offices?status=closed`)).json()) as { offices: { id: string }[] };
+  t.same(
+    list.offices.map((o) => o.id),
+    ['carlisle-8504'],
+    'and the lists',
+  );
 });
 
 void t.test('everything else goes to the routes', async (t) => {
@@ -95,6 +114,8 @@ void t.test('everything else goes to the routes', async (t) => {
     ['/offices/CARLISLE-8504', {}, 400],
     ['/offices/atlantis-1', {}, 404],
     ['/statuses?x=1', {}, 200],
+    ['/offices/carlisle%2D8504/history', {}, 200],
+    ['/offices/carlisle%2D8504/history', {}, 200],
     ['/statusesx', {}, 404],
     ['/offices/carlisle-8504', { method: 'DELETE' }, 404],
   ];

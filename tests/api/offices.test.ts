@@ -68,7 +68,10 @@ void t.test(
     await importOfficeRegistry(database.db, registry, { actor: 'test' });
     const app = await buildApp({ database, migrations });
     t.teardown(() => app.close());
-    type List = { count: number; offices: { id: string; currentStatus: { status: string } }[] };
+    type List = {
+      count: number;
+      offices: { id: string; currentStatus: { status: string }; match?: { rank: number; reason: string } }[];
+    };
     const get = async (query: string) => {
       const res = await app.inject(`/offices${query}`);
       t.equal(res.statusCode, 200, query);
@@ -79,10 +82,20 @@ void t.test(
       (await get('?q=Wrecsam')).offices.map((o) => o.id),
       ['wrexham-9673'],
     );
+    // The Welsh and the English name find the same office first; the English one also finds,
+    // after it, an office addressed in Swansea (a town match, ranked below the name).
+    t.match((await get('?q=abertawe')).offices, [
+      { id: 'swansea-9854', match: { rank: 1, reason: 'welsh-name', matched: 'Abertawe' } },
+    ]);
+    t.match((await get('?q=swansea')).offices, [
+      { id: 'swansea-9854', match: { rank: 1, reason: 'name', matched: 'Swansea' } },
+      { id: 'ystradgynlais-9679', match: { rank: 2, reason: 'town' } },
+    ]);
+    t.match((await get('?q=carslile')).offices, [{ id: 'carlisle-8504', match: { reason: 'fuzzy' } }], 'a typo');
     t.same(
-      (await get('?q=abertawe')).offices.map((o) => o.id),
-      (await get('?q=swansea')).offices.map((o) => o.id),
-      'Welsh and English names find the same offices',
+      (await get('?q=Carlisle%20jobcentre')).offices.map((o) => o.id),
+      ['carlisle-8504'],
+      'noise words',
     );
     t.same(
       (await get('?q=ca3%208da')).offices.map((o) => o.id),

@@ -9,10 +9,18 @@ import {
   type OfficeWithNames,
   type StatusChange,
 } from '@jcp/db';
-import { effectiveStatus, nextTransition, type EffectiveStatus, type Status } from '@jcp/domain';
+import {
+  effectiveStatus,
+  nextTransition,
+  searchOffices as searchOfficeIndex,
+  type EffectiveStatus,
+  type SearchHit,
+  type SearchReason,
+  type Status,
+} from '@jcp/domain';
 import type { Kysely } from 'kysely';
 import { fail } from '../problems.js';
-import type { OfficeView } from './view.js';
+import type { OfficeSnapshot, OfficeView } from './view.js';
 
 type Deps = { db: Kysely<DB> };
 
@@ -103,42 +111,53 @@ export interface OfficeSearch {
 export interface OfficeFound {
   office: OfficeWithNames;
   status: EffectiveStatus;
+  /** How a search matched it (searches only). */
+  match?: { reason: SearchReason; matched: string; rank: number };
 }
 
 export interface OfficePage {
   offices: OfficeFound[];
-  /** Offices matching in all, on every page. */
+  /** Offices that match in all, on every page. */
   total: number;
-  /** The cursor of the next page (null: this is the last). */
+  /** The cursor of the next page: the last office id of this one (null: this is the last). */
   next: string | null;
   /** When time alone next changes an answer on this page (epoch ms; null: never). */
   expiresAt: number | null;
 }
 
+/** A search answers at most this many offices, best first. */
+export const SEARCH_RESULTS_MAX = 50;
+
 /**
  * Offices with their status at `now`, filtered and searched, from the view, a page at a
- * time: ordered by id, and the cursor is the last office id of the page (stable while
- * offices change status).
+ * time. A list is ordered by id; a search (`q`, the office matcher: docs/search.md) by
+ * relevance, each office with how it matched. The cursor is the previous page's last office.
  */
 export async function searchOffices(deps: ViewDeps, search: OfficeSearch, now: Date): Promise<OfficePage> {
   const snapshot = await deps.view.snapshot();
-  const q = search.q === undefined ? null : queryMatcher(search.q);
+  const candidates: { office: OfficeWithNames; match?: OfficeFound['match'] }[] =
+    search.q === undefined
+      ? snapshot.inBusiness.map((office) => ({ office }))
+      : matchOffices(snapshot, search.q).flatMap((hit, i) => {
+          const office = snapshot.byId.get(hit.id);
+          return office ? [{ office, match: { reason: hit.reason, matched: hit.matched, rank: i + 1 } }] : [];
+        });
   const since = search.changedSince?.getTime();
   const matching: OfficeFound[] = [];
   let expiresAt: number | null = null;
-  for (const office of snapshot.inBusiness) {
+  for (const { office, match } of candidates) {
     if (search.accountId !== undefined && office.account_id !== search.accountId) continue;
     if (search.districtCode !== undefined && office.district_code !== search.districtCode) continue;
     if (since !== undefined && !((snapshot.lastChangedAt(office.id)?.getTime() ?? -Infinity) > since)) continue;
-    if (q !== null && !q(office)) continue;
     const at = snapshot.statusAt(office.id, now);
-    // An office's status may move in or out of a status filter with time alone.
-    if (search.status !== undefined) expiresAt = earlier(expiresAt, at.expiresAt);
-    if (search.status !== undefined && at.status.status !== search.status) continue;
-    matching.push({ office, status: at.status });
+    if (search.status !== undefined) {
+      // An office may move in or out of a status filter with time alone.
+      expiresAt = earlier(expiresAt, at.expiresAt);
+      if (at.status.status !== search.status) continue;
+    }
+    matching.push(match ? { office, status: at.status, match } : { office, status: at.status });
   }
-  const start = search.cursor === undefined ? 0 : matching.findIndex((o) => o.office.id > search.cursor!);
-  const from = start === -1 ? matching.length : start;
+  const from = pageStart(matching, search.cursor, search.q === undefined);
   const to = search.limit === undefined ? matching.length : Math.min(matching.length, from + search.limit);
   const offices = matching.slice(from, to);
   for (const o of offices) expiresAt = earlier(expiresAt, snapshot.statusAt(o.office.id, now).expiresAt);
@@ -150,24 +169,23 @@ export async function searchOffices(deps: ViewDeps, search: OfficeSearch, now: D
   };
 }
 
-function foldText(text: string): string {
-  return text
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/\s+/g, ' ')
-    .trim();
+/** The office matcher's hits for a query, best first. */
+function matchOffices(snapshot: OfficeSnapshot, q: string): SearchHit[] {
+  return searchOfficeIndex(snapshot.index, q, { limit: SEARCH_RESULTS_MAX });
 }
 
-/** The search's match: name, an alias (case- and accent-insensitive substring) or the postcode / outward code. */
-function queryMatcher(query: string): (office: OfficeWithNames) => boolean {
-  const q = foldText(query);
-  const compactQ = q.replace(/ /g, '').toUpperCase();
-  return (o) =>
-    foldText(o.name).includes(q) ||
-    o.aliases.some((a) => foldText(a.alias).includes(q)) ||
-    o.postcode.replace(/ /g, '') === compactQ ||
-    o.postcode.split(' ')[0] === compactQ;
+/**
+ * Where a page starts: after the cursor's office. In a list ordered by id an office that
+ * left the list meanwhile still places the cursor (the next id after it); in a search the
+ * cursor's office must still be among the results, or there is nothing after it.
+ */
+function pageStart(matching: readonly OfficeFound[], cursor: string | undefined, byId: boolean): number {
+  if (cursor === undefined) return 0;
+  const at = matching.findIndex((o) => o.office.id === cursor);
+  if (at !== -1) return at + 1;
+  if (!byId) return matching.length;
+  const next = matching.findIndex((o) => o.office.id > cursor);
+  return next === -1 ? matching.length : next;
 }
 
 /** One office's changes, newest first, a page at a time; `next` continues (null: the start was reached). */

@@ -1,7 +1,14 @@
 // The offices and their notices, held in the process and kept fresh by the change
 // notifications: what every office read is answered from.
 import { lastChangeTimes, latestChangeSeq, listOffices, noticesByOffice, type DB, type OfficeWithNames } from '@jcp/db';
-import { effectiveStatus, nextTransition, type EffectiveStatus, type Notice } from '@jcp/domain';
+import {
+  buildOfficeIndex,
+  effectiveStatus,
+  nextTransition,
+  type EffectiveStatus,
+  type Notice,
+  type OfficeIndex,
+} from '@jcp/domain';
 import type { Kysely } from 'kysely';
 
 /** No snapshot outlives this, whatever happens to notifications (a safety net, not the mechanism). */
@@ -11,6 +18,7 @@ const MAX_AGE_MS = 60_000;
 export class OfficeSnapshot {
   /** Offices in business, by id. */
   readonly inBusiness: readonly OfficeWithNames[];
+  private matcher: OfficeIndex | null;
 
   constructor(
     /** The change feed position this snapshot reflects at least (every change up to it is in). */
@@ -21,10 +29,28 @@ export class OfficeSnapshot {
     private readonly lastChanges: ReadonlyMap<string, Date>,
     /** When it was loaded from the database in full (epoch ms). */
     readonly loadedAt: number,
+    /** The office matcher's index of these offices, when already built (it depends on the register alone). */
+    index: OfficeIndex | null = null,
   ) {
     this.inBusiness = [...byId.values()]
       .filter((o) => o.closed_permanently_on === null)
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    this.matcher = index;
+  }
+
+  /** The office matcher's index of the offices in business (built at its first search, then kept). */
+  get index(): OfficeIndex {
+    this.matcher ??= buildOfficeIndex(
+      this.inBusiness.map((o) => ({
+        id: o.id,
+        name: o.name,
+        accountId: o.account_id,
+        postcode: o.postcode,
+        address: o.address,
+        aliases: o.aliases.map((a) => ({ alias: a.alias, language: a.language === 'cy' ? 'cy' : 'en' })),
+      })),
+    );
+    return this.matcher;
   }
 
   /** The office's status at `now`, and when time alone next changes it (epoch ms; null: never). */
@@ -53,7 +79,7 @@ export class OfficeSnapshot {
       if (changed) allChanges.set(id, changed);
       else allChanges.delete(id);
     }
-    return new OfficeSnapshot(cursor, this.byId, allNotices, allChanges, this.loadedAt);
+    return new OfficeSnapshot(cursor, this.byId, allNotices, allChanges, this.loadedAt, this.matcher);
   }
 }
 

@@ -22,7 +22,14 @@ const listQuery = z.object({
     .describe(
       'Only offices with a status change recorded after this instant (scheduled changes are recorded within the scheduler interval)',
     ),
-  q: z.string().min(2).max(100).optional().describe('Search: name, alias (Welsh names too) or postcode / outward code'),
+  q: z
+    .string()
+    .min(2)
+    .max(100)
+    .optional()
+    .describe(
+      'Search, as a person types it: name, alias or Welsh name (mutations too), town, postcode or outward code, misspellings corrected (docs/search.md). Ordered by relevance, at most 50 offices, each with its `match`',
+    ),
   limit: z.coerce
     .number()
     .int()
@@ -32,6 +39,21 @@ const listQuery = z.object({
     .describe('At most this many offices in the answer (unset: every office that matches, on one page)'),
   cursor: officeIdSchema.optional().describe("Continue after a previous page: its `next` (the page's last office id)"),
 });
+
+const searchMatchSchema = z
+  .object({
+    rank: z.number().int().describe('1 for the best match'),
+    reason: z
+      .enum(['name', 'alias', 'welsh-name', 'town', 'postcode', 'outward-code', 'fuzzy'])
+      .describe(
+        'How the search matched: the name, an alias, a Welsh name, the town of the address, the postcode or outward code, or fuzzy (a misspelling corrected, part or the start of a name)',
+      ),
+    matched: z
+      .string()
+      .describe('What of the register it matched, as written there: "Carlisle", "Abertawe", "CA3 8DA"'),
+  })
+  .meta({ id: 'SearchMatch' })
+  .describe('Searches only (`q`): why this office is in the answer');
 
 /** GET /offices: offices with their current status, filtered and searched. */
 const officeList: FastifyPluginAsyncZod = async (app) => {
@@ -52,7 +74,7 @@ const officeList: FastifyPluginAsyncZod = async (app) => {
         response: {
           200: z
             .object({
-              offices: z.array(officeSchema),
+              offices: z.array(officeSchema.extend({ match: searchMatchSchema.optional() })),
               count: z.number().int().describe('Offices on this page'),
               total: z.number().int().describe('Offices that match, on every page'),
               next: officeIdSchema
@@ -82,7 +104,10 @@ const officeList: FastifyPluginAsyncZod = async (app) => {
           },
           new Date(),
         );
-        const items = page.offices.map((o) => toOfficeResource(o.office, o.status));
+        const items = page.offices.map((o) => ({
+          ...toOfficeResource(o.office, o.status),
+          ...(o.match ? { match: o.match } : {}),
+        }));
         return {
           body: { offices: items, count: items.length, total: page.total, next: page.next },
           expiresAt: page.expiresAt,
