@@ -1,7 +1,8 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   createDatabase,
@@ -12,7 +13,8 @@ import {
   repoRoot,
   type Database,
 } from '@jcp/db';
-import { createEmptyPostgresDatabase, freePort } from '@jcp/testing';
+import { createEmptyPostgresDatabase, freePort, spawnScript } from '@jcp/testing';
+import autocannon from 'autocannon';
 
 /**
  * Smoke mode (`BENCH_SMOKE=1` or `--smoke`, what `pnpm bench:smoke` and CI run): one short
@@ -222,4 +224,101 @@ export function sameHeaders(headers: Headers): Record<string, string> {
     if (!own.has(name)) kept[name] = value;
   });
   return kept;
+}
+
+/** One autocannon run's figures. */
+export interface Figures {
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+  /** The server's CPU time per request, µs (NaN where /proc is not there). */
+  cpuUs: number;
+}
+
+/** Loads `url` for `duration` seconds with `connections` connections; `pid`, the server's, for its CPU time. */
+export async function load(
+  url: string,
+  duration: number,
+  pid: number | undefined,
+  connections: number,
+): Promise<Figures> {
+  const cpuBefore = cpuMs(pid);
+  const result = await autocannon({ url, connections, duration, pipelining: 1 });
+  const cpuAfter = cpuMs(pid);
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    cpuUs:
+      cpuBefore === undefined || cpuAfter === undefined ? NaN : ((cpuAfter - cpuBefore) * 1000) / result.requests.total,
+  };
+}
+
+/** A process's resident memory now and at its peak, MB, from /proc (Linux); undefined elsewhere. */
+export function residentMb(pid: number | undefined): { now: number; peak: number } | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+    return { now: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+  } catch {
+    return undefined;
+  }
+}
+
+/** What a bare route answers (scripts/bench/bare-server.ts): the service's answer to `url`, its body and headers. */
+export interface BareAnswer {
+  url: string;
+  body: string;
+  headers: Record<string, string>;
+}
+
+/** Fetches what the service answers to each path, for the baseline to answer the same bytes. */
+export async function sameAnswers(base: string, paths: readonly string[]): Promise<BareAnswer[]> {
+  const answers: BareAnswer[] = [];
+  for (const url of paths) {
+    const res = await fetch(`${base}${url}`);
+    if (res.status !== 200) throw new Error(`GET ${url} answered ${res.status}: ${await res.text()}`);
+    answers.push({ url, body: await res.text(), headers: sameHeaders(res.headers) });
+  }
+  return answers;
+}
+
+/**
+ * Starts the bare baseline answering `answers` (a child process, stopped at teardown), and
+ * checks that it answers the same bytes as the service; resolves with its base URL and pid.
+ */
+export async function startBaseline(
+  scope: Teardowns,
+  answers: readonly BareAnswer[],
+): Promise<{ base: string; pid: number | undefined }> {
+  const routesFile = join(tmpdir(), `jcp-bench-routes-${process.pid}-${randomBytes(4).toString('hex')}.json`);
+  await writeFile(routesFile, JSON.stringify(answers));
+  scope.teardown(() => rm(routesFile, { force: true }));
+  const port = await freePort();
+  const bare = spawnScript('scripts/bench/bare-server.ts', [], { PORT: String(port), ROUTES_FILE: routesFile });
+  scope.teardown(() => bare.kill('SIGTERM'));
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    const ok = await fetch(`${base}${answers[0]?.url ?? '/'}`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    if (i > 200) throw new Error('the baseline does not answer');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  for (const answer of answers) {
+    const res = await fetch(`${base}${answer.url}`);
+    if (
+      (await res.text()) !== answer.body ||
+      JSON.stringify(sameHeaders(res.headers)) !== JSON.stringify(answer.headers)
+    )
+      throw new Error(`the baseline does not answer the same bytes for ${answer.url}`);
+  }
+  return { base, pid: bare.pid };
 }

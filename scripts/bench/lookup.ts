@@ -17,17 +17,14 @@
  *   pnpm bench:lookup   (BENCH_DATABASE_URL, BENCH_SECONDS per round, default 6; BENCH_ROUNDS, default 5)
  *   BENCH_SMOKE=1 pnpm bench:lookup   (one round of 1 s, figures not judged)
  */
-import { rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { issueToken } from '@jcp/db';
-import { freePort, spawnScript } from '@jcp/testing';
-import autocannon from 'autocannon';
 import {
-  cpuMs,
+  load,
+  type Figures,
   pinCpus,
   registerDatabase,
-  sameHeaders,
+  sameAnswers,
+  startBaseline,
   say,
   setting,
   smoke,
@@ -45,45 +42,6 @@ const office = 'carlisle-8504';
 const targets = { ratio: 0.8, p99Ms: 10 };
 
 const scope = new Teardowns();
-
-interface Figures {
-  rps: number;
-  p50: number;
-  p99: number;
-  non2xx: number;
-  errors: number;
-  /** The server's CPU time per request, µs (NaN where /proc is not there). */
-  cpuUs: number;
-}
-
-async function load(url: string, duration: number, pid: number | undefined): Promise<Figures> {
-  const cpuBefore = cpuMs(pid);
-  const result = await autocannon({ url, connections, duration, pipelining: 1 });
-  const cpuAfter = cpuMs(pid);
-  return {
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    non2xx: result.non2xx,
-    errors: result.errors + result.timeouts,
-    cpuUs:
-      cpuBefore === undefined || cpuAfter === undefined ? NaN : ((cpuAfter - cpuBefore) * 1000) / result.requests.total,
-  };
-}
-
-async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (
-      await fetch(`http://127.0.0.1:${port}/offices/${office}`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nothing answers on port ${port}`);
-}
 
 try {
   const { url, database } = await registerDatabase(scope, server);
@@ -111,41 +69,18 @@ try {
     }),
   });
   if (posted.status !== 201) throw new Error(`closing the office failed: ${posted.status} ${await posted.text()}`);
-  const answer = await fetch(`${base}/offices/${office}`);
-  const document = await answer.text();
+  const [answer] = await sameAnswers(base, [`/offices/${office}`]);
+  const { base: bareBase, pid: barePid } = await startBaseline(scope, [answer!]);
 
-  // The baseline answers the same bytes: this document with the same headers (those Node
-  // writes itself left out).
-  const bodyFile = join(tmpdir(), `jcp-bench-office-${process.pid}.json`);
-  const headersFile = join(tmpdir(), `jcp-bench-office-headers-${process.pid}.json`);
-  await writeFile(bodyFile, document);
-  await writeFile(headersFile, JSON.stringify(sameHeaders(answer.headers)));
-  scope.teardown(() => rm(bodyFile, { force: true }));
-  scope.teardown(() => rm(headersFile, { force: true }));
-  const barePort = await freePort();
-  const bare = spawnScript('scripts/bench/bare-server.ts', [], {
-    PORT: String(barePort),
-    BODY_FILE: bodyFile,
-    HEADERS_FILE: headersFile,
-  });
-  scope.teardown(() => bare.kill('SIGTERM'));
-  await waitForPort(barePort);
-  const bareAnswer = await fetch(`http://127.0.0.1:${barePort}/offices/${office}`);
-  if (
-    (await bareAnswer.text()) !== document ||
-    JSON.stringify(sameHeaders(bareAnswer.headers)) !== JSON.stringify(sameHeaders(answer.headers))
-  )
-    throw new Error('the baseline does not answer the same bytes');
-
-  const placement = pinCpus([pid, bare.pid]);
+  const placement = pinCpus([pid, barePid]);
   // Warm both (JIT, connection pools, the service's cache).
-  await load(`http://127.0.0.1:${barePort}/offices/${office}`, warmSeconds, bare.pid);
-  await load(`${base}/offices/${office}`, warmSeconds, pid);
+  await load(`${bareBase}/offices/${office}`, warmSeconds, barePid, connections);
+  await load(`${base}/offices/${office}`, warmSeconds, pid, connections);
   const bareRuns: Figures[] = [];
   const serviceRuns: Figures[] = [];
   for (let round = 0; round < rounds; round++) {
-    bareRuns.push(await load(`http://127.0.0.1:${barePort}/offices/${office}`, seconds, bare.pid));
-    serviceRuns.push(await load(`${base}/offices/${office}`, seconds, pid));
+    bareRuns.push(await load(`${bareBase}/offices/${office}`, seconds, barePid, connections));
+    serviceRuns.push(await load(`${base}/offices/${office}`, seconds, pid, connections));
   }
   const mean = (runs: Figures[], key: keyof Figures) => runs.reduce((sum, r) => sum + r[key], 0) / runs.length;
   const worst = (runs: Figures[], key: keyof Figures) => Math.max(...runs.map((r) => r[key]));
