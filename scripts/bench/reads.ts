@@ -27,7 +27,6 @@ import {
   sameAnswers,
   say,
   setting,
-  smoke,
   startBaseline,
   startService,
   Teardowns,

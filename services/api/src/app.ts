@@ -31,7 +31,7 @@ import accountRoutes, { type FanoutApiOptions } from './routes/accounts/index.js
 import webhookRoutes, { type MentionWebhookOptions } from './routes/webhooks.js';
 import mentionRoutes from './routes/mentions/index.js';
 
-export const API_VERSION = '0.2.0';
+export const API_VERSION = '0.3.0';
 export const DOCS_PREFIX = '/docs';
 
 /** A route as registered: one method (auto-generated HEAD routes included) and its URL pattern. */
