@@ -8,8 +8,9 @@
  *   PORT=... ROUTES_FILE=routes.json node --import=tsx scripts/bench/bare-server.ts
  *
  * ROUTES_FILE holds a JSON array of `{ url, body, headers }` (scripts/bench/common.ts,
- * BareAnswer): each URL (path and query as the benchmark asks it) answers its body, a JSON
- * text sent as Fastify sends an object (serialised on each request), with its headers.
+ * BareAnswer): each URL (path and query as the benchmark asks it) answers its body with its
+ * headers. A JSON body is sent as Fastify sends an object (serialised on each request); a
+ * compressed one (`content-encoding`) as the bytes the service sent, made once.
  */
 import { readFile } from 'node:fs/promises';
 import Fastify from 'fastify';
@@ -21,7 +22,13 @@ interface Answer {
 }
 
 const answers = JSON.parse(await readFile(process.env.ROUTES_FILE ?? '', 'utf8')) as Answer[];
-const byUrl = new Map(answers.map((a) => [a.url, { body: JSON.parse(a.body) as unknown, headers: a.headers }]));
+const byUrl = new Map(
+  answers.map((a) => {
+    const bytes = Buffer.from(a.body, 'base64');
+    const body: unknown = a.headers['content-encoding'] ? bytes : JSON.parse(bytes.toString());
+    return [a.url, { body, headers: a.headers }];
+  }),
+);
 const app = Fastify({ logger: false });
 for (const path of new Set(answers.map((a) => a.url.split('?')[0] ?? a.url)))
   app.get(path, async (request, reply) => {

@@ -1,6 +1,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { get } from 'node:http';
 import { rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -237,7 +238,7 @@ export interface Figures {
   cpuUs: number;
 }
 
-/** Loads `url` for `duration` seconds with `connections` connections; `pid`, the server's, for its CPU time. */
+/** Loads `url` for `duration` seconds with `connections` connections sending CLIENT_HEADERS; `pid`, the server's, for its CPU time. */
 export async function load(
   url: string,
   duration: number,
@@ -245,7 +246,7 @@ export async function load(
   connections: number,
 ): Promise<Figures> {
   const cpuBefore = cpuMs(pid);
-  const result = await autocannon({ url, connections, duration, pipelining: 1 });
+  const result = await autocannon({ url, connections, duration, pipelining: 1, headers: { ...CLIENT_HEADERS } });
   const cpuAfter = cpuMs(pid);
   return {
     rps: result.requests.average,
@@ -270,20 +271,42 @@ export function residentMb(pid: number | undefined): { now: number; peak: number
   }
 }
 
-/** What a bare route answers (scripts/bench/bare-server.ts): the service's answer to `url`, its body and headers. */
+/**
+ * What a bare route answers (scripts/bench/bare-server.ts): the service's answer to `url`,
+ * its headers and body as sent (base64: compressed when the service compressed it).
+ */
 export interface BareAnswer {
   url: string;
   body: string;
   headers: Record<string, string>;
 }
 
+/** What the benchmarks' clients send, as a browser or a CDN does: they accept compressed answers. */
+export const CLIENT_HEADERS: Readonly<Record<string, string>> = { 'accept-encoding': 'gzip, deflate, br' };
+
+/** GET over node:http with the clients' headers: status, headers (those Node writes left out) and the body as sent. */
+function rawAnswer(url: string): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    get(url, { headers: CLIENT_HEADERS }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const headers = new Headers();
+        for (const [name, value] of Object.entries(res.headers))
+          if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+        resolve({ status: res.statusCode ?? 0, headers: sameHeaders(headers), body: Buffer.concat(chunks) });
+      });
+    }).on('error', reject);
+  });
+}
+
 /** Fetches what the service answers to each path, for the baseline to answer the same bytes. */
 export async function sameAnswers(base: string, paths: readonly string[]): Promise<BareAnswer[]> {
   const answers: BareAnswer[] = [];
   for (const url of paths) {
-    const res = await fetch(`${base}${url}`);
-    if (res.status !== 200) throw new Error(`GET ${url} answered ${res.status}: ${await res.text()}`);
-    answers.push({ url, body: await res.text(), headers: sameHeaders(res.headers) });
+    const res = await rawAnswer(`${base}${url}`);
+    if (res.status !== 200) throw new Error(`GET ${url} answered ${res.status}: ${res.body.toString()}`);
+    answers.push({ url, body: res.body.toString('base64'), headers: res.headers });
   }
   return answers;
 }
@@ -313,11 +336,8 @@ export async function startBaseline(
     await new Promise((r) => setTimeout(r, 50));
   }
   for (const answer of answers) {
-    const res = await fetch(`${base}${answer.url}`);
-    if (
-      (await res.text()) !== answer.body ||
-      JSON.stringify(sameHeaders(res.headers)) !== JSON.stringify(answer.headers)
-    )
+    const res = await rawAnswer(`${base}${answer.url}`);
+    if (res.body.toString('base64') !== answer.body || JSON.stringify(res.headers) !== JSON.stringify(answer.headers))
       throw new Error(`the baseline does not answer the same bytes for ${answer.url}`);
   }
   return { base, pid: bare.pid };

@@ -1,4 +1,6 @@
+import { get, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
 import type { AppOptions } from '@jcp/api';
 import { createLogger } from '@jcp/log';
 import type { Teardown } from '@jcp/testing';
@@ -48,10 +50,12 @@ void t.test('a cached office and the status document: the same bytes as the rout
     '/changes?after=0',
   ]) {
     const before = fixture.answered();
-    const rendered = await fetch(`${base}${path}`);
+    // Identity here (fetch would ask for gzip and undo it); compression: the next test.
+    const identity = { headers: { 'accept-encoding': 'identity' } };
+    const rendered = await fetch(`${base}${path}`, identity);
     const renderedBody = await rendered.text();
     t.equal(fixture.answered(), before, `${path}: the first read is rendered by the route`);
-    const cached = await fetch(`${base}${path}`);
+    const cached = await fetch(`${base}${path}`, identity);
     t.equal(fixture.answered(), before + 1, `${path}: the second is answered before routing`);
     t.equal(cached.status, 200);
     t.same(withoutDate(cached.headers), withoutDate(rendered.headers), `${path}: the same headers, in name and value`);
@@ -71,6 +75,65 @@ void t.test('a cached office and the status document: the same bytes as the rout
     /^http_request_duration_seconds_count\{method="GET",route="\/offices\/:officeId",status_code="200"\} 2$/m,
   );
 });
+
+/** GET over node:http, the body as sent (not decompressed). */
+function rawGet(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    get(url, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+    }).on('error', reject);
+  });
+}
+
+void t.test(
+  'large answers go gzip-compressed to clients that accept it, by both paths, with their own ETag',
+  async (t) => {
+    const fixture = await listening(t);
+    const { base } = fixture;
+    for (const path of ['/statuses', '/offices?district=105']) {
+      const plain = await rawGet(`${base}${path}`, { 'accept-encoding': 'identity' });
+      t.equal(plain.headers['content-encoding'], undefined, `${path}: identity when asked`);
+      t.equal(plain.headers.vary, 'accept-encoding', `${path}: varies by encoding`);
+      const etag = String(plain.headers.etag);
+      const before = fixture.answered();
+      const answers = [];
+      for (let i = 0; i < 2; i++)
+        answers.push(await rawGet(`${base}${path}`, { 'accept-encoding': 'br;q=1.0, gzip;q=0.8, *;q=0.1' }));
+      t.equal(fixture.answered(), before + 2, `${path}: both answered before routing (cached by the identity request)`);
+      const direct = await rawGet(`${base}${path}`, {
+        'accept-encoding': 'gzip',
+        authorization: `Bearer ${fixture.reader.token}`,
+      });
+      t.equal(fixture.answered(), before + 2, `${path}: a token goes to the route`);
+      for (const zipped of [...answers, direct]) {
+        t.equal(zipped.status, 200);
+        t.equal(zipped.headers['content-encoding'], 'gzip', `${path}: compressed`);
+        t.equal(zipped.headers.vary, 'accept-encoding');
+        t.equal(zipped.headers.etag, etag.replace(/"$/, '-gzip"'), `${path}: its own ETag`);
+        t.equal(Number(zipped.headers['content-length']), zipped.body.length);
+        t.ok(
+          zipped.body.length * 3 < plain.body.length,
+          `${path}: smaller (${zipped.body.length} of ${plain.body.length} bytes)`,
+        );
+        t.equal(gunzipSync(zipped.body).toString(), plain.body.toString(), `${path}: the same document`);
+      }
+      for (const tag of [etag, etag.replace(/"$/, '-gzip"')]) {
+        const conditional = await rawGet(`${base}${path}`, { 'accept-encoding': 'gzip', 'if-none-match': tag });
+        t.equal(conditional.status, 304, `${path}: either ETag revalidates`);
+      }
+      const refused = await rawGet(`${base}${path}`, { 'accept-encoding': 'gzip;q=0, *' });
+      t.equal(refused.headers['content-encoding'], undefined, `${path}: gzip;q=0 is a refusal`);
+    }
+    const office = await rawGet(`${base}/offices/carlisle-8504`, { 'accept-encoding': 'gzip' });
+    t.equal(office.headers['content-encoding'], undefined, 'a small answer is sent as it is');
+    t.equal(office.headers.vary, undefined);
+  },
+);
 
 void t.test('a status change is seen by the very next read (the cache entry is dropped)', async (t) => {
   const fixture = await listening(t);

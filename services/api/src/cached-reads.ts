@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { FastifyServerOptions } from 'fastify';
 import type { Representation } from './representation-cache.js';
+import { acceptsGzip, gzipETag, gzipOf, isCompressible } from './representation-encoding.js';
 import { API_SECURITY_HEADERS } from './security.js';
 
 // Shared with the routes' own answers (routes/offices/http.ts), so that both send the same bytes.
@@ -66,6 +67,7 @@ export class CachedReads {
   private context: CachedReadsContext | null = null;
   /** The header block of each representation's 200, built once. */
   private readonly headerBlocks = new WeakMap<Representation, Readonly<Record<string, string | number>>>();
+  private readonly gzipHeaderBlocks = new WeakMap<Representation, Readonly<Record<string, string | number>>>();
 
   /**
    * Declares a cached read route (by its plugin, beside the route itself). The route stores
@@ -122,8 +124,10 @@ export class CachedReads {
       const address = socket.remoteAddress;
       if (address === undefined || !context.admit(address, socket)) return false;
       const started = performance.now();
-      response.writeHead(200, this.headerBlock(representation));
-      response.end(representation.payload);
+      // A large answer goes compressed to a client that accepts it, as the route sends it.
+      const gzip = isCompressible(representation) && acceptsGzip(headers['accept-encoding']);
+      response.writeHead(200, this.headerBlock(representation, gzip));
+      response.end(gzip ? gzipOf(representation) : representation.payload);
       const ms = performance.now() - started;
       context.observe('GET', route.route, 200, ms / 1000);
       if (ms >= context.slowMs) context.logSlow(request, ms);
@@ -132,17 +136,20 @@ export class CachedReads {
     return false;
   }
 
-  private headerBlock(representation: Representation): Readonly<Record<string, string | number>> {
-    let block = this.headerBlocks.get(representation);
+  private headerBlock(representation: Representation, gzip: boolean): Readonly<Record<string, string | number>> {
+    const blocks = gzip ? this.gzipHeaderBlocks : this.headerBlocks;
+    let block = blocks.get(representation);
     if (block === undefined) {
       block = Object.freeze({
         ...API_SECURITY_HEADERS,
-        etag: representation.etag,
+        etag: gzip ? gzipETag(representation.etag) : representation.etag,
         'cache-control': CACHE_CONTROL,
+        ...(isCompressible(representation) ? { vary: 'accept-encoding' } : {}),
         'content-type': JSON_TYPE,
-        'content-length': Buffer.byteLength(representation.payload),
+        ...(gzip ? { 'content-encoding': 'gzip' } : {}),
+        'content-length': gzip ? gzipOf(representation).length : Buffer.byteLength(representation.payload),
       });
-      this.headerBlocks.set(representation, block);
+      blocks.set(representation, block);
     }
     return block;
   }

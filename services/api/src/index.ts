@@ -12,3 +12,4 @@ export { openDatabase, prepareDatabase } from './boot.js';
 export { PROBLEM_JSON, toProblem, type ProblemDocument } from './errors.js';
 // A use case, re-exported for callers that take it from the API (tests/fanout/credentials.test.ts).
 export { rotateCredentials, type RotationReport } from '@jcp/use-cases';
+export { acceptsGzip, gzipETag } from './representation-encoding.js';

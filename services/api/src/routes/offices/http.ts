@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { etagOf, type Representation } from '../../representation-cache.js';
 import { CACHE_CONTROL, JSON_TYPE } from '../../cached-reads.js';
+import { acceptsGzip, gzipETag, gzipOf, isCompressible } from '../../representation-encoding.js';
 
 // How the office reads answer: rendered JSON with an ETag and Cache-Control, or 304
 // (the same headers as the cached reads answered before routing, cached-reads.ts).
@@ -18,9 +19,22 @@ export function sendRepresentation(
   reply: FastifyReply,
   representation: Pick<Representation, 'payload' | 'etag'>,
 ): FastifyReply {
-  reply.header('etag', representation.etag).header('cache-control', CACHE_CONTROL);
-  if (matchesIfNoneMatch(request.headers['if-none-match'], representation.etag)) return reply.code(304).send(null);
-  return reply.type(JSON_TYPE).send(representation.payload);
+  // A large answer goes compressed to a client that accepts it (representation-encoding.ts).
+  const large = isCompressible(representation);
+  const gzip = large && acceptsGzip(request.headers['accept-encoding']);
+  const etag = gzip ? gzipETag(representation.etag) : representation.etag;
+  reply.header('etag', etag).header('cache-control', CACHE_CONTROL);
+  if (large) reply.header('vary', 'accept-encoding');
+  const ifNoneMatch = request.headers['if-none-match'];
+  if (
+    matchesIfNoneMatch(ifNoneMatch, representation.etag) ||
+    (large && matchesIfNoneMatch(ifNoneMatch, gzipETag(representation.etag)))
+  )
+    return reply.code(304).send(null);
+  reply.type(JSON_TYPE);
+  return gzip
+    ? reply.header('content-encoding', 'gzip').send(gzipOf(representation))
+    : reply.send(representation.payload);
 }
 
 /** An office id as written in a path that routes read as it is (what keys of one office are made of). */

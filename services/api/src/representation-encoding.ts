@@ -1,0 +1,61 @@
+import { gzipSync } from 'node:zlib';
+import type { Representation } from './representation-cache.js';
+
+/**
+ * Large cached answers also go out gzip-compressed, to clients that accept it.
+ *
+ * A list of every office is 392 kB of JSON and the status document 63 kB: on a phone, or at
+ * 50 answers in flight, moving the bytes is most of the time. gzip makes them about a tenth,
+ * and a cached answer is compressed once (at its first request that accepts gzip), not per
+ * request. Small answers (an office, a search, a history page: under COMPRESS_FROM characters)
+ * are sent as they are: compressing them saves little and would give the office lookup a
+ * second ETag, which If-Match compares.
+ *
+ * A compressed answer has its own ETag (the plain one with `-gzip` inside the quotes, as a
+ * different representation must) and every answer of a large document says
+ * `Vary: Accept-Encoding`, so that a shared cache keeps the two apart. A conditional request
+ * matches either ETag.
+ */
+export const COMPRESS_FROM = 4096;
+
+const compressed = new WeakMap<object, Buffer>();
+
+/** Whether this answer is large enough to be sent compressed (and so to vary by Accept-Encoding). */
+export function isCompressible(representation: Pick<Representation, 'payload'>): boolean {
+  return representation.payload.length >= COMPRESS_FROM;
+}
+
+/** The gzip bytes of a large answer, made once per representation. */
+export function gzipOf(representation: Pick<Representation, 'payload'>): Buffer {
+  let bytes = compressed.get(representation);
+  if (bytes === undefined) {
+    bytes = gzipSync(representation.payload, { level: 6 });
+    compressed.set(representation, bytes);
+  }
+  return bytes;
+}
+
+/** The ETag of the compressed answer: `"abc"` → `"abc-gzip"`. */
+export function gzipETag(etag: string): string {
+  return etag.endsWith('"') ? `${etag.slice(0, -1)}-gzip"` : `${etag}-gzip`;
+}
+
+/**
+ * Whether an Accept-Encoding header accepts gzip (RFC 9110 §12.5.3): `gzip` (or `x-gzip`, or
+ * `*` when gzip is not named) with a weight above 0. Read at most its first 1,000 characters.
+ */
+export function acceptsGzip(header: string | string[] | undefined): boolean {
+  if (header === undefined) return false;
+  const text = (Array.isArray(header) ? header.join(',') : header).slice(0, 1000).toLowerCase();
+  if (!text.includes('gzip') && !text.includes('*')) return false;
+  let any = false;
+  for (const part of text.split(',')) {
+    const [name = '', ...params] = part.split(';').map((p) => p.trim());
+    const q = params.find((p) => p.startsWith('q='));
+    const weight = q === undefined ? 1 : Number(q.slice(2));
+    const accepted = Number.isFinite(weight) && weight > 0;
+    if (name === 'gzip' || name === 'x-gzip') return accepted;
+    if (name === '*') any = accepted;
+  }
+  return any;
+}
