@@ -45,6 +45,10 @@ void t.test('the view reads the register once, then only the offices a change na
   await view.snapshot();
   await view.snapshot();
   t.ok(queries - before >= 2 * loading, 'while notifications may be missed, every read loads afresh');
+  const together = queries;
+  const snapshots = await Promise.all(Array.from({ length: 10 }, () => view.snapshot()));
+  t.ok(queries - together <= 2 * loading, `ten reads at once share at most two loads (${queries - together} queries)`);
+  t.equal(snapshots.filter((s) => s.inBusiness.length === 630).length, 10);
 });
 
 void t.test('GET /offices pages with limit and cursor, and a search pages in relevance order', async (t) => {

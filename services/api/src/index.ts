@@ -13,3 +13,4 @@ export { PROBLEM_JSON, toProblem, type ProblemDocument } from './errors.js';
 // A use case, re-exported for callers that take it from the API (tests/fanout/credentials.test.ts).
 export { rotateCredentials, type RotationReport } from '@jcp/use-cases';
 export { acceptsGzip, gzipETag } from './representation-encoding.js';
+export { RepresentationCache, type Representation } from './representation-cache.js';

@@ -6,6 +6,15 @@ export interface Representation {
   etag: string;
   /** Epoch ms after which time alone may have changed it (a scheduled notice starts or ends). */
   expiresAt: number;
+  /** Never sent compressed: its ETag is what If-Match compares (the office lookup; representation-encoding.ts). */
+  identityOnly?: boolean;
+}
+
+/** What a route renders for the cache: the document, its expiry, and whether it may be compressed. */
+export interface Rendering {
+  body: unknown;
+  expiresAt: number | null;
+  identityOnly?: boolean;
 }
 
 export function etagOf(payload: string): string {
@@ -20,6 +29,12 @@ const MAX_AGE_MS = 60_000;
  * The register's every office and list, statuses and a few hundred searches take a few MB.
  */
 const DEFAULT_MAX_BYTES = 24 * 1024 * 1024;
+/** And at most this many entries, whatever their size. */
+const MAX_ENTRIES = 20_000;
+/** A longer key (a URL padded on purpose) is rendered but never kept. */
+const MAX_KEY_LENGTH = 300;
+/** What an entry costs beyond its text: the Map's slot, the object, its header blocks, its gzip copy. */
+const ENTRY_OVERHEAD = 512;
 
 /** What else must forget what changed when the cache does (the in-process office view). */
 export interface CacheFollower {
@@ -51,6 +66,8 @@ export class RepresentationCache {
   private generation = 0;
   private listening = false;
   private readonly followers: CacheFollower[] = [];
+  /** Renders in flight, by key: concurrent misses of one key share one (per generation). */
+  private readonly rendering = new Map<string, { generation: number; done: Promise<Representation | null> }>();
 
   constructor(
     private readonly now: () => number = Date.now,
@@ -85,17 +102,36 @@ export class RepresentationCache {
       this.drop(key, entry);
       return undefined;
     }
+    // Least recently used last out: a hit moves to the back of the Map's order.
+    this.entries.delete(key);
+    this.entries.set(key, entry);
     return entry;
   }
 
-  /** The cached representation, or a fresh render (stored when nothing changed meanwhile). */
-  async getOrRender(
-    key: string,
-    render: () => Promise<{ body: unknown; expiresAt: number | null } | null>,
-  ): Promise<Representation | null> {
+  /**
+   * The cached representation, or a fresh render (stored when nothing changed meanwhile).
+   * Concurrent misses of one key share one render, as long as nothing changed since it began.
+   */
+  async getOrRender(key: string, render: () => Promise<Rendering | null>): Promise<Representation | null> {
     const hit = this.get(key);
     if (hit) return hit;
     const generation = this.generation;
+    const inFlight = this.rendering.get(key);
+    if (inFlight && inFlight.generation === generation) return inFlight.done;
+    const done = this.renderAndStore(key, generation, render);
+    this.rendering.set(key, { generation, done });
+    try {
+      return await done;
+    } finally {
+      if (this.rendering.get(key)?.done === done) this.rendering.delete(key);
+    }
+  }
+
+  private async renderAndStore(
+    key: string,
+    generation: number,
+    render: () => Promise<Rendering | null>,
+  ): Promise<Representation | null> {
     const rendered = await render();
     if (!rendered) return null;
     const payload = JSON.stringify(rendered.body);
@@ -103,19 +139,21 @@ export class RepresentationCache {
       payload,
       etag: etagOf(payload),
       expiresAt: Math.min(rendered.expiresAt ?? Infinity, this.now() + MAX_AGE_MS),
+      ...(rendered.identityOnly ? { identityOnly: true } : {}),
     };
     if (this.listening && generation === this.generation) this.store(key, representation);
     return representation;
   }
 
   private store(key: string, representation: Representation): void {
-    const size = representation.payload.length;
+    if (key.length > MAX_KEY_LENGTH) return;
+    const size = costOf(key, representation);
     if (size > this.maxBytes) return;
     const old = this.entries.get(key);
     if (old) this.drop(key, old);
-    // The oldest first (a Map keeps insertion order).
+    // The least recently used first (a Map keeps insertion order; a hit re-inserts).
     for (const [k, entry] of this.entries) {
-      if (this.bytes + size <= this.maxBytes) break;
+      if (this.bytes + size <= this.maxBytes && this.entries.size < MAX_ENTRIES) break;
       this.drop(k, entry);
     }
     this.entries.set(key, representation);
@@ -124,7 +162,7 @@ export class RepresentationCache {
 
   private drop(key: string, entry: Representation): void {
     this.entries.delete(key);
-    this.bytes -= entry.payload.length;
+    this.bytes -= costOf(key, entry);
   }
 
   /**
@@ -157,4 +195,9 @@ function officeOf(key: string): string | null {
   if (!key.startsWith('office:')) return null;
   const end = key.indexOf('/', 7);
   return end === -1 ? key.slice(7) : key.slice(7, end);
+}
+
+/** What an entry is counted as against the cache's bound: its key, its text (a gzip copy is a fraction more) and the overhead. */
+function costOf(key: string, representation: Representation): number {
+  return key.length + Math.ceil(representation.payload.length * 1.15) + ENTRY_OVERHEAD;
 }

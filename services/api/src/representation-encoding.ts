@@ -7,9 +7,9 @@ import type { Representation } from './representation-cache.js';
  * A list of every office is 392 kB of JSON and the status document 63 kB: on a phone, or at
  * 50 answers in flight, moving the bytes is most of the time. gzip makes them about a tenth,
  * and a cached answer is compressed once (at its first request that accepts gzip), not per
- * request. Small answers (an office, a search, a history page: under COMPRESS_FROM characters)
- * are sent as they are: compressing them saves little and would give the office lookup a
- * second ETag, which If-Match compares.
+ * request. Small answers (a search, a history page: under COMPRESS_FROM characters) are sent as
+ * they are, and so is the office lookup whatever its size (`identityOnly`): its ETag is what
+ * If-Match compares, and a second one would make a writer's If-Match fail.
  *
  * A compressed answer has its own ETag (the plain one with `-gzip` inside the quotes, as a
  * different representation must) and every answer of a large document says
@@ -21,8 +21,8 @@ export const COMPRESS_FROM = 4096;
 const compressed = new WeakMap<object, Buffer>();
 
 /** Whether this answer is large enough to be sent compressed (and so to vary by Accept-Encoding). */
-export function isCompressible(representation: Pick<Representation, 'payload'>): boolean {
-  return representation.payload.length >= COMPRESS_FROM;
+export function isCompressible(representation: Pick<Representation, 'payload' | 'identityOnly'>): boolean {
+  return representation.payload.length >= COMPRESS_FROM && representation.identityOnly !== true;
 }
 
 /** The gzip bytes of a large answer, made once per representation. */

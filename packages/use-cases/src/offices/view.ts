@@ -96,9 +96,10 @@ const laterSeq = (a: string, b: string) => (BigInt(a) >= BigInt(b) ? a : b);
  * same reasons: a writer answers once every caching instance has taken its notification
  * (`invalidate` here marks the offices, and the next `snapshot()` reads them), so that a
  * client's next read sees its change whichever instance answers. While notifications may be
- * missed (`setListening(false)`), every read loads the view afresh. A notification without
- * offices (a register import) reloads everything, and so does age (`MAX_AGE_MS`), for what
- * is not notified (an account's handle).
+ * missed (`setListening(false)`), every read waits for a load begun after it (shared by the
+ * reads that arrive together). A notification without offices (a register import, an
+ * account's settings) reloads everything, and so does age (`MAX_AGE_MS`), as a safety net
+ * for a change made outside the service.
  */
 export class OfficeView {
   private current: OfficeSnapshot | null = null;
@@ -108,6 +109,9 @@ export class OfficeView {
   private reloadAll = true;
   private listening = false;
   private refreshing: Promise<void> | null = null;
+  /** Loads while notifications may be missed: the one running, and the one queued after it. */
+  private loading: Promise<OfficeSnapshot> | null = null;
+  private queuedLoad: Promise<OfficeSnapshot> | null = null;
 
   constructor(
     private readonly db: Kysely<DB>,
@@ -132,7 +136,7 @@ export class OfficeView {
 
   /** The view as of now: every change notified before this call is in it. */
   async snapshot(): Promise<OfficeSnapshot> {
-    if (!this.listening) return this.load();
+    if (!this.listening) return this.loadStartedAfterNow();
     for (;;) {
       if (this.refreshing) {
         await this.refreshing;
@@ -171,6 +175,35 @@ export class OfficeView {
       if (base === null) this.reloadAll = true;
       throw error;
     }
+  }
+
+  /**
+   * While notifications may be missed, a read needs a load that began after it was asked for
+   * (one begun earlier may miss a change committed just before): the queued load if there is
+   * one, else a load queued after the running one, else a new one. So concurrent reads share
+   * at most two loads, however many they are.
+   */
+  private loadStartedAfterNow(): Promise<OfficeSnapshot> {
+    if (this.queuedLoad) return this.queuedLoad;
+    const start = (): Promise<OfficeSnapshot> => {
+      const load = this.load().finally(() => {
+        if (this.loading === load) this.loading = null;
+      });
+      this.loading = load;
+      return load;
+    };
+    if (!this.loading) return start();
+    const queued = this.loading
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .then(() => {
+        this.queuedLoad = null;
+        return start();
+      });
+    this.queuedLoad = queued;
+    return queued;
   }
 
   /** Everything, from the database: the cursor first, so that the snapshot holds at least every change up to it. */

@@ -29,9 +29,11 @@ const officeLookup: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const { officeId } = request.params;
-      const representation = await app.representations.getOrRender(`office:${officeId}`, () =>
-        renderOffice(app.officeView, officeId, new Date()),
-      );
+      // Never compressed: its ETag is what a writer's If-Match names.
+      const representation = await app.representations.getOrRender(`office:${officeId}`, async () => {
+        const rendered = await renderOffice(app.officeView, officeId, new Date());
+        return rendered && { ...rendered, identityOnly: true };
+      });
       if (!representation) throw fail('OFFICE_NOT_FOUND', `No office ${officeId}`);
       return sendRepresentation(request, reply, representation);
     },
