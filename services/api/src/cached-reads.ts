@@ -1,13 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { FastifyServerOptions } from 'fastify';
 import type { Representation } from './representation-cache.js';
-import { acceptsGzip, gzipETag, gzipOf, isCompressible } from './representation-encoding.js';
+import { acceptsGzip, answerHeaders, gzipOf, isCompressible } from './representation-encoding.js';
 import { API_SECURITY_HEADERS } from './security.js';
-
-// Shared with the routes' own answers (routes/offices/http.ts), so that both send the same bytes.
-/** Short freshness: during disruption a status may change at any minute. */
-export const CACHE_CONTROL = 'public, max-age=15, stale-while-revalidate=30';
-export const JSON_TYPE = 'application/json; charset=utf-8';
 
 /**
  * A read route whose answers the representation cache holds, as the cached reads serve it.
@@ -142,11 +137,7 @@ export class CachedReads {
     if (block === undefined) {
       block = Object.freeze({
         ...API_SECURITY_HEADERS,
-        etag: gzip ? gzipETag(representation.etag) : representation.etag,
-        'cache-control': CACHE_CONTROL,
-        ...(isCompressible(representation) ? { vary: 'accept-encoding' } : {}),
-        'content-type': JSON_TYPE,
-        ...(gzip ? { 'content-encoding': 'gzip' } : {}),
+        ...answerHeaders(representation, gzip),
         'content-length': gzip ? gzipOf(representation).length : Buffer.byteLength(representation.payload),
       });
       blocks.set(representation, block);

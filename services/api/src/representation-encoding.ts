@@ -1,6 +1,10 @@
 import { gzipSync } from 'node:zlib';
 import type { Representation } from './representation-cache.js';
 
+/** Short freshness: during disruption a status may change at any minute. */
+export const CACHE_CONTROL = 'public, max-age=15, stale-while-revalidate=30';
+export const JSON_TYPE = 'application/json; charset=utf-8';
+
 /**
  * Large cached answers also go out gzip-compressed, to clients that accept it.
  *
@@ -58,4 +62,23 @@ export function acceptsGzip(header: string | string[] | undefined): boolean {
     if (name === '*') any = accepted;
   }
   return any;
+}
+
+/**
+ * The headers of a cached answer's 200 that depend on it, in either encoding: ETag,
+ * Cache-Control, Vary (a large one), Content-Type and Content-Encoding. The one list both
+ * paths send (the route's, routes/offices/http.ts, and the answer before routing,
+ * cached-reads.ts, which adds the security headers and Content-Length Fastify adds).
+ */
+export function answerHeaders(
+  representation: Pick<Representation, 'payload' | 'etag' | 'identityOnly'>,
+  gzip: boolean,
+): Record<string, string> {
+  return {
+    etag: gzip ? gzipETag(representation.etag) : representation.etag,
+    'cache-control': CACHE_CONTROL,
+    ...(isCompressible(representation) ? { vary: 'accept-encoding' } : {}),
+    'content-type': JSON_TYPE,
+    ...(gzip ? { 'content-encoding': 'gzip' } : {}),
+  };
 }

@@ -14,28 +14,17 @@ import type { Kysely } from 'kysely';
 /** No snapshot outlives this, whatever happens to notifications (a safety net, not the mechanism). */
 const MAX_AGE_MS = 60_000;
 
-/** One state of the register and its statuses, as a read sees it (never changed once made). */
-export class OfficeSnapshot {
+/** The register as loaded: what changes only with a full load, shared by the snapshots made from it. */
+export class Register {
   /** Offices in business, by id. */
   readonly inBusiness: readonly OfficeWithNames[];
-  private matcher: OfficeIndex | null;
+  private matcher: OfficeIndex | null = null;
 
-  constructor(
-    /** The change feed position this snapshot reflects at least (every change up to it is in). */
-    readonly cursor: string,
-    /** Every office, those closed for good included, by id. */
-    readonly byId: ReadonlyMap<string, OfficeWithNames>,
-    private readonly notices: ReadonlyMap<string, readonly Notice[]>,
-    private readonly lastChanges: ReadonlyMap<string, Date>,
-    /** When it was loaded from the database in full (epoch ms). */
-    readonly loadedAt: number,
-    /** The office matcher's index of these offices, when already built (it depends on the register alone). */
-    index: OfficeIndex | null = null,
-  ) {
+  /** `byId`: every office, those closed for good included. */
+  constructor(readonly byId: ReadonlyMap<string, OfficeWithNames>) {
     this.inBusiness = [...byId.values()]
       .filter((o) => o.closed_permanently_on === null)
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    this.matcher = index;
   }
 
   /** The office matcher's index of the offices in business (built at its first search, then kept). */
@@ -51,6 +40,34 @@ export class OfficeSnapshot {
       })),
     );
     return this.matcher;
+  }
+}
+
+/** One state of the register and its statuses, as a read sees it (never changed once made). */
+export class OfficeSnapshot {
+  constructor(
+    /** The change feed position this snapshot reflects at least (every change up to it is in). */
+    readonly cursor: string,
+    readonly register: Register,
+    private readonly notices: ReadonlyMap<string, readonly Notice[]>,
+    private readonly lastChanges: ReadonlyMap<string, Date>,
+    /** When the register was loaded from the database in full (epoch ms). */
+    readonly loadedAt: number,
+  ) {}
+
+  /** Every office, those closed for good included, by id. */
+  get byId(): ReadonlyMap<string, OfficeWithNames> {
+    return this.register.byId;
+  }
+
+  /** Offices in business, by id. */
+  get inBusiness(): readonly OfficeWithNames[] {
+    return this.register.inBusiness;
+  }
+
+  /** The office matcher's index of the offices in business. */
+  get index(): OfficeIndex {
+    return this.register.index;
   }
 
   /** The office's status at `now`, and when time alone next changes it (epoch ms; null: never). */
@@ -79,7 +96,7 @@ export class OfficeSnapshot {
       if (changed) allChanges.set(id, changed);
       else allChanges.delete(id);
     }
-    return new OfficeSnapshot(cursor, this.byId, allNotices, allChanges, this.loadedAt, this.matcher);
+    return new OfficeSnapshot(cursor, this.register, allNotices, allChanges, this.loadedAt);
   }
 }
 
@@ -213,6 +230,12 @@ export class OfficeView {
     const offices = await listOffices(this.db, { includeClosedPermanently: true });
     const ids = offices.map((o) => o.id);
     const [notices, lastChanges] = await Promise.all([noticesByOffice(this.db, ids), lastChangeTimes(this.db, null)]);
-    return new OfficeSnapshot(cursor, new Map(offices.map((o) => [o.id, o])), notices, lastChanges, loadedAt);
+    return new OfficeSnapshot(
+      cursor,
+      new Register(new Map(offices.map((o) => [o.id, o]))),
+      notices,
+      lastChanges,
+      loadedAt,
+    );
   }
 }

@@ -1,8 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { etagOf, type Representation } from '../../representation-cache.js';
-import { CACHE_CONTROL, JSON_TYPE } from '../../cached-reads.js';
-import { acceptsGzip, gzipETag, gzipOf, isCompressible } from '../../representation-encoding.js';
+import { etagOf, type Representation, type Rendering } from '../../representation-cache.js';
+import { acceptsGzip, answerHeaders, gzipETag, gzipOf, isCompressible } from '../../representation-encoding.js';
 
 // How the office reads answer: rendered JSON with an ETag and Cache-Control, or 304
 // (the same headers as the cached reads answered before routing, cached-reads.ts).
@@ -17,24 +16,21 @@ export const notModified = z.null().describe('Not modified');
 export function sendRepresentation(
   request: FastifyRequest,
   reply: FastifyReply,
-  representation: Pick<Representation, 'payload' | 'etag'>,
+  representation: Pick<Representation, 'payload' | 'etag' | 'identityOnly'>,
 ): FastifyReply {
   // A large answer goes compressed to a client that accepts it (representation-encoding.ts).
   const large = isCompressible(representation);
   const gzip = large && acceptsGzip(request.headers['accept-encoding']);
-  const etag = gzip ? gzipETag(representation.etag) : representation.etag;
-  reply.header('etag', etag).header('cache-control', CACHE_CONTROL);
-  if (large) reply.header('vary', 'accept-encoding');
+  const { 'content-type': type, 'content-encoding': encoding, ...validators } = answerHeaders(representation, gzip);
+  reply.headers(validators);
   const ifNoneMatch = request.headers['if-none-match'];
   if (
     matchesIfNoneMatch(ifNoneMatch, representation.etag) ||
     (large && matchesIfNoneMatch(ifNoneMatch, gzipETag(representation.etag)))
   )
     return reply.code(304).send(null);
-  reply.type(JSON_TYPE);
-  return gzip
-    ? reply.header('content-encoding', 'gzip').send(gzipOf(representation))
-    : reply.send(representation.payload);
+  reply.headers({ 'content-type': type, ...(encoding ? { 'content-encoding': encoding } : {}) });
+  return reply.send(gzip ? gzipOf(representation) : representation.payload);
 }
 
 /** An office id as written in a path that routes read as it is (what keys of one office are made of). */
@@ -48,7 +44,7 @@ export async function sendCached(
   request: FastifyRequest,
   reply: FastifyReply,
   key: string | undefined,
-  render: () => Promise<{ body: unknown; expiresAt: number | null } | null>,
+  render: () => Promise<Rendering | null>,
 ): Promise<FastifyReply | null> {
   if (key === undefined) {
     const rendered = await render();
